@@ -1,0 +1,201 @@
+//! Finding the real tools we stand in for, and replacing this process with a program.
+//! Side-effecting.
+//!
+//! As rustup's proxies do: the real tool is an absolute path (an environment variable, else
+//! documented defaults), never found by searching PATH, and never this binary itself (same
+//! device and inode as /proc/self/exe, through any symlinks), or we would exec ourselves forever.
+//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE
+//! and an empty signal mask; argv travels as `OsString`, argv[0] included, byte for byte.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::quote::escape;
+
+/// A tool we stand in for: where to look for the real one.
+#[derive(Debug, Clone, Copy)]
+pub struct RealTool {
+    /// What to call it in messages.
+    pub name: &'static str,
+    /// The variable that names it exactly.
+    pub env: &'static str,
+    /// Absolute paths tried in order when the variable is unset; ourselves are skipped.
+    pub defaults: &'static [&'static str],
+}
+
+/// util-vserver's vspace: the dpkg-divert name first, then the usual install places.
+pub const REAL_VSPACE: RealTool = RealTool {
+    name: "vspace",
+    env: "VSPACE_NETNS_REAL_VSPACE",
+    defaults: &[
+        "/usr/sbin/vspace.distrib",
+        "/usr/local/sbin/vspace.distrib",
+        "/usr/sbin/vspace",
+        "/usr/local/sbin/vspace",
+        "/sbin/vspace",
+    ],
+};
+
+/// iproute2's ip: the divert name first, then where distributions put it.
+pub const REAL_IP: RealTool = RealTool {
+    name: "ip",
+    env: "VSPACE_NETNS_REAL_IP",
+    defaults: &[
+        "/usr/sbin/ip.distrib",
+        "/sbin/ip.distrib",
+        "/usr/bin/ip.distrib",
+        "/sbin/ip",
+        "/usr/sbin/ip",
+        "/bin/ip",
+        "/usr/bin/ip",
+    ],
+};
+
+/// Why the real tool could not be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocateError {
+    /// The variable is set to a relative path.
+    NotAbsolute { env: &'static str, value: OsString },
+    /// The variable names this binary (or a link to it).
+    IsSelf {
+        path: PathBuf,
+        from_env: Option<&'static str>,
+    },
+    /// The variable names something that is not an executable file.
+    Unusable {
+        path: PathBuf,
+        env: &'static str,
+        why: String,
+    },
+    /// No default exists (the ones that are this binary are listed in `selves`).
+    NotFound {
+        tried: Vec<&'static str>,
+        selves: Vec<&'static str>,
+    },
+}
+
+impl LocateError {
+    /// A sentence for the user, naming the fix.
+    pub fn message(&self, tool: &RealTool) -> String {
+        match self {
+            LocateError::NotAbsolute { env, value } => format!(
+                "{env}='{}' is not an absolute path; set it to the real {}",
+                escape(value),
+                tool.name
+            ),
+            LocateError::IsSelf {
+                path,
+                from_env: Some(env),
+            } => format!(
+                "{env}={} is this wrapper, not the real {}; point it at the real one",
+                escape(path.as_os_str()),
+                tool.name
+            ),
+            LocateError::IsSelf {
+                path,
+                from_env: None,
+            } => format!(
+                "{} is this wrapper, not the real {}",
+                escape(path.as_os_str()),
+                tool.name
+            ),
+            LocateError::Unusable { path, env, why } => format!(
+                "{env}={}: {why}; point it at the real {}",
+                escape(path.as_os_str()),
+                tool.name
+            ),
+            LocateError::NotFound { tried, selves } => {
+                let mut m = format!(
+                    "cannot find the real {}: tried {}",
+                    tool.name,
+                    tried.join(", ")
+                );
+                for s in selves {
+                    m.push_str(&format!("; {s} is this wrapper"));
+                }
+                m.push_str(&format!("; set {} to its absolute path", tool.env));
+                m
+            }
+        }
+    }
+}
+
+/// The (st_dev, st_ino) of the running binary.
+fn self_identity() -> io::Result<(u64, u64)> {
+    let m = std::fs::metadata("/proc/self/exe")?;
+    Ok((m.dev(), m.ino()))
+}
+
+/// Whether `path` (symlinks followed) is this very binary.
+pub fn is_self(path: &Path) -> io::Result<bool> {
+    let m = std::fs::metadata(path)?;
+    Ok(self_identity()? == (m.dev(), m.ino()))
+}
+
+/// Finds the real tool: the variable if set, else the first default that exists and is not us.
+pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
+    if let Some(value) = std::env::var_os(tool.env) {
+        let path = PathBuf::from(&value);
+        if !path.is_absolute() {
+            return Err(LocateError::NotAbsolute {
+                env: tool.env,
+                value,
+            });
+        }
+        return match std::fs::metadata(&path) {
+            Err(e) => Err(LocateError::Unusable {
+                path,
+                env: tool.env,
+                why: io_reason(&e),
+            }),
+            Ok(m) if !m.is_file() => Err(LocateError::Unusable {
+                path,
+                env: tool.env,
+                why: "not a regular file".into(),
+            }),
+            Ok(m) if m.mode() & 0o111 == 0 => Err(LocateError::Unusable {
+                path,
+                env: tool.env,
+                why: "not executable".into(),
+            }),
+            Ok(m) if Some((m.dev(), m.ino())) == self_identity().ok() => Err(LocateError::IsSelf {
+                path,
+                from_env: Some(tool.env),
+            }),
+            Ok(_) => Ok(path),
+        };
+    }
+    let me = self_identity().ok();
+    let mut selves = Vec::new();
+    for &candidate in tool.defaults {
+        if let Ok(m) = std::fs::metadata(candidate) {
+            if Some((m.dev(), m.ino())) == me {
+                selves.push(candidate);
+            } else if m.is_file() {
+                return Ok(PathBuf::from(candidate));
+            }
+        }
+    }
+    Err(LocateError::NotFound {
+        tried: tool.defaults.to_vec(),
+        selves,
+    })
+}
+
+/// The strerror-like text of an I/O error, without Rust's " (os error N)" suffix.
+pub fn io_reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// Replaces this process with `program` (searched in PATH like execvp when it has no `/`),
+/// giving it `argv0` and `args` untouched. Returns only on failure.
+pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
+    Command::new(program).arg0(argv0).args(args).exec()
+}

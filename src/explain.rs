@@ -1,0 +1,102 @@
+//! `vspace-netns explain -- ARGS`: the vspace personality's plan for ARGS in plain words,
+//! gathered exactly as a real call gathers it (the entry is opened and checked, the real vspace
+//! located) but not carried out: no setns, no exec.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::quote::{command_line, escape};
+use crate::vspace::{self, decide};
+use crate::vspace_plan::{Plan, Then};
+
+/// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused.
+pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
+    let argv: Vec<OsString> = std::iter::once(OsString::from("vspace"))
+        .chain(args)
+        .collect();
+    let mut out = String::new();
+    let code = describe(&argv, &mut out);
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(code)
+}
+
+fn real_line(out: &mut String) -> bool {
+    match vspace::real_vspace() {
+        Ok(p) => {
+            out.push_str(&format!("real vspace: {}\n", escape(p.as_os_str())));
+            true
+        }
+        Err(f) => {
+            out.push_str(&format!("real vspace: not usable: {}\n", f.message));
+            false
+        }
+    }
+}
+
+fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
+    out.push_str(&format!("call:        {}\n", command_line(argv)));
+    match decide(argv) {
+        Plan::PassThrough { why } => {
+            out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
+            out.push_str(&format!("why:         {why}\n"));
+            if real_line(out) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(vspace::FAILURE)
+            }
+        }
+        Plan::Refuse {
+            message,
+            prefixed,
+            hints,
+        } => {
+            out.push_str("decision:    refuse, exit 255 (never the host's network)\n");
+            let lead = if prefixed { "vspace: " } else { "" };
+            out.push_str(&format!("message:     {lead}{message}\n"));
+            for h in hints {
+                out.push_str(&format!("hint:        {h}\n"));
+            }
+            ExitCode::from(vspace::FAILURE)
+        }
+        Plan::Enter {
+            name,
+            path,
+            entry,
+            then,
+        } => {
+            let ino = entry
+                .identity()
+                .map(|(_, ino)| format!(", net:[{ino}]"))
+                .unwrap_or_default();
+            out.push_str(
+                "decision:    intercept: enter the named network namespace with setns(2)\n",
+            );
+            out.push_str(&format!(
+                "namespace:   {} ({}{ino})\n",
+                escape(&name),
+                escape(path.as_os_str())
+            ));
+            match then {
+                Then::Program { program } => {
+                    out.push_str(&format!(
+                        "then:        exec {} directly (net was the only space; the real vspace is not needed)\n",
+                        command_line(&argv[program..])
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Then::RealVspace { args } => {
+                    out.push_str(&format!(
+                        "then:        exec the real vspace with net cleared: vspace {}\n",
+                        command_line(&args)
+                    ));
+                    if real_line(out) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(vspace::FAILURE)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! A failure that ends the process: who says it, the exit status, and the message.
+//!
+//! The personalities that stand in for `vspace` and `ip` keep those tools' exit statuses and
+//! first message lines; this type carries both to the one place that prints them (`report`).
+
+use std::fmt;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// An error that ends the invocation with `status` after printing `prefix: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fail {
+    /// Printed before the message (`vspace`, `ip-netns-shim`, ...); empty prints the bare message.
+    pub prefix: &'static str,
+    pub status: u8,
+    pub message: String,
+    /// Further lines, each printed as `prefix: hint: ...`.
+    pub hints: Vec<String>,
+}
+
+impl Fail {
+    pub fn new(prefix: &'static str, status: u8, message: String) -> Self {
+        Fail {
+            prefix,
+            status,
+            message,
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lead = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.prefix)
+        };
+        write!(f, "{lead}{}", self.message)?;
+        for h in &self.hints {
+            write!(f, "\n{lead}hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// Prints the failure once, on stderr, and gives its exit status.
+pub fn report(fail: &Fail) -> ExitCode {
+    let _ = writeln!(std::io::stderr().lock(), "{fail}");
+    ExitCode::from(fail.status)
+}

@@ -1,0 +1,47 @@
+//! vspace-netns: one binary, several personalities, chosen from argv[0]'s file name.
+//!
+//! Installed as `vspace` it enters `ip netns` network namespaces for util-vserver's shared-net
+//! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
+//! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
+//!
+//! Layout: pure planners (`personality`, `vspace_args`, `vspace_plan`) decide from argv and
+//! gathered facts; thin shells (`vspace`, `netns`, `exec`) gather the facts and carry a plan out.
+
+pub mod cli;
+pub mod exec;
+pub mod explain;
+pub mod fail;
+pub mod netns;
+pub mod personality;
+pub mod quote;
+pub mod vspace;
+pub mod vspace_args;
+pub mod vspace_plan;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use personality::Personality;
+
+/// Runs the personality named by `argv[0]` and returns the exit status for the process.
+/// Only returns when no `exec` replaced the process.
+pub fn main(argv: Vec<OsString>) -> ExitCode {
+    let argv0 = argv.first().cloned().unwrap_or_default();
+    match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
+        Personality::Vspace => vspace::main(argv),
+        Personality::Tool => cli::main(argv),
+        Personality::Ip { shim } => fail::report(&fail::Fail::new(
+            if shim { "ip-netns-shim" } else { "ip" },
+            255,
+            "the ip netns personality is not built into this version".into(),
+        )),
+        Personality::Unknown(name) => fail::report(&fail::Fail::new(
+            "vspace-netns",
+            255,
+            format!(
+                "unknown name '{}': install this binary as vspace, vspace-netns, ip or ip-netns-shim",
+                quote::escape(&name)
+            ),
+        )),
+    }
+}

@@ -1,0 +1,308 @@
+//! The vspace personality's decision: argv + facts -> [`Plan`]. Pure.
+//!
+//! Intercept only what util-vserver means by a shared netns: operation `--enter X`, net in the
+//! final mask, no `--index` other than 0, and X (less a leading `:`) a valid name whose run-dir
+//! entry exists. Then enter that namespace and exec the program directly (net was the only
+//! space) or the real vspace with net cleared by an appended `--~net` (other spaces remain;
+//! never an empty mask, which vspace reads as "every space"). An entry that exists but is not a
+//! network namespace is refused: a guest that asked for a named network never runs in the
+//! host's. Everything else goes to the real vspace untouched.
+//!
+//! The entry fact is generic (`H`) so the shell can carry the opened fd inside the plan and the
+//! tests can use `()`.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::netns::{self, Unusable};
+use crate::quote::escape;
+use crate::vspace_args::{self, NET, Operation, Parsed};
+
+/// What the shell found at the run-dir entry.
+#[derive(Debug)]
+pub enum EntryFact<H> {
+    Missing,
+    Netns(H),
+    Unusable(Unusable),
+}
+
+/// What to do after entering the namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    /// Exec `argv[program..]` with execvp, as vspace would after entering.
+    Program { program: usize },
+    /// Exec the real vspace with these arguments (argv[1..] plus `--~net`).
+    RealVspace { args: Vec<OsString> },
+}
+
+/// The decision for one vspace invocation.
+#[derive(Debug)]
+pub enum Plan<H> {
+    /// Exec the real vspace with argv[1..] byte for byte.
+    PassThrough { why: String },
+    /// setns into `path`, then `then`.
+    Enter {
+        name: OsString,
+        path: PathBuf,
+        entry: H,
+        then: Then,
+    },
+    /// Exit 255 with this message (after `vspace: ` when `prefixed`), and hints.
+    Refuse {
+        message: String,
+        prefixed: bool,
+        hints: Vec<String>,
+    },
+}
+
+/// The namespace an argv asks to enter, if it is an intercept candidate; else why not.
+pub fn candidate(argv: &[OsString]) -> Result<(OsString, vspace_args::Args), String> {
+    let args = match vspace_args::parse(argv) {
+        Parsed::Args(a) => a,
+        Parsed::Help => return Err("--help: vspace's own usage".into()),
+        Parsed::Version => return Err("--version: vspace's own version".into()),
+        Parsed::Error(e) => return Err(format!("vspace will reject it: {e}")),
+    };
+    let xid = match args.operation() {
+        Operation::Enter(x) => x.to_owned(),
+        Operation::None => return Err("no operation: vspace will reject it".into()),
+        Operation::Several => return Err("several operations: vspace will reject it".into()),
+        Operation::New => return Err("the operation is --new, not --enter".into()),
+        Operation::Set => return Err("the operation is --set, not --enter".into()),
+    };
+    if args.enter.len() > 1 {
+        return Err("--enter is given more than once".into());
+    }
+    if args.mask & NET == 0 {
+        return Err("the net space is not in the mask".into());
+    }
+    if let Some(i) = args.index.filter(|&i| i != 0) {
+        return Err(format!(
+            "--index {i}: only index 0 is a network namespace we manage"
+        ));
+    }
+    let name = match xid.as_bytes() {
+        [b':', rest @ ..] => OsStr::from_bytes(rest).to_owned(),
+        _ => xid,
+    };
+    if let Err(bad) = netns::check_name(&name) {
+        return Err(format!(
+            "'{}' is not a netns name ({bad}): a context for vspace",
+            escape(&name)
+        ));
+    }
+    Ok((name, args))
+}
+
+/// The whole decision. `run_dir` is the run dir or why it is unusable; `probe` looks at one
+/// entry (only called for a candidate).
+pub fn plan<H>(
+    argv: &[OsString],
+    run_dir: Result<&Path, &str>,
+    probe: impl FnOnce(&Path) -> EntryFact<H>,
+) -> Plan<H> {
+    let (name, args) = match candidate(argv) {
+        Ok(c) => c,
+        Err(why) => return Plan::PassThrough { why },
+    };
+    let dir = match run_dir {
+        Ok(d) => d,
+        Err(why) => {
+            return Plan::Refuse {
+                message: format!(
+                    "cannot look up network namespace '{}': {why}",
+                    escape(&name)
+                ),
+                prefixed: true,
+                hints: Vec::new(),
+            };
+        }
+    };
+    let path = netns::entry_path(dir, &name);
+    let entry = match probe(&path) {
+        EntryFact::Missing => {
+            return Plan::PassThrough {
+                why: format!(
+                    "{} does not exist: '{}' is a context for vspace",
+                    escape(path.as_os_str()),
+                    escape(&name)
+                ),
+            };
+        }
+        EntryFact::Unusable(u) => {
+            return Plan::Refuse {
+                message: format!(
+                    "cannot enter network namespace '{}': {}",
+                    escape(&name),
+                    u.describe(&path)
+                ),
+                prefixed: true,
+                hints: u.hints(&name),
+            };
+        }
+        EntryFact::Netns(h) => h,
+    };
+    if args.program >= argv.len() {
+        // vspace's own words and status for --enter without a program.
+        return Plan::Refuse {
+            message: "No command specified; try '--help' for more information".into(),
+            prefixed: false,
+            hints: Vec::new(),
+        };
+    }
+    let then = if args.mask == NET {
+        Then::Program {
+            program: args.program,
+        }
+    } else {
+        let mut rest: Vec<OsString> = argv[1..].to_vec();
+        rest.insert(args.options_end - 1, OsString::from("--~net"));
+        Then::RealVspace { args: rest }
+    };
+    Plan::Enter {
+        name,
+        path,
+        entry,
+        then,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        std::iter::once("vspace")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    fn decide(words: &[&str], fact: impl FnOnce() -> EntryFact<()>) -> Plan<()> {
+        plan(&argv(words), Ok(Path::new("/run/netns")), |_| fact())
+    }
+
+    #[test]
+    fn shared_net_is_entered_and_the_program_run_directly() {
+        let p = decide(&["--enter", "db", "--net", "--", "/bin/prog", "-x"], || {
+            EntryFact::Netns(())
+        });
+        match p {
+            Plan::Enter {
+                name, path, then, ..
+            } => {
+                assert_eq!(name, "db");
+                assert_eq!(path, Path::new("/run/netns/db"));
+                assert_eq!(then, Then::Program { program: 5 });
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_spaces_go_to_vspace_with_net_cleared() {
+        let p = decide(&["-Ne", ":db", "--pid", "--", "prog"], || {
+            EntryFact::Netns(())
+        });
+        match p {
+            Plan::Enter {
+                name,
+                then: Then::RealVspace { args },
+                ..
+            } => {
+                assert_eq!(name, "db");
+                assert_eq!(
+                    args,
+                    argv(&["-Ne", ":db", "--pid", "--~net", "--", "prog"])[1..]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let p = decide(&["--enter", "db", "--default", "--net", "prog"], || {
+            EntryFact::Netns(())
+        });
+        match p {
+            Plan::Enter {
+                then: Then::RealVspace { args },
+                ..
+            } => {
+                assert_eq!(
+                    args,
+                    argv(&["--enter", "db", "--default", "--net", "--~net", "prog"])[1..]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn everything_else_passes_through_without_a_probe() {
+        for words in [
+            &["--new", "--default", "--net", "--", "x"][..],
+            &["--set", "--default", "--net", "--"],
+            &["--enter", "db", "--pid", "--", "x"],
+            &["--enter", "db", "--net", "--index", "1", "--", "x"],
+            &["--enter", "/etc/vservers/web", "--net", "--", "x"],
+            &["--enter", ":", "--net", "x"],
+            &["--enter", "..", "--net", "x"],
+            &["--enter", "db", "--enter", "db", "--net", "x"],
+            &["--enter", "db", "--net", "--bogus", "x"],
+            &["--enter", "db", "--net", "--mask", "junk", "x"],
+            &["--enter", "db", "--new", "--net", "x"],
+            &["--help"],
+            &[],
+        ] {
+            let p = decide(words, || panic!("probed for {words:?}"));
+            assert!(matches!(p, Plan::PassThrough { .. }), "{words:?}: {p:?}");
+        }
+        let p = decide(&["--enter", "db", "--net", "--", "x"], || {
+            EntryFact::Missing
+        });
+        assert!(matches!(p, Plan::PassThrough { .. }), "{p:?}");
+    }
+
+    #[test]
+    fn unusable_entries_and_bad_run_dirs_fail_closed() {
+        let p = decide(&["--enter", "db", "--net", "--", "x"], || {
+            EntryFact::Unusable(Unusable::Stale)
+        });
+        match p {
+            Plan::Refuse {
+                message,
+                prefixed: true,
+                hints,
+            } => {
+                assert!(
+                    message.contains("/run/netns/db") && message.contains("stale"),
+                    "{message}"
+                );
+                assert!(
+                    hints.iter().any(|h| h.contains("namespace-cleanup-skip")),
+                    "{hints:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let p: Plan<()> = plan(
+            &argv(&["--enter", "db", "--net", "x"]),
+            Err("relative"),
+            |_| panic!("probed"),
+        );
+        assert!(matches!(p, Plan::Refuse { .. }), "{p:?}");
+        let p = decide(&["--enter", "db", "--net"], || EntryFact::Netns(()));
+        match p {
+            Plan::Refuse {
+                message,
+                prefixed: false,
+                ..
+            } => {
+                assert_eq!(
+                    message,
+                    "No command specified; try '--help' for more information"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
