@@ -12,6 +12,7 @@ pub mod exec;
 pub mod explain;
 pub mod fail;
 pub mod netns;
+pub mod netns_admin;
 pub mod personality;
 pub mod quote;
 pub mod vspace;

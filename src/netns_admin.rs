@@ -1,0 +1,249 @@
+//! Creating, attaching and removing named network namespaces, and finding the processes in
+//! one: iproute2's `ip netns add|attach|delete|pids` semantics, shared by the ip personality and
+//! the zone lifecycle. Side-effecting.
+//!
+//! add, as iproute2 (>= 7.0) does it: make the run dir, take flock on it (parallel adds must
+//! not multiply mounts), make it a shared mount with a peer group of its own (bind it onto itself
+//! first when it is no mount point), create the entry with O_EXCL, create the namespace on a
+//! short-lived thread (the caller's own netns never changes) and bind-mount the thread's
+//! `/proc/thread-self/ns/net` onto the entry. Any failure after the entry exists removes it again:
+//! a failed add leaves nothing behind. Messages are iproute2's.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::{CloneFlags, unshare};
+
+use crate::quote::escape;
+
+/// A failed step, worded as iproute2 words it (the first line scripts see).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminError {
+    pub message: String,
+    pub errno: Errno,
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+fn err(errno: Errno, message: String) -> AdminError {
+    AdminError { message, errno }
+}
+
+fn errno_of(e: &io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+fn show(p: &Path) -> String {
+    escape(p.as_os_str())
+}
+
+/// Holds flock(LOCK_EX) on the run dir while alive, as iproute2 does around add.
+pub struct RunDirLock {
+    _lock: Flock<File>,
+}
+
+/// Makes the run dir (0755) and locks it.
+pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
+    match std::fs::DirBuilder::new().recursive(true).mode(0o755).create(run_dir) {
+        Ok(()) => {}
+        Err(e) => return Err(err(errno_of(&e), format!("mkdir {} failed: {}", show(run_dir), errno_of(&e).desc()))),
+    }
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .open(run_dir)
+        .map_err(|e| {
+            err(
+                errno_of(&e),
+                format!("Cannot open netns runtime directory \"{}\": {}", show(run_dir), errno_of(&e).desc()),
+            )
+        })?;
+    let lock = Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| {
+        err(e, format!("Warning: could not flock netns runtime directory \"{}\": {}", show(run_dir), e.desc()))
+    })?;
+    Ok(RunDirLock { _lock: lock })
+}
+
+/// Makes the run dir a shared mount with its own peer group, so that entries mounted in it
+/// propagate to mount namespaces made later and are not tied to /run's peers.
+pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
+    let none: Option<&str> = None;
+    match mount(none, run_dir, Some("none"), MsFlags::MS_SHARED | MsFlags::MS_REC, none) {
+        Ok(()) => return Ok(()),
+        Err(Errno::EINVAL) => {}
+        Err(e) => return Err(err(e, format!("mount --make-shared {} failed: {}", show(run_dir), e.desc()))),
+    }
+    // Not a mount point yet: bind it onto itself, then private and shared for a new peer group.
+    mount(Some(run_dir), run_dir, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, none).map_err(|e| {
+        err(e, format!("mount --bind {} {} failed: {}", show(run_dir), show(run_dir), e.desc()))
+    })?;
+    for flags in [MsFlags::MS_PRIVATE, MsFlags::MS_SHARED | MsFlags::MS_REC] {
+        mount(none, run_dir, Some("none"), flags, none)
+            .map_err(|e| err(e, format!("mount --make-shared {} failed: {}", show(run_dir), e.desc())))?;
+    }
+    Ok(())
+}
+
+/// What the new entry is bound to.
+enum Source {
+    /// A new namespace, with `lo` up or not.
+    New { lo_up: bool },
+    /// An existing process's namespace.
+    Pid(i32),
+}
+
+/// `ip netns add NAME`, plus `lo` up when asked (new namespaces start with it down).
+pub fn add(run_dir: &Path, name: &OsStr, lo_up: bool) -> Result<PathBuf, AdminError> {
+    create(run_dir, name, Source::New { lo_up })
+}
+
+/// `ip netns attach NAME PID`.
+pub fn attach(run_dir: &Path, name: &OsStr, pid: i32) -> Result<PathBuf, AdminError> {
+    create(run_dir, name, Source::Pid(pid))
+}
+
+fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, AdminError> {
+    let _lock = lock_run_dir(run_dir)?;
+    share_run_dir(run_dir)?;
+    let path = run_dir.join(name);
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(false)
+        .create_new(true)
+        .mode(0)
+        .open(&path)
+        .map_err(|e| {
+            err(errno_of(&e), format!("Cannot create namespace file \"{}\": {}", show(&path), errno_of(&e).desc()))
+        })?;
+    let bound = match source {
+        Source::New { lo_up } => bind_new(&path, name, lo_up),
+        Source::Pid(pid) => bind(Path::new(&format!("/proc/{pid}/ns/net")), &path),
+    };
+    if let Err(e) = bound {
+        let _ = remove_entry(&path);
+        return Err(e);
+    }
+    Ok(path)
+}
+
+fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
+    let none: Option<&str> = None;
+    mount(Some(source), target, Some("none"), MsFlags::MS_BIND, none)
+        .map_err(|e| err(e, format!("Bind {} -> {} failed: {}", show(source), show(target), e.desc())))
+}
+
+/// Creates the namespace on a thread of its own, so the caller's netns never changes.
+fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
+    let path = path.to_owned();
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
+            err(e, format!("Failed to create a new network namespace \"{}\": {}", escape(&name), e.desc()))
+        })?;
+        if lo_up {
+            set_link_up("lo").map_err(|e| err(e, format!("Cannot bring up lo in \"{}\": {}", escape(&name), e.desc())))?;
+        }
+        bind(Path::new("/proc/thread-self/ns/net"), &path)
+    })
+    .join()
+    .unwrap_or_else(|_| Err(err(Errno::EIO, "namespace thread panicked".into())))
+}
+
+/// Sets IFF_UP on a link of the calling thread's network namespace (SIOCSIFFLAGS).
+pub fn set_link_up(ifname: &str) -> Result<(), Errno> {
+    let sock = nix::sys::socket::socket(
+        nix::sys::socket::AddressFamily::Inet,
+        nix::sys::socket::SockType::Datagram,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    // SAFETY: ifreq is plain old data; zeroed is a valid value for it.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    if ifname.len() >= req.ifr_name.len() {
+        return Err(Errno::EINVAL);
+    }
+    for (dst, src) in req.ifr_name.iter_mut().zip(ifname.bytes()) {
+        *dst = src as libc::c_char;
+    }
+    // SAFETY: the socket fd is open for the whole call and `req` outlives both ioctls.
+    unsafe {
+        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req))?;
+        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req))?;
+    }
+    Ok(())
+}
+
+/// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy).
+pub fn unmount_all(path: &Path) -> Result<usize, Errno> {
+    let mut layers = 0;
+    loop {
+        match umount2(path, MntFlags::MNT_DETACH) {
+            Ok(()) => layers += 1,
+            Err(Errno::EINVAL) | Err(Errno::ENOENT) => return Ok(layers),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn remove_entry(path: &Path) -> Result<(), AdminError> {
+    let _ = unmount_all(path);
+    std::fs::remove_file(path).map_err(|e| {
+        err(errno_of(&e), format!("Cannot remove namespace file \"{}\": {}", show(path), errno_of(&e).desc()))
+    })
+}
+
+/// What `delete` did besides removing the entry.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    /// Processes that still live in the namespace and keep it alive.
+    pub pids: Vec<i32>,
+}
+
+/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one).
+pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
+    let path = run_dir.join(name);
+    let pids = identity(&path).map(|id| pids_in(id)).unwrap_or_default();
+    remove_entry(&path)?;
+    Ok(Deleted { pids })
+}
+
+/// (st_dev, st_ino) of a namespace file (following links, as /proc/PID/ns/net needs).
+pub fn identity(path: &Path) -> io::Result<(u64, u64)> {
+    let m = std::fs::metadata(path)?;
+    Ok((m.dev(), m.ino()))
+}
+
+/// The pids whose network namespace has this identity (`ip netns pids`), in /proc order.
+pub fn pids_in(id: (u64, u64)) -> Vec<i32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .filter_map(|e| std::str::from_utf8(e.file_name().as_bytes()).ok()?.parse::<i32>().ok())
+        .filter(|pid| identity(Path::new(&format!("/proc/{pid}/ns/net"))).ok() == Some(id))
+        .collect()
+}
+
+/// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`).
+pub fn names_of(run_dir: &Path, id: (u64, u64)) -> io::Result<Vec<OsString>> {
+    Ok(crate::netns::list_names(run_dir)?
+        .into_iter()
+        .filter(|n| identity(&run_dir.join(n)).ok() == Some(id))
+        .collect())
+}
