@@ -72,7 +72,6 @@ if [ "$method" = auto ]; then
 fi
 if [ "$method" = dpkg ]; then
 	command -v dpkg-divert >/dev/null 2>&1 || refuse "--method dpkg: dpkg-divert is not installed"
-	mkdir -p "$root/var/lib/dpkg"
 fi
 
 dpkg_divert() {
@@ -130,6 +129,7 @@ add)
 	[ -z "$pkg" ] || refuse "$vspace is already diverted (by ${pkg}): not diverting twice"
 	[ -f "$v" ] || refuse "there is no $vspace to divert under $root/: install util-vserver first"
 	if [ "$method" = dpkg ]; then
+		mkdir -p "$root/var/lib/dpkg"
 		dpkg_divert --local --rename --divert "$distrib" --add "$vspace" >/dev/null
 	else
 		# A hard link first, so that vspace is never missing while the wrapper moves in.
