@@ -12,10 +12,12 @@
 #   TARGET  the installed vspace-netns binary as seen inside the root, e.g.
 #           /usr/local/sbin/vspace-netns
 #   --root DIR       the root directory (default /); paths below are inside it
-#   --method M       dpkg: dpkg-divert --rename (a local diversion, recorded in
+#   --method M       dpkg: a local dpkg diversion (dpkg-divert, recorded in
 #                    DIR/var/lib/dpkg, so package upgrades of util-vserver keep writing to
-#                    vspace.distrib); plain: a move (distributions without dpkg; a
-#                    util-vserver upgrade then overwrites the wrapper: run add again);
+#                    vspace.distrib); plain: the move only (distributions without dpkg; a
+#                    util-vserver upgrade then overwrites the wrapper). Either way the
+#                    files move as dpkg-divert --rename would move them, but with a hard
+#                    link and renames, so that vspace never goes missing;
 #                    auto (default, or $VSPACE_NETNS_DIVERT): dpkg when dpkg-divert exists
 #                    and DIR/var/lib/dpkg is a directory, else plain
 #   --vspace PATH    where util-vserver calls vspace (default /usr/sbin/vspace)
@@ -128,12 +130,15 @@ add)
 	pkg=$(diverted_by)
 	[ -z "$pkg" ] || refuse "$vspace is already diverted (by ${pkg}): not diverting twice"
 	[ -f "$v" ] || refuse "there is no $vspace to divert under $root/: install util-vserver first"
+	# A hard link first and the wrapper renamed over vspace after: there is never a moment
+	# without a vspace. dpkg-divert records the same as --rename would, the moves being ours.
+	ln -P "$v" "$d"
 	if [ "$method" = dpkg ]; then
 		mkdir -p "$root/var/lib/dpkg"
-		dpkg_divert --local --rename --divert "$distrib" --add "$vspace" >/dev/null
-	else
-		# A hard link first, so that vspace is never missing while the wrapper moves in.
-		ln -P "$v" "$d"
+		dpkg_divert --local --divert "$distrib" --add "$vspace" >/dev/null || {
+			rm -f "$d"
+			refuse "dpkg-divert could not record the diversion; nothing changed"
+		}
 	fi
 	place_wrapper
 	echo "$me: $vspace is now the vspace-netns wrapper; the original is $distrib"
@@ -153,11 +158,13 @@ remove)
 		refuse "$vspace is not the vspace-netns wrapper: leaving it and $distrib as they are; move one of them yourself"
 	fi
 	if [ -n "$pkg" ]; then
-		rm -f "$v"
-		dpkg_divert --local --rename --remove "$vspace" >/dev/null
-	else
-		# One rename puts the original over the wrapper.
+		dpkg_divert --local --remove "$vspace" >/dev/null
+	fi
+	# One rename puts the original over the wrapper.
+	if exists "$d"; then
 		mv -f -T "$d" "$v"
+	else
+		rm -f "$v"
 	fi
 	echo "$me: $vspace is util-vserver's again"
 	;;
