@@ -21,8 +21,8 @@ fn deb() -> &'static Path {
     static DEB: OnceLock<PathBuf> = OnceLock::new();
     DEB.get_or_init(|| {
         require_root();
-        let out_dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("deb-{}", std::process::id()));
+        // One fixed place, emptied first: at most one package is left in the build dir.
+        let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deb");
         let _ = std::fs::remove_dir_all(&out_dir);
         run_ok(make().args([
             "deb".to_string(),
