@@ -149,3 +149,22 @@ pub fn make() -> Command {
         .env_remove("DESTDIR");
     c
 }
+
+/// Runs `argv` with the root's /usr/sbin (and /usr/local/sbin, if it has one) bound over the host's, in a
+/// private mount namespace (the host's mounts are untouched): the installed tree as
+/// util-vserver would see it.
+pub fn in_installed_tree(root: &Root, argv: &[&str]) -> Command {
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "mount --bind \"$1/usr/sbin\" /usr/sbin && \
+             { ! [ -d \"$1/usr/local/sbin\" ] || mount --bind \"$1/usr/local/sbin\" /usr/local/sbin; } && \
+             shift && exec \"$@\"",
+        )
+        .arg("sh")
+        .arg(root.top())
+        .args(argv)
+        .env_remove("VSPACE_NETNS_REAL_VSPACE")
+        .env_remove("NETNS_RUN_DIR");
+    c
+}
