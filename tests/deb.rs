@@ -326,56 +326,7 @@ fn the_installed_package_serves_util_vserver_calls() {
     install(&root, &fake_util_vserver("0.30.216-1", &original));
     install(&root, deb());
     assert_diverted(&root, &original);
-    let ns = Netns::new("dp");
-    let log = CallLog::new();
-    let readlink = ["readlink", "/proc/self/ns/net"];
-
-    let mut shared = in_installed_tree(
-        &root,
-        &[
-            &["/usr/sbin/vspace", "--enter", &ns.name, "--net", "--"][..],
-            &readlink,
-        ]
-        .concat(),
-    );
-    shared.env("VSPACE_STANDIN_LOG", log.path());
-    let out = run_ok(&mut shared);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        ns.id(),
-        "{}",
-        show(&shared, &out)
-    );
-    assert_eq!(log.calls(), []);
-
-    let argv = [
-        &[
-            "/usr/sbin/vspace",
-            "--enter",
-            "1001",
-            "--default",
-            "--net",
-            "--",
-        ][..],
-        &readlink,
-    ]
-    .concat();
-    let mut other = in_installed_tree(&root, &argv);
-    other.env("VSPACE_STANDIN_LOG", log.path());
-    let out = run_ok(&mut other);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        own_netns(),
-        "{}",
-        show(&other, &out)
-    );
-    assert_eq!(
-        log.calls(),
-        [Call {
-            netns: own_netns(),
-            argv: argv.iter().map(std::ffi::OsString::from).collect()
-        }]
-    );
+    assert_wrapper_serves(&root, &["--enter", "1001", "--default", "--net", "--"]);
 
     run_ok(dpkg(&root).args(["--purge", "vspace-netns"]));
     assert_restored(&root, &original);

@@ -403,70 +403,7 @@ fn the_diverted_wrapper_serves_util_vserver_calls_and_reaches_the_original() {
         let original = std::fs::read(standin()).unwrap();
         root.write(VSPACE, &original, 0o755);
         run_ok(&mut make_in(&root, "install-divert", divert));
-        let ns = Netns::new("in");
-        let log = CallLog::new();
-
-        // The shared-net call: entered by the wrapper, the original never called.
-        let mut shared = in_installed_tree(
-            &root,
-            &[
-                "/usr/sbin/vspace",
-                "--enter",
-                &ns.name,
-                "--net",
-                "--",
-                "readlink",
-                "/proc/self/ns/net",
-            ],
-        );
-        shared.env("VSPACE_STANDIN_LOG", log.path());
-        let out = run_ok(&mut shared);
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            ns.id(),
-            "{}",
-            show(&shared, &out)
-        );
-        assert_eq!(log.calls(), []);
-
-        // Any other call: found at /usr/sbin/vspace.distrib without configuration.
-        let mut other = in_installed_tree(
-            &root,
-            &[
-                "/usr/sbin/vspace",
-                "--new",
-                "--default",
-                "--",
-                "readlink",
-                "/proc/self/ns/net",
-            ],
-        );
-        other.env("VSPACE_STANDIN_LOG", log.path());
-        let out = run_ok(&mut other);
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            own_netns(),
-            "{}",
-            show(&other, &out)
-        );
-        let argv: Vec<_> = [
-            "/usr/sbin/vspace",
-            "--new",
-            "--default",
-            "--",
-            "readlink",
-            "/proc/self/ns/net",
-        ]
-        .map(std::ffi::OsString::from)
-        .to_vec();
-        assert_eq!(
-            log.calls(),
-            [Call {
-                netns: own_netns(),
-                argv
-            }]
-        );
-
+        assert_wrapper_serves(&root, &["--new", "--default", "--"]);
         run_ok(&mut make_in(&root, "uninstall-divert", divert));
         root.assert_original_at(VSPACE, &original);
     }

@@ -168,3 +168,49 @@ pub fn in_installed_tree(root: &Root, argv: &[&str]) -> Command {
         .env_remove("NETNS_RUN_DIR");
     c
 }
+
+/// Checks the wrapper installed in `root` as util-vserver calls it, with the root's tree in
+/// place and util-vserver's vspace being the vspace stand-in: a shared-net call runs its
+/// program in the named netns without calling the original; `other` (options of a call that
+/// is not ours) reaches the original at its default place, which logs it byte for byte.
+pub fn assert_wrapper_serves(root: &Root, other: &[&str]) {
+    let ns = crate::common::Netns::new("sv");
+    let log = crate::common::CallLog::new();
+    let readlink = ["readlink", "/proc/self/ns/net"];
+    let calls = [
+        (
+            [
+                &["/usr/sbin/vspace", "--enter", &ns.name, "--net", "--"][..],
+                &readlink,
+            ]
+            .concat(),
+            ns.id(),
+            false,
+        ),
+        (
+            [&["/usr/sbin/vspace"][..], other, &readlink].concat(),
+            crate::common::own_netns(),
+            true,
+        ),
+    ];
+    for (argv, netns, reaches_original) in calls {
+        let mut cmd = in_installed_tree(root, &argv);
+        cmd.env("VSPACE_STANDIN_LOG", log.path());
+        let out = crate::common::run_ok(&mut cmd);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            netns,
+            "{}",
+            crate::common::show(&cmd, &out)
+        );
+        let want: Vec<crate::common::Call> = reaches_original
+            .then(|| crate::common::Call {
+                netns: netns.clone(),
+                argv: argv.iter().map(std::ffi::OsString::from).collect(),
+            })
+            .into_iter()
+            .collect();
+        assert_eq!(log.calls(), want, "{}", crate::common::show(&cmd, &out));
+        std::fs::remove_file(log.path()).ok();
+    }
+}
