@@ -4,7 +4,7 @@
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
 #                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions
 #   make install-divert    install, then move /usr/sbin/vspace to /usr/sbin/vspace.distrib
-#                  (dpkg-divert --rename, or a plain move: DIVERT=auto|dpkg|plain) and put the
+#                  (a local dpkg diversion, or a plain move: DIVERT=auto|dpkg|plain) and put the
 #                  wrapper in its place; make uninstall-divert puts the original back
 #   make deb       target/deb/vspace-netns_VERSION_ARCH.deb (dpkg-deb), diverting vspace itself
 # BIN=path installs or packages that binary instead of building one.
@@ -17,7 +17,7 @@ ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 # Where util-vserver calls vspace (its build-time $(__SBINDIR)/vspace), and how to divert it.
 VSPACE  ?= /usr/sbin/vspace
-DIVERT  ?= auto
+DIVERT  ?= $(or $(VSPACE_NETNS_DIVERT),auto)
 CARGO   ?= cargo
 # Release builds are static-pie: no dynamic loading on every guest start.
 TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')

@@ -408,3 +408,22 @@ fn the_diverted_wrapper_serves_util_vserver_calls_and_reaches_the_original() {
         root.assert_original_at(VSPACE, &original);
     }
 }
+
+#[test]
+fn the_environment_variable_forces_the_plain_move_through_make_too() {
+    let (root, original) = root_with_original(true);
+    let mut cmd = make();
+    cmd.arg("install-divert")
+        .arg(format!("DESTDIR={}", root.top().display()))
+        .arg(format!("BIN={}", bin().display()))
+        .env("VSPACE_NETNS_DIVERT", "plain");
+    run_ok(&mut cmd);
+    root.assert_original_at(DISTRIB, &original);
+    assert_eq!(diversions(&root).trim(), "", "dpkg-divert was used");
+    let mut undo = make();
+    undo.arg("uninstall-divert")
+        .arg(format!("DESTDIR={}", root.top().display()))
+        .env("VSPACE_NETNS_DIVERT", "plain");
+    run_ok(&mut undo);
+    root.assert_original_at(VSPACE, &original);
+}
