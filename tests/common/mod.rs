@@ -75,6 +75,120 @@ impl Drop for Netns {
     }
 }
 
+/// A run-dir entry that is there but is no network namespace, made on purpose; unmounted (when
+/// it is a mount) and removed on drop.
+pub struct BadEntry {
+    pub path: PathBuf,
+    mounted: bool,
+}
+
+impl BadEntry {
+    /// An empty regular file: what an unmounted (stale) entry looks like.
+    pub fn stale(path: &Path) -> BadEntry {
+        std::fs::write(path, b"").unwrap();
+        BadEntry {
+            path: path.to_owned(),
+            mounted: false,
+        }
+    }
+
+    /// A symbolic link to `target`.
+    pub fn symlink(path: &Path, target: &Path) -> BadEntry {
+        std::os::unix::fs::symlink(target, path).unwrap();
+        BadEntry {
+            path: path.to_owned(),
+            mounted: false,
+        }
+    }
+
+    /// This process's `kind` namespace (`ipc`, `uts`, ...) bind-mounted on an empty file: a
+    /// namespace mount, but not of a network namespace.
+    pub fn other_namespace(path: &Path, kind: &str) -> BadEntry {
+        require_root();
+        let mut e = BadEntry::stale(path);
+        let source = PathBuf::from(format!("/proc/self/ns/{kind}"));
+        nix::mount::mount(
+            Some(&source),
+            path,
+            None::<&str>,
+            nix::mount::MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .unwrap_or_else(|err| {
+            panic!(
+                "bind-mount {} on {}: {err}",
+                source.display(),
+                path.display()
+            )
+        });
+        e.mounted = true;
+        e
+    }
+}
+
+impl Drop for BadEntry {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A program that records where it ran: run as `SH... args`, it writes its netns and then its
+/// own argv words after [`Probe::prefix`] to a file, so a test sees both byte for byte.
+pub struct Probe {
+    pub dir: tempfile::TempDir,
+}
+
+impl Probe {
+    pub fn new() -> Probe {
+        Probe {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("ran")
+    }
+
+    /// The words that start the program; whatever follows them becomes its recorded arguments.
+    pub fn prefix(&self) -> Vec<OsString> {
+        let script = r#"{ readlink /proc/self/ns/net; cat /proc/$$/cmdline; } >"$0""#;
+        vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            script.into(),
+            self.out().into_os_string(),
+        ]
+    }
+
+    /// `prefix` followed by `args`.
+    pub fn argv(&self, args: &[OsString]) -> Vec<OsString> {
+        let mut v = self.prefix();
+        v.extend(args.iter().cloned());
+        v
+    }
+
+    /// What the program recorded, `(netns, args after the prefix)`, or None when it did not run;
+    /// the record is removed, so the probe can run again.
+    pub fn take(&self) -> Option<(String, Vec<OsString>)> {
+        let data = std::fs::read(self.out()).ok()?;
+        std::fs::remove_file(self.out()).unwrap();
+        let nl = data.iter().position(|&b| b == b'\n').expect("a netns line");
+        let netns = String::from_utf8_lossy(&data[..nl]).into_owned();
+        let words: Vec<OsString> = data[nl + 1..]
+            .strip_suffix(b"\0")
+            .expect("cmdline ends in NUL")
+            .split(|&b| b == 0)
+            .map(|w| OsString::from_vec(w.to_vec()))
+            .collect();
+        let prefix = self.prefix();
+        assert_eq!(words[..prefix.len()], prefix[..], "the probe's own words");
+        Some((netns, words[prefix.len()..].to_vec()))
+    }
+}
+
 /// A temporary dir with the binary linked under each of its names (and any others asked for).
 pub struct Names {
     pub dir: tempfile::TempDir,
