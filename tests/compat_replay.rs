@@ -42,9 +42,9 @@ fn replay(world: &World, case: &Case) -> Result<(), String> {
     let path = dir.join(&name);
     let _entry = match case.entry {
         Entry::Netns | Entry::Missing => None,
-        Entry::Stale => Some(BadEntry::stale(&path)),
-        Entry::Symlink => Some(BadEntry::symlink(&path, &world.ns.path())),
-        Entry::Ipc => Some(BadEntry::other_namespace(&path, "ipc")),
+        Entry::Stale => Some(RunDirEntry::stale(&path)),
+        Entry::Symlink => Some(RunDirEntry::symlink(&path, &world.ns.path())),
+        Entry::Ipc => Some(RunDirEntry::other_namespace(&path, "ipc")),
     };
     let (argv, tail) = rewrite(world, case, &name);
     let vspace = world.names.get("vspace");

@@ -75,40 +75,38 @@ impl Drop for Netns {
     }
 }
 
-/// A run-dir entry that is there but is no network namespace, made on purpose; unmounted (when
-/// it is a mount) and removed on drop.
-pub struct BadEntry {
+/// A run-dir entry made by a test (stale file, symlink, bind mount); unmounted (when it is a
+/// mount) and removed on drop.
+pub struct RunDirEntry {
     pub path: PathBuf,
     mounted: bool,
 }
 
-impl BadEntry {
+impl RunDirEntry {
     /// An empty regular file: what an unmounted (stale) entry looks like.
-    pub fn stale(path: &Path) -> BadEntry {
+    pub fn stale(path: &Path) -> RunDirEntry {
         std::fs::write(path, b"").unwrap();
-        BadEntry {
+        RunDirEntry {
             path: path.to_owned(),
             mounted: false,
         }
     }
 
     /// A symbolic link to `target`.
-    pub fn symlink(path: &Path, target: &Path) -> BadEntry {
+    pub fn symlink(path: &Path, target: &Path) -> RunDirEntry {
         std::os::unix::fs::symlink(target, path).unwrap();
-        BadEntry {
+        RunDirEntry {
             path: path.to_owned(),
             mounted: false,
         }
     }
 
-    /// This process's `kind` namespace (`ipc`, `uts`, ...) bind-mounted on an empty file: a
-    /// namespace mount, but not of a network namespace.
-    pub fn other_namespace(path: &Path, kind: &str) -> BadEntry {
+    /// `source` bind-mounted on an empty file, as `ip netns add` mounts a namespace.
+    pub fn bind(path: &Path, source: &Path) -> RunDirEntry {
         require_root();
-        let mut e = BadEntry::stale(path);
-        let source = PathBuf::from(format!("/proc/self/ns/{kind}"));
+        let mut e = RunDirEntry::stale(path);
         nix::mount::mount(
-            Some(&source),
+            Some(source),
             path,
             None::<&str>,
             nix::mount::MsFlags::MS_BIND,
@@ -124,9 +122,15 @@ impl BadEntry {
         e.mounted = true;
         e
     }
+
+    /// This process's `kind` namespace (`ipc`, `uts`, ...) mounted on the entry: a namespace
+    /// mount, but not of a network namespace.
+    pub fn other_namespace(path: &Path, kind: &str) -> RunDirEntry {
+        RunDirEntry::bind(path, Path::new(&format!("/proc/self/ns/{kind}")))
+    }
 }
 
-impl Drop for BadEntry {
+impl Drop for RunDirEntry {
     fn drop(&mut self) {
         if self.mounted {
             let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
