@@ -382,6 +382,61 @@ fn a_program_that_cannot_run_is_vspaces_execvp_message_and_255() {
     assert!(w.take_calls().is_empty());
 }
 
+#[test]
+fn programs_are_found_and_started_as_vspaces_execvp_does() {
+    let w = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = |rel: &str, text: &str, mode: u32| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    file("no-shebang", "echo no-shebang \"$@\"\n", 0o755);
+    file("p1/x", "#!/bin/sh\necho p1\n", 0o644);
+    file("p2/x", "#!/bin/sh\necho p2\n", 0o755);
+    let path = |dirs: &[&str]| -> OsString {
+        let mut v: Vec<String> = dirs
+            .iter()
+            .map(|s| d.join(s).display().to_string())
+            .collect();
+        v.push(std::env::var("PATH").unwrap());
+        v.join(":").into()
+    };
+    let no_shebang = d.join("no-shebang").into_os_string();
+    // (program, PATH: None unset, Some(value))
+    let table: Vec<(Vec<OsString>, Option<OsString>)> = vec![
+        (vec![no_shebang, "a b".into()], Some(path(&[]))),
+        (vec!["./no-shebang".into()], Some(path(&[]))),
+        (vec!["echo".into(), "no PATH".into()], None),
+        (vec!["x".into()], Some(path(&["p1", "p2"]))),
+        (vec!["x".into()], Some(d.join("p1").into_os_string())),
+        (vec!["missing-x".into()], Some(path(&["p1"]))),
+        (vec![d.join("p1").into_os_string()], Some(path(&[]))),
+    ];
+    for (program, path) in table {
+        // The stand-in starts the program with glibc's execvp, as vspace does.
+        let outs: Vec<_> = [Route::Exec, Route::Pass]
+            .map(|route| {
+                let mut cmd = w.cmd("vspace", route, &program);
+                cmd.current_dir(d);
+                match &path {
+                    Some(p) => cmd.env("PATH", p),
+                    None => cmd.env_remove("PATH"),
+                };
+                let out = run(&mut cmd);
+                (
+                    show(&cmd, &out),
+                    (out.status.code(), out.stdout, out.stderr),
+                )
+            })
+            .into();
+        assert_eq!(outs[0].1, outs[1].1, "\n{}\n{}", outs[0].0, outs[1].0);
+    }
+    w.take_calls();
+}
+
 /// A private run dir (NETNS_RUN_DIR) holding one entry, `NAME`.
 struct PrivateRunDir {
     entry: Option<RunDirEntry>,
