@@ -594,6 +594,82 @@ fn a_real_vspace_that_is_this_binary_or_unusable_is_refused() {
     assert!(w.take_calls().is_empty());
 }
 
+/// `/usr/sbin/vspace ARGS` as installed: in a private mount namespace whose sbin dirs are
+/// empty tmpfs but for this binary as `vspace` and, when given, the stand-in as the
+/// dpkg-divert name `vspace.distrib`; VSPACE_NETNS_REAL_VSPACE unset.
+fn installed(w: &World, diverted: bool, args: &[&str]) -> Command {
+    let script = r#"set -e
+for d in /usr/sbin /usr/local/sbin /sbin; do
+  [ -L "$d" ] || [ ! -d "$d" ] || mount -t tmpfs tmpfs "$d"
+done
+ln -s "$0" /usr/sbin/vspace
+[ -z "$1" ] || ln -s "$1" /usr/sbin/vspace.distrib
+shift
+exec /usr/sbin/vspace "$@""#;
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "/bin/sh",
+        "-c",
+        script,
+    ])
+    .arg(bin())
+    .arg(if diverted {
+        standin().as_os_str()
+    } else {
+        "".as_ref()
+    })
+    .args(args)
+    .env_remove("VSPACE_NETNS_REAL_VSPACE")
+    .env_remove("NETNS_RUN_DIR")
+    .env("VSPACE_STANDIN_LOG", w.log.path());
+    cmd
+}
+
+#[test]
+fn the_real_vspace_is_found_where_an_install_puts_it() {
+    let w = World::new();
+    let probe = Probe::new();
+    let program = probe.argv(&[]);
+    for route in [Route::Vspace, Route::Pass] {
+        let args: Vec<OsString> = route
+            .options(&w.ns.name)
+            .into_iter()
+            .chain(program.clone())
+            .collect();
+        let args: Vec<&str> = args.iter().map(|a| a.to_str().unwrap()).collect();
+        let mut cmd = installed(&w, true, &args);
+        let out = run_ok(&mut cmd);
+        w.check_calls(
+            route,
+            Path::new("/usr/sbin/vspace"),
+            &program,
+            &show(&cmd, &out),
+        );
+        assert_eq!(
+            probe.take().map(|r| r.0),
+            Some(route.netns(&w.ns)),
+            "{route:?}"
+        );
+
+        let mut cmd = installed(&w, false, &args);
+        let out = run_status(&mut cmd, 255);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(
+                "vspace: cannot find the real vspace: tried /usr/sbin/vspace.distrib, "
+            ) && stderr.contains("; /usr/sbin/vspace is this wrapper;"),
+            "{}",
+            show(&cmd, &out)
+        );
+        assert!(stderr.ends_with("; set VSPACE_NETNS_REAL_VSPACE to its absolute path\n"));
+        assert_eq!(probe.take(), None, "{route:?}: the program ran");
+        assert!(w.take_calls().is_empty());
+    }
+}
+
 /// `vspace-netns ARGS` with the stand-in as the real vspace.
 fn tool(w: &World, args: &[&str]) -> Command {
     let mut c = vspace_cmd(&w.names, &w.log);
