@@ -174,7 +174,6 @@ fn the_programs_exit_status_is_the_callers() {
             );
         }
     }
-    w.take_calls();
 }
 
 #[test]
@@ -236,7 +235,6 @@ fn stdin_stdout_and_stderr_are_the_callers() {
             show(&cmd, &out)
         );
     }
-    w.take_calls();
 }
 
 /// The program's open fds (number -> target), from `ls -l /proc/self/fd`, less ls's own.
@@ -301,7 +299,6 @@ fn no_fd_leaks_into_the_program() {
         let out = run_ok(&mut cmd);
         assert_eq!(fds(&out.stdout), want, "{route:?}: {}", show(&cmd, &out));
     }
-    w.take_calls();
 }
 
 /// SigBlk and SigIgn of a /proc/PID/status text.
@@ -354,7 +351,6 @@ fn the_program_gets_default_sigpipe_and_an_empty_signal_mask() {
             show(&cmd, &out)
         );
     }
-    w.take_calls();
 }
 
 #[test]
@@ -434,7 +430,6 @@ fn programs_are_found_and_started_as_vspaces_execvp_does() {
             .into();
         assert_eq!(outs[0].1, outs[1].1, "\n{}\n{}", outs[0].0, outs[1].0);
     }
-    w.take_calls();
 }
 
 /// A private run dir (NETNS_RUN_DIR) holding one entry, `NAME`.
@@ -521,7 +516,6 @@ fn netns_run_dir_is_where_names_are_looked_up() {
         run_ok(&mut cmd);
         assert_eq!(probe.take(), Some((w.ns.id(), vec![])), "{route:?}");
     }
-    w.take_calls();
 }
 
 #[test]
