@@ -386,7 +386,13 @@ fn programs_are_found_and_started_as_vspaces_execvp_does() {
     let file = |rel: &str, text: &str, mode: u32| {
         let p = d.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
+        // Written by a child process, so no write fd of ours can make an exec ETXTBSY.
+        run_ok(
+            Command::new("/bin/sh")
+                .args(["-c", r#"printf %s "$1" >"$0""#])
+                .arg(&p)
+                .arg(text),
+        );
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
     };
     file("no-shebang", "echo no-shebang \"$@\"\n", 0o755);
@@ -524,7 +530,9 @@ fn setuid_and_setgid_copies_refuse_to_run() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let copy = dir.path().join("vspace");
-    std::fs::copy(bin(), &copy).unwrap();
+    // Copied by a child process: a write fd of ours could leak into a sibling test's fork
+    // and make the exec fail with ETXTBSY.
+    run_ok(Command::new("cp").arg(bin()).arg(&copy));
     let table: &[(u32, &[&str])] = &[
         (
             0o4755,
