@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""driver.py RUNS WARMUP LABEL PROG ARGS... [:: LABEL PROG ARGS...]...
+"""driver.py RUNS WARMUP FLOOR BASE LABEL PROG ARGS... [:: LABEL PROG ARGS...]...
 
 Times each command RUNS times, interleaved: every iteration runs each command once, starting
 with a different one each time, so drift on a busy machine hits them all alike. One sample is
 the wall time of posix_spawn + waitpid (perf_counter_ns). Prints the median per command and
-its ratios to the first command (the floor) and to the last (the baseline). Any failed run
+its ratios to the commands labelled FLOOR and BASE. Any failed run
 aborts: a benchmark of a command that does not work measures nothing.
 """
 import os
@@ -15,8 +15,9 @@ import time
 
 def main():
     runs, warmup = int(sys.argv[1]), int(sys.argv[2])
+    floor_label, base_label = sys.argv[3], sys.argv[4]
     cmds, cur = [], []
-    for word in sys.argv[3:] + ["::"]:
+    for word in sys.argv[5:] + ["::"]:
         if word == "::":
             if len(cur) < 2:
                 sys.exit("driver: each command needs a label and a program")
@@ -38,7 +39,8 @@ def main():
                 sys.exit(f"driver: {label}: {' '.join(argv)} exited with wait status {status}")
             if i >= warmup:
                 samples[label].append(t1 - t0)
-    floor_label, base_label = cmds[0][0], cmds[-1][0]
+    if floor_label not in samples or base_label not in samples:
+        sys.exit("driver: FLOOR and BASE must be labels of commands")
     med = {label: statistics.median(s) for label, s in samples.items()}
     width = max(len(label) for label in med)
     print(f"{'':{width}}  median µs   p10-p90 µs   vs {floor_label}   vs {base_label}")

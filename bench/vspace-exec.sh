@@ -4,7 +4,8 @@
 # BIN is the release build (`make build`: static-pie), run through a symlink named vspace.
 # Compared with the floor (bench/setns-exec.c: open, setns, execv; compiled here with cc),
 # `nsenter --net=/run/netns/N /bin/true` and `ip netns exec N /bin/true`. RUNS (default 500)
-# runs of each, interleaved, timed by bench/driver.py; medians and ratios are printed.
+# runs of each, interleaved, timed by bench/driver.py; medians and ratios are printed, with
+# /bin/true run alone (no namespace) to show what spawning the program itself costs.
 # Targets: at most 1.10x the floor and at most 0.80x `ip netns exec`. Needs root (setns).
 # Not a test: the figures depend on the machine. The namespace and temp files are removed on exit.
 set -eu
@@ -54,7 +55,8 @@ done
 link=$(file -b "$BIN" 2>/dev/null | grep -o 'static-pie linked\|statically linked\|dynamically linked' || true)
 echo "vspace-netns: $BIN (${link:-linking unknown})"
 echo "machine: $(nproc) cores, $(uname -srm); $RUNS interleaved runs each, after 20 warm-up runs"
-python3 "$HERE/driver.py" "$RUNS" 20 \
+python3 "$HERE/driver.py" "$RUNS" 20 "C floor" "ip netns exec" \
+	"/bin/true alone" /bin/true :: \
 	"C floor" "$TMP/setns-exec" "$ENTRY" /bin/true :: \
 	"vspace-netns" "$TMP/vspace" --enter "$NS" --net -- /bin/true :: \
 	"nsenter" "$NSENTER" --net="$ENTRY" /bin/true :: \
