@@ -54,7 +54,8 @@ done
 
 link=$(file -b "$BIN" 2>/dev/null | grep -o 'static-pie linked\|statically linked\|dynamically linked' || true)
 echo "vspace-netns: $BIN (${link:-linking unknown})"
-echo "machine: $(nproc) cores, $(uname -srm); $RUNS interleaved runs each, after 20 warm-up runs"
+echo "machine: $(nproc) cores, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$RUNS interleaved runs each, after 20 warm-up runs (figures from a busy machine are noisy)"
 python3 "$HERE/driver.py" "$RUNS" 20 "C floor" "ip netns exec" \
 	"/bin/true alone" /bin/true :: \
 	"C floor" "$TMP/setns-exec" "$ENTRY" /bin/true :: \
