@@ -4,8 +4,10 @@
 //! As rustup's proxies do: the real tool is an absolute path (an environment variable, else
 //! documented defaults), never found by searching PATH, and never this binary itself (same
 //! device and inode as /proc/self/exe, through any symlinks), or we would exec ourselves forever.
-//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE
-//! and an empty signal mask; argv travels as `OsString`, argv[0] included, byte for byte.
+//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE;
+//! the signal mask is emptied here first (std's exec leaves the inherited mask in place), so
+//! the program starts in the state it would get from a fresh login shell. argv travels as
+//! `OsString`, argv[0] included, byte for byte.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -13,6 +15,8 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use nix::sys::signal::SigSet;
 
 use crate::quote::escape;
 
@@ -195,7 +199,13 @@ pub fn io_reason(e: &io::Error) -> String {
 }
 
 /// Replaces this process with `program` (searched in PATH like execvp when it has no `/`),
-/// giving it `argv0` and `args` untouched. Returns only on failure.
+/// giving it `argv0` and `args` untouched, the default SIGPIPE and an empty signal mask.
+/// Returns only on failure.
 pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
+    // std resets SIGPIPE on exec but not the mask; blocked signals would survive into the
+    // program (a daemon that never sees SIGTERM). We are single-threaded and about to exec.
+    if let Err(errno) = SigSet::empty().thread_set_mask() {
+        return io::Error::from_raw_os_error(errno as i32);
+    }
     Command::new(program).arg0(argv0).args(args).exec()
 }
