@@ -199,7 +199,8 @@ pub fn io_reason(e: &io::Error) -> String {
 }
 
 /// Replaces this process with `program` (searched in PATH like execvp when it has no `/`),
-/// giving it `argv0` and `args` untouched. Returns only on failure.
+/// giving it `argv0` and `args` untouched, the default SIGPIPE and an empty signal mask.
+/// Returns only on failure.
 pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
     // A caller that blocked signals (some service managers and shells do) must not hand a
     // guest's init a mask it never asked for. Single-threaded here, so the process mask is ours.
