@@ -36,7 +36,10 @@ pub fn unique(prefix: &str) -> String {
 
 /// The netns of the calling process, as `net:[ino]`.
 pub fn own_netns() -> String {
-    std::fs::read_link("/proc/self/ns/net").unwrap().to_string_lossy().into_owned()
+    std::fs::read_link("/proc/self/ns/net")
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A named network namespace in the host's run dir, made with the real `ip netns add` and
@@ -66,7 +69,9 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "delete", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
     }
 }
 
@@ -91,9 +96,13 @@ impl Names {
 
 fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/vspace_standin.c");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
     let mut cc = Command::new("cc");
-    cc.args(["-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(&src).args(defines);
+    cc.args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(defines);
     run_ok(&mut cc);
     out
 }
@@ -124,7 +133,9 @@ pub struct CallLog {
 
 impl CallLog {
     pub fn new() -> CallLog {
-        CallLog { dir: tempfile::tempdir().unwrap() }
+        CallLog {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -139,9 +150,17 @@ impl CallLog {
             if ns.is_empty() {
                 break;
             }
-            let argc: usize = std::str::from_utf8(fields.next().unwrap()).unwrap().parse().unwrap();
-            let argv = (0..argc).map(|_| OsString::from_vec(fields.next().unwrap().to_vec())).collect();
-            calls.push(Call { netns: String::from_utf8_lossy(ns).into_owned(), argv });
+            let argc: usize = std::str::from_utf8(fields.next().unwrap())
+                .unwrap()
+                .parse()
+                .unwrap();
+            let argv = (0..argc)
+                .map(|_| OsString::from_vec(fields.next().unwrap().to_vec()))
+                .collect();
+            calls.push(Call {
+                netns: String::from_utf8_lossy(ns).into_owned(),
+                argv,
+            });
         }
         calls
     }
@@ -169,7 +188,8 @@ pub fn show(cmd: &Command, out: &Output) -> String {
 
 /// Runs `cmd` and returns its output, whatever its status.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Runs `cmd`, failing the test with everything shown unless it exits 0.
@@ -189,4 +209,63 @@ pub fn run_status(cmd: &mut Command, want: i32) -> Output {
 /// `bytes` as an OsString (argv built from bytes, so non-UTF-8 is ordinary).
 pub fn os(bytes: &[u8]) -> OsString {
     OsStr::from_bytes(bytes).to_owned()
+}
+
+/// How long a single command may take before the test calls it hung (a FIFO or a lock that
+/// blocks it): far above any honest run, so it never decides a passing result.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `cmd` (stdin empty) and returns its output, killing it and failing the test if it has
+/// not finished within [`HANG_LIMIT`]: a blocked call fails loudly instead of hanging the suite.
+/// Output goes through unlinked temporary files, so a chatty command cannot block on a pipe.
+pub fn run_bounded(cmd: &mut Command) -> Output {
+    use std::io::{Read, Seek};
+    let mut out = tempfile::tempfile().unwrap();
+    let mut err = tempfile::tempfile().unwrap();
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(err.try_clone().unwrap());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let deadline = std::time::Instant::now() + HANG_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {HANG_LIMIT:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let read = |f: &mut std::fs::File| {
+        let mut v = Vec::new();
+        f.rewind().unwrap();
+        f.read_to_end(&mut v).unwrap();
+        v
+    };
+    Output {
+        status,
+        stdout: read(&mut out),
+        stderr: read(&mut err),
+    }
+}
+
+/// Fails the test if the binary panicked: a panic is never an acceptable answer to any input.
+pub fn assert_no_panic(cmd: &Command, out: &Output) {
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !text.contains("panicked"),
+        "the binary panicked\n{}",
+        show(cmd, out)
+    );
+    // 101 is Rust's panic status, 134 an abort (release builds abort on panic).
+    assert!(
+        !matches!(out.status.code(), Some(101))
+            && std::os::unix::process::ExitStatusExt::signal(&out.status) != Some(libc::SIGABRT),
+        "the binary panicked or aborted\n{}",
+        show(cmd, out)
+    );
 }
