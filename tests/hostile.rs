@@ -987,3 +987,110 @@ fn explain_with_stdout_full_says_so() {
         show(&cmd, &out)
     );
 }
+
+// ---- what the program finds after an intercept ----
+
+#[test]
+fn program_missing_after_entering_fails_like_vspace() {
+    let ns = Netns::new("hx");
+    let c = Case::new();
+    let r = c.vspace(&argv(&[
+        b"--enter",
+        ns.name.as_bytes(),
+        b"--net",
+        b"--",
+        b"/nonexistent/prog",
+    ]));
+    r.refused(&[]);
+    assert_eq!(
+        r.stderr(),
+        "vspace: execvp(\"/nonexistent/prog\"): No such file or directory\n",
+        "{}",
+        r.shown
+    );
+}
+
+#[test]
+fn program_a_directory_fails_like_vspace() {
+    let ns = Netns::new("hx");
+    let c = Case::new();
+    c.vspace(&argv(&[
+        b"--enter",
+        ns.name.as_bytes(),
+        b"--net",
+        b"--",
+        b"/",
+    ]))
+    .refused(&["vspace: execvp(\"/\"): Permission denied"]);
+}
+
+#[test]
+fn program_empty_fails_like_vspace() {
+    let ns = Netns::new("hx");
+    let c = Case::new();
+    c.vspace(&argv(&[
+        b"--enter",
+        ns.name.as_bytes(),
+        b"--net",
+        b"--",
+        b"",
+    ]))
+    .refused(&["vspace: execvp(\"\"): No such file or directory"]);
+}
+
+/// Runs `script` (sh) as the program of an intercepted call; returns what it printed.
+fn inside(script: &str) -> String {
+    let ns = Netns::new("hq");
+    let c = Case::new();
+    let r = c.vspace(&argv(&[
+        b"--enter",
+        ns.name.as_bytes(),
+        b"--net",
+        b"--",
+        b"/bin/sh",
+        b"-c",
+        script.as_bytes(),
+    ]));
+    r.status(0);
+    assert!(r.calls.is_empty(), "{}", r.shown);
+    String::from_utf8_lossy(&r.out.stdout).into_owned()
+}
+
+#[test]
+fn the_entrys_descriptor_does_not_leak_into_the_program() {
+    let fds = inside("for f in /proc/self/fd/*; do readlink \"$f\"; done; true");
+    assert!(!fds.is_empty(), "no descriptors listed");
+    assert!(
+        !fds.contains("net:[") && !fds.contains("/netns/"),
+        "a namespace descriptor leaked: {fds}"
+    );
+}
+
+#[test]
+fn the_program_gets_the_default_sigpipe() {
+    let status = inside("grep '^SigIgn:' /proc/self/status");
+    let mask = u64::from_str_radix(status.trim().trim_start_matches("SigIgn:").trim(), 16)
+        .unwrap_or_else(|e| panic!("{status:?}: {e}"));
+    assert_eq!(
+        mask & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SIGPIPE is ignored: {status}"
+    );
+}
+
+#[test]
+fn a_refusal_with_stderr_closed_still_exits_255() {
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    std::fs::write(dir.join("web"), b"").unwrap();
+    // sh closes stderr, then execs the binary as vspace.
+    let mut sh = Command::new("/bin/sh");
+    sh.envs(c.env.iter().map(|(k, v)| (k, v)))
+        .args(["-c", "exec \"$0\" \"$@\" 2>&-"])
+        .arg(c.names.get("vspace"))
+        .args(["--enter", "web", "--net", "--"])
+        .args(c.program());
+    let out = run_bounded(&mut sh);
+    assert_eq!(out.status.code(), Some(255), "{}", show(&sh, &out));
+    assert!(!c.record().exists(), "the program ran");
+}
