@@ -990,8 +990,9 @@ fn explain_with_stdout_full_says_so() {
 
 // ---- what the program finds after an intercept ----
 
-#[test]
-fn program_missing_after_entering_fails_like_vspace() {
+/// `--enter N --net -- program` where exec fails after entering: vspace's words and status,
+/// exactly `stderr`.
+fn failed_exec(program: &[u8], stderr: &str) {
     let ns = Netns::new("hx");
     let c = Case::new();
     let r = c.vspace(&argv(&[
@@ -999,43 +1000,36 @@ fn program_missing_after_entering_fails_like_vspace() {
         ns.name.as_bytes(),
         b"--net",
         b"--",
-        b"/nonexistent/prog",
+        program,
     ]));
     r.refused(&[]);
-    assert_eq!(
-        r.stderr(),
+    assert_eq!(r.stderr(), stderr, "{}", r.shown);
+}
+
+#[test]
+fn program_missing_after_entering_fails_like_vspace() {
+    failed_exec(
+        b"/nonexistent/prog",
         "vspace: execvp(\"/nonexistent/prog\"): No such file or directory\n",
-        "{}",
-        r.shown
     );
 }
 
 #[test]
 fn program_a_directory_fails_like_vspace() {
-    let ns = Netns::new("hx");
-    let c = Case::new();
-    c.vspace(&argv(&[
-        b"--enter",
-        ns.name.as_bytes(),
-        b"--net",
-        b"--",
-        b"/",
-    ]))
-    .refused(&["vspace: execvp(\"/\"): Permission denied"]);
+    failed_exec(b"/", "vspace: execvp(\"/\"): Permission denied\n");
 }
 
 #[test]
 fn program_empty_fails_like_vspace() {
-    let ns = Netns::new("hx");
-    let c = Case::new();
-    c.vspace(&argv(&[
-        b"--enter",
-        ns.name.as_bytes(),
-        b"--net",
-        b"--",
-        b"",
-    ]))
-    .refused(&["vspace: execvp(\"\"): No such file or directory"]);
+    failed_exec(b"", "vspace: execvp(\"\"): No such file or directory\n");
+}
+
+#[test]
+fn program_non_utf8_missing_fails_escaped() {
+    failed_exec(
+        b"no-such-\xff",
+        "vspace: execvp(\"no-such-\\xff\"): No such file or directory\n",
+    );
 }
 
 /// Runs `script` (sh) as the program of an intercepted call; returns what it printed.
