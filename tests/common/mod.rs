@@ -330,3 +330,61 @@ pub fn os(bytes: &[u8]) -> OsString {
 }
 
 pub mod compat;
+/// How long a single command may take before the test calls it hung (a FIFO or a lock that
+/// blocks it): far above any honest run, so it never decides a passing result.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `cmd` (stdin empty) and returns its output, killing it and failing the test if it has
+/// not finished within [`HANG_LIMIT`]: a blocked call fails loudly instead of hanging the suite.
+/// Output goes through unlinked temporary files, so a chatty command cannot block on a pipe.
+pub fn run_bounded(cmd: &mut Command) -> Output {
+    use std::io::{Read, Seek};
+    let mut out = tempfile::tempfile().unwrap();
+    let mut err = tempfile::tempfile().unwrap();
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(err.try_clone().unwrap());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let deadline = std::time::Instant::now() + HANG_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {HANG_LIMIT:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let read = |f: &mut std::fs::File| {
+        let mut v = Vec::new();
+        f.rewind().unwrap();
+        f.read_to_end(&mut v).unwrap();
+        v
+    };
+    Output {
+        status,
+        stdout: read(&mut out),
+        stderr: read(&mut err),
+    }
+}
+
+/// Fails the test if the binary panicked: a panic is never an acceptable answer to any input.
+pub fn assert_no_panic(cmd: &Command, out: &Output) {
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !text.contains("panicked"),
+        "the binary panicked\n{}",
+        show(cmd, out)
+    );
+    // 101 is Rust's panic status, 134 an abort (release builds abort on panic).
+    assert!(
+        !matches!(out.status.code(), Some(101))
+            && std::os::unix::process::ExitStatusExt::signal(&out.status) != Some(libc::SIGABRT),
+        "the binary panicked or aborted\n{}",
+        show(cmd, out)
+    );
+}
