@@ -2,11 +2,16 @@
 //! tool's subcommands go through clap; pass-through argv never does.
 //!
 //! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage.
+//!
+//! `completions SHELL` prints the shell completion script generated from this very description
+//! (clap_complete), so completions never drift from the options; `make install` installs them.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
+use clap_complete::Shell;
 
 use crate::explain;
 
@@ -36,6 +41,36 @@ pub fn command() -> Command {
                         .action(ArgAction::Append),
                 ),
         )
+        .subcommand(
+            Command::new("completions")
+                .about("Print the completion script for SHELL (bash, zsh or fish) on stdout")
+                .arg(
+                    Arg::new("shell")
+                        .help("The shell to complete for")
+                        .required(true)
+                        .value_parser(PossibleValuesParser::new(SHELLS.map(|(name, _)| name))),
+                ),
+        )
+}
+
+/// The shells `completions` supports, by name.
+pub const SHELLS: [(&str, Shell); 3] = [
+    ("bash", Shell::Bash),
+    ("zsh", Shell::Zsh),
+    ("fish", Shell::Fish),
+];
+
+/// Writes the completion script of the tool for `shell` (one of [`SHELLS`]' names).
+pub fn write_completions(shell: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let (_, shell) = SHELLS
+        .into_iter()
+        .find(|(name, _)| *name == shell)
+        .ok_or_else(|| anyhow::anyhow!("no completions for shell '{shell}'"))?;
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut command(), "vspace-netns", &mut buf);
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Runs the tool personality.
@@ -55,11 +90,45 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 .unwrap_or_default();
             explain::run(args)
         }
+        Some(("completions", m)) => {
+            let shell = m.get_one::<String>("shell").expect("required by clap");
+            write_completions(shell, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS)
+        }
         _ => unreachable!("clap requires a known subcommand"),
     };
     match result {
         Ok(code) => code,
         // Reported through `fail::report`, which never panics when stderr is unwritable.
         Err(e) => crate::fail::report(&crate::fail::Fail::new("vspace-netns", 1, format!("{e:#}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completions_name_the_subcommands_for_every_shell() {
+        for (name, _) in SHELLS {
+            let mut out = Vec::new();
+            write_completions(name, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for word in ["vspace-netns", "explain", "completions"] {
+                assert!(
+                    text.contains(word),
+                    "{name} completions lack {word}:\n{text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn completions_refuse_other_shells() {
+        let err = write_completions("tcsh", &mut Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "no completions for shell 'tcsh'");
+        let e = command()
+            .try_get_matches_from(["vspace-netns", "completions", "elvish"])
+            .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
     }
 }
