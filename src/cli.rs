@@ -98,10 +98,8 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("vspace-netns: {e:#}");
-            ExitCode::from(1)
-        }
+        // Reported through `fail::report`, which never panics when stderr is unwritable.
+        Err(e) => crate::fail::report(&crate::fail::Fail::new("vspace-netns", 1, format!("{e:#}"))),
     }
 }
 
