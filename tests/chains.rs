@@ -57,37 +57,14 @@ struct Chain {
     status: i32,
 }
 
-/// Splits on blanks and decodes `\xHH` and `\\` in each word.
+/// Splits on blanks and decodes each word as the recorded calls do (`\xHH`, `\\`, `''`).
 fn words(text: &[u8]) -> Vec<Vec<u8>> {
     text.split(|&b| b == b' ' || b == b'\t')
         .filter(|w| !w.is_empty())
         .map(|w| {
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < w.len() {
-                match (w[i], w.get(i + 1)) {
-                    (b'\\', Some(b'\\')) => {
-                        out.push(b'\\');
-                        i += 2;
-                    }
-                    (b'\\', Some(b'x')) => {
-                        let hex = w
-                            .get(i + 2..i + 4)
-                            .and_then(|h| std::str::from_utf8(h).ok());
-                        let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
-                        out.push(byte.unwrap_or_else(|| {
-                            panic!("bad \\x escape in {:?}", String::from_utf8_lossy(w))
-                        }));
-                        i += 4;
-                    }
-                    (b'\\', _) => panic!("bad escape in {:?}", String::from_utf8_lossy(w)),
-                    (b, _) => {
-                        out.push(b);
-                        i += 1;
-                    }
-                }
-            }
-            out
+            common::compat::unescape(w)
+                .unwrap_or_else(|e| panic!("word {:?}: {e}", String::from_utf8_lossy(w)))
+                .into_vec()
         })
         .collect()
 }
@@ -326,8 +303,8 @@ fn every_chain_file_is_replayed() {
 #[test]
 fn words_are_bytes_with_escapes() {
     assert_eq!(
-        words(b"a  caf\\xe9\ttwo\\x20words \\\\ \\xff"),
-        [&b"a"[..], b"caf\xe9", b"two words", b"\\", b"\xff"]
+        words(b"a  caf\\xe9\ttwo\\x20words \\\\ \\xff ''"),
+        [&b"a"[..], b"caf\xe9", b"two words", b"\\", b"\xff", b""]
     );
 }
 

@@ -59,7 +59,7 @@ pub fn substitute(word: &OsString, name: &str) -> OsString {
 }
 
 /// One field: `\xNN` a byte, `\\` a backslash, `''` the empty word.
-fn unescape(field: &[u8]) -> Result<OsString, String> {
+pub fn unescape(field: &[u8]) -> Result<OsString, String> {
     if field == b"''" {
         return Ok(OsString::new());
     }
