@@ -125,7 +125,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
         .read(true)
         .write(false)
         .create_new(true)
-        .mode(0)
+        .mode(0o0)
         .open(&path)
         .map_err(|e| {
             err(errno_of(&e), format!("Cannot create namespace file \"{}\": {}", show(&path), errno_of(&e).desc()))
@@ -218,7 +218,7 @@ pub struct Deleted {
 /// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one).
 pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
     let path = run_dir.join(name);
-    let pids = identity(&path).map(|id| pids_in(id)).unwrap_or_default();
+    let pids = identity(&path).map(pids_in).unwrap_or_default();
     remove_entry(&path)?;
     Ok(Deleted { pids })
 }
