@@ -143,7 +143,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             explain::run(args)
         }
         Some(("mac", m)) => {
-            let text = |n| os(m, n).to_string_lossy().into_owned();
+            let text = |n| crate::quote::escape(os(m, n));
             match mac::from_operands(&text("vid"), &text("id"), &text("index")) {
                 Ok(mac) => {
                     println!("{mac}");
