@@ -6,6 +6,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+LIBDIR  ?= $(PREFIX)/lib/vspace-netns
 CARGO   ?= cargo
 # Release builds are static-pie: no dynamic loading on every guest start.
 TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')
@@ -31,14 +32,17 @@ bench: build
 	sh bench/vspace-exec.sh $(BIN)
 
 install: build
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vspace-netns
 	ln -sf vspace-netns $(DESTDIR)$(SBINDIR)/ip-netns-shim
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(NAMES))
 	rm -f $(DESTDIR)$(MANDIR)/man8/vspace-netns.8 $(DESTDIR)$(MANDIR)/man8/ip-netns-shim.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 clean:
 	$(CARGO) clean

@@ -38,17 +38,8 @@ pub fn vservers_dir() -> Result<PathBuf, String> {
     absolute_env("VSPACE_NETNS_VSERVERS", DEFAULT_VSERVERS)
 }
 
-/// `$var` when set (it must be absolute), else `default`.
-pub fn absolute_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match std::env::var_os(var) {
-        None => Ok(PathBuf::from(default)),
-        Some(v) if v.as_bytes().first() == Some(&b'/') => Ok(PathBuf::from(v)),
-        Some(v) => Err(format!(
-            "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
-            escape(&v)
-        )),
-    }
-}
+/// `$var` when set (it must be absolute), else `default` (the rule of `NETNS_RUN_DIR`).
+pub use crate::netns::dir_from_env as absolute_env;
 
 /// A configuration problem: the file, what is wrong, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
