@@ -221,14 +221,13 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
         )
     })?;
     let mut id: Option<u16> = None;
-    let mut have_links = false;
     for (file, content) in &raw.top {
         let path = dir.join(file);
         match (file.as_bytes(), content) {
             (b"id", Some(bytes)) => {
                 id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
             }
-            (b"links", None) => have_links = true,
+            (b"links", None) => {}
             (b"id", None) | (b"links", Some(_)) => {
                 return Err(cerr(
                     &path,
@@ -249,7 +248,6 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
             }
         }
     }
-    let _ = have_links;
     let mut links = Vec::new();
     let mut taken: BTreeMap<Mac, PathBuf> = BTreeMap::new();
     let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
