@@ -3,11 +3,16 @@
 //!
 //! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage;
 //! `down` exits 3 when it refuses a namespace that processes still use.
+//!
+//! `completions SHELL` prints the shell completion script generated from this very description
+//! (clap_complete), so completions never drift from the options; `make install` installs them.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
+use clap_complete::Shell;
 
 use crate::{doctor, explain, fail, hook, mac, zone};
 
@@ -112,6 +117,16 @@ pub fn command() -> Command {
                         .value_parser(value_parser!(OsString)),
                 ),
         )
+        .subcommand(
+            Command::new("completions")
+                .about("Print the completion script for SHELL (bash, zsh or fish) on stdout")
+                .arg(
+                    Arg::new("shell")
+                        .help("The shell to complete for")
+                        .required(true)
+                        .value_parser(PossibleValuesParser::new(SHELLS.map(|(name, _)| name))),
+                ),
+        )
 }
 
 fn os<'a>(m: &'a clap::ArgMatches, name: &str) -> &'a OsString {
@@ -123,6 +138,26 @@ fn done(r: Result<(), fail::Fail>) -> anyhow::Result<ExitCode> {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => fail::report(&f),
     })
+}
+
+/// The shells `completions` supports, by name.
+pub const SHELLS: [(&str, Shell); 3] = [
+    ("bash", Shell::Bash),
+    ("zsh", Shell::Zsh),
+    ("fish", Shell::Fish),
+];
+
+/// Writes the completion script of the tool for `shell` (one of [`SHELLS`]' names).
+pub fn write_completions(shell: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let (_, shell) = SHELLS
+        .into_iter()
+        .find(|(name, _)| *name == shell)
+        .ok_or_else(|| anyhow::anyhow!("no completions for shell '{shell}'"))?;
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut command(), "vspace-netns", &mut buf);
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// Runs the tool personality.
@@ -166,13 +201,45 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
         Some(("doctor", m)) => Ok(doctor::run(
             m.get_one::<OsString>("target").map(OsString::as_os_str),
         )),
+        Some(("completions", m)) => {
+            let shell = m.get_one::<String>("shell").expect("required by clap");
+            write_completions(shell, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS)
+        }
         _ => unreachable!("clap requires a known subcommand"),
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("vspace-netns: {e:#}");
-            ExitCode::from(1)
+        // Reported through `fail::report`, which never panics when stderr is unwritable.
+        Err(e) => crate::fail::report(&crate::fail::Fail::new("vspace-netns", 1, format!("{e:#}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completions_name_the_subcommands_for_every_shell() {
+        for (name, _) in SHELLS {
+            let mut out = Vec::new();
+            write_completions(name, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for word in ["vspace-netns", "explain", "completions"] {
+                assert!(
+                    text.contains(word),
+                    "{name} completions lack {word}:\n{text}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn completions_refuse_other_shells() {
+        let err = write_completions("tcsh", &mut Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "no completions for shell 'tcsh'");
+        let e = command()
+            .try_get_matches_from(["vspace-netns", "completions", "elvish"])
+            .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
     }
 }

@@ -5,7 +5,9 @@
 //! documented defaults), never found by searching PATH, and never this binary itself (same
 //! device and inode as /proc/self/exe, through any symlinks), or we would exec ourselves forever.
 //! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE
-//! and an empty signal mask; argv travels as `OsString`, argv[0] included, byte for byte.
+//! (std ignores it in Rust programs); the signal mask is emptied just before, because std has
+//! let exec'd programs inherit the caller's mask since Rust 1.66. argv travels as `OsString`,
+//! argv[0] included, byte for byte.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -13,6 +15,8 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 
 use crate::quote::escape;
 
@@ -195,7 +199,13 @@ pub fn io_reason(e: &io::Error) -> String {
 }
 
 /// Replaces this process with `program` (searched in PATH like execvp when it has no `/`),
-/// giving it `argv0` and `args` untouched. Returns only on failure.
+/// giving it `argv0` and `args` untouched, the default SIGPIPE and an empty signal mask.
+/// Returns only on failure.
 pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
+    // A caller that blocked signals (some service managers and shells do) must not hand a
+    // guest's init a mask it never asked for. Single-threaded here, so the process mask is ours.
+    if let Err(errno) = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None) {
+        return io::Error::from(errno);
+    }
     Command::new(program).arg0(argv0).args(args).exec()
 }

@@ -1,0 +1,73 @@
+#!/bin/sh
+# vspace-exec.sh BIN [RUNS]: what one intercepted `vspace --enter N --net -- /bin/true` costs.
+#
+# BIN is the release build (`make build`: static-pie), run through a symlink named vspace.
+# Compared with the floor (bench/setns-exec.c: open, setns, execv; compiled here with cc),
+# `nsenter --net=/run/netns/N /bin/true` and `ip netns exec N /bin/true`. RUNS (default 500)
+# runs of each, interleaved, timed by bench/driver.py; medians and ratios are printed, with
+# /bin/true run alone (no namespace) to show what spawning the program itself costs.
+# Targets: at most 1.10x the floor and at most 0.80x `ip netns exec`. Needs root (setns).
+# Not a test: the figures depend on the machine. The namespace and temp files are removed on exit.
+set -eu
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 PATH-OF-RELEASE-vspace-netns [RUNS]"
+[ "$(id -u)" -eq 0 ] || die "run it as root: entering a network namespace needs CAP_SYS_ADMIN"
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+RUNS=${2:-500}
+[ -x "$BIN" ] || die "$BIN: no such executable; run 'make build' first"
+HERE=$(cd "$(dirname "$0")" && pwd)
+for tool in ip nsenter cc python3; do
+	command -v $tool >/dev/null || die "'$tool' is needed"
+done
+
+NS=bench-$$
+TMP=
+made_ns=
+cleanup() {
+	status=$?
+	[ -n "$made_ns" ] && ip netns delete "$NS" 2>/dev/null
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+TMP=$(mktemp -d /tmp/vspace-netns-bench.XXXXXX)
+ip netns add "$NS"; made_ns=1
+ENTRY=/run/netns/$NS
+cc -O2 -o "$TMP/setns-exec" "$HERE/setns-exec.c"
+ln -s "$BIN" "$TMP/vspace"
+IP=$(command -v ip)
+NSENTER=$(command -v nsenter)
+# Nothing of ours is needed on the intercept path: no real vspace, no run-dir override.
+unset NETNS_RUN_DIR VSPACE_NETNS_REAL_VSPACE
+
+# Each contender must really run the program in the namespace, or its time means nothing.
+want="net:[$(stat -L -c %i "$ENTRY")]"
+for cmd in "$TMP/setns-exec $ENTRY /bin/readlink" "$TMP/vspace --enter $NS --net -- /bin/readlink" \
+	"$NSENTER --net=$ENTRY /bin/readlink" "$IP netns exec $NS /bin/readlink"; do
+	got=$($cmd /proc/self/ns/net) || die "$cmd failed"
+	[ "$got" = "$want" ] || die "$cmd ran in $got, not in $want"
+done
+
+link=$(file -b "$BIN" 2>/dev/null | grep -o 'static-pie linked\|statically linked\|dynamically linked' || true)
+echo "vspace-netns: $BIN (${link:-linking unknown})"
+echo "machine: $(nproc) cores, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$RUNS interleaved runs each, after 20 warm-up runs (figures from a busy machine are noisy)"
+python3 "$HERE/driver.py" "$RUNS" 20 "C floor" "ip netns exec" \
+	"/bin/true alone" /bin/true :: \
+	"C floor" "$TMP/setns-exec" "$ENTRY" /bin/true :: \
+	"vspace-netns" "$TMP/vspace" --enter "$NS" --net -- /bin/true :: \
+	"nsenter" "$NSENTER" --net="$ENTRY" /bin/true :: \
+	"ip netns exec" "$IP" netns exec "$NS" /bin/true >"$TMP/result"
+grep -v '^median ' "$TMP/result"
+floor=$(sed -n 's/^median C floor //p' "$TMP/result")
+ours=$(sed -n 's/^median vspace-netns //p' "$TMP/result")
+ipne=$(sed -n 's/^median ip netns exec //p' "$TMP/result")
+awk -v o="$ours" -v f="$floor" -v i="$ipne" 'BEGIN {
+	a = o / f; b = o / i
+	printf "targets: vspace-netns/C floor %.2fx (<= 1.10x: %s), vspace-netns/ip netns exec %.2fx (<= 0.80x: %s)\n",
+		a, a <= 1.10 ? "met" : "MISSED", b, b <= 0.80 ? "met" : "MISSED"
+}'

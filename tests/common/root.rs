@@ -1,0 +1,151 @@
+//! Temporary roots for the install and package tests: a directory standing for `/`, a fake
+//! util-vserver vspace (random bytes, executable) to divert, and the checks that the original
+//! survived byte for byte. Also `make` run on this checkout. Side-effecting only inside the
+//! temporary directory.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// util-vserver's vspace, and where the wrapper moves it.
+pub const VSPACE: &str = "/usr/sbin/vspace";
+pub const DISTRIB: &str = "/usr/sbin/vspace.distrib";
+
+/// A temporary directory standing for `/`.
+pub struct Root {
+    pub dir: tempfile::TempDir,
+}
+
+impl Root {
+    pub fn new() -> Root {
+        Root {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The root itself.
+    pub fn top(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `abs` (an absolute path) inside the root.
+    pub fn at(&self, abs: &str) -> PathBuf {
+        assert!(abs.starts_with('/'), "{abs} is not absolute");
+        self.dir.path().join(&abs[1..])
+    }
+
+    /// Writes `bytes` to `abs` with `mode`, making its directory.
+    pub fn write(&self, abs: &str, bytes: &[u8], mode: u32) {
+        let path = self.at(abs);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Puts a fake util-vserver vspace (random bytes, mode 0755) at /usr/sbin/vspace.
+    pub fn fake_vspace(&self) -> Vec<u8> {
+        let bytes = random_bytes(4099);
+        self.write(VSPACE, &bytes, 0o755);
+        bytes
+    }
+
+    /// Every non-directory below the root, as absolute paths inside it, sorted.
+    pub fn files(&self) -> Vec<String> {
+        fn walk(dir: &Path, top: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                let path = entry.path();
+                if entry.file_type().unwrap().is_dir() {
+                    walk(&path, top, out);
+                } else {
+                    out.push(format!("/{}", path.strip_prefix(top).unwrap().display()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.top(), self.top(), &mut out);
+        out.sort();
+        out
+    }
+
+    /// The files under `abs_dir` (absolute inside the root), as `files` lists them.
+    pub fn files_under(&self, abs_dir: &str) -> Vec<String> {
+        self.files()
+            .into_iter()
+            .filter(|f| f.starts_with(&format!("{abs_dir}/")))
+            .collect()
+    }
+
+    /// Fails unless `abs` is a regular executable file holding exactly `bytes`.
+    pub fn assert_original_at(&self, abs: &str, bytes: &[u8]) {
+        let path = self.at(abs);
+        let meta = std::fs::symlink_metadata(&path).unwrap_or_else(|e| {
+            panic!(
+                "{abs}: {e}: the original vspace is gone; root has {:?}",
+                self.files()
+            )
+        });
+        assert!(meta.is_file(), "{abs} is not a regular file: {meta:?}");
+        assert_eq!(
+            meta.permissions().mode() & 0o7777,
+            0o755,
+            "{abs} lost its mode"
+        );
+        assert!(
+            std::fs::read(&path).unwrap() == bytes,
+            "{abs} is not byte-identical to the original vspace"
+        );
+    }
+
+    /// Fails unless /usr/sbin/vspace is a symlink to `target`, which is `bin` byte for byte.
+    pub fn assert_wrapper(&self, target: &str, bin: &Path) {
+        let link = std::fs::read_link(self.at(VSPACE)).unwrap_or_else(|e| {
+            panic!(
+                "{VSPACE} is not a symlink: {e}; root has {:?}",
+                self.files()
+            )
+        });
+        let resolved = if link.is_absolute() {
+            self.at(link.to_str().unwrap())
+        } else {
+            self.at(VSPACE).parent().unwrap().join(&link)
+        };
+        assert_eq!(
+            resolved.canonicalize().unwrap(),
+            self.at(target).canonicalize().unwrap(),
+            "{VSPACE} -> {link:?} is not {target}"
+        );
+        assert!(
+            std::fs::read(&resolved).unwrap() == std::fs::read(bin).unwrap(),
+            "{VSPACE} does not lead to the vspace-netns binary"
+        );
+    }
+
+    /// Whether anything (a dangling symlink included) is at `abs`.
+    pub fn exists(&self, abs: &str) -> bool {
+        std::fs::symlink_metadata(self.at(abs)).is_ok()
+    }
+}
+
+/// `n` bytes from the kernel's random source (so a mix-up of files cannot go unnoticed).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .read_exact(&mut buf)
+        .unwrap();
+    buf
+}
+
+/// `make` on this checkout.
+pub fn make() -> Command {
+    let mut c = Command::new("make");
+    c.arg("-C")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--no-print-directory")
+        .env_remove("MAKEFLAGS")
+        .env_remove("DESTDIR");
+    c
+}
