@@ -714,34 +714,40 @@ mod tests {
 
     #[test]
     fn name_clashes_are_refused() {
-        let mut f = facts();
-        f.host.insert("m0".into(), LinkState::default());
-        let e = plan_up(&zone(), &f).unwrap_err();
-        assert!(
-            matches!(&e, PlanError::Conflict(m) if m.contains("a link named m0 already exists on the host")),
-            "{e:?}"
-        );
-        let mut f = facts();
-        f.host.insert("ve-z1".into(), LinkState::default());
-        let e = plan_up(&zone(), &f).unwrap_err();
-        assert!(
-            matches!(&e, PlanError::Conflict(m) if m.contains("ve-z1 (the host end of v0)")),
-            "{e:?}"
-        );
-        let mut f = all_up();
-        f.host.clear();
-        let e = plan_up(&zone(), &f).unwrap_err();
-        assert!(
-            matches!(&e, PlanError::Conflict(m) if m.contains("its host end ve-z1 is not on the host")),
-            "{e:?}"
-        );
-        let mut f = facts();
-        f.netns = NsState::Unusable("/run/netns/z1 is stale".into());
-        let e = plan_up(&zone(), &f).unwrap_err();
-        assert!(
-            matches!(&e, PlanError::Conflict(m) if m.starts_with("/run/netns/z1 is stale; remove it with 'vspace-netns down z1'")),
-            "{e:?}"
-        );
+        let mut on_host = facts();
+        on_host.host.insert("m0".into(), LinkState::default());
+        let mut peer_on_host = facts();
+        peer_on_host
+            .host
+            .insert("ve-z1".into(), LinkState::default());
+        let mut peer_gone = all_up();
+        peer_gone.host.clear();
+        let mut stale = facts();
+        stale.netns = NsState::Unusable("/run/netns/z1 is stale".into());
+        let table = [
+            (
+                on_host,
+                "a link named m0 already exists on the host, outside z1",
+            ),
+            (
+                peer_on_host,
+                "a link named ve-z1 (the host end of v0) already exists",
+            ),
+            (
+                peer_gone,
+                "v0 is in z1 but its host end ve-z1 is not on the host",
+            ),
+            (
+                stale,
+                "/run/netns/z1 is stale; remove it with 'vspace-netns down z1'",
+            ),
+        ];
+        for (f, want) in table {
+            match plan_up(&zone(), &f) {
+                Err(PlanError::Conflict(m)) => assert!(m.starts_with(want), "{m}"),
+                other => panic!("{want}: {other:?}"),
+            }
+        }
     }
 
     #[test]
