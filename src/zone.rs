@@ -8,6 +8,9 @@
 //! (`zone_plan::undo`) and the failure names the step and ip's (the kernel's) reason. `down`
 //! refuses while processes live in the namespace unless forced.
 //!
+//! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
+//! zone that start or stop together take turns.
+//!
 //! Exit statuses: 0 done (or nothing to do), 1 failed (a failed `up` has been undone),
 //! 3 `down` refused because processes still use the namespace.
 
@@ -223,11 +226,33 @@ fn hint_for(step: &Step, reason: &str) -> Option<String> {
     }
 }
 
+/// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
+/// or stopping at the same time run their hooks one after the other, each seeing the facts
+/// the previous one left.
+fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+    let dir = zone_config::confdir().map_err(fail)?.join(netns);
+    let file = std::fs::File::open(&dir).map_err(|e| {
+        fail(format!(
+            "cannot open {}: {}",
+            escape(dir.as_os_str()),
+            exec::io_reason(&e)
+        ))
+    })?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+        fail(format!(
+            "cannot lock {}: {}",
+            escape(dir.as_os_str()),
+            e.desc()
+        ))
+    })
+}
+
 /// `vspace-netns up NETNS [--dry-run]`.
 pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let ip = real_ip()?;
+    let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &ip, &run_dir, true)?;
     let steps = match zone_plan::plan_up(&zone, &facts) {
         Ok(s) => s,
@@ -274,6 +299,7 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let ip = real_ip()?;
+    let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &ip, &run_dir, false)?;
     let steps = match zone_plan::plan_down(&zone, &facts, force) {
         Ok(s) => s,

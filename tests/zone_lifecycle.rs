@@ -249,3 +249,35 @@ fn bad_operands_and_configuration_are_refused_with_the_file_named() {
             .contains("VSPACE_NETNS_CONFDIR='etc/vspace-netns' is not an absolute path")
     );
 }
+
+#[test]
+fn guests_starting_together_take_turns() {
+    let mut z = TestZone::new("zt");
+    let (v, p) = (unique("zv"), unique("zp"));
+    z.write("id", "8\n");
+    z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    let n = z.name.clone();
+    let ups: Vec<_> = (0..4)
+        .map(|_| {
+            z.cmd(&["up", &n])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = ups
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &outs {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let nothing = format!("# nothing to do: zone {n} is up as configured\n");
+    assert_eq!(
+        outs.iter().filter(|o| text(&o.stdout) == nothing).count(),
+        3
+    );
+    run_ok(&mut z.cmd(&["down", &n]));
+    assert!(!z.entry().exists() && !host_has_link(&p));
+}
