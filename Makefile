@@ -13,6 +13,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+LIBDIR  ?= $(PREFIX)/lib/vspace-netns
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
@@ -61,6 +62,9 @@ install: $(BUILD_DEP)
 	$(BIN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
 	$(BIN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
 	$(BIN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBDIR)
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 # Refuses while the wrapper stands at $(VSPACE): util-vserver would lose its vspace.
 uninstall:
@@ -70,6 +74,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \
 		$(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 install-divert: install
 	$(DIVERT_SH) add $(SBINDIR)/vspace-netns
@@ -85,6 +90,7 @@ deb: $(BUILD_DEP)
 	$(MAKE) --no-print-directory install BIN=$(abspath $(BIN)) DESTDIR=$(abspath $(DEB_OUT)/$(DEB_NAME)) \
 		PREFIX=/usr ZSHCOMPDIR=/usr/share/zsh/vendor-completions
 	$(if $(MANPAGES),gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man8/*.8)
+	gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man5/*.5
 	ln -s vspace-netns $(DEB_OUT)/$(DEB_NAME)/usr/sbin/vspace
 	install -d $(DEB_OUT)/$(DEB_NAME)/DEBIAN $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns
 	install -m 0644 README.md $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns/

@@ -8,9 +8,12 @@
 //! gathered facts; thin shells (`vspace`, `netns`, `exec`) gather the facts and carry a plan out.
 
 pub mod cli;
+pub mod doctor;
 pub mod exec;
 pub mod explain;
 pub mod fail;
+pub mod hook;
+pub mod mac;
 pub mod netns;
 pub mod netns_admin;
 pub mod personality;
@@ -18,6 +21,9 @@ pub mod quote;
 pub mod vspace;
 pub mod vspace_args;
 pub mod vspace_plan;
+pub mod zone;
+pub mod zone_config;
+pub mod zone_plan;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -173,8 +173,8 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
     let path = run_dir.join(name);
     std::fs::OpenOptions::new()
         .read(true)
-        .write(false)
-        .create_new(true)
+        // O_RDONLY|O_CREAT|O_EXCL as iproute2 does (std's create_new insists on write access).
+        .custom_flags(libc::O_CREAT | libc::O_EXCL)
         .mode(0o0)
         .open(&path)
         .map_err(|e| {
