@@ -4,15 +4,20 @@
 //! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
-//! Layout: pure planners (`personality`, `vspace_args`, `vspace_plan`) decide from argv and
-//! gathered facts; thin shells (`vspace`, `netns`, `exec`) gather the facts and carry a plan out.
+//! Layout: pure planners (`personality`, `vspace_args`, `vspace_plan`, `ip_args`) decide from argv
+//! and gathered facts; thin shells (`vspace`, `ip_netns`, `netns`, `exec`) gather the facts and
+//! carry a plan out.
 
 pub mod cli;
 pub mod exec;
 pub mod explain;
 pub mod fail;
+pub mod ip_args;
+pub mod ip_netns;
+pub mod mountinfo;
 pub mod netns;
 pub mod netns_admin;
+pub mod nsid;
 pub mod personality;
 pub mod quote;
 pub mod vspace;
@@ -31,11 +36,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
         Personality::Vspace => vspace::main(argv),
         Personality::Tool => cli::main(argv),
-        Personality::Ip { shim } => fail::report(&fail::Fail::new(
-            if shim { "ip-netns-shim" } else { "ip" },
-            255,
-            "the ip netns personality is not built into this version".into(),
-        )),
+        Personality::Ip { shim } => ip_netns::main(argv, shim),
         Personality::Unknown(name) => fail::report(&fail::Fail::new(
             "vspace-netns",
             255,

@@ -36,7 +36,10 @@ pub fn unique(prefix: &str) -> String {
 
 /// The netns of the calling process, as `net:[ino]`.
 pub fn own_netns() -> String {
-    std::fs::read_link("/proc/self/ns/net").unwrap().to_string_lossy().into_owned()
+    std::fs::read_link("/proc/self/ns/net")
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A named network namespace in the host's run dir, made with the real `ip netns add` and
@@ -66,7 +69,9 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "delete", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
     }
 }
 
@@ -91,9 +96,13 @@ impl Names {
 
 fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/vspace_standin.c");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
     let mut cc = Command::new("cc");
-    cc.args(["-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(&src).args(defines);
+    cc.args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(defines);
     run_ok(&mut cc);
     out
 }
@@ -124,7 +133,9 @@ pub struct CallLog {
 
 impl CallLog {
     pub fn new() -> CallLog {
-        CallLog { dir: tempfile::tempdir().unwrap() }
+        CallLog {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -139,9 +150,17 @@ impl CallLog {
             if ns.is_empty() {
                 break;
             }
-            let argc: usize = std::str::from_utf8(fields.next().unwrap()).unwrap().parse().unwrap();
-            let argv = (0..argc).map(|_| OsString::from_vec(fields.next().unwrap().to_vec())).collect();
-            calls.push(Call { netns: String::from_utf8_lossy(ns).into_owned(), argv });
+            let argc: usize = std::str::from_utf8(fields.next().unwrap())
+                .unwrap()
+                .parse()
+                .unwrap();
+            let argv = (0..argc)
+                .map(|_| OsString::from_vec(fields.next().unwrap().to_vec()))
+                .collect();
+            calls.push(Call {
+                netns: String::from_utf8_lossy(ns).into_owned(),
+                argv,
+            });
         }
         calls
     }
@@ -169,7 +188,8 @@ pub fn show(cmd: &Command, out: &Output) -> String {
 
 /// Runs `cmd` and returns its output, whatever its status.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Runs `cmd`, failing the test with everything shown unless it exits 0.
