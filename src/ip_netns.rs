@@ -160,7 +160,7 @@ fn cannot_open(name: &OsStr, errno: Errno) -> IpFail {
             b"Cannot open network namespace \"",
             name.as_bytes(),
             b"\": ",
-            errno.desc().as_bytes(),
+            crate::exec::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -172,7 +172,7 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
             b"setting the network namespace \"",
             name.as_bytes(),
             b"\" failed: ",
-            errno.desc().as_bytes(),
+            crate::exec::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -207,8 +207,15 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
     };
     entry.enter().map_err(|e| setns_failed(name, e))?;
     drop(entry);
-    unshare(CloneFlags::CLONE_NEWNS)
-        .map_err(|e| IpFail::new(SETUP_FAILED, &[b"unshare failed: ", e.desc().as_bytes()]))?;
+    unshare(CloneFlags::CLONE_NEWNS).map_err(|e| {
+        IpFail::new(
+            SETUP_FAILED,
+            &[
+                b"unshare failed: ",
+                crate::exec::strerror(e as i32).as_bytes(),
+            ],
+        )
+    })?;
     // Nothing we mount from here on may propagate back to the caller's mount namespace.
     let none: Option<&str> = None;
     mount(
@@ -221,7 +228,10 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
     .map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
-            &[b"\"mount --make-rslave /\" failed: ", e.desc().as_bytes()],
+            &[
+                b"\"mount --make-rslave /\" failed: ",
+                crate::exec::strerror(e as i32).as_bytes(),
+            ],
         )
     })?;
     remount_sys(prefix, name)?;
@@ -304,7 +314,10 @@ fn remount_sys(prefix: &str, name: &OsStr) -> Result<(), IpFail> {
     mount(Some(name), "/sys", Some("sysfs"), flags, none).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
-            &[b"mount of /sys failed: ", e.desc().as_bytes()],
+            &[
+                b"mount of /sys failed: ",
+                crate::exec::strerror(e as i32).as_bytes(),
+            ],
         )
     })?;
     for (point, tree) in keep {
@@ -350,7 +363,7 @@ fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
                         b" -> ",
                         dst.as_os_str().as_bytes(),
                         b" failed: ",
-                        e.desc().as_bytes(),
+                        crate::exec::strerror(e as i32).as_bytes(),
                         b"\n",
                     ]
                     .concat(),
@@ -408,7 +421,10 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
         // the child may run ordinary code until it execs or exits.
         match unsafe { fork() } {
             Err(e) => {
-                return Err(IpFail::new(FAILED, &[b"fork: ", e.desc().as_bytes()]));
+                return Err(IpFail::new(
+                    FAILED,
+                    &[b"fork: ", crate::exec::strerror(e as i32).as_bytes()],
+                ));
             }
             Ok(ForkResult::Child) => {
                 let f = exec_in(prefix, run_dir, etc_dir, &name, argv);
@@ -419,7 +435,10 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
                 Ok(WaitStatus::Exited(..)) => {}
                 Ok(_) => return Ok(FAILED),
                 Err(e) => {
-                    return Err(IpFail::new(FAILED, &[b"waitpid: ", e.desc().as_bytes()]));
+                    return Err(IpFail::new(
+                        FAILED,
+                        &[b"waitpid: ", crate::exec::strerror(e as i32).as_bytes()],
+                    ));
                 }
             },
         }
@@ -559,7 +578,10 @@ fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
 fn pids_cannot_open(errno: Errno) -> IpFail {
     IpFail::new(
         FAILED,
-        &[b"Cannot open network namespace: ", errno.desc().as_bytes()],
+        &[
+            b"Cannot open network namespace: ",
+            crate::exec::strerror(errno as i32).as_bytes(),
+        ],
     )
 }
 

@@ -68,7 +68,11 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
         Err(e) => {
             return Err(err(
                 errno_of(&e),
-                format!("mkdir {} failed: {}", show(run_dir), errno_of(&e).desc()),
+                format!(
+                    "mkdir {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(errno_of(&e) as i32)
+                ),
             ));
         }
     }
@@ -82,7 +86,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "Cannot open netns runtime directory \"{}\": {}",
                     show(run_dir),
-                    errno_of(&e).desc()
+                    crate::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -92,7 +96,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
             format!(
                 "Warning: could not flock netns runtime directory \"{}\": {}",
                 show(run_dir),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })?;
@@ -115,7 +119,11 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
         Err(e) => {
             return Err(err(
                 e,
-                format!("mount --make-shared {} failed: {}", show(run_dir), e.desc()),
+                format!(
+                    "mount --make-shared {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
             ));
         }
     }
@@ -134,7 +142,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 "mount --bind {} {} failed: {}",
                 show(run_dir),
                 show(run_dir),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })?;
@@ -146,7 +154,11 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
         mount(none, run_dir, Some("none"), flags, none).map_err(|e| {
             err(
                 e,
-                format!("mount {what} {} failed: {}", show(run_dir), e.desc()),
+                format!(
+                    "mount {what} {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
             )
         })?;
     }
@@ -187,7 +199,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
                 format!(
                     "Cannot create namespace file \"{}\": {}",
                     show(&path),
-                    errno_of(&e).desc()
+                    crate::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -211,7 +223,7 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
                 "Bind {} -> {} failed: {}",
                 show(source),
                 show(target),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })
@@ -228,7 +240,7 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
                 format!(
                     "Failed to create a new network namespace \"{}\": {}",
                     escape(&name),
-                    e.desc()
+                    crate::exec::strerror(e as i32)
                 ),
             )
         })?;
@@ -236,7 +248,11 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
             set_link_up("lo").map_err(|e| {
                 err(
                     e,
-                    format!("Cannot bring up lo in \"{}\": {}", escape(&name), e.desc()),
+                    format!(
+                        "Cannot bring up lo in \"{}\": {}",
+                        escape(&name),
+                        crate::exec::strerror(e as i32)
+                    ),
                 )
             })?;
         }
@@ -292,7 +308,7 @@ fn remove_entry(path: &Path) -> Result<(), AdminError> {
             format!(
                 "Cannot remove namespace file \"{}\": {}",
                 show(path),
-                errno_of(&e).desc()
+                crate::exec::strerror(errno_of(&e) as i32)
             ),
         )
     })
