@@ -14,17 +14,15 @@
 //! First lines that iproute2 prints are printed as iproute2 prints them (raw operand bytes);
 //! the lines we add after them carry our prefix and escape operands.
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use nix::errno::Errno;
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
-use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, fork};
 
@@ -34,6 +32,7 @@ use crate::netns::{self, Probe, Unusable};
 use crate::netns_admin;
 use crate::nsid::Nsids;
 use crate::quote::escape;
+use crate::sys_remount;
 
 /// The run dir Debian's (and most distributions') iproute2 is built with; `/var/run/netns`, the
 /// upstream default, is the same directory wherever `/var/run` links to `/run`. iproute2's
@@ -234,97 +233,19 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             ],
         )
     })?;
-    remount_sys(prefix, name)?;
-    bind_etc(prefix, etc_dir, name);
-    Ok(())
-}
-
-const OPEN_TREE_CLONE: libc::c_uint = 1;
-const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
-
-/// A detached copy of the mount tree at `path` (open_tree(2) with OPEN_TREE_CLONE|AT_RECURSIVE).
-fn clone_tree(path: &OsStr) -> io::Result<OwnedFd> {
-    let c = CString::new(path.as_bytes())?;
-    let flags =
-        OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | libc::AT_RECURSIVE as libc::c_uint;
-    // SAFETY: open_tree only reads the NUL-terminated path for the duration of the call and
-    // returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just returned this fd; nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-}
-
-/// Attaches a tree from [`clone_tree`] at `path` (move_mount(2)).
-fn attach_tree(tree: &OwnedFd, path: &OsStr) -> io::Result<()> {
-    let c = CString::new(path.as_bytes())?;
-    // SAFETY: both strings are NUL-terminated and outlive the call; the fd is open.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            tree.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            MOVE_MOUNT_F_EMPTY_PATH,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Detaches /sys and mounts a sysfs of the current network namespace there, read-only (and
-/// nosuid, nodev, noexec) when the old one was, with the old one's non-sysfs submounts
-/// (cgroup, bpf, tracing, ...) put back on top.
-fn remount_sys(prefix: &str, name: &OsStr) -> Result<(), IpFail> {
-    let keep: Vec<(OsString, OwnedFd)> = match crate::mountinfo::read_self() {
-        Ok(mounts) => crate::mountinfo::children_of(&mounts, b"/sys")
-            .into_iter()
-            .filter(|m| m.fs_type != "sysfs")
-            .filter_map(|m| match clone_tree(&m.mount_point) {
-                Ok(fd) => Some((m.mount_point.clone(), fd)),
-                Err(e) => {
-                    warn_kept(prefix, &m.mount_point, &e);
-                    None
-                }
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let mut flags = MsFlags::empty();
-    if let Ok(old) = statvfs("/sys") {
-        for (fs, ms) in [
-            (FsFlags::ST_RDONLY, MsFlags::MS_RDONLY),
-            (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-            (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-            (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        ] {
-            if old.flags().contains(fs) {
-                flags |= ms;
-            }
-        }
-    }
-    // Failure is fine: perhaps no sysfs was mounted there (iproute2 ignores it too).
-    let _ = umount2("/sys", MntFlags::MNT_DETACH);
-    let none: Option<&str> = None;
-    mount(Some(name), "/sys", Some("sysfs"), flags, none).map_err(|e| {
+    let hidden = sys_remount::remount(name, true).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
             &[
                 b"mount of /sys failed: ",
-                crate::exec::strerror(e as i32).as_bytes(),
+                exec::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
-    for (point, tree) in keep {
-        if let Err(e) = attach_tree(&tree, &point) {
-            warn_kept(prefix, &point, &e);
-        }
+    for (point, e) in hidden {
+        warn_kept(prefix, &point, &e);
     }
+    bind_etc(prefix, etc_dir, name);
     Ok(())
 }
 

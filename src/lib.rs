@@ -20,6 +20,7 @@ pub mod netns_admin;
 pub mod nsid;
 pub mod personality;
 pub mod quote;
+pub mod sys_remount;
 pub mod vspace;
 pub mod vspace_args;
 pub mod vspace_plan;
@@ -46,4 +47,12 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             ),
         )),
     }
+}
+
+/// The number behind an `ExitCode` (std has no stable accessor; every code we make comes from a
+/// `u8`, so one of them compares equal). For `main` without std's runtime start-up.
+pub fn exit_status(code: ExitCode) -> i32 {
+    (0..=u8::MAX)
+        .find(|&n| ExitCode::from(n) == code)
+        .map_or(1, i32::from)
 }

@@ -1,8 +1,11 @@
-//! Reading `/proc/self/mountinfo`: the mounts below a mount point. Pure (`parse`, `children_of`)
-//! except for `read_self`, which only reads the file.
+//! The mount table: which mounts sit directly on a mount point. Pure (`parse`, `children_of`)
+//! except for `read_self` and `submounts`, which only read.
 //!
-//! Fields as proc(5) documents them; paths come octal-escaped (`\040` for a space) and are
-//! unescaped to raw bytes, never decoded as UTF-8.
+//! `submounts` asks the kernel for just those mounts (statx STATX_MNT_ID_UNIQUE, listmount,
+//! statmount: Linux >= 6.8), which costs a few syscalls instead of the text of the whole table,
+//! and falls back to `/proc/self/mountinfo` on older kernels. Mountinfo fields as proc(5)
+//! documents them; paths come octal-escaped (`\040` for a space) and are unescaped to raw
+//! bytes, never decoded as UTF-8.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -72,7 +75,127 @@ pub fn children_of<'a>(mounts: &'a [Mount], point: &[u8]) -> Vec<&'a Mount> {
 
 /// The calling process's mount table.
 pub fn read_self() -> std::io::Result<Vec<Mount>> {
-    Ok(parse(&std::fs::read("/proc/self/mountinfo")?))
+    use std::io::Read;
+    // One large read instead of std's doubling from the reported size 0.
+    let mut text = Vec::with_capacity(64 * 1024);
+    std::fs::File::open("/proc/self/mountinfo")?.read_to_end(&mut text)?;
+    Ok(parse(&text))
+}
+
+/// A mount directly on another one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submount {
+    pub mount_point: OsString,
+    pub sysfs: bool,
+}
+
+/// The mounts stacked directly on the topmost mount at `point` (an absolute path).
+pub fn submounts(point: &[u8]) -> std::io::Result<Vec<Submount>> {
+    if let Some(found) = listmount::children(point) {
+        return Ok(found);
+    }
+    let mounts = read_self()?;
+    Ok(children_of(&mounts, point)
+        .into_iter()
+        .map(|m| Submount {
+            mount_point: m.mount_point.clone(),
+            sysfs: m.fs_type == "sysfs",
+        })
+        .collect())
+}
+
+/// listmount(2)/statmount(2), Linux >= 6.8; `None` whenever they are not usable here.
+mod listmount {
+    use super::Submount;
+    use std::ffi::{CString, OsString};
+    use std::os::unix::ffi::OsStringExt;
+
+    const SYS_STATMOUNT: libc::c_long = 457;
+    const SYS_LISTMOUNT: libc::c_long = 458;
+    const STATMOUNT_SB_BASIC: u64 = 0x1;
+    const STATMOUNT_MNT_BASIC: u64 = 0x2;
+    const STATMOUNT_MNT_POINT: u64 = 0x10;
+    const SYSFS_MAGIC: u64 = 0x6265_6572;
+    /// struct mnt_id_req, version 0: size, spare, mnt_id, param.
+    const REQ_SIZE: u32 = 24;
+    /// Fixed part of struct statmount; the strings follow it.
+    const SM_FIXED: usize = 512;
+
+    fn req(mnt_id: u64, param: u64) -> [u64; 3] {
+        [u64::from(REQ_SIZE), mnt_id, param]
+    }
+
+    fn unique_mount_id(point: &[u8]) -> Option<u64> {
+        let c = CString::new(point).ok()?;
+        // SAFETY: statx is plain old data; zeroed is a valid value for it.
+        let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+        // The raw syscall: in a static build the libc wrapper can resolve to a null weak symbol
+        // (std declares statx weak).
+        // SAFETY: the path is NUL-terminated and `stx` is writable for the whole call.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_statx,
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                0,
+                libc::STATX_MNT_ID_UNIQUE,
+                &mut stx as *mut libc::statx,
+            )
+        };
+        (r == 0 && stx.stx_mask & libc::STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id)
+    }
+
+    pub fn children(point: &[u8]) -> Option<Vec<Submount>> {
+        let parent = unique_mount_id(point)?;
+        let mut ids = [0u64; 256];
+        let r = req(parent, 0);
+        // SAFETY: `r` is a valid mnt_id_req (its size field first, native endian on a u64
+        // array of the same layout), `ids` is writable for its length.
+        let n =
+            unsafe { libc::syscall(SYS_LISTMOUNT, r.as_ptr(), ids.as_mut_ptr(), ids.len(), 0u32) };
+        if n < 0 || n as usize >= ids.len() {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut buf = vec![0u64; 1024];
+        for &id in &ids[..n as usize] {
+            let want = STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_POINT;
+            let r = req(id, want);
+            // SAFETY: as above; `buf` is writable for its size in bytes.
+            let rc = unsafe {
+                libc::syscall(
+                    SYS_STATMOUNT,
+                    r.as_ptr(),
+                    buf.as_mut_ptr(),
+                    buf.len() * 8,
+                    0u32,
+                )
+            };
+            if rc < 0 {
+                return None;
+            }
+            // SAFETY: a u64 buffer viewed as bytes, within its length.
+            let b: &[u8] =
+                unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
+            let u32_at = |at: usize| u32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+            let u64_at = |at: usize| u64::from_ne_bytes(b[at..at + 8].try_into().unwrap());
+            let mask = u64_at(8);
+            if mask & want != want {
+                return None;
+            }
+            // listmount lists the whole subtree: keep the direct children.
+            if u64_at(48) != parent {
+                continue;
+            }
+            let start = SM_FIXED + u32_at(108) as usize;
+            let end = b[start..].iter().position(|&c| c == 0)? + start;
+            out.push(Submount {
+                mount_point: OsString::from_vec(b[start..end].to_vec()),
+                sysfs: u64_at(24) == SYSFS_MAGIC,
+            });
+        }
+        Some(out)
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +237,27 @@ bad line
         stacked.extend_from_slice(b"60 23 0:50 / /sys rw - sysfs db rw\n");
         assert!(children_of(&parse(&stacked), b"/sys").is_empty());
         assert!(children_of(&m, b"/nowhere").is_empty());
+    }
+
+    #[test]
+    fn the_kernel_and_mountinfo_agree_on_sys() {
+        let text = std::fs::read("/proc/self/mountinfo").unwrap();
+        let mounts = parse(&text);
+        let want: Vec<Submount> = children_of(&mounts, b"/sys")
+            .into_iter()
+            .map(|m| Submount {
+                mount_point: m.mount_point.clone(),
+                sysfs: m.fs_type == "sysfs",
+            })
+            .collect();
+        let mut got = submounts(b"/sys").unwrap();
+        let mut want_sorted = want.clone();
+        got.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+        want_sorted.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+        assert_eq!(got, want_sorted);
+        assert!(
+            listmount::children(b"/sys").is_some(),
+            "listmount unusable on this kernel"
+        );
     }
 }
