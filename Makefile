@@ -1,6 +1,7 @@
 # vspace-netns: build, test, demonstrate, install.
 #   make demo      build, then show a util-vserver shared-net start landing in a named netns (root)
 #   make test      every test (root: the integration tests create real namespaces)
+#   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names, man pages
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -12,7 +13,7 @@ TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')
 BIN      = target/$(TARGET)/release/vspace-netns
 NAMES    = vspace-netns ip-netns-shim
 
-.PHONY: build test check demo bench install uninstall clean
+.PHONY: build test check demo bench bench-ip install uninstall clean
 
 build:
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
@@ -29,6 +30,9 @@ demo: build
 
 bench: build
 	sh bench/vspace-exec.sh $(BIN)
+
+bench-ip: build
+	sh bench/ip-exec.sh $(BIN)
 
 install: build
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

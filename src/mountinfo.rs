@@ -145,6 +145,36 @@ mod listmount {
         (r == 0 && stx.stx_mask & libc::STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id)
     }
 
+    fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
+    }
+
+    fn u64_at(b: &[u8], at: usize) -> u64 {
+        u64::from_ne_bytes(b[at..at + 8].try_into().unwrap())
+    }
+
+    /// statmount(2) of `id` with `want`, into `buf`; the bytes, when everything asked came back.
+    fn stat(id: u64, want: u64, buf: &mut [u64]) -> Option<&[u8]> {
+        let r = req(id, want);
+        // SAFETY: `r` is a valid mnt_id_req (its size field first, native endian, in a u64 array
+        // of the same layout); `buf` is writable for its size in bytes.
+        let rc = unsafe {
+            libc::syscall(
+                SYS_STATMOUNT,
+                r.as_ptr(),
+                buf.as_mut_ptr(),
+                buf.len() * 8,
+                0u32,
+            )
+        };
+        if rc < 0 {
+            return None;
+        }
+        // SAFETY: a u64 buffer viewed as bytes, within its length.
+        let b: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
+        (u64_at(b, 8) & want == want).then_some(b)
+    }
+
     pub fn children(point: &[u8]) -> Option<Vec<Submount>> {
         let parent = unique_mount_id(point)?;
         let mut ids = [0u64; 256];
@@ -159,39 +189,17 @@ mod listmount {
         let mut out = Vec::new();
         let mut buf = vec![0u64; 1024];
         for &id in &ids[..n as usize] {
-            let want = STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_POINT;
-            let r = req(id, want);
-            // SAFETY: as above; `buf` is writable for its size in bytes.
-            let rc = unsafe {
-                libc::syscall(
-                    SYS_STATMOUNT,
-                    r.as_ptr(),
-                    buf.as_mut_ptr(),
-                    buf.len() * 8,
-                    0u32,
-                )
-            };
-            if rc < 0 {
-                return None;
-            }
-            // SAFETY: a u64 buffer viewed as bytes, within its length.
-            let b: &[u8] =
-                unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
-            let u32_at = |at: usize| u32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
-            let u64_at = |at: usize| u64::from_ne_bytes(b[at..at + 8].try_into().unwrap());
-            let mask = u64_at(8);
-            if mask & want != want {
-                return None;
-            }
-            // listmount lists the whole subtree: keep the direct children.
-            if u64_at(48) != parent {
+            // listmount lists the whole subtree: the parent first (no strings to format), then
+            // the rest for direct children only.
+            if u64_at(stat(id, STATMOUNT_MNT_BASIC, &mut buf)?, 48) != parent {
                 continue;
             }
-            let start = SM_FIXED + u32_at(108) as usize;
+            let b = stat(id, STATMOUNT_SB_BASIC | STATMOUNT_MNT_POINT, &mut buf)?;
+            let start = SM_FIXED + u32_at(b, 108) as usize;
             let end = b[start..].iter().position(|&c| c == 0)? + start;
             out.push(Submount {
                 mount_point: OsString::from_vec(b[start..end].to_vec()),
-                sysfs: u64_at(24) == SYSFS_MAGIC,
+                sysfs: u64_at(b, 24) == SYSFS_MAGIC,
             });
         }
         Some(out)
