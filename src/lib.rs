@@ -56,3 +56,17 @@ pub fn exit_status(code: ExitCode) -> i32 {
         .find(|&n| ExitCode::from(n) == code)
         .map_or(1, i32::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_map_back_to_their_numbers() {
+        for n in [0u8, 1, 7, 127, 255] {
+            assert_eq!(exit_status(ExitCode::from(n)), i32::from(n));
+        }
+        assert_eq!(exit_status(ExitCode::SUCCESS), 0);
+        assert_eq!(exit_status(ExitCode::FAILURE), 1);
+    }
+}

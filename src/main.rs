@@ -6,11 +6,13 @@
 //! costs about 90 µs, more than the rest of `ip netns exec`'s own work. SIGPIPE therefore stays
 //! as the caller left it, as for the C tools we stand in for; std still gives every program we
 //! exec the default SIGPIPE and an empty signal mask. Arguments come from std (glibc hands them
-//! to std's initialiser), not from the raw pointers.
-#![no_main]
+//! to std's initialiser), not from the raw pointers. (The test harness keeps its own main.)
+#![cfg_attr(not(test), no_main)]
 
+#[cfg(not(test))]
 use std::ffi::{c_char, c_int};
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let code = vspace_netns::main(std::env::args_os().collect());
