@@ -233,7 +233,7 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             ],
         )
     })?;
-    let hidden = sys_remount::remount(name, true).map_err(|e| {
+    let hidden = sys_remount::remount(name, sys_remount::Strategy::Keep).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
             &[

@@ -168,17 +168,34 @@ fn submounts() -> Vec<OsString> {
     }
 }
 
-/// Mounts a sysfs named `source` on /sys for the caller's network namespace, keeping the old
-/// /sys's submounts when `keep` (iproute2's behaviour otherwise). Returns the submounts that
-/// stay hidden; `Err` only when the new sysfs could not be mounted.
-pub fn remount(source: &OsStr, keep: bool) -> Result<Vec<Hidden>, Errno> {
+/// How the submounts of the old /sys are carried over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The cheapest the kernel allows: beneath, else clones.
+    Keep,
+    /// Cloned trees only (what kernels 5.2 to 6.4 get).
+    KeepByCloning,
+    /// iproute2's: the submounts vanish.
+    Drop,
+}
+
+/// Mounts a sysfs named `source` on /sys for the caller's network namespace, carrying the old
+/// /sys's submounts over as `strategy` says. Returns the submounts that stay hidden; `Err` only
+/// when the new sysfs could not be mounted.
+pub fn remount(source: &OsStr, strategy: Strategy) -> Result<Vec<Hidden>, Errno> {
     let flags = old_flags();
-    let kids = if keep { submounts() } else { Vec::new() };
+    let kids = if strategy == Strategy::Drop {
+        Vec::new()
+    } else {
+        submounts()
+    };
     if kids.is_empty() {
         return classic(source, flags).map(|()| Vec::new());
     }
-    if let Some(hidden) = beneath(source, flags, &kids)? {
-        return Ok(hidden);
+    if strategy == Strategy::Keep {
+        if let Some(hidden) = beneath(source, flags, &kids)? {
+            return Ok(hidden);
+        }
     }
     let mut hidden = Vec::new();
     let clones: Vec<(OsString, OwnedFd)> = kids

@@ -153,17 +153,7 @@ fn cgroup_and_other_sys_submounts_stay_visible_unlike_real_ip() {
     // Every non-sysfs mount below /sys, nested ones included, is there inside.
     let sys_mounts = |cmd: &mut Command| -> Vec<String> {
         let out = run_ok(cmd.args(["cat", "/proc/self/mountinfo"]));
-        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split(' ').collect();
-                let sep = f.iter().position(|w| *w == "-")?;
-                (f[4].starts_with("/sys/") && f[sep + 1] != "sysfs")
-                    .then(|| format!("{} {}", f[4], f[sep + 1]))
-            })
-            .collect();
-        v.sort();
-        v
+        sys_submounts_in(&String::from_utf8_lossy(&out.stdout))
     };
     let host_sub = sys_mounts(&mut Command::new("env"));
     assert!(!host_sub.is_empty());

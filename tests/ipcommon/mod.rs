@@ -153,3 +153,18 @@ impl Drop for Junk {
 pub fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// The non-sysfs mounts below /sys in mountinfo `text`, as "point fstype", sorted.
+pub fn sys_submounts_in(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let sep = f.iter().position(|w| *w == "-")?;
+            (f[4].starts_with("/sys/") && f[sep + 1] != "sysfs")
+                .then(|| format!("{} {}", f[4], f[sep + 1]))
+        })
+        .collect();
+    v.sort();
+    v
+}
