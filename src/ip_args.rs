@@ -11,7 +11,7 @@
 //!
 //! Invariants: argv travels as `OsString` and is never decoded; refusals carry iproute2's exact
 //! first line (raw bytes, as ip prints them) and status; `-all` never skips the name check for
-//! add/attach/pids/identify (iproute2 does, which lets `../` through).
+//! add/attach/pids (iproute2 does, which lets `../` through).
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -217,9 +217,9 @@ pub fn parse(argv: &[OsString], shim: bool) -> IpCommand {
         return pass;
     };
     let ops = &words[1..];
-    // iproute2 checks the first operand of every subcommand, unless -all; we keep checking names
-    // under -all too, except where -all makes the operand a command (exec) or ignored (delete).
-    let checks_operand = !all || !matches!(sub, Sub::Exec | Sub::Delete);
+    // iproute2 checks the first operand of every subcommand, unless -all; under -all we still
+    // check it where it names an entry to create or read (iproute2 lets `../` through there).
+    let checks_operand = !all || matches!(sub, Sub::Add | Sub::Attach | Sub::Pids);
     if checks_operand {
         if let Some(op) = ops.first() {
             if check_name(op).is_err() {
@@ -448,6 +448,18 @@ mod tests {
             (
                 &[b"ip", b"-all", b"netns", b"add", b"../x"],
                 Some(refused(b"Invalid netns name \"../x\"", 255)),
+            ),
+            (
+                &[b"ip", b"-all", b"netns", b"pids", b"a/b"],
+                Some(refused(b"Invalid netns name \"a/b\"", 255)),
+            ),
+            (
+                &[b"ip", b"-all", b"netns", b"list", b"a/b"],
+                Some(netns(NetnsCommand::List)),
+            ),
+            (
+                &[b"ip", b"-all", b"netns", b"identify", b"1/2"],
+                Some(refused(b"Specified string '1/2' is not a pid", 1)),
             ),
             (
                 &[b"ip", b"netns", b"add"],

@@ -21,6 +21,7 @@ fn usage_and_name_errors_match_real_ip() {
         vec!["netns", "exec", &long, "true"],
         vec!["netns", "e", "../../proc/1/ns/net", "true"],
         vec!["-all", "netns", "exec"],
+        vec!["-all", "netns", "identify", "1/2"],
         vec!["netns", "add"],
         vec!["netns", "add", "x/y"],
         vec!["netns", "delete"],
