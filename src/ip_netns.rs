@@ -7,8 +7,8 @@
 //! does better where iproute2 leaves users stuck: the entry is opened with O_NOFOLLOW and checked
 //! (nsfs, NS_GET_NSTYPE) before setns, and a bad entry gets iproute2's first line followed by an
 //! explanation; the `/sys` submounts that describe no network state (`/sys/fs/cgroup`, bpf,
-//! tracing, ...) are cloned before the detach and put back on the new sysfs; a bind over a
-//! symlinked `/etc` target is warned about. No thread exists before setns; the program gets
+//! tracing, ...) are carried over onto the new sysfs (`sys_remount`); a bind over a symlinked
+//! `/etc` target is warned about. No thread exists before setns; the program gets
 //! std's exec (default SIGPIPE, empty signal mask) and no fd of ours.
 //!
 //! First lines that iproute2 prints are printed as iproute2 prints them (raw operand bytes);
@@ -159,7 +159,7 @@ fn cannot_open(name: &OsStr, errno: Errno) -> IpFail {
             b"Cannot open network namespace \"",
             name.as_bytes(),
             b"\": ",
-            crate::exec::strerror(errno as i32).as_bytes(),
+            exec::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -171,7 +171,7 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
             b"setting the network namespace \"",
             name.as_bytes(),
             b"\" failed: ",
-            crate::exec::strerror(errno as i32).as_bytes(),
+            exec::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -209,10 +209,7 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
-            &[
-                b"unshare failed: ",
-                crate::exec::strerror(e as i32).as_bytes(),
-            ],
+            &[b"unshare failed: ", exec::strerror(e as i32).as_bytes()],
         )
     })?;
     // Nothing we mount from here on may propagate back to the caller's mount namespace.
@@ -229,7 +226,7 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             SETUP_FAILED,
             &[
                 b"\"mount --make-rslave /\" failed: ",
-                crate::exec::strerror(e as i32).as_bytes(),
+                exec::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
@@ -284,7 +281,7 @@ fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
                         b" -> ",
                         dst.as_os_str().as_bytes(),
                         b" failed: ",
-                        crate::exec::strerror(e as i32).as_bytes(),
+                        exec::strerror(e as i32).as_bytes(),
                         b"\n",
                     ]
                     .concat(),
@@ -344,7 +341,7 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
             Err(e) => {
                 return Err(IpFail::new(
                     FAILED,
-                    &[b"fork: ", crate::exec::strerror(e as i32).as_bytes()],
+                    &[b"fork: ", exec::strerror(e as i32).as_bytes()],
                 ));
             }
             Ok(ForkResult::Child) => {
@@ -358,7 +355,7 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
                 Err(e) => {
                     return Err(IpFail::new(
                         FAILED,
-                        &[b"waitpid: ", crate::exec::strerror(e as i32).as_bytes()],
+                        &[b"waitpid: ", exec::strerror(e as i32).as_bytes()],
                     ));
                 }
             },
@@ -501,7 +498,7 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
         FAILED,
         &[
             b"Cannot open network namespace: ",
-            crate::exec::strerror(errno as i32).as_bytes(),
+            exec::strerror(errno as i32).as_bytes(),
         ],
     )
 }
