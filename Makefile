@@ -2,6 +2,7 @@
 #   make demo      build, then show a util-vserver shared-net start landing in a named netns (root)
 #   make test      every test (root: the integration tests create real namespaces)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
+#   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
 #                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions
 #   make install-divert    install, then move /usr/sbin/vspace to /usr/sbin/vspace.distrib
@@ -35,7 +36,7 @@ DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_OUT  ?= target/deb
 DEB_NAME  = vspace-netns_$(VERSION)_$(DEB_ARCH)
 
-.PHONY: build test check demo bench install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test check demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
@@ -52,6 +53,9 @@ demo: build
 
 bench: build
 	sh bench/vspace-exec.sh $(BIN) $(RUNS)
+
+bench-ip: build
+	sh bench/ip-exec.sh $(BIN)
 
 install: $(BUILD_DEP)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
