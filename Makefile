@@ -1,5 +1,7 @@
 # vspace-netns: build, test, demonstrate, install.
 #   make demo      build, then show a util-vserver shared-net start landing in a named netns (root)
+#   make zones-demo  build, then run the README's two-zone example for real on a throwaway
+#                  trunk in temp roots: up, hook, doctor, guests, down; leaves nothing (root)
 #   make test      every test (root: the integration tests create real namespaces)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
@@ -36,7 +38,7 @@ DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_OUT  ?= target/deb
 DEB_NAME  = vspace-netns_$(VERSION)_$(DEB_ARCH)
 
-.PHONY: build test check demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
@@ -50,6 +52,9 @@ check:
 
 demo: build
 	sh demo/demo.sh $(BIN)
+
+zones-demo: build
+	sh demo/zones.sh $(BIN)
 
 bench: build
 	sh bench/vspace-exec.sh $(BIN) $(RUNS)

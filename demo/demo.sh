@@ -11,39 +11,21 @@
 # Exits 0 only if the guest's program ran in the zone's network namespace.
 set -eu
 
-die() { echo "demo: $*" >&2; exit 1; }
-
-[ $# -eq 1 ] || die "usage: $0 PATH-OF-BUILT-vspace-netns"
-[ "$(id -u)" -eq 0 ] || die "run it as root: it creates network namespaces (sudo make demo)"
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-[ -x "$BIN" ] || die "$BIN: no such executable; run 'make build' first"
-HERE=$(cd "$(dirname "$0")" && pwd)
-STANDIN_SRC=$HERE/../tests/c/vspace_standin.c
-for tool in ip cc; do
-	command -v $tool >/dev/null || die "'$tool' is needed (iproute2, a C compiler)"
-done
+DEMO=demo
+TMP=
+. "$(dirname "$0")/lib.sh"
+demo_init "$@"
 
 ZONE=demo-$$
 PEER=demo-$$-peer
 TMP=
 made_zone=
 made_peer=
-cleanup() {
-	status=$?
+undo() {
 	[ -n "$made_zone" ] && ip netns delete "$ZONE" 2>/dev/null
 	[ -n "$made_peer" ] && ip netns delete "$PEER" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit $status
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-if [ -t 1 ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); else bold= plain=; fi
-step() { printf '\n%s%s%s\n' "$bold" "$*" "$plain"; }
-# Indents, and shows the temp dir as $T.
-indent() { sed -e "s|$TMP|\$T|g" -e 's/^/    /'; }
-
-TMP=$(mktemp -d /tmp/vspace-netns-demo.XXXXXX)
+demo_tmp demo
 HOST_NS=$(readlink /proc/self/ns/net)
 
 step "1. A zone: the named network namespace '$ZONE'"
@@ -62,16 +44,7 @@ this shell runs in the host's netns $HOST_NS
 EOF
 
 step "2. vspace-netns installed as vspace, a stand-in as the real vspace"
-cc -O2 -o "$TMP/vspace.distrib" "$STANDIN_SRC"
-ln -s "$BIN" "$TMP/vspace"
-ln -s "$BIN" "$TMP/vspace-netns"
-# exec-ulimit DIR PROG...: applies DIR's limits, then execs PROG (here: only the exec).
-printf '#!/bin/sh\nshift\nexec "$@"\n' >"$TMP/exec-ulimit"
-# vtag --create --tag N --silent -- PROG...: tags the process, then execs PROG (here: only the exec).
-printf '#!/bin/sh\nwhile [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done\nshift\nexec "$@"\n' >"$TMP/vtag"
-chmod +x "$TMP/exec-ulimit" "$TMP/vtag"
-export VSPACE_NETNS_REAL_VSPACE="$TMP/vspace.distrib" VSPACE_STANDIN_LOG="$TMP/calls"
-unset NETNS_RUN_DIR
+standins
 echo "    T=$TMP"
 cat <<EOF | indent
 $TMP/vspace -> $BIN
@@ -81,17 +54,13 @@ $TMP/exec-ulimit, $TMP/vtag: stand-ins that only exec the rest of the chain
 EOF
 
 PROGRAM='readlink /proc/self/ns/net; ip -br addr'
-set -- --enter "$ZONE" --net -- \
-	"$TMP/exec-ulimit" /etc/vservers/web/ulimits \
-	"$TMP/vtag" --create --tag 1001 --silent -- \
-	"$TMP/vspace" --new --default -- sh -c "$PROGRAM"
 
 step "3. util-vserver starts guest 'web' (spaces/net says '$ZONE'); what vspace-netns decides"
 echo "(vspace-netns explain -- ARGS shows the plan without carrying it out)" | indent
-"$TMP/vspace-netns" explain -- "$@" | indent
+guest explain web "$ZONE" sh -c "$PROGRAM" | indent
 
 step "4. Run it: the guest's program prints its netns and addresses"
-"$TMP/vspace" "$@" >"$TMP/out" || die "the start chain failed (status $?)"
+guest run web "$ZONE" sh -c "$PROGRAM" >"$TMP/out" || die "the start chain failed (status $?)"
 indent <"$TMP/out"
 
 step "5. What happened"

@@ -388,3 +388,42 @@ pub fn assert_no_panic(cmd: &Command, out: &Output) {
         show(cmd, out)
     );
 }
+
+/// Runs `demo/<script>` with `bin` as its operand (the way `make` runs it, output not a
+/// terminal), bounded by [`HANG_LIMIT`]; its stdout as text and the whole output.
+pub fn run_demo(script: &str, bin: &Path) -> (String, Output, Command) {
+    require_root();
+    let mut cmd = Command::new("sh");
+    cmd.arg(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("demo")
+            .join(script),
+    )
+    .arg(bin)
+    .env_remove("NETNS_RUN_DIR");
+    let out = run_bounded(&mut cmd);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), out, cmd)
+}
+
+/// The word after `marker` in `text` (up to a space, quote or comma): a name a demo printed.
+pub fn word_after<'a>(text: &'a str, marker: &str) -> &'a str {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no '{marker}' in:\n{text}"));
+    let rest = &text[at + marker.len()..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '\'' || c == ',' || c == ')')
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Whether `dev` is a link in this process's network namespace.
+pub fn host_link_exists(dev: &str) -> bool {
+    Command::new("ip")
+        .args(["link", "show", "dev", dev])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
