@@ -79,6 +79,7 @@ measure() {
   ONE=$(median "$work/t.one"); MANY=$(median "$work/t.many")
 }
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 printf '%-58s %12s %14s %7s\n' "median wall time, us" "1 entry" "$ENTRIES entries" ratio
 row() {
   printf '%-58s %12s %14s %7s\n' "$1" "$ONE" "$MANY" "$(awk -v a="$ONE" -v b="$MANY" 'BEGIN {printf "%.2f", b / a}')"
