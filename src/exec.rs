@@ -4,10 +4,10 @@
 //! As rustup's proxies do: the real tool is an absolute path (an environment variable, else
 //! documented defaults), never found by searching PATH, and never this binary itself (same
 //! device and inode as /proc/self/exe, through any symlinks), or we would exec ourselves forever.
-//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE;
-//! the signal mask is emptied here first (std's exec leaves the inherited mask in place), so
-//! the program starts in the state it would get from a fresh login shell. argv travels as
-//! `OsString`, argv[0] included, byte for byte.
+//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE
+//! (std ignores it in Rust programs); the signal mask is emptied just before, because std has
+//! let exec'd programs inherit the caller's mask since Rust 1.66. argv travels as `OsString`,
+//! argv[0] included, byte for byte.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -16,7 +16,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nix::sys::signal::SigSet;
+use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 
 use crate::quote::escape;
 
@@ -193,8 +193,18 @@ pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
 /// The strerror-like text of an I/O error, without Rust's " (os error N)" suffix.
 pub fn io_reason(e: &io::Error) -> String {
     match e.raw_os_error() {
-        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        Some(n) => strerror(n),
         None => e.to_string(),
+    }
+}
+
+/// The C library's strerror text for `errno`, as the C tools we stand in for print it (nix's
+/// `Errno::desc` has texts of its own, e.g. for ELOOP).
+pub fn strerror(errno: i32) -> String {
+    let s = io::Error::from_raw_os_error(errno).to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 
@@ -202,10 +212,10 @@ pub fn io_reason(e: &io::Error) -> String {
 /// giving it `argv0` and `args` untouched, the default SIGPIPE and an empty signal mask.
 /// Returns only on failure.
 pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
-    // std resets SIGPIPE on exec but not the mask; blocked signals would survive into the
-    // program (a daemon that never sees SIGTERM). We are single-threaded and about to exec.
-    if let Err(errno) = SigSet::empty().thread_set_mask() {
-        return io::Error::from_raw_os_error(errno as i32);
+    // A caller that blocked signals (some service managers and shells do) must not hand a
+    // guest's init a mask it never asked for. Single-threaded here, so the process mask is ours.
+    if let Err(errno) = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None) {
+        return io::Error::from(errno);
     }
     Command::new(program).arg0(argv0).args(args).exec()
 }

@@ -42,7 +42,8 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
+/// `$var` when set (it must be absolute), else `default`.
+pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
     match std::env::var_os(var) {
         None => Ok(PathBuf::from(default)),
         Some(v) if v.as_bytes().first() == Some(&b'/') => Ok(PathBuf::from(v)),
@@ -192,6 +193,12 @@ pub fn probe(path: &Path) -> Probe {
             return match Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)) {
                 Errno::ENOENT => Probe::Missing,
                 Errno::ELOOP => Probe::Unusable(Unusable::Symlink),
+                // open(2) refuses a socket with ENXIO: say what it is, not the errno.
+                Errno::ENXIO
+                    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) =>
+                {
+                    Probe::Unusable(Unusable::NotNamespace { what: "a socket" })
+                }
                 errno => Probe::Unusable(Unusable::Open(errno)),
             };
         }
@@ -218,8 +225,6 @@ fn classify(file: &File) -> Result<(), Unusable> {
                     "a directory"
                 } else if t.is_fifo() {
                     "a FIFO"
-                } else if t.is_socket() {
-                    "a socket"
                 } else if t.is_char_device() || t.is_block_device() {
                     "a device"
                 } else {
@@ -305,8 +310,11 @@ mod tests {
         std::os::unix::fs::symlink(&empty, &link).unwrap();
         let fifo = dir.path().join("fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let sock = dir.path().join("sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         let cases = [
             (dir.path().join("missing"), "Missing"),
+            (sock, "Unusable(NotNamespace { what: \"a socket\" })"),
             (empty, "Unusable(Stale)"),
             (
                 full,

@@ -59,9 +59,22 @@ pub struct RunDirLock {
 
 /// Makes the run dir (0755) and locks it.
 pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
-    match std::fs::DirBuilder::new().recursive(true).mode(0o755).create(run_dir) {
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(run_dir)
+    {
         Ok(()) => {}
-        Err(e) => return Err(err(errno_of(&e), format!("mkdir {} failed: {}", show(run_dir), errno_of(&e).desc()))),
+        Err(e) => {
+            return Err(err(
+                errno_of(&e),
+                format!(
+                    "mkdir {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(errno_of(&e) as i32)
+                ),
+            ));
+        }
     }
     let dir = std::fs::OpenOptions::new()
         .read(true)
@@ -70,11 +83,22 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
         .map_err(|e| {
             err(
                 errno_of(&e),
-                format!("Cannot open netns runtime directory \"{}\": {}", show(run_dir), errno_of(&e).desc()),
+                format!(
+                    "Cannot open netns runtime directory \"{}\": {}",
+                    show(run_dir),
+                    crate::exec::strerror(errno_of(&e) as i32)
+                ),
             )
         })?;
     let lock = Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| {
-        err(e, format!("Warning: could not flock netns runtime directory \"{}\": {}", show(run_dir), e.desc()))
+        err(
+            e,
+            format!(
+                "Warning: could not flock netns runtime directory \"{}\": {}",
+                show(run_dir),
+                crate::exec::strerror(e as i32)
+            ),
+        )
     })?;
     Ok(RunDirLock { _lock: lock })
 }
@@ -83,18 +107,60 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
 /// propagate to mount namespaces made later and are not tied to /run's peers.
 pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
     let none: Option<&str> = None;
-    match mount(none, run_dir, Some("none"), MsFlags::MS_SHARED | MsFlags::MS_REC, none) {
+    match mount(
+        none,
+        run_dir,
+        Some("none"),
+        MsFlags::MS_SHARED | MsFlags::MS_REC,
+        none,
+    ) {
         Ok(()) => return Ok(()),
         Err(Errno::EINVAL) => {}
-        Err(e) => return Err(err(e, format!("mount --make-shared {} failed: {}", show(run_dir), e.desc()))),
+        Err(e) => {
+            return Err(err(
+                e,
+                format!(
+                    "mount --make-shared {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
+            ));
+        }
     }
     // Not a mount point yet: bind it onto itself, then private and shared for a new peer group.
-    mount(Some(run_dir), run_dir, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, none).map_err(|e| {
-        err(e, format!("mount --bind {} {} failed: {}", show(run_dir), show(run_dir), e.desc()))
+    mount(
+        Some(run_dir),
+        run_dir,
+        Some("none"),
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        none,
+    )
+    .map_err(|e| {
+        err(
+            e,
+            format!(
+                "mount --bind {} {} failed: {}",
+                show(run_dir),
+                show(run_dir),
+                crate::exec::strerror(e as i32)
+            ),
+        )
     })?;
-    for flags in [MsFlags::MS_PRIVATE, MsFlags::MS_SHARED | MsFlags::MS_REC] {
-        mount(none, run_dir, Some("none"), flags, none)
-            .map_err(|e| err(e, format!("mount --make-shared {} failed: {}", show(run_dir), e.desc())))?;
+    // As iproute2 >= 7.0: private first, so that the shared step opens a peer group of its own.
+    for (flags, what) in [
+        (MsFlags::MS_PRIVATE | MsFlags::MS_REC, "--make-private"),
+        (MsFlags::MS_SHARED | MsFlags::MS_REC, "--make-shared"),
+    ] {
+        mount(none, run_dir, Some("none"), flags, none).map_err(|e| {
+            err(
+                e,
+                format!(
+                    "mount {what} {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
+            )
+        })?;
     }
     Ok(())
 }
@@ -121,14 +187,21 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
     let _lock = lock_run_dir(run_dir)?;
     share_run_dir(run_dir)?;
     let path = run_dir.join(name);
+    // O_RDONLY|O_CREAT|O_EXCL with mode 0, as iproute2 (std refuses create_new without write).
     std::fs::OpenOptions::new()
         .read(true)
-        .write(false)
-        .create_new(true)
-        .mode(0)
+        .custom_flags(libc::O_CREAT | libc::O_EXCL)
+        .mode(0o000)
         .open(&path)
         .map_err(|e| {
-            err(errno_of(&e), format!("Cannot create namespace file \"{}\": {}", show(&path), errno_of(&e).desc()))
+            err(
+                errno_of(&e),
+                format!(
+                    "Cannot create namespace file \"{}\": {}",
+                    show(&path),
+                    crate::exec::strerror(errno_of(&e) as i32)
+                ),
+            )
         })?;
     let bound = match source {
         Source::New { lo_up } => bind_new(&path, name, lo_up),
@@ -143,8 +216,17 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
 
 fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
     let none: Option<&str> = None;
-    mount(Some(source), target, Some("none"), MsFlags::MS_BIND, none)
-        .map_err(|e| err(e, format!("Bind {} -> {} failed: {}", show(source), show(target), e.desc())))
+    mount(Some(source), target, Some("none"), MsFlags::MS_BIND, none).map_err(|e| {
+        err(
+            e,
+            format!(
+                "Bind {} -> {} failed: {}",
+                show(source),
+                show(target),
+                crate::exec::strerror(e as i32)
+            ),
+        )
+    })
 }
 
 /// Creates the namespace on a thread of its own, so the caller's netns never changes.
@@ -153,10 +235,26 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
     let name = name.to_owned();
     std::thread::spawn(move || {
         unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-            err(e, format!("Failed to create a new network namespace \"{}\": {}", escape(&name), e.desc()))
+            err(
+                e,
+                format!(
+                    "Failed to create a new network namespace \"{}\": {}",
+                    escape(&name),
+                    crate::exec::strerror(e as i32)
+                ),
+            )
         })?;
         if lo_up {
-            set_link_up("lo").map_err(|e| err(e, format!("Cannot bring up lo in \"{}\": {}", escape(&name), e.desc())))?;
+            set_link_up("lo").map_err(|e| {
+                err(
+                    e,
+                    format!(
+                        "Cannot bring up lo in \"{}\": {}",
+                        escape(&name),
+                        crate::exec::strerror(e as i32)
+                    ),
+                )
+            })?;
         }
         bind(Path::new("/proc/thread-self/ns/net"), &path)
     })
@@ -189,11 +287,12 @@ pub fn set_link_up(ifname: &str) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy).
+/// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy). A symlink is
+/// not followed: an entry that is a link must never unmount what it points to.
 pub fn unmount_all(path: &Path) -> Result<usize, Errno> {
     let mut layers = 0;
     loop {
-        match umount2(path, MntFlags::MNT_DETACH) {
+        match umount2(path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW) {
             Ok(()) => layers += 1,
             Err(Errno::EINVAL) | Err(Errno::ENOENT) => return Ok(layers),
             Err(e) => return Err(e),
@@ -204,7 +303,14 @@ pub fn unmount_all(path: &Path) -> Result<usize, Errno> {
 fn remove_entry(path: &Path) -> Result<(), AdminError> {
     let _ = unmount_all(path);
     std::fs::remove_file(path).map_err(|e| {
-        err(errno_of(&e), format!("Cannot remove namespace file \"{}\": {}", show(path), errno_of(&e).desc()))
+        err(
+            errno_of(&e),
+            format!(
+                "Cannot remove namespace file \"{}\": {}",
+                show(path),
+                crate::exec::strerror(errno_of(&e) as i32)
+            ),
+        )
     })
 }
 
@@ -215,10 +321,15 @@ pub struct Deleted {
     pub pids: Vec<i32>,
 }
 
-/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one).
+/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one). The
+/// processes still inside are looked up through a checked open (a symlinked entry is not
+/// followed to some other namespace).
 pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
     let path = run_dir.join(name);
-    let pids = identity(&path).map(|id| pids_in(id)).unwrap_or_default();
+    let pids = match crate::netns::probe(&path) {
+        crate::netns::Probe::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     remove_entry(&path)?;
     Ok(Deleted { pids })
 }
@@ -235,7 +346,12 @@ pub fn pids_in(id: (u64, u64)) -> Vec<i32> {
         return Vec::new();
     };
     rd.filter_map(Result::ok)
-        .filter_map(|e| std::str::from_utf8(e.file_name().as_bytes()).ok()?.parse::<i32>().ok())
+        .filter_map(|e| {
+            std::str::from_utf8(e.file_name().as_bytes())
+                .ok()?
+                .parse::<i32>()
+                .ok()
+        })
         .filter(|pid| identity(Path::new(&format!("/proc/{pid}/ns/net"))).ok() == Some(id))
         .collect()
 }

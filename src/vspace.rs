@@ -77,16 +77,12 @@ pub fn real_vspace() -> Result<PathBuf, Fail> {
 
 fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "vspace".into());
-    match plan {
-        Plan::PassThrough { .. } => {
-            let real = real_vspace()?;
-            let err = exec::exec(real.as_os_str(), &argv0, &argv[1..]);
-            Err(fail(format!(
-                "execv(\"{}\"): {}",
-                escape(real.as_os_str()),
-                exec::io_reason(&err)
-            )))
-        }
+    // The real vspace is located (or the call refused) before anything changes, never after setns.
+    let real = match vspace_plan::real_vspace_args(argv, &plan) {
+        Some(args) => Some((real_vspace()?, args.to_vec())),
+        None => None,
+    };
+    let program = match plan {
         Plan::Refuse {
             message,
             prefixed,
@@ -94,38 +90,39 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
         } => {
             let mut f = Fail::new(if prefixed { PREFIX } else { "" }, FAILURE, message);
             f.hints = hints;
-            Err(f)
+            return Err(f);
         }
+        Plan::PassThrough { .. } => None,
         Plan::Enter {
             name, entry, then, ..
         } => {
-            let real = match &then {
-                Then::RealVspace { .. } => Some(real_vspace()?),
-                Then::Program { .. } => None,
-            };
             enter(&name, &entry)?;
             match then {
-                Then::Program { program } => {
-                    let prog = &argv[program];
-                    let err = exec::exec(prog, prog, &argv[program + 1..]);
-                    Err(fail(format!(
-                        "execvp(\"{}\"): {}",
-                        escape(prog),
-                        exec::io_reason(&err)
-                    )))
-                }
-                Then::RealVspace { args } => {
-                    let real = real.expect("located before setns");
-                    let err = exec::exec(real.as_os_str(), &argv0, &args);
-                    Err(fail(format!(
-                        "execv(\"{}\"): {}",
-                        escape(real.as_os_str()),
-                        exec::io_reason(&err)
-                    )))
-                }
+                Then::Program { program } => Some(program),
+                Then::RealVspace { .. } => None,
             }
         }
-    }
+    };
+    // Only exec is left.
+    let err = match (real, program) {
+        (Some((real, args)), _) => {
+            let err = exec::exec(real.as_os_str(), &argv0, &args);
+            format!(
+                "execv(\"{}\"): {}",
+                escape(real.as_os_str()),
+                exec::io_reason(&err)
+            )
+        }
+        (None, Some(program)) => {
+            let prog = &argv[program];
+            let err = exec::exec(prog, prog, &argv[program + 1..]);
+            format!("execvp(\"{}\"): {}", escape(prog), exec::io_reason(&err))
+        }
+        (None, None) => {
+            unreachable!("a plan that is not refused runs the real vspace or a program")
+        }
+    };
+    Err(fail(err))
 }
 
 /// setns into the checked namespace, with a hint when we lack the privilege for it.

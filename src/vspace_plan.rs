@@ -168,6 +168,20 @@ pub fn plan<H>(
     }
 }
 
+/// The arguments (after argv[0]) the real vspace gets under `plan`, or `None` when it is not
+/// run: a pass-through hands on argv[1..] untouched, an intercept that keeps other spaces hands
+/// on its `Then::RealVspace` args. The shell execs exactly these.
+pub fn real_vspace_args<'a, H>(argv: &'a [OsString], plan: &'a Plan<H>) -> Option<&'a [OsString]> {
+    match plan {
+        Plan::PassThrough { .. } => Some(argv.get(1..).unwrap_or_default()),
+        Plan::Enter {
+            then: Then::RealVspace { args },
+            ..
+        } => Some(args),
+        Plan::Enter { .. } | Plan::Refuse { .. } => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

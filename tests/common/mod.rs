@@ -36,7 +36,10 @@ pub fn unique(prefix: &str) -> String {
 
 /// The netns of the calling process, as `net:[ino]`.
 pub fn own_netns() -> String {
-    std::fs::read_link("/proc/self/ns/net").unwrap().to_string_lossy().into_owned()
+    std::fs::read_link("/proc/self/ns/net")
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A named network namespace in the host's run dir, made with the real `ip netns add` and
@@ -66,7 +69,127 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "delete", &self.name]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
+    }
+}
+
+/// A run-dir entry made by a test (stale file, symlink, bind mount); unmounted (when it is a
+/// mount) and removed on drop.
+pub struct RunDirEntry {
+    pub path: PathBuf,
+    mounted: bool,
+}
+
+impl RunDirEntry {
+    /// An empty regular file: what an unmounted (stale) entry looks like.
+    pub fn stale(path: &Path) -> RunDirEntry {
+        std::fs::write(path, b"").unwrap();
+        RunDirEntry {
+            path: path.to_owned(),
+            mounted: false,
+        }
+    }
+
+    /// A symbolic link to `target`.
+    pub fn symlink(path: &Path, target: &Path) -> RunDirEntry {
+        std::os::unix::fs::symlink(target, path).unwrap();
+        RunDirEntry {
+            path: path.to_owned(),
+            mounted: false,
+        }
+    }
+
+    /// `source` bind-mounted on an empty file, as `ip netns add` mounts a namespace.
+    pub fn bind(path: &Path, source: &Path) -> RunDirEntry {
+        require_root();
+        let mut e = RunDirEntry::stale(path);
+        nix::mount::mount(
+            Some(source),
+            path,
+            None::<&str>,
+            nix::mount::MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .unwrap_or_else(|err| {
+            panic!(
+                "bind-mount {} on {}: {err}",
+                source.display(),
+                path.display()
+            )
+        });
+        e.mounted = true;
+        e
+    }
+
+    /// This process's `kind` namespace (`ipc`, `uts`, ...) mounted on the entry: a namespace
+    /// mount, but not of a network namespace.
+    pub fn other_namespace(path: &Path, kind: &str) -> RunDirEntry {
+        RunDirEntry::bind(path, Path::new(&format!("/proc/self/ns/{kind}")))
+    }
+}
+
+impl Drop for RunDirEntry {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A program that records where it ran: run as `SH... args`, it writes its netns and then its
+/// own argv words after [`Probe::prefix`] to a file, so a test sees both byte for byte.
+pub struct Probe {
+    pub dir: tempfile::TempDir,
+}
+
+impl Probe {
+    pub fn new() -> Probe {
+        Probe {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.dir.path().join("ran")
+    }
+
+    /// The words that start the program; whatever follows them becomes its recorded arguments.
+    pub fn prefix(&self) -> Vec<OsString> {
+        let script = r#"{ readlink /proc/self/ns/net; cat /proc/$$/cmdline; } >"$0""#;
+        vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            script.into(),
+            self.out().into_os_string(),
+        ]
+    }
+
+    /// `prefix` followed by `args`.
+    pub fn argv(&self, args: &[OsString]) -> Vec<OsString> {
+        let mut v = self.prefix();
+        v.extend(args.iter().cloned());
+        v
+    }
+
+    /// What the program recorded, `(netns, args after the prefix)`, or None when it did not run;
+    /// the record is removed, so the probe can run again.
+    pub fn take(&self) -> Option<(String, Vec<OsString>)> {
+        let data = std::fs::read(self.out()).ok()?;
+        std::fs::remove_file(self.out()).unwrap();
+        let nl = data.iter().position(|&b| b == b'\n').expect("a netns line");
+        let netns = String::from_utf8_lossy(&data[..nl]).into_owned();
+        let words: Vec<OsString> = data[nl + 1..]
+            .strip_suffix(b"\0")
+            .expect("cmdline ends in NUL")
+            .split(|&b| b == 0)
+            .map(|w| OsString::from_vec(w.to_vec()))
+            .collect();
+        let prefix = self.prefix();
+        assert_eq!(words[..prefix.len()], prefix[..], "the probe's own words");
+        Some((netns, words[prefix.len()..].to_vec()))
     }
 }
 
@@ -91,9 +214,13 @@ impl Names {
 
 fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/vspace_standin.c");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
     let mut cc = Command::new("cc");
-    cc.args(["-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(&src).args(defines);
+    cc.args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(defines);
     run_ok(&mut cc);
     out
 }
@@ -124,7 +251,9 @@ pub struct CallLog {
 
 impl CallLog {
     pub fn new() -> CallLog {
-        CallLog { dir: tempfile::tempdir().unwrap() }
+        CallLog {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -139,9 +268,17 @@ impl CallLog {
             if ns.is_empty() {
                 break;
             }
-            let argc: usize = std::str::from_utf8(fields.next().unwrap()).unwrap().parse().unwrap();
-            let argv = (0..argc).map(|_| OsString::from_vec(fields.next().unwrap().to_vec())).collect();
-            calls.push(Call { netns: String::from_utf8_lossy(ns).into_owned(), argv });
+            let argc: usize = std::str::from_utf8(fields.next().unwrap())
+                .unwrap()
+                .parse()
+                .unwrap();
+            let argv = (0..argc)
+                .map(|_| OsString::from_vec(fields.next().unwrap().to_vec()))
+                .collect();
+            calls.push(Call {
+                netns: String::from_utf8_lossy(ns).into_owned(),
+                argv,
+            });
         }
         calls
     }
@@ -169,7 +306,8 @@ pub fn show(cmd: &Command, out: &Output) -> String {
 
 /// Runs `cmd` and returns its output, whatever its status.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 /// Runs `cmd`, failing the test with everything shown unless it exits 0.
@@ -189,4 +327,64 @@ pub fn run_status(cmd: &mut Command, want: i32) -> Output {
 /// `bytes` as an OsString (argv built from bytes, so non-UTF-8 is ordinary).
 pub fn os(bytes: &[u8]) -> OsString {
     OsStr::from_bytes(bytes).to_owned()
+}
+
+pub mod compat;
+/// How long a single command may take before the test calls it hung (a FIFO or a lock that
+/// blocks it): far above any honest run, so it never decides a passing result.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `cmd` (stdin empty) and returns its output, killing it and failing the test if it has
+/// not finished within [`HANG_LIMIT`]: a blocked call fails loudly instead of hanging the suite.
+/// Output goes through unlinked temporary files, so a chatty command cannot block on a pipe.
+pub fn run_bounded(cmd: &mut Command) -> Output {
+    use std::io::{Read, Seek};
+    let mut out = tempfile::tempfile().unwrap();
+    let mut err = tempfile::tempfile().unwrap();
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(err.try_clone().unwrap());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let deadline = std::time::Instant::now() + HANG_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {HANG_LIMIT:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let read = |f: &mut std::fs::File| {
+        let mut v = Vec::new();
+        f.rewind().unwrap();
+        f.read_to_end(&mut v).unwrap();
+        v
+    };
+    Output {
+        status,
+        stdout: read(&mut out),
+        stderr: read(&mut err),
+    }
+}
+
+/// Fails the test if the binary panicked: a panic is never an acceptable answer to any input.
+pub fn assert_no_panic(cmd: &Command, out: &Output) {
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !text.contains("panicked"),
+        "the binary panicked\n{}",
+        show(cmd, out)
+    );
+    // 101 is Rust's panic status, 134 an abort (release builds abort on panic).
+    assert!(
+        !matches!(out.status.code(), Some(101))
+            && std::os::unix::process::ExitStatusExt::signal(&out.status) != Some(libc::SIGABRT),
+        "the binary panicked or aborted\n{}",
+        show(cmd, out)
+    );
 }
