@@ -2,6 +2,7 @@
 #   make demo      build, then show a util-vserver shared-net start landing in a named netns (root)
 #   make test      every test (root: the integration tests create real namespaces)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
+#   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
 #                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions
 #   make install-divert    install, then move /usr/sbin/vspace to /usr/sbin/vspace.distrib
@@ -13,6 +14,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+LIBDIR  ?= $(PREFIX)/lib/vspace-netns
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
@@ -34,7 +36,7 @@ DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_OUT  ?= target/deb
 DEB_NAME  = vspace-netns_$(VERSION)_$(DEB_ARCH)
 
-.PHONY: build test check demo bench install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test check demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
@@ -52,6 +54,9 @@ demo: build
 bench: build
 	sh bench/vspace-exec.sh $(BIN) $(RUNS)
 
+bench-ip: build
+	sh bench/ip-exec.sh $(BIN)
+
 install: $(BUILD_DEP)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
@@ -61,6 +66,9 @@ install: $(BUILD_DEP)
 	$(BIN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
 	$(BIN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
 	$(BIN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBDIR)
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 # Refuses while the wrapper stands at $(VSPACE): util-vserver would lose its vspace.
 uninstall:
@@ -70,6 +78,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \
 		$(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 
 install-divert: install
 	$(DIVERT_SH) add $(SBINDIR)/vspace-netns
@@ -85,6 +94,7 @@ deb: $(BUILD_DEP)
 	$(MAKE) --no-print-directory install BIN=$(abspath $(BIN)) DESTDIR=$(abspath $(DEB_OUT)/$(DEB_NAME)) \
 		PREFIX=/usr ZSHCOMPDIR=/usr/share/zsh/vendor-completions
 	$(if $(MANPAGES),gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man8/*.8)
+	gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man5/*.5
 	ln -s vspace-netns $(DEB_OUT)/$(DEB_NAME)/usr/sbin/vspace
 	install -d $(DEB_OUT)/$(DEB_NAME)/DEBIAN $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns
 	install -m 0644 README.md $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns/

@@ -1,7 +1,8 @@
 //! The admin tool's own command line (`vspace-netns explain|...`), parsed with clap. Only the
 //! tool's subcommands go through clap; pass-through argv never does.
 //!
-//! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage.
+//! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage;
+//! `down` exits 3 when it refuses a namespace that processes still use.
 //!
 //! `completions SHELL` prints the shell completion script generated from this very description
 //! (clap_complete), so completions never drift from the options; `make install` installs them.
@@ -13,7 +14,21 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
 use clap_complete::Shell;
 
-use crate::explain;
+use crate::{doctor, explain, fail, hook, mac, zone};
+
+fn operand(name: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .help(help)
+        .required(true)
+        .value_parser(value_parser!(OsString))
+}
+
+fn flag(name: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .help(help)
+        .action(ArgAction::SetTrue)
+}
 
 /// The clap description of the tool (also used for shell completions).
 pub fn command() -> Command {
@@ -42,6 +57,67 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(
+            Command::new("mac")
+                .about("Print the static MAC 02:VV:VV:CC:CC:II of a zone link")
+                .arg(operand(
+                    "vid",
+                    "VLAN id, 1-4094 (0 for a link that is not a VLAN)",
+                ))
+                .arg(operand("id", "The zone's id, 0-65535"))
+                .arg(operand("index", "The link's index, 0-255")),
+        )
+        .subcommand(
+            Command::new("up")
+                .about("Bring a zone up: namespace, lo, links with their MACs and addresses")
+                .arg(operand(
+                    "netns",
+                    "The zone (a directory in /etc/vspace-netns)",
+                ))
+                .arg(flag(
+                    "dry-run",
+                    "Print the steps as ip command lines; change nothing",
+                )),
+        )
+        .subcommand(
+            Command::new("down")
+                .about("Take a zone down: its links, then its namespace")
+                .arg(operand(
+                    "netns",
+                    "The zone (a directory in /etc/vspace-netns)",
+                ))
+                .arg(flag(
+                    "force",
+                    "Go ahead even while processes live in the namespace",
+                ))
+                .arg(flag(
+                    "dry-run",
+                    "Print the steps as ip command lines; change nothing",
+                )),
+        )
+        .subcommand(
+            Command::new("hook")
+                .about(
+                    "util-vserver scriptlet: bring a guest's zone up before start, down after stop",
+                )
+                .arg(operand(
+                    "phase",
+                    "initialize, prepre-start, pre-start, post-start, pre-stop or post-stop",
+                ))
+                .arg(operand(
+                    "guest",
+                    "The guest's name (a directory in /etc/vservers)",
+                )),
+        )
+        .subcommand(
+            Command::new("doctor")
+                .about("Check the setup of a guest, a zone, or every zone; one line per check")
+                .arg(
+                    Arg::new("target")
+                        .help("A guest or a zone (default: every zone)")
+                        .value_parser(value_parser!(OsString)),
+                ),
+        )
+        .subcommand(
             Command::new("completions")
                 .about("Print the completion script for SHELL (bash, zsh or fish) on stdout")
                 .arg(
@@ -51,6 +127,17 @@ pub fn command() -> Command {
                         .value_parser(PossibleValuesParser::new(SHELLS.map(|(name, _)| name))),
                 ),
         )
+}
+
+fn os<'a>(m: &'a clap::ArgMatches, name: &str) -> &'a OsString {
+    m.get_one::<OsString>(name).expect("required by clap")
+}
+
+fn done(r: Result<(), fail::Fail>) -> anyhow::Result<ExitCode> {
+    Ok(match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => fail::report(&f),
+    })
 }
 
 /// The shells `completions` supports, by name.
@@ -90,6 +177,30 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 .unwrap_or_default();
             explain::run(args)
         }
+        Some(("mac", m)) => {
+            let text = |n| crate::quote::escape(os(m, n));
+            match mac::from_operands(&text("vid"), &text("id"), &text("index")) {
+                Ok(mac) => {
+                    println!("{mac}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Ok(fail::report(&fail::Fail::new(
+                    "vspace-netns",
+                    2,
+                    format!("mac: {e}"),
+                ))),
+            }
+        }
+        Some(("up", m)) => done(zone::up(os(m, "netns"), m.get_flag("dry-run"))),
+        Some(("down", m)) => done(zone::down(
+            os(m, "netns"),
+            m.get_flag("force"),
+            m.get_flag("dry-run"),
+        )),
+        Some(("hook", m)) => done(hook::run(os(m, "phase"), os(m, "guest"))),
+        Some(("doctor", m)) => Ok(doctor::run(
+            m.get_one::<OsString>("target").map(OsString::as_os_str),
+        )),
         Some(("completions", m)) => {
             let shell = m.get_one::<String>("shell").expect("required by clap");
             write_completions(shell, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS)

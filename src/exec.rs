@@ -193,8 +193,18 @@ pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
 /// The strerror-like text of an I/O error, without Rust's " (os error N)" suffix.
 pub fn io_reason(e: &io::Error) -> String {
     match e.raw_os_error() {
-        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        Some(n) => strerror(n),
         None => e.to_string(),
+    }
+}
+
+/// The C library's strerror text for `errno`, as the C tools we stand in for print it (nix's
+/// `Errno::desc` has texts of its own, e.g. for ELOOP).
+pub fn strerror(errno: i32) -> String {
+    let s = io::Error::from_raw_os_error(errno).to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 

@@ -42,7 +42,8 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
+/// `$var` when set (it must be absolute), else `default`.
+pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
     match std::env::var_os(var) {
         None => Ok(PathBuf::from(default)),
         Some(v) if v.as_bytes().first() == Some(&b'/') => Ok(PathBuf::from(v)),

@@ -68,7 +68,11 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
         Err(e) => {
             return Err(err(
                 errno_of(&e),
-                format!("mkdir {} failed: {}", show(run_dir), errno_of(&e).desc()),
+                format!(
+                    "mkdir {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(errno_of(&e) as i32)
+                ),
             ));
         }
     }
@@ -82,7 +86,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "Cannot open netns runtime directory \"{}\": {}",
                     show(run_dir),
-                    errno_of(&e).desc()
+                    crate::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -92,7 +96,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
             format!(
                 "Warning: could not flock netns runtime directory \"{}\": {}",
                 show(run_dir),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })?;
@@ -115,7 +119,11 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
         Err(e) => {
             return Err(err(
                 e,
-                format!("mount --make-shared {} failed: {}", show(run_dir), e.desc()),
+                format!(
+                    "mount --make-shared {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
             ));
         }
     }
@@ -134,15 +142,23 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 "mount --bind {} {} failed: {}",
                 show(run_dir),
                 show(run_dir),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })?;
-    for flags in [MsFlags::MS_PRIVATE, MsFlags::MS_SHARED | MsFlags::MS_REC] {
+    // As iproute2 >= 7.0: private first, so that the shared step opens a peer group of its own.
+    for (flags, what) in [
+        (MsFlags::MS_PRIVATE | MsFlags::MS_REC, "--make-private"),
+        (MsFlags::MS_SHARED | MsFlags::MS_REC, "--make-shared"),
+    ] {
         mount(none, run_dir, Some("none"), flags, none).map_err(|e| {
             err(
                 e,
-                format!("mount --make-shared {} failed: {}", show(run_dir), e.desc()),
+                format!(
+                    "mount {what} {} failed: {}",
+                    show(run_dir),
+                    crate::exec::strerror(e as i32)
+                ),
             )
         })?;
     }
@@ -171,11 +187,11 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
     let _lock = lock_run_dir(run_dir)?;
     share_run_dir(run_dir)?;
     let path = run_dir.join(name);
+    // O_RDONLY|O_CREAT|O_EXCL with mode 0, as iproute2 (std refuses create_new without write).
     std::fs::OpenOptions::new()
         .read(true)
-        .write(false)
-        .create_new(true)
-        .mode(0o0)
+        .custom_flags(libc::O_CREAT | libc::O_EXCL)
+        .mode(0o000)
         .open(&path)
         .map_err(|e| {
             err(
@@ -183,7 +199,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
                 format!(
                     "Cannot create namespace file \"{}\": {}",
                     show(&path),
-                    errno_of(&e).desc()
+                    crate::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -207,7 +223,7 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
                 "Bind {} -> {} failed: {}",
                 show(source),
                 show(target),
-                e.desc()
+                crate::exec::strerror(e as i32)
             ),
         )
     })
@@ -224,7 +240,7 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
                 format!(
                     "Failed to create a new network namespace \"{}\": {}",
                     escape(&name),
-                    e.desc()
+                    crate::exec::strerror(e as i32)
                 ),
             )
         })?;
@@ -232,7 +248,11 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
             set_link_up("lo").map_err(|e| {
                 err(
                     e,
-                    format!("Cannot bring up lo in \"{}\": {}", escape(&name), e.desc()),
+                    format!(
+                        "Cannot bring up lo in \"{}\": {}",
+                        escape(&name),
+                        crate::exec::strerror(e as i32)
+                    ),
                 )
             })?;
         }
@@ -267,11 +287,12 @@ pub fn set_link_up(ifname: &str) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy).
+/// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy). A symlink is
+/// not followed: an entry that is a link must never unmount what it points to.
 pub fn unmount_all(path: &Path) -> Result<usize, Errno> {
     let mut layers = 0;
     loop {
-        match umount2(path, MntFlags::MNT_DETACH) {
+        match umount2(path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW) {
             Ok(()) => layers += 1,
             Err(Errno::EINVAL) | Err(Errno::ENOENT) => return Ok(layers),
             Err(e) => return Err(e),
@@ -287,7 +308,7 @@ fn remove_entry(path: &Path) -> Result<(), AdminError> {
             format!(
                 "Cannot remove namespace file \"{}\": {}",
                 show(path),
-                errno_of(&e).desc()
+                crate::exec::strerror(errno_of(&e) as i32)
             ),
         )
     })
@@ -300,10 +321,15 @@ pub struct Deleted {
     pub pids: Vec<i32>,
 }
 
-/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one).
+/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one). The
+/// processes still inside are looked up through a checked open (a symlinked entry is not
+/// followed to some other namespace).
 pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
     let path = run_dir.join(name);
-    let pids = identity(&path).map(pids_in).unwrap_or_default();
+    let pids = match crate::netns::probe(&path) {
+        crate::netns::Probe::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     remove_entry(&path)?;
     Ok(Deleted { pids })
 }

@@ -314,27 +314,52 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         "only the tool's own names: never vspace or ip"
     );
 
-    let mut pages: Vec<String> =
+    // man/NAME.S goes to man/manS/NAME.S (section 8 for the tool, 5 for the zone format).
+    let mut pages: Vec<(String, String)> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("man"))
             .map(|d| {
                 d.map(|e| e.unwrap().file_name().into_string().unwrap())
-                    .filter(|n| n.ends_with(".8"))
+                    .filter_map(|n| {
+                        let section = n.rsplit_once('.')?.1.to_string();
+                        ["5", "8"]
+                            .contains(&section.as_str())
+                            .then_some((n, section))
+                    })
                     .collect()
             })
             .unwrap_or_default();
-    pages.sort();
+    pages.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     let want: Vec<String> = pages
         .iter()
-        .map(|p| format!("/usr/local/share/man/man8/{p}"))
+        .map(|(p, s)| format!("/usr/local/share/man/man{s}/{p}"))
         .collect();
     assert_eq!(root.files_under("/usr/local/share/man"), want);
-    for p in &pages {
+    for (p, s) in &pages {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("man").join(p);
         assert!(
-            std::fs::read(root.at(&format!("/usr/local/share/man/man8/{p}"))).unwrap()
+            std::fs::read(root.at(&format!("/usr/local/share/man/man{s}/{p}"))).unwrap()
                 == std::fs::read(src).unwrap()
         );
     }
+
+    let hook = "/usr/local/lib/vspace-netns/vspace-netns-hook";
+    assert_eq!(root.files_under("/usr/local/lib"), [hook]);
+    assert_eq!(
+        std::fs::metadata(root.at(hook))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777,
+        0o755,
+        "util-vserver sources a scriptlet that is not executable"
+    );
+    assert!(
+        std::fs::read(root.at(hook)).unwrap()
+            == std::fs::read(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/util-vserver/vspace-netns-hook")
+            )
+            .unwrap()
+    );
 
     for (shell, path, marker) in [
         (

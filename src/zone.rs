@@ -1,0 +1,355 @@
+//! `vspace-netns up|down NETNS`: the zone lifecycle's shell. Side-effecting: gathers the
+//! facts (`netns::probe`, the real `ip -o link|addr`, the member guests' files), asks
+//! `zone_plan` for the steps and carries them out, printing each as its `ip` command line.
+//!
+//! Namespaces are made and removed with `netns_admin` (the ip personality's add and delete);
+//! links with the real ip (found by `exec::locate`, never via PATH, never ourselves), spawned
+//! and waited for. A failed step ends `up`: the steps this run completed are undone in reverse
+//! (`zone_plan::undo`) and the failure names the step and ip's (the kernel's) reason. `down`
+//! refuses while processes live in the namespace unless forced.
+//!
+//! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
+//! zone that start or stop together take turns.
+//!
+//! Exit statuses: 0 done (or nothing to do), 1 failed (a failed `up` has been undone),
+//! 3 `down` refused because processes still use the namespace.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::exec::{self, REAL_IP};
+use crate::fail::Fail;
+use crate::netns::{self, Probe};
+use crate::netns_admin;
+use crate::quote::escape;
+use crate::zone_config::{self, Zone};
+use crate::zone_plan::{self, Facts, NsState, PlanError, SkipFact, Step};
+
+/// Prefix of every message.
+pub const PREFIX: &str = "vspace-netns";
+/// Status of a `down` refused because the namespace is in use.
+pub const BUSY: u8 = 3;
+/// util-vserver's vprocunhide, unless `VSPACE_NETNS_VPROCUNHIDE` names another path.
+pub const DEFAULT_VPROCUNHIDE: &str = "/usr/lib/util-vserver/vprocunhide";
+
+fn fail(message: String) -> Fail {
+    Fail::new(PREFIX, 1, message)
+}
+
+/// Where vprocunhide is looked for.
+pub fn vprocunhide_path() -> Result<PathBuf, String> {
+    zone_config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
+}
+
+/// The run dir, which must be the one `ip -n` knows (iproute2 compiles `/var/run/netns` in).
+pub fn run_dir() -> Result<PathBuf, Fail> {
+    let dir = netns::run_dir().map_err(fail)?;
+    if dir != Path::new("/var/run/netns") && dir != Path::new("/run/netns") {
+        return Err(fail(format!(
+            "NETNS_RUN_DIR={} is not /var/run/netns: zones drive 'ip -n', which only knows /var/run/netns; unset NETNS_RUN_DIR",
+            escape(dir.as_os_str())
+        )));
+    }
+    Ok(dir)
+}
+
+/// The real ip.
+pub fn real_ip() -> Result<PathBuf, Fail> {
+    exec::locate(&REAL_IP).map_err(|e| fail(e.message(&REAL_IP)))
+}
+
+/// Runs the real ip with `args`; its stdout, or its stderr (the kernel's reason) as the error.
+pub fn run_ip(ip: &Path, args: &[String]) -> Result<String, String> {
+    let out = Command::new(ip).args(args).output().map_err(|e| {
+        format!(
+            "cannot run {}: {}",
+            escape(ip.as_os_str()),
+            exec::io_reason(&e)
+        )
+    })?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let reason: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    Err(if reason.is_empty() {
+        format!("ip exited with {}", out.status)
+    } else {
+        reason.join("; ")
+    })
+}
+
+/// Validates the operand and reads the zone.
+pub fn load(netns: &OsStr) -> Result<Zone, Fail> {
+    zone_config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
+    let confdir = zone_config::confdir().map_err(fail)?;
+    zone_config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
+}
+
+/// Observes the namespace, the links inside and on the host, and the member guests' files.
+pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
+    let ns = &zone.netns;
+    let entry = run_dir.join(ns);
+    let (state, id) = match netns::probe(&entry) {
+        Probe::Missing => (NsState::Missing, None),
+        Probe::Netns(f) => (NsState::Live, f.identity().ok()),
+        Probe::Unusable(u) => (NsState::Unusable(u.describe(&entry)), None),
+    };
+    let ip_out = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        run_ip(ip, &args)
+            .map_err(|e| fail(format!("cannot list links ('ip {}'): {e}", args.join(" "))))
+    };
+    let host = zone_plan::parse_links(&ip_out(&["-o", "link", "show"])?);
+    let inside = if state == NsState::Live {
+        let mut l = zone_plan::parse_links(&ip_out(&["-n", ns, "-o", "link", "show"])?);
+        zone_plan::add_addresses(&mut l, &ip_out(&["-n", ns, "-o", "addr", "show"])?);
+        l
+    } else {
+        Default::default()
+    };
+    let unhide = vprocunhide_path().map_err(fail)?;
+    let vprocunhide = if unhide.exists() {
+        Some(
+            unhide
+                .to_str()
+                .ok_or_else(|| fail(format!("{} is not UTF-8", escape(unhide.as_os_str()))))?
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let skips = if skips { skip_facts(ns)? } else { Vec::new() };
+    Ok(Facts {
+        netns: state,
+        inside,
+        host,
+        vprocunhide,
+        skips,
+        pids: id.map(netns_admin::pids_in).unwrap_or_default(),
+    })
+}
+
+/// The namespace-cleanup-skip edits every guest naming `ns` needs.
+pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let vservers = zone_config::vservers_dir().map_err(fail)?;
+    let io = |p: &Path, e: std::io::Error| {
+        fail(format!(
+            "cannot read {}: {}",
+            escape(p.as_os_str()),
+            exec::io_reason(&e)
+        ))
+    };
+    let needed = zone_config::skip_lines(ns);
+    let mut out = Vec::new();
+    for m in zone_config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
+        let (own, defaults) = zone_config::skip_files(&vservers, &m.guest);
+        let own_bytes = zone_config::read_optional(&own).map_err(|e| io(&own, e))?;
+        let def_bytes = zone_config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
+        if let Some(edit) =
+            zone_config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed)
+        {
+            out.push(SkipFact {
+                own,
+                defaults,
+                edit,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Carries out one step.
+fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
+    let io = |e: std::io::Error| exec::io_reason(&e);
+    match step {
+        Step::CopySkip { from, to } => std::fs::copy(from, to).map(|_| ()).map_err(io),
+        Step::AppendSkip {
+            file,
+            newline_first,
+            lines,
+        } => {
+            let mut text = String::new();
+            if *newline_first {
+                text.push('\n');
+            }
+            for l in lines {
+                text.push_str(l);
+                text.push('\n');
+            }
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(file)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(io)
+        }
+        Step::AddNetns { ns } => netns_admin::add(run_dir, OsStr::new(ns), false)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Step::DelNetns { ns } => netns_admin::delete(run_dir, OsStr::new(ns))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        other => {
+            let argv = other.ip_argv().expect("every other step is an ip command");
+            run_ip(ip, &argv[1..]).map(|_| ())
+        }
+    }
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// What a kernel's reason means, when we know.
+fn hint_for(step: &Step, reason: &str) -> Option<String> {
+    match step {
+        Step::AddLink {
+            kind: zone_config::Kind::Vlan { .. },
+            ..
+        } if reason.contains("Unknown device type") || reason.contains("not supported") => Some(
+            "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+                .into(),
+        ),
+        Step::AddLink { .. } if reason.contains("Cannot find device") => Some(
+            "the parent device in the link's 'link' file does not exist on the host".into(),
+        ),
+        _ => None,
+    }
+}
+
+/// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
+/// or stopping at the same time run their hooks one after the other, each seeing the facts
+/// the previous one left.
+fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+    let dir = zone_config::confdir().map_err(fail)?.join(netns);
+    let file = std::fs::File::open(&dir).map_err(|e| {
+        fail(format!(
+            "cannot open {}: {}",
+            escape(dir.as_os_str()),
+            exec::io_reason(&e)
+        ))
+    })?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+        fail(format!(
+            "cannot lock {}: {}",
+            escape(dir.as_os_str()),
+            e.desc()
+        ))
+    })
+}
+
+/// `vspace-netns up NETNS [--dry-run]`.
+pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    let zone = load(netns)?;
+    let run_dir = run_dir()?;
+    let ip = real_ip()?;
+    let _lock = lock_zone(netns)?;
+    let facts = gather(&zone, &ip, &run_dir, true)?;
+    let steps = match zone_plan::plan_up(&zone, &facts) {
+        Ok(s) => s,
+        Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
+        Err(PlanError::Busy(_)) => unreachable!("up never refuses a namespace in use"),
+    };
+    if steps.is_empty() {
+        say(&format!(
+            "# nothing to do: zone {} is up as configured",
+            zone.netns
+        ));
+        return Ok(());
+    }
+    if dry_run {
+        steps.iter().for_each(|s| say(&s.to_string()));
+        return Ok(());
+    }
+    for (i, step) in steps.iter().enumerate() {
+        say(&step.to_string());
+        if let Err(reason) = perform(step, &ip, &run_dir) {
+            let mut f = fail(format!(
+                "up {}: step {} of {} failed: {step}: {reason}",
+                zone.netns,
+                i + 1,
+                steps.len()
+            ));
+            if let Some(h) = hint_for(step, &reason) {
+                f = f.hint(h);
+            }
+            for u in zone_plan::undo(&steps[..i]) {
+                match perform(&u, &ip, &run_dir) {
+                    Ok(()) => f = f.hint(format!("undone: {u}")),
+                    Err(e) => f = f.hint(format!("could not undo: {u}: {e}")),
+                }
+            }
+            return Err(f);
+        }
+    }
+    Ok(())
+}
+
+/// `vspace-netns down NETNS [--force] [--dry-run]`.
+pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
+    let zone = load(netns)?;
+    let run_dir = run_dir()?;
+    let ip = real_ip()?;
+    let _lock = lock_zone(netns)?;
+    let facts = gather(&zone, &ip, &run_dir, false)?;
+    let steps = match zone_plan::plan_down(&zone, &facts, force) {
+        Ok(s) => s,
+        Err(PlanError::Busy(pids)) => {
+            return Err(Fail::new(
+                PREFIX,
+                BUSY,
+                format!(
+                    "down {}: refused: processes still use it (pids {})",
+                    zone.netns,
+                    pid_list(&pids)
+                ),
+            )
+            .hint("stop the guests (or the processes) first, or use --force to take it down under them"));
+        }
+        Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
+    };
+    if steps.is_empty() {
+        say(&format!("# nothing to do: zone {} is down", zone.netns));
+        return Ok(());
+    }
+    if dry_run {
+        steps.iter().for_each(|s| say(&s.to_string()));
+        return Ok(());
+    }
+    if !facts.pids.is_empty() {
+        eprintln!(
+            "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
+            zone.netns,
+            pid_list(&facts.pids)
+        );
+    }
+    for (i, step) in steps.iter().enumerate() {
+        say(&step.to_string());
+        perform(step, &ip, &run_dir).map_err(|reason| {
+            fail(format!(
+                "down {}: step {} of {} failed: {step}: {reason}",
+                zone.netns,
+                i + 1,
+                steps.len()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// `1 2 3`.
+pub fn pid_list(pids: &[i32]) -> String {
+    pids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}

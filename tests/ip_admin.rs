@@ -1,0 +1,378 @@
+//! add, attach, delete, -all delete, list, identify and pids through the ip personality, as
+//! root on real namespaces, compared with the real ip where both can see the same run dir.
+
+mod common;
+mod ipcommon;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use common::*;
+use ipcommon::*;
+
+/// A process left sleeping inside a namespace (killed on drop).
+struct Sleeper(Child);
+
+impl Sleeper {
+    fn in_ns(names: &Names, run_dir: Option<&Path>, ns: &str) -> Sleeper {
+        let mut c = shim(names);
+        if let Some(d) = run_dir {
+            c.env("NETNS_RUN_DIR", d);
+        }
+        c.args(["exec", ns, "sleep", "600"]).stdin(Stdio::null());
+        let sleeper = Sleeper(c.spawn().unwrap());
+        let child = &sleeper.0;
+        // exec happens in place: wait until the process is inside.
+        let path = run_dir.unwrap_or(Path::new("/run/netns")).join(ns);
+        let want = std::fs::metadata(&path).unwrap().ino();
+        for _ in 0..500 {
+            let inside = std::fs::metadata(format!("/proc/{}/ns/net", child.id()))
+                .map(|m| m.ino())
+                .ok();
+            let comm =
+                std::fs::read_to_string(format!("/proc/{}/comm", child.id())).unwrap_or_default();
+            if inside == Some(want) && comm.trim() == "sleep" {
+                return sleeper;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the sleeper never entered {ns}");
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn lo_flags(names: &Names, rd: &RunDir, ns: &str) -> String {
+    let mut c = shim(names);
+    rd.with(&mut c)
+        .args(["exec", ns, "cat", "/sys/class/net/lo/flags"]);
+    text(&run_ok(&mut c))
+}
+
+#[test]
+fn add_makes_a_namespace_and_lo_up_brings_loopback_up() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let (plain, up) = (unique("ipad"), unique("ipup"));
+    run_ok(rd.with(&mut shim(&names)).args(["add", &plain]));
+    run_ok(
+        rd.with(&mut our_ip(&names))
+            .args(["netns", "add", &up, "--lo-up"]),
+    );
+    // New namespaces start with lo down (IFF_UP clear); --lo-up sets it.
+    assert_eq!(lo_flags(&names, &rd, &plain), "0x8");
+    assert_eq!(lo_flags(&names, &rd, &up), "0x9");
+    // Two different namespaces, neither ours.
+    let ino = |n: &str| std::fs::metadata(rd.path().join(n)).unwrap().ino();
+    assert_ne!(ino(&plain), ino(&up));
+    assert_ne!(format!("net:[{}]", ino(&plain)), own_netns());
+    // The entry is an nsfs mount in the run dir, which is a shared mount of its own.
+    let mounts = rd.mounts();
+    assert_eq!(
+        mounts.len(),
+        3,
+        "{:?}",
+        mounts
+            .iter()
+            .map(|l| String::from_utf8_lossy(l))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        mounts
+            .iter()
+            .filter(|l| String::from_utf8_lossy(l).contains(" - nsfs "))
+            .count()
+            == 2
+    );
+}
+
+#[test]
+fn add_on_the_host_run_dir_is_seen_by_real_ip() {
+    let names = Names::new();
+    let name = unique("iphr");
+    run_ok(our_ip(&names).args(["netns", "add", &name]));
+    let guard = Netns { name: name.clone() };
+    let listed = run_ok(real().args(["netns", "list"]));
+    assert!(
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .any(|l| l.split(' ').next() == Some(&name)),
+        "real ip does not list {name}"
+    );
+    let inside = run_ok(real().args(["netns", "exec", &name, "readlink", "/proc/self/ns/net"]));
+    assert_eq!(text(&inside), guard.id());
+}
+
+#[test]
+fn parallel_adds_do_not_multiply_mounts() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    assert!(rd.mounts().is_empty());
+    let made: Vec<String> = (0..50).map(|_| unique("ippar")).collect();
+    std::thread::scope(|s| {
+        for n in &made {
+            let names = &names;
+            let rd = &rd;
+            s.spawn(move || run_ok(rd.with(&mut shim(names)).args(["add", n])));
+        }
+    });
+    let mounts = rd.mounts();
+    // The run dir once, and one nsfs mount per name: no stacked run dirs.
+    let own: Vec<_> = mounts
+        .iter()
+        .filter(|l| !String::from_utf8_lossy(l).contains(" - nsfs "))
+        .collect();
+    assert_eq!(
+        own.len(),
+        1,
+        "{:?}",
+        own.iter()
+            .map(|l| String::from_utf8_lossy(l))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(mounts.len(), 51);
+    // -all delete takes every one of them, leaving only the run dir's own mount.
+    run_ok(
+        rd.with(&mut our_ip(&names))
+            .args(["-all", "netns", "delete"]),
+    );
+    assert_eq!(rd.mounts().len(), 1);
+    assert_eq!(std::fs::read_dir(rd.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn attach_names_a_running_process_namespace() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let first = unique("ipat");
+    run_ok(rd.with(&mut shim(&names)).args(["add", &first]));
+    let sleeper = Sleeper::in_ns(&names, Some(rd.path()), &first);
+    let second = unique("ipat");
+    run_ok(
+        rd.with(&mut shim(&names))
+            .args(["attach", &second, &sleeper.pid().to_string()]),
+    );
+    let ino = |n: &str| std::fs::metadata(rd.path().join(n)).unwrap().ino();
+    assert_eq!(ino(&first), ino(&second));
+    // identify names both (iproute2 prints only the last match), pids finds the sleeper.
+    let mut c = shim(&names);
+    rd.with(&mut c)
+        .args(["identify", &sleeper.pid().to_string()]);
+    let out = run_ok(&mut c);
+    let mut got: Vec<String> = text(&out).lines().map(str::to_string).collect();
+    got.sort();
+    let mut want = vec![first.clone(), second.clone()];
+    want.sort();
+    assert_eq!(got, want, "{}", show(&c, &out));
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["pids", &second]);
+    let out = run_ok(&mut c);
+    assert!(
+        text(&out).lines().any(|l| l == sleeper.pid().to_string()),
+        "{}",
+        show(&c, &out)
+    );
+}
+
+#[test]
+fn identify_and_pids_agree_with_real_ip() {
+    let ns = Netns::new("ipid");
+    let names = Names::new();
+    let sleeper = Sleeper::in_ns(&names, None, &ns.name);
+    let pid = sleeper.pid().to_string();
+    for args in [
+        vec!["netns", "identify", pid.as_str()],
+        vec!["netns", "pids", ns.name.as_str()],
+    ] {
+        let mut ours = our_ip(&names);
+        ours.args(&args);
+        let o = run_ok(&mut ours);
+        let t = run_ok(real().args(&args));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&t.stdout),
+            "{}",
+            show(&ours, &o)
+        );
+        assert!(!text(&o).is_empty());
+    }
+    // Without a PID: the namespace of the caller, here a program started inside.
+    let o = run_ok(
+        our_ip(&names)
+            .args(["netns", "exec", &ns.name])
+            .arg(names.get("ip"))
+            .args(["netns", "identify"]),
+    );
+    let t = run_ok(
+        real()
+            .args(["netns", "exec", &ns.name])
+            .arg(real_ip())
+            .args(["netns", "identify"]),
+    );
+    assert_eq!(text(&o), ns.name);
+    assert_eq!(o.stdout, t.stdout);
+    // In the host's own namespace, nothing matches: one empty line, as iproute2 prints.
+    let o = run_ok(our_ip(&names).args(["netns", "identify"]));
+    let t = run_ok(real().args(["netns", "identify"]));
+    assert_eq!(o.stdout, t.stdout);
+}
+
+#[test]
+fn list_shows_ids_like_real_ip_and_stale_entries_as_stale() {
+    let ns = Netns::new("ipls");
+    let names = Names::new();
+    run_ok(real().args(["netns", "set", &ns.name, "auto"]));
+    let line_of = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.split(' ').next() == Some(&ns.name))
+            .map(str::to_string)
+    };
+    let theirs = run_ok(real().args(["netns", "list"]));
+    let ours = run_ok(our_ip(&names).args(["netns", "list"]));
+    let want = line_of(&theirs).expect("real ip does not list the namespace");
+    assert!(want.starts_with(&format!("{} (id: ", ns.name)), "{want}");
+    assert_eq!(line_of(&ours), Some(want.clone()));
+    let bare = run_ok(&mut shim(&names));
+    assert_eq!(line_of(&bare), Some(want));
+    // A stale entry is shown as such, with the reason on stderr; the listing goes on.
+    let stale = unique("iplst");
+    let junk = Junk {
+        path: Path::new("/run/netns").join(&stale),
+    };
+    std::fs::write(&junk.path, b"").unwrap();
+    let mut c = our_ip(&names);
+    c.args(["netns", "list"]);
+    let out = run_ok(&mut c);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.lines().any(|l| l == format!("{stale} (stale)")),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.starts_with(&format!("{} (id: ", ns.name))),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("/run/netns/{stale} is an empty file"))
+    );
+    // pids on it lists nothing and succeeds, as iproute2, but says why.
+    let out = run_ok(our_ip(&names).args(["netns", "pids", &stale]));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stale entry"));
+    run_ok(real().args(["netns", "pids", &stale]));
+}
+
+#[test]
+fn delete_removes_stacked_mounts_that_make_real_ip_fail() {
+    let names = Names::new();
+    let ours = Netns::new("ipst");
+    let theirs = Netns::new("ipst");
+    for ns in [&ours, &theirs] {
+        let p = ns.path();
+        nix::mount::mount(
+            Some(&p),
+            &p,
+            None::<&str>,
+            nix::mount::MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .unwrap();
+    }
+    let t = run_status(real().args(["netns", "delete", &theirs.name]), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&first_err_line(&t)),
+        format!(
+            "Cannot remove namespace file \"/run/netns/{}\": Device or resource busy",
+            theirs.name
+        )
+    );
+    let mut c = our_ip(&names);
+    c.args(["netns", "delete", &ours.name]);
+    run_ok(&mut c);
+    assert!(!ours.path().exists());
+    assert!(mount_lines(format!("/run/netns/{} ", ours.name).as_bytes()).is_empty());
+    // Leave nothing behind of the one real ip could not delete.
+    while nix::mount::umount2(&theirs.path(), nix::mount::MntFlags::MNT_DETACH).is_ok() {}
+}
+
+#[test]
+fn delete_warns_about_processes_still_inside() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let name = unique("ipdw");
+    run_ok(rd.with(&mut shim(&names)).args(["add", &name]));
+    let sleeper = Sleeper::in_ns(&names, Some(rd.path()), &name);
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["delete", &name]);
+    let out = run_ok(&mut c);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("ip-netns-shim: warning: processes still live in"),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(
+        err.contains(&sleeper.pid().to_string()),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(!rd.path().join(&name).exists());
+}
+
+#[test]
+fn all_delete_goes_on_after_a_failure_and_says_so() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let (a, b) = (unique("ipda"), unique("ipdb"));
+    for n in [&a, &b] {
+        run_ok(rd.with(&mut shim(&names)).args(["add", n]));
+    }
+    // A non-empty directory in the run dir cannot be unlinked.
+    let blocker = rd.path().join(unique("ipdc"));
+    std::fs::create_dir(&blocker).unwrap();
+    std::fs::write(blocker.join("f"), b"").unwrap();
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["-all", "delete"]);
+    let out = run_status(&mut c, 1);
+    assert!(
+        !rd.path().join(&a).exists() && !rd.path().join(&b).exists(),
+        "{}",
+        show(&c, &out)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&first_err_line(&out)),
+        format!(
+            "Cannot remove namespace file \"{}\": Is a directory",
+            blocker.display()
+        )
+    );
+    std::fs::remove_dir_all(&blocker).unwrap();
+}
+
+#[test]
+fn a_failed_add_leaves_nothing_behind() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let name = unique("ipfa");
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["attach", &name, "999999999"]);
+    let out = run_status(&mut c, 1);
+    assert!(first_err_line(&out).starts_with(b"Bind /proc/999999999/ns/net -> "));
+    assert!(!rd.path().join(&name).exists());
+}

@@ -1,0 +1,55 @@
+//! The host's mount table is the same after exec as before: every mount exec makes (the new
+//! /sys, the kept /sys submounts, /etc/netns binds) lives in the program's own mount namespace.
+//! One test alone in its binary, so that no other test mounts anything meanwhile.
+
+mod common;
+mod ipcommon;
+
+use common::*;
+use ipcommon::*;
+
+#[test]
+fn exec_leaves_the_host_mount_table_unchanged() {
+    let ns = Netns::new("iphm");
+    let names = Names::new();
+    let etc = tempfile::tempdir().unwrap();
+    std::fs::create_dir(etc.path().join(&ns.name)).unwrap();
+    std::fs::write(
+        etc.path().join(&ns.name).join("resolv.conf"),
+        b"nameserver 192.0.2.1\n",
+    )
+    .unwrap();
+    let before = std::fs::read("/proc/self/mountinfo").unwrap();
+    let mut c = our_ip(&names);
+    c.env("NETNS_ETC_DIR", etc.path()).args([
+        "netns",
+        "exec",
+        &ns.name,
+        "cat",
+        "/proc/self/mountinfo",
+    ]);
+    let inside = run_ok(&mut c);
+    // The program did see the mounts (so the comparison below could fail).
+    let inside_text = String::from_utf8_lossy(&inside.stdout);
+    assert!(
+        inside_text
+            .lines()
+            .any(|l| l.contains(&format!(" - sysfs {} ", ns.name))),
+        "{inside_text}"
+    );
+    assert!(
+        inside_text
+            .lines()
+            .any(|l| l.split(' ').nth(4) == Some("/etc/resolv.conf")),
+        "{inside_text}"
+    );
+    let mut c = shim(&names);
+    c.args(["-all", "exec", "true"]);
+    run_ok(&mut c);
+    let after = std::fs::read("/proc/self/mountinfo").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&before),
+        String::from_utf8_lossy(&after),
+        "the host's mount table changed"
+    );
+}

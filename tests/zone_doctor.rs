@@ -1,0 +1,251 @@
+//! `vspace-netns doctor` as root: every check passes on a good setup, and each check is shown
+//! to fail (and only it) on a setup that breaks it; the status is 1 exactly when one fails.
+
+mod common;
+mod zone_support;
+
+use std::process::Command;
+
+use common::*;
+use zone_support::*;
+
+/// A good setup: zone up with a veth link, guest `web` in it, the stand-in as the real vspace,
+/// a link to this binary as /usr/sbin/vspace, and a vprocunhide.
+struct Setup {
+    z: TestZone,
+    names: Names,
+    v: String,
+    p: String,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let mut z = TestZone::new("zd");
+        let (v, p) = (unique("zv"), unique("zp"));
+        z.write("id", "12\n");
+        z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+        z.guest("web", format!("{}\n", z.name).as_bytes());
+        let unhide = z.root.path().join("vprocunhide");
+        write(&unhide, "#!/bin/sh\n");
+        std::fs::set_permissions(&unhide, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let s = Setup {
+            z,
+            names: Names::new(),
+            v,
+            p,
+        };
+        run_ok(&mut s.cmd(&["up", &s.z.name]));
+        s
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.z.cmd(args);
+        c.env(
+            "VSPACE_NETNS_VPROCUNHIDE",
+            self.z.root.path().join("vprocunhide"),
+        )
+        .env("VSPACE_NETNS_REAL_VSPACE", standin())
+        .env("VSPACE_NETNS_SBIN_VSPACE", self.names.get("vspace"));
+        c
+    }
+
+    /// Runs doctor; returns the FAIL lines after checking the status agrees with them.
+    fn fails(&self, cmd: &mut Command) -> Vec<String> {
+        let out = run(cmd);
+        let lines = text(&out.stdout);
+        assert!(
+            lines
+                .lines()
+                .all(|l| l.starts_with("ok ") || l.starts_with("FAIL ")),
+            "{}",
+            show(cmd, &out)
+        );
+        let fails: Vec<String> = lines
+            .lines()
+            .filter(|l| l.starts_with("FAIL "))
+            .map(str::to_string)
+            .collect();
+        let want = if fails.is_empty() { 0 } else { 1 };
+        assert_eq!(out.status.code(), Some(want), "{}", show(cmd, &out));
+        fails
+    }
+
+    fn only_fail(&self, cmd: &mut Command, want: &str) {
+        let fails = self.fails(cmd);
+        assert_eq!(fails.len(), 1, "{fails:?}");
+        assert!(
+            fails[0].starts_with(want),
+            "\n got: {}\nwant: {want}",
+            fails[0]
+        );
+    }
+}
+
+#[test]
+fn a_good_setup_passes_every_check() {
+    let s = Setup::new();
+    let n = &s.z.name;
+    let out = run_ok(&mut s.cmd(&["doctor", "web"]));
+    let vs = s.z.vservers();
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "ok real vspace: {standin}\n\
+             ok {wrapper} is this wrapper\n\
+             ok vprocunhide: {unhide}\n\
+             ok guest web: {vs}/web/spaces/net names {n}\n\
+             ok guest web: {vs}/web/namespace-cleanup-skip keeps /run/netns and its entries\n\
+             ok zone {n}: configuration is valid\n\
+             ok zone {n}: /var/run/netns/{n} is a live network namespace\n\
+             ok zone {n}: link {v} is up inside with MAC 02:00:00:00:0c:00\n\
+             ok zone {n}: link {p} is up on the host with MAC 02:00:00:00:0c:01\n",
+            standin = standin().display(),
+            wrapper = s.names.get("vspace").display(),
+            unhide = s.z.root.path().join("vprocunhide").display(),
+            vs = vs.display(),
+            v = s.v,
+            p = s.p,
+        )
+    );
+    assert_eq!(s.fails(&mut s.cmd(&["doctor", n])), Vec::<String>::new());
+    assert_eq!(s.fails(&mut s.cmd(&["doctor"])), Vec::<String>::new());
+}
+
+#[test]
+fn each_host_check_fails_on_its_own_breakage() {
+    let s = Setup::new();
+    let n = s.z.name.clone();
+    let mut c = s.cmd(&["doctor", &n]);
+    c.env("VSPACE_NETNS_REAL_VSPACE", bin());
+    s.only_fail(&mut c, "FAIL real vspace: VSPACE_NETNS_REAL_VSPACE=");
+    let mut c = s.cmd(&["doctor", &n]);
+    c.env("VSPACE_NETNS_SBIN_VSPACE", standin());
+    s.only_fail(
+        &mut c,
+        &format!(
+            "FAIL {} is not this wrapper: util-vserver calls it by that path",
+            standin().display()
+        ),
+    );
+    let mut c = s.cmd(&["doctor", &n]);
+    c.env("VSPACE_NETNS_SBIN_VSPACE", s.z.root.path().join("none"));
+    s.only_fail(
+        &mut c,
+        &format!("FAIL {}/none is missing", s.z.root.path().display()),
+    );
+    let mut c = s.cmd(&["doctor", &n]);
+    c.env("VSPACE_NETNS_VPROCUNHIDE", s.z.root.path().join("none"));
+    s.only_fail(&mut c, "FAIL vprocunhide ");
+}
+
+#[test]
+fn each_guest_and_zone_check_fails_on_its_own_breakage() {
+    let s = Setup::new();
+    let n = s.z.name.clone();
+    let web = s.z.vservers().join("web");
+
+    // spaces/net without its newline.
+    std::fs::write(web.join("spaces/net"), &n).unwrap();
+    s.only_fail(
+        &mut s.cmd(&["doctor", "web"]),
+        &format!("FAIL guest web: {}/spaces/net has no trailing newline: util-vserver silently gives the guest a private namespace", web.display()),
+    );
+    s.only_fail(&mut s.cmd(&["doctor", &n]), "FAIL guest web: ");
+    std::fs::write(web.join("spaces/net"), "").unwrap();
+    s.only_fail(&mut s.cmd(&["doctor", "web"]), "FAIL guest web: ");
+    std::fs::write(web.join("spaces/net"), format!("{n}\n")).unwrap();
+
+    // A cleanup-skip line missing (the guest's own file replaces .defaults).
+    let skip = web.join("namespace-cleanup-skip");
+    std::fs::write(&skip, "/run/netns\n/run/netns/*\n").unwrap();
+    s.only_fail(
+        &mut s.cmd(&["doctor", "web"]),
+        &format!("FAIL guest web: {} lacks /run/netns/{n}: ", skip.display()),
+    );
+    std::fs::remove_file(&skip).unwrap();
+    write(
+        &s.z.vservers().join(".defaults/namespace-cleanup-skip"),
+        &format!("/run/netns\n/run/netns/{n}\n/run/netns/*\n"),
+    );
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "web"])),
+        Vec::<String>::new()
+    );
+    std::fs::remove_file(s.z.vservers().join(".defaults/namespace-cleanup-skip")).unwrap();
+    s.only_fail(&mut s.cmd(&["doctor", "web"]), "FAIL guest web: ");
+    run_ok(&mut s.cmd(&["up", &n]));
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "web"])),
+        Vec::<String>::new()
+    );
+
+    // Links: down, wrong MAC, missing.
+    let ip = |args: &[&str]| run_ok(Command::new("ip").args(args));
+    ip(&["-n", &n, "link", "set", "dev", &s.v, "down"]);
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n]),
+        &format!(
+            "FAIL zone {n}: link {} is down inside: vspace-netns up {n}",
+            s.v
+        ),
+    );
+    ip(&["link", "set", "dev", &s.p, "address", "02:00:00:00:77:77"]);
+    ip(&["-n", &n, "link", "set", "dev", &s.v, "up"]);
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n]),
+        &format!(
+            "FAIL zone {n}: link {} has MAC 02:00:00:00:77:77, configured 02:00:00:00:0c:01",
+            s.p
+        ),
+    );
+    ip(&["-n", &n, "link", "del", "dev", &s.v]);
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    assert_eq!(
+        fails,
+        [
+            format!(
+                "FAIL zone {n}: link {} is missing inside: vspace-netns up {n} (re)creates and raises it",
+                s.v
+            ),
+            format!(
+                "FAIL zone {n}: link {} is missing on the host: vspace-netns up {n} (re)creates and raises it",
+                s.p
+            ),
+        ]
+    );
+    run_ok(&mut s.cmd(&["up", &n]));
+    assert_eq!(s.fails(&mut s.cmd(&["doctor", &n])), Vec::<String>::new());
+
+    // Configuration broken.
+    s.z.write("links/bad0/type", "bridge\n");
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n]),
+        &format!(
+            "FAIL zone {n}: configuration: {}/links/bad0/type: 'bridge' is not a link type",
+            s.z.dir().display()
+        ),
+    );
+    std::fs::remove_dir_all(s.z.dir().join("links/bad0")).unwrap();
+
+    // The entry: missing, then a stale empty file where the namespace was.
+    run_ok(&mut s.cmd(&["down", &n]));
+    s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"));
+    std::fs::write(s.z.entry(), "").unwrap();
+    s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): the namespace was unmounted"));
+    // up refuses a stale entry, down removes it.
+    let out = run_status(&mut s.cmd(&["up", &n]), 1);
+    assert!(
+        text(&out.stderr).contains("(a stale entry); remove it with 'vspace-netns down"),
+        "{}",
+        text(&out.stderr)
+    );
+    run_ok(&mut s.cmd(&["down", &n]));
+    assert!(!s.z.entry().exists());
+
+    // Neither a guest nor a zone.
+    s.only_fail(
+        &mut s.cmd(&["doctor", "nothing-here"]),
+        "FAIL 'nothing-here': neither a guest in ",
+    );
+}

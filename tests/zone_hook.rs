@@ -1,0 +1,180 @@
+//! The util-vserver hook end to end, as root: two guests share one zone through the shipped
+//! scriptlet (`compat/util-vserver/vspace-netns-hook`, run as util-vserver runs it: SCRIPT
+//! PHASE GUEST). The first start brings the zone up and pins the cleanup-skip lines of every
+//! member; a guest's post-stop keeps the zone while a process (the other, running guest)
+//! still lives in it, and takes it down once nothing does.
+
+mod common;
+mod zone_support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+use zone_support::*;
+
+fn scriptlet() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/util-vserver/vspace-netns-hook")
+}
+
+/// The scriptlet for `phase` and `guest`, with the zone's environment.
+fn hook(z: &TestZone, phase: &str, guest: &str) -> Command {
+    let c = z.cmd(&[]);
+    let mut s = Command::new(scriptlet());
+    s.args([phase, guest]).env("VSPACE_NETNS", bin());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    s
+}
+
+#[test]
+fn two_guests_share_a_zone_through_the_hook() {
+    let mut z = TestZone::new("zh");
+    let (v, p) = (unique("zv"), unique("zp"));
+    z.write("id", "11\n");
+    z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    let n = z.name.clone();
+    let net = format!("{n}\n");
+    let web = z.guest("web", net.as_bytes());
+    let db = z.guest("db", net.as_bytes());
+    let other = z.guest("other", b"elsewhere\n");
+    std::fs::write(web.join("namespace-cleanup-skip"), "/sys").unwrap();
+    write(
+        &z.vservers().join(".defaults/namespace-cleanup-skip"),
+        "/proc\n",
+    );
+    let vs = z.vservers();
+
+    let out = run_ok(&mut hook(&z, "initialize", "web"));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
+             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
+             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n\
+             ip netns add {n}\n\
+             ip -n {n} link set dev lo up\n\
+             ip link add name {v} type veth peer name {p}\n\
+             ip link set dev {v} address 02:00:00:00:0b:00\n\
+             ip link set dev {p} address 02:00:00:00:0b:01\n\
+             ip link set dev {v} netns {n}\n\
+             ip -n {n} link set dev {v} up\n\
+             ip link set dev {p} up\n",
+            vs = vs.display()
+        )
+    );
+    let skips = format!("/run/netns\n/run/netns/{n}\n/run/netns/*\n");
+    assert_eq!(
+        std::fs::read_to_string(web.join("namespace-cleanup-skip")).unwrap(),
+        format!("/sys\n{skips}")
+    );
+    assert_eq!(
+        std::fs::read_to_string(db.join("namespace-cleanup-skip")).unwrap(),
+        format!("/proc\n{skips}")
+    );
+    assert!(
+        !other.join("namespace-cleanup-skip").exists(),
+        "a guest of another zone was edited"
+    );
+    assert_eq!(
+        std::fs::read_to_string(z.vservers().join(".defaults/namespace-cleanup-skip")).unwrap(),
+        "/proc\n"
+    );
+
+    // The rest of web's start, then db's start: nothing left to do.
+    let nothing = format!("# nothing to do: zone {n} is up as configured\n");
+    assert_eq!(
+        text(&run_ok(&mut hook(&z, "prepre-start", "web")).stdout),
+        nothing
+    );
+    for phase in ["pre-start", "post-start"] {
+        let out = run_ok(&mut hook(&z, phase, "web"));
+        assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    }
+    assert_eq!(
+        text(&run_ok(&mut hook(&z, "initialize", "db")).stdout),
+        nothing
+    );
+
+    // web runs (a process in the zone); db stops: the zone stays.
+    let web_running = Sleeper::new(&n);
+    run_ok(&mut hook(&z, "pre-stop", "db"));
+    let out = run_ok(&mut hook(&z, "post-stop", "db"));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# zone {n} kept: processes still use it (pids {})\n",
+            web_running.pid()
+        )
+    );
+    assert!(
+        z.entry().exists() && host_has_link(&p),
+        "db's stop took web's zone down"
+    );
+    assert!(z.ip_in(&["-o", "link", "show"]).contains(&format!(" {v}@")));
+
+    // web stops too: now the zone goes.
+    drop(web_running);
+    let out = run_ok(&mut hook(&z, "post-stop", "web"));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip -n {n} link del dev {v}\nip netns delete {n}\n")
+    );
+    assert!(!z.entry().exists() && !host_has_link(&p));
+    // A second post-stop (the other guest's, later) finds nothing to do.
+    assert_eq!(
+        text(&run_ok(&mut hook(&z, "post-stop", "db")).stdout),
+        format!("# nothing to do: zone {n} is down\n")
+    );
+}
+
+#[test]
+fn guests_without_a_shared_zone_are_left_alone_and_mistakes_refused() {
+    let z = TestZone::new("zg");
+    let n = z.name.clone();
+    z.guest("private", b"");
+    z.guest("nonet", b"0\n");
+    std::fs::create_dir_all(z.vservers().join("plain")).unwrap();
+    for guest in ["private", "nonet", "plain"] {
+        for phase in ["initialize", "prepre-start", "post-stop"] {
+            let out = run_ok(&mut hook(&z, phase, guest));
+            assert!(
+                out.stdout.is_empty() && out.stderr.is_empty(),
+                "{guest} {phase}"
+            );
+        }
+    }
+    let out = run_status(&mut hook(&z, "start", "private"), 2);
+    assert!(text(&out.stderr).starts_with(
+        "vspace-netns: hook: unknown phase 'start'; util-vserver's phases are initialize, prepre-start, pre-start, post-start, pre-stop, post-stop\n"
+    ));
+
+    // No trailing newline: util-vserver would start the guest in a private namespace.
+    let file = z.guest("web", n.as_bytes()).join("spaces/net");
+    let out = run_status(&mut hook(&z, "initialize", "web"), 1);
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "vspace-netns: hook initialize web: {f} has no trailing newline: util-vserver would give the guest a private network namespace, not '{n}'\n\
+             vspace-netns: hint: write it with its newline: echo {n} > {f}\n",
+            f = file.display()
+        )
+    );
+    assert!(!z.entry().exists());
+    let out = run_ok(&mut hook(&z, "post-stop", "web"));
+    assert!(text(&out.stderr).contains("has no trailing newline"));
+
+    // A zone nobody configured fails the start (fail closed), naming the directory.
+    z.guest("web", format!("{n}x\n").as_bytes());
+    let out = run_status(&mut hook(&z, "initialize", "web"), 1);
+    assert!(
+        text(&out.stderr).contains("no such zone directory"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!z.entry().exists());
+}

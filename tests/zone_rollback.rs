@@ -1,0 +1,168 @@
+//! A failing step undoes what the run made, as root on real namespaces: a VLAN link on this
+//! kernel (built without 802.1Q, so the kernel refuses the type) and a macvlan on a parent
+//! that does not exist. The failure names the step and the kernel's reason; nothing is left.
+
+mod common;
+mod zone_support;
+
+use common::*;
+use zone_support::*;
+
+/// The dry-run lines of `z`, to find a step's number.
+fn planned(z: &TestZone) -> Vec<String> {
+    text(&run_ok(&mut z.cmd(&["up", &z.name, "--dry-run"])).stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_failed_at(z: &TestZone, step: &str, reason: &str) -> String {
+    let plan = planned(z);
+    let at = plan
+        .iter()
+        .position(|l| l == step)
+        .unwrap_or_else(|| panic!("{step} not planned: {plan:?}"));
+    let out = run_status(&mut z.cmd(&["up", &z.name]), 1);
+    let err = text(&out.stderr);
+    let first = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!(
+            "vspace-netns: up {}: step {} of {} failed: {step}: {reason}",
+            z.name,
+            at + 1,
+            plan.len()
+        ),
+        "{err}"
+    );
+    // What ran is printed up to the failing step, and no further.
+    assert_eq!(text(&out.stdout), plan[..=at].join("\n") + "\n");
+    err
+}
+
+#[test]
+fn a_vlan_on_a_kernel_without_8021q_is_rolled_back() {
+    let parent = HostVeth::new();
+    let mut z = TestZone::new("zr");
+    let (a, b, p) = (unique("za"), unique("zb"), unique("zp"));
+    z.write("id", "300\n");
+    z.link(&a, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    z.link(
+        &b,
+        &[
+            ("type", "vlan\n"),
+            ("link", &format!("{}\n", parent.a)),
+            ("vlan", "2\n"),
+            ("address", "10.78.0.2/24\n"),
+        ],
+    );
+    let n = z.name.clone();
+    let step = format!("ip link add link {} name {b} type vlan id 2", parent.a);
+    let err = assert_failed_at(&z, &step, "Error: Unknown device type.");
+    let hints: Vec<&str> = err.lines().skip(1).collect();
+    assert_eq!(
+        hints,
+        [
+            "vspace-netns: hint: this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".to_string(),
+            format!("vspace-netns: hint: undone: ip -n {n} link del dev {a}"),
+            format!("vspace-netns: hint: undone: ip netns delete {n}"),
+        ]
+    );
+    assert!(!z.entry().exists(), "the namespace was left behind");
+    for l in [&a, &b, &p] {
+        assert!(!host_has_link(l), "{l} was left on the host");
+    }
+    // The MAC the VLAN link would have had carries its VLAN id.
+    let mac = text(&run_ok(&mut z.cmd(&["up", &n, "--dry-run"])).stdout);
+    assert!(
+        mac.contains(&format!("ip link set dev {b} address 02:00:02:01:2c:02\n")),
+        "{mac}"
+    );
+}
+
+#[test]
+fn a_missing_parent_is_rolled_back_and_an_existing_zone_kept() {
+    let mut z = TestZone::new("zq");
+    let (a, p, m) = (unique("za"), unique("zp"), unique("zm"));
+    let missing = unique("nopar");
+    z.write("id", "5\n");
+    z.link(&a, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+
+    // A second link whose parent does not exist: the zone as it was stays up.
+    z.link(
+        &m,
+        &[
+            ("type", "macvlan\n"),
+            ("link", &format!("{missing}\n")),
+            ("mode", "private\n"),
+        ],
+    );
+    let step = format!("ip link add link {missing} name {m} type macvlan mode private");
+    let err = assert_failed_at(&z, &step, &format!("Cannot find device \"{missing}\""));
+    assert_eq!(
+        err.lines().skip(1).collect::<Vec<_>>(),
+        [
+            "vspace-netns: hint: the parent device in the link's 'link' file does not exist on the host"
+        ]
+    );
+    assert!(z.entry().exists(), "the zone that was up was taken down");
+    assert!(z.ip_in(&["-o", "link", "show"]).contains(&format!(" {a}@")));
+    assert!(host_has_link(&p) && !host_has_link(&m));
+
+    // From nothing, the same failure takes everything back.
+    run_ok(&mut z.cmd(&["down", &n]));
+    let err = assert_failed_at(&z, &step, &format!("Cannot find device \"{missing}\""));
+    assert!(err.ends_with(&format!(
+        "vspace-netns: hint: undone: ip -n {n} link del dev {a}\nvspace-netns: hint: undone: ip netns delete {n}\n"
+    )), "{err}");
+    assert!(!z.entry().exists() && !host_has_link(&a) && !host_has_link(&p));
+}
+
+#[test]
+fn a_failed_change_to_an_existing_link_is_reverted() {
+    let mut z = TestZone::new("zx");
+    let (a, p) = (unique("za"), unique("zp"));
+    let missing = unique("nopar");
+    z.write("id", "9\n");
+    z.link(
+        &a,
+        &[
+            ("type", "veth\n"),
+            ("peer", &format!("{p}\n")),
+            ("address", "10.79.0.2/24\n"),
+        ],
+    );
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    // Drift: the address is gone and the link is down; a later link fails.
+    run_ok(std::process::Command::new("ip").args(["-n", &n, "addr", "flush", "dev", &a]));
+    run_ok(std::process::Command::new("ip").args(["-n", &n, "link", "set", "dev", &a, "down"]));
+    let m = unique("zz");
+    z.link(
+        &m,
+        &[("type", "macvlan\n"), ("link", &format!("{missing}\n"))],
+    );
+    let err = assert_failed_at(
+        &z,
+        &format!("ip link add link {missing} name {m} type macvlan mode bridge"),
+        &format!("Cannot find device \"{missing}\""),
+    );
+    assert!(
+        err.contains(&format!("undone: ip -n {n} link set dev {a} down\n")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "undone: ip -n {n} addr del 10.79.0.2/24 dev {a}\n"
+        )),
+        "{err}"
+    );
+    let links = z.ip_in(&["-o", "link", "show", "dev", &a]);
+    assert!(!links.contains(",UP"), "not reverted: {links}");
+    assert!(
+        !z.ip_in(&["-o", "addr", "show", "dev", &a])
+            .contains("10.79.0.2")
+    );
+}

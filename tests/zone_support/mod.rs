@@ -1,0 +1,201 @@
+//! Harness of the zone tests: a temporary configuration root and vservers root, the binary
+//! with the zone environment pointing at them, and guards that remove the namespace and the
+//! host links a test may leave (in `Drop`, whatever the test's outcome).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{bin, require_root, run, run_ok, unique};
+
+/// A zone under test: its unique name, its temporary roots, and what to clean up.
+pub struct TestZone {
+    pub name: String,
+    pub root: tempfile::TempDir,
+    /// Host links to delete on drop (veth host ends, links a failed run might leave).
+    pub host_links: Vec<String>,
+}
+
+impl TestZone {
+    pub fn new(prefix: &str) -> TestZone {
+        require_root();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("conf")).unwrap();
+        std::fs::create_dir_all(root.path().join("vservers")).unwrap();
+        let z = TestZone {
+            name: unique(prefix),
+            root,
+            host_links: Vec::new(),
+        };
+        std::fs::create_dir_all(z.dir()).unwrap();
+        z
+    }
+
+    pub fn conf(&self) -> PathBuf {
+        self.root.path().join("conf")
+    }
+
+    pub fn vservers(&self) -> PathBuf {
+        self.root.path().join("vservers")
+    }
+
+    /// The zone's configuration directory.
+    pub fn dir(&self) -> PathBuf {
+        self.conf().join(&self.name)
+    }
+
+    /// Writes `content` to `rel` under the zone's directory (parents made).
+    pub fn write(&self, rel: &str, content: &str) {
+        write(&self.dir().join(rel), content);
+    }
+
+    /// Adds a link: `files` are (file, content) pairs under `links/<name>/`.
+    pub fn link(&mut self, name: &str, files: &[(&str, &str)]) {
+        for (f, c) in files {
+            self.write(&format!("links/{name}/{f}"), c);
+        }
+        self.host_links.push(name.to_string());
+        if let Some((_, peer)) = files.iter().find(|(f, _)| *f == "peer") {
+            self.host_links.push(peer.trim().to_string());
+        }
+    }
+
+    /// A guest directory whose `spaces/net` holds `net` exactly.
+    pub fn guest(&self, guest: &str, net: &[u8]) -> PathBuf {
+        let g = self.vservers().join(guest);
+        std::fs::create_dir_all(g.join("spaces")).unwrap();
+        std::fs::write(g.join("spaces/net"), net).unwrap();
+        g
+    }
+
+    /// The binary as the admin tool, with this zone's roots; vprocunhide absent unless set.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.args(args)
+            .env("VSPACE_NETNS_CONFDIR", self.conf())
+            .env("VSPACE_NETNS_VSERVERS", self.vservers())
+            .env(
+                "VSPACE_NETNS_VPROCUNHIDE",
+                self.root.path().join("no-vprocunhide"),
+            )
+            .env_remove("NETNS_RUN_DIR")
+            .env_remove("VSPACE_NETNS_REAL_IP");
+        c
+    }
+
+    pub fn entry(&self) -> PathBuf {
+        Path::new("/run/netns").join(&self.name)
+    }
+
+    /// `ip -n NAME ARGS...` output (the test fails if ip does).
+    pub fn ip_in(&self, args: &[&str]) -> String {
+        let out = run_ok(Command::new("ip").arg("-n").arg(&self.name).args(args));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for TestZone {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
+        for l in &self.host_links {
+            let _ = Command::new("ip").args(["link", "del", "dev", l]).output();
+        }
+    }
+}
+
+pub fn write(path: &Path, content: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// A veth pair in the host's namespace, no address, both ends up: a parent for macvlans.
+pub struct HostVeth {
+    pub a: String,
+    pub b: String,
+}
+
+impl HostVeth {
+    pub fn new() -> HostVeth {
+        require_root();
+        let h = HostVeth {
+            a: unique("hpa"),
+            b: unique("hpb"),
+        };
+        run_ok(Command::new("ip").args([
+            "link", "add", "name", &h.a, "type", "veth", "peer", "name", &h.b,
+        ]));
+        for d in [&h.a, &h.b] {
+            run_ok(Command::new("ip").args(["link", "set", "dev", d, "up"]));
+        }
+        h
+    }
+}
+
+impl Drop for HostVeth {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", "dev", &self.a])
+            .output();
+    }
+}
+
+/// Whether a link of this name exists in the host's namespace.
+pub fn host_has_link(name: &str) -> bool {
+    run(Command::new("ip").args(["link", "show", "dev", name]))
+        .status
+        .success()
+}
+
+/// Output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A process sleeping in the namespace `ns` until dropped.
+pub struct Sleeper {
+    pub child: std::process::Child,
+}
+
+impl Sleeper {
+    pub fn new(ns: &str) -> Sleeper {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, "sleep", "600"])
+            .spawn()
+            .unwrap();
+        // Wait until the process is in the namespace (ip execs sleep after setns).
+        let id = std::fs::metadata(Path::new("/run/netns").join(ns))
+            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+            .unwrap();
+        let want = format!("net:[{id}]");
+        let mut child = child;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("ip netns exec {ns} sleep exited: {status}");
+            }
+            let link = std::fs::read_link(format!("/proc/{}/ns/net", child.id()))
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let exe = std::fs::read_link(format!("/proc/{}/exe", child.id()))
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if link == want && exe.ends_with("sleep") {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        Sleeper { child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
