@@ -409,52 +409,11 @@ proptest! {
     }
 }
 
-/// Words `ip` gives meaning to around `netns`, and near misses.
+/// Words `ip` gives meaning to around `netns` besides the subcommands, and near misses.
 const IP_WORDS: &[&[u8]] = &[
-    b"netns",
-    b"net",
-    b"n",
-    b"ne",
-    b"exec",
-    b"e",
-    b"add",
-    b"a",
-    b"attach",
-    b"delete",
-    b"del",
-    b"d",
-    b"list",
-    b"show",
-    b"identify",
-    b"pids",
-    b"p",
-    b"set",
-    b"list-id",
-    b"monitor",
-    b"help",
-    b"-all",
-    b"-a",
-    b"--all",
-    b"-al",
-    b"-n",
-    b"-netns",
-    b"-bogus",
-    b"-",
-    b"link",
-    b"route",
-    b"db",
-    b"..",
-    b".",
-    b"a/b",
-    b"",
-    b"\xff",
-    b"-x",
-    b"1",
-    b"0",
-    b"0x10",
-    b"self",
-    b"--lo-up",
-    b"true",
+    b"netns", b"net", b"n", b"ne", b"del", b"show", b"p", b"list-id", b"help", b"-all", b"-a",
+    b"--all", b"-al", b"-n", b"-netns", b"-bogus", b"-", b"link", b"route", b"db", b"..", b".",
+    b"a/b", b"", b"\xff", b"-x", b"1", b"0", b"0x10", b"self", b"--lo-up", b"true",
 ];
 
 /// argv[0] of the ip personalities.
@@ -478,7 +437,8 @@ const IP_SUBCOMMANDS: &[&[u8]] = &[
 
 fn ip_word() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        6 => prop::sample::select(IP_WORDS).prop_map(<[u8]>::to_vec),
+        4 => prop::sample::select(IP_WORDS).prop_map(<[u8]>::to_vec),
+        2 => prop::sample::select(IP_SUBCOMMANDS).prop_map(<[u8]>::to_vec),
         1 => prop::collection::vec(any::<u8>(), 0..8),
     ]
 }
