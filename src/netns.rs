@@ -137,7 +137,7 @@ impl Unusable {
         match self {
             Unusable::Stale => vec![
                 format!(
-                    "the namespace was unmounted (a reboot, /run cleaned, or util-vserver's namespace-cleanup at a guest's start); recreate it with 'vspace-netns up {n}' or 'ip netns delete {n}; ip netns add {n}'"
+                    "the namespace was unmounted (a reboot, /run cleaned, util-vserver's namespace-cleanup at a guest's start, or an 'ip netns delete' under way); recreate it with 'vspace-netns up {n}' or 'ip netns delete {n}; ip netns add {n}'"
                 ),
                 format!(
                     "keep it across guest starts: add the lines '/run/netns' and '/run/netns/{n}' to /etc/vservers/<guest>/namespace-cleanup-skip (that file replaces .defaults/namespace-cleanup-skip)"
