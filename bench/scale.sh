@@ -3,10 +3,11 @@
 #
 # Measures, with 1 entry and with 10,000 entries in the run dir (9,999 empty files and one real
 # network namespace), the median wall time of: an intercepted shared-net call
-# (vspace --enter X --net -- /bin/true), the same through iproute2 (ip netns exec), and the
-# list / identify / pids commands of iproute2 and of ip-netns-shim (when the binary has the ip
-# personality). Needs root. Runs inside a private mount namespace with a tmpfs on /run/netns,
-# so the host's run dir is never touched and everything vanishes when the script ends.
+# (vspace --enter X --net -- /bin/true), the same through iproute2 and ip-netns-shim
+# (ip netns exec), and the list / identify / pids commands of both (the shim's rows only when
+# the binary has the ip personality). Needs root. Runs inside a private mount namespace with a
+# tmpfs on /run/netns, so the host's run dir is never touched and everything vanishes when the
+# script ends.
 #   RUNS=501 (calls) and LIST_RUNS=31 (list/identify/pids) set the sample sizes.
 set -euo pipefail
 export LC_ALL=C
@@ -79,6 +80,7 @@ measure() {
   ONE=$(median "$work/t.one"); MANY=$(median "$work/t.many")
 }
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 printf '%-58s %12s %14s %7s\n' "median wall time, us" "1 entry" "$ENTRIES entries" ratio
 row() {
   printf '%-58s %12s %14s %7s\n' "$1" "$ONE" "$MANY" "$(awk -v a="$ONE" -v b="$MANY" 'BEGIN {printf "%.2f", b / a}')"
@@ -98,6 +100,8 @@ row "ip netns identify PID (iproute2, $LIST_RUNS runs)"
 measure bind "$LIST_RUNS" ip netns pids scale-real
 row "ip netns pids X (iproute2, $LIST_RUNS runs)"
 if [ "$shim_built" = 1 ]; then
+  measure env "$RUNS" "$work/ip-netns-shim" exec scale-real /bin/true
+  row "ip-netns-shim exec X /bin/true ($RUNS runs)"
   measure env "$LIST_RUNS" "$work/ip-netns-shim" list
   row "ip-netns-shim list ($LIST_RUNS runs)"
   measure env "$LIST_RUNS" "$work/ip-netns-shim" identify "$sleeper"
@@ -105,5 +109,5 @@ if [ "$shim_built" = 1 ]; then
   measure env "$LIST_RUNS" "$work/ip-netns-shim" pids scale-real
   row "ip-netns-shim pids X ($LIST_RUNS runs)"
 else
-  for w in list "identify PID" "pids X"; do na "ip-netns-shim $w (not built into this binary)"; done
+  for w in "exec X /bin/true" list "identify PID" "pids X"; do na "ip-netns-shim $w (not built into this binary)"; done
 fi

@@ -182,6 +182,8 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
         // iproute2 follows a link; O_NOFOLLOW gives ELOOP, reported where iproute2 reports open.
         Unusable::Symlink => cannot_open(name, Errno::ELOOP),
         Unusable::Open(e) => cannot_open(name, *e),
+        // iproute2's open fails with ENXIO here too; the lines after it say it is a socket.
+        Unusable::Socket => cannot_open(name, Errno::ENXIO),
         // iproute2 opens these fine and setns refuses them with EINVAL (a FIFO would block it).
         Unusable::Stale | Unusable::NotNamespace { .. } | Unusable::OtherType { .. } => {
             setns_failed(name, Errno::EINVAL)
@@ -515,6 +517,7 @@ fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
         })?,
         Probe::Missing => return Err(pids_cannot_open(Errno::ENOENT)),
         Probe::Unusable(Unusable::Open(e)) => return Err(pids_cannot_open(e)),
+        Probe::Unusable(Unusable::Socket) => return Err(pids_cannot_open(Errno::ENXIO)),
         Probe::Unusable(u) => {
             eprintln!("{prefix}: {}", u.describe(&path));
             for h in u.hints(name) {

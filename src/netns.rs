@@ -105,6 +105,8 @@ pub enum Unusable {
     Stale,
     /// Something else that is not a namespace (`what` says: "a directory", "a FIFO", ...).
     NotNamespace { what: &'static str },
+    /// A socket: open(2) refuses it with ENXIO, which says nothing useful by itself.
+    Socket,
     /// A namespace, but not a network one.
     OtherType { what: &'static str },
     /// The open itself failed (permission, I/O, ...).
@@ -121,6 +123,7 @@ impl Unusable {
                 "{p} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)"
             ),
             Unusable::NotNamespace { what } => format!("{p} is {what}, not a namespace mount"),
+            Unusable::Socket => format!("{p} is a socket, not a namespace mount"),
             Unusable::OtherType { what } => {
                 format!("{p} is {what} namespace, not a network namespace")
             }
@@ -134,13 +137,16 @@ impl Unusable {
         match self {
             Unusable::Stale => vec![
                 format!(
-                    "the namespace was unmounted (a reboot, /run cleaned, or util-vserver's namespace-cleanup at a guest's start); recreate it with 'vspace-netns up {n}' or 'ip netns delete {n}; ip netns add {n}'"
+                    "the namespace was unmounted (a reboot, /run cleaned, util-vserver's namespace-cleanup at a guest's start, or an 'ip netns delete' under way); recreate it with 'vspace-netns up {n}' or 'ip netns delete {n}; ip netns add {n}'"
                 ),
                 format!(
                     "keep it across guest starts: add the lines '/run/netns' and '/run/netns/{n}' to /etc/vservers/<guest>/namespace-cleanup-skip (that file replaces .defaults/namespace-cleanup-skip)"
                 ),
             ],
-            Unusable::Symlink | Unusable::NotNamespace { .. } | Unusable::OtherType { .. } => {
+            Unusable::Symlink
+            | Unusable::NotNamespace { .. }
+            | Unusable::Socket
+            | Unusable::OtherType { .. } => {
                 vec![format!(
                     "remove the entry and create the namespace with 'vspace-netns up {n}' or 'ip netns add {n}'"
                 )]
@@ -197,7 +203,7 @@ pub fn probe(path: &Path) -> Probe {
                 Errno::ENXIO
                     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) =>
                 {
-                    Probe::Unusable(Unusable::NotNamespace { what: "a socket" })
+                    Probe::Unusable(Unusable::Socket)
                 }
                 errno => Probe::Unusable(Unusable::Open(errno)),
             };
@@ -314,7 +320,7 @@ mod tests {
         let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         let cases = [
             (dir.path().join("missing"), "Missing"),
-            (sock, "Unusable(NotNamespace { what: \"a socket\" })"),
+            (sock, "Unusable(Socket)"),
             (empty, "Unusable(Stale)"),
             (
                 full,

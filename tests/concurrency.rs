@@ -2,7 +2,9 @@
 //! (`vspace --enter T --net -- program`) while other namespaces are added and deleted with the
 //! real `ip netns`, and T itself is deleted (and, in one variant, made again) midway. Every
 //! program must have run in T (a T) or been refused with a clear message; none may run in the
-//! host's netns.
+//! host's netns. And many `vspace-netns up` (and `down`) of one zone at once: each ends with 0
+//! or a clear error, and the zone is afterwards wholly up (one namespace mount, every link once,
+//! configured) or wholly down, never half.
 //!
 //! Once T's entry is gone, `--enter T --net` is a context for the real vspace and is handed on.
 //! The stand-in used here is a real vspace that knows no contexts: it records the call and
@@ -12,6 +14,7 @@
 //! killed (and the test failed) if it hangs; every namespace made here is deleted on drop.
 
 mod common;
+mod zone_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::*;
+use zone_support::{HostVeth, TestZone, host_has_link, text};
 
 /// Calls in one storm, and how many run at once.
 const CALLS: usize = 400;
@@ -262,4 +266,161 @@ fn parallel_calls_while_the_target_is_deleted_and_made_again_run_in_one_of_them(
             .any(|c| c.outcome == Outcome::Ran(ids[1].clone())),
         "no call reached the new T"
     );
+}
+
+// ---- the zone lifecycle under contention ----
+
+/// Processes started together per zone race.
+const RACERS: usize = 12;
+
+/// A zone with a macvlan on `parent` and a veth pair (host end `peer`), both addressed.
+struct RaceZone {
+    zone: TestZone,
+    macvlan: String,
+    veth: String,
+    peer: String,
+}
+
+impl RaceZone {
+    fn new(parent: &HostVeth) -> RaceZone {
+        let mut zone = TestZone::new("zr");
+        let (macvlan, veth, peer) = (unique("zrm"), unique("zrv"), unique("zrp"));
+        zone.write("id", "77\n");
+        zone.link(
+            &macvlan,
+            &[
+                ("type", "macvlan\n"),
+                ("link", &format!("{}\n", parent.a)),
+                ("address", "10.78.1.2/24\n"),
+            ],
+        );
+        zone.link(
+            &veth,
+            &[
+                ("type", "veth\n"),
+                ("peer", &format!("{peer}\n")),
+                ("address", "10.78.2.2/24\n"),
+            ],
+        );
+        RaceZone {
+            zone,
+            macvlan,
+            veth,
+            peer,
+        }
+    }
+
+    /// Runs each of `ops` (`up` or `down`) as its own process, all started at once; each
+    /// must end with 0 or with status 1 and a `vspace-netns: ` message. Returns the outputs.
+    fn race(&self, ops: &[&str]) -> Vec<(String, Output)> {
+        let start = std::sync::Barrier::new(ops.len());
+        std::thread::scope(|s| {
+            let runs: Vec<_> = ops
+                .iter()
+                .map(|op| {
+                    let start = &start;
+                    s.spawn(move || {
+                        let mut cmd = self.zone.cmd(&[op, &self.zone.name]);
+                        start.wait();
+                        let out = run_bounded(&mut cmd);
+                        assert_no_panic(&cmd, &out);
+                        let ok = out.status.success()
+                            || (out.status.code() == Some(1)
+                                && text(&out.stderr).starts_with("vspace-netns: "));
+                        assert!(ok, "neither done nor a clear error\n{}", show(&cmd, &out));
+                        (op.to_string(), out)
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        })
+    }
+
+    /// How many mounts sit on the zone's entry (a second one would be a lost race in add).
+    fn entry_mounts(&self) -> usize {
+        let entry = self.zone.entry();
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .unwrap()
+            .lines()
+            .filter(|l| l.split(' ').nth(4) == Some(entry.to_str().unwrap()))
+            .count()
+    }
+
+    /// Whether the zone is wholly up; fails the test when it is neither wholly up nor wholly
+    /// down.
+    fn is_up(&self) -> bool {
+        let (m, v, p) = (&self.macvlan, &self.veth, &self.peer);
+        if !self.zone.entry().exists() {
+            assert!(
+                !host_has_link(m) && !host_has_link(v) && !host_has_link(p),
+                "no namespace, but links are left on the host"
+            );
+            assert_eq!(self.entry_mounts(), 0);
+            return false;
+        }
+        assert_eq!(
+            self.entry_mounts(),
+            1,
+            "the namespace entry is mounted more than once"
+        );
+        let links = self.zone.ip_in(&["-o", "link", "show"]);
+        let addrs = self.zone.ip_in(&["-o", "addr", "show"]);
+        for (dev, cidr) in [(m, "10.78.1.2/24"), (v, "10.78.2.2/24")] {
+            let lines: Vec<_> = links
+                .lines()
+                .filter(|l| l.contains(&format!(" {dev}@")))
+                .collect();
+            assert_eq!(lines.len(), 1, "{dev} inside, not once:\n{links}");
+            assert!(lines[0].contains(",UP"), "{dev} is not up: {}", lines[0]);
+            assert!(
+                addrs
+                    .lines()
+                    .any(|l| l.contains(&format!(" {dev} ")) && l.contains(cidr)),
+                "{dev} lacks {cidr}:\n{addrs}"
+            );
+            assert!(!host_has_link(dev), "{dev} is still on the host");
+        }
+        assert!(links.contains("lo: <LOOPBACK,UP"), "{links}");
+        assert!(host_has_link(p), "the veth's host end {p} is missing");
+        true
+    }
+}
+
+#[test]
+fn parallel_ups_of_one_zone_make_it_once() {
+    let parent = HostVeth::new();
+    let z = RaceZone::new(&parent);
+    let outs = z.race(&["up"; RACERS]);
+    let nothing = format!(
+        "# nothing to do: zone {} is up as configured\n",
+        z.zone.name
+    );
+    for (_, out) in &outs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let workers = outs
+        .iter()
+        .filter(|(_, o)| text(&o.stdout) != nothing)
+        .count();
+    assert_eq!(workers, 1, "not exactly one up did the work");
+    assert!(z.is_up());
+    run_ok(&mut z.zone.cmd(&["down", &z.zone.name]));
+    assert!(!z.is_up());
+}
+
+#[test]
+fn ups_and_downs_of_one_zone_at_once_never_leave_half_a_zone() {
+    let parent = HostVeth::new();
+    let z = RaceZone::new(&parent);
+    for round in 0..3 {
+        let ops: Vec<&str> = (0..RACERS)
+            .map(|i| if (i + round) % 2 == 0 { "up" } else { "down" })
+            .collect();
+        z.race(&ops);
+        z.is_up();
+    }
+    run_ok(&mut z.zone.cmd(&["up", &z.zone.name]));
+    assert!(z.is_up());
+    run_ok(&mut z.zone.cmd(&["down", &z.zone.name]));
+    assert!(!z.is_up());
 }

@@ -2,7 +2,9 @@
 //! planner on arbitrary byte argv: nothing panics, a call handed to the real vspace carries
 //! the caller's arguments byte for byte, an intercept that keeps other spaces adds exactly one
 //! `--~net` where the options end and nothing else, and vspace's parser agrees with glibc's
-//! getopt_long (the compiled oracle) on every generated argv.
+//! getopt_long (the compiled oracle) on every generated argv. For `ip` / `ip-netns-shim`: a
+//! call handed to the real ip carries the caller's words (the shim's with exactly one `netns`
+//! added), and every namespace name we act on passed iproute2's name check.
 //!
 //! Inputs mix vspace's own words (options, abbreviations, clusters, `--`, names, masks) with
 //! arbitrary bytes, so that both the interesting paths and the odd bytes are reached.
@@ -15,6 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 use proptest::prelude::*;
+use vspace_netns::ip_args::{self, IpCommand, NetnsCommand};
 use vspace_netns::netns::{self, Unusable};
 use vspace_netns::vspace_args::{self, NET, Operation, Parsed};
 use vspace_netns::vspace_plan::{self, EntryFact, Plan, Then};
@@ -403,5 +406,150 @@ proptest! {
         let glibc = String::from_utf8_lossy(&out.stdout).trim_end().to_owned();
         let ours = as_oracle_line(&argv);
         prop_assert_eq!(ours, glibc, "argv {:?}", argv);
+    }
+}
+
+/// Words `ip` gives meaning to around `netns` besides the subcommands, and near misses.
+const IP_WORDS: &[&[u8]] = &[
+    b"netns", b"net", b"n", b"ne", b"del", b"show", b"p", b"list-id", b"help", b"-all", b"-a",
+    b"--all", b"-al", b"-n", b"-netns", b"-bogus", b"-", b"link", b"route", b"db", b"..", b".",
+    b"a/b", b"", b"\xff", b"-x", b"1", b"0", b"0x10", b"self", b"--lo-up", b"true",
+];
+
+/// argv[0] of the ip personalities.
+const IP_NAMES: &[&[u8]] = &[b"ip", b"/sbin/ip", b"ip-netns-shim"];
+
+/// `netns` subcommand words, as spelled in full and abbreviated.
+const IP_SUBCOMMANDS: &[&[u8]] = &[
+    b"exec",
+    b"e",
+    b"add",
+    b"a",
+    b"attach",
+    b"delete",
+    b"d",
+    b"list",
+    b"identify",
+    b"pids",
+    b"set",
+    b"monitor",
+];
+
+fn ip_word() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::sample::select(IP_WORDS).prop_map(<[u8]>::to_vec),
+        2 => prop::sample::select(IP_SUBCOMMANDS).prop_map(<[u8]>::to_vec),
+        1 => prop::collection::vec(any::<u8>(), 0..8),
+    ]
+}
+
+/// Free-form ip argv, and argv shaped like `ip [-all] netns SUB WORDS...` (half and half).
+fn ip_argv() -> impl Strategy<Value = Vec<OsString>> {
+    let free = prop::collection::vec(ip_word(), 0..8);
+    let shaped = (
+        prop::option::of(prop::sample::select(vec![&b"-all"[..], b"-a"])),
+        prop::sample::select(vec![&b"netns"[..], b"net", b"netn"]),
+        prop::sample::select(IP_SUBCOMMANDS),
+        prop::collection::vec(ip_word(), 0..4),
+    )
+        .prop_map(|(all, object, sub, rest)| {
+            all.into_iter()
+                .chain([object, sub])
+                .map(<[u8]>::to_vec)
+                .chain(rest)
+                .collect::<Vec<_>>()
+        });
+    (prop::sample::select(IP_NAMES), prop_oneof![free, shaped]).prop_map(|(argv0, words)| {
+        std::iter::once(argv0.to_vec())
+            .chain(words)
+            .map(OsString::from_vec)
+            .collect()
+    })
+}
+
+/// Whether `long` is `short` with exactly one `word` inserted somewhere.
+fn one_inserted(short: &[OsString], long: &[OsString], word: &str) -> bool {
+    long.len() == short.len() + 1
+        && (0..long.len())
+            .any(|i| long[i] == word && long[..i] == short[..i] && long[i + 1..] == short[i..])
+}
+
+/// What `ip` hands to the real ip is the caller's argv (the shim's with one `netns` added),
+/// refusals carry a line and iproute2's statuses, and every name we act on is valid.
+fn ip_keeps_the_callers_words(
+    argv: Vec<OsString>,
+    seen: &mut [usize; 4],
+) -> Result<(), TestCaseError> {
+    let shim = argv[0].as_bytes().ends_with(b"ip-netns-shim");
+    let command = ip_args::parse(&argv, shim);
+    match &command {
+        IpCommand::PassToRealIp { argv0, args } if shim => {
+            seen[0] += 1;
+            prop_assert_eq!(argv0.as_bytes(), b"ip");
+            prop_assert!(
+                args[..] == argv[1..] || one_inserted(&argv[1..], args, "netns"),
+                "{:?} -> {:?}",
+                argv,
+                args
+            );
+        }
+        IpCommand::PassToRealIp { argv0, args } => {
+            seen[0] += 1;
+            prop_assert_eq!(argv0, &argv[0]);
+            prop_assert_eq!(&args[..], &argv[1..]);
+        }
+        IpCommand::Refuse { line, status } => {
+            seen[1] += 1;
+            prop_assert!(!line.is_empty());
+            prop_assert!(*status == 1 || *status == 255, "{}", status);
+        }
+        IpCommand::Netns(c) => {
+            let name = match c {
+                NetnsCommand::Add { name, .. }
+                | NetnsCommand::Attach { name, .. }
+                | NetnsCommand::Pids { name }
+                | NetnsCommand::Delete { name }
+                | NetnsCommand::Exec { name, .. } => Some(name),
+                _ => None,
+            };
+            if let Some(name) = name {
+                prop_assert!(netns::check_name(name).is_ok(), "{:?}: {:?}", argv, c);
+            }
+            match c {
+                NetnsCommand::Exec { name, argv: prog } => {
+                    seen[2] += 1;
+                    // NAME and the program are the caller's last words, untouched.
+                    prop_assert!(!prog.is_empty());
+                    let n = argv.len();
+                    prop_assert!(n > prog.len());
+                    prop_assert_eq!(&argv[n - prog.len()..], &prog[..]);
+                    prop_assert_eq!(&argv[n - prog.len() - 1], name);
+                }
+                NetnsCommand::ExecAll { argv: prog } => {
+                    prop_assert!(!prog.is_empty());
+                    prop_assert_eq!(&argv[argv.len() - prog.len()..], &prog[..]);
+                }
+                _ => seen[3] += 1,
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn ip_keeps_the_callers_words_and_checks_names() {
+    let mut runner = proptest::test_runner::TestRunner::new(config(6000));
+    let seen = std::cell::RefCell::new([0usize; 4]);
+    if let Err(e) = runner.run(&ip_argv(), |argv| {
+        ip_keeps_the_callers_words(argv, &mut seen.borrow_mut())
+    }) {
+        panic!("{e}");
+    }
+    let seen = seen.into_inner();
+    for (kind, n) in ["pass-through", "refusal", "exec", "other netns command"]
+        .iter()
+        .zip(seen)
+    {
+        assert!(n >= 50, "only {n} commands of kind {kind}: {seen:?}");
     }
 }

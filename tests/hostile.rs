@@ -1,6 +1,7 @@
 //! Hostile input, one test per row: odd netns names, odd run-dir entries, a missing or
 //! self-referential real vspace, argv that vspace itself rejects, odd `NETNS_RUN_DIR` values,
-//! odd names for the binary. Every row checks the exact exit status, that stderr (or, for a
+//! odd names for the binary; the same for `ip netns exec` and `ip-netns-shim exec`, whose
+//! contract is iproute2's first line and status. Every row checks the exact exit status, that stderr (or, for a
 //! call handed on untouched, `explain`) names the problem and the operand, that nothing
 //! panicked, and, where a named netns was asked for, that the program ran in that netns or not
 //! at all: never in the host's.
@@ -88,7 +89,9 @@ impl Case {
 
     fn command(&self, name: &str) -> Command {
         let mut cmd = vspace_cmd(&self.names, &self.log);
-        cmd.arg0(self.names.get(name));
+        cmd.arg0(self.names.get(name))
+            .env_remove("VSPACE_NETNS_REAL_IP")
+            .env_remove("NETNS_ETC_DIR");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -1087,4 +1090,367 @@ fn a_refusal_with_stderr_closed_still_exits_255() {
     let out = run_bounded(&mut sh);
     assert_eq!(out.status.code(), Some(255), "{}", show(&sh, &out));
     assert!(!c.record().exists(), "the program ran");
+}
+
+// ---- ip netns exec / ip-netns-shim exec: iproute2's first line and status ----
+
+impl Case {
+    /// `ip netns exec NAME program`, as `ip`.
+    fn ip_exec(&self, name: &[u8]) -> Run {
+        self.ip(&[b"netns", b"exec", name], true)
+    }
+
+    /// `words` (then the program when `program`) as `ip`.
+    fn ip(&self, words: &[&[u8]], program: bool) -> Run {
+        let mut args = argv(words);
+        if program {
+            args.extend(self.program());
+        }
+        self.run_as("ip", &args)
+    }
+}
+
+impl Run {
+    /// Failed with `status` and exactly `first` as the first stderr line (raw bytes, as ip
+    /// prints them), the later lines saying `more`; the program never ran.
+    fn ip_failed(&self, status: i32, first: &[u8], more: &[&str]) -> &Run {
+        self.status(status).says(more);
+        let line = self.out.stderr.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(line),
+            String::from_utf8_lossy(first),
+            "{}",
+            self.shown
+        );
+        assert_eq!(line, first, "{}", self.shown);
+        assert_eq!(self.ran_in, None, "the program ran\n{}", self.shown);
+        self
+    }
+
+    /// The program ran in `id`; ip said nothing.
+    fn ip_entered(&self, id: &str) -> &Run {
+        self.status(0);
+        assert_eq!(self.ran_in.as_deref(), Some(id), "{}", self.shown);
+        assert!(self.out.stderr.is_empty(), "{}", self.shown);
+        self
+    }
+}
+
+/// One test per row: `ip netns exec NAME program` with NAME no netns name: iproute2's
+/// `Invalid netns name "NAME"`, 255, nothing run.
+macro_rules! ip_invalid_name_rows {
+    ($($test:ident: $name:expr;)*) => {$(
+        #[test]
+        fn $test() {
+            let c = Case::new();
+            let name: &[u8] = &$name;
+            let line = [&b"Invalid netns name \""[..], name, b"\""].concat();
+            c.ip_exec(name).ip_failed(255, &line, &[]);
+        }
+    )*};
+}
+
+ip_invalid_name_rows! {
+    ip_name_empty_is_invalid: *b"";
+    ip_name_dot_is_invalid: *b".";
+    ip_name_dotdot_is_invalid: *b"..";
+    ip_name_with_slash_is_invalid: *b"a/b";
+    ip_name_traversing_out_of_the_run_dir_is_invalid: *b"../../proc/1/ns/net";
+    ip_name_of_256_bytes_is_invalid: [b'n'; 256];
+}
+
+#[test]
+fn shim_name_dotdot_is_invalid() {
+    let c = Case::new();
+    let mut args = argv(&[b"exec", b".."]);
+    args.extend(c.program());
+    c.run_as("ip-netns-shim", &args)
+        .ip_failed(255, b"Invalid netns name \"..\"", &[]);
+}
+
+#[test]
+fn ip_name_non_utf8_is_entered() {
+    let mut name = b"\xff".to_vec();
+    name.extend_from_slice(unique("hu").as_bytes());
+    let ns = RawNetns::new(os(&name));
+    Case::new().ip_exec(&name).ip_entered(&ns.id());
+}
+
+#[test]
+fn ip_name_starting_with_dash_is_entered() {
+    let ns = RawNetns::new(format!("-{}", unique("hd")).into());
+    Case::new().ip_exec(ns.name.as_bytes()).ip_entered(&ns.id());
+}
+
+#[test]
+fn shim_exec_enters() {
+    let ns = Netns::new("hw");
+    let c = Case::new();
+    let mut args = argv(&[b"exec", ns.name.as_bytes()]);
+    args.extend(c.program());
+    c.run_as("ip-netns-shim", &args).ip_entered(&ns.id());
+}
+
+#[test]
+fn ip_name_non_utf8_missing_is_named_raw() {
+    let mut c = Case::new();
+    c.own_run_dir();
+    c.ip_exec(b"\xfe\xff").ip_failed(
+        255,
+        b"Cannot open network namespace \"\xfe\xff\": No such file or directory",
+        &[],
+    );
+}
+
+/// Makes `web` in the row's run dir with `make`, then `ip netns exec web program`: fails with
+/// iproute2's `first` line and status 255, our explanation saying `what` after it.
+fn ip_refused_entry(make: impl FnOnce(&Path), first: &str, what: &str) {
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    make(&dir.join("web"));
+    c.ip_exec(b"web").ip_failed(
+        255,
+        first.as_bytes(),
+        &[&format!("ip: {}/web{what}", dir.display())],
+    );
+}
+
+const IP_EINVAL: &str = "setting the network namespace \"web\" failed: Invalid argument";
+const IP_ELOOP: &str = "Cannot open network namespace \"web\": Too many levels of symbolic links";
+
+#[test]
+fn ip_entry_missing() {
+    let mut c = Case::new();
+    c.own_run_dir();
+    c.ip_exec(b"web").ip_failed(
+        255,
+        b"Cannot open network namespace \"web\": No such file or directory",
+        &[],
+    );
+}
+
+#[test]
+fn ip_entry_empty_file_is_explained_as_stale() {
+    ip_refused_entry(
+        |p| std::fs::write(p, b"").unwrap(),
+        IP_EINVAL,
+        " is an empty file with no namespace mounted on it in this mount namespace (a stale entry)",
+    );
+}
+
+#[test]
+fn ip_entry_symlink_to_a_real_netns_is_refused() {
+    let ns = Netns::new("hs");
+    ip_refused_entry(
+        |p| std::os::unix::fs::symlink(ns.path(), p).unwrap(),
+        IP_ELOOP,
+        " is a symbolic link, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_dangling_symlink_is_refused() {
+    ip_refused_entry(
+        |p| std::os::unix::fs::symlink("/nonexistent/netns/web", p).unwrap(),
+        IP_ELOOP,
+        " is a symbolic link, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_fifo_is_refused_without_blocking() {
+    ip_refused_entry(
+        |p| nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap(),
+        IP_EINVAL,
+        " is a FIFO, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_directory_is_refused() {
+    ip_refused_entry(
+        |p| std::fs::create_dir(p).unwrap(),
+        IP_EINVAL,
+        " is a directory, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_socket_is_refused() {
+    let keep = std::cell::RefCell::new(None);
+    ip_refused_entry(
+        |p| *keep.borrow_mut() = Some(std::os::unix::net::UnixListener::bind(p).unwrap()),
+        "Cannot open network namespace \"web\": No such device or address",
+        " is a socket, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_ipc_namespace_mount_is_refused() {
+    let mut mount = None;
+    ip_refused_entry(
+        |p| mount = Some(BindMount::new("/proc/self/ns/ipc", p.to_owned())),
+        IP_EINVAL,
+        " is an ipc namespace, not a network namespace",
+    );
+    drop(mount);
+}
+
+#[test]
+fn ip_entry_real_netns_bind_mounted_into_an_own_run_dir_is_entered() {
+    let ns = Netns::new("hb");
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    let _mount = BindMount::new(ns.path().to_str().unwrap(), dir.join("web"));
+    c.ip_exec(b"web").ip_entered(&ns.id());
+}
+
+// ---- the real ip: missing, unusable, or this very binary ----
+
+/// Sets the real ip to `real`: a call for the real ip (`ip route show`) stops with 255 and
+/// `words`; `ip netns exec`, which needs no real ip, still enters.
+fn bad_real_ip(real: impl AsRef<OsStr>, words: &str) {
+    let ns = Netns::new("hv");
+    let mut c = Case::new();
+    c.set("VSPACE_NETNS_REAL_IP", real);
+    c.ip(&[b"route", b"show"], false)
+        .ip_failed(255, words.as_bytes(), &[]);
+    c.ip(&[b"-bogus", b"netns", b"exec", ns.name.as_bytes()], true)
+        .ip_failed(255, words.as_bytes(), &[]);
+    c.ip_exec(ns.name.as_bytes()).ip_entered(&ns.id());
+}
+
+#[test]
+fn real_ip_missing() {
+    bad_real_ip(
+        "/nonexistent/ip",
+        "ip: VSPACE_NETNS_REAL_IP=/nonexistent/ip: No such file or directory; point it at the real ip",
+    );
+}
+
+#[test]
+fn real_ip_not_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("ip.distrib");
+    std::fs::write(&real, b"#!/bin/sh\nexit 0\n").unwrap();
+    bad_real_ip(
+        &real,
+        &format!(
+            "ip: VSPACE_NETNS_REAL_IP={}: not executable; point it at the real ip",
+            real.display()
+        ),
+    );
+}
+
+#[test]
+fn real_ip_this_binary() {
+    bad_real_ip(
+        bin(),
+        &format!(
+            "ip: VSPACE_NETNS_REAL_IP={} is this wrapper, not the real ip; point it at the real one",
+            bin().display()
+        ),
+    );
+}
+
+#[test]
+fn real_ip_a_symlink_to_this_binary() {
+    let c = Case::new();
+    let link = c.names.get("ip");
+    bad_real_ip(
+        &link,
+        &format!(
+            "ip: VSPACE_NETNS_REAL_IP={} is this wrapper, not the real ip; point it at the real one",
+            link.display()
+        ),
+    );
+}
+
+#[test]
+fn real_ip_relative_path() {
+    bad_real_ip(
+        "ip",
+        "ip: VSPACE_NETNS_REAL_IP='ip' is not an absolute path; set it to the real ip",
+    );
+}
+
+// ---- ip argv: usage errors are iproute2's; what is not ours reaches the real ip ----
+
+#[test]
+fn ip_exec_without_a_name() {
+    Case::new()
+        .ip(&[b"netns", b"exec"], false)
+        .ip_failed(1, b"No netns name specified", &[]);
+}
+
+#[test]
+fn ip_exec_without_a_program() {
+    let ns = Netns::new("hp");
+    Case::new()
+        .ip(&[b"netns", b"exec", ns.name.as_bytes()], false)
+        .ip_failed(1, b"No command specified", &[]);
+}
+
+#[test]
+fn ip_unknown_global_option_reaches_the_real_ip() {
+    let ns = Netns::new("ho");
+    Case::new()
+        .ip(&[b"-bogus", b"netns", b"exec", ns.name.as_bytes()], true)
+        .ip_failed(255, b"Option \"-bogus\" is unknown, try \"ip -help\".", &[]);
+}
+
+#[test]
+fn ip_unknown_netns_subcommand_reaches_the_real_ip() {
+    let ns = Netns::new("ho");
+    Case::new()
+        .ip(&[b"netns", b"bogus", ns.name.as_bytes()], true)
+        .ip_failed(
+            255,
+            b"Command \"bogus\" is unknown, try \"ip netns help\".",
+            &[],
+        );
+}
+
+#[test]
+fn ip_abbreviated_exec_is_exec() {
+    let ns = Netns::new("ha");
+    Case::new()
+        .ip(&[b"net", b"e", ns.name.as_bytes()], true)
+        .ip_entered(&ns.id());
+}
+
+// ---- ip and NETNS_RUN_DIR ----
+
+#[test]
+fn ip_run_dir_missing_means_no_entry() {
+    let mut c = Case::new();
+    let missing = c.work.path().join("no-such-dir");
+    c.set("NETNS_RUN_DIR", &missing);
+    c.ip_exec(b"web").ip_failed(
+        255,
+        b"Cannot open network namespace \"web\": No such file or directory",
+        &[],
+    );
+}
+
+/// `NETNS_RUN_DIR=value` with a real netns asked for: refused, never resolved against the cwd.
+fn ip_bad_run_dir(value: &str) {
+    let ns = Netns::new("hl");
+    let mut c = Case::new();
+    c.set("NETNS_RUN_DIR", value);
+    let first = format!(
+        "ip: NETNS_RUN_DIR='{value}' is not an absolute path; set it to one (or unset it for /var/run/netns)"
+    );
+    c.ip_exec(ns.name.as_bytes())
+        .ip_failed(255, first.as_bytes(), &[]);
+}
+
+#[test]
+fn ip_run_dir_relative_is_refused() {
+    ip_bad_run_dir("run/netns");
+}
+
+#[test]
+fn ip_run_dir_empty_is_refused() {
+    ip_bad_run_dir("");
 }
