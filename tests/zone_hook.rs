@@ -53,17 +53,17 @@ fn two_guests_share_a_zone_through_the_hook() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
-             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
-             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n\
-             ip netns add {n}\n\
+            "ip netns add {n}\n\
              ip -n {n} link set dev lo up\n\
              ip link add name {v} type veth peer name {p}\n\
              ip link set dev {v} address 02:00:00:00:0b:00\n\
              ip link set dev {p} address 02:00:00:00:0b:01\n\
              ip link set dev {v} netns {n}\n\
              ip -n {n} link set dev {v} up\n\
-             ip link set dev {p} up\n",
+             ip link set dev {p} up\n\
+             cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
+             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
+             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n",
             vs = vs.display()
         )
     );
