@@ -208,9 +208,14 @@ mkdir -p "$VSPACE_NETNS_CONFDIR/$VDMZ/links/$VDMZ0"
 	echo 2 >"links/$VDMZ0/vlan"
 	echo 192.0.2.10/24 >"links/$VDMZ0/address"
 )
+mkdir -p "$VSPACE_NETNS_VSERVERS/proxy/spaces"
+echo "$VDMZ" >"$VSPACE_NETNS_VSERVERS/proxy/spaces/net"
+echo "# echo $VDMZ > \$T/etc/vservers/proxy/spaces/net" | indent
 show vspace-netns up "$VDMZ" --dry-run
 expect "ip link add link $TRUNK name $VDMZ0 type vlan id 2" \
 	"ip link set dev $VDMZ0 address 02:00:02:00:02:00"
+[ "$(tail -n 1 "$TMP/out")" = "printf '%s\n' /run/netns /run/netns/$VDMZ '/run/netns/*' >> $VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] ||
+	die "the namespace-cleanup-skip edit is not the last step"
 # The kernel decides: without 802.1Q, up fails, says why, and undoes what it made.
 printf '# %s\n' "vspace-netns up $VDMZ" | indent
 if vspace-netns up "$VDMZ" >"$TMP/out" 2>&1; then
@@ -225,6 +230,9 @@ else
 	echo "(this kernel has no 802.1Q: up failed, said why, and undid what it made)" | indent
 	expect "vspace-netns: hint: this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)" \
 		"vspace-netns: hint: undone: ip netns delete $VDMZ"
+	absent "namespace-cleanup-skip"
+	[ ! -e "$VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] || die "the failed up wrote proxy's namespace-cleanup-skip"
+	echo "(the edit of proxy's namespace-cleanup-skip comes last: the failed up never touched it)" | indent
 fi
 gone "$VDMZ" "$VDMZ0"
 

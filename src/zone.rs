@@ -156,6 +156,7 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
             zone_config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed)
         {
             out.push(SkipFact {
+                own_len: own_bytes.as_ref().map(|b| b.len() as u64),
                 own,
                 defaults,
                 edit,
@@ -169,11 +170,12 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
 fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
     let io = |e: std::io::Error| exec::io_reason(&e);
     match step {
-        Step::CopySkip { from, to } => std::fs::copy(from, to).map(|_| ()).map_err(io),
+        Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
         Step::AppendSkip {
             file,
             newline_first,
             lines,
+            was,
         } => {
             let mut text = String::new();
             if *newline_first {
@@ -183,13 +185,14 @@ fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
                 text.push_str(l);
                 text.push('\n');
             }
-            std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(file)
-                .and_then(|mut f| f.write_all(text.as_bytes()))
-                .map_err(io)
+            append(file, text.as_bytes(), was.is_none()).map_err(io)
         }
+        Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
+        Step::TruncateSkip { file, len } => std::fs::OpenOptions::new()
+            .write(true)
+            .open(file)
+            .and_then(|f| f.set_len(*len))
+            .map_err(io),
         Step::AddNetns { ns } => netns_admin::add(run_dir, OsStr::new(ns), false)
             .map(|_| ())
             .map_err(|e| e.to_string()),
@@ -201,6 +204,39 @@ fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
             run_ip(ip, &argv[1..]).map(|_| ())
         }
     }
+}
+
+/// `cp FROM TO` for a TO that must not exist (O_EXCL: never through a symlink), with FROM's
+/// mode. A copy that fails half-way is removed: the step applies whole or not at all.
+fn copy_new(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let content = std::fs::read(from)?;
+    let mode = std::fs::metadata(from)?.permissions().mode();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode & 0o7777)
+        .open(to)?;
+    f.write_all(&content).inspect_err(|_| {
+        let _ = std::fs::remove_file(to);
+    })
+}
+
+/// Appends `text` to `file` (created when `create`). A write that fails half-way is cut back
+/// to the length before (a file it created is removed): whole or not at all.
+fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(create)
+        .open(file)?;
+    let before = f.metadata()?.len();
+    f.write_all(text).inspect_err(|_| {
+        let _ = if create && before == 0 {
+            std::fs::remove_file(file)
+        } else {
+            f.set_len(before)
+        };
+    })
 }
 
 fn say(line: &str) {

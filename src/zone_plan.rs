@@ -3,9 +3,12 @@
 //! zone up or down. Pure.
 //!
 //! Every step prints as the equivalent shell command line (`ip ...`, or `cp`/`printf` for the
-//! namespace-cleanup-skip edits), so `--dry-run` shows exactly what a real run does. Planning
-//! only what differs from the facts makes `up` idempotent: after a successful `up`, a second
-//! plan is empty. [`undo`] turns the steps a run completed into the steps that take them back.
+//! namespace-cleanup-skip edits, `rm`/`truncate` to take them back), so `--dry-run` shows
+//! exactly what a real run does. Planning only what differs from the facts makes `up`
+//! idempotent: after a successful `up`, a second plan is empty. [`undo`] turns the steps a run
+//! completed into the steps that take them back, guest files included: the skip edits come
+//! last in `up` (after every link step, still before the guest starts), so a failing link step
+//! never touches a guest's file, and a failing edit takes back the namespace and links too.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,6 +43,8 @@ pub enum NsState {
 pub struct SkipFact {
     pub own: PathBuf,
     pub defaults: PathBuf,
+    /// The length of the guest's own file, None when it does not exist (undo restores it).
+    pub own_len: Option<u64>,
     pub edit: SkipEdit,
 }
 
@@ -70,6 +75,17 @@ pub enum Step {
         file: PathBuf,
         newline_first: bool,
         lines: Vec<String>,
+        /// The file's length before this run, None when this run creates it.
+        was: Option<u64>,
+    },
+    /// Takes back a file this run created.
+    RemoveSkip {
+        file: PathBuf,
+    },
+    /// Takes back lines this run appended.
+    TruncateSkip {
+        file: PathBuf,
+        len: u64,
     },
     AddNetns {
         ns: String,
@@ -135,7 +151,10 @@ impl Step {
     pub fn ip_argv(&self) -> Option<Vec<String>> {
         let host = &None;
         Some(match self {
-            Step::CopySkip { .. } | Step::AppendSkip { .. } => return None,
+            Step::CopySkip { .. }
+            | Step::AppendSkip { .. }
+            | Step::RemoveSkip { .. }
+            | Step::TruncateSkip { .. } => return None,
             Step::AddNetns { ns } => ip(host, &["netns", "add", ns]),
             Step::DelNetns { ns } => ip(host, &["netns", "delete", ns]),
             Step::AddLink { name, kind } => match kind {
@@ -202,6 +221,7 @@ impl fmt::Display for Step {
                 file,
                 newline_first,
                 lines,
+                ..
             } => {
                 let fmt = if *newline_first {
                     "'\\n%s\\n'"
@@ -218,6 +238,10 @@ impl fmt::Display for Step {
                     words.join(" "),
                     shell_word(file.as_os_str())
                 )
+            }
+            Step::RemoveSkip { file } => write!(f, "rm {}", shell_word(file.as_os_str())),
+            Step::TruncateSkip { file, len } => {
+                write!(f, "truncate -s {len} {}", shell_word(file.as_os_str()))
             }
             other => f.write_str(&command_line(
                 &other.ip_argv().expect("every other step is an ip command"),
@@ -240,21 +264,6 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     let some_ns = Some(ns.clone());
     let mut steps = Vec::new();
-    for s in &facts.skips {
-        if s.edit.copy_defaults {
-            steps.push(Step::CopySkip {
-                from: s.defaults.clone(),
-                to: s.own.clone(),
-            });
-        }
-        if !s.edit.append.is_empty() {
-            steps.push(Step::AppendSkip {
-                file: s.own.clone(),
-                newline_first: s.edit.newline_first,
-                lines: s.edit.append.clone(),
-            });
-        }
-    }
     let created = match &facts.netns {
         NsState::Unusable(why) => {
             return Err(PlanError::Conflict(format!(
@@ -403,6 +412,24 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
             });
         }
     }
+    // Last: a failing link step then never touches a guest's file, and a failing edit is
+    // undone with the rest. util-vserver's cleanup reads these files after the hook's phase.
+    for s in &facts.skips {
+        if s.edit.copy_defaults {
+            steps.push(Step::CopySkip {
+                from: s.defaults.clone(),
+                to: s.own.clone(),
+            });
+        }
+        if !s.edit.append.is_empty() {
+            steps.push(Step::AppendSkip {
+                file: s.own.clone(),
+                newline_first: s.edit.newline_first,
+                lines: s.edit.append.clone(),
+                was: s.own_len,
+            });
+        }
+    }
     Ok(steps)
 }
 
@@ -441,7 +468,8 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
 
 /// The steps that take back `done` (the steps a run completed, in order): links this run
 /// made are deleted where they ended up, changes to links that were there are reverted, and a
-/// namespace this run made is deleted last. Namespace-cleanup-skip lines stay (harmless).
+/// namespace this run made is deleted last. A namespace-cleanup-skip file this run created is
+/// removed, one it appended to is cut back to its length before.
 pub fn undo(done: &[Step]) -> Vec<Step> {
     // Where each link made by this run is now.
     let mut made: BTreeMap<&str, Option<String>> = BTreeMap::new();
@@ -459,6 +487,29 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
                 }
             }
             Step::AddNetns { ns } => out.push((i, Step::DelNetns { ns: ns.clone() })),
+            Step::CopySkip { to, .. } => out.push((i, Step::RemoveSkip { file: to.clone() })),
+            Step::AppendSkip {
+                file,
+                was: Some(len),
+                ..
+            } => out.push((
+                i,
+                Step::TruncateSkip {
+                    file: file.clone(),
+                    len: *len,
+                },
+            )),
+            Step::AppendSkip {
+                file, was: None, ..
+            } => {
+                // A file copied by this run goes with the copy's undo.
+                let copied = done[..i]
+                    .iter()
+                    .any(|s| matches!(s, Step::CopySkip { to, .. } if to == file));
+                if !copied {
+                    out.push((i, Step::RemoveSkip { file: file.clone() }));
+                }
+            }
             Step::SetMac {
                 ns,
                 dev,
@@ -673,6 +724,73 @@ mod tests {
         assert_eq!(plan_up(&zone(), &all_up()).unwrap(), []);
     }
 
+    /// web: no file of its own (copy of .defaults); db: 17 bytes; new: no file anywhere.
+    fn skips() -> Vec<SkipFact> {
+        let fact = |guest: &str, own_len, copy_defaults, newline_first, append: &[&str]| SkipFact {
+            own: format!("/v/{guest}/namespace-cleanup-skip").into(),
+            defaults: "/v/.defaults/namespace-cleanup-skip".into(),
+            own_len,
+            edit: SkipEdit {
+                copy_defaults,
+                newline_first,
+                append: append.iter().map(|l| l.to_string()).collect(),
+            },
+        };
+        vec![
+            fact("web", None, true, true, &["/run/netns", "/run/netns/*"]),
+            fact("db", Some(17), false, false, &["/run/netns"]),
+            fact("new", None, false, false, &["/run/netns"]),
+        ]
+    }
+
+    #[test]
+    fn skip_edits_come_last_and_are_undone_exactly() {
+        let mut f = facts();
+        f.skips = skips();
+        let steps = plan_up(&zone(), &f).unwrap();
+        let first_edit = steps
+            .iter()
+            .position(|s| matches!(s, Step::CopySkip { .. } | Step::AppendSkip { .. }))
+            .unwrap();
+        assert_eq!(first_edit, 14, "{:?}", lines(&steps));
+        assert_eq!(
+            lines(&steps[13..15]),
+            [
+                "ip netns exec z1 /usr/lib/util-vserver/vprocunhide",
+                "cp /v/.defaults/namespace-cleanup-skip /v/web/namespace-cleanup-skip",
+            ]
+        );
+        let tail = [
+            "ip -n z1 link del dev v0",
+            "ip -n z1 link del dev m0",
+            "ip netns delete z1",
+        ];
+        // A failed link step: no guest file was touched, none is in the undo.
+        assert!(undo(&steps[..10]).iter().all(|s| s.ip_argv().is_some()));
+        // The copy done, its append failed: the copy is removed, then the links and netns.
+        assert_eq!(
+            lines(&undo(&steps[..15])),
+            [&["rm /v/web/namespace-cleanup-skip"][..], &tail].concat()
+        );
+        // db's append failed: web's copy and lines go with the copy.
+        assert_eq!(
+            lines(&undo(&steps[..16])),
+            [&["rm /v/web/namespace-cleanup-skip"][..], &tail].concat()
+        );
+        assert_eq!(
+            lines(&undo(&steps)),
+            [
+                &[
+                    "rm /v/new/namespace-cleanup-skip",
+                    "truncate -s 17 /v/db/namespace-cleanup-skip",
+                    "rm /v/web/namespace-cleanup-skip",
+                ][..],
+                &tail
+            ]
+            .concat()
+        );
+    }
+
     #[test]
     fn only_differences_are_planned() {
         let mut f = all_up();
@@ -680,30 +798,27 @@ mod tests {
         f.inside.get_mut("m0").unwrap().addresses.clear();
         f.inside.get_mut("v0").unwrap().mac = Some(mac("02:99:00:00:00:01"));
         f.host.get_mut("ve-z1").unwrap().up = false;
-        f.skips.push(SkipFact {
-            own: "/v/web/namespace-cleanup-skip".into(),
-            defaults: "/v/.defaults/namespace-cleanup-skip".into(),
-            edit: SkipEdit {
-                copy_defaults: true,
-                newline_first: true,
-                append: vec!["/run/netns".into(), "/run/netns/*".into()],
-            },
-        });
+        f.skips = skips();
         let steps = plan_up(&zone(), &f).unwrap();
         assert_eq!(
             lines(&steps),
             [
-                "cp /v/.defaults/namespace-cleanup-skip /v/web/namespace-cleanup-skip",
-                "printf '\\n%s\\n' /run/netns '/run/netns/*' >> /v/web/namespace-cleanup-skip",
                 "ip -n z1 link set dev lo up",
                 "ip -n z1 addr add 192.0.2.10/24 dev m0",
                 "ip -n z1 link set dev v0 address 02:00:00:00:2a:02",
                 "ip link set dev ve-z1 up",
+                "cp /v/.defaults/namespace-cleanup-skip /v/web/namespace-cleanup-skip",
+                "printf '\\n%s\\n' /run/netns '/run/netns/*' >> /v/web/namespace-cleanup-skip",
+                "printf '%s\\n' /run/netns >> /v/db/namespace-cleanup-skip",
+                "printf '%s\\n' /run/netns >> /v/new/namespace-cleanup-skip",
             ]
         );
         assert_eq!(
             lines(&undo(&steps)),
             [
+                "rm /v/new/namespace-cleanup-skip",
+                "truncate -s 17 /v/db/namespace-cleanup-skip",
+                "rm /v/web/namespace-cleanup-skip",
                 "ip link set dev ve-z1 down",
                 "ip -n z1 link set dev v0 address 02:99:00:00:00:01",
                 "ip -n z1 addr del 192.0.2.10/24 dev m0",

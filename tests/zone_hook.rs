@@ -53,17 +53,17 @@ fn two_guests_share_a_zone_through_the_hook() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
-             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
-             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n\
-             ip netns add {n}\n\
+            "ip netns add {n}\n\
              ip -n {n} link set dev lo up\n\
              ip link add name {v} type veth peer name {p}\n\
              ip link set dev {v} address 02:00:00:00:0b:00\n\
              ip link set dev {p} address 02:00:00:00:0b:01\n\
              ip link set dev {v} netns {n}\n\
              ip -n {n} link set dev {v} up\n\
-             ip link set dev {p} up\n",
+             ip link set dev {p} up\n\
+             cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
+             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
+             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n",
             vs = vs.display()
         )
     );
@@ -168,13 +168,109 @@ fn guests_without_a_shared_zone_are_left_alone_and_mistakes_refused() {
     let out = run_ok(&mut hook(&z, "post-stop", "web"));
     assert!(text(&out.stderr).contains("has no trailing newline"));
 
-    // A zone nobody configured fails the start (fail closed), naming the directory.
-    z.guest("web", format!("{n}x\n").as_bytes());
-    let out = run_status(&mut hook(&z, "initialize", "web"), 1);
-    assert!(
-        text(&out.stderr).contains("no such zone directory"),
-        "{}",
-        text(&out.stderr)
+    // Neither a zone, a guest nor a namespace: the start fails (fail closed), naming both fixes.
+    let nx = format!("{n}x");
+    z.guest("web", format!("{nx}\n").as_bytes());
+    for phase in ["initialize", "prepre-start", "post-stop"] {
+        let out = run_status(&mut hook(&z, phase, "web"), 1);
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "vspace-netns: hook {phase} web: '{nx}' is neither a zone (no {c}/{nx}) nor a network namespace (no /var/run/netns/{nx})\n\
+                 vspace-netns: hint: to make it a zone, create {c}/{nx} (see vspace-netns-zones(5))\n\
+                 vspace-netns: hint: to manage the namespace yourself, create it: ip netns add {nx}\n",
+                c = z.conf().display()
+            )
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run_ok(&mut hook(&z, "pre-start", "web"));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    assert!(!z.entry().exists() && !std::path::Path::new("/run/netns").join(&nx).exists());
+}
+
+#[test]
+fn another_guests_name_is_left_to_util_vserver() {
+    let z = TestZone::new("zo");
+    // util-vserver's own sharing: web names guest db (its context's network). No zone, no
+    // namespace of that name: the hook leaves it alone and makes nothing.
+    let db = unique("zdb");
+    z.guest(&db, b"");
+    z.guest("web", format!("{db}\n").as_bytes());
+    for phase in ["initialize", "prepre-start", "post-stop"] {
+        let out = run_ok(&mut hook(&z, phase, "web"));
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "# hook: '{db}' is a guest, not a zone: util-vserver shares its context's network\n"
+            ),
+            "{phase}"
+        );
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
+    let out = run_ok(&mut hook(&z, "pre-stop", "web"));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    assert!(!std::path::Path::new("/run/netns").join(&db).exists());
+}
+
+#[test]
+fn a_namespace_made_by_hand_is_used_as_it_is_and_never_deleted() {
+    let z = TestZone::new("zm");
+    let hand = Netns::new("zhand");
+    let h = hand.name.clone();
+    z.guest("web", format!("{h}\n").as_bytes());
+    let before = hand.id();
+    for phase in ["initialize", "prepre-start"] {
+        let out = run_ok(&mut hook(&z, phase, "web"));
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "# hook: '{h}' is not a zone: the network namespace /var/run/netns/{h} is used as it is\n"
+            ),
+            "{phase}"
+        );
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
+    for phase in ["pre-start", "post-start", "pre-stop"] {
+        let out = run_ok(&mut hook(&z, phase, "web"));
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{phase}");
+    }
+    let out = run_ok(&mut hook(&z, "post-stop", "web"));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# hook: '{h}' is not a zone: /var/run/netns/{h} was not made by vspace-netns and is left as it is\n"
+        )
     );
-    assert!(!z.entry().exists());
+    assert_eq!(hand.id(), before, "the namespace made by hand was replaced");
+    assert!(
+        !z.vservers().join("web/namespace-cleanup-skip").exists(),
+        "a guest file was edited for a namespace that is no zone"
+    );
+}
+
+#[test]
+fn an_unusable_entry_that_is_no_zone_fails_the_start_and_is_kept() {
+    let z = TestZone::new("zs");
+    let name = unique("zstale");
+    let path = std::path::Path::new("/var/run/netns").join(&name);
+    let _stale = RunDirEntry::stale(&path);
+    z.guest("web", format!("{name}\n").as_bytes());
+    for phase in ["initialize", "prepre-start"] {
+        let out = run_status(&mut hook(&z, phase, "web"), 1);
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "vspace-netns: hook {phase} web: '{name}' is not a zone, and {} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)\n\
+                 vspace-netns: hint: the namespace was unmounted",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // Stopping never deletes what the tool did not make, usable or not.
+    let out = run_ok(&mut hook(&z, "post-stop", "web"));
+    assert!(text(&out.stdout).contains("is left as it is"));
+    assert!(path.exists());
 }

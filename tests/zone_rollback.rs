@@ -166,3 +166,127 @@ fn a_failed_change_to_an_existing_link_is_reverted() {
             .contains("10.79.0.2")
     );
 }
+
+/// Every file under `dir` (recursively) with its bytes: guest files before and after a run.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(snapshot(&p));
+        } else {
+            out.insert(p.clone(), std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_failed_up_leaves_the_guests_files_as_they_were() {
+    let parent = HostVeth::new();
+    let mut z = TestZone::new("zf");
+    let (a, p, b) = (unique("za"), unique("zp"), unique("zb"));
+    z.write("id", "301\n");
+    z.link(&a, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    z.link(
+        &b,
+        &[
+            ("type", "vlan\n"),
+            ("link", &format!("{}\n", parent.a)),
+            ("vlan", "3\n"),
+        ],
+    );
+    let n = z.name.clone();
+    let net = format!("{n}\n");
+    // web has a file of its own (no final newline), db none: its file would be a copy of
+    // .defaults, or (without .defaults) a new file.
+    let web = z.guest("web", net.as_bytes());
+    z.guest("db", net.as_bytes());
+    std::fs::write(web.join("namespace-cleanup-skip"), "/sys").unwrap();
+    let defaults = z.vservers().join(".defaults/namespace-cleanup-skip");
+    write(&defaults, "/proc\n");
+    let step = format!("ip link add link {} name {b} type vlan id 3", parent.a);
+    for with_defaults in [true, false] {
+        if !with_defaults {
+            std::fs::remove_file(&defaults).unwrap();
+        }
+        let plan = planned(&z);
+        let edits = plan
+            .iter()
+            .filter(|l| l.starts_with("cp ") || l.starts_with("printf "))
+            .count();
+        assert_eq!(edits, if with_defaults { 3 } else { 2 }, "{plan:?}");
+        assert!(
+            plan.last().unwrap().contains("/web/namespace-cleanup-skip"),
+            "the edits are not last: {plan:?}"
+        );
+        let before = snapshot(&z.vservers());
+        let err = assert_failed_at(&z, &step, "Error: Unknown device type.");
+        assert_eq!(
+            snapshot(&z.vservers()),
+            before,
+            "with .defaults: {with_defaults}"
+        );
+        assert!(!err.contains("namespace-cleanup-skip"), "{err}");
+        assert!(!z.entry().exists() && !host_has_link(&a) && !host_has_link(&p));
+    }
+}
+
+/// A read-only bind mount of a file on itself, unmounted on drop.
+struct ReadOnly(std::path::PathBuf);
+
+impl ReadOnly {
+    fn new(file: &std::path::Path) -> ReadOnly {
+        let f = file.to_str().unwrap();
+        run_ok(std::process::Command::new("mount").args(["--bind", f, f]));
+        let guard = ReadOnly(file.to_path_buf());
+        run_ok(std::process::Command::new("mount").args(["-o", "remount,bind,ro", f]));
+        guard
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn a_failing_cleanup_skip_edit_undoes_the_namespace_links_and_edits() {
+    let mut z = TestZone::new("ze");
+    let (a, p) = (unique("za"), unique("zp"));
+    z.write("id", "302\n");
+    z.link(&a, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    let n = z.name.clone();
+    let net = format!("{n}\n");
+    // db (first in name order) gets a copy of .defaults and its lines; web's file is
+    // read-only, so its append fails, as root too.
+    let db = z.guest("db", net.as_bytes());
+    let web = z.guest("web", net.as_bytes());
+    let defaults = z.vservers().join(".defaults/namespace-cleanup-skip");
+    write(&defaults, "/proc\n");
+    let web_skip = web.join("namespace-cleanup-skip");
+    std::fs::write(&web_skip, "/sys\n").unwrap();
+    let _ro = ReadOnly::new(&web_skip);
+    let before = snapshot(&z.vservers());
+    let vs = z.vservers();
+    let db_skip = db.join("namespace-cleanup-skip");
+    let step = format!(
+        "printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {}",
+        web_skip.display()
+    );
+    let err = assert_failed_at(&z, &step, "Read-only file system");
+    assert_eq!(
+        err.lines().skip(1).collect::<Vec<_>>(),
+        [
+            format!("vspace-netns: hint: undone: rm {}", db_skip.display()),
+            format!("vspace-netns: hint: undone: ip -n {n} link del dev {a}"),
+            format!("vspace-netns: hint: undone: ip netns delete {n}"),
+        ],
+        "{}",
+        vs.display()
+    );
+    assert_eq!(snapshot(&z.vservers()), before);
+    assert!(!db_skip.exists());
+    assert!(!z.entry().exists() && !host_has_link(&a) && !host_has_link(&p));
+}
