@@ -8,7 +8,9 @@
 //! line; its effective namespace-cleanup-skip keeps the run dir and the entries. For a zone:
 //! its configuration is valid; its entry is a live nsfs mount in this mount namespace; each
 //! link is inside, up, with its MAC (a veth's host end up on the host); and every member guest's
-//! checks. Without an operand: every zone in the configuration root.
+//! checks. A guest whose `spaces/net` names another guest (util-vserver's own sharing) passes
+//! as such, and one that names a namespace made by hand has only its entry checked, as the
+//! hook treats them (`hook::look_up`). Without an operand: every zone in the configuration root.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -224,6 +226,20 @@ fn guest_checks(
         ));
         return;
     };
+    let (found, paths) = match crate::hook::look_up(OsStr::new(ns), vservers) {
+        Ok(x) => x,
+        Err(m) => {
+            checks.push(bad(format!("guest {g}: {ns}"), m));
+            return;
+        }
+    };
+    if !found.zone && found.guest {
+        // util-vserver's own sharing: the hook leaves such guests alone, and so do we.
+        checks.push(ok(format!(
+            "guest {g}: {ns} is a guest, not a zone: util-vserver shares its context's network"
+        )));
+        return;
+    }
     let (own, defaults) = zone_config::skip_files(vservers, guest);
     let effective = if own.exists() { &own } else { &defaults };
     let have = zone_config::read_optional(effective).ok().flatten();
@@ -246,8 +262,34 @@ fn guest_checks(
         )),
     }
     if then_zone {
-        link_and_entry_checks(checks, ns);
+        if found.zone {
+            link_and_entry_checks(checks, ns);
+        } else {
+            unmanaged_entry_check(checks, ns, &found.entry, &paths.zone_dir);
+        }
     }
+}
+
+/// A namespace made by hand (no zone configuration): only its entry can be checked.
+fn unmanaged_entry_check(
+    checks: &mut Vec<Check>,
+    ns: &str,
+    entry: &crate::hook::Entry,
+    zone_dir: &str,
+) {
+    use crate::hook::Entry;
+    checks.push(match entry {
+        Entry::Usable => ok(format!(
+            "namespace {ns}: a live network namespace made by hand (no zone configuration to check)"
+        )),
+        Entry::Unusable { why, hints } => bad(format!("namespace {ns}: {why}"), hints.join("; ")),
+        Entry::Missing => bad(
+            format!("namespace {ns}: neither a zone nor a network namespace"),
+            format!(
+                "configure it as a zone (mkdir -p {zone_dir}; see vspace-netns-zones(5)) and run 'vspace-netns up {ns}', or create it with 'ip netns add {ns}'"
+            ),
+        ),
+    });
 }
 
 fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &std::path::Path) {

@@ -127,26 +127,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             ),
         ));
     }
-    let confdir = zone_config::confdir().map_err(|m| Fail::new(PREFIX, 1, m))?;
-    let run_dir = crate::netns::run_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
-    let zone_dir = confdir.join(ns);
-    let entry = run_dir.join(ns);
-    let found = Found {
-        zone: zone_dir.exists(),
-        guest: vservers.join(ns).is_dir(),
-        entry: match crate::netns::probe(&entry) {
-            Probe::Missing => Entry::Missing,
-            Probe::Netns(_) => Entry::Usable,
-            Probe::Unusable(u) => Entry::Unusable {
-                why: u.describe(&entry),
-                hints: u.hints(ns),
-            },
-        },
-    };
-    let paths = Paths {
-        zone_dir: escape(zone_dir.as_os_str()),
-        entry: escape(entry.as_os_str()),
-    };
+    let (found, paths) = look_up(ns, &vservers).map_err(|m| Fail::new(PREFIX, 1, m))?;
     match decide(act, &shown, &paths, &found) {
         Decision::Leave(line) => {
             if let Some(l) = line {
@@ -175,6 +156,30 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             },
         },
     }
+}
+
+/// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration
+/// directory, another guest, a run-dir entry (probed). Shared with `doctor`.
+pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths), String> {
+    let zone_dir = zone_config::confdir()?.join(ns);
+    let entry = crate::netns::run_dir()?.join(ns);
+    let found = Found {
+        zone: zone_dir.exists(),
+        guest: vservers.join(ns).is_dir(),
+        entry: match crate::netns::probe(&entry) {
+            Probe::Missing => Entry::Missing,
+            Probe::Netns(_) => Entry::Usable,
+            Probe::Unusable(u) => Entry::Unusable {
+                why: u.describe(&entry),
+                hints: u.hints(ns),
+            },
+        },
+    };
+    let paths = Paths {
+        zone_dir: escape(zone_dir.as_os_str()),
+        entry: escape(entry.as_os_str()),
+    };
+    Ok((found, paths))
 }
 
 /// What is found under the name a guest's `spaces/net` holds.

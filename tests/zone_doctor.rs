@@ -249,3 +249,48 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
         "FAIL 'nothing-here': neither a guest in ",
     );
 }
+
+#[test]
+fn guests_that_name_no_zone_are_checked_for_what_they_are() {
+    let s = Setup::new();
+    // util-vserver's own sharing: `mail` names guest `web`; nothing of ours to check.
+    s.z.guest("mail", b"web\n");
+    let out = run_ok(&mut s.cmd(&["doctor", "mail"]));
+    assert!(
+        text(&out.stdout).contains("ok guest mail: web is a guest, not a zone"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A namespace made by hand: its entry is checked, there is no configuration to check.
+    let hand = Netns::new("zh");
+    s.z.guest("db", format!("{}\n", hand.name).as_bytes());
+    let vs = s.z.vservers();
+    std::fs::write(
+        vs.join("db/namespace-cleanup-skip"),
+        format!("/run/netns\n/run/netns/{}\n/run/netns/*\n", hand.name),
+    )
+    .unwrap();
+    let out = run_ok(&mut s.cmd(&["doctor", "db"]));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "ok namespace {}: a live network namespace made by hand",
+            hand.name
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    // Neither a zone nor a namespace: the one failure names both fixes.
+    let ghost = unique("zg");
+    s.z.guest("ftp", format!("{ghost}\n").as_bytes());
+    std::fs::write(
+        vs.join("ftp/namespace-cleanup-skip"),
+        format!("/run/netns\n/run/netns/{ghost}\n/run/netns/*\n"),
+    )
+    .unwrap();
+    s.only_fail(
+        &mut s.cmd(&["doctor", "ftp"]),
+        &format!(
+            "FAIL namespace {ghost}: neither a zone nor a network namespace: configure it as a zone"
+        ),
+    );
+}
