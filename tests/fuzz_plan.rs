@@ -14,12 +14,11 @@ mod common;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
-use std::process::Command;
 
 use proptest::prelude::*;
 use vspace_netns::ip_args::{self, IpCommand, NetnsCommand};
 use vspace_netns::netns::{self, Unusable};
-use vspace_netns::vspace_args::{self, NET, Operation, Parsed};
+use vspace_netns::vspace_args::{self, NET, Parsed};
 use vspace_netns::vspace_plan::{self, EntryFact, Plan, Then};
 
 /// Words vspace's option loop gives meaning to, and near misses of them.
@@ -358,37 +357,6 @@ fn plans_keep_the_callers_words() {
     }
 }
 
-/// Our reading of `argv` in the oracle's words (see `tests/c/vspace_standin.c`, -DORACLE).
-fn as_oracle_line(argv: &[OsString]) -> String {
-    match vspace_args::parse(argv) {
-        Parsed::Help => "help".into(),
-        Parsed::Version => "version".into(),
-        Parsed::Error(_) => "error".into(),
-        Parsed::Args(a) => {
-            let op = match a.operation() {
-                Operation::None => "none",
-                Operation::Several => "several",
-                Operation::New => "new",
-                Operation::Enter(_) => "enter",
-                Operation::Set => "set",
-            };
-            let xid = match a.enter.last() {
-                None => "-".to_owned(),
-                Some(x) => std::iter::once("x".to_owned())
-                    .chain(x.as_bytes().iter().map(|b| format!("{b:02x}")))
-                    .collect(),
-            };
-            let index = a.index.map_or("-".to_owned(), |i| i.to_string());
-            format!(
-                "ok op={op} nenter={} xid={xid} mask={:#x} index={index} optind={}",
-                a.enter.len(),
-                a.mask,
-                a.program
-            )
-        }
-    }
-}
-
 proptest! {
     #![proptest_config(config(1500))]
 
@@ -398,13 +366,8 @@ proptest! {
     fn parser_agrees_with_glibc(
         argv in any_call().prop_filter("argv has no NUL", |a| a.iter().all(|t| !t.as_bytes().contains(&0)))
     ) {
-        let out = Command::new(common::oracle())
-            .args(&argv[1..])
-            .output()
-            .unwrap();
-        prop_assert!(out.status.success(), "{:?}", out);
-        let glibc = String::from_utf8_lossy(&out.stdout).trim_end().to_owned();
-        let ours = as_oracle_line(&argv);
+        let glibc = common::oracle_line(&argv);
+        let ours = common::parsed_line(&argv);
         prop_assert_eq!(ours, glibc, "argv {:?}", argv);
     }
 }

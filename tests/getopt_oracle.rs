@@ -7,62 +7,17 @@
 mod common;
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
-use vspace_netns::vspace_args::{LONG_OPTIONS, Operation, Parsed, parse};
-
-/// The oracle's line for `argv` (argv[0] included).
-fn oracle(argv: &[OsString]) -> String {
-    let mut cmd = Command::new(common::oracle());
-    cmd.arg0(&argv[0])
-        .args(&argv[1..])
-        .env_remove("POSIXLY_CORRECT");
-    let out = common::run_ok(&mut cmd);
-    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The Rust parser's result in the oracle's words.
-fn rust(argv: &[OsString]) -> String {
-    let a = match parse(argv) {
-        Parsed::Help => return "help".into(),
-        Parsed::Version => return "version".into(),
-        Parsed::Error(_) => return "error".into(),
-        Parsed::Args(a) => a,
-    };
-    let op = match a.operation() {
-        Operation::None => "none",
-        Operation::Several => "several",
-        Operation::New => "new",
-        Operation::Enter(_) => "enter",
-        Operation::Set => "set",
-    };
-    let xid = a
-        .enter
-        .last()
-        .map_or("-".into(), |x| format!("x{}", hex(x.as_bytes())));
-    let index = a.index.map_or("-".into(), |i| i.to_string());
-    format!(
-        "ok op={op} nenter={} xid={xid} mask={:#x} index={index} optind={}",
-        a.enter.len(),
-        a.mask,
-        a.program
-    )
-}
+use vspace_netns::vspace_args::LONG_OPTIONS;
 
 fn compare(words: &[Vec<u8>]) -> Result<(), String> {
     let argv: Vec<OsString> = std::iter::once(b"vspace".to_vec())
         .chain(words.iter().cloned())
         .map(|w| common::os(&w))
         .collect();
-    let (want, got) = (oracle(&argv), rust(&argv));
+    let (want, got) = (common::oracle_line(&argv), common::parsed_line(&argv));
     if want == got {
         Ok(())
     } else {

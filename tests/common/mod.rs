@@ -427,3 +427,44 @@ pub fn host_link_exists(dev: &str) -> bool {
         .unwrap()
         .success()
 }
+
+/// The oracle's line for `argv` (argv[0] included): what glibc's getopt_long with vspace's
+/// table made of it (`tests/c/vspace_standin.c -DORACLE`).
+pub fn oracle_line(argv: &[OsString]) -> String {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(oracle());
+    cmd.arg0(&argv[0])
+        .args(&argv[1..])
+        .env_remove("POSIXLY_CORRECT");
+    let out = run_ok(&mut cmd);
+    String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+}
+
+/// `vspace_args::parse`'s reading of `argv` in the oracle's words.
+pub fn parsed_line(argv: &[OsString]) -> String {
+    use vspace_netns::vspace_args::{Operation, Parsed, parse};
+    let a = match parse(argv) {
+        Parsed::Help => return "help".into(),
+        Parsed::Version => return "version".into(),
+        Parsed::Error(_) => return "error".into(),
+        Parsed::Args(a) => a,
+    };
+    let op = match a.operation() {
+        Operation::None => "none",
+        Operation::Several => "several",
+        Operation::New => "new",
+        Operation::Enter(_) => "enter",
+        Operation::Set => "set",
+    };
+    let xid = a.enter.last().map_or("-".into(), |x| {
+        let hex: String = x.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        format!("x{hex}")
+    });
+    let index = a.index.map_or("-".into(), |i| i.to_string());
+    format!(
+        "ok op={op} nenter={} xid={xid} mask={:#x} index={index} optind={}",
+        a.enter.len(),
+        a.mask,
+        a.program
+    )
+}
