@@ -104,16 +104,6 @@ fn install(root: &Root, deb: &Path) -> Output {
     run_ok(dpkg(root).arg("--install").arg(deb))
 }
 
-fn diversions(root: &Root) -> String {
-    let out = run_ok(
-        Command::new("dpkg-divert")
-            .arg("--root")
-            .arg(root.top())
-            .arg("--list"),
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// The package's state in the root's database (`dpkg-query -W -f '${db:Status-Abbrev}'`).
 fn status(root: &Root, package: &str) -> String {
     let out = run(Command::new("dpkg-query")
@@ -133,14 +123,14 @@ fn assert_diverted(root: &Root, original: &[u8]) {
     );
     root.assert_wrapper("/usr/sbin/vspace-netns", &bin());
     root.assert_original_at(DISTRIB, original);
-    assert_eq!(diversions(root), OUR_DIVERSION);
+    assert_eq!(root.diversions(), OUR_DIVERSION);
 }
 
 /// util-vserver's vspace is back in its place and nothing of ours is left.
 fn assert_restored(root: &Root, original: &[u8]) {
     root.assert_original_at(VSPACE, original);
     assert!(!root.exists(DISTRIB), "vspace.distrib left behind");
-    assert_eq!(diversions(root), "");
+    assert_eq!(root.diversions(), "");
     assert_eq!(
         root.files_under("/usr/sbin"),
         [VSPACE],
@@ -266,7 +256,7 @@ fn remove_without_util_vserver_leaves_no_vspace() {
         "root has {:?}",
         root.files()
     );
-    assert_eq!(diversions(&root), "");
+    assert_eq!(root.diversions(), "");
 }
 
 #[test]
@@ -295,7 +285,7 @@ fn refuses_to_install_over_a_local_diversion() {
         Path::new("/usr/local/sbin/vspace-netns")
     );
     assert_eq!(
-        diversions(&root),
+        root.diversions(),
         "local diversion of /usr/sbin/vspace to /usr/sbin/vspace.distrib"
     );
     assert_ne!(status(&root, "vspace-netns"), "ii");
@@ -315,7 +305,7 @@ fn refuses_to_install_over_a_plain_move() {
         String::from_utf8_lossy(&out.stderr)
     );
     root.assert_original_at(DISTRIB, &original);
-    assert_eq!(diversions(&root), "");
+    assert_eq!(root.diversions(), "");
 }
 
 #[test]

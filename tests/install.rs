@@ -45,17 +45,6 @@ fn root_with_original(dpkg: bool) -> (Root, Vec<u8>) {
     (root, original)
 }
 
-/// The local dpkg diversions recorded in the root, as `dpkg-divert --list` shows them.
-fn diversions(root: &Root) -> String {
-    let out = run_ok(
-        Command::new("dpkg-divert")
-            .arg("--root")
-            .arg(root.top())
-            .arg("--list"),
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// install, install again (refused), uninstall, uninstall again (nothing to undo).
 fn whole_cycle(divert: &str, dpkg: bool) {
     let (root, original) = root_with_original(dpkg);
@@ -67,7 +56,7 @@ fn whole_cycle(divert: &str, dpkg: bool) {
     assert!(!root.exists("/usr/sbin/vspace.vspace-netns-new"));
     if dpkg {
         assert_eq!(
-            diversions(&root).trim(),
+            root.diversions(),
             "local diversion of /usr/sbin/vspace to /usr/sbin/vspace.distrib"
         );
     } else {
@@ -106,7 +95,7 @@ fn whole_cycle(divert: &str, dpkg: bool) {
     root.assert_original_at(VSPACE, &original);
     assert_eq!(root.files_under("/usr/sbin"), [VSPACE], "leftovers");
     if dpkg {
-        assert_eq!(diversions(&root).trim(), "");
+        assert_eq!(root.diversions(), "");
     }
 
     let out = run_ok(&mut make_in(&root, "uninstall-divert", divert));
@@ -140,11 +129,7 @@ fn divert_cycle_plain_even_where_dpkg_is_present() {
     let (root, original) = root_with_original(true);
     run_ok(&mut make_in(&root, "install-divert", "plain"));
     root.assert_original_at(DISTRIB, &original);
-    assert_eq!(
-        diversions(&root).trim(),
-        "",
-        "the plain move recorded a diversion"
-    );
+    assert_eq!(root.diversions(), "", "the plain move recorded a diversion");
     run_ok(&mut make_in(&root, "uninstall-divert", "plain"));
     root.assert_original_at(VSPACE, &original);
 }
@@ -157,7 +142,10 @@ fn auto_uses_dpkg_divert_only_where_the_root_has_a_dpkg_database() {
         root.assert_original_at(DISTRIB, &original);
         assert_eq!(root.exists("/var/lib/dpkg/diversions"), dpkg);
         if dpkg {
-            assert!(diversions(&root).contains("local diversion of /usr/sbin/vspace"));
+            assert!(
+                root.diversions()
+                    .contains("local diversion of /usr/sbin/vspace")
+            );
         }
         run_ok(&mut make_in(&root, "uninstall-divert", "auto"));
         root.assert_original_at(VSPACE, &original);
@@ -181,7 +169,7 @@ fn the_environment_variable_forces_the_plain_move() {
     run_ok(&mut add);
     root.assert_wrapper(TARGET, &b);
     root.assert_original_at(DISTRIB, &original);
-    assert_eq!(diversions(&root).trim(), "");
+    assert_eq!(root.diversions(), "");
 }
 
 #[test]
@@ -444,7 +432,7 @@ fn the_environment_variable_forces_the_plain_move_through_make_too() {
         .env("VSPACE_NETNS_DIVERT", "plain");
     run_ok(&mut cmd);
     root.assert_original_at(DISTRIB, &original);
-    assert_eq!(diversions(&root).trim(), "", "dpkg-divert was used");
+    assert_eq!(root.diversions(), "", "dpkg-divert was used");
     let mut undo = make();
     undo.arg("uninstall-divert")
         .arg(format!("DESTDIR={}", root.top().display()))

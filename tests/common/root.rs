@@ -124,6 +124,17 @@ impl Root {
     }
 
     /// Whether anything (a dangling symlink included) is at `abs`.
+    /// The dpkg diversions recorded in the root, as `dpkg-divert --list` shows them (trimmed).
+    pub fn diversions(&self) -> String {
+        let out = super::run_ok(
+            Command::new("dpkg-divert")
+                .arg("--root")
+                .arg(self.top())
+                .arg("--list"),
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub fn exists(&self, abs: &str) -> bool {
         std::fs::symlink_metadata(self.at(abs)).is_ok()
     }
