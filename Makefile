@@ -3,6 +3,7 @@
 #   make zones-demo  build, then run the README's two-zone example for real on a throwaway
 #                  trunk in temp roots: up, hook, doctor, guests, down; leaves nothing (root)
 #   make test      every test (root: the integration tests create real namespaces)
+#   make test-release  the same tests against the static-pie release build
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
@@ -38,13 +39,17 @@ DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_OUT  ?= target/deb
 DEB_NAME  = vspace-netns_$(VERSION)_$(DEB_ARCH)
 
-.PHONY: build test check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test test-release check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
 
 test:
 	$(CARGO) test --locked --no-fail-fast
+
+# The same suites against the static-pie release build (what gets installed).
+test-release: build
+	VSPACE_NETNS_TEST_BIN=$(abspath $(BIN)) $(CARGO) test --locked --no-fail-fast
 
 check:
 	$(CARGO) fmt --all -- --check

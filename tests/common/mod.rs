@@ -12,9 +12,21 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The binary under test.
+/// The binary under test: cargo's debug build, or the one `VSPACE_NETNS_TEST_BIN` names (an
+/// absolute path), so that the same suites can run against the static-pie release build.
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_vspace-netns"))
+    match std::env::var_os("VSPACE_NETNS_TEST_BIN") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.is_absolute() && p.is_file(),
+                "VSPACE_NETNS_TEST_BIN={} is not an absolute path to a file",
+                p.display()
+            );
+            p
+        }
+        None => PathBuf::from(env!("CARGO_BIN_EXE_vspace-netns")),
+    }
 }
 
 /// Fails the test unless it runs as root.
