@@ -279,6 +279,19 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
         "{}",
         text(&out.stdout)
     );
+    // A hand-made entry gone stale: the one failure says what the entry is.
+    let stale = unique("zs");
+    let _entry = RunDirEntry::stale(&std::path::Path::new("/run/netns").join(&stale));
+    s.z.guest("dns", format!("{stale}\n").as_bytes());
+    std::fs::write(
+        vs.join("dns/namespace-cleanup-skip"),
+        format!("/run/netns\n/run/netns/{stale}\n/run/netns/*\n"),
+    )
+    .unwrap();
+    s.only_fail(
+        &mut s.cmd(&["doctor", "dns"]),
+        &format!("FAIL namespace {stale}: /var/run/netns/{stale} is an empty file with no namespace mounted on it"),
+    );
     // Neither a zone nor a namespace: the one failure names both fixes.
     let ghost = unique("zg");
     s.z.guest("ftp", format!("{ghost}\n").as_bytes());
