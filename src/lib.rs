@@ -4,32 +4,24 @@
 //! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
-//! Layout: pure planners (`personality`, `vspace_args`, `vspace_plan`, `ip_args`) decide from argv
-//! and gathered facts; thin shells (`vspace`, `ip_netns`, `netns`, `exec`) gather the facts and
-//! carry a plan out.
+//! Layout (see ARCHITECTURE.md):
+//! - `vspace/`, `ip/`: the two personalities that stand in for other tools; `zone/`: the zones
+//!   of the admin tool. Each is argv -> pure planner -> plan -> thin shell that carries it out.
+//! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
+//! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
+//!   admin tool's own subcommands), `netns` (run-dir names and what an entry is), `fail`
+//!   (messages and exit statuses), `quote` (escaping for messages and shell lines), `cnum`
+//!   (C's number parsers, exactly).
 
 pub mod cli;
-pub mod doctor;
-pub mod exec;
-pub mod explain;
 pub mod fail;
-pub mod hook;
-pub mod ip_args;
-pub mod ip_netns;
-pub mod mac;
-pub mod mountinfo;
+pub mod ip;
 pub mod netns;
-pub mod netns_admin;
-pub mod nsid;
 pub mod personality;
 pub mod quote;
-pub mod sys_remount;
+pub mod sys;
 pub mod vspace;
-pub mod vspace_args;
-pub mod vspace_plan;
 pub mod zone;
-pub mod zone_config;
-pub mod zone_plan;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -43,7 +35,7 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
     match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
         Personality::Vspace => vspace::main(argv),
         Personality::Tool => cli::main(argv),
-        Personality::Ip { shim } => ip_netns::main(argv, shim),
+        Personality::Ip { shim } => ip::main(argv, shim),
         Personality::Unknown(name) => fail::report(&fail::Fail::new(
             "vspace-netns",
             255,

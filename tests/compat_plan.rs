@@ -8,22 +8,22 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use common::compat::{Case, Decision, Entry, NAME, cases};
-use vspace_netns::netns::Unusable;
-use vspace_netns::vspace_args::{NET, Operation, Parsed, parse};
-use vspace_netns::vspace_plan::{EntryFact, Plan, Then, plan};
+use vspace_netns::netns::{Entry as Fact, Unusable};
+use vspace_netns::vspace::args::{NET, Operation, Parsed, parse};
+use vspace_netns::vspace::plan::{Plan, Then, plan};
 
 const RUN_DIR: &str = "/run/netns";
 
-fn fact(entry: Entry, path: &Path) -> EntryFact<()> {
+fn fact(entry: Entry, path: &Path) -> Fact {
     if path != Path::new(RUN_DIR).join(OsStr::from_bytes(NAME)) {
-        return EntryFact::Missing;
+        return Fact::Missing;
     }
     match entry {
-        Entry::Netns => EntryFact::Netns(()),
-        Entry::Missing => EntryFact::Missing,
-        Entry::Stale => EntryFact::Unusable(Unusable::Stale),
-        Entry::Symlink => EntryFact::Unusable(Unusable::Symlink),
-        Entry::Ipc => EntryFact::Unusable(Unusable::OtherType { what: "an ipc" }),
+        Entry::Netns => Fact::Netns(()),
+        Entry::Missing => Fact::Missing,
+        Entry::Stale => Fact::Unusable(Unusable::Stale),
+        Entry::Symlink => Fact::Unusable(Unusable::Symlink),
+        Entry::Ipc => Fact::Unusable(Unusable::OtherType { what: "an ipc" }),
     }
 }
 
@@ -36,7 +36,7 @@ fn check_rewrite(argv: &[OsString], rewritten: &[OsString]) -> Result<(), String
     let (Parsed::Args(old), Parsed::Args(new)) = (parse(argv), parse(&full)) else {
         return Err("a call that does not parse".into());
     };
-    let xid = |a: &vspace_netns::vspace_args::Args| match a.operation() {
+    let xid = |a: &vspace_netns::vspace::args::Args| match a.operation() {
         Operation::Enter(x) => Some(x.to_owned()),
         _ => None,
     };

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::compat::{Case, Decision, Entry, cases, substitute};
 use common::*;
-use vspace_netns::vspace_args::{Parsed, parse};
+use vspace_netns::vspace::args::{Parsed, parse};
 
 struct World {
     ns: Netns,

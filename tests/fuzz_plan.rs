@@ -16,10 +16,10 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use proptest::prelude::*;
-use vspace_netns::ip_args::{self, IpCommand, NetnsCommand};
-use vspace_netns::netns::{self, Unusable};
-use vspace_netns::vspace_args::{self, NET, Parsed};
-use vspace_netns::vspace_plan::{self, EntryFact, Plan, Then};
+use vspace_netns::ip::args::{self as ip_args, IpCommand, NetnsCommand};
+use vspace_netns::netns::{self, Entry, Unusable};
+use vspace_netns::vspace::args::{self as vspace_args, NET, Parsed};
+use vspace_netns::vspace::plan::{self as vspace_plan, Plan, Then};
 
 /// Words vspace's option loop gives meaning to, and near misses of them.
 const WORDS: &[&[u8]] = &[
@@ -179,12 +179,12 @@ enum Fact {
 }
 
 impl Fact {
-    fn entry(self) -> EntryFact<()> {
+    fn entry(self) -> Entry<()> {
         match self {
-            Fact::Missing => EntryFact::Missing,
-            Fact::Netns => EntryFact::Netns(()),
-            Fact::Stale => EntryFact::Unusable(Unusable::Stale),
-            Fact::Symlink => EntryFact::Unusable(Unusable::Symlink),
+            Fact::Missing => Entry::Missing,
+            Fact::Netns => Entry::Netns(()),
+            Fact::Stale => Entry::Unusable(Unusable::Stale),
+            Fact::Symlink => Entry::Unusable(Unusable::Symlink),
         }
     }
 }

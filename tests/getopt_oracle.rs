@@ -10,7 +10,7 @@ use std::ffi::OsString;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
-use vspace_netns::vspace_args::LONG_OPTIONS;
+use vspace_netns::vspace::args::LONG_OPTIONS;
 
 fn compare(words: &[Vec<u8>]) -> Result<(), String> {
     let argv: Vec<OsString> = std::iter::once(b"vspace".to_vec())

@@ -12,7 +12,7 @@ use std::process::Command;
 
 use common::*;
 use ipcommon::sys_submounts_in;
-use vspace_netns::sys_remount::{self, Strategy};
+use vspace_netns::sys::remount::{self, Strategy};
 
 const ROLE: &str = "IPNS_SYS_REMOUNT_ROLE";
 const NS: &str = "IPNS_SYS_REMOUNT_NS";
@@ -40,7 +40,7 @@ fn child(role: &str) {
     assert!(!before.is_empty(), "no submounts under /sys to keep");
     let f = std::fs::File::open(format!("/run/netns/{name}")).unwrap();
     nix::sched::setns(f.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
-    let hidden = sys_remount::remount(OsStr::new(&name), strategy).unwrap();
+    let hidden = remount::remount(OsStr::new(&name), strategy).unwrap();
     assert!(hidden.is_empty(), "{hidden:?}");
     let links: Vec<String> = std::fs::read_dir("/sys/class/net")
         .unwrap()

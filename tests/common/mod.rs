@@ -454,7 +454,7 @@ pub fn oracle_line(argv: &[OsString]) -> String {
 
 /// `vspace_args::parse`'s reading of `argv` in the oracle's words.
 pub fn parsed_line(argv: &[OsString]) -> String {
-    use vspace_netns::vspace_args::{Operation, Parsed, parse};
+    use vspace_netns::vspace::args::{Operation, Parsed, parse};
     let a = match parse(argv) {
         Parsed::Help => return "help".into(),
         Parsed::Version => return "version".into(),

@@ -5,7 +5,7 @@
 //! Namespaces are made and removed with `netns_admin` (the ip personality's add and delete);
 //! links with the real ip (found by `exec::locate`, never via PATH, never ourselves), spawned
 //! and waited for. A failed step ends `up`: the steps this run completed are undone in reverse
-//! (`zone_plan::undo`) and the failure names the step and ip's (the kernel's) reason. `down`
+//! (`plan::undo`) and the failure names the step and ip's (the kernel's) reason. `down`
 //! refuses while processes live in the namespace unless forced.
 //!
 //! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
@@ -19,13 +19,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::exec::{self, REAL_IP};
+use crate::sys::exec::{self, REAL_IP};
 use crate::fail::Fail;
-use crate::netns::{self, Probe};
-use crate::netns_admin;
+use crate::netns::{self, Entry};
+use crate::sys::nsfs;
+use crate::ip::admin;
 use crate::quote::escape;
-use crate::zone_config::{self, Zone};
-use crate::zone_plan::{self, Facts, NsState, PlanError, SkipFact, Step};
+use crate::zone::config::{self, Zone};
+use crate::zone::plan::{self, Facts, PlanError, SkipFact, Step};
 
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
@@ -40,7 +41,7 @@ fn fail(message: String) -> Fail {
 
 /// Where vprocunhide is looked for.
 pub fn vprocunhide_path() -> Result<PathBuf, String> {
-    zone_config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
+    config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
 }
 
 /// The run dir, which must be the one `ip -n` knows (iproute2 compiles `/var/run/netns` in).
@@ -87,29 +88,30 @@ pub fn run_ip(ip: &Path, args: &[String]) -> Result<String, String> {
 
 /// Validates the operand and reads the zone.
 pub fn load(netns: &OsStr) -> Result<Zone, Fail> {
-    zone_config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
-    let confdir = zone_config::confdir().map_err(fail)?;
-    zone_config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
+    config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
+    let confdir = config::confdir().map_err(fail)?;
+    config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
 }
 
 /// Observes the namespace, the links inside and on the host, and the member guests' files.
 pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
-    let (state, id) = match netns::probe(&entry) {
-        Probe::Missing => (NsState::Missing, None),
-        Probe::Netns(f) => (NsState::Live, f.identity().ok()),
-        Probe::Unusable(u) => (NsState::Unusable(u.describe(&entry)), None),
+    let probe = nsfs::probe(&entry);
+    let id = match &probe {
+        Entry::Netns(f) => f.identity().ok(),
+        _ => None,
     };
+    let state = probe.fact();
     let ip_out = |args: &[&str]| {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         run_ip(ip, &args)
             .map_err(|e| fail(format!("cannot list links ('ip {}'): {e}", args.join(" "))))
     };
-    let host = zone_plan::parse_links(&ip_out(&["-o", "link", "show"])?);
-    let inside = if state == NsState::Live {
-        let mut l = zone_plan::parse_links(&ip_out(&["-n", ns, "-o", "link", "show"])?);
-        zone_plan::add_addresses(&mut l, &ip_out(&["-n", ns, "-o", "addr", "show"])?);
+    let host = plan::parse_links(&ip_out(&["-o", "link", "show"])?);
+    let inside = if state == Entry::Netns(()) {
+        let mut l = plan::parse_links(&ip_out(&["-n", ns, "-o", "link", "show"])?);
+        plan::add_addresses(&mut l, &ip_out(&["-n", ns, "-o", "addr", "show"])?);
         l
     } else {
         Default::default()
@@ -127,18 +129,19 @@ pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Fac
     };
     let skips = if skips { skip_facts(ns)? } else { Vec::new() };
     Ok(Facts {
+        entry: entry.clone(),
         netns: state,
         inside,
         host,
         vprocunhide,
         skips,
-        pids: id.map(netns_admin::pids_in).unwrap_or_default(),
+        pids: id.map(admin::pids_in).unwrap_or_default(),
     })
 }
 
 /// The namespace-cleanup-skip edits every guest naming `ns` needs.
 pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = zone_config::vservers_dir().map_err(fail)?;
+    let vservers = config::vservers_dir().map_err(fail)?;
     let io = |p: &Path, e: std::io::Error| {
         fail(format!(
             "cannot read {}: {}",
@@ -146,14 +149,14 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
             exec::io_reason(&e)
         ))
     };
-    let needed = zone_config::skip_lines(ns);
+    let needed = config::skip_lines(ns);
     let mut out = Vec::new();
-    for m in zone_config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
-        let (own, defaults) = zone_config::skip_files(&vservers, &m.guest);
-        let own_bytes = zone_config::read_optional(&own).map_err(|e| io(&own, e))?;
-        let def_bytes = zone_config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
+    for m in config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
+        let (own, defaults) = config::skip_files(&vservers, &m.guest);
+        let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
+        let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
         if let Some(edit) =
-            zone_config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed)
+            config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed)
         {
             out.push(SkipFact {
                 own_len: own_bytes.as_ref().map(|b| b.len() as u64),
@@ -193,10 +196,10 @@ fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
             .open(file)
             .and_then(|f| f.set_len(*len))
             .map_err(io),
-        Step::AddNetns { ns } => netns_admin::add(run_dir, OsStr::new(ns), false)
+        Step::AddNetns { ns } => admin::add(run_dir, OsStr::new(ns), false)
             .map(|_| ())
             .map_err(|e| e.to_string()),
-        Step::DelNetns { ns } => netns_admin::delete(run_dir, OsStr::new(ns))
+        Step::DelNetns { ns } => admin::delete(run_dir, OsStr::new(ns))
             .map(|_| ())
             .map_err(|e| e.to_string()),
         other => {
@@ -249,7 +252,7 @@ fn say(line: &str) {
 fn hint_for(step: &Step, reason: &str) -> Option<String> {
     match step {
         Step::AddLink {
-            kind: zone_config::Kind::Vlan { .. },
+            kind: config::Kind::Vlan { .. },
             ..
         } if reason.contains("Unknown device type") || reason.contains("not supported") => Some(
             "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
@@ -266,7 +269,7 @@ fn hint_for(step: &Step, reason: &str) -> Option<String> {
 /// or stopping at the same time run their hooks one after the other, each seeing the facts
 /// the previous one left.
 fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
-    let dir = zone_config::confdir().map_err(fail)?.join(netns);
+    let dir = config::confdir().map_err(fail)?.join(netns);
     let file = std::fs::File::open(&dir).map_err(|e| {
         fail(format!(
             "cannot open {}: {}",
@@ -290,7 +293,7 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &ip, &run_dir, true)?;
-    let steps = match zone_plan::plan_up(&zone, &facts) {
+    let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
         Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
         Err(PlanError::Busy(_)) => unreachable!("up never refuses a namespace in use"),
@@ -318,7 +321,7 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
             if let Some(h) = hint_for(step, &reason) {
                 f = f.hint(h);
             }
-            for u in zone_plan::undo(&steps[..i]) {
+            for u in plan::undo(&steps[..i]) {
                 match perform(&u, &ip, &run_dir) {
                     Ok(()) => f = f.hint(format!("undone: {u}")),
                     Err(e) => f = f.hint(format!("could not undo: {u}: {e}")),
@@ -337,7 +340,7 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
     let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &ip, &run_dir, false)?;
-    let steps = match zone_plan::plan_down(&zone, &facts, force) {
+    let steps = match plan::plan_down(&zone, &facts, force) {
         Ok(s) => s,
         Err(PlanError::Busy(pids)) => {
             return Err(Fail::new(

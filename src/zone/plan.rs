@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::mac::Mac;
+use crate::netns::Entry;
+use crate::zone::mac::Mac;
 use crate::quote::{command_line, shell_word};
-use crate::zone_config::{Cidr, Kind, SkipEdit, Zone};
+use crate::zone::config::{Cidr, Kind, SkipEdit, Zone};
 
 /// One link as observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,15 +28,6 @@ pub struct LinkState {
     /// What `ip link` shows after `@`: the peer or parent (`v0@ve0`), or `ifN` elsewhere.
     pub at: Option<String>,
     pub addresses: Vec<Cidr>,
-}
-
-/// The state of the zone's namespace entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NsState {
-    Missing,
-    Live,
-    /// An entry that is not a usable namespace (stale file, ...): the message says what.
-    Unusable(String),
 }
 
 /// A guest's namespace-cleanup-skip as found.
@@ -51,7 +43,9 @@ pub struct SkipFact {
 /// Everything the planner needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
-    pub netns: NsState,
+    /// The zone's run-dir entry, and what it is.
+    pub entry: PathBuf,
+    pub netns: Entry,
     /// Links inside the namespace (empty when it is missing).
     pub inside: BTreeMap<String, LinkState>,
     /// Links in the host's namespace.
@@ -265,12 +259,13 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     let some_ns = Some(ns.clone());
     let mut steps = Vec::new();
     let created = match &facts.netns {
-        NsState::Unusable(why) => {
+        Entry::Unusable(u) => {
             return Err(PlanError::Conflict(format!(
-                "{why}; remove it with 'vspace-netns down {ns}' and run up again"
+                "{}; remove it with 'vspace-netns down {ns}' and run up again",
+                u.describe(&facts.entry)
             )));
         }
-        NsState::Missing => {
+        Entry::Missing => {
             steps.push(Step::AddNetns { ns: ns.clone() });
             steps.push(Step::Up {
                 ns: some_ns.clone(),
@@ -278,7 +273,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
             });
             true
         }
-        NsState::Live => {
+        Entry::Netns(()) => {
             if !facts.inside.get("lo").is_some_and(|l| l.up) {
                 steps.push(Step::Up {
                     ns: some_ns.clone(),
@@ -460,7 +455,7 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
             }
         }
     }
-    if facts.netns != NsState::Missing {
+    if facts.netns != Entry::Missing {
         steps.push(Step::DelNetns { ns: ns.clone() });
     }
     Ok(steps)
@@ -624,7 +619,8 @@ pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::zone_config::Link;
+    use crate::netns::Unusable;
+    use crate::zone::config::Link;
 
     fn mac(s: &str) -> Mac {
         s.parse().unwrap()
@@ -658,7 +654,8 @@ mod tests {
 
     fn facts() -> Facts {
         Facts {
-            netns: NsState::Missing,
+            entry: "/run/netns/z1".into(),
+            netns: Entry::Missing,
             inside: BTreeMap::new(),
             host: BTreeMap::new(),
             vprocunhide: Some("/usr/lib/util-vserver/vprocunhide".into()),
@@ -705,7 +702,7 @@ mod tests {
 
     fn all_up() -> Facts {
         let mut f = facts();
-        f.netns = NsState::Live;
+        f.netns = Entry::Netns(());
         f.inside
             .insert("lo".into(), up_state("00:16:3e:00:00:01", &[]));
         f.inside.insert(
@@ -838,7 +835,7 @@ mod tests {
         let mut peer_gone = all_up();
         peer_gone.host.clear();
         let mut stale = facts();
-        stale.netns = NsState::Unusable("/run/netns/z1 is stale".into());
+        stale.netns = Entry::Unusable(Unusable::Stale);
         let table = [
             (
                 on_host,
@@ -854,7 +851,7 @@ mod tests {
             ),
             (
                 stale,
-                "/run/netns/z1 is stale; remove it with 'vspace-netns down z1'",
+                "/run/netns/z1 is an empty file with no namespace mounted on it in this mount namespace (a stale entry); remove it with 'vspace-netns down z1'",
             ),
         ];
         for (f, want) in table {
@@ -930,7 +927,7 @@ mod tests {
         );
         assert_eq!(plan_down(&zone(), &busy, true).unwrap().len(), 3);
         let mut stale = facts();
-        stale.netns = NsState::Unusable("stale".into());
+        stale.netns = Entry::Unusable(Unusable::Stale);
         let mut pair = |n: &str, at: &str| {
             stale.host.insert(
                 n.into(),

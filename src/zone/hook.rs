@@ -22,10 +22,10 @@
 use std::ffi::OsStr;
 
 use crate::fail::Fail;
-use crate::netns::Probe;
+use crate::netns::Entry;
 use crate::quote::escape;
-use crate::zone::{self, PREFIX};
-use crate::zone_config::{self, NetSpace};
+use crate::zone::shell::{self as zone, PREFIX};
+use crate::zone::config::{self, NetSpace};
 
 /// The phases util-vserver runs scripts for, in order.
 pub const PHASES: &[&str] = &[
@@ -76,16 +76,16 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             format!("hook: bad guest name '{}': {e}", escape(guest)),
         )
     })?;
-    let vservers = zone_config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
-    let file = zone_config::net_file(&vservers, guest);
-    let space = zone_config::read_guest_net(&vservers, guest).map_err(|e| {
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let file = config::net_file(&vservers, guest);
+    let space = config::read_guest_net(&vservers, guest).map_err(|e| {
         Fail::new(
             PREFIX,
             1,
             format!(
                 "hook: cannot read {}: {}",
                 escape(file.as_os_str()),
-                crate::exec::io_reason(&e)
+                crate::sys::exec::io_reason(&e)
             ),
         )
     })?;
@@ -161,23 +161,18 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 /// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration
 /// directory, another guest, a run-dir entry (probed). Shared with `doctor`.
 pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths), String> {
-    let zone_dir = zone_config::confdir()?.join(ns);
+    let zone_dir = config::confdir()?.join(ns);
     let entry = crate::netns::run_dir()?.join(ns);
     let found = Found {
         zone: zone_dir.exists(),
         guest: vservers.join(ns).is_dir(),
-        entry: match crate::netns::probe(&entry) {
-            Probe::Missing => Entry::Missing,
-            Probe::Netns(_) => Entry::Usable,
-            Probe::Unusable(u) => Entry::Unusable {
-                why: u.describe(&entry),
-                hints: u.hints(ns),
-            },
-        },
+        entry: crate::sys::nsfs::probe(&entry).fact(),
     };
     let paths = Paths {
         zone_dir: escape(zone_dir.as_os_str()),
         entry: escape(entry.as_os_str()),
+        name: ns.to_owned(),
+        entry_path: entry,
     };
     Ok((found, paths))
 }
@@ -193,19 +188,13 @@ pub struct Found {
     pub entry: Entry,
 }
 
-/// A run-dir entry as `netns::probe` found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Missing,
-    Usable,
-    Unusable { why: String, hints: Vec<String> },
-}
-
-/// The paths a message names, already escaped.
+/// The name and the paths a message names (`zone_dir`, `entry`: already escaped).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
     pub zone_dir: String,
     pub entry: String,
+    pub name: std::ffi::OsString,
+    pub entry_path: std::path::PathBuf,
 }
 
 /// What the hook does with a name.
@@ -253,18 +242,23 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
         (_, Action::DownIfUnused) => Decision::Leave(Some(format!(
             "# hook: '{name}' is not a zone: {entry} was not made by vspace-netns and is left as it is"
         ))),
-        (Entry::Usable, _) => Decision::Leave(Some(format!(
+        (Entry::Netns(()), _) => Decision::Leave(Some(format!(
             "# hook: '{name}' is not a zone: the network namespace {entry} is used as it is"
         ))),
-        (Entry::Unusable { why, hints }, _) => {
-            Decision::Refuse(format!("'{name}' is not a zone, and {why}"), hints.clone())
-        }
+        (Entry::Unusable(u), _) => Decision::Refuse(
+            format!(
+                "'{name}' is not a zone, and {}",
+                u.describe(&paths.entry_path)
+            ),
+            u.hints(&paths.name),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netns::Unusable;
 
     #[test]
     fn phases_map_to_actions() {
@@ -291,17 +285,16 @@ mod tests {
         let paths = Paths {
             zone_dir: "/c/db".into(),
             entry: "/run/netns/db".into(),
+            name: "db".into(),
+            entry_path: "/run/netns/db".into(),
         };
         let found = |zone, guest, entry: &Entry| Found {
             zone,
             guest,
             entry: entry.clone(),
         };
-        let bad = Entry::Unusable {
-            why: "/run/netns/db is a stale entry".into(),
-            hints: vec!["recreate it".into()],
-        };
-        let (m, u) = (Entry::Missing, Entry::Usable);
+        let bad = Entry::Unusable(Unusable::Symlink);
+        let (m, u) = (Entry::Missing, Entry::Netns(()));
         let leave = |l: &str| Decision::Leave(Some(l.to_string()));
         let guest =
             leave("# hook: 'db' is a guest, not a zone: util-vserver shares its context's network");
@@ -337,8 +330,9 @@ mod tests {
                 Up,
                 found(false, false, &bad),
                 Decision::Refuse(
-                    "'db' is not a zone, and /run/netns/db is a stale entry".into(),
-                    vec!["recreate it".into()],
+                    "'db' is not a zone, and /run/netns/db is a symbolic link, not a namespace mount"
+                        .into(),
+                    Unusable::Symlink.hints(OsStr::new("db")),
                 ),
             ),
             (DownIfUnused, found(false, false, &u), kept.clone()),

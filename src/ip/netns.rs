@@ -24,15 +24,16 @@ use nix::errno::Errno;
 use nix::mount::{MsFlags, mount};
 use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{ForkResult, fork};
+use nix::unistd::ForkResult;
 
-use crate::exec::{self, REAL_IP};
-use crate::ip_args::{self, IpCommand, NetnsCommand};
-use crate::netns::{self, Probe, Unusable};
-use crate::netns_admin;
-use crate::nsid::Nsids;
+use crate::sys::exec::{self, REAL_IP};
+use crate::ip::args::{self, IpCommand, NetnsCommand};
+use crate::netns::{self, Entry, Unusable};
+use crate::sys::nsfs;
+use crate::ip::admin;
+use crate::sys::nsid::Nsids;
 use crate::quote::escape;
-use crate::sys_remount;
+use crate::sys::remount;
 
 /// The run dir Debian's (and most distributions') iproute2 is built with; `/var/run/netns`, the
 /// upstream default, is the same directory wherever `/var/run` links to `/run`. iproute2's
@@ -78,9 +79,9 @@ impl IpFail {
 /// Runs one `ip` / `ip-netns-shim` invocation; returns only when no exec replaced the process.
 pub fn main(argv: Vec<OsString>, shim: bool) -> ExitCode {
     let prefix = if shim { "ip-netns-shim" } else { "ip" };
-    let result = crate::vspace::refuse_setuid(prefix)
+    let result = crate::vspace::shell::refuse_setuid(prefix)
         .map_err(|f| IpFail::ours(f.status, prefix, &f.message))
-        .and_then(|()| run(prefix, ip_args::parse(&argv, shim)));
+        .and_then(|()| run(prefix, args::parse(&argv, shim)));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
@@ -135,10 +136,10 @@ fn netns_command(prefix: &str, c: NetnsCommand) -> Result<u8, IpFail> {
             exec_all(prefix, &run_dir, &etc, &argv)
         }
         NetnsCommand::List => list(prefix, &run_dir),
-        NetnsCommand::Add { name, lo_up } => netns_admin::add(&run_dir, &name, lo_up)
+        NetnsCommand::Add { name, lo_up } => admin::add(&run_dir, &name, lo_up)
             .map(|_| 0)
             .map_err(admin_fail),
-        NetnsCommand::Attach { name, pid } => netns_admin::attach(&run_dir, &name, pid)
+        NetnsCommand::Attach { name, pid } => admin::attach(&run_dir, &name, pid)
             .map(|_| 0)
             .map_err(admin_fail),
         NetnsCommand::Delete { name } => delete(prefix, &run_dir, &name),
@@ -148,7 +149,7 @@ fn netns_command(prefix: &str, c: NetnsCommand) -> Result<u8, IpFail> {
     }
 }
 
-fn admin_fail(e: netns_admin::AdminError) -> IpFail {
+fn admin_fail(e: admin::AdminError) -> IpFail {
     IpFail::new(FAILED, &[e.message.as_bytes()])
 }
 
@@ -201,10 +202,10 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 /// namespace of our own, /sys for the namespace, /etc/netns/NAME bound over /etc.
 pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
-    let entry = match netns::probe(&path) {
-        Probe::Netns(f) => f,
-        Probe::Missing => return Err(cannot_open(name, Errno::ENOENT)),
-        Probe::Unusable(u) => return Err(unusable(name, &path, &u)),
+    let entry = match nsfs::probe(&path) {
+        Entry::Netns(f) => f,
+        Entry::Missing => return Err(cannot_open(name, Errno::ENOENT)),
+        Entry::Unusable(u) => return Err(unusable(name, &path, &u)),
     };
     entry.enter().map_err(|e| setns_failed(name, e))?;
     drop(entry);
@@ -232,7 +233,7 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             ],
         )
     })?;
-    let hidden = sys_remount::remount(name, sys_remount::Strategy::Keep).map_err(|e| {
+    let hidden = remount::remount(name, remount::Strategy::Keep).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
             &[
@@ -337,9 +338,8 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
             let _ = out.write_all(&[b"\nnetns: ", name.as_bytes(), b"\n"].concat());
             let _ = out.flush();
         }
-        // SAFETY: this process has a single thread (no thread is ever started on this path), so
-        // the child may run ordinary code until it execs or exits.
-        match unsafe { fork() } {
+        // This process never starts a thread on this path.
+        match crate::sys::process::fork_single_threaded() {
             Err(e) => {
                 return Err(IpFail::new(
                     FAILED,
@@ -368,7 +368,7 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
 
 /// The names in the run dir (readdir order); a missing dir has none.
 fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
-    netns::list_names(run_dir).map_err(|e| {
+    nsfs::list_names(run_dir).map_err(|e| {
         IpFail::new(
             FAILED,
             &[
@@ -384,7 +384,7 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
 /// `list`: every name, with `(id: N)` where the kernel has one; a bad entry is shown as
 /// `(stale)` / `(unusable)` with a line on stderr saying why, and the listing goes on.
 fn list(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
-    let names = match netns::list_names(run_dir) {
+    let names = match nsfs::list_names(run_dir) {
         Ok(n) => n,
         Err(e) => {
             // iproute2 lists nothing and succeeds; we at least say why.
@@ -400,13 +400,13 @@ fn list(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
     let mut out = io::stdout().lock();
     for name in names {
         let path = netns::entry_path(run_dir, &name);
-        let suffix = match netns::probe(&path) {
-            Probe::Netns(f) => match nsids.as_mut().and_then(|s| s.id_of(f.file()).ok()) {
+        let suffix = match nsfs::probe(&path) {
+            Entry::Netns(f) => match nsids.as_mut().and_then(|s| s.id_of(f.file()).ok()) {
                 Some(Some(id)) => format!(" (id: {id})"),
                 _ => String::new(),
             },
-            Probe::Missing => continue, // deleted while we listed
-            Probe::Unusable(u) => {
+            Entry::Missing => continue, // deleted while we listed
+            Entry::Unusable(u) => {
                 eprintln!("{prefix}: {}", u.describe(&path));
                 match u {
                     Unusable::Stale => " (stale)".to_string(),
@@ -424,7 +424,7 @@ fn list(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
 
 /// `delete NAME`: every mount layer, then the file; a warning names processes still inside.
 fn delete(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
-    let deleted = netns_admin::delete(run_dir, name).map_err(admin_fail)?;
+    let deleted = admin::delete(run_dir, name).map_err(admin_fail)?;
     if !deleted.pids.is_empty() {
         let pids: Vec<String> = deleted.pids.iter().map(i32::to_string).collect();
         eprintln!(
@@ -453,7 +453,7 @@ fn delete_all(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
 /// prints only the last); an empty line when none is, as iproute2.
 fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
     let proc_path = Path::new("/proc").join(pid).join("ns/net");
-    let id = netns_admin::identity(&proc_path).map_err(|e| {
+    let id = nsfs::identity(&proc_path).map_err(|e| {
         IpFail::new(
             FAILED,
             &[
@@ -462,7 +462,7 @@ fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
             ],
         )
     })?;
-    let names = match netns_admin::names_of(run_dir, id) {
+    let names = match admin::names_of(run_dir, id) {
         Ok(n) => n,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
@@ -508,17 +508,17 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
 /// `pids NAME`: the processes in the namespace; a bad entry lists none (as iproute2) but says why.
 fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
     let path = netns::entry_path(run_dir, name);
-    let id = match netns::probe(&path) {
-        Probe::Netns(f) => f.identity().map_err(|e| {
+    let id = match nsfs::probe(&path) {
+        Entry::Netns(f) => f.identity().map_err(|e| {
             IpFail::new(
                 FAILED,
                 &[b"Stat of netns failed: ", exec::io_reason(&e).as_bytes()],
             )
         })?,
-        Probe::Missing => return Err(pids_cannot_open(Errno::ENOENT)),
-        Probe::Unusable(Unusable::Open(e)) => return Err(pids_cannot_open(e)),
-        Probe::Unusable(Unusable::Socket) => return Err(pids_cannot_open(Errno::ENXIO)),
-        Probe::Unusable(u) => {
+        Entry::Missing => return Err(pids_cannot_open(Errno::ENOENT)),
+        Entry::Unusable(Unusable::Open(e)) => return Err(pids_cannot_open(e)),
+        Entry::Unusable(Unusable::Socket) => return Err(pids_cannot_open(Errno::ENXIO)),
+        Entry::Unusable(u) => {
             eprintln!("{prefix}: {}", u.describe(&path));
             for h in u.hints(name) {
                 eprintln!("{prefix}: hint: {h}");
@@ -527,7 +527,7 @@ fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
         }
     };
     let mut text = String::new();
-    for pid in netns_admin::pids_in(id) {
+    for pid in admin::pids_in(id) {
         text.push_str(&format!("{pid}\n"));
     }
     let mut out = io::stdout().lock();

@@ -13,10 +13,13 @@ use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
+
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+use crate::netns::Ident;
+use crate::sys::nsfs::identity;
 
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
@@ -71,7 +74,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "mkdir {} failed: {}",
                     show(run_dir),
-                    crate::exec::strerror(errno_of(&e) as i32)
+                    crate::sys::exec::strerror(errno_of(&e) as i32)
                 ),
             ));
         }
@@ -86,7 +89,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "Cannot open netns runtime directory \"{}\": {}",
                     show(run_dir),
-                    crate::exec::strerror(errno_of(&e) as i32)
+                    crate::sys::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -96,7 +99,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
             format!(
                 "Warning: could not flock netns runtime directory \"{}\": {}",
                 show(run_dir),
-                crate::exec::strerror(e as i32)
+                crate::sys::exec::strerror(e as i32)
             ),
         )
     })?;
@@ -122,7 +125,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 format!(
                     "mount --make-shared {} failed: {}",
                     show(run_dir),
-                    crate::exec::strerror(e as i32)
+                    crate::sys::exec::strerror(e as i32)
                 ),
             ));
         }
@@ -142,7 +145,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 "mount --bind {} {} failed: {}",
                 show(run_dir),
                 show(run_dir),
-                crate::exec::strerror(e as i32)
+                crate::sys::exec::strerror(e as i32)
             ),
         )
     })?;
@@ -157,7 +160,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 format!(
                     "mount {what} {} failed: {}",
                     show(run_dir),
-                    crate::exec::strerror(e as i32)
+                    crate::sys::exec::strerror(e as i32)
                 ),
             )
         })?;
@@ -199,7 +202,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
                 format!(
                     "Cannot create namespace file \"{}\": {}",
                     show(&path),
-                    crate::exec::strerror(errno_of(&e) as i32)
+                    crate::sys::exec::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -223,7 +226,7 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
                 "Bind {} -> {} failed: {}",
                 show(source),
                 show(target),
-                crate::exec::strerror(e as i32)
+                crate::sys::exec::strerror(e as i32)
             ),
         )
     })
@@ -240,18 +243,18 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
                 format!(
                     "Failed to create a new network namespace \"{}\": {}",
                     escape(&name),
-                    crate::exec::strerror(e as i32)
+                    crate::sys::exec::strerror(e as i32)
                 ),
             )
         })?;
         if lo_up {
-            set_link_up("lo").map_err(|e| {
+            crate::sys::link::set_up("lo").map_err(|e| {
                 err(
                     e,
                     format!(
                         "Cannot bring up lo in \"{}\": {}",
                         escape(&name),
-                        crate::exec::strerror(e as i32)
+                        crate::sys::exec::strerror(e as i32)
                     ),
                 )
             })?;
@@ -260,31 +263,6 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
     })
     .join()
     .unwrap_or_else(|_| Err(err(Errno::EIO, "namespace thread panicked".into())))
-}
-
-/// Sets IFF_UP on a link of the calling thread's network namespace (SIOCSIFFLAGS).
-pub fn set_link_up(ifname: &str) -> Result<(), Errno> {
-    let sock = nix::sys::socket::socket(
-        nix::sys::socket::AddressFamily::Inet,
-        nix::sys::socket::SockType::Datagram,
-        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        None,
-    )?;
-    // SAFETY: ifreq is plain old data; zeroed is a valid value for it.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    if ifname.len() >= req.ifr_name.len() {
-        return Err(Errno::EINVAL);
-    }
-    for (dst, src) in req.ifr_name.iter_mut().zip(ifname.bytes()) {
-        *dst = src as libc::c_char;
-    }
-    // SAFETY: the socket fd is open for the whole call and `req` outlives both ioctls.
-    unsafe {
-        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req))?;
-        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-        Errno::result(libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req))?;
-    }
-    Ok(())
 }
 
 /// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy). A symlink is
@@ -308,7 +286,7 @@ fn remove_entry(path: &Path) -> Result<(), AdminError> {
             format!(
                 "Cannot remove namespace file \"{}\": {}",
                 show(path),
-                crate::exec::strerror(errno_of(&e) as i32)
+                crate::sys::exec::strerror(errno_of(&e) as i32)
             ),
         )
     })
@@ -326,22 +304,16 @@ pub struct Deleted {
 /// followed to some other namespace).
 pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
     let path = run_dir.join(name);
-    let pids = match crate::netns::probe(&path) {
-        crate::netns::Probe::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
+    let pids = match crate::sys::nsfs::probe(&path) {
+        crate::netns::Entry::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
         _ => Vec::new(),
     };
     remove_entry(&path)?;
     Ok(Deleted { pids })
 }
 
-/// (st_dev, st_ino) of a namespace file (following links, as /proc/PID/ns/net needs).
-pub fn identity(path: &Path) -> io::Result<(u64, u64)> {
-    let m = std::fs::metadata(path)?;
-    Ok((m.dev(), m.ino()))
-}
-
 /// The pids whose network namespace has this identity (`ip netns pids`), in /proc order.
-pub fn pids_in(id: (u64, u64)) -> Vec<i32> {
+pub fn pids_in(id: Ident) -> Vec<i32> {
     let Ok(rd) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -357,8 +329,8 @@ pub fn pids_in(id: (u64, u64)) -> Vec<i32> {
 }
 
 /// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`).
-pub fn names_of(run_dir: &Path, id: (u64, u64)) -> io::Result<Vec<OsString>> {
-    Ok(crate::netns::list_names(run_dir)?
+pub fn names_of(run_dir: &Path, id: Ident) -> io::Result<Vec<OsString>> {
+    Ok(crate::sys::nsfs::list_names(run_dir)?
         .into_iter()
         .filter(|n| identity(&run_dir.join(n)).ok() == Some(id))
         .collect())

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::mac::{self, Mac};
+use crate::zone::mac::{self, Mac};
 use crate::quote::escape;
 
 /// Where zones live unless `VSPACE_NETNS_CONFDIR` says otherwise.
@@ -510,7 +510,7 @@ fn read_dir_entries(dir: &Path) -> Result<BTreeMap<OsString, Option<Vec<u8>>>, C
     let io_err = |p: &Path, e: io::Error| {
         cerr(
             p,
-            format!("cannot read: {}", crate::exec::io_reason(&e)),
+            format!("cannot read: {}", crate::sys::exec::io_reason(&e)),
             "check the path and its permissions",
         )
     };

@@ -18,12 +18,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::exec::{self, REAL_VSPACE};
-use crate::netns::{self, Probe};
+use crate::sys::exec::{self, REAL_VSPACE};
+use crate::netns::{self, Entry};
+use crate::sys::nsfs;
 use crate::quote::escape;
-use crate::zone;
-use crate::zone_config::{self, Kind, NetSpace};
-use crate::zone_plan;
+use crate::zone::shell as zone;
+use crate::zone::config::{self, Kind, NetSpace};
+use crate::zone::plan;
 
 /// Where util-vserver calls vspace, unless `VSPACE_NETNS_SBIN_VSPACE` says otherwise.
 pub const DEFAULT_SBIN_VSPACE: &str = "/usr/sbin/vspace";
@@ -64,8 +65,8 @@ fn show(p: &std::path::Path) -> String {
 pub fn run(target: Option<&OsStr>) -> ExitCode {
     let mut checks = Vec::new();
     host_checks(&mut checks);
-    let confdir = zone_config::confdir();
-    let vservers = zone_config::vservers_dir();
+    let confdir = config::confdir();
+    let vservers = config::vservers_dir();
     match (&confdir, &vservers) {
         (Ok(confdir), Ok(vservers)) => match target {
             None => {
@@ -134,7 +135,7 @@ fn host_checks(checks: &mut Vec<Check>) {
         Err(e) => bad("real vspace".into(), e.message(&REAL_VSPACE)),
     });
     checks.push(
-        match zone_config::absolute_env("VSPACE_NETNS_SBIN_VSPACE", DEFAULT_SBIN_VSPACE) {
+        match config::absolute_env("VSPACE_NETNS_SBIN_VSPACE", DEFAULT_SBIN_VSPACE) {
             Err(e) => bad("vspace wrapper".into(), e),
             Ok(p) => match exec::is_self(&p) {
                 Ok(true) => ok(format!("{} is this wrapper", show(&p))),
@@ -176,8 +177,8 @@ fn guest_checks(
     then_zone: bool,
 ) {
     let g = escape(guest);
-    let file = zone_config::net_file(vservers, guest);
-    let space = match zone_config::read_guest_net(vservers, guest) {
+    let file = config::net_file(vservers, guest);
+    let space = match config::read_guest_net(vservers, guest) {
         Ok(s) => s,
         Err(e) => {
             checks.push(bad(
@@ -226,7 +227,7 @@ fn guest_checks(
         ));
         return;
     };
-    let (found, paths) = match crate::hook::look_up(OsStr::new(ns), vservers) {
+    let (found, paths) = match crate::zone::hook::look_up(OsStr::new(ns), vservers) {
         Ok(x) => x,
         Err(m) => {
             checks.push(bad(format!("guest {g}: {ns}"), m));
@@ -240,11 +241,11 @@ fn guest_checks(
         )));
         return;
     }
-    let (own, defaults) = zone_config::skip_files(vservers, guest);
+    let (own, defaults) = config::skip_files(vservers, guest);
     let effective = if own.exists() { &own } else { &defaults };
-    let have = zone_config::read_optional(effective).ok().flatten();
-    let needed = zone_config::skip_lines(ns);
-    match zone_config::skip_edit(have.as_deref(), None, &needed) {
+    let have = config::read_optional(effective).ok().flatten();
+    let needed = config::skip_lines(ns);
+    match config::skip_edit(have.as_deref(), None, &needed) {
         None => checks.push(ok(format!(
             "guest {g}: {} keeps /run/netns and its entries",
             show(effective)
@@ -265,7 +266,7 @@ fn guest_checks(
         if found.zone {
             link_and_entry_checks(checks, ns);
         } else {
-            unmanaged_entry_check(checks, ns, &found.entry, &paths.zone_dir);
+            unmanaged_entry_check(checks, ns, &found.entry, &paths);
         }
     }
 }
@@ -274,15 +275,18 @@ fn guest_checks(
 fn unmanaged_entry_check(
     checks: &mut Vec<Check>,
     ns: &str,
-    entry: &crate::hook::Entry,
-    zone_dir: &str,
+    entry: &Entry,
+    paths: &crate::zone::hook::Paths,
 ) {
-    use crate::hook::Entry;
+    let zone_dir = &paths.zone_dir;
     checks.push(match entry {
-        Entry::Usable => ok(format!(
+        Entry::Netns(()) => ok(format!(
             "namespace {ns}: a live network namespace made by hand (no zone configuration to check)"
         )),
-        Entry::Unusable { why, hints } => bad(format!("namespace {ns}: {why}"), hints.join("; ")),
+        Entry::Unusable(u) => bad(
+            format!("namespace {ns}: {}", u.describe(&paths.entry_path)),
+            u.hints(&paths.name).join("; "),
+        ),
         Entry::Missing => bad(
             format!("namespace {ns}: neither a zone nor a network namespace"),
             format!(
@@ -293,7 +297,7 @@ fn unmanaged_entry_check(
 }
 
 fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &std::path::Path) {
-    let Ok(name) = zone_config::check_zone_name(ns) else {
+    let Ok(name) = config::check_zone_name(ns) else {
         checks.push(bad(
             format!("zone '{}'", escape(ns)),
             "not a valid zone name".into(),
@@ -302,7 +306,7 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &std::path::Path) 
     };
     let name = name.to_string();
     link_and_entry_checks(checks, &name);
-    match zone_config::members(vservers, &name) {
+    match config::members(vservers, &name) {
         Ok(members) => {
             for m in members {
                 guest_checks(checks, &m.guest, vservers, false);
@@ -316,9 +320,9 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &std::path::Path) 
 }
 
 fn link_and_entry_checks(checks: &mut Vec<Check>, ns: &str) {
-    let zone = match zone_config::confdir()
+    let zone = match config::confdir()
         .map_err(|e| e.to_string())
-        .and_then(|c| zone_config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string()))
+        .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string()))
     {
         Ok(z) => {
             checks.push(ok(format!("zone {ns}: configuration is valid")));
@@ -337,22 +341,22 @@ fn link_and_entry_checks(checks: &mut Vec<Check>, ns: &str) {
         }
     };
     let entry: PathBuf = run_dir.join(ns);
-    let live = match netns::probe(&entry) {
-        Probe::Netns(_) => {
+    let live = match nsfs::probe(&entry) {
+        Entry::Netns(_) => {
             checks.push(ok(format!(
                 "zone {ns}: {} is a live network namespace",
                 show(&entry)
             )));
             true
         }
-        Probe::Missing => {
+        Entry::Missing => {
             checks.push(bad(
                 format!("zone {ns}: {} does not exist", show(&entry)),
                 format!("bring the zone up: vspace-netns up {ns}"),
             ));
             false
         }
-        Probe::Unusable(u) => {
+        Entry::Unusable(u) => {
             let hints = u.hints(OsStr::new(ns));
             checks.push(bad(
                 format!("zone {ns}: {}", u.describe(&entry)),
@@ -374,7 +378,7 @@ fn link_and_entry_checks(checks: &mut Vec<Check>, ns: &str) {
     };
     let list = |args: &[&str]| {
         zone::run_ip(&ip, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .map(|t| zone_plan::parse_links(&t))
+            .map(|t| plan::parse_links(&t))
     };
     let (inside, host) = match (
         list(&["-n", ns, "-o", "link", "show"]),

@@ -12,11 +12,12 @@ use std::process::ExitCode;
 
 use nix::errno::Errno;
 
-use crate::exec::{self, REAL_VSPACE};
+use crate::sys::exec::{self, REAL_VSPACE};
 use crate::fail::{self, Fail};
-use crate::netns::{self, NetnsFile, Probe};
+use crate::netns;
+use crate::sys::nsfs::{self, NetnsFile};
 use crate::quote::escape;
-use crate::vspace_plan::{self, EntryFact, Plan, Then};
+use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";
 /// vspace's status for every failure of its own.
@@ -43,14 +44,10 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
 /// Gathers the facts and decides (also what `explain` shows).
 pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
     let run_dir = netns::run_dir();
-    vspace_plan::plan(
+    plan::plan(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        |path| match netns::probe(path) {
-            Probe::Missing => EntryFact::Missing,
-            Probe::Netns(f) => EntryFact::Netns(f),
-            Probe::Unusable(u) => EntryFact::Unusable(u),
-        },
+        nsfs::probe,
     )
 }
 
@@ -78,7 +75,7 @@ pub fn real_vspace() -> Result<PathBuf, Fail> {
 fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "vspace".into());
     // The real vspace is located (or the call refused) before anything changes, never after setns.
-    let real = match vspace_plan::real_vspace_args(argv, &plan) {
+    let real = match plan::real_vspace_args(argv, &plan) {
         Some(args) => Some((real_vspace()?, args.to_vec())),
         None => None,
     };

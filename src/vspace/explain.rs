@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::quote::{command_line, escape};
-use crate::vspace::{self, decide};
-use crate::vspace_plan::{Plan, Then};
+use crate::vspace::shell::{self as vspace, decide};
+use crate::vspace::plan::{Plan, Then};
 
 /// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused.
 pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
@@ -67,7 +67,7 @@ fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
         } => {
             let ino = entry
                 .identity()
-                .map(|(_, ino)| format!(", net:[{ino}]"))
+                .map(|id| format!(", net:[{}]", id.ino))
                 .unwrap_or_default();
             out.push_str(
                 "decision:    intercept: enter the named network namespace with setns(2)\n",

@@ -15,17 +15,9 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::netns::{self, Unusable};
+use crate::netns::{self, Entry};
 use crate::quote::escape;
-use crate::vspace_args::{self, NET, Operation, Parsed};
-
-/// What the shell found at the run-dir entry.
-#[derive(Debug)]
-pub enum EntryFact<H> {
-    Missing,
-    Netns(H),
-    Unusable(Unusable),
-}
+use crate::vspace::args::{self, NET, Operation, Parsed};
 
 /// What to do after entering the namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +49,8 @@ pub enum Plan<H> {
 }
 
 /// The namespace an argv asks to enter, if it is an intercept candidate; else why not.
-pub fn candidate(argv: &[OsString]) -> Result<(OsString, vspace_args::Args), String> {
-    let args = match vspace_args::parse(argv) {
+pub fn candidate(argv: &[OsString]) -> Result<(OsString, args::Args), String> {
+    let args = match args::parse(argv) {
         Parsed::Args(a) => a,
         Parsed::Help => return Err("--help: vspace's own usage".into()),
         Parsed::Version => return Err("--version: vspace's own version".into()),
@@ -100,7 +92,7 @@ pub fn candidate(argv: &[OsString]) -> Result<(OsString, vspace_args::Args), Str
 pub fn plan<H>(
     argv: &[OsString],
     run_dir: Result<&Path, &str>,
-    probe: impl FnOnce(&Path) -> EntryFact<H>,
+    probe: impl FnOnce(&Path) -> Entry<H>,
 ) -> Plan<H> {
     let (name, args) = match candidate(argv) {
         Ok(c) => c,
@@ -121,7 +113,7 @@ pub fn plan<H>(
     };
     let path = netns::entry_path(dir, &name);
     let entry = match probe(&path) {
-        EntryFact::Missing => {
+        Entry::Missing => {
             return Plan::PassThrough {
                 why: format!(
                     "{} does not exist: '{}' is a context for vspace",
@@ -130,7 +122,7 @@ pub fn plan<H>(
                 ),
             };
         }
-        EntryFact::Unusable(u) => {
+        Entry::Unusable(u) => {
             return Plan::Refuse {
                 message: format!(
                     "cannot enter network namespace '{}': {}",
@@ -141,7 +133,7 @@ pub fn plan<H>(
                 hints: u.hints(&name),
             };
         }
-        EntryFact::Netns(h) => h,
+        Entry::Netns(h) => h,
     };
     if args.program >= argv.len() {
         // vspace's own words and status for --enter without a program.
@@ -185,6 +177,7 @@ pub fn real_vspace_args<'a, H>(argv: &'a [OsString], plan: &'a Plan<H>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netns::Unusable;
 
     fn argv(words: &[&str]) -> Vec<OsString> {
         std::iter::once("vspace")
@@ -193,14 +186,14 @@ mod tests {
             .collect()
     }
 
-    fn decide(words: &[&str], fact: impl FnOnce() -> EntryFact<()>) -> Plan<()> {
+    fn decide(words: &[&str], fact: impl FnOnce() -> Entry<()>) -> Plan<()> {
         plan(&argv(words), Ok(Path::new("/run/netns")), |_| fact())
     }
 
     #[test]
     fn shared_net_is_entered_and_the_program_run_directly() {
         let p = decide(&["--enter", "db", "--net", "--", "/bin/prog", "-x"], || {
-            EntryFact::Netns(())
+            Entry::Netns(())
         });
         match p {
             Plan::Enter {
@@ -217,7 +210,7 @@ mod tests {
     #[test]
     fn other_spaces_go_to_vspace_with_net_cleared() {
         let p = decide(&["-Ne", ":db", "--pid", "--", "prog"], || {
-            EntryFact::Netns(())
+            Entry::Netns(())
         });
         match p {
             Plan::Enter {
@@ -234,7 +227,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let p = decide(&["--enter", "db", "--default", "--net", "prog"], || {
-            EntryFact::Netns(())
+            Entry::Netns(())
         });
         match p {
             Plan::Enter {
@@ -271,7 +264,7 @@ mod tests {
             assert!(matches!(p, Plan::PassThrough { .. }), "{words:?}: {p:?}");
         }
         let p = decide(&["--enter", "db", "--net", "--", "x"], || {
-            EntryFact::Missing
+            Entry::Missing
         });
         assert!(matches!(p, Plan::PassThrough { .. }), "{p:?}");
     }
@@ -279,7 +272,7 @@ mod tests {
     #[test]
     fn unusable_entries_and_bad_run_dirs_fail_closed() {
         let p = decide(&["--enter", "db", "--net", "--", "x"], || {
-            EntryFact::Unusable(Unusable::Stale)
+            Entry::Unusable(Unusable::Stale)
         });
         match p {
             Plan::Refuse {
@@ -304,7 +297,7 @@ mod tests {
             |_| panic!("probed"),
         );
         assert!(matches!(p, Plan::Refuse { .. }), "{p:?}");
-        let p = decide(&["--enter", "db", "--net"], || EntryFact::Netns(()));
+        let p = decide(&["--enter", "db", "--net"], || Entry::Netns(()));
         match p {
             Plan::Refuse {
                 message,

@@ -1,0 +1,13 @@
+//! The ip personality: `ip netns` as iproute2 6.1 does it, every other `ip` call handed to the
+//! real ip byte for byte.
+//!
+//! argv -> `args` (iproute2's prefix matching, pure) -> `netns` (the shell: exec, list,
+//! identify, pids, ...) which uses `admin` for the namespace-making steps (add, attach, delete)
+//! that zones share.
+#![deny(unsafe_code)]
+
+pub mod admin;
+pub mod args;
+pub mod netns;
+
+pub use netns::main;

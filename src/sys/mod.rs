@@ -1,0 +1,17 @@
+//! The system layer: every system call the crate makes that std does not wrap safely, and every
+//! `unsafe` block of the crate (each with a `// SAFETY:` line). Nothing here decides anything:
+//! the planners above decide, these functions carry single steps out and report errno.
+//!
+//! - `nsfs`: open a run-dir entry and check it is a network namespace; setns; identities.
+//! - `exec`: locate the real tools, exec with argv untouched.
+//! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
+//! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
+//! - `link`, `process`: bring a link up by ioctl, fork.
+
+pub mod exec;
+pub mod link;
+pub mod mountinfo;
+pub mod nsfs;
+pub mod nsid;
+pub mod process;
+pub mod remount;

@@ -1,0 +1,14 @@
+//! The vspace personality: util-vserver's `vspace`, with `--enter NAME --net` calls carried
+//! out by setns(2) into `/run/netns/NAME` and every other call handed to the real vspace.
+//!
+//! argv -> `args` (vspace's own getopt_long, pure) -> `plan` (the decision, pure, given the
+//! run-dir entry as a fact) -> `shell` (gathers the fact, carries the plan out). `explain`
+//! prints a plan without carrying it out.
+#![deny(unsafe_code)]
+
+pub mod args;
+pub mod explain;
+pub mod plan;
+pub mod shell;
+
+pub use shell::main;
