@@ -14,9 +14,9 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
 use clap_complete::Shell;
 
+use crate::fail;
 use crate::vspace::explain;
 use crate::zone::{self, doctor, hook, mac};
-use crate::fail;
 
 fn operand(name: &'static str, help: &'static str) -> Arg {
     Arg::new(name)

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod fail;
 pub mod ip;
 pub mod netns;
+pub mod out;
 pub mod personality;
 pub mod quote;
 pub mod sys;

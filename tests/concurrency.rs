@@ -14,7 +14,6 @@
 //! killed (and the test failed) if it hangs; every namespace made here is deleted on drop.
 
 mod common;
-mod zone_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,8 +21,8 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use common::zone::{HostVeth, TestZone, host_has_link, text};
 use common::*;
-use zone_support::{HostVeth, TestZone, host_has_link, text};
 
 /// Calls in one storm, and how many run at once.
 const CALLS: usize = 400;

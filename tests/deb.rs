@@ -6,15 +6,13 @@
 //! bytes as its vspace) stands in for the real one. The host's dpkg database is never touched.
 
 mod common;
-#[path = "common/root.rs"]
-mod root;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use common::root::*;
 use common::*;
-use root::*;
 
 /// The package built once per test run from the test binary.
 fn deb() -> &'static Path {

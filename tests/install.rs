@@ -3,15 +3,13 @@
 //! step byte for byte, with dpkg-divert and with the plain move.
 
 mod common;
-#[path = "common/root.rs"]
-mod root;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+use common::root::*;
 use common::*;
-use root::*;
 
 /// Where `make install` puts the binary with the default PREFIX.
 const TARGET: &str = "/usr/local/sbin/vspace-netns";

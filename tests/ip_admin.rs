@@ -2,14 +2,13 @@
 //! root on real namespaces, compared with the real ip where both can see the same run dir.
 
 mod common;
-mod ipcommon;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
 
+use common::ip::*;
 use common::*;
-use ipcommon::*;
 
 /// A process left sleeping inside a namespace (killed on drop).
 struct Sleeper(Child);

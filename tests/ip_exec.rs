@@ -2,12 +2,11 @@
 //! side by side with the real iproute2 ip.
 
 mod common;
-mod ipcommon;
 
 use std::process::Command;
 
+use common::ip::*;
 use common::*;
-use ipcommon::*;
 
 #[test]
 fn every_exec_form_lands_in_the_namespace_real_ip_enters() {

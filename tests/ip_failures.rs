@@ -2,10 +2,9 @@
 //! and the first stderr line are the contract; what we add comes after that line.
 
 mod common;
-mod ipcommon;
 
+use common::ip::*;
 use common::*;
-use ipcommon::*;
 
 #[test]
 fn usage_and_name_errors_match_real_ip() {

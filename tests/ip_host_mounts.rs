@@ -3,10 +3,9 @@
 //! One test alone in its binary, so that no other test mounts anything meanwhile.
 
 mod common;
-mod ipcommon;
 
+use common::ip::*;
 use common::*;
-use ipcommon::*;
 
 #[test]
 fn exec_leaves_the_host_mount_table_unchanged() {

@@ -2,15 +2,14 @@
 //! takes itself for the real ip.
 
 mod common;
-mod ipcommon;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::ip::*;
 use common::*;
-use ipcommon::*;
 
 /// A compiled stand-in that prints its argv (NUL-separated) and exits 3.
 fn print_argv() -> &'static Path {

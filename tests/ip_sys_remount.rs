@@ -4,14 +4,13 @@
 //! a private mount namespace; the test then checks that the host's mount table did not change.
 
 mod common;
-mod ipcommon;
 
 use std::ffi::OsStr;
 use std::os::fd::AsFd;
 use std::process::Command;
 
+use common::ip::sys_submounts_in;
 use common::*;
-use ipcommon::sys_submounts_in;
 use vspace_netns::sys::remount::{self, Strategy};
 
 const ROLE: &str = "IPNS_SYS_REMOUNT_ROLE";

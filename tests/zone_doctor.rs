@@ -2,12 +2,11 @@
 //! to fail (and only it) on a setup that breaks it; the status is 1 exactly when one fails.
 
 mod common;
-mod zone_support;
 
 use std::process::Command;
 
+use common::zone::*;
 use common::*;
-use zone_support::*;
 
 /// A good setup: zone up with a veth link, guest `web` in it, the stand-in as the real vspace,
 /// a link to this binary as /usr/sbin/vspace, and a vprocunhide.

@@ -5,13 +5,12 @@
 //! still lives in it, and takes it down once nothing does.
 
 mod common;
-mod zone_support;
 
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::zone::*;
 use common::*;
-use zone_support::*;
 
 fn scriptlet() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compat/util-vserver/vspace-netns-hook")

@@ -3,10 +3,9 @@
 //! dry-run output; refusal while a process lives inside, and `--force`.
 
 mod common;
-mod zone_support;
 
+use common::zone::*;
 use common::*;
-use zone_support::*;
 
 /// A zone with a macvlan on `parent` and a veth pair, id 42.
 fn zone_with_links(parent: &HostVeth) -> (TestZone, String, String, String) {

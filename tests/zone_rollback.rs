@@ -3,10 +3,9 @@
 //! that does not exist. The failure names the step and the kernel's reason; nothing is left.
 
 mod common;
-mod zone_support;
 
+use common::zone::*;
 use common::*;
-use zone_support::*;
 
 /// The dry-run lines of `z`, to find a step's number.
 fn planned(z: &TestZone) -> Vec<String> {

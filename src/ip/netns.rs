@@ -26,13 +26,13 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::ForkResult;
 
-use crate::sys::exec::{self, REAL_IP};
+use crate::ip::admin;
 use crate::ip::args::{self, IpCommand, NetnsCommand};
 use crate::netns::{self, Entry, Unusable};
-use crate::sys::nsfs;
-use crate::ip::admin;
-use crate::sys::nsid::Nsids;
 use crate::quote::escape;
+use crate::sys::exec::{self, REAL_IP};
+use crate::sys::nsfs;
+use crate::sys::nsid::Nsids;
 use crate::sys::remount;
 
 /// The run dir Debian's (and most distributions') iproute2 is built with; `/var/run/netns`, the

@@ -29,4 +29,3 @@ pub fn set_up(ifname: &str) -> Result<(), Errno> {
     }
     Ok(())
 }
-

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::quote::{command_line, escape};
-use crate::vspace::shell::{self as vspace, decide};
 use crate::vspace::plan::{Plan, Then};
+use crate::vspace::shell::{self as vspace, decide};
 
 /// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused.
 pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {

@@ -209,9 +209,7 @@ mod tests {
 
     #[test]
     fn other_spaces_go_to_vspace_with_net_cleared() {
-        let p = decide(&["-Ne", ":db", "--pid", "--", "prog"], || {
-            Entry::Netns(())
-        });
+        let p = decide(&["-Ne", ":db", "--pid", "--", "prog"], || Entry::Netns(()));
         match p {
             Plan::Enter {
                 name,
@@ -263,9 +261,7 @@ mod tests {
             let p = decide(words, || panic!("probed for {words:?}"));
             assert!(matches!(p, Plan::PassThrough { .. }), "{words:?}: {p:?}");
         }
-        let p = decide(&["--enter", "db", "--net", "--", "x"], || {
-            Entry::Missing
-        });
+        let p = decide(&["--enter", "db", "--net", "--", "x"], || Entry::Missing);
         assert!(matches!(p, Plan::PassThrough { .. }), "{p:?}");
     }
 

@@ -12,11 +12,11 @@ use std::process::ExitCode;
 
 use nix::errno::Errno;
 
-use crate::sys::exec::{self, REAL_VSPACE};
 use crate::fail::{self, Fail};
 use crate::netns;
-use crate::sys::nsfs::{self, NetnsFile};
 use crate::quote::escape;
+use crate::sys::exec::{self, REAL_VSPACE};
+use crate::sys::nsfs::{self, NetnsFile};
 use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";

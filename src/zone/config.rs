@@ -20,8 +20,8 @@ use std::net::IpAddr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::zone::mac::{self, Mac};
 use crate::quote::escape;
+use crate::zone::mac::{self, Mac};
 
 /// Where zones live unless `VSPACE_NETNS_CONFDIR` says otherwise.
 pub const DEFAULT_CONFDIR: &str = "/etc/vspace-netns";

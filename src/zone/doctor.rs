@@ -18,13 +18,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::sys::exec::{self, REAL_VSPACE};
 use crate::netns::{self, Entry};
-use crate::sys::nsfs;
 use crate::quote::escape;
-use crate::zone::shell as zone;
+use crate::sys::exec::{self, REAL_VSPACE};
+use crate::sys::nsfs;
 use crate::zone::config::{self, Kind, NetSpace};
 use crate::zone::plan;
+use crate::zone::shell as zone;
 
 /// Where util-vserver calls vspace, unless `VSPACE_NETNS_SBIN_VSPACE` says otherwise.
 pub const DEFAULT_SBIN_VSPACE: &str = "/usr/sbin/vspace";

@@ -24,8 +24,8 @@ use std::ffi::OsStr;
 use crate::fail::Fail;
 use crate::netns::Entry;
 use crate::quote::escape;
-use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::config::{self, NetSpace};
+use crate::zone::shell::{self as zone, PREFIX};
 
 /// The phases util-vserver runs scripts for, in order.
 pub const PHASES: &[&str] = &[

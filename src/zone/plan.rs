@@ -15,9 +15,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::netns::Entry;
-use crate::zone::mac::Mac;
 use crate::quote::{command_line, shell_word};
 use crate::zone::config::{Cidr, Kind, SkipEdit, Zone};
+use crate::zone::mac::Mac;
 
 /// One link as observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -19,12 +19,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::sys::exec::{self, REAL_IP};
 use crate::fail::Fail;
-use crate::netns::{self, Entry};
-use crate::sys::nsfs;
 use crate::ip::admin;
+use crate::netns::{self, Entry};
 use crate::quote::escape;
+use crate::sys::exec::{self, REAL_IP};
+use crate::sys::nsfs;
 use crate::zone::config::{self, Zone};
 use crate::zone::plan::{self, Facts, PlanError, SkipFact, Step};
 
@@ -155,9 +155,7 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
         let (own, defaults) = config::skip_files(&vservers, &m.guest);
         let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
         let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
-        if let Some(edit) =
-            config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed)
-        {
+        if let Some(edit) = config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed) {
             out.push(SkipFact {
                 own_len: own_bytes.as_ref().map(|b| b.len() as u64),
                 own,

@@ -342,6 +342,9 @@ pub fn os(bytes: &[u8]) -> OsString {
 }
 
 pub mod compat;
+pub mod ip;
+pub mod root;
+pub mod zone;
 /// How long a single command may take before the test calls it hung (a FIFO or a lock that
 /// blocks it): far above any honest run, so it never decides a passing result.
 pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);

@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::*;
+use super::*;
 
 /// The real iproute2 ip (an absolute path, as the binary itself would find it).
 pub fn real_ip() -> PathBuf {

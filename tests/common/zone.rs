@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{bin, require_root, run, run_ok, unique};
+use super::{bin, require_root, run, run_ok, unique};
 
 /// A zone under test: its unique name, its temporary roots, and what to clean up.
 pub struct TestZone {

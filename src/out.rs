@@ -1,0 +1,49 @@
+//! The one checked path for the tool's own output on stdout and stderr. Side-effecting.
+//!
+//! Nothing here panics: `print!` does when stdout cannot be written (`/dev/full`, a closed pipe
+//! with SIGPIPE ignored). Callers choose what a failed write means: under our own names one
+//! message and status 1 ([`stdout_or_fail`]); for a line that only informs (a hook's note), the
+//! work stands and the error is dropped ([`note`]); under the name `ip`, what iproute2 does.
+
+use std::io::{self, Write};
+
+use crate::fail::Fail;
+use crate::sys::exec::io_reason;
+
+/// Writes `text` to stdout and flushes it.
+pub fn stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Writes `text` to stderr (unbuffered).
+pub fn stderr(text: &str) -> io::Result<()> {
+    io::stderr().lock().write_all(text.as_bytes())
+}
+
+/// [`stdout`], with a failed write turned into the failure our own names report: status 1,
+/// `PREFIX: write error on stdout: CAUSE`.
+pub fn stdout_or_fail(prefix: &'static str, text: &str) -> Result<(), Fail> {
+    stdout(text).map_err(|e| write_failed(prefix, &e))
+}
+
+/// The failure for a write to stdout that did not happen.
+pub fn write_failed(prefix: &'static str, e: &io::Error) -> Fail {
+    Fail::new(
+        prefix,
+        1,
+        format!("write error on stdout: {}", io_reason(e)),
+    )
+}
+
+/// A line that only informs (`# hook: ...`): written when it can be, never a reason to fail or
+/// undo the work it describes.
+pub fn note(line: &str) {
+    let _ = stdout(&format!("{line}\n"));
+}
+
+/// A warning line on stderr; a failure to write it is dropped (there is nowhere left to say it).
+pub fn warn(line: &str) {
+    let _ = stderr(&format!("{line}\n"));
+}
