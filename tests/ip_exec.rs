@@ -192,7 +192,7 @@ fn etc_netns_files_are_what_the_program_reads() {
     // An entry without a target in /etc: iproute2's warning, and the program still runs.
     let missing = unique("nofile");
     std::fs::write(mine.join(&missing), b"x").unwrap();
-    let mut c = our_ip(&names);
+    let mut c = shim(&names);
     c.env("NETNS_ETC_DIR", etc.path())
         .args(["netns", "exec", &ns.name, "cat", "/etc/resolv.conf"]);
     let out = run_ok(&mut c);
@@ -210,9 +210,18 @@ fn etc_netns_files_are_what_the_program_reads() {
     );
     // The host's file is untouched, in the host's mount namespace.
     assert_eq!(std::fs::read("/etc/resolv.conf").unwrap(), host_resolv);
-    // Without the etc dir variable, the default /etc/netns/NAME (absent) binds nothing.
+    // Without the etc dir variable, the default /etc/netns/NAME (absent) binds nothing; under
+    // the name `ip` the variable is ignored, as iproute2 ignores it.
     let plain = run_ok(our_ip(&names).args(["netns", "exec", &ns.name, "cat", "/etc/resolv.conf"]));
     assert_eq!(plain.stdout, host_resolv);
+    let ignored = run_ok(our_ip(&names).env("NETNS_ETC_DIR", etc.path()).args([
+        "netns",
+        "exec",
+        &ns.name,
+        "cat",
+        "/etc/resolv.conf",
+    ]));
+    assert_eq!(ignored.stdout, host_resolv);
 }
 
 #[test]
@@ -364,7 +373,7 @@ fn all_exec_runs_in_every_namespace_in_readdir_order() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let mut c = our_ip(&names);
+    let mut c = shim(&names);
     rd.with(&mut c)
         .args(["-all", "netns", "exec", "readlink", "/proc/self/ns/net"]);
     let out = run_ok(&mut c);

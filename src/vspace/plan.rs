@@ -94,6 +94,16 @@ pub fn plan<H>(
     run_dir: Result<&Path, &str>,
     probe: impl FnOnce(&Path) -> Entry<H>,
 ) -> Plan<H> {
+    plan_naming_links(argv, run_dir, probe, |_| None)
+}
+
+/// [`plan`], with `link` giving a symlinked entry's target so that a refusal names it.
+pub fn plan_naming_links<H>(
+    argv: &[OsString],
+    run_dir: Result<&Path, &str>,
+    probe: impl FnOnce(&Path) -> Entry<H>,
+    link: impl FnOnce(&Path) -> Option<PathBuf>,
+) -> Plan<H> {
     let (name, args) = match candidate(argv) {
         Ok(c) => c,
         Err(why) => return Plan::PassThrough { why },
@@ -127,7 +137,7 @@ pub fn plan<H>(
                 message: format!(
                     "cannot enter network namespace '{}': {}",
                     escape(&name),
-                    u.describe(&path)
+                    u.describe_via(&path, link(&path).as_deref())
                 ),
                 prefixed: true,
                 hints: u.hints(&name),
