@@ -1,6 +1,7 @@
 //! Named network namespaces, the pure part: names (iproute2's rule), the run dir and the etc
 //! dir, and what a run-dir entry is ([`Entry`], [`Unusable`], [`Ident`]) with the words and
-//! hints we say about it. Reads only the environment; opening an entry is `sys::nsfs`.
+//! hints we say about it. Reads only the environment (its paths checked by `env`); opening an
+//! entry is `sys::nsfs`.
 #![deny(unsafe_code)]
 
 use std::ffi::OsStr;
@@ -30,15 +31,18 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-/// `$var` when set (it must be absolute), else `default`.
+/// `$var` when set and it passes the environment rule ([`crate::env`]: absolute, not under
+/// /proc, root's all the way up; ignored unless run by root), else `default`. The one function
+/// every path variable goes through (the zone code's too).
 pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match std::env::var_os(var) {
-        None => Ok(PathBuf::from(default)),
-        Some(v) if v.as_bytes().first() == Some(&b'/') => Ok(PathBuf::from(v)),
-        Some(v) => Err(format!(
+    match crate::env::path(var) {
+        Ok(None) => Ok(PathBuf::from(default)),
+        Ok(Some(p)) => Ok(p),
+        Err(crate::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
             "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
-            escape(&v)
+            escape(&value)
         )),
+        Err(e) => Err(format!("{}; unset it for {default}", e.message())),
     }
 }
 

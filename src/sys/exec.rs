@@ -71,6 +71,8 @@ pub const REAL_IP: RealTool = RealTool {
 pub enum LocateError {
     /// The variable is set to a relative path.
     NotAbsolute { env: &'static str, value: OsString },
+    /// The variable's path breaks the environment rule (`crate::env`); the message says how.
+    Unsafe(String),
     /// The variable names this binary (or a link to it).
     IsSelf {
         path: PathBuf,
@@ -98,6 +100,7 @@ impl LocateError {
                 escape(value),
                 tool.name
             ),
+            LocateError::Unsafe(m) => m.clone(),
             LocateError::IsSelf {
                 path,
                 from_env: Some(env),
@@ -147,16 +150,20 @@ pub fn is_self(path: &Path) -> io::Result<bool> {
     Ok(self_identity()? == (m.dev(), m.ino()))
 }
 
-/// Finds the real tool: the variable if set, else the first default that exists and is not us.
+/// Finds the real tool: the variable if set (and it passes `crate::env`'s rule; ignored unless
+/// run by root), else the first default that exists and is not us.
 pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
-    if let Some(value) = std::env::var_os(tool.env) {
-        let path = PathBuf::from(&value);
-        if !path.is_absolute() {
+    let from_env = match crate::env::path(tool.env) {
+        Ok(p) => p,
+        Err(crate::env::EnvError::NotAbsolute { value, .. }) => {
             return Err(LocateError::NotAbsolute {
                 env: tool.env,
                 value,
             });
         }
+        Err(e) => return Err(LocateError::Unsafe(e.message())),
+    };
+    if let Some(path) = from_env {
         return match std::fs::metadata(&path) {
             Err(e) => Err(LocateError::Unusable {
                 path,
