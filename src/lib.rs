@@ -14,6 +14,7 @@
 //!   (C's number parsers, exactly).
 
 pub mod cli;
+pub mod cnum;
 pub mod env;
 pub mod fail;
 pub mod ip;
