@@ -10,8 +10,9 @@
 //! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
 //!   admin tool's own subcommands), `netns` (run-dir names and what an entry is), `fail`
-//!   (messages and exit statuses), `quote` (escaping for messages and shell lines), `cnum`
-//!   (C's number parsers, exactly).
+//!   (messages and exit statuses), `out` (the one checked path to stdout and stderr), `quote`
+//!   (escaping for messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the
+//!   one rule for paths from the environment).
 
 pub mod cli;
 pub mod cnum;
