@@ -5,7 +5,7 @@ mod common;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use common::ip::*;
 use common::*;
@@ -454,6 +454,11 @@ fn delete_of_a_symlinked_entry_removes_only_the_link() {
     let mut want = vec![a.clone(), b.clone()];
     want.sort();
     assert_eq!(found, want);
+    // Listed like any namespace, no mark.
+    let out = run_ok(rd.with(&mut shim(&names)).arg("list"));
+    let mut listed: Vec<String> = text(&out).lines().map(str::to_string).collect();
+    listed.sort();
+    assert_eq!(listed, want, "{}", show(&c_list(&names, &rd), &out));
     let mut c = shim(&names);
     rd.with(&mut c).args(["delete", &b]);
     let out = run_ok(&mut c);
@@ -465,6 +470,37 @@ fn delete_of_a_symlinked_entry_removes_only_the_link() {
     assert!(std::fs::symlink_metadata(rd.path().join(&b)).is_err());
     let out = run_ok(rd.with(&mut shim(&names)).arg("list"));
     assert_eq!(text(&out), a, "{}", show(&c, &out));
+}
+
+fn c_list(names: &Names, rd: &RunDir) -> Command {
+    let mut c = shim(names);
+    rd.with(&mut c).arg("list");
+    c
+}
+
+/// Two names for one namespace: `ip netns identify` prints the last, as iproute2 6.1 does;
+/// `ip-netns-shim identify` prints both.
+#[test]
+fn identify_with_two_names_is_iproute2s_under_ip_and_richer_under_the_shim() {
+    let ns = Netns::new("ipi2");
+    let names = Names::new();
+    let second = unique("ipi2b");
+    let _alias = RunDirEntry::bind(&Path::new("/run/netns").join(&second), &ns.path());
+    let sleeper = Sleeper::in_ns(&names, None, &ns.name);
+    let pid = sleeper.pid().to_string();
+    let t = run_ok(real().args(["netns", "identify", &pid]));
+    let mut c = our_ip(&names);
+    c.args(["netns", "identify", &pid]);
+    let o = run_ok(&mut c);
+    assert_eq!(o.stdout, t.stdout, "{}", show(&c, &o));
+    assert_eq!(o.stderr, t.stderr, "{}", show(&c, &o));
+    assert_eq!(text(&o).lines().count(), 1, "{}", show(&c, &o));
+    let o = run_ok(shim(&names).args(["identify", &pid]));
+    let mut got: Vec<String> = text(&o).lines().map(str::to_string).collect();
+    got.sort();
+    let mut want = vec![ns.name.clone(), second.clone()];
+    want.sort();
+    assert_eq!(got, want);
 }
 
 /// An nsfs mount made on the run dir's file before the run dir was bound onto itself lies
