@@ -470,6 +470,9 @@ fn delete_of_a_symlinked_entry_removes_only_the_link() {
     assert!(std::fs::symlink_metadata(rd.path().join(&b)).is_err());
     let out = run_ok(rd.with(&mut shim(&names)).arg("list"));
     assert_eq!(text(&out), a, "{}", show(&c, &out));
+    // `a` is still a live namespace (iproute2's umount2 would have followed the link to it).
+    let out = run_ok(rd.with(&mut shim(&names)).args(["exec", &a, "true"]));
+    assert!(out.stderr.is_empty(), "{out:?}");
 }
 
 fn c_list(names: &Names, rd: &RunDir) -> Command {

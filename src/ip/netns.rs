@@ -468,7 +468,7 @@ const PEER_INVALID: &[u8] = b"Error: Peer netns reference is invalid.\n";
 /// `delete NAME`: every mount layer, then the file; only namespaces (see [`admin::delete`]).
 /// Under `ip-netns-shim` a warning names processes still inside, or the link's target.
 fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
-    let deleted = admin::delete(run_dir, name).map_err(|e| delete_fail(voice, e))?;
+    let deleted = admin::delete(run_dir, name).map_err(delete_fail)?;
     if !deleted.pids.is_empty() {
         let pids: Vec<String> = deleted.pids.iter().map(i32::to_string).collect();
         voice.warn(&format!(
@@ -488,7 +488,7 @@ fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
 }
 
 /// A refused or failed delete: iproute2's first line, then what the entry is.
-fn delete_fail(voice: Voice, e: admin::DeleteError) -> IpFail {
+fn delete_fail(e: admin::DeleteError) -> IpFail {
     match e {
         admin::DeleteError::Failed(e) => admin_fail(e),
         admin::DeleteError::Refused(n) => {
@@ -512,7 +512,6 @@ fn delete_fail(voice: Voice, e: admin::DeleteError) -> IpFail {
                 "{}; only a namespace (an nsfs mount or an empty file) is deleted",
                 n.what.describe_via(&n.path, n.link.as_deref())
             ));
-            let _ = voice;
             f
         }
     }
@@ -531,7 +530,7 @@ fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
                 n.what.describe_via(&n.path, n.link.as_deref())
             )),
             Err(e) => {
-                delete_fail(voice, e).print(voice.prefix);
+                delete_fail(e).print(voice.prefix);
                 status = FAILED;
             }
         }
