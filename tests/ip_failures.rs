@@ -123,6 +123,48 @@ fn a_symlinked_entry_is_followed_as_real_ip_follows_it() {
     let ours = run_ok(&mut c);
     assert_eq!(ours.stdout, theirs.stdout, "{}", show(&c, &ours));
     assert_eq!(ours.stderr, theirs.stderr, "{}", show(&c, &ours));
+    // The issue's own form: a link to a process's /proc/PID/ns/net, for exec, pids and list.
+    let mut sleeper = real()
+        .args(["netns", "exec", &ns.name, "sleep", "600"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id();
+    for _ in 0..500 {
+        if std::fs::read_link(format!("/proc/{pid}/ns/net"))
+            .is_ok_and(|l| l.to_string_lossy() == ns.id())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let proc_name = unique("iplnp");
+    let proc_link = Junk {
+        path: std::path::Path::new("/run/netns").join(&proc_name),
+    };
+    std::os::unix::fs::symlink(format!("/proc/{pid}/ns/net"), &proc_link.path).unwrap();
+    for args in [
+        vec!["netns", "exec", &proc_name, "readlink", "/proc/self/ns/net"],
+        vec!["netns", "pids", &proc_name],
+    ] {
+        let theirs = run_ok(real().args(&args));
+        let mut c = our_ip(&names);
+        c.args(&args);
+        let ours = run_ok(&mut c);
+        assert_eq!(ours.stdout, theirs.stdout, "{}", show(&c, &ours));
+        assert_eq!(ours.stderr, theirs.stderr, "{}", show(&c, &ours));
+        assert!(!ours.stdout.is_empty());
+    }
+    let listed = run_ok(our_ip(&names).args(["netns", "list"]));
+    assert!(
+        text(&listed)
+            .lines()
+            .any(|l| l.split(' ').next() == Some(proc_name.as_str())),
+        "{}",
+        text(&listed)
+    );
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
 }
 
 #[test]
