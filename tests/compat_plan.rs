@@ -74,7 +74,7 @@ fn check(case: &Case) -> Result<(), String> {
                 ..
             },
         ) if *path == db && args == want => check_rewrite(&argv, args),
-        (Decision::Pass, Plan::PassThrough { why }) if !why.is_empty() => Ok(()),
+        (Decision::Pass, Plan::PassThrough { why, .. }) if !why.is_empty() => Ok(()),
         (Decision::Refuse, Plan::Refuse { message, hints, .. }) => {
             let cleanup = hints.iter().any(|h| h.contains("namespace-cleanup-skip"));
             match case.entry {

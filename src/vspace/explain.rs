@@ -38,7 +38,7 @@ fn real_line(out: &mut String) -> bool {
 fn describe(argv: &[OsString], out: &mut String) -> u8 {
     out.push_str(&format!("call:        {}\n", command_line(argv)));
     match decide(argv) {
-        Plan::PassThrough { why } => {
+        Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));
             if real_line(out) { 0 } else { vspace::FAILURE }

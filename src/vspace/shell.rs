@@ -89,9 +89,9 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
             f.hints = hints;
             Err(f)
         }
-        Plan::PassThrough { .. } => {
+        Plan::PassThrough { args, .. } => {
             let real = real_vspace()?;
-            Err(exec_real(&real, &argv0, argv.get(1..).unwrap_or_default()))
+            Err(exec_real(&real, &argv0, &args))
         }
         Plan::Enter {
             name, entry, then, ..
