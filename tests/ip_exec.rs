@@ -259,6 +259,46 @@ fn a_bind_over_a_symlinked_etc_target_is_warned_about() {
         std::fs::read(std::path::Path::new("/etc").join(link)).unwrap(),
         host
     );
+    // Under the name `ip` (NETNS_ETC_DIR ignored: the host's /etc/netns/NAME), the same bind
+    // and no warning: stderr as empty as iproute2's.
+    struct EtcNetns {
+        dir: std::path::PathBuf,
+        made_top: bool,
+    }
+    impl Drop for EtcNetns {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+            if self.made_top {
+                let _ = std::fs::remove_dir("/etc/netns");
+            }
+        }
+    }
+    let made_top = !std::path::Path::new("/etc/netns").exists();
+    let guard = EtcNetns {
+        dir: std::path::Path::new("/etc/netns").join(&ns.name),
+        made_top,
+    };
+    std::fs::create_dir_all(&guard.dir).unwrap();
+    std::fs::write(guard.dir.join(link), b"ours\n").unwrap();
+    let args = [
+        "netns".to_string(),
+        "exec".into(),
+        ns.name.clone(),
+        "cat".into(),
+        format!("/etc/{link}"),
+    ];
+    let mut c = our_ip(&names);
+    c.args(&args);
+    let o = run_ok(&mut c);
+    let t = run_ok(real().args(&args));
+    assert_eq!(o.stdout, b"ours\n", "{}", show(&c, &o));
+    assert_eq!(o.stdout, t.stdout);
+    assert!(
+        o.stderr.is_empty() && t.stderr.is_empty(),
+        "{}",
+        show(&c, &o)
+    );
+    drop(guard);
 }
 
 #[test]
