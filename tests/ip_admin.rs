@@ -446,6 +446,51 @@ fn all_delete_skips_what_is_no_namespace() {
     }
 }
 
+/// A run dir that cannot be written (mounted read-only): every unlink fails with EROFS; `-all
+/// delete` reports each failure and goes on, then exits 1 (iproute2 stops at the first and
+/// exits 0).
+#[test]
+fn all_delete_goes_on_after_a_failure_and_exits_1() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let (a, b) = (unique("ipra"), unique("iprb"));
+    for n in [&a, &b] {
+        run_ok(rd.with(&mut shim(&names)).args(["add", n]));
+    }
+    let none: Option<&str> = None;
+    use nix::mount::MsFlags;
+    nix::mount::mount(
+        Some(rd.path()),
+        rd.path(),
+        none,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        none,
+    )
+    .unwrap();
+    nix::mount::mount(
+        none,
+        rd.path(),
+        none,
+        MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+        none,
+    )
+    .unwrap();
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["-all", "delete"]);
+    let out = run_status(&mut c, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for n in [&a, &b] {
+        assert!(
+            err.contains(&format!(
+                "Cannot remove namespace file \"{}\": Read-only file system",
+                rd.path().join(n).display()
+            )),
+            "{}",
+            show(&c, &out)
+        );
+    }
+}
+
 /// `ln -s /run/netns/A B`: delete B removes the link only; A stays a live namespace.
 #[test]
 fn delete_of_a_symlinked_entry_removes_only_the_link() {
