@@ -466,3 +466,43 @@ fn exec_replaces_the_process_without_a_fork() {
         "the program is not the process we started"
     );
 }
+
+/// A namespace that cannot be entered under `-all exec`: its child prints iproute2's line and
+/// exits 255, and the loop goes on in the parent, so every other namespace runs the command
+/// exactly once (iproute2's failed child runs the rest of the loop itself: twice).
+#[test]
+fn all_exec_child_that_cannot_enter_exits_and_the_loop_goes_on() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let good = unique("ipag");
+    run_ok(rd.with(&mut shim(&names)).args(["add", &good]));
+    let stale = unique("ipas");
+    std::fs::write(rd.path().join(&stale), b"").unwrap();
+    let record = tempfile::tempdir().unwrap();
+    let log = record.path().join("ran");
+    let mut c = shim(&names);
+    rd.with(&mut c).args([
+        "-all",
+        "exec",
+        "sh",
+        "-c",
+        &format!("readlink /proc/self/ns/net >> {}", log.display()),
+    ]);
+    let out = run_ok(&mut c);
+    let ran = std::fs::read_to_string(&log).unwrap_or_default();
+    let good_id = std::fs::metadata(rd.path().join(&good)).map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        format!("net:[{}]\n", m.ino())
+    });
+    assert_eq!(ran, good_id.unwrap(), "{}", show(&c, &out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches(&format!(
+            "setting the network namespace \"{stale}\" failed: Invalid argument"
+        ))
+        .count(),
+        1,
+        "{}",
+        show(&c, &out)
+    );
+}
