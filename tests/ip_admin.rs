@@ -630,3 +630,48 @@ fn a_failed_add_leaves_nothing_behind() {
     assert!(first_err_line(&out).starts_with(b"Bind /proc/999999999/ns/net -> "));
     assert!(!rd.path().join(&name).exists());
 }
+
+/// The same, with a covered mount that is no namespace (a file bound on the entry): delete
+/// detaches nothing it cannot name as a namespace, and fails with iproute2's EBUSY line.
+#[test]
+fn a_covered_mount_that_is_no_namespace_is_left_alone() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let name = unique("ipcx");
+    let entry = rd.path().join(&name);
+    std::fs::write(&entry, b"").unwrap();
+    let other = tempfile::NamedTempFile::new().unwrap();
+    let none: Option<&str> = None;
+    nix::mount::mount(
+        Some(other.path()),
+        &entry,
+        none,
+        nix::mount::MsFlags::MS_BIND,
+        none,
+    )
+    .unwrap();
+    nix::mount::mount(
+        Some(rd.path()),
+        rd.path(),
+        none,
+        nix::mount::MsFlags::MS_BIND,
+        none,
+    )
+    .unwrap();
+    let point = format!("{} ", entry.display());
+    let mut c = shim(&names);
+    rd.with(&mut c).args(["delete", &name]);
+    let out = run_status(&mut c, 1);
+    assert_eq!(
+        String::from_utf8_lossy(&first_err_line(&out)),
+        format!(
+            "Cannot remove namespace file \"{}\": Device or resource busy",
+            entry.display()
+        )
+    );
+    assert_eq!(mount_lines(point.as_bytes()).len(), 1, "{}", show(&c, &out));
+    // Leave nothing: the run dir's bind first, then the mount it covered.
+    let _ = nix::mount::umount2(rd.path(), nix::mount::MntFlags::MNT_DETACH);
+    let _ = nix::mount::umount2(&entry, nix::mount::MntFlags::MNT_DETACH);
+    assert!(mount_lines(point.as_bytes()).is_empty());
+}

@@ -381,7 +381,9 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
             link: None,
             covered: false,
         }),
-        Err(e) if errno_of(&e) == Errno::EBUSY => {
+        // Still a mount point, though nothing is left on the path: namespace mounts beneath a
+        // later mount of the run dir. Only nsfs is detached this way, never another mount.
+        Err(e) if errno_of(&e) == Errno::EBUSY && crate::sys::nsfs::covered_nsfs_mount(&path) => {
             unlink_beneath(run_dir, &path)?;
             Ok(Deleted {
                 pids,

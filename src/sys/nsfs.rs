@@ -123,18 +123,29 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
-/// Whether the mount table has an nsfs mount on `path` (symlinks resolved) that this path does
-/// not reach: it lies under a later mount of the directory (a run dir bound onto itself).
-pub fn covered_nsfs_mount(path: &Path) -> bool {
+/// The filesystem types of every mount in the mount table whose mount point is `path`
+/// (symlinks resolved), reachable or not, in mountinfo order.
+pub fn mounts_on(path: &Path) -> Vec<String> {
     use std::os::unix::ffi::OsStrExt;
     let Ok(real) = std::fs::canonicalize(path) else {
-        return false;
+        return Vec::new();
     };
-    crate::sys::mountinfo::read_self().is_ok_and(|mounts| {
-        mounts
-            .iter()
-            .any(|m| m.fs_type == "nsfs" && m.mount_point.as_bytes() == real.as_os_str().as_bytes())
-    })
+    crate::sys::mountinfo::read_self()
+        .map(|mounts| {
+            mounts
+                .into_iter()
+                .filter(|m| m.mount_point.as_bytes() == real.as_os_str().as_bytes())
+                .map(|m| m.fs_type)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the mount table has an nsfs mount on `path` that this path does not reach (it lies
+/// under a later mount of the directory: a run dir bound onto itself), and nothing but nsfs.
+pub fn covered_nsfs_mount(path: &Path) -> bool {
+    let types = mounts_on(path);
+    !types.is_empty() && types.iter().all(|t| t == "nsfs")
 }
 
 /// The checks on an open regular file: nsfs, then the namespace type.
