@@ -132,7 +132,9 @@ impl Unusable {
                 "{p} is an nsfs mount covered by a later mount of the run dir over itself: this path reaches only the empty file beneath"
             ),
             Unusable::Host => {
-                format!("{p} is the host's own network namespace (PID 1's), not a zone of its own")
+                format!(
+                    "{p} is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own"
+                )
             }
             Unusable::Stale => format!(
                 "{p} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)"
