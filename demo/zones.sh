@@ -151,7 +151,7 @@ expect "$TRUNK@$TRUNK_PEER UP"
 step "7. doctor: every check, for guest web and its zone"
 show vspace-netns doctor web
 expect "ok guest web: $VSPACE_NETNS_VSERVERS/web/spaces/net names $DMZ" \
-	"ok zone $DMZ: /var/run/netns/$DMZ is a live network namespace" \
+	"ok zone $DMZ: /run/netns/$DMZ is a live network namespace" \
 	"ok zone $DMZ: link $DMZ0 is up inside with MAC 02:00:00:00:02:00"
 absent FAIL
 

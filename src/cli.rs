@@ -10,6 +10,8 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::out;
+
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
 use clap_complete::Shell;
@@ -38,7 +40,7 @@ pub fn command() -> Command {
         .version(env!("CARGO_PKG_VERSION"))
         .about("Linux-VServer guests in named network namespaces: a drop-in vspace and ip netns")
         .long_about(
-            "Installed as vspace, enters /var/run/netns/NAME for util-vserver's shared-net calls \
+            "Installed as vspace, enters /run/netns/NAME for util-vserver's shared-net calls \
              (vspace --enter NAME --net -- ...) and passes every other call to the real vspace \
              byte for byte. Installed as ip or ip-netns-shim, it is ip netns. Under its own name \
              it runs the subcommands below; any other first argument is taken as vspace's.",
@@ -135,11 +137,21 @@ fn os<'a>(m: &'a clap::ArgMatches, name: &str) -> &'a OsString {
     m.get_one::<OsString>(name).expect("required by clap")
 }
 
-fn done(r: Result<(), fail::Fail>) -> anyhow::Result<ExitCode> {
+const PREFIX: &str = "vspace-netns";
+
+fn done(r: Result<(), fail::Fail>) -> anyhow::Result<u8> {
     Ok(match r {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(f) => fail::report(&f),
     })
+}
+
+/// Writes `text` on stdout: 0, or one message and 1 when it cannot be written.
+fn print(text: &str) -> u8 {
+    match out::stdout_or_fail(PREFIX, text) {
+        Ok(()) => 0,
+        Err(f) => fail::report(&f),
+    }
 }
 
 /// The shells `completions` supports, by name.
@@ -163,12 +175,18 @@ pub fn write_completions(shell: &str, out: &mut dyn std::io::Write) -> anyhow::R
 }
 
 /// Runs the tool personality.
-pub fn main(argv: Vec<OsString>) -> ExitCode {
+pub fn main(argv: Vec<OsString>) -> u8 {
     let matches = match command().try_get_matches_from(&argv) {
         Ok(m) => m,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            // clap's own help, version and usage texts, through the checked path.
+            let text = e.render().to_string();
+            return if e.use_stderr() {
+                out::warn(text.trim_end_matches('\n'));
+                2
+            } else {
+                print(&text)
+            };
         }
     };
     let result = match matches.subcommand() {
@@ -177,15 +195,12 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 .get_many::<OsString>("args")
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default();
-            explain::run(args)
+            Ok(explain::run(args))
         }
         Some(("mac", m)) => {
             let text = |n| crate::quote::escape(os(m, n));
             match mac::from_operands(&text("vid"), &text("id"), &text("index")) {
-                Ok(mac) => {
-                    println!("{mac}");
-                    Ok(ExitCode::SUCCESS)
-                }
+                Ok(mac) => Ok(print(&format!("{mac}\n"))),
                 Err(e) => Ok(fail::report(&fail::Fail::new(
                     "vspace-netns",
                     2,
@@ -200,19 +215,23 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
             m.get_flag("dry-run"),
         )),
         Some(("hook", m)) => done(hook::run(os(m, "phase"), os(m, "guest"))),
-        Some(("doctor", m)) => Ok(doctor::run(
-            m.get_one::<OsString>("target").map(OsString::as_os_str),
-        )),
+        Some(("doctor", m)) => Ok(
+            match doctor::run(m.get_one::<OsString>("target").map(OsString::as_os_str)) {
+                c if c == ExitCode::SUCCESS => 0,
+                _ => 1,
+            },
+        ),
         Some(("completions", m)) => {
             let shell = m.get_one::<String>("shell").expect("required by clap");
-            write_completions(shell, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS)
+            let mut buf = Vec::new();
+            write_completions(shell, &mut buf).map(|()| print(&String::from_utf8_lossy(&buf)))
         }
         _ => unreachable!("clap requires a known subcommand"),
     };
     match result {
         Ok(code) => code,
         // Reported through `fail::report`, which never panics when stderr is unwritable.
-        Err(e) => crate::fail::report(&crate::fail::Fail::new("vspace-netns", 1, format!("{e:#}"))),
+        Err(e) => crate::fail::report(&crate::fail::Fail::new(PREFIX, 1, format!("{e:#}"))),
     }
 }
 

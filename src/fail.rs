@@ -4,8 +4,6 @@
 //! first message lines; this type carries both to the one place that prints them (`report`).
 
 use std::fmt;
-use std::io::Write;
-use std::process::ExitCode;
 
 /// An error that ends the invocation with `status` after printing `prefix: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +49,9 @@ impl fmt::Display for Fail {
 
 impl std::error::Error for Fail {}
 
-/// Prints the failure once, on stderr, and gives its exit status.
-pub fn report(fail: &Fail) -> ExitCode {
-    let _ = writeln!(std::io::stderr().lock(), "{fail}");
-    ExitCode::from(fail.status)
+/// Prints the failure once, on stderr (a failed write is dropped: there is nowhere left to say
+/// it), and gives its exit status.
+pub fn report(fail: &Fail) -> u8 {
+    crate::out::warn(&fail.to_string());
+    fail.status
 }

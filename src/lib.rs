@@ -10,10 +10,13 @@
 //! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
 //!   admin tool's own subcommands), `netns` (run-dir names and what an entry is), `fail`
-//!   (messages and exit statuses), `quote` (escaping for messages and shell lines), `cnum`
-//!   (C's number parsers, exactly).
+//!   (messages and exit statuses), `out` (the one checked path to stdout and stderr), `quote`
+//!   (escaping for messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the
+//!   one rule for paths from the environment).
 
 pub mod cli;
+pub mod cnum;
+pub mod env;
 pub mod fail;
 pub mod ip;
 pub mod netns;
@@ -25,13 +28,12 @@ pub mod vspace;
 pub mod zone;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use personality::Personality;
 
-/// Runs the personality named by `argv[0]` and returns the exit status for the process.
+/// Runs the personality named by `argv[0]` and returns the exit status for the process (0-255).
 /// Only returns when no `exec` replaced the process.
-pub fn main(argv: Vec<OsString>) -> ExitCode {
+pub fn main(argv: Vec<OsString>) -> u8 {
     let argv0 = argv.first().cloned().unwrap_or_default();
     match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
         Personality::Vspace => vspace::main(argv),
@@ -45,27 +47,5 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 quote::escape(&name)
             ),
         )),
-    }
-}
-
-/// The number behind an `ExitCode` (std has no stable accessor; every code we make comes from a
-/// `u8`, so one of them compares equal). For `main` without std's runtime start-up.
-pub fn exit_status(code: ExitCode) -> i32 {
-    (0..=u8::MAX)
-        .find(|&n| ExitCode::from(n) == code)
-        .map_or(1, i32::from)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_codes_map_back_to_their_numbers() {
-        for n in [0u8, 1, 7, 127, 255] {
-            assert_eq!(exit_status(ExitCode::from(n)), i32::from(n));
-        }
-        assert_eq!(exit_status(ExitCode::SUCCESS), 0);
-        assert_eq!(exit_status(ExitCode::FAILURE), 1);
     }
 }

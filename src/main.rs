@@ -2,11 +2,12 @@
 //! personalities can be tested without a process boundary where one is not needed.
 //!
 //! `no_main`: C's `main` calls the library directly, skipping std's runtime start-up (stack
-//! guard discovery through /proc/self/maps, an alternate signal stack, SIGPIPE ignored), which
-//! costs about 90 µs, more than the rest of `ip netns exec`'s own work. SIGPIPE therefore stays
-//! as the caller left it, as for the C tools we stand in for; std still gives every program we
-//! exec the default SIGPIPE and an empty signal mask. Arguments come from std (glibc hands them
-//! to std's initialiser), not from the raw pointers. (The test harness keeps its own main.)
+//! guard discovery through /proc/self/maps, an alternate signal stack, SIGPIPE ignored, closed
+//! fds 0-2 reopened on /dev/null), which costs about 90 µs. SIGPIPE and the signal mask stay as
+//! the caller left them, and the programs we exec get them untouched, as from the C tools we
+//! stand in for. Closed fds 0-2 get /dev/null placeholders that vanish at exec
+//! (`reserve_stdio`). Arguments come from std (glibc hands them to std's initialiser), not from
+//! the raw pointers. (The test harness keeps its own main.)
 #![cfg_attr(not(test), no_main)]
 
 #[cfg(not(test))]
@@ -15,8 +16,8 @@ use std::ffi::{c_char, c_int};
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    let code = vspace_netns::main(std::env::args_os().collect());
-    let status = vspace_netns::exit_status(code);
+    vspace_netns::sys::exec::reserve_stdio();
+    let status = vspace_netns::main(std::env::args_os().collect());
     // std::process::exit flushes std's buffered stdout, as returning from std's main would.
-    std::process::exit(status)
+    std::process::exit(i32::from(status))
 }

@@ -1,6 +1,7 @@
 //! Named network namespaces, the pure part: names (iproute2's rule), the run dir and the etc
 //! dir, and what a run-dir entry is ([`Entry`], [`Unusable`], [`Ident`]) with the words and
-//! hints we say about it. Reads only the environment; opening an entry is `sys::nsfs`.
+//! hints we say about it. Reads only the environment (its paths checked by `env`); opening an
+//! entry is `sys::nsfs`.
 #![deny(unsafe_code)]
 
 use std::ffi::OsStr;
@@ -13,11 +14,13 @@ use nix::errno::Errno;
 
 use crate::quote::escape;
 
-/// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise.
-pub const DEFAULT_RUN_DIR: &str = "/var/run/netns";
+/// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise: `/run/netns`, the
+/// spelling of Debian's iproute2 build (upstream's `/var/run/netns` is the same directory
+/// wherever `/var/run` links to `/run`). iproute2's messages name this path, so all of ours do.
+pub const DEFAULT_RUN_DIR: &str = "/run/netns";
 /// Where `ip netns exec` finds per-namespace files for `/etc` unless `NETNS_ETC_DIR` says otherwise.
 pub const DEFAULT_ETC_DIR: &str = "/etc/netns";
-/// The run dir: `$NETNS_RUN_DIR` or `/var/run/netns`; a set but relative (or empty) value is
+/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`; a set but relative (or empty) value is
 /// refused rather than resolved against whatever the cwd happens to be.
 pub fn run_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_RUN_DIR", DEFAULT_RUN_DIR)
@@ -28,15 +31,18 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-/// `$var` when set (it must be absolute), else `default`.
+/// `$var` when set and it passes the environment rule ([`crate::env`]: absolute, not under
+/// /proc, root's all the way up; ignored unless run by root), else `default`. The one function
+/// every path variable goes through (the zone code's too).
 pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match std::env::var_os(var) {
-        None => Ok(PathBuf::from(default)),
-        Some(v) if v.as_bytes().first() == Some(&b'/') => Ok(PathBuf::from(v)),
-        Some(v) => Err(format!(
+    match crate::env::path(var) {
+        Ok(None) => Ok(PathBuf::from(default)),
+        Ok(Some(p)) => Ok(p),
+        Err(crate::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
             "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
-            escape(&v)
+            escape(&value)
         )),
+        Err(e) => Err(format!("{}; unset it for {default}", e.message())),
     }
 }
 
@@ -85,7 +91,7 @@ pub fn entry_path(dir: &Path, name: &OsStr) -> PathBuf {
 /// the host's network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unusable {
-    /// A symbolic link: refused, it could point anywhere.
+    /// A symbolic link whose target does not exist (a link to a namespace is followed).
     Symlink,
     /// An empty regular file with no namespace mounted on it here: the classic stale entry.
     Stale,
@@ -97,14 +103,39 @@ pub enum Unusable {
     OtherType { what: &'static str },
     /// The open itself failed (permission, I/O, ...).
     Open(Errno),
+    /// An empty file here, with an nsfs mount on it that this path does not reach: the run dir
+    /// was bound onto itself after the namespace was mounted (the mount lies beneath).
+    Covered,
+    /// The host's own network namespace (PID 1's): never what a guest asking for a zone gets.
+    Host,
 }
 
 impl Unusable {
     /// A one-line explanation naming the path.
     pub fn describe(&self, path: &Path) -> String {
-        let p = escape(path.as_os_str());
+        self.describe_via(path, None)
+    }
+
+    /// [`Unusable::describe`], naming the target when the entry is a symbolic link.
+    pub fn describe_via(&self, path: &Path, link: Option<&Path>) -> String {
+        let p = shown(path, link);
         match self {
-            Unusable::Symlink => format!("{p} is a symbolic link, not a namespace mount"),
+            Unusable::Symlink => match link {
+                Some(t) => format!(
+                    "{} is a symbolic link to {}, which does not exist",
+                    escape(path.as_os_str()),
+                    escape(t.as_os_str())
+                ),
+                None => format!("{p} is a symbolic link, not a namespace mount"),
+            },
+            Unusable::Covered => format!(
+                "{p} is an nsfs mount covered by a later mount of the run dir over itself: this path reaches only the empty file beneath"
+            ),
+            Unusable::Host => {
+                format!(
+                    "{p} is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own"
+                )
+            }
             Unusable::Stale => format!(
                 "{p} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)"
             ),
@@ -129,6 +160,12 @@ impl Unusable {
                     "keep it across guest starts: add the lines '/run/netns' and '/run/netns/{n}' to /etc/vservers/<guest>/namespace-cleanup-skip (that file replaces .defaults/namespace-cleanup-skip)"
                 ),
             ],
+            Unusable::Covered => vec![format!(
+                "'ip-netns-shim delete {n}' removes it (it unlinks the entry from a mount namespace of its own, which detaches the covered mount everywhere)"
+            )],
+            Unusable::Host => vec![format!(
+                "point the entry at the zone's namespace ('ip netns delete {n}; ip netns add {n}'), or remove the name from the guest's spaces/net to run it in the host's network on purpose"
+            )],
             Unusable::Symlink
             | Unusable::NotNamespace { .. }
             | Unusable::Socket
@@ -139,6 +176,18 @@ impl Unusable {
             }
             Unusable::Open(_) => Vec::new(),
         }
+    }
+}
+
+/// `PATH`, or `PATH (a symbolic link to TARGET)`, escaped for a message.
+pub fn shown(path: &Path, link: Option<&Path>) -> String {
+    match link {
+        None => escape(path.as_os_str()),
+        Some(t) => format!(
+            "{} (a symbolic link to {})",
+            escape(path.as_os_str()),
+            escape(t.as_os_str())
+        ),
     }
 }
 

@@ -17,6 +17,18 @@ pub fn stdout(text: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// Writes `bytes` to stdout and flushes them (raw bytes: names as iproute2 prints them).
+pub fn stdout_bytes(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Writes `bytes` to stderr; a failure to write is dropped (there is nowhere left to say it).
+pub fn stderr_bytes(bytes: &[u8]) {
+    let _ = io::stderr().lock().write_all(bytes);
+}
+
 /// Writes `text` to stderr (unbuffered).
 pub fn stderr(text: &str) -> io::Result<()> {
     io::stderr().lock().write_all(text.as_bytes())

@@ -23,6 +23,7 @@ fn fact(entry: Entry, path: &Path) -> Fact {
         Entry::Missing => Fact::Missing,
         Entry::Stale => Fact::Unusable(Unusable::Stale),
         Entry::Symlink => Fact::Unusable(Unusable::Symlink),
+        Entry::Link => Fact::Netns(()),
         Entry::Ipc => Fact::Unusable(Unusable::OtherType { what: "an ipc" }),
     }
 }
@@ -73,7 +74,7 @@ fn check(case: &Case) -> Result<(), String> {
                 ..
             },
         ) if *path == db && args == want => check_rewrite(&argv, args),
-        (Decision::Pass, Plan::PassThrough { why }) if !why.is_empty() => Ok(()),
+        (Decision::Pass, Plan::PassThrough { why, .. }) if !why.is_empty() => Ok(()),
         (Decision::Refuse, Plan::Refuse { message, hints, .. }) => {
             let cleanup = hints.iter().any(|h| h.contains("namespace-cleanup-skip"));
             match case.entry {
@@ -122,6 +123,7 @@ fn the_data_covers_every_decision_and_entry() {
         Entry::Missing,
         Entry::Stale,
         Entry::Symlink,
+        Entry::Link,
         Entry::Ipc,
     ] {
         assert!(cases.iter().any(|c| c.entry == e), "no case with {e:?}");

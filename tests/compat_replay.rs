@@ -43,7 +43,11 @@ fn replay(world: &World, case: &Case) -> Result<(), String> {
     let _entry = match case.entry {
         Entry::Netns | Entry::Missing => None,
         Entry::Stale => Some(RunDirEntry::stale(&path)),
-        Entry::Symlink => Some(RunDirEntry::symlink(&path, &world.ns.path())),
+        Entry::Symlink => Some(RunDirEntry::symlink(
+            &path,
+            Path::new("/nonexistent/vspace-netns/target"),
+        )),
+        Entry::Link => Some(RunDirEntry::symlink(&path, &world.ns.path())),
         Entry::Ipc => Some(RunDirEntry::other_namespace(&path, "ipc")),
     };
     let (argv, tail) = rewrite(world, case, &name);

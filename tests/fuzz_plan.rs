@@ -233,7 +233,7 @@ proptest! {
         let plan: Plan<()> = vspace_plan::plan(&argv, Ok(Path::new("/run/netns")), |_| fact.entry());
         if let Plan::PassThrough { .. } = plan {
             prop_assert_eq!(
-                vspace_plan::real_vspace_args(&argv, &plan),
+                vspace_plan::real_vspace_args(&plan),
                 Some(argv.get(1..).unwrap_or_default())
             );
         }
@@ -264,9 +264,9 @@ fn plan_keeps_the_callers_words(
         prop_assert_eq!(path.parent(), Some(Path::new("/run/netns")));
         prop_assert_eq!(path.file_name(), Some(name.as_os_str()));
     }
-    let handed = vspace_plan::real_vspace_args(&argv, &plan);
+    let handed = vspace_plan::real_vspace_args(&plan);
     match &plan {
-        Plan::PassThrough { why } => {
+        Plan::PassThrough { why, .. } => {
             seen.pass_through += 1;
             prop_assert!(!why.is_empty());
             prop_assert_eq!(handed, Some(&argv[1..]));

@@ -458,21 +458,68 @@ fn entry_file_with_content_is_refused() {
     );
 }
 
+/// A symlinked entry is followed, as iproute2 follows it (the checks are on the opened fd).
 #[test]
-fn entry_symlink_to_a_real_netns_is_refused() {
+fn entry_symlink_to_a_real_netns_is_entered() {
     let ns = Netns::new("hs");
-    let r = refused_entry(
-        |p| std::os::unix::fs::symlink(ns.path(), p).unwrap(),
-        " is a symbolic link, not a namespace mount",
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    std::os::unix::fs::symlink(ns.path(), dir.join("web")).unwrap();
+    let args = c.with_program(&[b"--enter", b"web", b"--net"]);
+    c.vspace(&args).entered(&ns.id());
+    // explain names the link's target.
+    let text = c.explain(&args);
+    assert!(
+        text.contains(&format!(
+            "namespace:   web ({}/web, a symbolic link to {}, net:[",
+            dir.display(),
+            ns.path().display()
+        )),
+        "{text}"
     );
-    r.says(&["vspace: hint: remove the entry"]);
 }
 
+/// The host (played by PID 1 of a PID namespace of the test's own, which shares the caller's
+/// network): an entry that leads to PID 1's network namespace is refused, whatever it is.
 #[test]
-fn entry_symlink_to_proc_ns_net_is_refused() {
+fn entry_symlink_to_the_hosts_netns_is_refused() {
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    std::os::unix::fs::symlink("/proc/1/ns/net", dir.join("web")).unwrap();
+    let mut cmd = c.command("vspace");
+    let mut unshare = Command::new("unshare");
+    unshare
+        .args(["--pid", "--fork", "--mount-proc", "--"])
+        .arg(c.names.get("vspace"))
+        .args(c.with_program(&[b"--enter", b"web", b"--net"]));
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => unshare.env(k, v),
+            None => unshare.env_remove(k),
+        };
+    }
+    let _ = &mut cmd;
+    let out = run_bounded(&mut unshare);
+    assert_eq!(out.status.code(), Some(255), "{}", show(&unshare, &out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "vspace: cannot enter network namespace 'web': {}/web (a symbolic link to /proc/1/ns/net) is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own",
+            dir.display()
+        )),
+        "{}",
+        show(&unshare, &out)
+    );
+    assert!(!c.record().exists(), "the program ran");
+}
+
+/// Where PID 1's namespace cannot be read (this sandbox), the caller's own stands for the host:
+/// `ln -s /proc/self/ns/net` leads back to where the caller is, and is refused.
+#[test]
+fn entry_symlink_to_proc_self_ns_net_is_refused_as_the_host() {
     refused_entry(
-        |p| std::os::unix::fs::symlink("/proc/1/ns/net", p).unwrap(),
-        " is a symbolic link, not a namespace mount",
+        |p| std::os::unix::fs::symlink("/proc/self/ns/net", p).unwrap(),
+        " (a symbolic link to /proc/self/ns/net) is the host's own network namespace",
     );
 }
 
@@ -480,7 +527,21 @@ fn entry_symlink_to_proc_ns_net_is_refused() {
 fn entry_dangling_symlink_is_refused() {
     refused_entry(
         |p| std::os::unix::fs::symlink("/nonexistent/netns/web", p).unwrap(),
-        " is a symbolic link, not a namespace mount",
+        " is a symbolic link to /nonexistent/netns/web, which does not exist",
+    );
+}
+
+#[test]
+fn entry_symlink_to_a_fifo_is_refused_without_blocking() {
+    let c = Case::new();
+    let fifo = c.work.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    refused_entry(
+        |p| std::os::unix::fs::symlink(&fifo, p).unwrap(),
+        &format!(
+            " (a symbolic link to {}) is a FIFO, not a namespace mount",
+            fifo.display()
+        ),
     );
 }
 
@@ -1108,6 +1169,13 @@ impl Case {
         }
         self.run_as("ip", &args)
     }
+
+    /// `ip-netns-shim exec NAME program` (the name that honours the row's NETNS_RUN_DIR).
+    fn shim_exec(&self, name: &[u8]) -> Run {
+        let mut args = argv(&[b"exec", name]);
+        args.extend(self.program());
+        self.run_as("ip-netns-shim", &args)
+    }
 }
 
 impl Run {
@@ -1195,38 +1263,35 @@ fn shim_exec_enters() {
 fn ip_name_non_utf8_missing_is_named_raw() {
     let mut c = Case::new();
     c.own_run_dir();
-    c.ip_exec(b"\xfe\xff").ip_failed(
+    c.shim_exec(b"\xfe\xff").ip_failed(
         255,
         b"Cannot open network namespace \"\xfe\xff\": No such file or directory",
         &[],
     );
 }
 
-/// Makes `web` in the row's run dir with `make`, then `ip netns exec web program`: fails with
-/// iproute2's `first` line and status 255, our explanation saying `what` after it.
+/// Makes `web` in the row's run dir with `make`, then `ip-netns-shim exec web program`: fails
+/// with iproute2's `first` line and status 255, our explanation saying `what` after it.
 fn ip_refused_entry(make: impl FnOnce(&Path), first: &str, what: &str) {
     let mut c = Case::new();
     let dir = c.own_run_dir();
     make(&dir.join("web"));
-    c.ip_exec(b"web").ip_failed(
+    c.shim_exec(b"web").ip_failed(
         255,
         first.as_bytes(),
-        &[&format!("ip: {}/web{what}", dir.display())],
+        &[&format!("ip-netns-shim: {}/web{what}", dir.display())],
     );
 }
 
 const IP_EINVAL: &str = "setting the network namespace \"web\" failed: Invalid argument";
-const IP_ELOOP: &str = "Cannot open network namespace \"web\": Too many levels of symbolic links";
+const IP_ENOENT: &str = "Cannot open network namespace \"web\": No such file or directory";
 
 #[test]
 fn ip_entry_missing() {
     let mut c = Case::new();
     c.own_run_dir();
-    c.ip_exec(b"web").ip_failed(
-        255,
-        b"Cannot open network namespace \"web\": No such file or directory",
-        &[],
-    );
+    c.shim_exec(b"web")
+        .ip_failed(255, IP_ENOENT.as_bytes(), &[]);
 }
 
 #[test]
@@ -1238,13 +1303,40 @@ fn ip_entry_empty_file_is_explained_as_stale() {
     );
 }
 
+/// A symlinked entry is followed, as iproute2 follows it: the checks are on the opened fd.
 #[test]
-fn ip_entry_symlink_to_a_real_netns_is_refused() {
+fn ip_entry_symlink_to_a_real_netns_is_entered() {
     let ns = Netns::new("hs");
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    std::os::unix::fs::symlink(ns.path(), dir.join("web")).unwrap();
+    c.shim_exec(b"web").ip_entered(&ns.id());
+}
+
+#[test]
+fn ip_entry_symlink_to_a_stale_file_is_refused_naming_the_target() {
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    let target = c.work.path().join("stale-target");
+    std::fs::write(&target, b"").unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("web")).unwrap();
+    c.shim_exec(b"web").ip_failed(
+        255,
+        IP_EINVAL.as_bytes(),
+        &[&format!(
+            "ip-netns-shim: {}/web (a symbolic link to {}) is an empty file",
+            dir.display(),
+            target.display()
+        )],
+    );
+}
+
+#[test]
+fn ip_entry_symlink_to_an_ipc_namespace_is_refused() {
     ip_refused_entry(
-        |p| std::os::unix::fs::symlink(ns.path(), p).unwrap(),
-        IP_ELOOP,
-        " is a symbolic link, not a namespace mount",
+        |p| std::os::unix::fs::symlink("/proc/self/ns/ipc", p).unwrap(),
+        IP_EINVAL,
+        " (a symbolic link to /proc/self/ns/ipc) is an ipc namespace, not a network namespace",
     );
 }
 
@@ -1252,8 +1344,8 @@ fn ip_entry_symlink_to_a_real_netns_is_refused() {
 fn ip_entry_dangling_symlink_is_refused() {
     ip_refused_entry(
         |p| std::os::unix::fs::symlink("/nonexistent/netns/web", p).unwrap(),
-        IP_ELOOP,
-        " is a symbolic link, not a namespace mount",
+        IP_ENOENT,
+        " is a symbolic link to /nonexistent/netns/web, which does not exist",
     );
 }
 
@@ -1263,6 +1355,18 @@ fn ip_entry_fifo_is_refused_without_blocking() {
         |p| nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap(),
         IP_EINVAL,
         " is a FIFO, not a namespace mount",
+    );
+}
+
+#[test]
+fn ip_entry_symlink_to_a_fifo_is_refused_without_blocking() {
+    let c = Case::new();
+    let fifo = c.work.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    ip_refused_entry(
+        |p| std::os::unix::fs::symlink(&fifo, p).unwrap(),
+        IP_EINVAL,
+        &format!(" (a symbolic link to {}) is a FIFO", fifo.display()),
     );
 }
 
@@ -1302,7 +1406,7 @@ fn ip_entry_real_netns_bind_mounted_into_an_own_run_dir_is_entered() {
     let mut c = Case::new();
     let dir = c.own_run_dir();
     let _mount = BindMount::new(ns.path().to_str().unwrap(), dir.join("web"));
-    c.ip_exec(b"web").ip_entered(&ns.id());
+    c.shim_exec(b"web").ip_entered(&ns.id());
 }
 
 // ---- the real ip: missing, unusable, or this very binary ----
@@ -1421,36 +1525,45 @@ fn ip_abbreviated_exec_is_exec() {
 
 // ---- ip and NETNS_RUN_DIR ----
 
+/// Under the name `ip` NETNS_RUN_DIR is ignored, as iproute2 ignores it: the host's run dir.
 #[test]
-fn ip_run_dir_missing_means_no_entry() {
+fn ip_ignores_netns_run_dir() {
+    let ns = Netns::new("hi");
+    let mut c = Case::new();
+    let dir = c.own_run_dir();
+    std::fs::write(dir.join(&ns.name), b"").unwrap();
+    c.ip_exec(ns.name.as_bytes()).ip_entered(&ns.id());
+    c.set("NETNS_RUN_DIR", "relative/dir");
+    c.ip_exec(ns.name.as_bytes()).ip_entered(&ns.id());
+}
+
+#[test]
+fn shim_run_dir_missing_means_no_entry() {
     let mut c = Case::new();
     let missing = c.work.path().join("no-such-dir");
     c.set("NETNS_RUN_DIR", &missing);
-    c.ip_exec(b"web").ip_failed(
-        255,
-        b"Cannot open network namespace \"web\": No such file or directory",
-        &[],
-    );
+    c.shim_exec(b"web")
+        .ip_failed(255, IP_ENOENT.as_bytes(), &[]);
 }
 
 /// `NETNS_RUN_DIR=value` with a real netns asked for: refused, never resolved against the cwd.
-fn ip_bad_run_dir(value: &str) {
+fn shim_bad_run_dir(value: &str) {
     let ns = Netns::new("hl");
     let mut c = Case::new();
     c.set("NETNS_RUN_DIR", value);
     let first = format!(
-        "ip: NETNS_RUN_DIR='{value}' is not an absolute path; set it to one (or unset it for /var/run/netns)"
+        "ip-netns-shim: NETNS_RUN_DIR='{value}' is not an absolute path; set it to one (or unset it for /run/netns)"
     );
-    c.ip_exec(ns.name.as_bytes())
+    c.shim_exec(ns.name.as_bytes())
         .ip_failed(255, first.as_bytes(), &[]);
 }
 
 #[test]
-fn ip_run_dir_relative_is_refused() {
-    ip_bad_run_dir("run/netns");
+fn shim_run_dir_relative_is_refused() {
+    shim_bad_run_dir("run/netns");
 }
 
 #[test]
-fn ip_run_dir_empty_is_refused() {
-    ip_bad_run_dir("");
+fn shim_run_dir_empty_is_refused() {
+    shim_bad_run_dir("");
 }

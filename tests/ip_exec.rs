@@ -192,7 +192,7 @@ fn etc_netns_files_are_what_the_program_reads() {
     // An entry without a target in /etc: iproute2's warning, and the program still runs.
     let missing = unique("nofile");
     std::fs::write(mine.join(&missing), b"x").unwrap();
-    let mut c = our_ip(&names);
+    let mut c = shim(&names);
     c.env("NETNS_ETC_DIR", etc.path())
         .args(["netns", "exec", &ns.name, "cat", "/etc/resolv.conf"]);
     let out = run_ok(&mut c);
@@ -210,9 +210,18 @@ fn etc_netns_files_are_what_the_program_reads() {
     );
     // The host's file is untouched, in the host's mount namespace.
     assert_eq!(std::fs::read("/etc/resolv.conf").unwrap(), host_resolv);
-    // Without the etc dir variable, the default /etc/netns/NAME (absent) binds nothing.
+    // Without the etc dir variable, the default /etc/netns/NAME (absent) binds nothing; under
+    // the name `ip` the variable is ignored, as iproute2 ignores it.
     let plain = run_ok(our_ip(&names).args(["netns", "exec", &ns.name, "cat", "/etc/resolv.conf"]));
     assert_eq!(plain.stdout, host_resolv);
+    let ignored = run_ok(our_ip(&names).env("NETNS_ETC_DIR", etc.path()).args([
+        "netns",
+        "exec",
+        &ns.name,
+        "cat",
+        "/etc/resolv.conf",
+    ]));
+    assert_eq!(ignored.stdout, host_resolv);
 }
 
 #[test]
@@ -250,6 +259,46 @@ fn a_bind_over_a_symlinked_etc_target_is_warned_about() {
         std::fs::read(std::path::Path::new("/etc").join(link)).unwrap(),
         host
     );
+    // Under the name `ip` (NETNS_ETC_DIR ignored: the host's /etc/netns/NAME), the same bind
+    // and no warning: stderr as empty as iproute2's.
+    struct EtcNetns {
+        dir: std::path::PathBuf,
+        made_top: bool,
+    }
+    impl Drop for EtcNetns {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+            if self.made_top {
+                let _ = std::fs::remove_dir("/etc/netns");
+            }
+        }
+    }
+    let made_top = !std::path::Path::new("/etc/netns").exists();
+    let guard = EtcNetns {
+        dir: std::path::Path::new("/etc/netns").join(&ns.name),
+        made_top,
+    };
+    std::fs::create_dir_all(&guard.dir).unwrap();
+    std::fs::write(guard.dir.join(link), b"ours\n").unwrap();
+    let args = [
+        "netns".to_string(),
+        "exec".into(),
+        ns.name.clone(),
+        "cat".into(),
+        format!("/etc/{link}"),
+    ];
+    let mut c = our_ip(&names);
+    c.args(&args);
+    let o = run_ok(&mut c);
+    let t = run_ok(real().args(&args));
+    assert_eq!(o.stdout, b"ours\n", "{}", show(&c, &o));
+    assert_eq!(o.stdout, t.stdout);
+    assert!(
+        o.stderr.is_empty() && t.stderr.is_empty(),
+        "{}",
+        show(&c, &o)
+    );
+    drop(guard);
 }
 
 #[test]
@@ -364,7 +413,7 @@ fn all_exec_runs_in_every_namespace_in_readdir_order() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let mut c = our_ip(&names);
+    let mut c = shim(&names);
     rd.with(&mut c)
         .args(["-all", "netns", "exec", "readlink", "/proc/self/ns/net"]);
     let out = run_ok(&mut c);
@@ -415,5 +464,45 @@ fn exec_replaces_the_process_without_a_fork() {
         text(&out),
         pid.to_string(),
         "the program is not the process we started"
+    );
+}
+
+/// A namespace that cannot be entered under `-all exec`: its child prints iproute2's line and
+/// exits 255, and the loop goes on in the parent, so every other namespace runs the command
+/// exactly once (iproute2's failed child runs the rest of the loop itself: twice).
+#[test]
+fn all_exec_child_that_cannot_enter_exits_and_the_loop_goes_on() {
+    let names = Names::new();
+    let rd = RunDir::new();
+    let good = unique("ipag");
+    run_ok(rd.with(&mut shim(&names)).args(["add", &good]));
+    let stale = unique("ipas");
+    std::fs::write(rd.path().join(&stale), b"").unwrap();
+    let record = tempfile::tempdir().unwrap();
+    let log = record.path().join("ran");
+    let mut c = shim(&names);
+    rd.with(&mut c).args([
+        "-all",
+        "exec",
+        "sh",
+        "-c",
+        &format!("readlink /proc/self/ns/net >> {}", log.display()),
+    ]);
+    let out = run_ok(&mut c);
+    let ran = std::fs::read_to_string(&log).unwrap_or_default();
+    let good_id = std::fs::metadata(rd.path().join(&good)).map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        format!("net:[{}]\n", m.ino())
+    });
+    assert_eq!(ran, good_id.unwrap(), "{}", show(&c, &out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches(&format!(
+            "setting the network namespace \"{stale}\" failed: Invalid argument"
+        ))
+        .count(),
+        1,
+        "{}",
+        show(&c, &out)
     );
 }

@@ -107,7 +107,7 @@ fn other_things_in_the_run_dir_fail_like_real_ip() {
 }
 
 #[test]
-fn a_symlinked_entry_is_refused_where_real_ip_would_follow_it() {
+fn a_symlinked_entry_is_followed_as_real_ip_follows_it() {
     let ns = Netns::new("iptg");
     let names = Names::new();
     let link_name = unique("iplnk");
@@ -115,19 +115,56 @@ fn a_symlinked_entry_is_refused_where_real_ip_would_follow_it() {
         path: std::path::Path::new("/run/netns").join(&link_name),
     };
     std::os::unix::fs::symlink(ns.path(), &link.path).unwrap();
-    let mut c = our_ip(&names);
-    c.args(["netns", "exec", &link_name, "readlink", "/proc/self/ns/net"]);
-    let out = run_status(&mut c, 255);
-    assert!(out.stdout.is_empty(), "the program ran: {}", show(&c, &out));
-    assert_eq!(
-        String::from_utf8_lossy(&first_err_line(&out)),
-        format!("Cannot open network namespace \"{link_name}\": Too many levels of symbolic links")
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is a symbolic link"));
-    // The real ip follows it (the difference we make on purpose).
-    let theirs =
-        run_ok(real().args(["netns", "exec", &link_name, "readlink", "/proc/self/ns/net"]));
+    let args = ["netns", "exec", &link_name, "readlink", "/proc/self/ns/net"];
+    let theirs = run_ok(real().args(args));
     assert_eq!(text(&theirs), ns.id());
+    let mut c = our_ip(&names);
+    c.args(args);
+    let ours = run_ok(&mut c);
+    assert_eq!(ours.stdout, theirs.stdout, "{}", show(&c, &ours));
+    assert_eq!(ours.stderr, theirs.stderr, "{}", show(&c, &ours));
+    // The issue's own form: a link to a process's /proc/PID/ns/net, for exec, pids and list.
+    let mut sleeper = real()
+        .args(["netns", "exec", &ns.name, "sleep", "600"])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id();
+    for _ in 0..500 {
+        if std::fs::read_link(format!("/proc/{pid}/ns/net"))
+            .is_ok_and(|l| l.to_string_lossy() == ns.id())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let proc_name = unique("iplnp");
+    let proc_link = Junk {
+        path: std::path::Path::new("/run/netns").join(&proc_name),
+    };
+    std::os::unix::fs::symlink(format!("/proc/{pid}/ns/net"), &proc_link.path).unwrap();
+    for args in [
+        vec!["netns", "exec", &proc_name, "readlink", "/proc/self/ns/net"],
+        vec!["netns", "pids", &proc_name],
+    ] {
+        let theirs = run_ok(real().args(&args));
+        let mut c = our_ip(&names);
+        c.args(&args);
+        let ours = run_ok(&mut c);
+        assert_eq!(ours.stdout, theirs.stdout, "{}", show(&c, &ours));
+        assert_eq!(ours.stderr, theirs.stderr, "{}", show(&c, &ours));
+        assert!(!ours.stdout.is_empty());
+    }
+    let listed = run_ok(our_ip(&names).args(["netns", "list"]));
+    assert!(
+        text(&listed)
+            .lines()
+            .any(|l| l.split(' ').next() == Some(proc_name.as_str())),
+        "{}",
+        text(&listed)
+    );
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
 }
 
 #[test]
@@ -153,16 +190,27 @@ fn add_and_delete_failures_match_real_ip() {
 }
 
 #[test]
-fn a_relative_run_dir_is_refused() {
+fn a_relative_run_dir_is_refused_by_the_shim_and_ignored_by_ip() {
     let names = Names::new();
-    let mut c = our_ip(&names);
+    let mut c = shim(&names);
     c.env("NETNS_RUN_DIR", "relative/dir")
         .args(["netns", "exec", "x", "true"]);
     let out = run_status(&mut c, 255);
     assert!(
         first_err_line(&out)
-            .starts_with(b"ip: NETNS_RUN_DIR='relative/dir' is not an absolute path"),
+            .starts_with(b"ip-netns-shim: NETNS_RUN_DIR='relative/dir' is not an absolute path"),
         "{}",
         show(&c, &out)
+    );
+    // iproute2 ignores the variable, and so does the name `ip`.
+    let x = unique("iprel");
+    same_failure(&names, &["netns", "exec", &x, "true"]);
+    let mut c = our_ip(&names);
+    c.env("NETNS_RUN_DIR", "relative/dir")
+        .args(["netns", "exec", &x, "true"]);
+    let out = run_status(&mut c, 255);
+    assert_eq!(
+        String::from_utf8_lossy(&first_err_line(&out)),
+        format!("Cannot open network namespace \"{x}\": No such file or directory")
     );
 }

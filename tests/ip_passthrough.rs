@@ -126,3 +126,51 @@ fn the_binary_refuses_to_be_its_own_real_ip() {
     ]);
     assert_eq!(text(&run_ok(&mut c)), ns.id());
 }
+
+/// `ip-netns-shim -n NS list` is `ip -n NS netns list`: the option keeps its value, `netns`
+/// comes after both (it used to reach ip as `ip -n netns NS list`). Compared with the real ip,
+/// and shown byte for byte through the argv printer.
+#[test]
+fn shim_global_options_keep_their_values() {
+    // A name that does not exist: no namespace is made, so the host's listing (which other
+    // tests compare) never changes under them.
+    let missing = unique("ipgo");
+    let names = Names::new();
+    let mut ours = shim(&names);
+    ours.args(["-n", &missing, "list"]);
+    let o = run_status(&mut ours, 255);
+    let t = run_status(real().args(["-n", &missing, "netns", "list"]), 255);
+    assert_eq!(o.stdout, t.stdout, "{}", show(&ours, &o));
+    assert_eq!(o.stderr, t.stderr, "{}", show(&ours, &o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!("Cannot open network namespace \"{missing}\": No such file or directory\n")
+    );
+    for (args, want) in [
+        (
+            vec!["-n", "x", "list"],
+            vec!["ip", "-n", "x", "netns", "list"],
+        ),
+        (
+            vec!["-rc", "1024", "-j", "list-id"],
+            vec!["ip", "-rc", "1024", "-j", "netns", "list-id"],
+        ),
+        (
+            vec!["-family", "inet", "set", "a", "1"],
+            vec!["ip", "-family", "inet", "netns", "set", "a", "1"],
+        ),
+    ] {
+        let mut c = shim(&names);
+        c.env("VSPACE_NETNS_REAL_IP", print_argv()).args(&args);
+        let out = run_status(&mut c, 3);
+        let want: Vec<OsString> = want.into_iter().map(OsString::from).collect();
+        assert_eq!(argv_of(&out.stdout), want, "{}", show(&c, &out));
+    }
+    let mut c = shim(&names);
+    c.args(["-batch", "/dev/null"]);
+    let out = run_status(&mut c, 255);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ip-netns-shim: -batch reads whole ip command lines from a file: run 'ip -batch FILE' instead\n"
+    );
+}

@@ -1,4 +1,6 @@
-//! Every way of remounting /sys (moved beneath, cloned, dropped as iproute2 does) gives the
+//! Every way of remounting /sys (moved beneath, cloned with the submounts found in mountinfo:
+//! the fallbacks of kernels without MOVE_MOUNT_BENEATH or listmount, forced here on any kernel;
+//! dropped as iproute2 does) gives the
 //! namespace's sysfs, and the keeping ones keep every other /sys mount. Each strategy runs in a
 //! copy of this test started under `unshare --mount --propagation slave`, so the mounts happen in
 //! a private mount namespace; the test then checks that the host's mount table did not change.

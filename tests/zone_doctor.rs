@@ -96,7 +96,7 @@ fn a_good_setup_passes_every_check() {
              ok guest web: {vs}/web/spaces/net names {n}\n\
              ok guest web: {vs}/web/namespace-cleanup-skip keeps /run/netns and its entries\n\
              ok zone {n}: configuration is valid\n\
-             ok zone {n}: /var/run/netns/{n} is a live network namespace\n\
+             ok zone {n}: /run/netns/{n} is a live network namespace\n\
              ok zone {n}: link {v} is up inside with MAC 02:00:00:00:0c:00\n\
              ok zone {n}: link {p} is up on the host with MAC 02:00:00:00:0c:01\n",
             standin = standin().display(),
@@ -229,9 +229,14 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
 
     // The entry: missing, then a stale empty file where the namespace was.
     run_ok(&mut s.cmd(&["down", &n]));
-    s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"));
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n]),
+        &format!(
+            "FAIL zone {n}: /run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"
+        ),
+    );
     std::fs::write(s.z.entry(), "").unwrap();
-    s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): the namespace was unmounted"));
+    s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): the namespace was unmounted"));
     // up refuses a stale entry, down removes it.
     let out = run_status(&mut s.cmd(&["up", &n]), 1);
     assert!(
@@ -289,7 +294,7 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     .unwrap();
     s.only_fail(
         &mut s.cmd(&["doctor", "dns"]),
-        &format!("FAIL namespace {stale}: /var/run/netns/{stale} is an empty file with no namespace mounted on it"),
+        &format!("FAIL namespace {stale}: /run/netns/{stale} is an empty file with no namespace mounted on it"),
     );
     // Neither a zone nor a namespace: the one failure names both fixes.
     let ghost = unique("zg");

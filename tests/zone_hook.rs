@@ -175,7 +175,7 @@ fn guests_without_a_shared_zone_are_left_alone_and_mistakes_refused() {
         assert_eq!(
             text(&out.stderr),
             format!(
-                "vspace-netns: hook {phase} web: '{nx}' is neither a zone (no {c}/{nx}) nor a network namespace (no /var/run/netns/{nx})\n\
+                "vspace-netns: hook {phase} web: '{nx}' is neither a zone (no {c}/{nx}) nor a network namespace (no /run/netns/{nx})\n\
                  vspace-netns: hint: to make it a zone, create {c}/{nx} (see vspace-netns-zones(5))\n\
                  vspace-netns: hint: to manage the namespace yourself, create it: ip netns add {nx}\n",
                 c = z.conf().display()
@@ -224,7 +224,7 @@ fn a_namespace_made_by_hand_is_used_as_it_is_and_never_deleted() {
         assert_eq!(
             text(&out.stdout),
             format!(
-                "# hook: '{h}' is not a zone: the network namespace /var/run/netns/{h} is used as it is\n"
+                "# hook: '{h}' is not a zone: the network namespace /run/netns/{h} is used as it is\n"
             ),
             "{phase}"
         );
@@ -238,7 +238,7 @@ fn a_namespace_made_by_hand_is_used_as_it_is_and_never_deleted() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "# hook: '{h}' is not a zone: /var/run/netns/{h} was not made by vspace-netns and is left as it is\n"
+            "# hook: '{h}' is not a zone: /run/netns/{h} was not made by vspace-netns and is left as it is\n"
         )
     );
     assert_eq!(hand.id(), before, "the namespace made by hand was replaced");
@@ -252,7 +252,7 @@ fn a_namespace_made_by_hand_is_used_as_it_is_and_never_deleted() {
 fn an_unusable_entry_that_is_no_zone_fails_the_start_and_is_kept() {
     let z = TestZone::new("zs");
     let name = unique("zstale");
-    let path = std::path::Path::new("/var/run/netns").join(&name);
+    let path = std::path::Path::new("/run/netns").join(&name);
     let _stale = RunDirEntry::stale(&path);
     z.guest("web", format!("{name}\n").as_bytes());
     for phase in ["initialize", "prepre-start"] {

@@ -280,16 +280,7 @@ pub fn unmount_all(path: &Path) -> Result<usize, Errno> {
 
 fn remove_entry(path: &Path) -> Result<(), AdminError> {
     let _ = unmount_all(path);
-    std::fs::remove_file(path).map_err(|e| {
-        err(
-            errno_of(&e),
-            format!(
-                "Cannot remove namespace file \"{}\": {}",
-                show(path),
-                crate::sys::exec::strerror(errno_of(&e) as i32)
-            ),
-        )
-    })
+    remove_file(path)
 }
 
 /// What `delete` did besides removing the entry.
@@ -297,19 +288,165 @@ fn remove_entry(path: &Path) -> Result<(), AdminError> {
 pub struct Deleted {
     /// Processes that still live in the namespace and keep it alive.
     pub pids: Vec<i32>,
+    /// The entry was a symbolic link: the link went, its target was left alone.
+    pub link: Option<PathBuf>,
+    /// The namespace mount was covered by a later mount of the run dir and was detached by
+    /// unlinking the entry from a mount namespace of our own.
+    pub covered: bool,
 }
 
-/// `ip netns delete NAME`, except that every mount layer goes (iproute2 removes one). The
-/// processes still inside are looked up through a checked open (a symlinked entry is not
-/// followed to some other namespace).
-pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, AdminError> {
+/// Why `delete` refused an entry: it is not a namespace, so it is not ours to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotNamespace {
+    pub path: PathBuf,
+    pub link: Option<PathBuf>,
+    pub what: crate::netns::Unusable,
+}
+
+/// The ways `delete` fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteError {
+    /// A step failed (iproute2's words).
+    Failed(AdminError),
+    /// The entry is no namespace (a directory, a file with content, a FIFO, ...): left alone.
+    Refused(NotNamespace),
+}
+
+impl From<AdminError> for DeleteError {
+    fn from(e: AdminError) -> Self {
+        DeleteError::Failed(e)
+    }
+}
+
+impl fmt::Display for DeleteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeleteError::Failed(e) => e.fmt(f),
+            DeleteError::Refused(n) => {
+                f.write_str(&n.what.describe_via(&n.path, n.link.as_deref()))
+            }
+        }
+    }
+}
+
+/// `ip netns delete NAME`, touching only namespaces: an nsfs mount (every layer goes; iproute2
+/// removes one) or an empty file (a stale entry) is removed; a symbolic link is removed itself,
+/// its target left alone; anything else (a directory, a file with content, a FIFO, a device, a
+/// socket, an entry that cannot be opened) is refused with what it is. An nsfs mount covered by
+/// a later mount of the run dir over itself (EBUSY from unlink) is detached by unlinking the
+/// entry from a private mount namespace, where it is no mount point (Linux >= 3.18 then
+/// detaches the mounts on it in every namespace). The processes still inside are looked up
+/// through the checked open.
+pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
+    use crate::netns::{Entry, Unusable};
     let path = run_dir.join(name);
-    let pids = match crate::sys::nsfs::probe(&path) {
-        crate::netns::Entry::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
+    let link = std::fs::read_link(&path).ok();
+    let probe = crate::sys::nsfs::probe(&path);
+    let pids = match &probe {
+        Entry::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
         _ => Vec::new(),
     };
-    remove_entry(&path)?;
-    Ok(Deleted { pids })
+    if link.is_some() {
+        // The link itself goes, whatever it points at (nothing is unmounted through it).
+        remove_file(&path)?;
+        return Ok(Deleted {
+            pids,
+            link,
+            covered: false,
+        });
+    }
+    match probe {
+        Entry::Netns(_)
+        | Entry::Unusable(Unusable::Stale)
+        | Entry::Unusable(Unusable::Covered)
+        | Entry::Unusable(Unusable::OtherType { .. }) => {}
+        Entry::Missing => {
+            return Err(DeleteError::Failed(err(
+                Errno::ENOENT,
+                format!(
+                    "Cannot remove namespace file \"{}\": {}",
+                    show(&path),
+                    crate::sys::exec::strerror(libc::ENOENT)
+                ),
+            )));
+        }
+        Entry::Unusable(what) => {
+            return Err(DeleteError::Refused(NotNamespace { path, link, what }));
+        }
+    }
+    let _ = unmount_all(&path);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(Deleted {
+            pids,
+            link: None,
+            covered: false,
+        }),
+        // Still a mount point, though nothing is left on the path: namespace mounts beneath a
+        // later mount of the run dir. Only nsfs is detached this way, never another mount.
+        Err(e) if errno_of(&e) == Errno::EBUSY && crate::sys::nsfs::covered_nsfs_mount(&path) => {
+            unlink_beneath(run_dir, &path)?;
+            Ok(Deleted {
+                pids,
+                link: None,
+                covered: true,
+            })
+        }
+        Err(e) => Err(DeleteError::Failed(cannot_remove(&path, &e))),
+    }
+}
+
+fn cannot_remove(path: &Path, e: &io::Error) -> AdminError {
+    err(
+        errno_of(e),
+        format!(
+            "Cannot remove namespace file \"{}\": {}",
+            show(path),
+            crate::sys::exec::strerror(errno_of(e) as i32)
+        ),
+    )
+}
+
+fn remove_file(path: &Path) -> Result<(), AdminError> {
+    std::fs::remove_file(path).map_err(|e| cannot_remove(path, &e))
+}
+
+/// Unlinks `path` from a mount namespace of a short-lived thread's own, everything made private
+/// first (nothing done there propagates back), with the mounts covering the entry and the
+/// entry's own copies peeled off there: the dentry is then no mount point in that namespace, so
+/// unlink(2) succeeds and the kernel detaches the (covered) mounts on it everywhere.
+fn unlink_beneath(run_dir: &Path, path: &Path) -> Result<(), AdminError> {
+    let (run_dir, path) = (run_dir.to_owned(), path.to_owned());
+    std::thread::spawn(move || -> Result<(), AdminError> {
+        let none: Option<&str> = None;
+        let step = |what: &str, e: Errno| {
+            err(
+                e,
+                format!(
+                    "Cannot remove namespace file \"{}\": {what}: {}",
+                    show(&path),
+                    crate::sys::exec::strerror(e as i32)
+                ),
+            )
+        };
+        unshare(CloneFlags::CLONE_NEWNS).map_err(|e| step("unshare", e))?;
+        mount(none, "/", none, MsFlags::MS_PRIVATE | MsFlags::MS_REC, none)
+            .map_err(|e| step("mount --make-rprivate /", e))?;
+        for _ in 0..64 {
+            match std::fs::remove_file(&path) {
+                Ok(()) => return Ok(()),
+                Err(e) if errno_of(&e) == Errno::EBUSY => {}
+                Err(e) => return Err(cannot_remove(&path, &e)),
+            }
+            // Peel what is mounted on the entry, else the top mount of the run dir over it.
+            let nofollow = MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW;
+            if umount2(&path, nofollow).is_err() {
+                umount2(&run_dir, nofollow).map_err(|e| step("umount of the run dir", e))?;
+            }
+        }
+        Err(step("still busy", Errno::EBUSY))
+    })
+    .join()
+    .unwrap_or_else(|_| Err(err(Errno::EIO, "unlink thread panicked".into())))
 }
 
 /// The pids whose network namespace has this identity (`ip netns pids`), in /proc order.
@@ -328,10 +465,16 @@ pub fn pids_in(id: Ident) -> Vec<i32> {
         .collect()
 }
 
-/// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`).
+/// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`), symlinked
+/// entries followed; only what probes as a network namespace counts, as for exec and pids.
 pub fn names_of(run_dir: &Path, id: Ident) -> io::Result<Vec<OsString>> {
     Ok(crate::sys::nsfs::list_names(run_dir)?
         .into_iter()
-        .filter(|n| identity(&run_dir.join(n)).ok() == Some(id))
+        .filter(|n| {
+            let p = run_dir.join(n);
+            // The cheap stat first; the full probe only for a candidate.
+            identity(&p).ok() == Some(id)
+                && matches!(crate::sys::nsfs::probe(&p), crate::netns::Entry::Netns(_))
+        })
         .collect())
 }

@@ -13,7 +13,7 @@
 //! first line (raw bytes, as ip prints them) and status; `-all` never skips the name check for
 //! add/attach/pids (iproute2 does, which lets `../` through).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::netns::check_name;
@@ -140,15 +140,88 @@ fn is_netns_object(word: &[u8]) -> bool {
     OBJECTS_TO_NETNS.iter().find(|o| matches(word, o)) == Some(&"netns")
 }
 
-/// Whether a global option is a spelling of `-all` (`-a`, `-al`, `-all`, `--a`, `--all`): the only
-/// global option we own.
-fn is_all_option(opt: &[u8]) -> bool {
-    let opt = if opt.starts_with(b"--") {
-        &opt[1..]
+/// How ip.c compares a global option with its spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spelled {
+    /// `matches()`: any non-empty prefix of the spelling.
+    Prefix,
+    /// `strcmp()`: the spelling exactly.
+    Exact,
+    /// `matches_color()`: a prefix of `-color`, optionally `=always|auto|never`.
+    Color,
+}
+
+/// iproute2 6.1's global options (ip/ip.c `main`), in the order it tries them, and whether each
+/// takes the next word as its value. A word is the first option it matches in this order
+/// (`-b` is -batch, `-br` -brief; `-r` -resolve, `-rc` -rcvbuf).
+pub const GLOBAL_OPTIONS: &[(&str, bool)] = &[
+    ("-loops", true),
+    ("-family", true),
+    ("-4", false),
+    ("-6", false),
+    ("-0", false),
+    ("-M", false),
+    ("-B", false),
+    ("-human", false),
+    ("-human-readable", false),
+    ("-iec", false),
+    ("-stats", false),
+    ("-statistics", false),
+    ("-details", false),
+    ("-resolve", false),
+    ("-oneline", false),
+    ("-timestamp", false),
+    ("-tshort", false),
+    ("-Version", false),
+    ("-force", false),
+    ("-batch", true),
+    ("-brief", false),
+    ("-json", false),
+    ("-pretty", false),
+    ("-rcvbuf", true),
+    ("-color", false),
+    ("-help", false),
+    ("-netns", true),
+    ("-Numeric", false),
+    ("-all", false),
+    ("-echo", false),
+];
+
+fn spelled(name: &str) -> Spelled {
+    match name {
+        "-4" | "-6" | "-0" | "-M" | "-B" | "-echo" => Spelled::Exact,
+        "-color" => Spelled::Color,
+        _ => Spelled::Prefix,
+    }
+}
+
+/// The global option `word` is, as ip.c reads it (a leading `--` counts as `-`), with whether
+/// it takes a value; `None` for a word ip would call unknown.
+pub fn global_option(word: &[u8]) -> Option<(&'static str, bool)> {
+    let opt = if word.starts_with(b"--") {
+        &word[1..]
     } else {
-        opt
+        word
     };
-    opt.len() >= 2 && matches(opt, "-all")
+    GLOBAL_OPTIONS
+        .iter()
+        .copied()
+        .find(|&(name, _)| match spelled(name) {
+            Spelled::Prefix => matches(opt, name),
+            Spelled::Exact => opt == name.as_bytes(),
+            Spelled::Color => {
+                let (key, value) = match opt.iter().position(|&b| b == b'=') {
+                    Some(i) => (&opt[..i], Some(&opt[i + 1..])),
+                    None => (opt, None),
+                };
+                matches(key, name) && matches!(value, None | Some(b"always" | b"auto" | b"never"))
+            }
+        })
+}
+
+/// Whether a global option is a spelling of `-all`: the only global option we own.
+fn is_all_option(opt: &[u8]) -> bool {
+    global_option(opt).is_some_and(|(name, _)| name == "-all")
 }
 
 fn refuse(parts: &[&[u8]], status: u8) -> IpCommand {
@@ -162,25 +235,68 @@ fn usage(line: &str) -> IpCommand {
     refuse(&[line.as_bytes()], 1)
 }
 
+/// The shim's arguments read as `ip netns ARGS`: `netns` goes after the global options (each
+/// with its value, as ip.c takes them) and a `--` ending them, unless the object is already
+/// there. `-batch` is refused: a batch file holds whole ip command lines.
+fn shim_args(rest: &[OsString]) -> Result<Vec<OsString>, IpCommand> {
+    let mut i = 0;
+    while let Some(w) = rest.get(i) {
+        let b = w.as_bytes();
+        if b == b"--" {
+            i += 1;
+            break;
+        }
+        if b.first() != Some(&b'-') {
+            break;
+        }
+        match global_option(b) {
+            Some(("-batch", _)) => {
+                return Err(refuse(
+                    &[
+                        b"ip-netns-shim: ",
+                        b,
+                        b" reads whole ip command lines from a file: run 'ip ",
+                        b,
+                        b" FILE' instead",
+                    ],
+                    255,
+                ));
+            }
+            // The value is the next word, whatever it looks like (ip's NEXT_ARG).
+            Some((_, true)) => i += 2,
+            // Unknown options too: the real ip names them.
+            _ => i += 1,
+        }
+    }
+    let i = i.min(rest.len());
+    let mut v = rest[..i].to_vec();
+    if !rest.get(i).is_some_and(|w| is_netns_object(w.as_bytes())) {
+        v.push("netns".into());
+    }
+    v.extend_from_slice(&rest[i..]);
+    Ok(v)
+}
+
+/// The `netns` subcommand of `ip [-all] netns WORDS`, or `None` when it is not one of ours.
+fn subcommand(words: &[OsString]) -> Option<Option<Sub>> {
+    let Some(sub) = words.first() else {
+        return Some(Some(Sub::List));
+    };
+    match SUBCOMMANDS.iter().find(|(w, _)| matches(sub.as_bytes(), w)) {
+        Some(&(_, Some(sub))) => Some(Some(sub)),
+        _ => None,
+    }
+}
+
 /// Decides what an `ip` (`shim == false`) or `ip-netns-shim` invocation does.
 pub fn parse(argv: &[OsString], shim: bool) -> IpCommand {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "ip".into());
     let rest = argv.get(1..).unwrap_or_default();
-    // The shim reads its arguments as `ip netns ARGS`, keeping leading options in front.
     let args: Vec<OsString> = if shim {
-        let opts = rest
-            .iter()
-            .take_while(|a| a.as_bytes().first() == Some(&b'-'))
-            .count();
-        let names_object = rest
-            .get(opts)
-            .is_some_and(|w| is_netns_object(w.as_bytes()));
-        let mut v = rest[..opts].to_vec();
-        if !names_object {
-            v.push("netns".into());
+        match shim_args(rest) {
+            Ok(a) => a,
+            Err(refused) => return refused,
         }
-        v.extend_from_slice(&rest[opts..]);
-        v
     } else {
         rest.to_vec()
     };
@@ -190,33 +306,28 @@ pub fn parse(argv: &[OsString], shim: bool) -> IpCommand {
         argv0: if shim { "ip".into() } else { argv0 },
         args: args.clone(),
     };
-    let mut all = false;
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let b = a.as_bytes();
-        if b.first() != Some(&b'-') {
-            break;
-        }
-        if !is_all_option(b) {
-            return pass;
-        }
-        all = true;
-        i += 1;
+    // Only `-all` is ours among the global options; any other goes to the real ip.
+    let options = args
+        .iter()
+        .take_while(|a| a.as_bytes().first() == Some(&b'-'))
+        .count();
+    if !args[..options].iter().all(|a| is_all_option(a.as_bytes())) {
+        return pass;
     }
-    match args.get(i) {
+    let all = options > 0;
+    match args.get(options) {
         Some(obj) if is_netns_object(obj.as_bytes()) => {}
         _ => return pass,
     }
-    let words = &args[i + 1..];
-    let Some(sub) = words.first() else {
-        return IpCommand::Netns(NetnsCommand::List);
-    };
-    let sub_bytes = sub.as_bytes();
-    let found = SUBCOMMANDS.iter().find(|(w, _)| matches(sub_bytes, w));
-    let Some(&(_, Some(sub))) = found else {
-        return pass;
-    };
-    let ops = &words[1..];
+    let words = &args[options + 1..];
+    match subcommand(words) {
+        Some(Some(sub)) => netns_command(sub, words.get(1..).unwrap_or_default(), all),
+        _ => pass,
+    }
+}
+
+/// The command for subcommand `sub` with operands `ops`, with iproute2's usage errors.
+fn netns_command(sub: Sub, ops: &[OsString], all: bool) -> IpCommand {
     // iproute2 checks the first operand of every subcommand, unless -all; under -all we still
     // check it where it names an entry to create or read (iproute2 lets `../` through there).
     let checks_operand = !all || matches!(sub, Sub::Add | Sub::Attach | Sub::Pids);
@@ -237,7 +348,7 @@ pub fn parse(argv: &[OsString], shim: bool) -> IpCommand {
             },
         },
         Sub::Attach => match ops {
-            [name, pid, ..] => match parse_pid(pid) {
+            [name, pid, ..] => match crate::cnum::get_s32(pid.as_bytes()) {
                 Some(pid) if pid != 0 => NetnsCommand::Attach {
                     name: name.clone(),
                     pid,
@@ -251,66 +362,45 @@ pub fn parse(argv: &[OsString], shim: bool) -> IpCommand {
             [] => return usage("No netns name specified"),
             [name, ..] => NetnsCommand::Delete { name: name.clone() },
         },
-        Sub::Identify => match ops {
-            [] => NetnsCommand::Identify { pid: "self".into() },
-            [pid] if pid.as_bytes().iter().all(u8::is_ascii_digit) => {
-                NetnsCommand::Identify { pid: pid.clone() }
-            }
-            [pid] => {
-                return refuse(
-                    &[b"Specified string '", pid.as_bytes(), b"' is not a pid"],
-                    1,
-                );
-            }
-            _ => return usage("extra arguments specified"),
-        },
+        Sub::Identify => return identify(ops),
         Sub::Pids => match ops {
             [] => return usage("No netns name specified"),
             [name] => NetnsCommand::Pids { name: name.clone() },
             _ => return usage("extra arguments specified"),
         },
-        Sub::Exec if all => match ops {
-            [] => return usage("No command specified"),
-            argv => NetnsCommand::ExecAll {
-                argv: argv.to_vec(),
-            },
-        },
-        Sub::Exec => match ops {
-            [] => return usage("No netns name specified"),
-            [_] => return usage("No command specified"),
-            [name, argv @ ..] => NetnsCommand::Exec {
-                name: name.clone(),
-                argv: argv.to_vec(),
-            },
-        },
+        Sub::Exec => return exec(ops, all),
     })
 }
 
-/// iproute2's `get_s32(.., base 0)`: strtol with 0x/0 prefixes, optional sign and leading blanks,
-/// the whole word consumed, within i32.
-pub fn parse_pid(word: &OsStr) -> Option<i32> {
-    let s = std::str::from_utf8(word.as_bytes()).ok()?;
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, digits) = if let Some(h) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
-        (16, h)
-    } else if digits.len() > 1 && digits.starts_with('0') {
-        (8, &digits[1..])
-    } else {
-        (10, digits)
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
-        return None;
-    }
-    let v = i64::from_str_radix(digits, radix).ok()?;
-    i32::try_from(if neg { -v } else { v }).ok()
+fn identify(ops: &[OsString]) -> IpCommand {
+    IpCommand::Netns(match ops {
+        [] => NetnsCommand::Identify { pid: "self".into() },
+        [pid] if pid.as_bytes().iter().all(u8::is_ascii_digit) => {
+            NetnsCommand::Identify { pid: pid.clone() }
+        }
+        [pid] => {
+            return refuse(
+                &[b"Specified string '", pid.as_bytes(), b"' is not a pid"],
+                1,
+            );
+        }
+        _ => return usage("extra arguments specified"),
+    })
+}
+
+fn exec(ops: &[OsString], all: bool) -> IpCommand {
+    IpCommand::Netns(match (all, ops) {
+        (true, []) => return usage("No command specified"),
+        (true, argv) => NetnsCommand::ExecAll {
+            argv: argv.to_vec(),
+        },
+        (false, []) => return usage("No netns name specified"),
+        (false, [_]) => return usage("No command specified"),
+        (false, [name, argv @ ..]) => NetnsCommand::Exec {
+            name: name.clone(),
+            argv: argv.to_vec(),
+        },
+    })
 }
 
 /// `bytes` as an OsString (for building argv in tests and callers).
@@ -602,26 +692,105 @@ mod tests {
         );
     }
 
+    /// Every global option of iproute2 6.1, spelled in full, as its shortest prefix that still
+    /// selects it, and with `--`: `netns` lands after the option and its value.
     #[test]
-    fn pids_parse_like_get_s32_base_0() {
-        let table: &[(&[u8], Option<i32>)] = &[
-            (b"42", Some(42)),
-            (b"0x1f", Some(31)),
-            (b"010", Some(8)),
-            (b"0", Some(0)),
-            (b"-1", Some(-1)),
-            (b" 7", Some(7)),
-            (b"+3", Some(3)),
-            (b"", None),
-            (b"7 ", None),
-            (b"08", None),
-            (b"0x", None),
-            (b"abc", None),
-            (b"4294967296", None),
-            (b"\xff", None),
-        ];
-        for (w, want) in table {
-            assert_eq!(parse_pid(&os(w)), *want, "{:?}", os(w));
+    fn shim_inserts_netns_after_every_global_option_and_its_value() {
+        let shortest = |name: &str| -> String {
+            (2..=name.len())
+                .map(|n| &name[..n])
+                .find(|p| global_option(p.as_bytes()).map(|(n, _)| n) == Some(name))
+                .unwrap_or(name)
+                .to_string()
+        };
+        for &(name, takes_value) in GLOBAL_OPTIONS {
+            if name == "-batch" || name == "-all" {
+                continue;
+            }
+            for spelling in [name.to_string(), shortest(name), format!("-{name}")] {
+                if global_option(spelling.as_bytes()).map(|(n, _)| n) != Some(name) {
+                    continue; // e.g. -human-readable's prefixes are -human's
+                }
+                let mut words: Vec<&[u8]> = vec![spelling.as_bytes()];
+                if takes_value {
+                    words.push(b"-value");
+                }
+                let mut with_list = words.clone();
+                with_list.push(b"list");
+                let mut v = vec![os(b"ip-netns-shim")];
+                v.extend(argv(&with_list));
+                let mut want = argv(&words);
+                want.push(os(b"netns"));
+                want.push(os(b"list"));
+                assert_eq!(
+                    parse(&v, true),
+                    IpCommand::PassToRealIp {
+                        argv0: os(b"ip"),
+                        args: want
+                    },
+                    "{spelling}"
+                );
+            }
         }
+        let shim = |w: &[&[u8]]| {
+            let mut v = vec![os(b"ip-netns-shim")];
+            v.extend(argv(w));
+            parse(&v, true)
+        };
+        // The issue's two cases, and prefixes that mean different options.
+        for (words, want) in [
+            (
+                &[&b"-n"[..], b"db", b"list"][..],
+                &[&b"-n"[..], b"db", b"netns", b"list"][..],
+            ),
+            (&[b"-r", b"list"], &[b"-r", b"netns", b"list"]),
+            (
+                &[b"-rc", b"4096", b"list"],
+                &[b"-rc", b"4096", b"netns", b"list"],
+            ),
+            (
+                &[b"-f", b"inet", b"list"],
+                &[b"-f", b"inet", b"netns", b"list"],
+            ),
+            (&[b"-c=never", b"list"], &[b"-c=never", b"netns", b"list"]),
+            (&[b"-bogus", b"list"], &[b"-bogus", b"netns", b"list"]),
+            (&[b"-j", b"--", b"list"], &[b"-j", b"--", b"netns", b"list"]),
+            (&[b"-n"], &[b"-n", b"netns"]),
+        ] {
+            assert_eq!(
+                shim(words),
+                IpCommand::PassToRealIp {
+                    argv0: os(b"ip"),
+                    args: argv(want)
+                },
+                "{:?}",
+                argv(words)
+            );
+        }
+        assert_eq!(
+            shim(&[b"-b", b"cmds"]),
+            refused(
+                b"ip-netns-shim: -b reads whole ip command lines from a file: run 'ip -b FILE' instead",
+                255
+            )
+        );
+        assert_eq!(
+            shim(&[b"--all", b"exec", b"true"]),
+            netns(NetnsCommand::ExecAll {
+                argv: argv(&[b"true"])
+            })
+        );
+        // Exact spellings and the colour values are ip.c's.
+        assert_eq!(global_option(b"-4"), Some(("-4", false)));
+        assert_eq!(global_option(b"-44"), None);
+        assert_eq!(global_option(b"-e"), None);
+        assert_eq!(global_option(b"-col=auto"), Some(("-color", false)));
+        assert_eq!(global_option(b"-color=pink"), None);
+        assert_eq!(global_option(b"-b"), Some(("-batch", true)));
+        assert_eq!(global_option(b"-br"), Some(("-brief", false)));
+        assert_eq!(global_option(b"-h"), Some(("-human", false)));
+        assert_eq!(global_option(b"-he"), Some(("-help", false)));
+        assert_eq!(global_option(b"-N"), Some(("-Numeric", false)));
+        assert_eq!(global_option(b"-"), Some(("-loops", true)));
     }
 }

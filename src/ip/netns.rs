@@ -3,22 +3,24 @@
 //!
 //! `exec` follows iproute2's `netns_switch` step for step (open, setns, unshare(CLONE_NEWNS),
 //! `/` rslave, `/sys` detached and a sysfs of the namespace mounted, `/etc/netns/NAME/*` bound over
-//! `/etc`, exec in place) with iproute2's messages and statuses (255 setup, 1 failed exec), and
-//! does better where iproute2 leaves users stuck: the entry is opened with O_NOFOLLOW and checked
-//! (nsfs, NS_GET_NSTYPE) before setns, and a bad entry gets iproute2's first line followed by an
+//! `/etc`, exec in place) with iproute2's messages and statuses (255 setup, 1 failed exec). A
+//! symlinked entry is followed, as iproute2 follows it; the opened fd is checked (nsfs,
+//! NS_GET_NSTYPE) before setns, and a bad entry gets iproute2's first line followed by an
 //! explanation; the `/sys` submounts that describe no network state (`/sys/fs/cgroup`, bpf,
-//! tracing, ...) are carried over onto the new sysfs (`sys_remount`); a bind over a symlinked
-//! `/etc` target is warned about. No thread exists before setns; the program gets
-//! std's exec (default SIGPIPE, empty signal mask) and no fd of ours.
+//! tracing, ...) are carried over onto the new sysfs (`sys_remount`). No thread exists before
+//! setns; the program gets the caller's signal state and no fd of ours.
 //!
-//! First lines that iproute2 prints are printed as iproute2 prints them (raw operand bytes);
-//! the lines we add after them carry our prefix and escape operands.
+//! Two voices ([`Voice`]): under the name `ip` nothing is added where the call succeeds (stdout,
+//! stderr and status as iproute2 6.1's: no warnings, `identify` prints the last match, a failed
+//! write to stdout is ignored as iproute2 ignores it); under `ip-netns-shim` the richer output
+//! is the default (warnings, every name for `identify`, `(stale)` marks, a failed write is one
+//! message and status 1). First lines that iproute2 prints are printed as iproute2 prints them
+//! (raw operand bytes); the lines we add after them carry our prefix and escape operands.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use nix::errno::Errno;
 use nix::mount::{MsFlags, mount};
@@ -29,16 +31,12 @@ use nix::unistd::ForkResult;
 use crate::ip::admin;
 use crate::ip::args::{self, IpCommand, NetnsCommand};
 use crate::netns::{self, Entry, Unusable};
+use crate::out;
 use crate::quote::escape;
 use crate::sys::exec::{self, REAL_IP};
 use crate::sys::nsfs;
 use crate::sys::nsid::Nsids;
 use crate::sys::remount;
-
-/// The run dir Debian's (and most distributions') iproute2 is built with; `/var/run/netns`, the
-/// upstream default, is the same directory wherever `/var/run` links to `/run`. iproute2's
-/// messages name this path, so ours do too.
-pub const IP_RUN_DIR: &str = "/run/netns";
 
 /// Status of every setup failure (iproute2's `exit(-1)` / `return -1` from `do_cmd`).
 pub const SETUP_FAILED: u8 = 255;
@@ -67,31 +65,66 @@ impl IpFail {
     }
 
     fn print(&self, prefix: &str) {
-        let mut err = io::stderr().lock();
-        let _ = err.write_all(&self.line);
-        let _ = err.write_all(b"\n");
+        let mut text = self.line.clone();
+        text.push(b'\n');
         for m in &self.more {
-            let _ = writeln!(err, "{prefix}: {m}");
+            text.extend_from_slice(format!("{prefix}: {m}\n").as_bytes());
+        }
+        out::stderr_bytes(&text);
+    }
+}
+
+/// Who speaks: `ip` (exactly iproute2 where the call succeeds) or `ip-netns-shim` (richer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Voice {
+    pub prefix: &'static str,
+    /// `ip-netns-shim`: warnings, all names, marks, write errors reported.
+    pub shim: bool,
+}
+
+impl Voice {
+    /// A warning line, said only under `ip-netns-shim`.
+    fn warn(&self, line: &str) {
+        if self.shim {
+            out::warn(&format!("{}: {line}", self.prefix));
+        }
+    }
+
+    /// Writes `bytes` on stdout. Under `ip` a failed write is ignored, as iproute2's printf is
+    /// (status 0 with stdout on /dev/full); under `ip-netns-shim` it is one message and 1.
+    fn print(&self, bytes: &[u8]) -> Result<(), IpFail> {
+        match out::stdout_bytes(bytes) {
+            Err(e) if self.shim => Err(IpFail::ours(
+                FAILED,
+                self.prefix,
+                &format!("write error on stdout: {}", exec::io_reason(&e)),
+            )),
+            _ => Ok(()),
         }
     }
 }
 
-/// Runs one `ip` / `ip-netns-shim` invocation; returns only when no exec replaced the process.
-pub fn main(argv: Vec<OsString>, shim: bool) -> ExitCode {
-    let prefix = if shim { "ip-netns-shim" } else { "ip" };
-    let result = crate::vspace::shell::refuse_setuid(prefix)
-        .map_err(|f| IpFail::ours(f.status, prefix, &f.message))
-        .and_then(|()| run(prefix, args::parse(&argv, shim)));
+/// Runs one `ip` / `ip-netns-shim` invocation; returns (the exit status) only when no exec
+/// replaced the process.
+pub fn main(argv: Vec<OsString>, shim: bool) -> u8 {
+    let voice = Voice {
+        prefix: if shim { "ip-netns-shim" } else { "ip" },
+        shim,
+    };
+    let result = crate::vspace::shell::refuse_setuid(voice.prefix)
+        .map_err(|f| IpFail::ours(f.status, voice.prefix, &f.message))
+        .and_then(|()| run(voice, args::parse(&argv, shim)));
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(f) => {
-            f.print(prefix);
-            ExitCode::from(f.status)
+            f.print(voice.prefix);
+            f.status
         }
     }
 }
 
-fn run(prefix: &str, command: IpCommand) -> Result<u8, IpFail> {
+fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
+    let prefix = voice.prefix;
     match command {
         IpCommand::Refuse { line, status } => Err(IpFail::new(status, &[&line])),
         IpCommand::PassToRealIp { argv0, args } => {
@@ -108,44 +141,50 @@ fn run(prefix: &str, command: IpCommand) -> Result<u8, IpFail> {
                 ),
             ))
         }
-        IpCommand::Netns(c) => netns_command(prefix, c),
+        IpCommand::Netns(c) => netns_command(voice, c),
     }
 }
 
-/// `$NETNS_RUN_DIR` (absolute) or [`IP_RUN_DIR`].
-pub fn run_dir(prefix: &str) -> Result<PathBuf, IpFail> {
-    if std::env::var_os("NETNS_RUN_DIR").is_none() {
-        return Ok(PathBuf::from(IP_RUN_DIR));
+/// The run dir: under `ip` always [`netns::DEFAULT_RUN_DIR`] (iproute2 compiles it in and
+/// ignores `NETNS_RUN_DIR`); under `ip-netns-shim` [`netns::run_dir`] (the variable, when it
+/// passes the environment rule).
+pub fn run_dir(voice: Voice) -> Result<PathBuf, IpFail> {
+    if !voice.shim {
+        return Ok(PathBuf::from(netns::DEFAULT_RUN_DIR));
     }
-    netns::run_dir().map_err(|m| IpFail::ours(SETUP_FAILED, prefix, &m))
+    netns::run_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
-fn etc_dir(prefix: &str) -> Result<PathBuf, IpFail> {
-    netns::etc_dir().map_err(|m| IpFail::ours(SETUP_FAILED, prefix, &m))
+/// The per-namespace `/etc` dir, with the same rule as [`run_dir`].
+fn etc_dir(voice: Voice) -> Result<PathBuf, IpFail> {
+    if !voice.shim {
+        return Ok(PathBuf::from(netns::DEFAULT_ETC_DIR));
+    }
+    netns::etc_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
-fn netns_command(prefix: &str, c: NetnsCommand) -> Result<u8, IpFail> {
-    let run_dir = run_dir(prefix)?;
+fn netns_command(voice: Voice, c: NetnsCommand) -> Result<u8, IpFail> {
+    let run_dir = run_dir(voice)?;
     match c {
         NetnsCommand::Exec { name, argv } => {
-            let etc = etc_dir(prefix)?;
-            Err(exec_in(prefix, &run_dir, &etc, &name, &argv))
+            let etc = etc_dir(voice)?;
+            Err(exec_in(voice, &run_dir, &etc, &name, &argv))
         }
         NetnsCommand::ExecAll { argv } => {
-            let etc = etc_dir(prefix)?;
-            exec_all(prefix, &run_dir, &etc, &argv)
+            let etc = etc_dir(voice)?;
+            exec_all(voice, &run_dir, &etc, &argv)
         }
-        NetnsCommand::List => list(prefix, &run_dir),
+        NetnsCommand::List => list(voice, &run_dir),
         NetnsCommand::Add { name, lo_up } => admin::add(&run_dir, &name, lo_up)
             .map(|_| 0)
             .map_err(admin_fail),
         NetnsCommand::Attach { name, pid } => admin::attach(&run_dir, &name, pid)
             .map(|_| 0)
             .map_err(admin_fail),
-        NetnsCommand::Delete { name } => delete(prefix, &run_dir, &name),
-        NetnsCommand::DeleteAll => delete_all(prefix, &run_dir),
-        NetnsCommand::Identify { pid } => identify(&run_dir, &pid),
-        NetnsCommand::Pids { name } => pids(prefix, &run_dir, &name),
+        NetnsCommand::Delete { name } => delete(voice, &run_dir, &name),
+        NetnsCommand::DeleteAll => delete_all(voice, &run_dir),
+        NetnsCommand::Identify { pid } => identify(voice, &run_dir, &pid),
+        NetnsCommand::Pids { name } => pids(voice, &run_dir, &name),
     }
 }
 
@@ -180,18 +219,21 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
 /// The first line iproute2 would print for an entry we refuse, then why and what to do.
 fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
     let mut f = match u {
-        // iproute2 follows a link; O_NOFOLLOW gives ELOOP, reported where iproute2 reports open.
-        Unusable::Symlink => cannot_open(name, Errno::ELOOP),
+        // A link to nothing: iproute2's open fails with ENOENT.
+        Unusable::Symlink => cannot_open(name, Errno::ENOENT),
         Unusable::Open(e) => cannot_open(name, *e),
         // iproute2's open fails with ENXIO here too; the lines after it say it is a socket.
         Unusable::Socket => cannot_open(name, Errno::ENXIO),
         // iproute2 opens these fine and setns refuses them with EINVAL (a FIFO would block it).
-        Unusable::Stale | Unusable::NotNamespace { .. } | Unusable::OtherType { .. } => {
-            setns_failed(name, Errno::EINVAL)
-        }
+        Unusable::Stale
+        | Unusable::Covered
+        | Unusable::Host
+        | Unusable::NotNamespace { .. }
+        | Unusable::OtherType { .. } => setns_failed(name, Errno::EINVAL),
     };
     if !matches!(u, Unusable::Open(_)) {
-        f.more.push(u.describe(path));
+        let link = std::fs::read_link(path).ok();
+        f.more.push(u.describe_via(path, link.as_deref()));
         f.more
             .extend(u.hints(name).into_iter().map(|h| format!("hint: {h}")));
     }
@@ -200,7 +242,7 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 
 /// Opens, checks and enters the namespace `name`, then builds its view of the system: a mount
 /// namespace of our own, /sys for the namespace, /etc/netns/NAME bound over /etc.
-pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
+pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
     let entry = match nsfs::probe(&path) {
         Entry::Netns(f) => f,
@@ -243,24 +285,20 @@ pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
         )
     })?;
     for (point, e) in hidden {
-        warn_kept(prefix, &point, &e);
+        voice.warn(&format!(
+            "warning: {} stays hidden under the namespace's /sys: {}",
+            escape(&point),
+            exec::io_reason(&e)
+        ));
     }
-    bind_etc(prefix, etc_dir, name);
+    bind_etc(voice, etc_dir, name);
     Ok(())
-}
-
-fn warn_kept(prefix: &str, point: &OsStr, e: &io::Error) {
-    eprintln!(
-        "{prefix}: warning: {} stays hidden under the namespace's /sys: {}",
-        escape(point),
-        exec::io_reason(e)
-    );
 }
 
 /// Binds every entry of `etc_dir/NAME/` over `/etc/ENTRY` (iproute2's `bind_etc`: a failure is
 /// a warning), and warns when `/etc/ENTRY` is a symlink: the bind lands on the link's target,
 /// which a resolver that replaces its file (rename) takes away again.
-fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
+fn bind_etc(voice: Voice, etc_dir: &Path, name: &OsStr) {
     if name.len() >= 255 {
         return;
     }
@@ -276,8 +314,7 @@ fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
         let link = std::fs::read_link(&dst).ok();
         match mount(Some(&src), &dst, Some("none"), MsFlags::MS_BIND, none) {
             Err(e) => {
-                let mut err = io::stderr().lock();
-                let _ = err.write_all(
+                out::stderr_bytes(
                     &[
                         b"Bind ",
                         src.as_os_str().as_bytes(),
@@ -292,13 +329,13 @@ fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
             }
             Ok(()) => {
                 if let Some(target) = link {
-                    eprintln!(
-                        "{prefix}: warning: {} is a symbolic link to {}: {} is bound over that file, and a program that replaces it (a resolver renaming a new file into place) drops the bind; make {} a regular file to keep it",
+                    voice.warn(&format!(
+                        "warning: {} is a symbolic link to {}: {} is bound over that file, and a program that replaces it (a resolver renaming a new file into place) drops the bind; make {} a regular file to keep it",
                         escape(dst.as_os_str()),
                         escape(target.as_os_str()),
                         escape(src.as_os_str()),
                         escape(dst.as_os_str()),
-                    );
+                    ));
                 }
             }
         }
@@ -307,13 +344,13 @@ fn bind_etc(prefix: &str, etc_dir: &Path, name: &OsStr) {
 
 /// `exec NAME CMD...`: switch, then become CMD. Returns only the failure.
 fn exec_in(
-    prefix: &str,
+    voice: Voice,
     run_dir: &Path,
     etc_dir: &Path,
     name: &OsStr,
     argv: &[OsString],
 ) -> IpFail {
-    if let Err(f) = switch(prefix, run_dir, etc_dir, name) {
+    if let Err(f) = switch(voice, run_dir, etc_dir, name) {
         return f;
     }
     let err = exec::exec(&argv[0], &argv[0], &argv[1..]);
@@ -330,14 +367,12 @@ fn exec_in(
 
 /// `-all exec CMD...`: for every name, `\nnetns: NAME\n`, then CMD in a child switched into it.
 /// Statuses are ignored (0), but a child killed by a signal stops the loop with 1, as iproute2.
-fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> Result<u8, IpFail> {
+fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> Result<u8, IpFail> {
     let names = names_in(run_dir)?;
     for name in names {
-        {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(&[b"\nnetns: ", name.as_bytes(), b"\n"].concat());
-            let _ = out.flush();
-        }
+        // A header that cannot be written stops nothing (iproute2's printf neither), under
+        // either name: the commands are the work, the header only informs.
+        let _ = out::stdout_bytes(&[b"\nnetns: ", name.as_bytes(), b"\n"].concat());
         // This process never starts a thread on this path.
         match crate::sys::process::fork_single_threaded() {
             Err(e) => {
@@ -347,8 +382,8 @@ fn exec_all(prefix: &str, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
                 ));
             }
             Ok(ForkResult::Child) => {
-                let f = exec_in(prefix, run_dir, etc_dir, &name, argv);
-                f.print(prefix);
+                let f = exec_in(voice, run_dir, etc_dir, &name, argv);
+                f.print(voice.prefix);
                 std::process::exit(f.status.into());
             }
             Ok(ForkResult::Parent { child }) => match waitpid(child, None) {
@@ -381,23 +416,24 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
     })
 }
 
-/// `list`: every name, with `(id: N)` where the kernel has one; a bad entry is shown as
-/// `(stale)` / `(unusable)` with a line on stderr saying why, and the listing goes on.
-fn list(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
+/// `list`: every name, with `(id: N)` where the kernel has one. A bad entry is listed by name;
+/// under `ip` with iproute2's two `Error: Peer netns reference is invalid.` lines on stderr,
+/// under `ip-netns-shim` marked `(stale)` / `(covered)` / `(unusable)` with a line saying why.
+fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
     let names = match nsfs::list_names(run_dir) {
         Ok(n) => n,
         Err(e) => {
-            // iproute2 lists nothing and succeeds; we at least say why.
-            eprintln!(
-                "{prefix}: warning: cannot read {}: {}",
+            // iproute2 lists nothing and succeeds; the shim at least says why.
+            voice.warn(&format!(
+                "warning: cannot read {}: {}",
                 escape(run_dir.as_os_str()),
                 exec::io_reason(&e)
-            );
+            ));
             return Ok(0);
         }
     };
     let mut nsids = Nsids::open().ok();
-    let mut out = io::stdout().lock();
+    let mut text: Vec<u8> = Vec::new();
     for name in names {
         let path = netns::entry_path(run_dir, &name);
         let suffix = match nsfs::probe(&path) {
@@ -406,52 +442,106 @@ fn list(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
                 _ => String::new(),
             },
             Entry::Missing => continue, // deleted while we listed
-            Entry::Unusable(u) => {
-                eprintln!("{prefix}: {}", u.describe(&path));
+            Entry::Unusable(u) if voice.shim => {
+                let link = std::fs::read_link(&path).ok();
+                voice.warn(&u.describe_via(&path, link.as_deref()));
                 match u {
                     Unusable::Stale => " (stale)".to_string(),
+                    Unusable::Covered => " (covered)".to_string(),
                     _ => " (unusable)".to_string(),
                 }
             }
+            Entry::Unusable(_) => {
+                out::stderr_bytes(PEER_INVALID);
+                out::stderr_bytes(PEER_INVALID);
+                String::new()
+            }
         };
-        let line = [name.as_bytes(), suffix.as_bytes(), b"\n"].concat();
-        if out.write_all(&line).is_err() {
-            return Ok(FAILED);
-        }
+        text.extend_from_slice(&[name.as_bytes(), suffix.as_bytes(), b"\n"].concat());
     }
-    Ok(if out.flush().is_err() { FAILED } else { 0 })
+    voice.print(&text).map(|()| 0)
 }
 
-/// `delete NAME`: every mount layer, then the file; a warning names processes still inside.
-fn delete(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
-    let deleted = admin::delete(run_dir, name).map_err(admin_fail)?;
+/// What iproute2 6.1's `list` says (twice) for an entry that is no namespace.
+const PEER_INVALID: &[u8] = b"Error: Peer netns reference is invalid.\n";
+
+/// `delete NAME`: every mount layer, then the file; only namespaces (see [`admin::delete`]).
+/// Under `ip-netns-shim` a warning names processes still inside, or the link's target.
+fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+    let deleted = admin::delete(run_dir, name).map_err(delete_fail)?;
     if !deleted.pids.is_empty() {
         let pids: Vec<String> = deleted.pids.iter().map(i32::to_string).collect();
-        eprintln!(
-            "{prefix}: warning: processes still live in '{}' and keep it alive: {} (see 'ip netns pids' before deleting)",
+        voice.warn(&format!(
+            "warning: processes still live in '{}' and keep it alive: {} (see 'ip netns pids' before deleting)",
             escape(name),
             pids.join(" ")
-        );
+        ));
+    }
+    if let Some(target) = deleted.link {
+        voice.warn(&format!(
+            "removed the symbolic link '{}'; its target {} is left as it is",
+            escape(name),
+            escape(target.as_os_str())
+        ));
     }
     Ok(0)
 }
 
-/// `-all delete`: every entry, going on after a failure; 1 if any failed (iproute2 stops at the
-/// first failure and returns 0).
-fn delete_all(prefix: &str, run_dir: &Path) -> Result<u8, IpFail> {
+/// A refused or failed delete: iproute2's first line, then what the entry is.
+fn delete_fail(e: admin::DeleteError) -> IpFail {
+    match e {
+        admin::DeleteError::Failed(e) => admin_fail(e),
+        admin::DeleteError::Refused(n) => {
+            let errno = match n.what {
+                Unusable::NotNamespace {
+                    what: "a directory",
+                } => libc::EISDIR,
+                Unusable::Open(e) => e as i32,
+                _ => libc::EINVAL,
+            };
+            let mut f = IpFail::new(
+                FAILED,
+                &[
+                    b"Cannot remove namespace file \"",
+                    n.path.as_os_str().as_bytes(),
+                    b"\": ",
+                    exec::strerror(errno).as_bytes(),
+                ],
+            );
+            f.more.push(format!(
+                "{}; only a namespace (an nsfs mount or an empty file) is deleted",
+                n.what.describe_via(&n.path, n.link.as_deref())
+            ));
+            f
+        }
+    }
+}
+
+/// `-all delete`: every namespace entry, going on after a failure; 1 if any failed (iproute2
+/// stops at the first failure and returns 0). Entries that are no namespace are skipped (said
+/// under `ip-netns-shim`).
+fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
     let mut status = 0;
     for name in names_in(run_dir)? {
-        if let Err(f) = delete(prefix, run_dir, &name) {
-            f.print(prefix);
-            status = FAILED;
+        match admin::delete(run_dir, &name) {
+            Ok(_) => {}
+            Err(admin::DeleteError::Refused(n)) => voice.warn(&format!(
+                "skipped: {}",
+                n.what.describe_via(&n.path, n.link.as_deref())
+            )),
+            Err(e) => {
+                delete_fail(e).print(voice.prefix);
+                status = FAILED;
+            }
         }
     }
     Ok(status)
 }
 
-/// `identify [PID]`: every name whose entry is PID's network namespace, one a line (iproute2
-/// prints only the last); an empty line when none is, as iproute2.
-fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
+/// `identify [PID]`: the names whose entry is PID's network namespace (symlinked entries
+/// followed). Under `ip` the last one, as iproute2 6.1 prints it; under `ip-netns-shim` all of
+/// them, one a line. An empty line when none is, as iproute2.
+fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
     let proc_path = Path::new("/proc").join(pid).join("ns/net");
     let id = nsfs::identity(&proc_path).map_err(|e| {
         IpFail::new(
@@ -462,7 +552,7 @@ fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
             ],
         )
     })?;
-    let names = match admin::names_of(run_dir, id) {
+    let mut names = match admin::names_of(run_dir, id) {
         Ok(n) => n,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
@@ -477,6 +567,9 @@ fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
             ));
         }
     };
+    if !voice.shim && names.len() > 1 {
+        names.drain(..names.len() - 1);
+    }
     let mut text: Vec<u8> = Vec::new();
     for n in &names {
         text.extend_from_slice(n.as_bytes());
@@ -485,14 +578,7 @@ fn identify(run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
     if names.is_empty() {
         text.push(b'\n');
     }
-    let mut out = io::stdout().lock();
-    Ok(
-        if out.write_all(&text).and_then(|()| out.flush()).is_err() {
-            FAILED
-        } else {
-            0
-        },
-    )
+    voice.print(&text).map(|()| 0)
 }
 
 fn pids_cannot_open(errno: Errno) -> IpFail {
@@ -505,8 +591,9 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
     )
 }
 
-/// `pids NAME`: the processes in the namespace; a bad entry lists none (as iproute2) but says why.
-fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+/// `pids NAME`: the processes in the namespace (a symlinked entry followed). An entry that is no
+/// namespace lists none and succeeds, as iproute2; under `ip-netns-shim` with the reason.
+fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
     let path = netns::entry_path(run_dir, name);
     let id = match nsfs::probe(&path) {
         Entry::Netns(f) => f.identity().map_err(|e| {
@@ -515,13 +602,16 @@ fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
                 &[b"Stat of netns failed: ", exec::io_reason(&e).as_bytes()],
             )
         })?,
-        Entry::Missing => return Err(pids_cannot_open(Errno::ENOENT)),
+        Entry::Missing | Entry::Unusable(Unusable::Symlink) => {
+            return Err(pids_cannot_open(Errno::ENOENT));
+        }
         Entry::Unusable(Unusable::Open(e)) => return Err(pids_cannot_open(e)),
         Entry::Unusable(Unusable::Socket) => return Err(pids_cannot_open(Errno::ENXIO)),
         Entry::Unusable(u) => {
-            eprintln!("{prefix}: {}", u.describe(&path));
+            let link = std::fs::read_link(&path).ok();
+            voice.warn(&u.describe_via(&path, link.as_deref()));
             for h in u.hints(name) {
-                eprintln!("{prefix}: hint: {h}");
+                voice.warn(&format!("hint: {h}"));
             }
             return Ok(0);
         }
@@ -530,16 +620,5 @@ fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
     for pid in admin::pids_in(id) {
         text.push_str(&format!("{pid}\n"));
     }
-    let mut out = io::stdout().lock();
-    Ok(
-        if out
-            .write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .is_err()
-        {
-            FAILED
-        } else {
-            0
-        },
-    )
+    voice.print(text.as_bytes()).map(|()| 0)
 }

@@ -4,19 +4,26 @@
 //! As rustup's proxies do: the real tool is an absolute path (an environment variable, else
 //! documented defaults), never found by searching PATH, and never this binary itself (same
 //! device and inode as /proc/self/exe, through any symlinks), or we would exec ourselves forever.
-//! Programs are started with std's `CommandExt::exec`, which gives them the default SIGPIPE
-//! (std ignores it in Rust programs); the signal mask is emptied just before, because std has
-//! let exec'd programs inherit the caller's mask since Rust 1.66. argv travels as `OsString`,
-//! argv[0] included, byte for byte.
+//! Programs are started with execv(3)/execvp(3) themselves, as vspace and iproute2 start them:
+//! the signal dispositions (an ignored SIGPIPE included) and the signal mask the caller gave us
+//! reach the program untouched, as execve(2) keeps them. std's `CommandExt::exec` is not used:
+//! it resets SIGPIPE to its default and empties the mask. The binary's `main` is `no_main`, so
+//! std never ignored SIGPIPE in the first place: what the program gets is the caller's state.
+//! argv travels as `OsString`, argv[0] included, byte for byte.
+//!
+//! [`reserve_stdio`] keeps a closed fd 0, 1 or 2 closed for the program while nothing of ours
+//! can be given that number in between.
 
+use std::ffi::CString;
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::sys::stat::Mode;
 
 use crate::quote::escape;
 
@@ -64,6 +71,8 @@ pub const REAL_IP: RealTool = RealTool {
 pub enum LocateError {
     /// The variable is set to a relative path.
     NotAbsolute { env: &'static str, value: OsString },
+    /// The variable's path breaks the environment rule (`crate::env`); the message says how.
+    Unsafe(String),
     /// The variable names this binary (or a link to it).
     IsSelf {
         path: PathBuf,
@@ -91,6 +100,7 @@ impl LocateError {
                 escape(value),
                 tool.name
             ),
+            LocateError::Unsafe(m) => m.clone(),
             LocateError::IsSelf {
                 path,
                 from_env: Some(env),
@@ -140,16 +150,20 @@ pub fn is_self(path: &Path) -> io::Result<bool> {
     Ok(self_identity()? == (m.dev(), m.ino()))
 }
 
-/// Finds the real tool: the variable if set, else the first default that exists and is not us.
+/// Finds the real tool: the variable if set (and it passes `crate::env`'s rule; ignored unless
+/// run by root), else the first default that exists and is not us.
 pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
-    if let Some(value) = std::env::var_os(tool.env) {
-        let path = PathBuf::from(&value);
-        if !path.is_absolute() {
+    let from_env = match crate::env::path(tool.env) {
+        Ok(p) => p,
+        Err(crate::env::EnvError::NotAbsolute { value, .. }) => {
             return Err(LocateError::NotAbsolute {
                 env: tool.env,
                 value,
             });
         }
+        Err(e) => return Err(LocateError::Unsafe(e.message())),
+    };
+    if let Some(path) = from_env {
         return match std::fs::metadata(&path) {
             Err(e) => Err(LocateError::Unusable {
                 path,
@@ -208,14 +222,51 @@ pub fn strerror(errno: i32) -> String {
     }
 }
 
-/// Replaces this process with `program` (searched in PATH like execvp when it has no `/`),
-/// giving it `argv0` and `args` untouched, the default SIGPIPE and an empty signal mask.
-/// Returns only on failure.
+/// Replaces this process with `program` (searched in PATH like execvp(3) when it has no `/`),
+/// giving it `argv0` and `args` untouched and the caller's signal dispositions and mask (execve
+/// keeps both; nothing here touches them). Returns only on failure.
 pub fn exec(program: &OsStr, argv0: &OsStr, args: &[OsString]) -> io::Error {
-    // A caller that blocked signals (some service managers and shells do) must not hand a
-    // guest's init a mask it never asked for. Single-threaded here, so the process mask is ours.
-    if let Err(errno) = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None) {
-        return io::Error::from(errno);
+    let c = |s: &OsStr| CString::new(s.as_bytes()).map_err(|_| io::Error::from(Errno::EINVAL));
+    let built = (|| -> io::Result<(CString, Vec<CString>)> {
+        let prog = c(program)?;
+        let mut argv = Vec::with_capacity(args.len() + 1);
+        argv.push(c(argv0)?);
+        for a in args {
+            argv.push(c(a)?);
+        }
+        Ok((prog, argv))
+    })();
+    let (prog, argv) = match built {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    // execvp(3) searches PATH only for a name without `/`, as execvp does in vspace and ip.
+    let Err(errno) = nix::unistd::execvp(&prog, &argv);
+    io::Error::from(errno)
+}
+
+/// Fills each of fds 0, 1, 2 that is closed with `/dev/null` opened O_CLOEXEC, in that order
+/// (open(2) gives the lowest free number, which is then the closed one). Called first thing in
+/// `main`: no socket or file of ours can then become "stdout" (a listing written into a netlink
+/// socket), and since the placeholders close at exec the program still finds those fds closed,
+/// as it would under iproute2 or vspace. A placeholder that cannot be opened is left out.
+pub fn reserve_stdio() {
+    for fd in 0..=2 {
+        if fcntl(fd, FcntlArg::F_GETFD) != Err(Errno::EBADF) {
+            continue;
+        }
+        match nix::fcntl::open(
+            "/dev/null",
+            OFlag::O_RDWR | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
+            Mode::empty(),
+        ) {
+            // The lowest free fd is `fd`: 0..fd are open by now.
+            Ok(got) if got == fd => {}
+            Ok(got) => {
+                let _ = nix::unistd::close(got);
+                return;
+            }
+            Err(_) => return,
+        }
     }
-    Command::new(program).arg0(argv0).args(args).exec()
 }

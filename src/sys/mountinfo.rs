@@ -89,10 +89,31 @@ pub struct Submount {
     pub sysfs: bool,
 }
 
+/// Where [`submounts_from`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// listmount/statmount when the kernel has them (>= 6.8), else mountinfo.
+    Auto,
+    /// listmount/statmount only: `None` from [`listmount_children`] when unusable.
+    Listmount,
+    /// `/proc/self/mountinfo` only: the fallback, forced (what older kernels get).
+    Mountinfo,
+}
+
 /// The mounts stacked directly on the topmost mount at `point` (an absolute path).
 pub fn submounts(point: &[u8]) -> std::io::Result<Vec<Submount>> {
-    if let Some(found) = listmount::children(point) {
-        return Ok(found);
+    submounts_from(point, Source::Auto)
+}
+
+/// [`submounts`] from the given source (`Listmount` falls back to nothing: an error).
+pub fn submounts_from(point: &[u8], source: Source) -> std::io::Result<Vec<Submount>> {
+    if source != Source::Mountinfo {
+        if let Some(found) = listmount::children(point) {
+            return Ok(found);
+        }
+        if source == Source::Listmount {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSYS));
+        }
     }
     let mounts = read_self()?;
     Ok(children_of(&mounts, point)
@@ -247,25 +268,46 @@ bad line
         assert!(children_of(&m, b"/nowhere").is_empty());
     }
 
+    /// Whether this kernel is at least `major.minor` (from uname's release).
+    fn kernel_at_least(major: u32, minor: u32) -> bool {
+        let uts = nix::sys::utsname::uname().unwrap();
+        let release = uts.release().to_string_lossy().into_owned();
+        let mut parts = release
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|p| p.parse::<u32>().ok());
+        let (a, b) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (a, b) >= (major, minor)
+    }
+
+    /// The forced mountinfo fallback gives what the parsed table says, on any kernel; listmount,
+    /// where the kernel has it (>= 6.8, then it must work), gives the same.
     #[test]
     fn the_kernel_and_mountinfo_agree_on_sys() {
         let text = std::fs::read("/proc/self/mountinfo").unwrap();
         let mounts = parse(&text);
-        let want: Vec<Submount> = children_of(&mounts, b"/sys")
+        let mut want: Vec<Submount> = children_of(&mounts, b"/sys")
             .into_iter()
             .map(|m| Submount {
                 mount_point: m.mount_point.clone(),
                 sysfs: m.fs_type == "sysfs",
             })
             .collect();
-        let mut got = submounts(b"/sys").unwrap();
-        let mut want_sorted = want.clone();
-        got.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
-        want_sorted.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
-        assert_eq!(got, want_sorted);
-        assert!(
-            listmount::children(b"/sys").is_some(),
-            "listmount unusable on this kernel"
+        want.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+        let sorted = |mut v: Vec<Submount>| {
+            v.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+            v
+        };
+        assert_eq!(
+            sorted(submounts_from(b"/sys", Source::Mountinfo).unwrap()),
+            want
         );
+        assert_eq!(sorted(submounts(b"/sys").unwrap()), want);
+        match submounts_from(b"/sys", Source::Listmount) {
+            Ok(got) => assert_eq!(sorted(got), want),
+            Err(e) => assert!(
+                !kernel_at_least(6, 8),
+                "listmount unusable on a kernel that has it: {e}"
+            ),
+        }
     }
 }

@@ -2,10 +2,13 @@
 //! Side-effecting: open, fstatfs, ioctl(NS_GET_NSTYPE), setns, readdir.
 //!
 //! Same order as util-linux nsenter and youki: open the file first, check it, and only then
-//! setns. An entry is opened with O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK (a symlink or a FIFO can
-//! neither redirect nor block us), must live on nsfs (NSFS_MAGIC) and must be a network
+//! setns. A symlinked entry (`ln -s /proc/PID/ns/net /run/netns/NAME`) is followed, as iproute2
+//! follows it: what makes an entry safe is not where it lives but what the opened fd is. Only a
+//! regular file is opened at all (stat first: a FIFO, device or socket is named, never opened),
+//! with O_CLOEXEC|O_NONBLOCK|O_NOCTTY; the fd must live on nsfs (NSFS_MAGIC) and be a network
 //! namespace (NS_GET_NSTYPE == CLONE_NEWNET). The fd is a `File`: CLOEXEC, never leaked into
-//! the program we exec.
+//! the program we exec. An empty file that is no namespace here is looked up in the mount table
+//! once more: an nsfs mount covered by a later mount of the run dir over itself is named so.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -54,55 +57,107 @@ impl NetnsFile {
     }
 }
 
-/// Opens and checks `path` without following a symlink or blocking on a FIFO.
+fn errno_of(e: &io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// Opens and checks `path`, following a symlink, never opening anything but a regular file
+/// (nsfs files are regular files): a FIFO cannot block us, a device is never opened.
 pub fn probe(path: &Path) -> Probe {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            return match errno_of(&e) {
+                // A link to nothing: an entry that exists, but is no namespace.
+                Errno::ENOENT if std::fs::symlink_metadata(path).is_ok() => {
+                    Entry::Unusable(Unusable::Symlink)
+                }
+                Errno::ENOENT => Entry::Missing,
+                errno => Entry::Unusable(Unusable::Open(errno)),
+            };
+        }
+    };
+    let t = meta.file_type();
+    if !t.is_file() {
+        return Entry::Unusable(if t.is_socket() {
+            Unusable::Socket
+        } else {
+            Unusable::NotNamespace {
+                what: kind_of(&meta),
+            }
+        });
+    }
     let opened = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path);
     let file = match opened {
         Ok(f) => f,
         Err(e) => {
-            return match Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)) {
+            return match errno_of(&e) {
                 Errno::ENOENT => Entry::Missing,
-                Errno::ELOOP => Entry::Unusable(Unusable::Symlink),
-                // open(2) refuses a socket with ENXIO: say what it is, not the errno.
-                Errno::ENXIO
-                    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) =>
-                {
-                    Entry::Unusable(Unusable::Socket)
-                }
                 errno => Entry::Unusable(Unusable::Open(errno)),
             };
         }
     };
     match classify(&file) {
         Ok(()) => Entry::Netns(NetnsFile { file }),
+        Err(Unusable::Stale) if covered_nsfs_mount(path) => Entry::Unusable(Unusable::Covered),
         Err(u) => Entry::Unusable(u),
     }
 }
 
-/// The checks on an open file: nsfs, then the namespace type.
+/// "a directory", "a FIFO", ... for what is not a namespace file.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a regular file with content"
+    }
+}
+
+/// The filesystem types of every mount in the mount table whose mount point is `path`
+/// (symlinks resolved), reachable or not, in mountinfo order.
+pub fn mounts_on(path: &Path) -> Vec<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(real) = std::fs::canonicalize(path) else {
+        return Vec::new();
+    };
+    crate::sys::mountinfo::read_self()
+        .map(|mounts| {
+            mounts
+                .into_iter()
+                .filter(|m| m.mount_point.as_bytes() == real.as_os_str().as_bytes())
+                .map(|m| m.fs_type)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the mount table has an nsfs mount on `path` that this path does not reach (it lies
+/// under a later mount of the directory: a run dir bound onto itself), and nothing but nsfs.
+pub fn covered_nsfs_mount(path: &Path) -> bool {
+    let types = mounts_on(path);
+    !types.is_empty() && types.iter().all(|t| t == "nsfs")
+}
+
+/// The checks on an open regular file: nsfs, then the namespace type.
 fn classify(file: &File) -> Result<(), Unusable> {
     let fs = fstatfs(file.as_fd()).map_err(Unusable::Open)?;
     if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
-        let meta = file
-            .metadata()
-            .map_err(|e| Unusable::Open(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))?;
-        let t = meta.file_type();
-        return Err(if t.is_file() && meta.len() == 0 {
+        let meta = file.metadata().map_err(|e| Unusable::Open(errno_of(&e)))?;
+        return Err(if meta.len() == 0 {
             Unusable::Stale
         } else {
             Unusable::NotNamespace {
-                what: if t.is_dir() {
-                    "a directory"
-                } else if t.is_fifo() {
-                    "a FIFO"
-                } else if t.is_char_device() || t.is_block_device() {
-                    "a device"
-                } else {
-                    "a regular file with content"
-                },
+                what: kind_of(&meta),
             }
         });
     }
@@ -115,6 +170,21 @@ fn classify(file: &File) -> Result<(), Unusable> {
         });
     }
     Ok(())
+}
+
+/// The host's network namespace: PID 1's (`/proc/1/ns/net`); where that cannot be read (a
+/// sandbox that hides PID 1), this process's own, read before any setns: a run-dir entry that
+/// leads back to where the caller already is enters nothing.
+pub fn host_identity() -> io::Result<Ident> {
+    identity(Path::new("/proc/1/ns/net")).or_else(|_| identity(Path::new("/proc/self/ns/net")))
+}
+
+/// Whether `f` is the host's network namespace ([`host_identity`]); unknown counts as not.
+pub fn is_host(f: &NetnsFile) -> bool {
+    match (f.identity(), host_identity()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The names in a run dir, in readdir order (missing dir: none).
@@ -149,6 +219,8 @@ mod tests {
         std::fs::write(&full, b"x").unwrap();
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&empty, &link).unwrap();
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(dir.path().join("nothing"), &dangling).unwrap();
         let fifo = dir.path().join("fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         let sock = dir.path().join("sock");
@@ -161,7 +233,8 @@ mod tests {
                 full,
                 "Unusable(NotNamespace { what: \"a regular file with content\" })",
             ),
-            (link, "Unusable(Symlink)"),
+            (link, "Unusable(Stale)"),
+            (dangling, "Unusable(Symlink)"),
             (fifo, "Unusable(NotNamespace { what: \"a FIFO\" })"),
             (
                 dir.path().to_owned(),
@@ -174,11 +247,31 @@ mod tests {
     }
 
     #[test]
-    fn magic_links_are_refused_too() {
-        // /proc/PID/ns/net is a symlink: a run-dir entry is a bind mount, never a link.
+    fn links_are_followed_and_the_target_checked() {
+        // /proc/PID/ns/net is a (magic) link: followed, it is a network namespace.
         assert!(matches!(
             probe(Path::new("/proc/self/ns/net")),
-            Entry::Unusable(Unusable::Symlink)
+            Entry::Netns(_)
         ));
+        let dir = tempfile::tempdir().unwrap();
+        let to_ns = dir.path().join("to-ns");
+        std::os::unix::fs::symlink("/proc/self/ns/net", &to_ns).unwrap();
+        let own = identity(Path::new("/proc/self/ns/net")).unwrap();
+        match probe(&to_ns) {
+            Entry::Netns(f) => assert_eq!(f.identity().unwrap(), own),
+            other => panic!("{other:?}"),
+        }
+        let to_uts = dir.path().join("to-uts");
+        std::os::unix::fs::symlink("/proc/self/ns/uts", &to_uts).unwrap();
+        assert_eq!(
+            format!("{:?}", probe(&to_uts)),
+            "Unusable(OtherType { what: \"a uts\" })"
+        );
+        let to_dev = dir.path().join("to-dev");
+        std::os::unix::fs::symlink("/dev/null", &to_dev).unwrap();
+        assert_eq!(
+            format!("{:?}", probe(&to_dev)),
+            "Unusable(NotNamespace { what: \"a device\" })"
+        );
     }
 }

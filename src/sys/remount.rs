@@ -156,9 +156,9 @@ fn old_flags() -> MsFlags {
     flags
 }
 
-/// The mount points directly on /sys that are not sysfs.
-fn submounts() -> Vec<OsString> {
-    match mountinfo::submounts(b"/sys") {
+/// The mount points directly on /sys that are not sysfs, looked up in `source`.
+fn submounts(source: mountinfo::Source) -> Vec<OsString> {
+    match mountinfo::submounts_from(b"/sys", source) {
         Ok(mounts) => mounts
             .into_iter()
             .filter(|m| !m.sysfs)
@@ -173,7 +173,8 @@ fn submounts() -> Vec<OsString> {
 pub enum Strategy {
     /// The cheapest the kernel allows: beneath, else clones.
     Keep,
-    /// Cloned trees only (what kernels 5.2 to 6.4 get).
+    /// Cloned trees only, the submounts found in mountinfo: what kernels 5.2 to 6.4 get (no
+    /// MOVE_MOUNT_BENEATH, no listmount), forced on any kernel.
     KeepByCloning,
     /// iproute2's: the submounts vanish.
     Drop,
@@ -184,10 +185,10 @@ pub enum Strategy {
 /// when the new sysfs could not be mounted.
 pub fn remount(source: &OsStr, strategy: Strategy) -> Result<Vec<Hidden>, Errno> {
     let flags = old_flags();
-    let kids = if strategy == Strategy::Drop {
-        Vec::new()
-    } else {
-        submounts()
+    let kids = match strategy {
+        Strategy::Drop => Vec::new(),
+        Strategy::Keep => submounts(mountinfo::Source::Auto),
+        Strategy::KeepByCloning => submounts(mountinfo::Source::Mountinfo),
     };
     if kids.is_empty() {
         return classic(source, flags).map(|()| Vec::new());

@@ -279,7 +279,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
         Opt::New => args.new = true,
         Opt::Set => args.set = true,
         Opt::Enter => args.enter.push(OsStr::from_bytes(arg).to_owned()),
-        Opt::Mask => match parse_unsigned(arg) {
+        Opt::Mask => match crate::cnum::strtoull_whole(arg) {
             Some(m) => args.mask = m,
             None => {
                 return Err(Parsed::Error(ParseError::BadMask(
@@ -287,7 +287,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
                 )));
             }
         },
-        Opt::Index => match parse_unsigned(arg) {
+        Opt::Index => match crate::cnum::strtoull_whole(arg) {
             Some(i) => args.index = Some(i),
             None => {
                 return Err(Parsed::Error(ParseError::BadIndex(
@@ -301,48 +301,6 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
         Opt::NoSpace(bit) => args.mask &= !bit,
     }
     Ok(())
-}
-
-/// util-vserver's `isNumberUnsigned(s, &v, true)`: C `strtoull(s, &end, 0)` must consume the
-/// whole, non-empty string without overflow. So `0x4c000000`, `0755`, ` 12` and `-1` (which
-/// wraps, as in C) are numbers; `0x`, `12k` and `` are not.
-pub fn parse_unsigned(s: &[u8]) -> Option<u64> {
-    let mut i = s
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .count();
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let rest = &s[i..];
-    let (radix, digits) = match rest {
-        [b'0', b'x' | b'X', h, ..] if h.is_ascii_hexdigit() => (16, &rest[2..]),
-        [b'0', ..] => (8, rest),
-        _ => (10, rest),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &b in digits {
-        let d = (b as char).to_digit(radix)?;
-        value = value
-            .checked_mul(u64::from(radix))?
-            .checked_add(u64::from(d))?;
-    }
-    Some(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
 }
 
 #[cfg(test)]
@@ -465,33 +423,5 @@ mod tests {
             parse(&argv(&[b"--bogus", b"--help"])),
             Parsed::Error(ParseError::UnknownOption("--bogus".into()))
         );
-    }
-
-    #[test]
-    fn numbers_read_like_strtoull_base_0() {
-        let table: &[(&[u8], Option<u64>)] = &[
-            (b"0x4c000000", Some(0x4c00_0000)),
-            (b"0X1f", Some(31)),
-            (b"0755", Some(0o755)),
-            (b"0", Some(0)),
-            (b"12", Some(12)),
-            (b" \t12", Some(12)),
-            (b"+3", Some(3)),
-            (b"-1", Some(u64::MAX)),
-            (b"18446744073709551615", Some(u64::MAX)),
-            (b"18446744073709551616", None),
-            (b"", None),
-            (b" ", None),
-            (b"0x", None),
-            (b"0xg", None),
-            (b"08", None),
-            (b"12k", None),
-            (b"12 ", None),
-            (b"-", None),
-            (b"\xff", None),
-        ];
-        for (s, want) in table {
-            assert_eq!(parse_unsigned(s), *want, "{:?}", OsStr::from_bytes(s));
-        }
     }
 }

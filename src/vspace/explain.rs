@@ -3,22 +3,23 @@
 //! located) but not carried out: no setns, no exec.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::process::ExitCode;
 
 use crate::quote::{command_line, escape};
 use crate::vspace::plan::{Plan, Then};
 use crate::vspace::shell::{self as vspace, decide};
 
-/// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused.
-pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
+/// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused, 1 when
+/// stdout cannot be written (one message on stderr).
+pub fn run(args: Vec<OsString>) -> u8 {
     let argv: Vec<OsString> = std::iter::once(OsString::from("vspace"))
         .chain(args)
         .collect();
     let mut out = String::new();
     let code = describe(&argv, &mut out);
-    std::io::stdout().lock().write_all(out.as_bytes())?;
-    Ok(code)
+    match crate::out::stdout_or_fail("vspace-netns", &out) {
+        Ok(()) => code,
+        Err(f) => crate::fail::report(&f),
+    }
 }
 
 fn real_line(out: &mut String) -> bool {
@@ -34,17 +35,13 @@ fn real_line(out: &mut String) -> bool {
     }
 }
 
-fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
+fn describe(argv: &[OsString], out: &mut String) -> u8 {
     out.push_str(&format!("call:        {}\n", command_line(argv)));
     match decide(argv) {
-        Plan::PassThrough { why } => {
+        Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));
-            if real_line(out) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(vspace::FAILURE)
-            }
+            if real_line(out) { 0 } else { vspace::FAILURE }
         }
         Plan::Refuse {
             message,
@@ -57,7 +54,7 @@ fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
             for h in hints {
                 out.push_str(&format!("hint:        {h}\n"));
             }
-            ExitCode::from(vspace::FAILURE)
+            vspace::FAILURE
         }
         Plan::Enter {
             name,
@@ -72,8 +69,11 @@ fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
             out.push_str(
                 "decision:    intercept: enter the named network namespace with setns(2)\n",
             );
+            let link = std::fs::read_link(&path)
+                .map(|t| format!(", a symbolic link to {}", escape(t.as_os_str())))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "namespace:   {} ({}{ino})\n",
+                "namespace:   {} ({}{link}{ino})\n",
                 escape(&name),
                 escape(path.as_os_str())
             ));
@@ -83,18 +83,14 @@ fn describe(argv: &[OsString], out: &mut String) -> ExitCode {
                         "then:        exec {} directly (net was the only space; the real vspace is not needed)\n",
                         command_line(&argv[program..])
                     ));
-                    ExitCode::SUCCESS
+                    0
                 }
                 Then::RealVspace { args } => {
                     out.push_str(&format!(
                         "then:        exec the real vspace with net cleared: vspace {}\n",
                         command_line(&args)
                     ));
-                    if real_line(out) {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::from(vspace::FAILURE)
-                    }
+                    if real_line(out) { 0 } else { vspace::FAILURE }
                 }
             }
         }

@@ -31,8 +31,8 @@ pub enum Then {
 /// The decision for one vspace invocation.
 #[derive(Debug)]
 pub enum Plan<H> {
-    /// Exec the real vspace with argv[1..] byte for byte.
-    PassThrough { why: String },
+    /// Exec the real vspace with `args` (argv[1..]) byte for byte.
+    PassThrough { why: String, args: Vec<OsString> },
     /// setns into `path`, then `then`.
     Enter {
         name: OsString,
@@ -94,9 +94,19 @@ pub fn plan<H>(
     run_dir: Result<&Path, &str>,
     probe: impl FnOnce(&Path) -> Entry<H>,
 ) -> Plan<H> {
+    plan_naming_links(argv, run_dir, probe, |_| None)
+}
+
+/// [`plan`], with `link` giving a symlinked entry's target so that a refusal names it.
+pub fn plan_naming_links<H>(
+    argv: &[OsString],
+    run_dir: Result<&Path, &str>,
+    probe: impl FnOnce(&Path) -> Entry<H>,
+    link: impl FnOnce(&Path) -> Option<PathBuf>,
+) -> Plan<H> {
     let (name, args) = match candidate(argv) {
         Ok(c) => c,
-        Err(why) => return Plan::PassThrough { why },
+        Err(why) => return pass_through(argv, why),
     };
     let dir = match run_dir {
         Ok(d) => d,
@@ -114,20 +124,21 @@ pub fn plan<H>(
     let path = netns::entry_path(dir, &name);
     let entry = match probe(&path) {
         Entry::Missing => {
-            return Plan::PassThrough {
-                why: format!(
+            return pass_through(
+                argv,
+                format!(
                     "{} does not exist: '{}' is a context for vspace",
                     escape(path.as_os_str()),
                     escape(&name)
                 ),
-            };
+            );
         }
         Entry::Unusable(u) => {
             return Plan::Refuse {
                 message: format!(
                     "cannot enter network namespace '{}': {}",
                     escape(&name),
-                    u.describe(&path)
+                    u.describe_via(&path, link(&path).as_deref())
                 ),
                 prefixed: true,
                 hints: u.hints(&name),
@@ -160,12 +171,21 @@ pub fn plan<H>(
     }
 }
 
-/// The arguments (after argv[0]) the real vspace gets under `plan`, or `None` when it is not
-/// run: a pass-through hands on argv[1..] untouched, an intercept that keeps other spaces hands
+/// Hands `argv[1..]` to the real vspace untouched.
+fn pass_through<H>(argv: &[OsString], why: String) -> Plan<H> {
+    Plan::PassThrough {
+        why,
+        args: argv.get(1..).unwrap_or_default().to_vec(),
+    }
+}
+
+/// The arguments (after argv[0]) the real vspace gets under `plan` (every plan that is not
+/// refused carries its exec target), or `None` when it is not run: a pass-through hands on
+/// argv[1..] untouched, an intercept that keeps other spaces hands
 /// on its `Then::RealVspace` args. The shell execs exactly these.
-pub fn real_vspace_args<'a, H>(argv: &'a [OsString], plan: &'a Plan<H>) -> Option<&'a [OsString]> {
+pub fn real_vspace_args<H>(plan: &Plan<H>) -> Option<&[OsString]> {
     match plan {
-        Plan::PassThrough { .. } => Some(argv.get(1..).unwrap_or_default()),
+        Plan::PassThrough { args, .. } => Some(args),
         Plan::Enter {
             then: Then::RealVspace { args },
             ..

@@ -8,12 +8,11 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use nix::errno::Errno;
 
 use crate::fail::{self, Fail};
-use crate::netns;
+use crate::netns::{self, Entry, Unusable};
 use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::nsfs::{self, NetnsFile};
@@ -27,8 +26,8 @@ fn fail(message: String) -> Fail {
     Fail::new(PREFIX, FAILURE, message)
 }
 
-/// Runs one vspace invocation; returns only when no exec happened.
-pub fn main(argv: Vec<OsString>) -> ExitCode {
+/// Runs one vspace invocation; returns (the exit status) only when no exec happened.
+pub fn main(argv: Vec<OsString>) -> u8 {
     match run(&argv) {
         Ok(never) => match never {},
         Err(f) => fail::report(&f),
@@ -41,13 +40,19 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
     carry_out(argv, plan)
 }
 
-/// Gathers the facts and decides (also what `explain` shows).
+/// Gathers the facts and decides (also what `explain` shows). An entry that is the host's own
+/// network namespace (PID 1's, see [`nsfs::host_identity`]) is refused whatever it is: a guest
+/// that asked for a zone never runs in the host's network.
 pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
     let run_dir = netns::run_dir();
-    plan::plan(
+    plan::plan_naming_links(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        nsfs::probe,
+        |path| match nsfs::probe(path) {
+            Entry::Netns(f) if nsfs::is_host(&f) => Entry::Unusable(Unusable::Host),
+            other => other,
+        },
+        |path| std::fs::read_link(path).ok(),
     )
 }
 
@@ -74,12 +79,7 @@ pub fn real_vspace() -> Result<PathBuf, Fail> {
 
 fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "vspace".into());
-    // The real vspace is located (or the call refused) before anything changes, never after setns.
-    let real = match plan::real_vspace_args(argv, &plan) {
-        Some(args) => Some((real_vspace()?, args.to_vec())),
-        None => None,
-    };
-    let program = match plan {
+    match plan {
         Plan::Refuse {
             message,
             prefixed,
@@ -87,39 +87,46 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
         } => {
             let mut f = Fail::new(if prefixed { PREFIX } else { "" }, FAILURE, message);
             f.hints = hints;
-            return Err(f);
+            Err(f)
         }
-        Plan::PassThrough { .. } => None,
+        Plan::PassThrough { args, .. } => {
+            let real = real_vspace()?;
+            Err(exec_real(&real, &argv0, &args))
+        }
         Plan::Enter {
             name, entry, then, ..
-        } => {
-            enter(&name, &entry)?;
-            match then {
-                Then::Program { program } => Some(program),
-                Then::RealVspace { .. } => None,
+        } => match then {
+            Then::Program { program } => {
+                enter(&name, &entry)?;
+                drop(entry);
+                // Only exec is left.
+                let prog = &argv[program];
+                let err = exec::exec(prog, prog, &argv[program + 1..]);
+                Err(fail(format!(
+                    "execvp(\"{}\"): {}",
+                    escape(prog),
+                    exec::io_reason(&err)
+                )))
             }
-        }
-    };
-    // Only exec is left.
-    let err = match (real, program) {
-        (Some((real, args)), _) => {
-            let err = exec::exec(real.as_os_str(), &argv0, &args);
-            format!(
-                "execv(\"{}\"): {}",
-                escape(real.as_os_str()),
-                exec::io_reason(&err)
-            )
-        }
-        (None, Some(program)) => {
-            let prog = &argv[program];
-            let err = exec::exec(prog, prog, &argv[program + 1..]);
-            format!("execvp(\"{}\"): {}", escape(prog), exec::io_reason(&err))
-        }
-        (None, None) => {
-            unreachable!("a plan that is not refused runs the real vspace or a program")
-        }
-    };
-    Err(fail(err))
+            Then::RealVspace { args } => {
+                // Located (or the call refused) before anything changes, never after setns.
+                let real = real_vspace()?;
+                enter(&name, &entry)?;
+                drop(entry);
+                Err(exec_real(&real, &argv0, &args))
+            }
+        },
+    }
+}
+
+/// Execs the real vspace; returns the failure.
+fn exec_real(real: &std::path::Path, argv0: &std::ffi::OsStr, args: &[OsString]) -> Fail {
+    let err = exec::exec(real.as_os_str(), argv0, args);
+    fail(format!(
+        "execv(\"{}\"): {}",
+        escape(real.as_os_str()),
+        exec::io_reason(&err)
+    ))
 }
 
 /// setns into the checked namespace, with a hint when we lack the privilege for it.

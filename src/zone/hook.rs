@@ -109,7 +109,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         if act == Action::Up {
             return Err(f);
         }
-        eprintln!("{f}");
+        crate::out::warn(&f.to_string());
         return Ok(());
     }
     let ns = OsStr::from_bytes(&name);
@@ -131,7 +131,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     match decide(act, &shown, &paths, &found) {
         Decision::Leave(line) => {
             if let Some(l) = line {
-                println!("{l}");
+                crate::out::note(&l);
             }
             Ok(())
         }
@@ -144,12 +144,12 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             Action::Up => zone::up(ns, false),
             Action::DownIfUnused => match zone::down(ns, false, false) {
                 Err(f) if f.status == zone::BUSY => {
-                    println!(
+                    crate::out::note(&format!(
                         "# zone {shown} kept: {}",
                         f.message
                             .split_once(": refused: ")
                             .map_or("in use", |(_, r)| r)
-                    );
+                    ));
                     Ok(())
                 }
                 other => other,

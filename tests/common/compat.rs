@@ -12,7 +12,10 @@ pub enum Entry {
     Netns,
     Missing,
     Stale,
+    /// A symbolic link to nothing (a link to a namespace is `Link`).
     Symlink,
+    /// A symbolic link to a real network namespace: followed.
+    Link,
     Ipc,
 }
 
@@ -124,6 +127,7 @@ fn parse_file(path: &Path, cases: &mut Vec<Case>) {
                     b"missing" => Entry::Missing,
                     b"stale" => Entry::Stale,
                     b"symlink" => Entry::Symlink,
+                    b"link" => Entry::Link,
                     b"ipc" => Entry::Ipc,
                     _ => panic!("{at}: unknown entry"),
                 };

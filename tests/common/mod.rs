@@ -225,7 +225,14 @@ impl Names {
 }
 
 fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/vspace_standin.c");
+    compile_c("vspace_standin.c", out_name, defines)
+}
+
+/// Compiles `tests/c/SOURCE` into the test target dir (unique per test process).
+pub fn compile_c(source: &str, out_name: &str, defines: &[&str]) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/c")
+        .join(source);
     let out =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{out_name}-{}", std::process::id()));
     let mut cc = Command::new("cc");
@@ -241,6 +248,13 @@ fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
 pub fn standin() -> &'static Path {
     static P: OnceLock<PathBuf> = OnceLock::new();
     P.get_or_init(|| compile("vspace-standin", &[]))
+}
+
+/// The compiled `tests/c/sig_probe.c`: run as `PROBE OUT`, it writes its open fds and its
+/// SigIgn/SigBlk/SigCgt lines to OUT.
+pub fn sig_probe() -> &'static Path {
+    static P: OnceLock<PathBuf> = OnceLock::new();
+    P.get_or_init(|| compile_c("sig_probe.c", "sig-probe", &[]))
 }
 
 /// The compiled oracle: glibc getopt_long with vspace's table, printing what it parsed.
