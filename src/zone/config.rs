@@ -1131,7 +1131,17 @@ pub fn members(vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
     names.sort();
     let mut out = Vec::new();
     for guest in names {
-        if let NetSpace::Shared { name, newline } = read_guest_net(vservers, &guest)? {
+        let space = read_guest_net(vservers, &guest).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{}: {}",
+                    escape(net_file(vservers, &guest).as_os_str()),
+                    crate::sys::exec::io_reason(&e)
+                ),
+            )
+        })?;
+        if let NetSpace::Shared { name, newline } = space {
             if name == netns.as_bytes() {
                 out.push(Member { guest, newline });
             }

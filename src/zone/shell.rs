@@ -268,7 +268,14 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
     };
     let needed = config::skip_lines(ns);
     let mut out = Vec::new();
-    for m in config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
+    let members = config::members(&vservers, ns).map_err(|e| {
+        fail(format!(
+            "cannot read the guests' files in {}: {}",
+            escape(vservers.as_os_str()),
+            exec::io_reason(&e)
+        ))
+    })?;
+    for m in members {
         let (own, defaults) = config::skip_files(&vservers, &m.guest);
         for p in [&own, &defaults] {
             script::printable(p.as_os_str()).map_err(fail)?;
