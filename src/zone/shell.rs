@@ -82,9 +82,10 @@ fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
     Ok(links)
 }
 
-/// Observes the namespace, the links inside and on the host, the routes and sysctl values
-/// inside, the MACs in use elsewhere, and (when `skips`) the member guests' files.
-pub fn gather(zone: &Zone, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
+/// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
+/// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
+/// needs none of these).
+pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
     let probe = nsfs::probe(&entry);
@@ -100,15 +101,17 @@ pub fn gather(zone: &Zone, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
         let mut inside =
             Rtnl::open_in(Some(&entry)).map_err(nl("cannot open rtnetlink inside the zone"))?;
         facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
-        for v6 in [false, true] {
+        for v6 in [false, true].into_iter().filter(|_| for_up) {
             let dump = inside
                 .dump(rtmsg::dump_routes(v6))
                 .map_err(nl("cannot list the zone's routes"))?;
             facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
         }
     }
-    facts.sysctls = sysctl_values(zone, &facts)?;
-    facts.macs_elsewhere = macs_elsewhere(zone, &facts.host);
+    if for_up {
+        facts.sysctls = sysctl_values(zone, &facts)?;
+        facts.macs_elsewhere = macs_elsewhere(zone, &facts.host);
+    }
     let unhide = vprocunhide_path().map_err(fail)?;
     if unhide.exists() {
         facts.vprocunhide = Some(
@@ -117,7 +120,7 @@ pub fn gather(zone: &Zone, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
                 .to_string(),
         );
     }
-    if skips {
+    if for_up {
         facts.skips = skip_facts(ns)?;
     }
     facts.pids = id.map(admin::pids_in).unwrap_or_default();
@@ -385,9 +388,23 @@ impl Runner {
                 .map_err(|e| e.to_string()),
             Step::DelNetns { ns } => {
                 self.zones.remove(ns);
-                admin::delete(&self.run_dir, OsStr::new(ns))
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                // `ip netns delete`, every mount layer, without admin::delete's scan of /proc
+                // for the pids still inside (gather has looked already).
+                let path = self.run_dir.join(ns);
+                admin::unmount_all(&path).map_err(|e| {
+                    format!(
+                        "umount {}: {}",
+                        escape(path.as_os_str()),
+                        exec::strerror(e as i32)
+                    )
+                })?;
+                std::fs::remove_file(&path).map_err(|e| {
+                    format!(
+                        "Cannot remove namespace file \"{}\": {}",
+                        escape(path.as_os_str()),
+                        io(e)
+                    )
+                })
             }
             Step::AddLink { ns, link } => {
                 let parent = match link.kind.parent() {
