@@ -1,16 +1,21 @@
 //! Zone configuration, in util-vserver's style (one value per file), and the guest files that
-//! say which zone a guest joins. Validation is pure (`parse_zone`, `net_space`, `skip_edit`);
-//! the readers (`read_zone`, `read_guest_net`, `members`, ...) are thin file I/O around it.
+//! say which zone a guest joins. Validation is pure (`parse_zone`, `parse_routes`,
+//! `parse_sysctls`, `net_space`, `skip_edit`); the readers (`read_zone`, `read_guest_net`,
+//! `members`, ...) are thin file I/O around it, every file read by [`read_regular`].
 //!
 //! A zone is `$VSPACE_NETNS_CONFDIR/<netns>/` (default `/etc/vspace-netns/<netns>/`):
-//! `id` (0-65535, used in derived MACs) and `links/<ifname>/` with `type` (vlan, macvlan,
-//! veth), `link` (parent on the host; vlan and macvlan), `vlan` (1-4094), `mode` (macvlan mode,
-//! default bridge), `peer` (host end of a veth), `mac` (explicit address), `address` (CIDRs, one
-//! per line) and `index` (0-255, the last MAC byte). Unknown files are errors (a typo must not
-//! be silently ignored). Every error names the file and the fix.
+//! `id` (0-65535, used in derived MACs), `routes` (`ip route` lines), `sysctl` (sysctl.conf
+//! lines, `net.` keys only) and `links/<ifname>/` with `type` (one of [`KINDS`]), the kind's
+//! own files (`link`, `vlan`, `mode`, `peer`) and the common ones: `mac` (explicit address),
+//! `mtu`, `address` (CIDRs, one per line) and `index` (0-255, the last MAC byte). Unknown
+//! files are errors (a typo must not be silently ignored). Every error names the file and the
+//! fix.
 //!
 //! Invariants of a parsed [`Zone`]: names are valid interface names, links are in byte order of
-//! their names, every MAC in the zone (veth host ends included) is distinct.
+//! their names, every MAC in the zone (veth host ends included) is distinct, every route's
+//! gateway is on one of the zone's subnets (or link-local with `dev`), every sysctl key is
+//! under `net.`. Files are regular and at most [`MAX_FILE`] bytes: never followed through a
+//! symlink, never waited on (a FIFO), never cut.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -1606,6 +1611,200 @@ mod tests {
                 "{own:?} {defaults:?}"
             );
         }
+    }
+
+    fn links_for_routes() -> Vec<Link> {
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[(
+                "e0",
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p0"),
+                    ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
+                ],
+            )],
+        );
+        zone(&r).unwrap().links
+    }
+
+    #[test]
+    fn routes_parse_as_ip_route_lines() {
+        let text = b"# the way out\ndefault via 192.0.2.1\n198.51.100.0/24 via 192.0.2.254 metric 5 table 100\n\n2001:db8:9::/48 via fe80::1 dev e0\ndefault via 2001:db8::1 table main\n203.0.113.0/24 dev e0\n";
+        let routes = parse_routes(Path::new("/c/z1/routes"), text, &links_for_routes()).unwrap();
+        let shown: Vec<String> = routes.iter().map(Route::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "default via 192.0.2.1",
+                "198.51.100.0/24 via 192.0.2.254 metric 5 table 100",
+                "2001:db8:9::/48 via fe80::1 dev e0",
+                "default via 2001:db8::1 table 254",
+                "203.0.113.0/24 dev e0",
+            ]
+        );
+        assert!(routes[3].is_v6() && routes[3].effective_metric() == 1024);
+        assert_eq!(routes[0].effective_table(), MAIN_TABLE);
+    }
+
+    #[test]
+    fn bad_routes_are_refused_naming_the_line() {
+        let table: &[(&[u8], &str)] = &[
+            (
+                b"default via 10.0.0.1",
+                "line 1 'default via 10.0.0.1': the gateway 10.0.0.1 is in no subnet of the zone's addresses",
+            ),
+            (
+                b"default via fe80::1",
+                "(a link-local gateway needs 'dev IF')",
+            ),
+            (b"default", "'default' needs 'via GATEWAY'"),
+            (b"10.1.0.0/16", "a route needs 'via GATEWAY' or 'dev IF'"),
+            (
+                b"10.1.0.1/16 dev e0",
+                "'10.1.0.1/16' has host bits set; write the network, 10.1.0.0/16",
+            ),
+            (b"10.1.0.0/16 dev x9", "'x9' is not one of the zone's links"),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 proto static",
+                "'proto' is not understood here",
+            ),
+            (b"10.1.0.0/16 via", "'via' needs a value"),
+            (b"10.1.0.0/16 via 2001:db8::1", "different IP versions"),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 table 255",
+                "table '255' is not 'main'",
+            ),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 metric x",
+                "metric 'x' is not a number",
+            ),
+            (
+                b"10.1.0.0/16 dev e0\n10.1.0.0/16 via 192.0.2.1 metric 0",
+                "line 2 '10.1.0.0/16 via 192.0.2.1 metric 0': another line has the same destination, metric and table",
+            ),
+            (b"\xff", "/c/z1/routes: is not valid UTF-8"),
+        ];
+        for (text, want) in table {
+            let e = parse_routes(Path::new("/c/z1/routes"), text, &links_for_routes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "\n got: {e}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn sysctls_are_net_keys_only() {
+        let ok = parse_sysctls(
+            Path::new("/c/z1/sysctl"),
+            b"; comment\nnet.ipv4.ip_forward = 1\nnet/ipv6/conf/all/forwarding=1\nnet.ipv4.ping_group_range =  0   2147483647\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            [
+                ("net.ipv4.ip_forward".to_string(), "1".to_string()),
+                ("net.ipv6.conf.all.forwarding".into(), "1".into()),
+                ("net.ipv4.ping_group_range".into(), "0 2147483647".into()),
+            ]
+        );
+        assert_eq!(
+            sysctl_path("net.ipv4.ip_forward"),
+            Path::new("/proc/sys/net/ipv4/ip_forward")
+        );
+        let table: &[(&[u8], &str)] = &[
+            (
+                b"kernel.hostname = x",
+                "key 'kernel.hostname' is not under net.",
+            ),
+            (b"net..x = 1", "is not under net."),
+            (b"net.ipv4.ip_forward", "no '='"),
+            (b"net.ipv4.ip_forward =", "the value is empty"),
+            (b"net.ipv4.x$ = 1", "has characters a sysctl key has not"),
+            (
+                b"net.a = 1\nnet.a = 2",
+                "line 2 'net.a = 2': key 'net.a' is set twice",
+            ),
+        ];
+        for (text, want) in table {
+            let e = parse_sysctls(Path::new("/c/z1/sysctl"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "\n got: {e}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn interface_names_follow_the_rule() {
+        for good in ["eth0", "e", "dmz-0.2", "abcdefghijklmno", "caf\u{e9}"] {
+            assert_eq!(check_ifname(good.as_bytes()), Ok(good), "{good}");
+        }
+        for bad in [
+            &b"bk%d"[..],
+            b"x@y",
+            b"a:b",
+            b"a b",
+            b"a/b",
+            b"a\tb",
+            b"abcdefghijklmnop",
+            b"",
+            b".",
+            b"..",
+            b"a\x7f",
+            b"\xff",
+        ] {
+            assert!(check_ifname(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_ifname(b"x@y").unwrap_err().contains("'@'"));
+    }
+
+    #[test]
+    fn files_are_read_only_when_regular_and_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        std::fs::write(p("ok"), b"1\n").unwrap();
+        assert_eq!(read_regular(&p("ok")).unwrap(), b"1\n");
+        std::fs::write(p("max"), vec![b'#'; MAX_FILE as usize]).unwrap();
+        assert_eq!(read_regular(&p("max")).unwrap().len() as u64, MAX_FILE);
+        std::fs::write(p("big"), vec![b'#'; MAX_FILE as usize + 1]).unwrap();
+        std::os::unix::fs::symlink(p("ok"), p("link")).unwrap();
+        nix::unistd::mkfifo(&p("fifo"), nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        for (name, want) in [
+            ("big", "is larger than 65536 bytes"),
+            ("link", "is a symbolic link"),
+            ("fifo", "is a FIFO"),
+            ("", "is a directory"),
+        ] {
+            let e = read_regular(&p(name)).unwrap_err().to_string();
+            assert!(e.contains(want), "{name}: {e}");
+        }
+        assert_eq!(
+            read_regular(&p("none")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn mtu_and_the_kind_table() {
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[(
+                "v0",
+                &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"1400")],
+            )],
+        );
+        assert_eq!(zone(&r).unwrap().links[0].mtu, Some(1400));
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[("v0", &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"40")])],
+        );
+        assert!(zone(&r).unwrap_err().contains("'40' is not a valid MTU"));
+        assert_eq!(kind_names(), "vlan, macvlan or veth");
+        assert!(
+            KINDS
+                .iter()
+                .all(|k| k.files.iter().all(|f| !COMMON_FILES.contains(f)))
+        );
     }
 
     #[test]
