@@ -24,11 +24,28 @@ pub fn word(w: &str) -> String {
     }
 }
 
-/// `words` joined as a command line.
+/// `words` joined as a command line. A leading `NAME=VALUE` word is an assignment: its value
+/// is quoted, not the whole word (a quoted word would be taken as the command's name).
 pub fn line<S: AsRef<str>>(words: &[S]) -> String {
+    let mut assignments = true;
     words
         .iter()
-        .map(|w| word(w.as_ref()))
+        .map(|w| {
+            let w = w.as_ref();
+            match w.split_once('=') {
+                Some((name, value))
+                    if assignments
+                        && !name.is_empty()
+                        && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') =>
+                {
+                    format!("{name}={}", word(value))
+                }
+                _ => {
+                    assignments = false;
+                    word(w)
+                }
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -65,6 +82,10 @@ mod tests {
         for (w, want) in table {
             assert_eq!(word(w), want, "{w}");
         }
+        assert_eq!(
+            line(&["NETNS_RUN_DIR=/a b", "ip", "X=1"]),
+            "NETNS_RUN_DIR='/a b' ip X=1"
+        );
         assert!(printable(OsStr::new("a\nb")).is_err());
         assert!(printable(OsStr::from_bytes(b"a\xff")).is_err());
         assert_eq!(printable(OsStr::new("caf\u{e9}")), Ok("caf\u{e9}"));
