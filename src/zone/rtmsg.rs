@@ -324,3 +324,101 @@ fn ip_of(a: &RouteAddress) -> Option<IpAddr> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route_of(text: &str) -> Route {
+        let links = vec![Link {
+            name: "e0".into(),
+            kind: Kind::Veth {
+                peer: "p0".into(),
+                peer_mac: "02:00:00:00:00:01".parse().unwrap(),
+            },
+            mac: "02:00:00:00:00:00".parse().unwrap(),
+            mtu: None,
+            addresses: vec!["192.0.2.10/24".parse().unwrap()],
+        }];
+        crate::zone::config::parse_routes(std::path::Path::new("r"), text.as_bytes(), &links)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn routes_are_sent_as_ip_sends_them_and_read_back() {
+        let Msg::NewRoute(m) = route(true, &route_of("10.1.0.0/16 dev e0 table 1000"), Some(7))
+        else {
+            panic!("not a new route")
+        };
+        assert_eq!(m.header.protocol, RouteProtocol::Boot);
+        assert_eq!(m.header.scope, RouteScope::Link);
+        assert_eq!(m.header.table, 0);
+        assert!(m.attributes.contains(&RouteAttribute::Table(1000)));
+        assert!(m.attributes.contains(&RouteAttribute::Oif(7)));
+        let r = route_of("default via 192.0.2.1 metric 5");
+        let Msg::NewRoute(m) = route(true, &r, None) else {
+            panic!("not a new route")
+        };
+        assert_eq!(m.header.scope, RouteScope::Universe);
+        assert_eq!(m.header.table, 254);
+        let Msg::DelRoute(d) = route(false, &r, None) else {
+            panic!("not a del route")
+        };
+        assert_eq!(d.header.scope, RouteScope::NoWhere);
+        // A dump of that route reads back as the same key, device named.
+        let mut dumped = m.clone();
+        dumped.attributes.push(RouteAttribute::Oif(3));
+        let mut links = BTreeMap::new();
+        links.insert(
+            "e0".to_string(),
+            LinkState {
+                index: 3,
+                ..LinkState::default()
+            },
+        );
+        let back = routes(&[Msg::NewRoute(dumped)], &links);
+        assert_eq!(back.len(), 1);
+        assert!(back[0].same_key(&r) && back[0].via == r.via);
+        assert_eq!(back[0].dev.as_deref(), Some("e0"));
+    }
+
+    #[test]
+    fn links_are_read_from_a_dump() {
+        let mut m = LinkMessage::default();
+        m.header.index = 4;
+        m.header.flags = LinkFlags::Up;
+        m.attributes = vec![
+            LinkAttribute::IfName("e0".into()),
+            LinkAttribute::Address(vec![2, 0, 0, 0, 0, 1]),
+            LinkAttribute::Mtu(1400),
+            LinkAttribute::IfAlias("vspace-netns:z".into()),
+            LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Veth)]),
+        ];
+        let mut lo = LinkMessage::default();
+        lo.attributes = vec![
+            LinkAttribute::IfName("lo".into()),
+            LinkAttribute::Address(vec![0; 6]),
+        ];
+        let mut got = links(&[Msg::NewLink(m), Msg::NewLink(lo)]);
+        let mut a = AddressMessage::default();
+        a.header.index = 4;
+        a.header.prefix_len = 24;
+        a.attributes = vec![AddressAttribute::Local("192.0.2.10".parse().unwrap())];
+        add_addresses(&mut got, &[Msg::NewAddress(a)]);
+        let e0 = &got["e0"];
+        assert_eq!(
+            (
+                e0.index,
+                e0.up,
+                e0.mtu,
+                e0.alias.as_deref(),
+                e0.kind.as_deref()
+            ),
+            (4, true, Some(1400), Some("vspace-netns:z"), Some("veth"))
+        );
+        assert_eq!(e0.mac, Some(Mac([2, 0, 0, 0, 0, 1])));
+        assert_eq!(e0.addresses, ["192.0.2.10/24".parse().unwrap()]);
+        assert_eq!(got["lo"].mac, None);
+    }
+}

@@ -133,6 +133,19 @@ pub fn observe(zone: &Zone) -> Result<Facts, Fail> {
     gather(zone, &run_dir()?, true)
 }
 
+/// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
+/// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
+/// refuse is the error.
+pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
+    let run_dir = run_dir()?;
+    let facts = gather(zone, &run_dir, true)?;
+    match plan::plan_up(zone, &facts) {
+        Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
+        Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
+        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => Ok(Vec::new()),
+    }
+}
+
 /// The configured sysctl keys' values inside the zone (read from a thread that entered it;
 /// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
 /// is an error naming it, unless it names one of the zone's links not made yet.
