@@ -108,8 +108,8 @@ done
 step "3. What 'up' would do (nothing changes)"
 show vspace-netns up "$DMZ" --dry-run
 expect "ip netns add $DMZ" \
-	"ip link add link $TRUNK name $DMZ0 type macvlan mode bridge" \
-	"ip link set dev $DMZ0 address 02:00:00:00:02:00" \
+	"ip link add link $TRUNK name $DMZ0 netns $DMZ address 02:00:00:00:02:00 type macvlan mode bridge" \
+	"ip -n $DMZ link set dev $DMZ0 alias vspace-netns:$DMZ" \
 	"ip -n $DMZ addr add 192.0.2.10/24 dev $DMZ0" \
 	"ip netns exec $DMZ $TMP/vprocunhide"
 [ ! -e "/run/netns/$DMZ" ] || die "--dry-run made /run/netns/$DMZ"
@@ -212,9 +212,8 @@ mkdir -p "$VSPACE_NETNS_VSERVERS/proxy/spaces"
 echo "$VDMZ" >"$VSPACE_NETNS_VSERVERS/proxy/spaces/net"
 echo "# echo $VDMZ > \$T/etc/vservers/proxy/spaces/net" | indent
 show vspace-netns up "$VDMZ" --dry-run
-expect "ip link add link $TRUNK name $VDMZ0 type vlan id 2" \
-	"ip link set dev $VDMZ0 address 02:00:02:00:02:00"
-[ "$(tail -n 1 "$TMP/out")" = "printf '%s\n' /run/netns /run/netns/$VDMZ '/run/netns/*' >> $VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] ||
+expect "ip link add link $TRUNK name $VDMZ0 netns $VDMZ address 02:00:02:00:02:00 type vlan id 2"
+[ "$(tail -n 1 "$TMP/out")" = "printf '%s\n' '/run/netns/*' >> $VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] ||
 	die "the namespace-cleanup-skip edit is not the last step"
 # The kernel decides: without 802.1Q, up fails, says why, and undoes what it made.
 printf '# %s\n' "vspace-netns up $VDMZ" | indent

@@ -284,7 +284,7 @@ impl RaceZone {
     fn new(parent: &HostVeth) -> RaceZone {
         let mut zone = TestZone::new("zr");
         let (macvlan, veth, peer) = (unique("zrm"), unique("zrv"), unique("zrp"));
-        zone.write("id", "77\n");
+        zone.write("id", &format!("{}\n", common::zone::unique_id()));
         zone.link(
             &macvlan,
             &[

@@ -15,13 +15,15 @@ struct Setup {
     names: Names,
     v: String,
     p: String,
+    id: u16,
 }
 
 impl Setup {
     fn new() -> Setup {
         let mut z = TestZone::new("zd");
         let (v, p) = (unique("zv"), unique("zp"));
-        z.write("id", "12\n");
+        let id = unique_id();
+        z.write("id", &format!("{id}\n"));
         z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
         z.guest("web", format!("{}\n", z.name).as_bytes());
         let unhide = z.root.path().join("vprocunhide");
@@ -33,6 +35,7 @@ impl Setup {
             names: Names::new(),
             v,
             p,
+            id,
         };
         run_ok(&mut s.cmd(&["up", &s.z.name]));
         s
@@ -97,8 +100,10 @@ fn a_good_setup_passes_every_check() {
              ok guest web: {vs}/web/namespace-cleanup-skip keeps /run/netns and its entries\n\
              ok zone {n}: configuration is valid\n\
              ok zone {n}: /run/netns/{n} is a live network namespace\n\
-             ok zone {n}: link {v} is up inside with MAC 02:00:00:00:0c:00\n\
-             ok zone {n}: link {p} is up on the host with MAC 02:00:00:00:0c:01\n",
+             ok zone {n}: link {v} is up inside with MAC {m0}\n\
+             ok zone {n}: link {p} is up on the host with MAC {m1}\n",
+            m0 = mac_of(s.id, 0),
+            m1 = mac_of(s.id, 1),
             standin = standin().display(),
             wrapper = s.names.get("vspace").display(),
             unhide = s.z.root.path().join("vprocunhide").display(),
@@ -194,8 +199,9 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     s.only_fail(
         &mut s.cmd(&["doctor", &n]),
         &format!(
-            "FAIL zone {n}: link {} has MAC 02:00:00:00:77:77, configured 02:00:00:00:0c:01",
-            s.p
+            "FAIL zone {n}: link {} has MAC 02:00:00:00:77:77, configured {}",
+            s.p,
+            mac_of(s.id, 1)
         ),
     );
     ip(&["-n", &n, "link", "del", "dev", &s.v]);

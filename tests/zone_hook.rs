@@ -34,7 +34,8 @@ fn hook(z: &TestZone, phase: &str, guest: &str) -> Command {
 fn two_guests_share_a_zone_through_the_hook() {
     let mut z = TestZone::new("zh");
     let (v, p) = (unique("zv"), unique("zp"));
-    z.write("id", "11\n");
+    let id = unique_id();
+    z.write("id", &format!("{id}\n"));
     z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
     let n = z.name.clone();
     let net = format!("{n}\n");
@@ -54,16 +55,22 @@ fn two_guests_share_a_zone_through_the_hook() {
         format!(
             "ip netns add {n}\n\
              ip -n {n} link set dev lo up\n\
-             ip link add name {v} type veth peer name {p}\n\
-             ip link set dev {v} address 02:00:00:00:0b:00\n\
-             ip link set dev {p} address 02:00:00:00:0b:01\n\
-             ip link set dev {v} netns {n}\n\
+             ip -n {n} link set dev lo alias vspace-netns:{n}\n\
+             ip link add name {v} netns {n} address {m0} type veth peer name {p} address {m1}\n\
+             ip -n {n} link set dev {v} alias vspace-netns:{n}\n\
+             ip link set dev {p} alias vspace-netns:{n}\n\
              ip -n {n} link set dev {v} up\n\
              ip link set dev {p} up\n\
              cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
-             printf '%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
-             printf '\\n%s\\n' /run/netns /run/netns/{n} '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n",
-            vs = vs.display()
+             printf '%s\\n' /run/netns >> {vs}/db/namespace-cleanup-skip\n\
+             printf '%s\\n' /run/netns/{n} >> {vs}/db/namespace-cleanup-skip\n\
+             printf '%s\\n' '/run/netns/*' >> {vs}/db/namespace-cleanup-skip\n\
+             printf '\\n%s\\n' /run/netns >> {vs}/web/namespace-cleanup-skip\n\
+             printf '%s\\n' /run/netns/{n} >> {vs}/web/namespace-cleanup-skip\n\
+             printf '%s\\n' '/run/netns/*' >> {vs}/web/namespace-cleanup-skip\n",
+            vs = vs.display(),
+            m0 = mac_of(id, 0),
+            m1 = mac_of(id, 1),
         )
     );
     let skips = format!("/run/netns\n/run/netns/{n}\n/run/netns/*\n");

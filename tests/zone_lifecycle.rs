@@ -8,10 +8,11 @@ use common::zone::*;
 use common::*;
 
 /// A zone with a macvlan on `parent` and a veth pair, id 42.
-fn zone_with_links(parent: &HostVeth) -> (TestZone, String, String, String) {
+fn zone_with_links(parent: &HostVeth) -> (TestZone, String, String, String, u16) {
     let mut z = TestZone::new("zl");
     let (m, v, p) = (unique("zm"), unique("zv"), unique("zp"));
-    z.write("id", "42\n");
+    let id = unique_id();
+    z.write("id", &format!("{id}\n"));
     z.link(
         &m,
         &[
@@ -28,33 +29,36 @@ fn zone_with_links(parent: &HostVeth) -> (TestZone, String, String, String) {
             ("address", "10.77.2.2/24\n"),
         ],
     );
-    (z, m, v, p)
+    (z, m, v, p, id)
 }
 
 #[test]
 fn up_dry_run_then_up_then_idempotent_then_down() {
     let parent = HostVeth::new();
-    let (z, m, v, p) = zone_with_links(&parent);
+    let (z, m, v, p, id) = zone_with_links(&parent);
     let n = &z.name;
+    let mark = format!("vspace-netns:{n}");
     // Links are made in byte order of their names; "zm..." sorts before "zv...".
     assert!(m < v);
     let golden = format!(
         "ip netns add {n}\n\
          ip -n {n} link set dev lo up\n\
-         ip link add link {a} name {m} type macvlan mode bridge\n\
-         ip link set dev {m} address 02:00:00:00:2a:00\n\
-         ip link set dev {m} netns {n}\n\
+         ip -n {n} link set dev lo alias {mark}\n\
+         ip link add link {a} name {m} netns {n} address {m0} type macvlan mode bridge\n\
+         ip -n {n} link set dev {m} alias {mark}\n\
          ip -n {n} addr add 10.77.1.2/24 dev {m}\n\
          ip -n {n} addr add fd77::2/64 dev {m}\n\
          ip -n {n} link set dev {m} up\n\
-         ip link add name {v} type veth peer name {p}\n\
-         ip link set dev {v} address 02:00:00:00:2a:02\n\
-         ip link set dev {p} address 02:00:00:00:2a:03\n\
-         ip link set dev {v} netns {n}\n\
+         ip link add name {v} netns {n} address {m2} type veth peer name {p} address {m3}\n\
+         ip -n {n} link set dev {v} alias {mark}\n\
+         ip link set dev {p} alias {mark}\n\
          ip -n {n} addr add 10.77.2.2/24 dev {v}\n\
          ip -n {n} link set dev {v} up\n\
          ip link set dev {p} up\n",
-        a = parent.a
+        a = parent.a,
+        m0 = mac_of(id, 0),
+        m2 = mac_of(id, 2),
+        m3 = mac_of(id, 3),
     );
     let out = run_ok(&mut z.cmd(&["up", n, "--dry-run"]));
     assert_eq!(text(&out.stdout), golden);
@@ -67,7 +71,7 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
 
     let links = z.ip_in(&["-o", "link", "show"]);
     let addrs = z.ip_in(&["-o", "addr", "show"]);
-    for (dev, mac) in [(&m, "02:00:00:00:2a:00"), (&v, "02:00:00:00:2a:02")] {
+    for (dev, mac) in [(&m, mac_of(id, 0)), (&v, mac_of(id, 2))] {
         let line = links
             .lines()
             .find(|l| l.contains(&format!(" {dev}@")))
@@ -92,7 +96,7 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
         &run_ok(std::process::Command::new("ip").args(["-o", "link", "show", "dev", &p])).stdout,
     );
     assert!(
-        host_end.contains("link/ether 02:00:00:00:2a:03 "),
+        host_end.contains(&format!("link/ether {} ", mac_of(id, 3))),
         "{host_end}"
     );
     assert!(host_end.contains(",UP"), "{host_end}");
@@ -167,7 +171,7 @@ fn vprocunhide_runs_inside_a_new_namespace_only() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "ip netns add {n}\nip -n {n} link set dev lo up\nip netns exec {n} {}\n",
+            "ip netns add {n}\nip -n {n} link set dev lo up\nip -n {n} link set dev lo alias vspace-netns:{n}\nip netns exec {n} {}\n",
             script.display()
         )
     );
@@ -185,7 +189,7 @@ fn vprocunhide_runs_inside_a_new_namespace_only() {
 fn down_refuses_while_a_process_lives_inside_unless_forced() {
     let mut z = TestZone::new("zb");
     let (v, p) = (unique("zv"), unique("zp"));
-    z.write("id", "7\n");
+    z.write("id", &format!("{}\n", unique_id()));
     z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
     let n = z.name.clone();
     run_ok(&mut z.cmd(&["up", &n]));
@@ -253,7 +257,7 @@ fn bad_operands_and_configuration_are_refused_with_the_file_named() {
 fn guests_starting_together_take_turns() {
     let mut z = TestZone::new("zt");
     let (v, p) = (unique("zv"), unique("zp"));
-    z.write("id", "8\n");
+    z.write("id", &format!("{}\n", unique_id()));
     z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
     let n = z.name.clone();
     let ups: Vec<_> = (0..4)

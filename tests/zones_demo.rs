@@ -52,12 +52,16 @@ fn the_zones_demo_runs_and_cleans_up() {
     let p = &names.pid;
     for line in [
         format!("    # vspace-netns up dmz-{p} --dry-run"),
-        format!("    ip link add link trunk{p} name dmz{p} type macvlan mode bridge"),
-        format!("    ip link set dev dmz{p} address 02:00:00:00:02:00"),
+        format!(
+            "    ip link add link trunk{p} name dmz{p} netns dmz-{p} address 02:00:00:00:02:00 type macvlan mode bridge"
+        ),
+        format!("    ip -n dmz-{p} link set dev dmz{p} alias vspace-netns:dmz-{p}"),
         format!("    # nothing to do: zone dmz-{p} is up as configured"),
         format!("    ok zone dmz-{p}: link dmz{p} is up inside with MAC 02:00:00:00:02:00"),
         format!("    ip netns delete lan-{p}"),
-        format!("    ip link set dev vdmz{p} address 02:00:02:00:02:00"),
+        format!(
+            "    ip link add link trunk{p} name vdmz{p} netns vdmz-{p} address 02:00:02:00:02:00 type vlan id 2"
+        ),
         "OK: two zones came up, served their guests, and went down.".to_string(),
     ] {
         assert!(

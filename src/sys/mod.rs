@@ -7,6 +7,7 @@
 //! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
 //! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
 //! - `link`, `process`: bring a link up by ioctl, fork.
+//! - `rtnl`: rtnetlink sockets inside a network namespace (the zones' links, addresses, routes).
 
 pub mod exec;
 pub mod link;
@@ -15,3 +16,4 @@ pub mod nsfs;
 pub mod nsid;
 pub mod process;
 pub mod remount;
+pub mod rtnl;

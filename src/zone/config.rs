@@ -1,16 +1,21 @@
 //! Zone configuration, in util-vserver's style (one value per file), and the guest files that
-//! say which zone a guest joins. Validation is pure (`parse_zone`, `net_space`, `skip_edit`);
-//! the readers (`read_zone`, `read_guest_net`, `members`, ...) are thin file I/O around it.
+//! say which zone a guest joins. Validation is pure (`parse_zone`, `parse_routes`,
+//! `parse_sysctls`, `net_space`, `skip_edit`); the readers (`read_zone`, `read_guest_net`,
+//! `members`, ...) are thin file I/O around it, every file read by [`read_regular`].
 //!
 //! A zone is `$VSPACE_NETNS_CONFDIR/<netns>/` (default `/etc/vspace-netns/<netns>/`):
-//! `id` (0-65535, used in derived MACs) and `links/<ifname>/` with `type` (vlan, macvlan,
-//! veth), `link` (parent on the host; vlan and macvlan), `vlan` (1-4094), `mode` (macvlan mode,
-//! default bridge), `peer` (host end of a veth), `mac` (explicit address), `address` (CIDRs, one
-//! per line) and `index` (0-255, the last MAC byte). Unknown files are errors (a typo must not
-//! be silently ignored). Every error names the file and the fix.
+//! `id` (0-65535, used in derived MACs), `routes` (`ip route` lines), `sysctl` (sysctl.conf
+//! lines, `net.` keys only) and `links/<ifname>/` with `type` (one of [`KINDS`]), the kind's
+//! own files (`link`, `vlan`, `mode`, `peer`) and the common ones: `mac` (explicit address),
+//! `mtu`, `address` (CIDRs, one per line) and `index` (0-255, the last MAC byte). Unknown
+//! files are errors (a typo must not be silently ignored). Every error names the file and the
+//! fix.
 //!
 //! Invariants of a parsed [`Zone`]: names are valid interface names, links are in byte order of
-//! their names, every MAC in the zone (veth host ends included) is distinct.
+//! their names, every MAC in the zone (veth host ends included) is distinct, every route's
+//! gateway is on one of the zone's subnets (or link-local with `dev`), every sysctl key is
+//! under `net.`. Files are regular and at most [`MAX_FILE`] bytes: never followed through a
+//! symlink, never waited on (a FIFO), never cut.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -97,7 +102,9 @@ impl std::str::FromStr for Cidr {
     }
 }
 
-/// What kind of link, with what only that kind has.
+/// What kind of link, with what only that kind has. Everything a kind means is in this type's
+/// `impl` and in [`KINDS`] (its files and parser): a new kind touches those two places, and
+/// `zone::rtmsg::link_info` for its netlink attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// `ip link add link PARENT name X type vlan id VID`.
@@ -108,20 +115,119 @@ pub enum Kind {
     Veth { peer: String, peer_mac: Mac },
 }
 
+impl Kind {
+    /// The kernel's name of the kind (IFLA_INFO_KIND, `ip link ... type NAME`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Vlan { .. } => "vlan",
+            Kind::Macvlan { .. } => "macvlan",
+            Kind::Veth { .. } => "veth",
+        }
+    }
+
+    /// The parent device on the host (IFLA_LINK), for kinds that have one.
+    pub fn parent(&self) -> Option<&str> {
+        match self {
+            Kind::Vlan { parent, .. } | Kind::Macvlan { parent, .. } => Some(parent),
+            Kind::Veth { .. } => None,
+        }
+    }
+
+    /// The host end of a veth, with its MAC.
+    pub fn peer(&self) -> Option<(&str, Mac)> {
+        match self {
+            Kind::Veth { peer, peer_mac } => Some((peer, *peer_mac)),
+            _ => None,
+        }
+    }
+
+    /// The words after `type NAME` of `ip link add` (the peer's come from the planner).
+    pub fn type_args(&self) -> Vec<String> {
+        match self {
+            Kind::Vlan { vid, .. } => vec!["id".into(), vid.to_string()],
+            Kind::Macvlan { mode, .. } => vec!["mode".into(), mode.clone()],
+            Kind::Veth { .. } => vec![],
+        }
+    }
+}
+
 /// One link of a zone, as it must be inside the namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub name: String,
     pub kind: Kind,
     pub mac: Mac,
+    /// IFLA_MTU, when configured (a veth's host end gets the same).
+    pub mtu: Option<u32>,
     pub addresses: Vec<Cidr>,
 }
 
-/// A parsed, validated zone.
+/// One route of a zone, `ip route` style: `DEST [via GW] [dev IF] [metric N] [table T]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The destination; prefix 0 is `default`.
+    pub dst: Cidr,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub metric: Option<u32>,
+    pub table: Option<u32>,
+}
+
+/// The main routing table (RT_TABLE_MAIN).
+pub const MAIN_TABLE: u32 = 254;
+
+impl Route {
+    pub fn is_v6(&self) -> bool {
+        self.dst.addr.is_ipv6()
+    }
+
+    /// The metric the kernel records when none is given: 0 for IPv4, 1024 for IPv6.
+    pub fn effective_metric(&self) -> u32 {
+        self.metric.unwrap_or(if self.is_v6() { 1024 } else { 0 })
+    }
+
+    pub fn effective_table(&self) -> u32 {
+        self.table.unwrap_or(MAIN_TABLE)
+    }
+
+    /// The words after `ip route add`.
+    pub fn words(&self) -> Vec<String> {
+        let mut w = vec![if self.dst.prefix == 0 {
+            "default".to_string()
+        } else {
+            self.dst.to_string()
+        }];
+        if let Some(v) = self.via {
+            w.extend(["via".into(), v.to_string()]);
+        }
+        if let Some(d) = &self.dev {
+            w.extend(["dev".into(), d.clone()]);
+        }
+        if let Some(m) = self.metric {
+            w.extend(["metric".into(), m.to_string()]);
+        }
+        if let Some(t) = self.table {
+            w.extend(["table".into(), t.to_string()]);
+        }
+        w
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.words().join(" "))
+    }
+}
+
+/// A parsed, validated zone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Zone {
     pub netns: String,
     pub links: Vec<Link>,
+    /// `routes`, in file order.
+    pub routes: Vec<Route>,
+    /// `sysctl`: (key, value) in file order, keys under `net.`, values with blanks collapsed.
+    pub sysctls: Vec<(String, String)>,
 }
 
 /// A zone directory as read from disk, before validation: file name -> bytes.
@@ -135,11 +241,48 @@ pub struct RawZone {
 }
 
 const MACVLAN_MODES: &[&str] = &["bridge", "private", "vepa", "passthru", "source"];
-const LINK_FILES: &[&str] = &[
-    "type", "link", "vlan", "mode", "peer", "mac", "address", "index",
+/// Files every link may have.
+const COMMON_FILES: &[&str] = &["type", "mac", "address", "index", "mtu"];
+
+/// A link kind's configuration: its `type` word, the files only it has, and its parser.
+pub struct KindSpec {
+    pub name: &'static str,
+    pub files: &'static [&'static str],
+    /// The kind from its files; the VLAN id that goes into the derived MAC (0 when none).
+    parse: fn(&LinkFiles) -> Result<(Kind, u16), ConfigError>,
+}
+
+/// The link kinds: one row each.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec {
+        name: "vlan",
+        files: &["link", "vlan"],
+        parse: parse_vlan,
+    },
+    KindSpec {
+        name: "macvlan",
+        files: &["link", "mode"],
+        parse: parse_macvlan,
+    },
+    KindSpec {
+        name: "veth",
+        files: &["peer"],
+        parse: parse_veth,
+    },
 ];
 
-/// The kernel's rule for interface names (dev_valid_name), plus UTF-8 for messages and files.
+fn kind_names() -> String {
+    let n: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    match n.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => n.join(""),
+    }
+}
+
+/// The rule for interface names: the kernel's `dev_valid_name` (1-15 bytes, not `.` or `..`,
+/// no `/`, `:` or whitespace) plus `%` (the kernel expands `name%d` into a free name, which
+/// the rollback would not find) and `@` (`ip` shows `NAME@PEER`, so such a name reads back as
+/// another), no control characters, and UTF-8 for messages and files.
 pub fn check_ifname(name: &[u8]) -> Result<&str, String> {
     let s = std::str::from_utf8(name).map_err(|_| {
         format!(
@@ -148,16 +291,19 @@ pub fn check_ifname(name: &[u8]) -> Result<&str, String> {
         )
     })?;
     if s.is_empty() || s.len() > 15 {
-        return Err(format!("'{s}' must be 1-15 bytes long"));
+        return Err(format!(
+            "'{}' must be 1-15 bytes long (IFNAMSIZ)",
+            escape(OsStr::new(s))
+        ));
     }
     if s == "." || s == ".." {
         return Err(format!("'{s}' is not an interface name"));
     }
-    if s.bytes()
-        .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace() || b < 0x20)
-    {
+    if s.bytes().any(|b| {
+        matches!(b, b'/' | b':' | b'%' | b'@') || b.is_ascii_whitespace() || b < 0x20 || b == 0x7f
+    }) {
         return Err(format!(
-            "'{}' contains '/', ':', a blank or a control character",
+            "'{}' contains '/', ':', '%', '@', a blank or a control character (an interface name may not)",
             escape(OsStr::new(s))
         ));
     }
@@ -221,14 +367,17 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
         )
     })?;
     let mut id: Option<u16> = None;
+    let (mut routes_text, mut sysctl_text) = (None, None);
     for (file, content) in &raw.top {
         let path = dir.join(file);
         match (file.as_bytes(), content) {
             (b"id", Some(bytes)) => {
                 id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
             }
+            (b"routes", Some(bytes)) => routes_text = Some((path, bytes)),
+            (b"sysctl", Some(bytes)) => sysctl_text = Some((path, bytes)),
             (b"links", None) => {}
-            (b"id", None) | (b"links", Some(_)) => {
+            (b"id" | b"routes" | b"sysctl", None) | (b"links", Some(_)) => {
                 return Err(cerr(
                     &path,
                     if content.is_some() {
@@ -236,14 +385,14 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
                     } else {
                         "is a directory"
                     },
-                    "'id' is a file holding a number, 'links' a directory of links",
+                    "'id', 'routes' and 'sysctl' are files, 'links' a directory of links",
                 ));
             }
             _ => {
                 return Err(cerr(
                     &path,
                     "is not a zone setting",
-                    "remove it; a zone directory holds only 'id' and 'links/'",
+                    "remove it; a zone directory holds only 'id', 'links/', 'routes' and 'sysctl'",
                 ));
             }
         }
@@ -269,7 +418,14 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
                 "remove this directory",
             ));
         }
-        let link = parse_link(&ldir, &ifname, files, id, position, &raw.dir)?;
+        let files = LinkFiles {
+            dir: ldir.clone(),
+            files: link_files(&ldir, files)?,
+            id,
+            zone_dir: raw.dir.clone(),
+            position,
+        };
+        let link = parse_link(&ifname, &files)?;
         let mut claim = |n: &str, p: &Path| -> Result<(), ConfigError> {
             if let Some(other) = names.insert(n.to_string(), p.to_owned()) {
                 return Err(cerr(
@@ -285,9 +441,9 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
         };
         claim(&ifname, &ldir)?;
         let mut macs = vec![(link.mac, ldir.clone())];
-        if let Kind::Veth { peer, peer_mac } = &link.kind {
+        if let Some((peer, peer_mac)) = link.kind.peer() {
             claim(peer, &ldir.join("peer"))?;
-            macs.push((*peer_mac, ldir.join("peer")));
+            macs.push((peer_mac, ldir.join("peer")));
         }
         for (m, p) in macs {
             if let Some(other) = taken.insert(m, p.clone()) {
@@ -300,27 +456,115 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
         }
         links.push(link);
     }
+    let routes = match routes_text {
+        Some((path, bytes)) => parse_routes(&path, bytes, &links)?,
+        None => Vec::new(),
+    };
+    let sysctls = match sysctl_text {
+        Some((path, bytes)) => parse_sysctls(&path, bytes)?,
+        None => Vec::new(),
+    };
     Ok(Zone {
         netns: name.to_string(),
         links,
+        routes,
+        sysctls,
     })
 }
 
-fn parse_link(
-    ldir: &Path,
-    ifname: &str,
-    files: &BTreeMap<OsString, Option<Vec<u8>>>,
+/// A link directory's files, checked against the kinds' tables, with what deriving a MAC needs.
+pub struct LinkFiles {
+    dir: PathBuf,
+    files: BTreeMap<String, Vec<u8>>,
     id: Option<u16>,
+    zone_dir: PathBuf,
     position: usize,
-    zone_dir: &Path,
-) -> Result<Link, ConfigError> {
-    let mut get: BTreeMap<&str, &[u8]> = BTreeMap::new();
+}
+
+impl LinkFiles {
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.join(f)
+    }
+
+    /// The single value of `file`, or None when it is absent.
+    fn value(&self, file: &str, fix: &str) -> Result<Option<String>, ConfigError> {
+        self.files
+            .get(file)
+            .map(|b| single(&self.path(file), b, fix))
+            .transpose()
+    }
+
+    /// The single value of a file the kind needs.
+    fn need(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+        self.value(file, fix)?.ok_or_else(|| {
+            cerr(
+                &self.path(file),
+                format!("is missing (a {kind} link needs it)"),
+                fix,
+            )
+        })
+    }
+
+    /// A file holding an interface name (a parent or a peer).
+    fn ifname(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+        let v = self.need(file, kind, fix)?;
+        check_ifname(v.as_bytes())
+            .map_err(|e| cerr(&self.path(file), format!("bad name {e}"), fix))?;
+        Ok(v)
+    }
+
+    fn number(
+        &self,
+        file: &str,
+        what: &str,
+        min: u32,
+        max: u32,
+    ) -> Result<Option<u32>, ConfigError> {
+        self.files
+            .get(file)
+            .map(|b| number(&self.path(file), b, what, min, max))
+            .transpose()
+    }
+
+    /// `index`, or twice the link's position in name order.
+    fn index(&self) -> Result<u8, ConfigError> {
+        match self.number("index", "link index", 0, 255)? {
+            Some(i) => Ok(i as u8),
+            None if self.position * 2 <= 254 => Ok((self.position * 2) as u8),
+            None => Err(cerr(
+                &self.path("index"),
+                "is missing and this link is past the 128th",
+                "write an index 0-255 for it",
+            )),
+        }
+    }
+
+    fn zone_id(&self) -> Result<u16, ConfigError> {
+        need_id(self.id, &self.zone_dir, &self.dir)
+    }
+}
+
+/// Checks every file of a link directory against the common files and the kinds' files.
+fn link_files(
+    ldir: &Path,
+    files: &BTreeMap<OsString, Option<Vec<u8>>>,
+) -> Result<BTreeMap<String, Vec<u8>>, ConfigError> {
+    let mut all: Vec<&str> = COMMON_FILES.to_vec();
+    for k in KINDS {
+        all.extend(
+            k.files
+                .iter()
+                .filter(|f| !all.contains(f))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut out = BTreeMap::new();
     for (f, content) in files {
         let path = ldir.join(f);
-        let known = LINK_FILES.iter().find(|k| k.as_bytes() == f.as_bytes());
+        let known = all.iter().find(|k| k.as_bytes() == f.as_bytes());
         match (known, content) {
             (Some(k), Some(bytes)) => {
-                get.insert(k, bytes);
+                out.insert(k.to_string(), bytes.clone());
             }
             (Some(_), None) => {
                 return Err(cerr(
@@ -333,135 +577,61 @@ fn parse_link(
                 return Err(cerr(
                     &path,
                     "is not a link setting",
-                    format!(
-                        "remove it; a link directory holds {}",
-                        LINK_FILES.join(", ")
-                    ),
+                    format!("remove it; a link directory holds {}", all.join(", ")),
                 ));
             }
         }
     }
-    let p = |f: &str| ldir.join(f);
-    let ty_bytes = get.get("type").ok_or_else(|| {
+    Ok(out)
+}
+
+fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
+    let types = format!("write {}", kind_names());
+    let ty = f
+        .value("type", &types)?
+        .ok_or_else(|| cerr(&f.path("type"), "is missing", format!("{types} into it")))?;
+    let spec = KINDS.iter().find(|k| k.name == ty).ok_or_else(|| {
         cerr(
-            &p("type"),
-            "is missing",
-            "write vlan, macvlan or veth into it",
+            &f.path("type"),
+            format!("'{ty}' is not a link type"),
+            types.clone(),
         )
     })?;
-    let ty = single(&p("type"), ty_bytes, "write vlan, macvlan or veth")?;
-    let only_for = |file: &str, kinds: &str| -> Result<(), ConfigError> {
-        if get.contains_key(file) {
-            Err(cerr(
-                &p(file),
-                format!("is only for {kinds} links, and this one is {ty}"),
-                "remove it or change 'type'",
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    let need = |file: &str, fix: &str| -> Result<String, ConfigError> {
-        match get.get(file) {
-            Some(b) => single(&p(file), b, fix),
-            None => Err(cerr(
-                &p(file),
-                format!("is missing (a {ty} link needs it)"),
-                fix,
-            )),
-        }
-    };
-    let parent = |fix: &str| -> Result<String, ConfigError> {
-        let v = need("link", fix)?;
-        check_ifname(v.as_bytes())
-            .map_err(|e| cerr(&p("link"), format!("bad parent name {e}"), fix))?;
-        Ok(v)
-    };
-    let index: u8 = match get.get("index") {
-        Some(b) => number(&p("index"), b, "link index", 0, 255)? as u8,
-        None => {
-            let i = position * 2;
-            if i > 254 {
-                return Err(cerr(
-                    &p("index"),
-                    "is missing and this link is past the 128th",
-                    "write an index 0-255 for it",
-                ));
-            }
-            i as u8
-        }
-    };
-    let (kind, vid) = match ty.as_str() {
-        "vlan" => {
-            only_for("mode", "macvlan")?;
-            only_for("peer", "veth")?;
-            let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
-            let vid = match get.get("vlan") {
-                Some(b) => number(&p("vlan"), b, "VLAN id", 1, mac::VLAN_MAX as u32)? as u16,
-                None => return Err(cerr(&p("vlan"), "is missing (a vlan link needs it)", fix)),
-            };
-            let parent = parent("write the host's trunk device, e.g. eth0")?;
-            (Kind::Vlan { parent, vid }, vid)
-        }
-        "macvlan" => {
-            only_for("vlan", "vlan")?;
-            only_for("peer", "veth")?;
-            let parent = parent("write the host device to attach to, e.g. eth0")?;
-            let fix = format!("write one of {}", MACVLAN_MODES.join(", "));
-            let mode = match get.get("mode") {
-                Some(b) => single(&p("mode"), b, &fix)?,
-                None => "bridge".to_string(),
-            };
-            if !MACVLAN_MODES.contains(&mode.as_str()) {
-                return Err(cerr(
-                    &p("mode"),
-                    format!("'{mode}' is not a macvlan mode"),
-                    fix,
-                ));
-            }
-            (Kind::Macvlan { parent, mode }, 0)
-        }
-        "veth" => {
-            only_for("vlan", "vlan")?;
-            only_for("mode", "macvlan")?;
-            only_for("link", "vlan and macvlan")?;
-            let fix = "write the name of the host end, e.g. ve-web";
-            let peer = need("peer", fix)?;
-            check_ifname(peer.as_bytes())
-                .map_err(|e| cerr(&p("peer"), format!("bad name {e}"), fix))?;
-            if index == 255 {
-                return Err(cerr(
-                    &p("index"),
-                    "255 leaves no index for the veth host end (index + 1)",
-                    "use 0-254",
-                ));
-            }
-            let zone_id = need_id(id, zone_dir, ldir)?;
-            let peer_mac = mac::derive(0, zone_id, index + 1).expect("0 is a valid VLAN id");
-            (Kind::Veth { peer, peer_mac }, 0)
-        }
-        other => {
+    for file in f.files.keys() {
+        if !COMMON_FILES.contains(&file.as_str()) && !spec.files.contains(&file.as_str()) {
+            let owners: Vec<&str> = KINDS
+                .iter()
+                .filter(|k| k.files.contains(&file.as_str()))
+                .map(|k| k.name)
+                .collect();
             return Err(cerr(
-                &p("type"),
-                format!("'{other}' is not a link type"),
-                "write vlan, macvlan or veth",
+                &f.path(file),
+                format!(
+                    "is only for {} links, and this one is {ty}",
+                    owners.join(" and ")
+                ),
+                "remove it or change 'type'",
             ));
         }
+    }
+    let (kind, vid) = (spec.parse)(f)?;
+    let mac = match f.value(
+        "mac",
+        "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
+    )? {
+        Some(v) => v.parse::<Mac>().map_err(|e| {
+            cerr(
+                &f.path("mac"),
+                e,
+                "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
+            )
+        })?,
+        None => mac::derive(vid, f.zone_id()?, f.index()?).expect("vid was validated"),
     };
-    let mac = match get.get("mac") {
-        Some(b) => {
-            let fix = "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one";
-            let v = single(&p("mac"), b, fix)?;
-            v.parse::<Mac>().map_err(|e| cerr(&p("mac"), e, fix))?
-        }
-        None => {
-            let zone_id = need_id(id, zone_dir, ldir)?;
-            mac::derive(vid, zone_id, index).expect("vid was validated")
-        }
-    };
+    let mtu = f.number("mtu", "MTU", 68, 65535)?;
     let mut addresses = Vec::new();
-    if let Some(b) = get.get("address") {
-        let path = p("address");
+    if let Some(b) = f.files.get("address") {
+        let path = f.path("address");
         let text = std::str::from_utf8(b)
             .map_err(|_| cerr(&path, "is not valid UTF-8", "write one CIDR per line"))?;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -477,8 +647,55 @@ fn parse_link(
         name: ifname.to_string(),
         kind,
         mac,
+        mtu,
         addresses,
     })
+}
+
+fn parse_vlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
+    let vid = f
+        .number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
+        .ok_or_else(|| cerr(&f.path("vlan"), "is missing (a vlan link needs it)", fix))?
+        as u16;
+    let parent = f.ifname("link", "vlan", "write the host's trunk device, e.g. eth0")?;
+    Ok((Kind::Vlan { parent, vid }, vid))
+}
+
+fn parse_macvlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let parent = f.ifname(
+        "link",
+        "macvlan",
+        "write the host device to attach to, e.g. eth0",
+    )?;
+    let fix = format!("write one of {}", MACVLAN_MODES.join(", "));
+    let mode = f.value("mode", &fix)?.unwrap_or_else(|| "bridge".into());
+    if !MACVLAN_MODES.contains(&mode.as_str()) {
+        return Err(cerr(
+            &f.path("mode"),
+            format!("'{mode}' is not a macvlan mode"),
+            fix,
+        ));
+    }
+    Ok((Kind::Macvlan { parent, mode }, 0))
+}
+
+fn parse_veth(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let peer = f.ifname(
+        "peer",
+        "veth",
+        "write the name of the host end, e.g. ve-web",
+    )?;
+    let index = f.index()?;
+    if index == 255 {
+        return Err(cerr(
+            &f.path("index"),
+            "255 leaves no index for the veth host end (index + 1)",
+            "use 0-254",
+        ));
+    }
+    let peer_mac = mac::derive(0, f.zone_id()?, index + 1).expect("0 is a valid VLAN id");
+    Ok((Kind::Veth { peer, peer_mac }, 0))
 }
 
 fn need_id(id: Option<u16>, zone_dir: &Path, ldir: &Path) -> Result<u16, ConfigError> {
@@ -494,31 +711,302 @@ fn need_id(id: Option<u16>, zone_dir: &Path, ldir: &Path) -> Result<u16, ConfigE
     })
 }
 
-/// Largest configuration file we read (they hold one value each).
-const MAX_FILE: u64 = 64 * 1024;
+/// The lines of a text file: UTF-8, `#` comments and blank lines dropped, numbered from 1.
+fn content_lines<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    fix: &str,
+) -> Result<Vec<(usize, &'a str)>, ConfigError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| cerr(path, "is not valid UTF-8", fix))?;
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
+        .collect())
+}
+
+const ROUTE_FIX: &str = "write one route a line as 'DEST [via GATEWAY] [dev IF] [metric N] [table N]', DEST a CIDR or 'default' (e.g. 'default via 192.0.2.1')";
+
+/// Parses `routes` (`ip route` syntax, one a line). A gateway must lie in a subnet of one of
+/// the zone's addresses, unless it is IPv6 link-local and `dev` names the link; `dev` must be
+/// one of the zone's links.
+pub fn parse_routes(path: &Path, bytes: &[u8], links: &[Link]) -> Result<Vec<Route>, ConfigError> {
+    let mut out: Vec<Route> = Vec::new();
+    for (n, line) in content_lines(path, bytes, ROUTE_FIX)? {
+        let bad = |what: String| cerr(path, format!("line {n} '{line}': {what}"), ROUTE_FIX);
+        let mut words = line.split_whitespace();
+        let dest = words.next().expect("a non-empty line has a word");
+        let (mut via, mut dev, mut metric, mut table) = (None, None, None, None);
+        while let Some(w) = words.next() {
+            let Some(v) = words.next() else {
+                return Err(bad(format!("'{w}' needs a value")));
+            };
+            match w {
+                "via" if via.is_none() => {
+                    via = Some(
+                        v.parse::<IpAddr>()
+                            .map_err(|_| bad(format!("'{v}' is not an IP address")))?,
+                    )
+                }
+                "dev" if dev.is_none() => {
+                    if !links.iter().any(|l| l.name == v) {
+                        return Err(bad(format!("'{v}' is not one of the zone's links")));
+                    }
+                    dev = Some(v.to_string());
+                }
+                "metric" | "preference" | "priority" if metric.is_none() => {
+                    metric = Some(
+                        mac::parse_number("metric", v, u32::MAX).map_err(|e| bad(e.to_string()))?,
+                    )
+                }
+                "table" if table.is_none() => {
+                    table = Some(match v {
+                        "main" => MAIN_TABLE,
+                        _ => match mac::parse_number("table", v, u32::MAX) {
+                            Ok(t) if t != 0 && t != 255 => t,
+                            _ => {
+                                return Err(bad(format!(
+                                    "table '{v}' is not 'main' or a number in 1-4294967295 other than 255 (local)"
+                                )));
+                            }
+                        },
+                    })
+                }
+                _ => return Err(bad(format!("'{w}' is not understood here"))),
+            }
+        }
+        let dst = if dest == "default" {
+            let v6 = match via {
+                Some(g) => g.is_ipv6(),
+                None => return Err(bad("'default' needs 'via GATEWAY'".into())),
+            };
+            Cidr {
+                addr: if v6 {
+                    IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+                } else {
+                    IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+                },
+                prefix: 0,
+            }
+        } else {
+            let c: Cidr = dest.parse().map_err(bad)?;
+            if c.network() != c {
+                return Err(bad(format!(
+                    "'{dest}' has host bits set; write the network, {}",
+                    c.network()
+                )));
+            }
+            c
+        };
+        if via.is_none() && dev.is_none() {
+            return Err(bad("a route needs 'via GATEWAY' or 'dev IF'".into()));
+        }
+        if let Some(g) = via {
+            if g.is_ipv6() != dst.addr.is_ipv6() {
+                return Err(bad(
+                    "the gateway and the destination are of different IP versions".into(),
+                ));
+            }
+            let link_local = matches!(g, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+            let on_link = links
+                .iter()
+                .filter(|l| dev.as_ref().is_none_or(|d| *d == l.name))
+                .flat_map(|l| &l.addresses)
+                .any(|a| a.contains(g));
+            if !(on_link || link_local && dev.is_some()) {
+                return Err(bad(format!(
+                    "the gateway {g} is in no subnet of the zone's addresses{}",
+                    if link_local {
+                        " (a link-local gateway needs 'dev IF')"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+        let route = Route {
+            dst,
+            via,
+            dev,
+            metric,
+            table,
+        };
+        if out.iter().any(|r| r.same_key(&route)) {
+            return Err(bad(
+                "another line has the same destination, metric and table".into(),
+            ));
+        }
+        out.push(route);
+    }
+    Ok(out)
+}
+
+impl Route {
+    /// Whether two routes have the same kernel key (destination, metric, table): the kernel
+    /// holds one of them.
+    pub fn same_key(&self, other: &Route) -> bool {
+        self.dst == other.dst
+            && self.effective_metric() == other.effective_metric()
+            && self.effective_table() == other.effective_table()
+    }
+}
+
+impl Cidr {
+    /// The network of this address (host bits cleared).
+    pub fn network(&self) -> Cidr {
+        let addr = match self.addr {
+            IpAddr::V4(a) => {
+                let m = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                IpAddr::V4((u32::from(a) & m).into())
+            }
+            IpAddr::V6(a) => {
+                let m = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                IpAddr::V6((u128::from(a) & m).into())
+            }
+        };
+        Cidr {
+            addr,
+            prefix: self.prefix,
+        }
+    }
+
+    /// Whether `ip` lies in this address's subnet.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        ip.is_ipv6() == self.addr.is_ipv6()
+            && Cidr {
+                addr: ip,
+                prefix: self.prefix,
+            }
+            .network()
+                == self.network()
+    }
+}
+
+const SYSCTL_FIX: &str = "write one 'net.KEY = VALUE' a line (sysctl.conf syntax; only keys under net., which are per network namespace)";
+
+/// Parses `sysctl` (sysctl.conf syntax). Only keys under `net.` are per network namespace;
+/// anything else is refused. `/` may separate the key's parts as in sysctl.conf. Whether a key
+/// exists is for the kernel to say (the shell checks before changing anything).
+pub fn parse_sysctls(path: &Path, bytes: &[u8]) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (n, line) in content_lines(path, bytes, SYSCTL_FIX)? {
+        let bad = |what: String| cerr(path, format!("line {n} '{line}': {what}"), SYSCTL_FIX);
+        let (k, v) = line.split_once('=').ok_or_else(|| bad("no '='".into()))?;
+        let key = k.trim().trim_start_matches('-').replace('/', ".");
+        let value = v.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !key.starts_with("net.") || key.split('.').any(|p| p.is_empty() || p == "..") {
+            return Err(bad(format!(
+                "key '{key}' is not under net. (only those are per network namespace)"
+            )));
+        }
+        if !key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            return Err(bad(format!(
+                "key '{key}' has characters a sysctl key has not"
+            )));
+        }
+        if value.is_empty() || value.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'\'') {
+            return Err(bad(
+                "the value is empty or holds a control character or quote".into(),
+            ));
+        }
+        if out.iter().any(|(o, _)| *o == key) {
+            return Err(bad(format!("key '{key}' is set twice")));
+        }
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+/// The path of a sysctl key under `/proc/sys` (`net.ipv4.ip_forward` -> `net/ipv4/ip_forward`).
+pub fn sysctl_path(key: &str) -> PathBuf {
+    Path::new("/proc/sys").join(key.replace('.', "/"))
+}
+
+/// Largest file we read: configuration files hold a value or a few lines, guests' files a few
+/// lines; a larger one is refused, never cut.
+pub const MAX_FILE: u64 = 64 * 1024;
+
+/// Reads a regular file of at most [`MAX_FILE`] bytes, safely: opened with O_NOFOLLOW (a
+/// symlink is refused) and O_NONBLOCK (a FIFO cannot block the open), then checked with fstat
+/// (only a regular file is read: never a FIFO, socket or device) and read whole or refused.
+/// Errors: NotFound as the system says it; a symlink, another file type or a file over the
+/// limit as InvalidData with a message naming what it is.
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "is a symbolic link; only regular files are read (replace it with the file)",
+                )
+            } else {
+                e
+            }
+        })?;
+    let meta = f.metadata()?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else if ft.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is {what}; only regular files are read"),
+        ));
+    }
+    let too_big = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "is larger than {MAX_FILE} bytes, the limit for these files; it is refused, not cut"
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE {
+        return Err(too_big());
+    }
+    let mut buf = Vec::new();
+    (&mut f).take(MAX_FILE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE {
+        return Err(too_big());
+    }
+    Ok(buf)
+}
 
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
+    read_regular(path)
 }
 
 fn read_dir_entries(dir: &Path) -> Result<BTreeMap<OsString, Option<Vec<u8>>>, ConfigError> {
     let io_err = |p: &Path, e: io::Error| {
         cerr(
             p,
-            format!("cannot read: {}", crate::sys::exec::io_reason(&e)),
-            "check the path and its permissions",
+            crate::sys::exec::io_reason(&e),
+            "use a regular file (or a directory where one belongs)",
         )
     };
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
         let entry = entry.map_err(|e| io_err(dir, e))?;
         let path = entry.path();
-        let is_dir = std::fs::metadata(&path)
+        let is_dir = std::fs::symlink_metadata(&path)
             .map_err(|e| io_err(&path, e))?
             .is_dir();
         let content = if is_dir {
@@ -648,7 +1136,17 @@ pub fn members(vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
     names.sort();
     let mut out = Vec::new();
     for guest in names {
-        if let NetSpace::Shared { name, newline } = read_guest_net(vservers, &guest)? {
+        let space = read_guest_net(vservers, &guest).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{}: {}",
+                    escape(net_file(vservers, &guest).as_os_str()),
+                    crate::sys::exec::io_reason(&e)
+                ),
+            )
+        })?;
+        if let NetSpace::Shared { name, newline } = space {
             if name == netns.as_bytes() {
                 out.push(Member { guest, newline });
             }
@@ -1113,6 +1611,200 @@ mod tests {
                 "{own:?} {defaults:?}"
             );
         }
+    }
+
+    fn links_for_routes() -> Vec<Link> {
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[(
+                "e0",
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p0"),
+                    ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
+                ],
+            )],
+        );
+        zone(&r).unwrap().links
+    }
+
+    #[test]
+    fn routes_parse_as_ip_route_lines() {
+        let text = b"# the way out\ndefault via 192.0.2.1\n198.51.100.0/24 via 192.0.2.254 metric 5 table 100\n\n2001:db8:9::/48 via fe80::1 dev e0\ndefault via 2001:db8::1 table main\n203.0.113.0/24 dev e0\n";
+        let routes = parse_routes(Path::new("/c/z1/routes"), text, &links_for_routes()).unwrap();
+        let shown: Vec<String> = routes.iter().map(Route::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "default via 192.0.2.1",
+                "198.51.100.0/24 via 192.0.2.254 metric 5 table 100",
+                "2001:db8:9::/48 via fe80::1 dev e0",
+                "default via 2001:db8::1 table 254",
+                "203.0.113.0/24 dev e0",
+            ]
+        );
+        assert!(routes[3].is_v6() && routes[3].effective_metric() == 1024);
+        assert_eq!(routes[0].effective_table(), MAIN_TABLE);
+    }
+
+    #[test]
+    fn bad_routes_are_refused_naming_the_line() {
+        let table: &[(&[u8], &str)] = &[
+            (
+                b"default via 10.0.0.1",
+                "line 1 'default via 10.0.0.1': the gateway 10.0.0.1 is in no subnet of the zone's addresses",
+            ),
+            (
+                b"default via fe80::1",
+                "(a link-local gateway needs 'dev IF')",
+            ),
+            (b"default", "'default' needs 'via GATEWAY'"),
+            (b"10.1.0.0/16", "a route needs 'via GATEWAY' or 'dev IF'"),
+            (
+                b"10.1.0.1/16 dev e0",
+                "'10.1.0.1/16' has host bits set; write the network, 10.1.0.0/16",
+            ),
+            (b"10.1.0.0/16 dev x9", "'x9' is not one of the zone's links"),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 proto static",
+                "'proto' is not understood here",
+            ),
+            (b"10.1.0.0/16 via", "'via' needs a value"),
+            (b"10.1.0.0/16 via 2001:db8::1", "different IP versions"),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 table 255",
+                "table '255' is not 'main'",
+            ),
+            (
+                b"10.1.0.0/16 via 192.0.2.1 metric x",
+                "metric 'x' is not a number",
+            ),
+            (
+                b"10.1.0.0/16 dev e0\n10.1.0.0/16 via 192.0.2.1 metric 0",
+                "line 2 '10.1.0.0/16 via 192.0.2.1 metric 0': another line has the same destination, metric and table",
+            ),
+            (b"\xff", "/c/z1/routes: is not valid UTF-8"),
+        ];
+        for (text, want) in table {
+            let e = parse_routes(Path::new("/c/z1/routes"), text, &links_for_routes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "\n got: {e}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn sysctls_are_net_keys_only() {
+        let ok = parse_sysctls(
+            Path::new("/c/z1/sysctl"),
+            b"; comment\nnet.ipv4.ip_forward = 1\nnet/ipv6/conf/all/forwarding=1\nnet.ipv4.ping_group_range =  0   2147483647\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            [
+                ("net.ipv4.ip_forward".to_string(), "1".to_string()),
+                ("net.ipv6.conf.all.forwarding".into(), "1".into()),
+                ("net.ipv4.ping_group_range".into(), "0 2147483647".into()),
+            ]
+        );
+        assert_eq!(
+            sysctl_path("net.ipv4.ip_forward"),
+            Path::new("/proc/sys/net/ipv4/ip_forward")
+        );
+        let table: &[(&[u8], &str)] = &[
+            (
+                b"kernel.hostname = x",
+                "key 'kernel.hostname' is not under net.",
+            ),
+            (b"net..x = 1", "is not under net."),
+            (b"net.ipv4.ip_forward", "no '='"),
+            (b"net.ipv4.ip_forward =", "the value is empty"),
+            (b"net.ipv4.x$ = 1", "has characters a sysctl key has not"),
+            (
+                b"net.a = 1\nnet.a = 2",
+                "line 2 'net.a = 2': key 'net.a' is set twice",
+            ),
+        ];
+        for (text, want) in table {
+            let e = parse_sysctls(Path::new("/c/z1/sysctl"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "\n got: {e}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn interface_names_follow_the_rule() {
+        for good in ["eth0", "e", "dmz-0.2", "abcdefghijklmno", "caf\u{e9}"] {
+            assert_eq!(check_ifname(good.as_bytes()), Ok(good), "{good}");
+        }
+        for bad in [
+            &b"bk%d"[..],
+            b"x@y",
+            b"a:b",
+            b"a b",
+            b"a/b",
+            b"a\tb",
+            b"abcdefghijklmnop",
+            b"",
+            b".",
+            b"..",
+            b"a\x7f",
+            b"\xff",
+        ] {
+            assert!(check_ifname(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_ifname(b"x@y").unwrap_err().contains("'@'"));
+    }
+
+    #[test]
+    fn files_are_read_only_when_regular_and_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        std::fs::write(p("ok"), b"1\n").unwrap();
+        assert_eq!(read_regular(&p("ok")).unwrap(), b"1\n");
+        std::fs::write(p("max"), vec![b'#'; MAX_FILE as usize]).unwrap();
+        assert_eq!(read_regular(&p("max")).unwrap().len() as u64, MAX_FILE);
+        std::fs::write(p("big"), vec![b'#'; MAX_FILE as usize + 1]).unwrap();
+        std::os::unix::fs::symlink(p("ok"), p("link")).unwrap();
+        nix::unistd::mkfifo(&p("fifo"), nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        for (name, want) in [
+            ("big", "is larger than 65536 bytes"),
+            ("link", "is a symbolic link"),
+            ("fifo", "is a FIFO"),
+            ("", "is a directory"),
+        ] {
+            let e = read_regular(&p(name)).unwrap_err().to_string();
+            assert!(e.contains(want), "{name}: {e}");
+        }
+        assert_eq!(
+            read_regular(&p("none")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn mtu_and_the_kind_table() {
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[(
+                "v0",
+                &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"1400")],
+            )],
+        );
+        assert_eq!(zone(&r).unwrap().links[0].mtu, Some(1400));
+        let r = raw(
+            &[("id", Some(b"1"))],
+            &[("v0", &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"40")])],
+        );
+        assert!(zone(&r).unwrap_err().contains("'40' is not a valid MTU"));
+        assert_eq!(kind_names(), "vlan, macvlan or veth");
+        assert!(
+            KINDS
+                .iter()
+                .all(|k| k.files.iter().all(|f| !COMMON_FILES.contains(f)))
+        );
     }
 
     #[test]

@@ -23,7 +23,6 @@ use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::nsfs;
 use crate::zone::config::{self, Kind, NetSpace};
-use crate::zone::plan;
 use crate::zone::shell as zone;
 
 /// Where util-vserver calls vspace, unless `VSPACE_NETNS_SBIN_VSPACE` says otherwise.
@@ -369,26 +368,12 @@ fn link_and_entry_checks(checks: &mut Vec<Check>, ns: &str) {
     if !live || zone.links.is_empty() {
         return;
     }
-    let ip = match zone::real_ip() {
-        Ok(ip) => ip,
+    let (inside, host) = match zone::observe(&zone) {
+        Ok(f) => (f.inside, f.host),
         Err(f) => {
-            checks.push(bad("real ip".into(), f.message));
-            return;
-        }
-    };
-    let list = |args: &[&str]| {
-        zone::run_ip(&ip, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .map(|t| plan::parse_links(&t))
-    };
-    let (inside, host) = match (
-        list(&["-n", ns, "-o", "link", "show"]),
-        list(&["-o", "link", "show"]),
-    ) {
-        (Ok(i), Ok(h)) => (i, h),
-        (Err(e), _) | (_, Err(e)) => {
             checks.push(bad(
                 format!("zone {ns}: links"),
-                format!("cannot list them: {e}"),
+                format!("cannot list them: {}", f.message),
             ));
             return;
         }

@@ -4,7 +4,7 @@
 //! `config` reads and checks the configuration (pure parsing of raw bytes), `plan` turns
 //! configuration + observed facts into steps (pure), `shell` gathers facts and carries steps out
 //! (`up`, `down`), `hook` is the util-vserver scriptlet's logic, `doctor` reports, `mac` derives
-//! stable MACs.
+//! stable MACs, `rtmsg` builds the rtnetlink messages, `script` quotes the printed lines.
 #![deny(unsafe_code)]
 
 pub mod config;
@@ -12,6 +12,8 @@ pub mod doctor;
 pub mod hook;
 pub mod mac;
 pub mod plan;
+pub mod rtmsg;
+pub mod script;
 pub mod shell;
 
 pub use shell::{BUSY, PREFIX, down, up};

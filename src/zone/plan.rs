@@ -1,32 +1,47 @@
 //! The zone planner: a validated zone plus observed facts (does the namespace exist, which
-//! links are where, with which MAC, flags and addresses) -> the ordered steps that bring the
-//! zone up or down. Pure.
+//! links are where, with which MAC, MTU, flags, alias and addresses, which routes and sysctl
+//! values the namespace has) -> the ordered steps that bring the zone up or down. Pure.
 //!
-//! Every step prints as the equivalent shell command line (`ip ...`, or `cp`/`printf` for the
-//! namespace-cleanup-skip edits, `rm`/`truncate` to take them back), so `--dry-run` shows
-//! exactly what a real run does. Planning only what differs from the facts makes `up`
+//! Every step prints as the equivalent shell command line (`ip ...`, `ip netns exec ... sysctl`,
+//! or `cp`/`printf` for the namespace-cleanup-skip edits, `rm`/`truncate` to take them back),
+//! so `--dry-run` shows what a real run does, and the printed lines run by `sh` do the same
+//! (see `zone::script` for the quoting). Planning only what differs from the facts makes `up`
 //! idempotent: after a successful `up`, a second plan is empty. [`undo`] turns the steps a run
 //! completed into the steps that take them back, guest files included: the skip edits come
-//! last in `up` (after every link step, still before the guest starts), so a failing link step
-//! never touches a guest's file, and a failing edit takes back the namespace and links too.
+//! last in `up` (after every network step, still before the guest starts), so a failing link
+//! step never touches a guest's file, and a failing edit takes back the namespace and links too.
+//!
+//! What `up` makes carries a mark, [`mark`] (`vspace-netns:ZONE`): the IFLA_IFALIAS of each
+//! link it creates (both ends of a veth) and of the namespace's `lo`, which lives exactly as
+//! long as the namespace. `down` deletes only what carries its zone's mark, unless forced.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::netns::Entry;
-use crate::quote::{command_line, shell_word};
-use crate::zone::config::{Cidr, Kind, SkipEdit, Zone};
+use crate::zone::config::{Cidr, Link, Route, SkipEdit, Zone};
 use crate::zone::mac::Mac;
+use crate::zone::script;
+
+/// The alias that marks what `up` made for `zone`.
+pub fn mark(zone: &str) -> String {
+    format!("vspace-netns:{zone}")
+}
 
 /// One link as observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinkState {
+    /// The ifindex in its namespace.
+    pub index: u32,
     pub mac: Option<Mac>,
     /// IFF_UP (administratively up).
     pub up: bool,
-    /// What `ip link` shows after `@`: the peer or parent (`v0@ve0`), or `ifN` elsewhere.
-    pub at: Option<String>,
+    pub mtu: Option<u32>,
+    /// IFLA_IFALIAS.
+    pub alias: Option<String>,
+    /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
+    pub kind: Option<String>,
     pub addresses: Vec<Cidr>,
 }
 
@@ -50,6 +65,14 @@ pub struct Facts {
     pub inside: BTreeMap<String, LinkState>,
     /// Links in the host's namespace.
     pub host: BTreeMap<String, LinkState>,
+    /// Routes inside (those the kernel did not make itself), with `dev` as a name.
+    pub routes: Vec<Route>,
+    /// The configured sysctl keys' values inside (blanks collapsed); `None` for a key that
+    /// does not exist yet (it names a link this run makes).
+    pub sysctls: BTreeMap<String, Option<String>>,
+    /// MACs in use elsewhere (other configured zones, the host's links that are not this
+    /// zone's), each with who uses it: a MAC `up` would set must not be among them.
+    pub macs_elsewhere: BTreeMap<Mac, String>,
     /// vprocunhide, when it exists.
     pub vprocunhide: Option<String>,
     /// Edits the member guests' namespace-cleanup-skip files need.
@@ -58,17 +81,37 @@ pub struct Facts {
     pub pids: Vec<i32>,
 }
 
+impl Facts {
+    /// Facts for a zone that does not exist, on an empty host.
+    pub fn empty(entry: PathBuf) -> Facts {
+        Facts {
+            entry,
+            netns: Entry::Missing,
+            inside: BTreeMap::new(),
+            host: BTreeMap::new(),
+            routes: Vec::new(),
+            sysctls: BTreeMap::new(),
+            macs_elsewhere: BTreeMap::new(),
+            vprocunhide: None,
+            skips: Vec::new(),
+            pids: Vec::new(),
+        }
+    }
+}
+
 /// One step; `ns: None` means the host's namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// `cp FROM TO`: a guest's namespace-cleanup-skip started from `.defaults`.
     CopySkip {
         from: PathBuf,
         to: PathBuf,
     },
+    /// One line appended to a guest's namespace-cleanup-skip.
     AppendSkip {
         file: PathBuf,
         newline_first: bool,
-        lines: Vec<String>,
+        line: String,
         /// The file's length before this run, None when this run creates it.
         was: Option<u64>,
     },
@@ -84,20 +127,30 @@ pub enum Step {
     AddNetns {
         ns: String,
     },
+    /// Creates the link directly inside `ns` with its final name, MAC and MTU (a veth's host
+    /// end in the host's namespace, with its own MAC).
     AddLink {
-        name: String,
-        kind: Kind,
+        ns: String,
+        link: Link,
+    },
+    /// Sets IFLA_IFALIAS (an empty alias removes it).
+    SetAlias {
+        ns: Option<String>,
+        dev: String,
+        alias: String,
     },
     SetMac {
         ns: Option<String>,
         dev: String,
         mac: Mac,
-        /// The address before, to restore it on rollback (None for a link made by this run).
+        /// The address before, to restore it on rollback.
         was: Option<Mac>,
     },
-    MoveIn {
+    SetMtu {
+        ns: Option<String>,
         dev: String,
-        ns: String,
+        mtu: u32,
+        was: Option<u32>,
     },
     AddAddr {
         ns: String,
@@ -108,6 +161,21 @@ pub enum Step {
         ns: String,
         dev: String,
         cidr: Cidr,
+    },
+    AddRoute {
+        ns: String,
+        route: Route,
+    },
+    DelRoute {
+        ns: String,
+        route: Route,
+    },
+    /// Writes `/proc/sys/KEY` inside `ns`.
+    SetSysctl {
+        ns: String,
+        key: String,
+        value: String,
+        was: Option<String>,
     },
     Up {
         ns: Option<String>,
@@ -130,117 +198,193 @@ pub enum Step {
     },
 }
 
-fn ip(ns: &Option<String>, rest: &[&str]) -> Vec<String> {
-    let mut v = vec!["ip".to_string()];
-    if let Some(n) = ns {
-        v.push("-n".into());
-        v.push(n.clone());
-    }
-    v.extend(rest.iter().map(|s| s.to_string()));
-    v
+/// How a printed line names a namespace: by name under the run dir `ip` knows, or by path
+/// under another (`NETNS_RUN_DIR`), through `nsenter --net=PATH` and `netns PATH`.
+struct Printer<'a> {
+    run_dir: &'a Path,
 }
 
-impl Step {
-    /// The `ip` command line (argv, "ip" first), for steps that are `ip` commands.
-    pub fn ip_argv(&self) -> Option<Vec<String>> {
+impl Printer<'_> {
+    fn default_dir(&self) -> bool {
+        self.run_dir == Path::new("/var/run/netns") || self.run_dir == Path::new("/run/netns")
+    }
+
+    fn path(&self, ns: &str) -> String {
+        self.run_dir.join(ns).to_string_lossy().into_owned()
+    }
+
+    /// `ip [-n NS] REST`.
+    fn ip(&self, ns: &Option<String>, rest: &[&str]) -> Vec<String> {
+        let mut v = Vec::new();
+        match ns {
+            Some(n) if !self.default_dir() => {
+                v.push("nsenter".into());
+                v.push(format!("--net={}", self.path(n)));
+                v.push("ip".into());
+            }
+            Some(n) => v.extend(["ip".into(), "-n".into(), n.clone()]),
+            None => v.push("ip".into()),
+        }
+        v.extend(rest.iter().map(|s| s.to_string()));
+        v
+    }
+
+    /// The `netns` operand of `ip link add`.
+    fn netns_operand(&self, ns: &str) -> String {
+        if self.default_dir() {
+            ns.to_string()
+        } else {
+            self.path(ns)
+        }
+    }
+
+    /// The words of `ip netns add|delete NS`.
+    fn netns_cmd(&self, verb: &str, ns: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        if !self.default_dir() {
+            v.push(format!("NETNS_RUN_DIR={}", self.run_dir.to_string_lossy()));
+        }
+        v.extend(["ip".into(), "netns".into(), verb.into(), ns.into()]);
+        v
+    }
+
+    /// A program run inside `ns`.
+    fn exec_in(&self, ns: &str, argv: &[&str]) -> Vec<String> {
+        let mut v = if self.default_dir() {
+            vec!["ip".into(), "netns".into(), "exec".into(), ns.to_string()]
+        } else {
+            vec!["nsenter".into(), format!("--net={}", self.path(ns))]
+        };
+        v.extend(argv.iter().map(|s| s.to_string()));
+        v
+    }
+
+    fn words(&self, step: &Step) -> Vec<String> {
         let host = &None;
-        Some(match self {
+        let some = |n: &String| Some(n.clone());
+        match step {
             Step::CopySkip { .. }
             | Step::AppendSkip { .. }
             | Step::RemoveSkip { .. }
-            | Step::TruncateSkip { .. } => return None,
-            Step::AddNetns { ns } => ip(host, &["netns", "add", ns]),
-            Step::DelNetns { ns } => ip(host, &["netns", "delete", ns]),
-            Step::AddLink { name, kind } => match kind {
-                Kind::Vlan { parent, vid } => ip(
-                    host,
-                    &[
-                        "link",
-                        "add",
-                        "link",
-                        parent,
-                        "name",
-                        name,
-                        "type",
-                        "vlan",
-                        "id",
-                        &vid.to_string(),
-                    ],
-                ),
-                Kind::Macvlan { parent, mode } => ip(
-                    host,
-                    &[
-                        "link", "add", "link", parent, "name", name, "type", "macvlan", "mode",
-                        mode,
-                    ],
-                ),
-                Kind::Veth { peer, .. } => ip(
-                    host,
-                    &[
-                        "link", "add", "name", name, "type", "veth", "peer", "name", peer,
-                    ],
-                ),
-            },
-            Step::SetMac { ns, dev, mac, .. } => ip(
+            | Step::TruncateSkip { .. } => unreachable!("file steps print themselves"),
+            Step::AddNetns { ns } => self.netns_cmd("add", ns),
+            Step::DelNetns { ns } => self.netns_cmd("delete", ns),
+            Step::AddLink { ns, link } => {
+                let mut w: Vec<String> = vec!["link".into(), "add".into()];
+                if let Some(p) = link.kind.parent() {
+                    w.extend(["link".into(), p.to_string()]);
+                }
+                w.extend([
+                    "name".into(),
+                    link.name.clone(),
+                    "netns".into(),
+                    self.netns_operand(ns),
+                    "address".into(),
+                    link.mac.to_string(),
+                ]);
+                let mtu: Vec<String> = link
+                    .mtu
+                    .map(|m| vec!["mtu".into(), m.to_string()])
+                    .unwrap_or_default();
+                w.extend(mtu.clone());
+                w.extend(["type".into(), link.kind.type_name().into()]);
+                w.extend(link.kind.type_args());
+                if let Some((peer, pmac)) = link.kind.peer() {
+                    w.extend([
+                        "peer".into(),
+                        "name".into(),
+                        peer.to_string(),
+                        "address".into(),
+                        pmac.to_string(),
+                    ]);
+                    w.extend(mtu);
+                }
+                let r: Vec<&str> = w.iter().map(String::as_str).collect();
+                self.ip(host, &r)
+            }
+            Step::SetAlias { ns, dev, alias } => {
+                self.ip(ns, &["link", "set", "dev", dev, "alias", alias])
+            }
+            Step::SetMac { ns, dev, mac, .. } => self.ip(
                 ns,
                 &["link", "set", "dev", dev, "address", &mac.to_string()],
             ),
-            Step::MoveIn { dev, ns } => ip(host, &["link", "set", "dev", dev, "netns", ns]),
-            Step::AddAddr { ns, dev, cidr } => ip(
-                &Some(ns.clone()),
-                &["addr", "add", &cidr.to_string(), "dev", dev],
+            Step::SetMtu { ns, dev, mtu, .. } => {
+                self.ip(ns, &["link", "set", "dev", dev, "mtu", &mtu.to_string()])
+            }
+            Step::AddAddr { ns, dev, cidr } => {
+                self.ip(&some(ns), &["addr", "add", &cidr.to_string(), "dev", dev])
+            }
+            Step::DelAddr { ns, dev, cidr } => {
+                self.ip(&some(ns), &["addr", "del", &cidr.to_string(), "dev", dev])
+            }
+            Step::AddRoute { ns, route } | Step::DelRoute { ns, route } => {
+                let verb = if matches!(step, Step::AddRoute { .. }) {
+                    "add"
+                } else {
+                    "del"
+                };
+                let fam = if route.is_v6() { "-6" } else { "-4" };
+                let mut r = vec![fam, "route", verb];
+                let words = route.words();
+                r.extend(words.iter().map(String::as_str));
+                self.ip(&some(ns), &r)
+            }
+            Step::SetSysctl { ns, key, value, .. } => {
+                self.exec_in(ns, &["sysctl", "-q", "-w", &format!("{key}={value}")])
+            }
+            Step::Up { ns, dev } => self.ip(ns, &["link", "set", "dev", dev, "up"]),
+            Step::Down { ns, dev } => self.ip(ns, &["link", "set", "dev", dev, "down"]),
+            Step::Unhide { ns, path } => self.exec_in(ns, &[path]),
+            Step::DelLink { ns, dev } => self.ip(ns, &["link", "del", "dev", dev]),
+        }
+    }
+}
+
+impl Step {
+    /// The step as one shell command line, namespaces named under `run_dir`.
+    pub fn line(&self, run_dir: &Path) -> String {
+        let p = |f: &Path| script::word(&f.to_string_lossy());
+        match self {
+            Step::CopySkip { from, to } => format!("cp {} {}", p(from), p(to)),
+            Step::AppendSkip {
+                file,
+                newline_first,
+                line,
+                ..
+            } => format!(
+                "printf {} {} >> {}",
+                if *newline_first {
+                    "'\\n%s\\n'"
+                } else {
+                    "'%s\\n'"
+                },
+                script::word(line),
+                p(file)
             ),
-            Step::DelAddr { ns, dev, cidr } => ip(
-                &Some(ns.clone()),
-                &["addr", "del", &cidr.to_string(), "dev", dev],
-            ),
-            Step::Up { ns, dev } => ip(ns, &["link", "set", "dev", dev, "up"]),
-            Step::Down { ns, dev } => ip(ns, &["link", "set", "dev", dev, "down"]),
-            Step::Unhide { ns, path } => ip(host, &["netns", "exec", ns, path]),
-            Step::DelLink { ns, dev } => ip(ns, &["link", "del", "dev", dev]),
-        })
+            Step::RemoveSkip { file } => format!("rm {}", p(file)),
+            Step::TruncateSkip { file, len } => format!("truncate -s {len} {}", p(file)),
+            other => script::line(&Printer { run_dir }.words(other)),
+        }
+    }
+
+    /// Whether the step runs in (or creates, or deletes) a network namespace, rather than on
+    /// a guest's file.
+    pub fn is_network(&self) -> bool {
+        !matches!(
+            self,
+            Step::CopySkip { .. }
+                | Step::AppendSkip { .. }
+                | Step::RemoveSkip { .. }
+                | Step::TruncateSkip { .. }
+        )
     }
 }
 
 impl fmt::Display for Step {
+    /// The line under the default run dir (`ip -n NAME ...`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Step::CopySkip { from, to } => write!(
-                f,
-                "cp {} {}",
-                shell_word(from.as_os_str()),
-                shell_word(to.as_os_str())
-            ),
-            Step::AppendSkip {
-                file,
-                newline_first,
-                lines,
-                ..
-            } => {
-                let fmt = if *newline_first {
-                    "'\\n%s\\n'"
-                } else {
-                    "'%s\\n'"
-                };
-                let words: Vec<String> = lines
-                    .iter()
-                    .map(|l| shell_word(std::ffi::OsStr::new(l)))
-                    .collect();
-                write!(
-                    f,
-                    "printf {fmt} {} >> {}",
-                    words.join(" "),
-                    shell_word(file.as_os_str())
-                )
-            }
-            Step::RemoveSkip { file } => write!(f, "rm {}", shell_word(file.as_os_str())),
-            Step::TruncateSkip { file, len } => {
-                write!(f, "truncate -s {len} {}", shell_word(file.as_os_str()))
-            }
-            other => f.write_str(&command_line(
-                &other.ip_argv().expect("every other step is an ip command"),
-            )),
-        }
+        f.write_str(&self.line(Path::new(crate::netns::DEFAULT_RUN_DIR)))
     }
 }
 
@@ -251,164 +395,260 @@ pub enum PlanError {
     Conflict(String),
     /// `down` without `--force` while processes live in the namespace.
     Busy(Vec<i32>),
+    /// `down` without `--force` would delete these, which carry no mark of this zone.
+    Unmarked(Vec<String>),
 }
 
 /// The steps that bring `zone` up from `facts`. Empty when it is up as configured.
 pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
-    let ns = &zone.netns;
-    let some_ns = Some(ns.clone());
     let mut steps = Vec::new();
-    let created = match &facts.netns {
-        Entry::Unusable(u) => {
-            return Err(PlanError::Conflict(format!(
-                "{}; remove it with 'vspace-netns down {ns}' and run up again",
-                u.describe(&facts.entry)
-            )));
-        }
-        Entry::Missing => {
-            steps.push(Step::AddNetns { ns: ns.clone() });
-            steps.push(Step::Up {
-                ns: some_ns.clone(),
-                dev: "lo".into(),
-            });
-            true
-        }
-        Entry::Netns(()) => {
-            if !facts.inside.get("lo").is_some_and(|l| l.up) {
-                steps.push(Step::Up {
-                    ns: some_ns.clone(),
-                    dev: "lo".into(),
-                });
-            }
-            false
-        }
-    };
+    let created = plan_netns(zone, facts, &mut steps)?;
     for link in &zone.links {
-        let name = &link.name;
-        let peer = match &link.kind {
-            Kind::Veth { peer, peer_mac } => Some((peer, *peer_mac)),
-            _ => None,
-        };
-        match facts.inside.get(name) {
-            None => {
-                if facts.host.contains_key(name) {
-                    return Err(PlanError::Conflict(format!(
-                        "a link named {name} already exists on the host, outside {ns}; delete or rename it, or give the zone's link another name"
-                    )));
-                }
-                if let Some((p, _)) = peer {
-                    if facts.host.contains_key(p) {
-                        return Err(PlanError::Conflict(format!(
-                            "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
-                        )));
-                    }
-                }
-                steps.push(Step::AddLink {
-                    name: name.clone(),
-                    kind: link.kind.clone(),
-                });
-                steps.push(Step::SetMac {
-                    ns: None,
-                    dev: name.clone(),
-                    mac: link.mac,
-                    was: None,
-                });
-                if let Some((p, pmac)) = peer {
-                    steps.push(Step::SetMac {
-                        ns: None,
-                        dev: p.clone(),
-                        mac: pmac,
-                        was: None,
-                    });
-                }
-                steps.push(Step::MoveIn {
-                    dev: name.clone(),
-                    ns: ns.clone(),
-                });
-                for cidr in &link.addresses {
-                    steps.push(Step::AddAddr {
-                        ns: ns.clone(),
-                        dev: name.clone(),
-                        cidr: *cidr,
-                    });
-                }
-                steps.push(Step::Up {
-                    ns: some_ns.clone(),
-                    dev: name.clone(),
-                });
-                if let Some((p, _)) = peer {
-                    steps.push(Step::Up {
-                        ns: None,
-                        dev: p.clone(),
-                    });
-                }
-            }
-            Some(have) => {
-                let host_end = match peer {
-                    Some((p, pmac)) => match facts.host.get(p) {
-                        Some(h) => Some((p, pmac, h)),
-                        None => {
-                            return Err(PlanError::Conflict(format!(
-                                "{name} is in {ns} but its host end {p} is not on the host; recreate the pair with 'vspace-netns down {ns}' and up"
-                            )));
-                        }
-                    },
-                    None => None,
-                };
-                if have.mac != Some(link.mac) {
-                    steps.push(Step::SetMac {
-                        ns: some_ns.clone(),
-                        dev: name.clone(),
-                        mac: link.mac,
-                        was: have.mac,
-                    });
-                }
-                if let Some((p, pmac, h)) = host_end {
-                    if h.mac != Some(pmac) {
-                        steps.push(Step::SetMac {
-                            ns: None,
-                            dev: p.clone(),
-                            mac: pmac,
-                            was: h.mac,
-                        });
-                    }
-                }
-                for cidr in &link.addresses {
-                    if !have.addresses.contains(cidr) {
-                        steps.push(Step::AddAddr {
-                            ns: ns.clone(),
-                            dev: name.clone(),
-                            cidr: *cidr,
-                        });
-                    }
-                }
-                if !have.up {
-                    steps.push(Step::Up {
-                        ns: some_ns.clone(),
-                        dev: name.clone(),
-                    });
-                }
-                if let Some((p, _, h)) = host_end {
-                    if !h.up {
-                        steps.push(Step::Up {
-                            ns: None,
-                            dev: p.clone(),
-                        });
-                    }
-                }
-            }
+        match facts.inside.get(&link.name) {
+            None => plan_new_link(zone, link, facts, &mut steps)?,
+            Some(have) => plan_existing_link(zone, link, have, facts, &mut steps)?,
         }
     }
+    check_macs(&steps, facts)?;
+    plan_routes(zone, facts, &mut steps)?;
+    plan_sysctls(zone, facts, &mut steps);
     if created {
         if let Some(path) = &facts.vprocunhide {
             steps.push(Step::Unhide {
-                ns: ns.clone(),
+                ns: zone.netns.clone(),
                 path: path.clone(),
             });
         }
     }
-    // Last: a failing link step then never touches a guest's file, and a failing edit is
+    // Last: a failing network step then never touches a guest's file, and a failing edit is
     // undone with the rest. util-vserver's cleanup reads these files after the hook's phase.
+    plan_skips(facts, &mut steps);
+    Ok(steps)
+}
+
+/// The namespace and its `lo`; true when this run creates the namespace.
+fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool, PlanError> {
+    let ns = &zone.netns;
+    let lo = |steps: &mut Vec<Step>| {
+        steps.push(Step::Up {
+            ns: Some(ns.clone()),
+            dev: "lo".into(),
+        })
+    };
+    match &facts.netns {
+        Entry::Unusable(u) => Err(PlanError::Conflict(format!(
+            "{}; remove it with 'vspace-netns down {ns}' and run up again",
+            u.describe(&facts.entry)
+        ))),
+        Entry::Missing => {
+            steps.push(Step::AddNetns { ns: ns.clone() });
+            lo(steps);
+            steps.push(Step::SetAlias {
+                ns: Some(ns.clone()),
+                dev: "lo".into(),
+                alias: mark(ns),
+            });
+            Ok(true)
+        }
+        Entry::Netns(()) => {
+            if !facts.inside.get("lo").is_some_and(|l| l.up) {
+                lo(steps);
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// A link that is not inside yet: created there directly, marked, addressed, raised.
+fn plan_new_link(
+    zone: &Zone,
+    link: &Link,
+    facts: &Facts,
+    steps: &mut Vec<Step>,
+) -> Result<(), PlanError> {
+    let ns = &zone.netns;
+    let some_ns = Some(ns.clone());
+    let name = &link.name;
+    if let Some((p, _)) = link.kind.peer() {
+        if facts.host.contains_key(p) {
+            return Err(PlanError::Conflict(format!(
+                "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
+            )));
+        }
+    }
+    steps.push(Step::AddLink {
+        ns: ns.clone(),
+        link: link.clone(),
+    });
+    steps.push(Step::SetAlias {
+        ns: some_ns.clone(),
+        dev: name.clone(),
+        alias: mark(ns),
+    });
+    if let Some((p, _)) = link.kind.peer() {
+        steps.push(Step::SetAlias {
+            ns: None,
+            dev: p.to_string(),
+            alias: mark(ns),
+        });
+    }
+    for cidr in &link.addresses {
+        steps.push(Step::AddAddr {
+            ns: ns.clone(),
+            dev: name.clone(),
+            cidr: *cidr,
+        });
+    }
+    steps.push(Step::Up {
+        ns: some_ns,
+        dev: name.clone(),
+    });
+    if let Some((p, _)) = link.kind.peer() {
+        steps.push(Step::Up {
+            ns: None,
+            dev: p.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A link that is inside already: only what differs (MAC, MTU, addresses, up; a veth's host
+/// end's MAC and up).
+fn plan_existing_link(
+    zone: &Zone,
+    link: &Link,
+    have: &LinkState,
+    facts: &Facts,
+    steps: &mut Vec<Step>,
+) -> Result<(), PlanError> {
+    let ns = &zone.netns;
+    let some_ns = Some(ns.clone());
+    let name = &link.name;
+    let host_end = match link.kind.peer() {
+        Some((p, pmac)) => match facts.host.get(p) {
+            Some(h) => Some((p, pmac, h)),
+            None => {
+                return Err(PlanError::Conflict(format!(
+                    "{name} is in {ns} but its host end {p} is not on the host; recreate the pair with 'vspace-netns down {ns}' and up"
+                )));
+            }
+        },
+        None => None,
+    };
+    if have.mac != Some(link.mac) {
+        steps.push(Step::SetMac {
+            ns: some_ns.clone(),
+            dev: name.clone(),
+            mac: link.mac,
+            was: have.mac,
+        });
+    }
+    if let Some(mtu) = link.mtu {
+        if have.mtu != Some(mtu) {
+            steps.push(Step::SetMtu {
+                ns: some_ns.clone(),
+                dev: name.clone(),
+                mtu,
+                was: have.mtu,
+            });
+        }
+    }
+    if let Some((p, pmac, h)) = host_end {
+        if h.mac != Some(pmac) {
+            steps.push(Step::SetMac {
+                ns: None,
+                dev: p.to_string(),
+                mac: pmac,
+                was: h.mac,
+            });
+        }
+    }
+    for cidr in &link.addresses {
+        if !have.addresses.contains(cidr) {
+            steps.push(Step::AddAddr {
+                ns: ns.clone(),
+                dev: name.clone(),
+                cidr: *cidr,
+            });
+        }
+    }
+    if !have.up {
+        steps.push(Step::Up {
+            ns: some_ns,
+            dev: name.clone(),
+        });
+    }
+    if let Some((p, _, h)) = host_end {
+        if !h.up {
+            steps.push(Step::Up {
+                ns: None,
+                dev: p.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a MAC this plan would set that another configured zone or a host link uses.
+fn check_macs(steps: &[Step], facts: &Facts) -> Result<(), PlanError> {
+    for s in steps {
+        let set: Vec<(String, Mac)> = match s {
+            Step::AddLink { link, .. } => std::iter::once((link.name.clone(), link.mac))
+                .chain(link.kind.peer().map(|(p, m)| (p.to_string(), m)))
+                .collect(),
+            Step::SetMac { dev, mac, .. } => vec![(dev.clone(), *mac)],
+            _ => continue,
+        };
+        for (dev, mac) in set {
+            if let Some(who) = facts.macs_elsewhere.get(&mac) {
+                return Err(PlanError::Conflict(format!(
+                    "MAC {mac} of link {dev} is already used by {who}; zone ids must be unique (per VLAN across hosts: the MAC has no host part): give this zone another 'id', or the link an explicit 'mac'"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The configured routes the namespace lacks; a route with the same key but another gateway
+/// or device is a conflict.
+fn plan_routes(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<(), PlanError> {
+    for r in &zone.routes {
+        match facts.routes.iter().find(|h| h.same_key(r)) {
+            None => steps.push(Step::AddRoute {
+                ns: zone.netns.clone(),
+                route: r.clone(),
+            }),
+            Some(h) if h.via == r.via && (r.dev.is_none() || r.dev == h.dev) => {}
+            Some(h) => {
+                return Err(PlanError::Conflict(format!(
+                    "{} has the route '{h}' where '{r}' is configured; delete it (ip -n {} route del {h}) or change the zone's routes",
+                    zone.netns, zone.netns
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The configured sysctls whose value differs.
+fn plan_sysctls(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) {
+    for (key, value) in &zone.sysctls {
+        let have = facts.sysctls.get(key).cloned().flatten();
+        if have.as_deref() != Some(value.as_str()) {
+            steps.push(Step::SetSysctl {
+                ns: zone.netns.clone(),
+                key: key.clone(),
+                value: value.clone(),
+                was: have,
+            });
+        }
+    }
+}
+
+/// The namespace-cleanup-skip edits: a copy of `.defaults` where needed, then one `printf`
+/// per line.
+fn plan_skips(facts: &Facts, steps: &mut Vec<Step>) {
     for s in &facts.skips {
         if s.edit.copy_defaults {
             steps.push(Step::CopySkip {
@@ -416,93 +656,133 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
                 to: s.own.clone(),
             });
         }
-        if !s.edit.append.is_empty() {
+        for (i, line) in s.edit.append.iter().enumerate() {
             steps.push(Step::AppendSkip {
                 file: s.own.clone(),
-                newline_first: s.edit.newline_first,
-                lines: s.edit.append.clone(),
+                newline_first: i == 0 && s.edit.newline_first,
+                line: line.clone(),
                 was: s.own_len,
             });
         }
     }
-    Ok(steps)
 }
 
-/// The steps that take `zone` down: its links inside (a veth's host end goes with it), a veth
-/// pair this tool left on the host, then the entry. Refused while processes live inside,
-/// unless `force`.
+/// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
+/// the entry. Refused while processes live inside, and for links or a namespace that carry
+/// no mark of this zone (`up` did not make them), unless `force`.
 pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     if !facts.pids.is_empty() && !force {
         return Err(PlanError::Busy(facts.pids.clone()));
     }
+    let want = mark(ns);
+    let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
+    let mut unmarked = Vec::new();
     let mut steps = Vec::new();
     for link in zone.links.iter().rev() {
-        if facts.inside.contains_key(&link.name) {
+        if let Some(l) = facts.inside.get(&link.name) {
+            if !marked(l) && !force {
+                unmarked.push(format!(
+                    "link {} in {ns} ({})",
+                    link.name,
+                    alias_shown(&l.alias)
+                ));
+                continue;
+            }
             steps.push(Step::DelLink {
                 ns: Some(ns.clone()),
                 dev: link.name.clone(),
             });
-        } else if let Kind::Veth { peer, .. } = &link.kind {
-            // Both ends on the host, each naming the other: the pair an interrupted up left.
-            let pair = facts.host.get(&link.name).and_then(|l| l.at.as_deref()) == Some(peer)
-                && facts.host.get(peer).and_then(|l| l.at.as_deref()) == Some(&link.name);
-            if pair {
-                steps.push(Step::DelLink {
-                    ns: None,
-                    dev: link.name.clone(),
-                });
+        }
+    }
+    match &facts.netns {
+        Entry::Missing => {}
+        Entry::Netns(()) => {
+            let lo = facts.inside.get("lo").cloned().unwrap_or_default();
+            if marked(&lo) || force {
+                steps.push(Step::DelNetns { ns: ns.clone() });
+            } else {
+                unmarked.push(format!(
+                    "the namespace {} (its lo: {})",
+                    facts.entry.to_string_lossy(),
+                    alias_shown(&lo.alias)
+                ));
+            }
+        }
+        Entry::Unusable(crate::netns::Unusable::Stale) => {
+            steps.push(Step::DelNetns { ns: ns.clone() })
+        }
+        Entry::Unusable(u) => {
+            if force {
+                steps.push(Step::DelNetns { ns: ns.clone() });
+            } else {
+                unmarked.push(u.describe(&facts.entry));
             }
         }
     }
-    if facts.netns != Entry::Missing {
-        steps.push(Step::DelNetns { ns: ns.clone() });
+    if !unmarked.is_empty() {
+        return Err(PlanError::Unmarked(unmarked));
     }
     Ok(steps)
 }
 
+fn alias_shown(alias: &Option<String>) -> String {
+    match alias {
+        None => "no alias".into(),
+        Some(a) => format!("alias '{}'", crate::quote::escape(std::ffi::OsStr::new(a))),
+    }
+}
+
 /// The steps that take back `done` (the steps a run completed, in order): links this run
-/// made are deleted where they ended up, changes to links that were there are reverted, and a
-/// namespace this run made is deleted last. A namespace-cleanup-skip file this run created is
-/// removed, one it appended to is cut back to its length before.
+/// made are deleted, changes to links that were there are reverted, and a namespace this run
+/// made is deleted last (with everything inside it). A namespace-cleanup-skip file this run
+/// created is removed, one it appended to is cut back to its length before.
 pub fn undo(done: &[Step]) -> Vec<Step> {
-    // Where each link made by this run is now.
-    let mut made: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let mut out: Vec<(usize, Step)> = Vec::new();
-    let mut order: BTreeMap<&str, usize> = BTreeMap::new();
+    let made_ns = done.iter().any(|s| matches!(s, Step::AddNetns { .. }));
+    let made: Vec<&str> = done
+        .iter()
+        .filter_map(|s| match s {
+            Step::AddLink { link, .. } => Some(link.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let peers: Vec<&str> = done
+        .iter()
+        .filter_map(|s| match s {
+            Step::AddLink { link, .. } => link.kind.peer().map(|(p, _)| p),
+            _ => None,
+        })
+        .collect();
+    // Changes inside a namespace this run made go with it; so do links made by this run
+    // (deleted explicitly: a veth's host end then goes at once).
+    let ours = |ns: &Option<String>, dev: &str| {
+        made.contains(&dev) || peers.contains(&dev) || (made_ns && ns.is_some())
+    };
+    let mut out: Vec<Step> = Vec::new();
+    let mut truncated: Vec<&Path> = Vec::new();
     for (i, step) in done.iter().enumerate() {
-        match step {
-            Step::AddLink { name, .. } => {
-                made.insert(name, None);
-                order.insert(name, i);
-            }
-            Step::MoveIn { dev, ns } => {
-                if let Some(at) = made.get_mut(dev.as_str()) {
-                    *at = Some(ns.clone());
-                }
-            }
-            Step::AddNetns { ns } => out.push((i, Step::DelNetns { ns: ns.clone() })),
-            Step::CopySkip { to, .. } => out.push((i, Step::RemoveSkip { file: to.clone() })),
-            Step::AppendSkip {
-                file,
-                was: Some(len),
-                ..
-            } => out.push((
-                i,
-                Step::TruncateSkip {
-                    file: file.clone(),
-                    len: *len,
-                },
-            )),
-            Step::AppendSkip {
-                file, was: None, ..
-            } => {
-                // A file copied by this run goes with the copy's undo.
+        let u = match step {
+            Step::AddLink { ns, link } => Some(Step::DelLink {
+                ns: Some(ns.clone()),
+                dev: link.name.clone(),
+            }),
+            Step::AddNetns { ns } => Some(Step::DelNetns { ns: ns.clone() }),
+            Step::CopySkip { to, .. } => Some(Step::RemoveSkip { file: to.clone() }),
+            Step::AppendSkip { file, was, .. } => {
                 let copied = done[..i]
                     .iter()
                     .any(|s| matches!(s, Step::CopySkip { to, .. } if to == file));
-                if !copied {
-                    out.push((i, Step::RemoveSkip { file: file.clone() }));
+                if copied || truncated.contains(&file.as_path()) {
+                    None
+                } else {
+                    truncated.push(file);
+                    Some(match was {
+                        Some(len) => Step::TruncateSkip {
+                            file: file.clone(),
+                            len: *len,
+                        },
+                        None => Step::RemoveSkip { file: file.clone() },
+                    })
                 }
             }
             Step::SetMac {
@@ -510,117 +790,100 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
                 dev,
                 was: Some(old),
                 ..
-            } if !made.contains_key(dev.as_str()) => out.push((
-                i,
-                Step::SetMac {
-                    ns: ns.clone(),
-                    dev: dev.clone(),
-                    mac: *old,
-                    was: None,
-                },
-            )),
-            Step::AddAddr { ns, dev, cidr } if !made.contains_key(dev.as_str()) => out.push((
-                i,
-                Step::DelAddr {
+            } if !ours(ns, dev) => Some(Step::SetMac {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                mac: *old,
+                was: None,
+            }),
+            Step::SetMtu {
+                ns,
+                dev,
+                was: Some(old),
+                ..
+            } if !ours(ns, dev) => Some(Step::SetMtu {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                mtu: *old,
+                was: None,
+            }),
+            Step::AddAddr { ns, dev, cidr } if !ours(&Some(ns.clone()), dev) => {
+                Some(Step::DelAddr {
                     ns: ns.clone(),
                     dev: dev.clone(),
                     cidr: *cidr,
-                },
-            )),
-            Step::Up { ns, dev }
-                if !made.contains_key(dev.as_str()) && !peer_of_made(done, dev) =>
-            {
-                // lo of a namespace this run made goes with the namespace.
-                let fresh = dev == "lo"
-                    && done
-                        .iter()
-                        .any(|s| matches!(s, Step::AddNetns { ns: n } if Some(n) == ns.as_ref()));
-                if !fresh {
-                    out.push((
-                        i,
-                        Step::Down {
-                            ns: ns.clone(),
-                            dev: dev.clone(),
-                        },
-                    ));
-                }
+                })
             }
-            _ => {}
-        }
-    }
-    for (name, at) in made {
-        out.push((
-            order[name],
-            Step::DelLink {
-                ns: at,
-                dev: name.to_string(),
-            },
-        ));
-    }
-    out.sort_by_key(|s| std::cmp::Reverse(s.0));
-    out.into_iter().map(|(_, s)| s).collect()
-}
-
-/// Whether `dev` is the host end of a veth this run made (it goes with its pair).
-fn peer_of_made(done: &[Step], dev: &str) -> bool {
-    done.iter()
-        .any(|s| matches!(s, Step::AddLink { kind: Kind::Veth { peer, .. }, .. } if peer == dev))
-}
-
-/// Parses `ip -o link show`: name (without `@...`), flags, MAC.
-pub fn parse_links(text: &str) -> BTreeMap<String, LinkState> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        let (Some(_index), Some(name)) = (words.next(), words.next()) else {
-            continue;
+            Step::AddRoute { ns, route } if !made_ns => Some(Step::DelRoute {
+                ns: ns.clone(),
+                route: route.clone(),
+            }),
+            Step::SetSysctl {
+                ns,
+                key,
+                was: Some(old),
+                ..
+            } if !made_ns => Some(Step::SetSysctl {
+                ns: ns.clone(),
+                key: key.clone(),
+                value: old.clone(),
+                was: None,
+            }),
+            Step::Up { ns, dev } if !ours(ns, dev) => Some(Step::Down {
+                ns: ns.clone(),
+                dev: dev.clone(),
+            }),
+            _ => None,
         };
-        let name = name.trim_end_matches(':');
-        let (name, at) = match name.split_once('@') {
-            Some((n, a)) => (n, Some(a.to_string())),
-            None => (name, None),
-        };
-        let flags = line
-            .split_once('<')
-            .and_then(|(_, r)| r.split_once('>'))
-            .map(|(f, _)| f)
-            .unwrap_or("");
-        let up = flags.split(',').any(|f| f == "UP");
-        let mac = line
-            .split_once("link/ether ")
-            .and_then(|(_, r)| r.split_whitespace().next())
-            .and_then(|m| m.parse().ok());
-        out.insert(
-            name.to_string(),
-            LinkState {
-                mac,
-                up,
-                at,
-                addresses: Vec::new(),
-            },
-        );
+        out.extend(u);
     }
+    out.reverse();
     out
 }
 
-/// Adds the addresses of `ip -o addr show` to the links parsed by [`parse_links`].
-pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, text: &str) {
-    for line in text.lines() {
-        let w: Vec<&str> = line.split_whitespace().collect();
-        if w.len() < 4 || !(w[2] == "inet" || w[2] == "inet6") {
-            continue;
-        }
-        if let (Some(l), Ok(c)) = (links.get_mut(w[1]), w[3].parse::<Cidr>()) {
-            l.addresses.push(c);
+/// Each MAC with its users: (zone, who).
+pub type MacUsers = BTreeMap<Mac, Vec<(String, String)>>;
+
+/// Every MAC the zones' configurations give, with who gives it (`link X of zone Z`, `host end
+/// X of link Y of zone Z`); and the clashes between different zones, as messages.
+pub fn zone_macs(zones: &[Zone]) -> (MacUsers, Vec<String>) {
+    let mut by_mac: BTreeMap<Mac, Vec<(String, String)>> = BTreeMap::new();
+    for z in zones {
+        for l in &z.links {
+            by_mac.entry(l.mac).or_default().push((
+                z.netns.clone(),
+                format!("link {} of zone {}", l.name, z.netns),
+            ));
+            if let Some((p, m)) = l.kind.peer() {
+                by_mac.entry(m).or_default().push((
+                    z.netns.clone(),
+                    format!("host end {p} of link {} of zone {}", l.name, z.netns),
+                ));
+            }
         }
     }
+    let clashes = by_mac
+        .iter()
+        .filter(|(_, users)| users.iter().any(|u| u.0 != users[0].0))
+        .map(|(m, users)| {
+            format!(
+                "MAC {m} is given to {}",
+                users
+                    .iter()
+                    .map(|u| u.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        })
+        .collect();
+    (by_mac, clashes)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::netns::Unusable;
-    use crate::zone::config::Link;
+    use crate::zone::config::Kind;
 
     fn mac(s: &str) -> Mac {
         s.parse().unwrap()
@@ -637,6 +900,7 @@ mod tests {
                         mode: "bridge".into(),
                     },
                     mac: mac("02:00:00:00:2a:00"),
+                    mtu: None,
                     addresses: vec!["192.0.2.10/24".parse().unwrap()],
                 },
                 Link {
@@ -646,73 +910,96 @@ mod tests {
                         peer_mac: mac("02:00:00:00:2a:03"),
                     },
                     mac: mac("02:00:00:00:2a:02"),
+                    mtu: Some(1400),
                     addresses: vec![],
                 },
             ],
+            routes: vec![Route {
+                dst: "0.0.0.0/0".parse().unwrap(),
+                via: Some("192.0.2.1".parse().unwrap()),
+                dev: None,
+                metric: None,
+                table: None,
+            }],
+            sysctls: vec![("net.ipv4.ip_forward".into(), "1".into())],
         }
     }
 
     fn facts() -> Facts {
-        Facts {
-            entry: "/run/netns/z1".into(),
-            netns: Entry::Missing,
-            inside: BTreeMap::new(),
-            host: BTreeMap::new(),
-            vprocunhide: Some("/usr/lib/util-vserver/vprocunhide".into()),
-            skips: vec![],
-            pids: vec![],
-        }
+        let mut f = Facts::empty("/var/run/netns/z1".into());
+        f.vprocunhide = Some("/usr/lib/util-vserver/vprocunhide".into());
+        f
     }
 
     fn lines(steps: &[Step]) -> Vec<String> {
         steps.iter().map(ToString::to_string).collect()
     }
 
-    fn up_state(m: &str, addrs: &[&str]) -> LinkState {
+    fn state(m: &str, addrs: &[&str], alias: Option<&str>) -> LinkState {
         LinkState {
             mac: Some(mac(m)),
             up: true,
-            at: None,
+            mtu: Some(1400),
+            alias: alias.map(str::to_string),
             addresses: addrs.iter().map(|a| a.parse().unwrap()).collect(),
+            ..LinkState::default()
         }
     }
 
+    const FROM_NOTHING: &[&str] = &[
+        "ip netns add z1",
+        "ip -n z1 link set dev lo up",
+        "ip -n z1 link set dev lo alias vspace-netns:z1",
+        "ip link add link eth0 name m0 netns z1 address 02:00:00:00:2a:00 type macvlan mode bridge",
+        "ip -n z1 link set dev m0 alias vspace-netns:z1",
+        "ip -n z1 addr add 192.0.2.10/24 dev m0",
+        "ip -n z1 link set dev m0 up",
+        "ip link add name v0 netns z1 address 02:00:00:00:2a:02 mtu 1400 type veth peer name ve-z1 address 02:00:00:00:2a:03 mtu 1400",
+        "ip -n z1 link set dev v0 alias vspace-netns:z1",
+        "ip link set dev ve-z1 alias vspace-netns:z1",
+        "ip -n z1 link set dev v0 up",
+        "ip link set dev ve-z1 up",
+        "ip -n z1 -4 route add default via 192.0.2.1",
+        "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=1",
+        "ip netns exec z1 /usr/lib/util-vserver/vprocunhide",
+    ];
+
     #[test]
     fn from_nothing_every_step_in_order() {
+        assert_eq!(lines(&plan_up(&zone(), &facts()).unwrap()), FROM_NOTHING);
+    }
+
+    #[test]
+    fn another_run_dir_names_namespaces_by_path() {
+        let steps = plan_up(&zone(), &facts()).unwrap();
+        let d = Path::new("/tmp/rd");
+        let got: Vec<String> = steps.iter().map(|s| s.line(d)).collect();
+        assert_eq!(got[0], "NETNS_RUN_DIR=/tmp/rd ip netns add z1");
+        assert_eq!(got[1], "nsenter --net=/tmp/rd/z1 ip link set dev lo up");
+        assert!(got[3].contains(" netns /tmp/rd/z1 "), "{}", got[3]);
         assert_eq!(
-            lines(&plan_up(&zone(), &facts()).unwrap()),
-            [
-                "ip netns add z1",
-                "ip -n z1 link set dev lo up",
-                "ip link add link eth0 name m0 type macvlan mode bridge",
-                "ip link set dev m0 address 02:00:00:00:2a:00",
-                "ip link set dev m0 netns z1",
-                "ip -n z1 addr add 192.0.2.10/24 dev m0",
-                "ip -n z1 link set dev m0 up",
-                "ip link add name v0 type veth peer name ve-z1",
-                "ip link set dev v0 address 02:00:00:00:2a:02",
-                "ip link set dev ve-z1 address 02:00:00:00:2a:03",
-                "ip link set dev v0 netns z1",
-                "ip -n z1 link set dev v0 up",
-                "ip link set dev ve-z1 up",
-                "ip netns exec z1 /usr/lib/util-vserver/vprocunhide",
-            ]
+            got[14],
+            "nsenter --net=/tmp/rd/z1 /usr/lib/util-vserver/vprocunhide"
         );
     }
 
     fn all_up() -> Facts {
         let mut f = facts();
         f.netns = Entry::Netns(());
+        let m = Some("vspace-netns:z1");
         f.inside
-            .insert("lo".into(), up_state("00:16:3e:00:00:01", &[]));
+            .insert("lo".into(), state("00:16:3e:00:00:01", &[], m));
         f.inside.insert(
             "m0".into(),
-            up_state("02:00:00:00:2a:00", &["192.0.2.10/24", "fe80::1/64"]),
+            state("02:00:00:00:2a:00", &["192.0.2.10/24", "fe80::1/64"], m),
         );
         f.inside
-            .insert("v0".into(), up_state("02:00:00:00:2a:02", &[]));
+            .insert("v0".into(), state("02:00:00:00:2a:02", &[], m));
         f.host
-            .insert("ve-z1".into(), up_state("02:00:00:00:2a:03", &[]));
+            .insert("ve-z1".into(), state("02:00:00:00:2a:03", &[], m));
+        f.routes = zone().routes;
+        f.sysctls
+            .insert("net.ipv4.ip_forward".into(), Some("1".into()));
         f
     }
 
@@ -741,20 +1028,19 @@ mod tests {
     }
 
     #[test]
-    fn skip_edits_come_last_and_are_undone_exactly() {
+    fn skip_edits_come_last_one_printf_a_line_and_are_undone_exactly() {
         let mut f = facts();
         f.skips = skips();
         let steps = plan_up(&zone(), &f).unwrap();
-        let first_edit = steps
-            .iter()
-            .position(|s| matches!(s, Step::CopySkip { .. } | Step::AppendSkip { .. }))
-            .unwrap();
-        assert_eq!(first_edit, 14, "{:?}", lines(&steps));
+        let n = FROM_NOTHING.len();
         assert_eq!(
-            lines(&steps[13..15]),
+            lines(&steps[n..]),
             [
-                "ip netns exec z1 /usr/lib/util-vserver/vprocunhide",
                 "cp /v/.defaults/namespace-cleanup-skip /v/web/namespace-cleanup-skip",
+                "printf '\\n%s\\n' /run/netns >> /v/web/namespace-cleanup-skip",
+                "printf '%s\\n' '/run/netns/*' >> /v/web/namespace-cleanup-skip",
+                "printf '%s\\n' /run/netns >> /v/db/namespace-cleanup-skip",
+                "printf '%s\\n' /run/netns >> /v/new/namespace-cleanup-skip",
             ]
         );
         let tail = [
@@ -762,16 +1048,10 @@ mod tests {
             "ip -n z1 link del dev m0",
             "ip netns delete z1",
         ];
-        // A failed link step: no guest file was touched, none is in the undo.
-        assert!(undo(&steps[..10]).iter().all(|s| s.ip_argv().is_some()));
-        // The copy done, its append failed: the copy is removed, then the links and netns.
+        // A failed network step: no guest file was touched, none is in the undo.
+        assert!(undo(&steps[..10]).iter().all(Step::is_network));
         assert_eq!(
-            lines(&undo(&steps[..15])),
-            [&["rm /v/web/namespace-cleanup-skip"][..], &tail].concat()
-        );
-        // db's append failed: web's copy and lines go with the copy.
-        assert_eq!(
-            lines(&undo(&steps[..16])),
+            lines(&undo(&steps[..n + 2])),
             [&["rm /v/web/namespace-cleanup-skip"][..], &tail].concat()
         );
         assert_eq!(
@@ -789,13 +1069,17 @@ mod tests {
     }
 
     #[test]
-    fn only_differences_are_planned() {
+    fn only_differences_are_planned_and_undone() {
         let mut f = all_up();
         f.inside.get_mut("lo").unwrap().up = false;
         f.inside.get_mut("m0").unwrap().addresses.clear();
-        f.inside.get_mut("v0").unwrap().mac = Some(mac("02:99:00:00:00:01"));
+        let v0 = f.inside.get_mut("v0").unwrap();
+        v0.mac = Some(mac("02:99:00:00:00:01"));
+        v0.mtu = Some(1500);
         f.host.get_mut("ve-z1").unwrap().up = false;
-        f.skips = skips();
+        f.routes.clear();
+        f.sysctls
+            .insert("net.ipv4.ip_forward".into(), Some("0".into()));
         let steps = plan_up(&zone(), &f).unwrap();
         assert_eq!(
             lines(&steps),
@@ -803,20 +1087,19 @@ mod tests {
                 "ip -n z1 link set dev lo up",
                 "ip -n z1 addr add 192.0.2.10/24 dev m0",
                 "ip -n z1 link set dev v0 address 02:00:00:00:2a:02",
+                "ip -n z1 link set dev v0 mtu 1400",
                 "ip link set dev ve-z1 up",
-                "cp /v/.defaults/namespace-cleanup-skip /v/web/namespace-cleanup-skip",
-                "printf '\\n%s\\n' /run/netns '/run/netns/*' >> /v/web/namespace-cleanup-skip",
-                "printf '%s\\n' /run/netns >> /v/db/namespace-cleanup-skip",
-                "printf '%s\\n' /run/netns >> /v/new/namespace-cleanup-skip",
+                "ip -n z1 -4 route add default via 192.0.2.1",
+                "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=1",
             ]
         );
         assert_eq!(
             lines(&undo(&steps)),
             [
-                "rm /v/new/namespace-cleanup-skip",
-                "truncate -s 17 /v/db/namespace-cleanup-skip",
-                "rm /v/web/namespace-cleanup-skip",
+                "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=0",
+                "ip -n z1 -4 route del default via 192.0.2.1",
                 "ip link set dev ve-z1 down",
+                "ip -n z1 link set dev v0 mtu 1500",
                 "ip -n z1 link set dev v0 address 02:99:00:00:00:01",
                 "ip -n z1 addr del 192.0.2.10/24 dev m0",
                 "ip -n z1 link set dev lo down",
@@ -825,9 +1108,7 @@ mod tests {
     }
 
     #[test]
-    fn name_clashes_are_refused() {
-        let mut on_host = facts();
-        on_host.host.insert("m0".into(), LinkState::default());
+    fn conflicts_are_refused() {
         let mut peer_on_host = facts();
         peer_on_host
             .host
@@ -836,11 +1117,13 @@ mod tests {
         peer_gone.host.clear();
         let mut stale = facts();
         stale.netns = Entry::Unusable(Unusable::Stale);
+        let mut mac_used = facts();
+        mac_used
+            .macs_elsewhere
+            .insert(mac("02:00:00:00:2a:03"), "link v9 of zone z9".into());
+        let mut other_route = all_up();
+        other_route.routes[0].via = Some("192.0.2.99".parse().unwrap());
         let table = [
-            (
-                on_host,
-                "a link named m0 already exists on the host, outside z1",
-            ),
             (
                 peer_on_host,
                 "a link named ve-z1 (the host end of v0) already exists",
@@ -851,7 +1134,15 @@ mod tests {
             ),
             (
                 stale,
-                "/run/netns/z1 is an empty file with no namespace mounted on it in this mount namespace (a stale entry); remove it with 'vspace-netns down z1'",
+                "/var/run/netns/z1 is an empty file with no namespace mounted on it in this mount namespace (a stale entry); remove it with 'vspace-netns down z1'",
+            ),
+            (
+                mac_used,
+                "MAC 02:00:00:00:2a:03 of link ve-z1 is already used by link v9 of zone z9; zone ids must be unique",
+            ),
+            (
+                other_route,
+                "z1 has the route 'default via 192.0.2.99' where 'default via 192.0.2.1' is configured",
             ),
         ];
         for (f, want) in table {
@@ -863,61 +1154,39 @@ mod tests {
     }
 
     #[test]
-    fn existing_namespace_without_unhide() {
-        let mut f = all_up();
-        f.inside.remove("v0");
-        f.host.clear();
-        assert_eq!(
-            lines(&plan_up(&zone(), &f).unwrap()),
-            [
-                "ip link add name v0 type veth peer name ve-z1",
-                "ip link set dev v0 address 02:00:00:00:2a:02",
-                "ip link set dev ve-z1 address 02:00:00:00:2a:03",
-                "ip link set dev v0 netns z1",
-                "ip -n z1 link set dev v0 up",
-                "ip link set dev ve-z1 up",
-            ]
-        );
+    fn a_link_named_like_a_host_link_is_made_inside() {
+        let mut f = facts();
+        f.host
+            .insert("m0".into(), state("02:00:00:00:99:00", &[], None));
+        f.host
+            .insert("v0".into(), state("02:00:00:00:99:01", &[], None));
+        assert_eq!(lines(&plan_up(&zone(), &f).unwrap()), FROM_NOTHING);
     }
 
     #[test]
-    fn undo_takes_back_what_was_made_where_it_ended_up() {
+    fn undo_deletes_what_was_made() {
         let steps = plan_up(&zone(), &facts()).unwrap();
-        // Failed at "ip link set dev v0 netns z1": v0 (and its peer) are still on the host.
         assert_eq!(
-            lines(&undo(&steps[..10])),
-            [
-                "ip link del dev v0",
-                "ip -n z1 link del dev m0",
-                "ip netns delete z1"
-            ]
-        );
-        assert_eq!(
-            lines(&undo(&steps[..3])),
-            ["ip link del dev m0", "ip netns delete z1"]
-        );
-        assert_eq!(
-            lines(&undo(&steps)),
+            lines(&undo(&steps[..8])),
             [
                 "ip -n z1 link del dev v0",
                 "ip -n z1 link del dev m0",
                 "ip netns delete z1"
             ]
         );
+        assert_eq!(lines(&undo(&steps[..3])), ["ip netns delete z1"]);
         assert_eq!(undo(&[]), []);
     }
 
     #[test]
-    fn down_deletes_links_then_the_entry() {
+    fn down_deletes_only_marked_things() {
         let f = all_up();
-        assert_eq!(
-            lines(&plan_down(&zone(), &f, false).unwrap()),
-            [
-                "ip -n z1 link del dev v0",
-                "ip -n z1 link del dev m0",
-                "ip netns delete z1"
-            ]
-        );
+        let all = [
+            "ip -n z1 link del dev v0",
+            "ip -n z1 link del dev m0",
+            "ip netns delete z1",
+        ];
+        assert_eq!(lines(&plan_down(&zone(), &f, false).unwrap()), all);
         assert_eq!(plan_down(&zone(), &facts(), false).unwrap(), []);
         let mut busy = all_up();
         busy.pids = vec![42, 7];
@@ -926,51 +1195,55 @@ mod tests {
             PlanError::Busy(vec![42, 7])
         );
         assert_eq!(plan_down(&zone(), &busy, true).unwrap().len(), 3);
+        let mut unmarked = all_up();
+        unmarked.inside.get_mut("lo").unwrap().alias = None;
+        unmarked.inside.get_mut("m0").unwrap().alias = Some("vspace-netns:z2".into());
+        assert_eq!(
+            plan_down(&zone(), &unmarked, false).unwrap_err(),
+            PlanError::Unmarked(vec![
+                "link m0 in z1 (alias 'vspace-netns:z2')".into(),
+                "the namespace /var/run/netns/z1 (its lo: no alias)".into()
+            ])
+        );
+        assert_eq!(lines(&plan_down(&zone(), &unmarked, true).unwrap()), all);
         let mut stale = facts();
         stale.netns = Entry::Unusable(Unusable::Stale);
-        let mut pair = |n: &str, at: &str| {
-            stale.host.insert(
-                n.into(),
-                LinkState {
-                    at: Some(at.into()),
-                    ..LinkState::default()
-                },
-            );
-        };
-        pair("v0", "ve-z1");
-        pair("ve-z1", "v0");
         assert_eq!(
             lines(&plan_down(&zone(), &stale, false).unwrap()),
-            ["ip link del dev v0", "ip netns delete z1"]
+            ["ip netns delete z1"]
+        );
+        let mut symlink = facts();
+        symlink.netns = Entry::Unusable(Unusable::Symlink);
+        assert!(matches!(
+            plan_down(&zone(), &symlink, false),
+            Err(PlanError::Unmarked(_))
+        ));
+    }
+
+    #[test]
+    fn odd_names_print_as_words_sh_reads_back() {
+        let step = Step::AppendSkip {
+            file: "/v/~g\\x/namespace-cleanup-skip".into(),
+            newline_first: false,
+            line: "/run/netns/~z".into(),
+            was: None,
+        };
+        assert_eq!(
+            step.to_string(),
+            "printf '%s\\n' '/run/netns/~z' >> '/v/~g\\x/namespace-cleanup-skip'"
         );
     }
 
     #[test]
-    fn ip_output_is_parsed() {
-        let links = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n\
-7: zzm0@if6: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state LOWERLAYERDOWN mode DEFAULT group default qlen 1000\\    link/ether d2:d5:10:86:09:0f brd ff:ff:ff:ff:ff:ff link-netnsid 0\n\
-5: zzp1@zzp0: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/ether 0e:b1:93:c2:4b:ba brd ff:ff:ff:ff:ff:ff\n";
-        let mut l = parse_links(links);
-        add_addresses(
-            &mut l,
-            "7: zzm0    inet 10.1.0.2/24 scope global zzm0\\       valid_lft forever preferred_lft forever\n\
-7: zzm0    inet6 fd00::1/64 scope global tentative \\       valid_lft forever preferred_lft forever\n",
-        );
-        assert_eq!(l.len(), 3);
-        assert!(l["lo"].up && l["lo"].mac.is_none());
+    fn mac_clashes_between_zones_are_named() {
+        let mut other = zone();
+        other.netns = "z2".into();
+        other.links.truncate(1);
+        let (_, clashes) = zone_macs(&[zone(), other]);
         assert_eq!(
-            l["zzm0"],
-            LinkState {
-                mac: Some(mac("d2:d5:10:86:09:0f")),
-                up: true,
-                at: Some("if6".into()),
-                addresses: vec![
-                    "10.1.0.2/24".parse().unwrap(),
-                    "fd00::1/64".parse().unwrap()
-                ],
-            }
+            clashes,
+            ["MAC 02:00:00:00:2a:00 is given to link m0 of zone z1 and link m0 of zone z2"]
         );
-        assert!(!l["zzp1"].up);
-        assert_eq!(l["zzp1"].at.as_deref(), Some("zzp0"));
+        assert!(zone_macs(&[zone()]).1.is_empty());
     }
 }

@@ -1,12 +1,16 @@
 //! `vspace-netns up|down NETNS`: the zone lifecycle's shell. Side-effecting: gathers the
-//! facts (`netns::probe`, the real `ip -o link|addr`, the member guests' files), asks
-//! `zone_plan` for the steps and carries them out, printing each as its `ip` command line.
+//! facts (`nsfs::probe`, rtnetlink dumps of the host's and the zone's links, addresses and
+//! routes, the zone's sysctl values, the other zones' MACs, the member guests' files), asks
+//! `zone::plan` for the steps and carries them out, printing each as its shell command line.
 //!
-//! Namespaces are made and removed with `netns_admin` (the ip personality's add and delete);
-//! links with the real ip (found by `exec::locate`, never via PATH, never ourselves), spawned
-//! and waited for. A failed step ends `up`: the steps this run completed are undone in reverse
-//! (`plan::undo`) and the failure names the step and ip's (the kernel's) reason. `down`
-//! refuses while processes live in the namespace unless forced.
+//! Namespaces are made and removed with `ip::admin` (the ip personality's add and delete);
+//! links, addresses, routes and link state through rtnetlink (`sys::rtnl`), from sockets
+//! opened inside the zone's namespace; sysctls by writing `/proc/sys/net/...` from a thread
+//! that entered it. No `ip` is run: zones honour `NETNS_RUN_DIR` like the ip personality. A
+//! failed step ends `up`: the steps this run completed are undone in reverse (`plan::undo`)
+//! and the failure names the step and the kernel's reason (extack message and errno). `down`
+//! refuses while processes live in the namespace, and for what carries no mark of `up`,
+//! unless forced.
 //!
 //! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
 //! zone that start or stop together take turns.
@@ -14,19 +18,28 @@
 //! Exit statuses: 0 done (or nothing to do), 1 failed (a failed `up` has been undone),
 //! 3 `down` refused because processes still use the namespace.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_route::RouteNetlinkMessage as Msg;
 
 use crate::fail::Fail;
 use crate::ip::admin;
 use crate::netns::{self, Entry};
+use crate::out;
 use crate::quote::escape;
-use crate::sys::exec::{self, REAL_IP};
+use crate::sys::exec;
 use crate::sys::nsfs;
+use crate::sys::rtnl::{self, NlError, Rtnl};
 use crate::zone::config::{self, Zone};
-use crate::zone::plan::{self, Facts, PlanError, SkipFact, Step};
+use crate::zone::plan::{self, Facts, LinkState, PlanError, SkipFact, Step};
+use crate::zone::rtmsg::{self, Change};
+use crate::zone::script;
 
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
@@ -44,46 +57,11 @@ pub fn vprocunhide_path() -> Result<PathBuf, String> {
     config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
 }
 
-/// The run dir, which must be the one `ip -n` knows (iproute2 compiles `/var/run/netns` in).
+/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.
 pub fn run_dir() -> Result<PathBuf, Fail> {
     let dir = netns::run_dir().map_err(fail)?;
-    if dir != Path::new("/var/run/netns") && dir != Path::new("/run/netns") {
-        return Err(fail(format!(
-            "NETNS_RUN_DIR={} is not /var/run/netns: zones drive 'ip -n', which only knows /var/run/netns; unset NETNS_RUN_DIR",
-            escape(dir.as_os_str())
-        )));
-    }
+    script::printable(dir.as_os_str()).map_err(|e| fail(format!("NETNS_RUN_DIR {e}")))?;
     Ok(dir)
-}
-
-/// The real ip.
-pub fn real_ip() -> Result<PathBuf, Fail> {
-    exec::locate(&REAL_IP).map_err(|e| fail(e.message(&REAL_IP)))
-}
-
-/// Runs the real ip with `args`; its stdout, or its stderr (the kernel's reason) as the error.
-pub fn run_ip(ip: &Path, args: &[String]) -> Result<String, String> {
-    let out = Command::new(ip).args(args).output().map_err(|e| {
-        format!(
-            "cannot run {}: {}",
-            escape(ip.as_os_str()),
-            exec::io_reason(&e)
-        )
-    })?;
-    if out.status.success() {
-        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    let reason: Vec<&str> = err
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    Err(if reason.is_empty() {
-        format!("ip exited with {}", out.status)
-    } else {
-        reason.join("; ")
-    })
 }
 
 /// Validates the operand and reads the zone.
@@ -93,8 +71,21 @@ pub fn load(netns: &OsStr) -> Result<Zone, Fail> {
     config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
 }
 
-/// Observes the namespace, the links inside and on the host, and the member guests' files.
-pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Facts, Fail> {
+fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
+    move |e| fail(format!("{what}: {e}"))
+}
+
+/// The links of a namespace (the host's when `entry` is None), with their addresses.
+fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
+    let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
+    rtmsg::add_addresses(&mut links, &sock.dump(rtmsg::dump_addresses())?);
+    Ok(links)
+}
+
+/// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
+/// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
+/// needs none of these).
+pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
     let probe = nsfs::probe(&entry);
@@ -102,42 +93,184 @@ pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Fac
         Entry::Netns(f) => f.identity().ok(),
         _ => None,
     };
-    let state = probe.fact();
-    let ip_out = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        run_ip(ip, &args)
-            .map_err(|e| fail(format!("cannot list links ('ip {}'): {e}", args.join(" "))))
-    };
-    let host = plan::parse_links(&ip_out(&["-o", "link", "show"])?);
-    let inside = if state == Entry::Netns(()) {
-        let mut l = plan::parse_links(&ip_out(&["-n", ns, "-o", "link", "show"])?);
-        plan::add_addresses(&mut l, &ip_out(&["-n", ns, "-o", "addr", "show"])?);
-        l
-    } else {
-        Default::default()
-    };
+    let mut facts = Facts::empty(entry.clone());
+    facts.netns = probe.fact();
+    let mut host = Rtnl::open().map_err(nl("cannot open rtnetlink"))?;
+    facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
+    if facts.netns == Entry::Netns(()) {
+        let mut inside =
+            Rtnl::open_in(Some(&entry)).map_err(nl("cannot open rtnetlink inside the zone"))?;
+        facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
+        for v6 in [false, true].into_iter().filter(|_| for_up) {
+            let dump = inside
+                .dump(rtmsg::dump_routes(v6))
+                .map_err(nl("cannot list the zone's routes"))?;
+            facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
+        }
+    }
+    if for_up {
+        facts.sysctls = sysctl_values(zone, &facts)?;
+        facts.macs_elsewhere = macs_elsewhere(zone, &facts.host);
+    }
     let unhide = vprocunhide_path().map_err(fail)?;
-    let vprocunhide = if unhide.exists() {
-        Some(
-            unhide
-                .to_str()
-                .ok_or_else(|| fail(format!("{} is not UTF-8", escape(unhide.as_os_str()))))?
+    if unhide.exists() {
+        facts.vprocunhide = Some(
+            script::printable(unhide.as_os_str())
+                .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))?
                 .to_string(),
-        )
-    } else {
-        None
-    };
-    let skips = if skips { skip_facts(ns)? } else { Vec::new() };
-    Ok(Facts {
-        entry: entry.clone(),
-        netns: state,
-        inside,
-        host,
-        vprocunhide,
-        skips,
-        pids: id.map(admin::pids_in).unwrap_or_default(),
-    })
+        );
+    }
+    if for_up {
+        facts.skips = skip_facts(ns)?;
+    }
+    facts.pids = id.map(admin::pids_in).unwrap_or_default();
+    Ok(facts)
 }
+
+/// The facts of a zone as `up` would see them (doctor compares them with the configuration
+/// through `plan::plan_up`).
+pub fn observe(zone: &Zone) -> Result<Facts, Fail> {
+    gather(zone, &run_dir()?, true)
+}
+
+/// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
+/// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
+/// refuse is the error.
+pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
+    let run_dir = run_dir()?;
+    let facts = gather(zone, &run_dir, true)?;
+    match plan::plan_up(zone, &facts) {
+        Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
+        Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
+        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => Ok(Vec::new()),
+    }
+}
+
+/// The configured sysctl keys' values inside the zone (read from a thread that entered it;
+/// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
+/// is an error naming it, unless it names one of the zone's links not made yet.
+fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<String>>, Fail> {
+    if zone.sysctls.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let keys: Vec<String> = zone.sysctls.iter().map(|(k, _)| k.clone()).collect();
+    let entry = (facts.netns == Entry::Netns(())).then(|| facts.entry.clone());
+    let read = keys.clone();
+    let values = rtnl::in_netns(entry.as_deref(), move || {
+        Ok(read
+            .iter()
+            .map(|k| match std::fs::read(config::sysctl_path(k)) {
+                Ok(b) => Ok(String::from_utf8_lossy(&b)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")),
+                Err(e) => Err(e),
+            })
+            .collect::<Vec<_>>())
+    })
+    .map_err(nl("cannot read the zone's sysctls"))?;
+    let mut out = BTreeMap::new();
+    for (key, v) in keys.into_iter().zip(values) {
+        match v {
+            Ok(v) if entry.is_some() => {
+                out.insert(key, Some(v));
+            }
+            Ok(_) => {
+                out.insert(key, None);
+            }
+            Err(e) => {
+                let names_new_link = zone.links.iter().any(|l| {
+                    !facts.inside.contains_key(&l.name) && key.split('.').any(|part| part == l.name)
+                });
+                if e.kind() == std::io::ErrorKind::NotFound && names_new_link {
+                    out.insert(key, None);
+                } else {
+                    return Err(fail(format!(
+                        "zone {}: sysctl '{key}': {}",
+                        zone.netns,
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            format!(
+                                "unknown key (no {} in the zone's network namespace)",
+                                config::sysctl_path(&key).display()
+                            )
+                        } else {
+                            exec::io_reason(&e)
+                        }
+                    ))
+                    .hint(format!(
+                        "correct or remove it in {}",
+                        escape(
+                            config::confdir()
+                                .unwrap_or_default()
+                                .join(&zone.netns)
+                                .join("sysctl")
+                                .as_os_str()
+                        )
+                    )));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every zone in the configuration root that reads and validates (a broken one is doctor's
+/// to report), in name order.
+pub fn all_zones() -> Vec<Zone> {
+    let Ok(confdir) = config::confdir() else {
+        return Vec::new();
+    };
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&confdir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|n| config::read_zone(&confdir, n).ok())
+        .collect()
+}
+
+/// Clashes of MACs between the configured zones, as messages (doctor's check).
+pub fn mac_clashes() -> Vec<String> {
+    plan::zone_macs(&all_zones()).1
+}
+
+/// The MACs other configured zones give and the host's links (other than this zone's veth
+/// host ends) carry.
+fn macs_elsewhere(
+    zone: &Zone,
+    host: &BTreeMap<String, LinkState>,
+) -> BTreeMap<plan_mac::Mac, String> {
+    let others: Vec<Zone> = all_zones()
+        .into_iter()
+        .filter(|z| z.netns != zone.netns)
+        .collect();
+    let mut out = BTreeMap::new();
+    for (mac, users) in plan::zone_macs(&others).0 {
+        out.insert(mac, users[0].1.clone());
+    }
+    let peers: Vec<&str> = zone
+        .links
+        .iter()
+        .filter_map(|l| l.kind.peer().map(|p| p.0))
+        .collect();
+    for (name, l) in host {
+        if let Some(m) = l.mac {
+            if !peers.contains(&name.as_str()) {
+                out.entry(m)
+                    .or_insert_with(|| format!("the host's link {name}"));
+            }
+        }
+    }
+    out
+}
+
+use crate::zone::mac as plan_mac;
 
 /// The namespace-cleanup-skip edits every guest naming `ns` needs.
 pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
@@ -151,8 +284,18 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
     };
     let needed = config::skip_lines(ns);
     let mut out = Vec::new();
-    for m in config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
+    let members = config::members(&vservers, ns).map_err(|e| {
+        fail(format!(
+            "cannot read the guests' files in {}: {}",
+            escape(vservers.as_os_str()),
+            exec::io_reason(&e)
+        ))
+    })?;
+    for m in members {
         let (own, defaults) = config::skip_files(&vservers, &m.guest);
+        for p in [&own, &defaults] {
+            script::printable(p.as_os_str()).map_err(fail)?;
+        }
         let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
         let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
         if let Some(edit) = config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed) {
@@ -167,52 +310,242 @@ pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
     Ok(out)
 }
 
-/// Carries out one step.
-fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
-    let io = |e: std::io::Error| exec::io_reason(&e);
-    match step {
-        Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
-        Step::AppendSkip {
-            file,
-            newline_first,
-            lines,
-            was,
-        } => {
-            let mut text = String::new();
-            if *newline_first {
-                text.push('\n');
+/// Carries steps out: the host's rtnetlink socket, and the zone's, opened when first needed
+/// (and closed before the namespace is deleted, so that it does not keep it alive).
+struct Runner {
+    run_dir: PathBuf,
+    host: Rtnl,
+    zones: BTreeMap<String, Rtnl>,
+}
+
+impl Runner {
+    fn new(run_dir: &Path) -> Result<Runner, Fail> {
+        Ok(Runner {
+            run_dir: run_dir.to_owned(),
+            host: Rtnl::open().map_err(nl("cannot open rtnetlink"))?,
+            zones: BTreeMap::new(),
+        })
+    }
+
+    fn sock(&mut self, ns: &Option<String>) -> Result<&mut Rtnl, String> {
+        match ns {
+            None => Ok(&mut self.host),
+            Some(n) => {
+                if !self.zones.contains_key(n) {
+                    let s = Rtnl::open_in(Some(&self.run_dir.join(n)))
+                        .map_err(|e| format!("cannot open rtnetlink inside {n}: {e}"))?;
+                    self.zones.insert(n.clone(), s);
+                }
+                Ok(self.zones.get_mut(n).expect("just inserted"))
             }
-            for l in lines {
-                text.push_str(l);
-                text.push('\n');
-            }
-            append(file, text.as_bytes(), was.is_none()).map_err(io)
         }
-        Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
-        Step::TruncateSkip { file, len } => std::fs::OpenOptions::new()
-            .write(true)
-            .open(file)
-            .and_then(|f| f.set_len(*len))
-            .map_err(io),
-        Step::AddNetns { ns } => admin::add(run_dir, OsStr::new(ns), false)
+    }
+
+    /// The ifindex of `dev` in `ns`, in ip's words when it is missing.
+    fn index(&mut self, ns: &Option<String>, dev: &str) -> Result<u32, String> {
+        let s = self.sock(ns)?;
+        let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
+            if e.errno == nix::errno::Errno::ENODEV {
+                format!("Cannot find device \"{dev}\" ({e})")
+            } else {
+                e.to_string()
+            }
+        })?;
+        rtmsg::links(&got)
+            .get(dev)
+            .map(|l| l.index)
+            .ok_or_else(|| format!("Cannot find device \"{dev}\""))
+    }
+
+    fn set(&mut self, ns: &Option<String>, dev: &str, c: Change) -> Result<(), String> {
+        let i = self.index(ns, dev)?;
+        self.sock(ns)?
+            .call(rtmsg::set_link(i, c), 0)
             .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Step::DelNetns { ns } => admin::delete(run_dir, OsStr::new(ns))
+            .map_err(|e| e.to_string())
+    }
+
+    fn send(&mut self, ns: &Option<String>, m: Msg, flags: u16) -> Result<(), String> {
+        self.sock(ns)?
+            .call(m, flags)
             .map(|_| ())
-            .map_err(|e| e.to_string()),
-        other => {
-            let argv = other.ip_argv().expect("every other step is an ip command");
-            run_ip(ip, &argv[1..]).map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Carries out one step.
+    fn perform(&mut self, step: &Step) -> Result<(), String> {
+        let io = |e: std::io::Error| exec::io_reason(&e);
+        let create = NLM_F_CREATE | NLM_F_EXCL;
+        match step {
+            Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
+            Step::AppendSkip {
+                file,
+                newline_first,
+                line,
+                was,
+            } => {
+                let mut text = String::new();
+                if *newline_first {
+                    text.push('\n');
+                }
+                text.push_str(line);
+                text.push('\n');
+                append(file, text.as_bytes(), was.is_none()).map_err(io)
+            }
+            Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
+            Step::TruncateSkip { file, len } => open_regular(file, false, false)
+                .and_then(|f| f.set_len(*len))
+                .map_err(io),
+            Step::AddNetns { ns } => admin::add(&self.run_dir, OsStr::new(ns), false)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Step::DelNetns { ns } => {
+                self.zones.remove(ns);
+                // `ip netns delete`, every mount layer, without admin::delete's scan of /proc
+                // for the pids still inside (gather has looked already).
+                let path = self.run_dir.join(ns);
+                admin::unmount_all(&path).map_err(|e| {
+                    format!(
+                        "umount {}: {}",
+                        escape(path.as_os_str()),
+                        exec::strerror(e as i32)
+                    )
+                })?;
+                std::fs::remove_file(&path).map_err(|e| {
+                    format!(
+                        "Cannot remove namespace file \"{}\": {}",
+                        escape(path.as_os_str()),
+                        io(e)
+                    )
+                })
+            }
+            Step::AddLink { ns, link } => {
+                let parent = match link.kind.parent() {
+                    Some(p) => Some(self.index(&None, p)?),
+                    None => None,
+                };
+                let fd = File::open(self.run_dir.join(ns))
+                    .map_err(|e| format!("cannot open the zone's namespace: {}", io(e)))?;
+                let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
+                self.send(&None, m, create)
+            }
+            Step::SetAlias { ns, dev, alias } => self.set(ns, dev, Change::Alias(alias)),
+            Step::SetMac { ns, dev, mac, .. } => self.set(ns, dev, Change::Mac(*mac)),
+            Step::SetMtu { ns, dev, mtu, .. } => self.set(ns, dev, Change::Mtu(*mtu)),
+            Step::Up { ns, dev } => self.set(ns, dev, Change::Up(true)),
+            Step::Down { ns, dev } => self.set(ns, dev, Change::Up(false)),
+            Step::AddAddr { ns, dev, cidr } | Step::DelAddr { ns, dev, cidr } => {
+                let ns = Some(ns.clone());
+                let i = self.index(&ns, dev)?;
+                let add = matches!(step, Step::AddAddr { .. });
+                self.send(
+                    &ns,
+                    rtmsg::addr(add, i, *cidr),
+                    if add { create } else { 0 },
+                )
+            }
+            Step::AddRoute { ns, route } | Step::DelRoute { ns, route } => {
+                let ns = Some(ns.clone());
+                let oif = match &route.dev {
+                    Some(d) => Some(self.index(&ns, d)?),
+                    None => None,
+                };
+                let add = matches!(step, Step::AddRoute { .. });
+                self.send(
+                    &ns,
+                    rtmsg::route(add, route, oif),
+                    if add { create } else { 0 },
+                )
+            }
+            Step::SetSysctl { ns, key, value, .. } => {
+                let path = config::sysctl_path(key);
+                let text = format!("{value}\n");
+                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+                    write_sysctl(&path, text.as_bytes()).map_err(|e| NlError {
+                        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+                        message: Some(if e.kind() == std::io::ErrorKind::NotFound {
+                            format!("unknown key: no {}", path.display())
+                        } else {
+                            format!("cannot write {}", path.display())
+                        }),
+                    })
+                })
+                .map_err(|e| e.to_string())
+            }
+            Step::Unhide { ns, path } => {
+                let prog = PathBuf::from(path);
+                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+                    let st = std::process::Command::new(&prog)
+                        .status()
+                        .map_err(|e| NlError {
+                            errno: nix::errno::Errno::from_raw(
+                                e.raw_os_error().unwrap_or(libc::EIO),
+                            ),
+                            message: Some(format!("cannot run {}", prog.display())),
+                        })?;
+                    if st.success() {
+                        Ok(())
+                    } else {
+                        Err(NlError {
+                            errno: nix::errno::Errno::EIO,
+                            message: Some(format!("{} exited with {st}", prog.display())),
+                        })
+                    }
+                })
+                .map_err(|e| e.to_string())
+            }
+            Step::DelLink { ns, dev } => {
+                let i = self.index(ns, dev)?;
+                self.send(ns, rtmsg::del_link(i), 0)
+            }
         }
     }
 }
 
+/// Writes a sysctl file of the calling thread's network namespace.
+fn write_sysctl(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .write_all(text)
+}
+
+/// Opens a guest's file for writing, refusing a symlink (O_NOFOLLOW) and anything but a
+/// regular file (O_NONBLOCK, then fstat): a FIFO can neither block nor be written to.
+fn open_regular(path: &Path, append: bool, create: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .append(append)
+        .create(create)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "is a symbolic link; refused (replace it with a regular file)",
+                )
+            } else {
+                e
+            }
+        })?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "is not a regular file; refused",
+        ));
+    }
+    Ok(f)
+}
+
 /// `cp FROM TO` for a TO that must not exist (O_EXCL: never through a symlink), with FROM's
-/// mode. A copy that fails half-way is removed: the step applies whole or not at all.
+/// mode; FROM is read as every guest file is (`config::read_regular`). A copy that fails
+/// half-way is removed: the step applies whole or not at all.
 fn copy_new(from: &Path, to: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let content = std::fs::read(from)?;
-    let mode = std::fs::metadata(from)?.permissions().mode();
+    let content = config::read_regular(from)?;
+    let mode = std::fs::symlink_metadata(from)?.permissions().mode();
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -223,13 +556,10 @@ fn copy_new(from: &Path, to: &Path) -> std::io::Result<()> {
     })
 }
 
-/// Appends `text` to `file` (created when `create`). A write that fails half-way is cut back
-/// to the length before (a file it created is removed): whole or not at all.
+/// Appends `text` to `file` (created when `create`), a regular file only. A write that fails
+/// half-way is cut back to the length before (a file it created is removed): whole or not at all.
 fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(create)
-        .open(file)?;
+    let mut f = open_regular(file, true, create)?;
     let before = f.metadata()?.len();
     f.write_all(text).inspect_err(|_| {
         let _ = if create && before == 0 {
@@ -240,25 +570,33 @@ fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
     })
 }
 
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
+fn say(line: &str) -> Result<(), Fail> {
+    out::stdout_or_fail(PREFIX, &format!("{line}\n"))
 }
 
 /// What a kernel's reason means, when we know.
 fn hint_for(step: &Step, reason: &str) -> Option<String> {
     match step {
-        Step::AddLink {
-            kind: config::Kind::Vlan { .. },
-            ..
-        } if reason.contains("Unknown device type") || reason.contains("not supported") => Some(
-            "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
-                .into(),
-        ),
+        Step::AddLink { link, .. }
+            if matches!(link.kind, config::Kind::Vlan { .. })
+                && (reason.contains("Unknown device type") || reason.contains("EOPNOTSUPP")) =>
+        {
+            Some(
+                "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+                    .into(),
+            )
+        }
         Step::AddLink { .. } if reason.contains("Cannot find device") => Some(
             "the parent device in the link's 'link' file does not exist on the host".into(),
         ),
+        Step::AddLink { link, .. } if reason.contains("EEXIST") => Some(format!(
+            "a link named {} already exists in the zone{}",
+            link.name,
+            link.kind
+                .peer()
+                .map(|(p, _)| format!(", or {p} on the host"))
+                .unwrap_or_default()
+        )),
         _ => None,
     }
 }
@@ -267,14 +605,19 @@ fn hint_for(step: &Step, reason: &str) -> Option<String> {
 /// or stopping at the same time run their hooks one after the other, each seeing the facts
 /// the previous one left.
 fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = config::confdir().map_err(fail)?.join(netns);
-    let file = std::fs::File::open(&dir).map_err(|e| {
-        fail(format!(
-            "cannot open {}: {}",
-            escape(dir.as_os_str()),
-            exec::io_reason(&e)
-        ))
-    })?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+        .open(&dir)
+        .map_err(|e| {
+            fail(format!(
+                "cannot open {}: {}",
+                escape(dir.as_os_str()),
+                exec::io_reason(&e)
+            ))
+        })?;
     nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
         fail(format!(
             "cannot lock {}: {}",
@@ -288,30 +631,37 @@ fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
 pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
-    let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
-    let facts = gather(&zone, &ip, &run_dir, true)?;
+    let facts = gather(&zone, &run_dir, true)?;
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
         Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
-        Err(PlanError::Busy(_)) => unreachable!("up never refuses a namespace in use"),
+        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => {
+            unreachable!("up never refuses a namespace in use or unmarked")
+        }
     };
     if steps.is_empty() {
-        say(&format!(
+        return say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ));
-        return Ok(());
     }
     if dry_run {
-        steps.iter().for_each(|s| say(&s.to_string()));
+        for s in &steps {
+            say(&s.line(&run_dir))?;
+        }
         return Ok(());
     }
+    let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
-        say(&step.to_string());
-        if let Err(reason) = perform(step, &ip, &run_dir) {
+        let line = step.line(&run_dir);
+        let said = say(&line);
+        let result = said
+            .map_err(|f| f.message)
+            .and_then(|()| runner.perform(step));
+        if let Err(reason) = result {
             let mut f = fail(format!(
-                "up {}: step {} of {} failed: {step}: {reason}",
+                "up {}: step {} of {} failed: {line}: {reason}",
                 zone.netns,
                 i + 1,
                 steps.len()
@@ -320,9 +670,9 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
                 f = f.hint(h);
             }
             for u in plan::undo(&steps[..i]) {
-                match perform(&u, &ip, &run_dir) {
-                    Ok(()) => f = f.hint(format!("undone: {u}")),
-                    Err(e) => f = f.hint(format!("could not undo: {u}: {e}")),
+                match runner.perform(&u) {
+                    Ok(()) => f = f.hint(format!("undone: {}", u.line(&run_dir))),
+                    Err(e) => f = f.hint(format!("could not undo: {}: {e}", u.line(&run_dir))),
                 }
             }
             return Err(f);
@@ -335,9 +685,8 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
-    let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
-    let facts = gather(&zone, &ip, &run_dir, false)?;
+    let facts = gather(&zone, &run_dir, false)?;
     let steps = match plan::plan_down(&zone, &facts, force) {
         Ok(s) => s,
         Err(PlanError::Busy(pids)) => {
@@ -352,28 +701,40 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             )
             .hint("stop the guests (or the processes) first, or use --force to take it down under them"));
         }
+        Err(PlanError::Unmarked(what)) => {
+            return Err(fail(format!(
+                "down {}: refused: {} carries no mark of this zone (alias {}): 'up' did not make it",
+                zone.netns,
+                what.join(", "),
+                plan::mark(&zone.netns)
+            ))
+            .hint("delete it by hand, or use --force to delete it all the same"));
+        }
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
     if steps.is_empty() {
-        say(&format!("# nothing to do: zone {} is down", zone.netns));
-        return Ok(());
+        return say(&format!("# nothing to do: zone {} is down", zone.netns));
     }
     if dry_run {
-        steps.iter().for_each(|s| say(&s.to_string()));
+        for s in &steps {
+            say(&s.line(&run_dir))?;
+        }
         return Ok(());
     }
     if !facts.pids.is_empty() {
-        eprintln!(
+        out::warn(&format!(
             "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
             zone.netns,
             pid_list(&facts.pids)
-        );
+        ));
     }
+    let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
-        say(&step.to_string());
-        perform(step, &ip, &run_dir).map_err(|reason| {
+        let line = step.line(&run_dir);
+        say(&line)?;
+        runner.perform(step).map_err(|reason| {
             fail(format!(
-                "down {}: step {} of {} failed: {step}: {reason}",
+                "down {}: step {} of {} failed: {line}: {reason}",
                 zone.netns,
                 i + 1,
                 steps.len()

@@ -199,3 +199,18 @@ impl Drop for Sleeper {
         let _ = self.child.wait();
     }
 }
+
+/// A zone id unique to this test process and call (1024-65535). `up` refuses a MAC that a
+/// host link or another zone already uses, so tests running at the same time (in this binary
+/// or another) must not derive the same MACs.
+pub fn unique_id() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    (1024 + (std::process::id().wrapping_mul(61).wrapping_add(n * 7919)) % 64000) as u16
+}
+
+/// The derived MAC `02:00:00:II:II:XX` of a non-VLAN link of zone `id` with index `index`.
+pub fn mac_of(id: u16, index: u8) -> String {
+    format!("02:00:00:{:02x}:{:02x}:{index:02x}", id >> 8, id & 0xff)
+}

@@ -1,0 +1,229 @@
+//! rtnetlink, synchronously: one NETLINK_ROUTE socket (netlink-sys) per network namespace,
+//! requests built with netlink-packet-route, answered by an ACK or a dump, as netavark's
+//! `src/network/netlink.rs` does it without an async runtime. Side-effecting.
+//!
+//! A socket stays bound to the network namespace it was created in, so [`Rtnl::open_in`]
+//! creates it on a short-lived thread that `setns(2)`s into the namespace first: the calling
+//! thread's namespace never changes. [`in_netns`] runs any closure that way, e.g. to read and
+//! write `/proc/sys/net/...`, which shows the namespace of the task that opens it.
+//!
+//! Every failure carries the kernel's errno and, when the kernel gave one, its extended ACK
+//! message (NETLINK_EXT_ACK): `Unknown device type (EOPNOTSUPP: Operation not supported)`.
+//! No `unsafe` is needed here: netlink-sys and nix wrap every call.
+
+use std::fmt;
+use std::fs::File;
+use std::path::Path;
+
+use netlink_packet_core::{
+    NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_DUMP, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
+    NetlinkPayload,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use nix::errno::Errno;
+use nix::sched::{CloneFlags, setns};
+
+/// A failed request: the kernel's errno and extended ACK message, or our own reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NlError {
+    pub errno: Errno,
+    /// The kernel's extack text (NLMSGERR_ATTR_MSG), or a reason of ours for a local failure.
+    pub message: Option<String>,
+}
+
+impl NlError {
+    fn local(errno: Errno, message: impl Into<String>) -> NlError {
+        NlError {
+            errno,
+            message: Some(message.into()),
+        }
+    }
+
+    fn io(e: std::io::Error) -> NlError {
+        NlError {
+            errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+            message: None,
+        }
+    }
+}
+
+impl fmt::Display for NlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = format!(
+            "{:?}: {}",
+            self.errno,
+            crate::sys::exec::strerror(self.errno as i32)
+        );
+        match &self.message {
+            Some(m) => write!(f, "{m} ({code})"),
+            None => f.write_str(&code),
+        }
+    }
+}
+
+impl std::error::Error for NlError {}
+
+/// An rtnetlink socket of one network namespace.
+pub struct Rtnl {
+    sock: Socket,
+    seq: u32,
+}
+
+/// Runs `f` on a new thread that has entered the network namespace mounted at `entry` (the
+/// caller's own namespace when `None`); the caller's thread never changes namespace.
+pub fn in_netns<T: Send + 'static>(
+    entry: Option<&Path>,
+    f: impl FnOnce() -> Result<T, NlError> + Send + 'static,
+) -> Result<T, NlError> {
+    let Some(entry) = entry else {
+        return f();
+    };
+    // Open before the thread: the same order as nsenter (all fds first, then setns).
+    let fd = File::open(entry).map_err(NlError::io)?;
+    std::thread::spawn(move || {
+        setns(&fd, CloneFlags::CLONE_NEWNET)
+            .map_err(|e| NlError::local(e, "setns into the zone's namespace failed"))?;
+        f()
+    })
+    .join()
+    .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
+}
+
+impl Rtnl {
+    /// A socket in the caller's network namespace.
+    pub fn open() -> Result<Rtnl, NlError> {
+        let mut sock = Socket::new(NETLINK_ROUTE).map_err(NlError::io)?;
+        sock.bind_auto().map_err(NlError::io)?;
+        sock.connect(&SocketAddr::new(0, 0)).map_err(NlError::io)?;
+        // The kernel's own words for a failure, and ACKs without the request echoed back.
+        sock.set_ext_ack(true).map_err(NlError::io)?;
+        sock.set_cap_ack(true).map_err(NlError::io)?;
+        Ok(Rtnl { sock, seq: 0 })
+    }
+
+    /// A socket in the network namespace mounted at `entry` (the caller's when `None`).
+    pub fn open_in(entry: Option<&Path>) -> Result<Rtnl, NlError> {
+        in_netns(entry, Rtnl::open)
+    }
+
+    /// Sends `msg` with `flags` (REQUEST and ACK added) and waits for its ACK; the answers
+    /// that came before it (a `get` request's link).
+    pub fn call(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<Vec<RouteNetlinkMessage>, NlError> {
+        self.exchange(msg, flags | NLM_F_ACK)
+    }
+
+    /// Sends a dump request and collects every answer.
+    pub fn dump(&mut self, msg: RouteNetlinkMessage) -> Result<Vec<RouteNetlinkMessage>, NlError> {
+        self.exchange(msg, NLM_F_DUMP)
+    }
+
+    fn exchange(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<Vec<RouteNetlinkMessage>, NlError> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = seq;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(msg));
+        packet.finalize();
+        let mut buf = vec![0u8; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        self.sock.send(&buf, 0).map_err(NlError::io)?;
+        let mut out = Vec::new();
+        let mut rx = vec![0u8; 1 << 16];
+        loop {
+            rx.clear();
+            let n = self.sock.recv(&mut rx, 0).map_err(NlError::io)?;
+            let mut at = 0;
+            while at < n {
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[at..n]).map_err(
+                    |e| NlError::local(Errno::EBADMSG, format!("undecodable answer: {e}")),
+                )?;
+                let len = m.header.length as usize;
+                let (h, payload) = m.into_parts();
+                at += len.max(16).next_multiple_of(4);
+                if h.sequence_number != seq {
+                    continue;
+                }
+                match payload {
+                    NetlinkPayload::Done(_) => return Ok(out),
+                    NetlinkPayload::Error(e) => match e.code {
+                        None => return Ok(out),
+                        Some(code) => {
+                            return Err(NlError {
+                                errno: Errno::from_raw(-code.get()),
+                                message: extack(&e.header, h.flags),
+                            });
+                        }
+                    },
+                    NetlinkPayload::InnerMessage(m) => out.push(m),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The NLMSGERR_ATTR_MSG of an error answer: after the (capped) request header come TLVs.
+fn extack(rest: &[u8], flags: u16) -> Option<String> {
+    const NLMSGERR_ATTR_MSG: u16 = 1;
+    if flags & NLM_F_ACK_TLVS == 0 || rest.len() < 16 {
+        return None;
+    }
+    let mut tlvs = &rest[16..];
+    while tlvs.len() >= 4 {
+        let len = u16::from_ne_bytes([tlvs[0], tlvs[1]]) as usize;
+        let kind = u16::from_ne_bytes([tlvs[2], tlvs[3]]) & 0x3fff;
+        if len < 4 || len > tlvs.len() {
+            break;
+        }
+        if kind == NLMSGERR_ATTR_MSG {
+            let text = &tlvs[4..len];
+            let text = text.split(|&b| b == 0).next().unwrap_or_default();
+            return Some(String::from_utf8_lossy(text).trim().to_string());
+        }
+        tlvs = &tlvs[len.next_multiple_of(4).min(tlvs.len())..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extack_text_is_found_after_the_capped_header() {
+        let mut rest = vec![0u8; 16];
+        let msg = b"Unknown device type\0";
+        let len = (4 + msg.len()) as u16;
+        rest.extend_from_slice(&len.to_ne_bytes());
+        rest.extend_from_slice(&1u16.to_ne_bytes());
+        rest.extend_from_slice(msg);
+        assert_eq!(
+            extack(&rest, NLM_F_ACK_TLVS).as_deref(),
+            Some("Unknown device type")
+        );
+        assert_eq!(extack(&rest, 0), None);
+        assert_eq!(extack(&rest[..10], NLM_F_ACK_TLVS), None);
+    }
+
+    #[test]
+    fn errors_name_the_errno() {
+        let e = NlError {
+            errno: Errno::EOPNOTSUPP,
+            message: Some("Unknown device type".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Unknown device type (EOPNOTSUPP: Operation not supported)"
+        );
+    }
+}

@@ -1,0 +1,424 @@
+//! rtnetlink messages for the zone steps, and the zone facts read back from dumps. Pure: it
+//! builds `netlink-packet-route` values and decodes them; `sys::rtnl` sends them.
+//!
+//! The requests are the ones `ip` sends for the printed command lines (so the `--dry-run`
+//! script, run by `sh`, and `up` leave the same state): links created with RTM_NEWLINK
+//! (NLM_F_CREATE|NLM_F_EXCL) directly in the zone's namespace (IFLA_NET_NS_FD) with their
+//! final name, MAC and MTU; routes with protocol `boot`, scope `link` when there is no
+//! gateway (IPv4), type unicast; addresses with IFA_LOCAL and IFA_ADDRESS.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::os::fd::RawFd;
+
+use netlink_packet_route::AddressFamily;
+use netlink_packet_route::RouteNetlinkMessage as Msg;
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{
+    InfoData, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo,
+    LinkMessage, MacVlanMode,
+};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+
+use crate::zone::config::{Cidr, Kind, Link, MAIN_TABLE, Route};
+use crate::zone::mac::Mac;
+use crate::zone::plan::LinkState;
+
+/// RTM_GETLINK dump.
+pub fn dump_links() -> Msg {
+    Msg::GetLink(LinkMessage::default())
+}
+
+/// RTM_GETADDR dump.
+pub fn dump_addresses() -> Msg {
+    Msg::GetAddress(AddressMessage::default())
+}
+
+/// RTM_GETROUTE dump of one family.
+pub fn dump_routes(v6: bool) -> Msg {
+    let mut m = RouteMessage::default();
+    m.header.address_family = family(v6);
+    Msg::GetRoute(m)
+}
+
+/// RTM_GETLINK of one link by name (IFLA_IFNAME).
+pub fn get_link(name: &str) -> Msg {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
+    Msg::GetLink(m)
+}
+
+fn family(v6: bool) -> AddressFamily {
+    if v6 {
+        AddressFamily::Inet6
+    } else {
+        AddressFamily::Inet
+    }
+}
+
+/// The kind's IFLA_LINKINFO: the one place a kind's netlink attributes are.
+fn link_info(link: &Link) -> Vec<LinkInfo> {
+    let (kind, data) = match &link.kind {
+        Kind::Vlan { vid, .. } => (InfoKind::Vlan, InfoData::Vlan(vec![InfoVlan::Id(*vid)])),
+        Kind::Macvlan { mode, .. } => (
+            InfoKind::MacVlan,
+            InfoData::MacVlan(vec![InfoMacVlan::Mode(match mode.as_str() {
+                "private" => MacVlanMode::Private,
+                "vepa" => MacVlanMode::Vepa,
+                "passthru" => MacVlanMode::Passthrough,
+                "source" => MacVlanMode::Source,
+                _ => MacVlanMode::Bridge,
+            })]),
+        ),
+        Kind::Veth { peer, peer_mac } => {
+            let mut p = LinkMessage::default();
+            p.attributes.push(LinkAttribute::IfName(peer.clone()));
+            p.attributes
+                .push(LinkAttribute::Address(peer_mac.0.to_vec()));
+            if let Some(m) = link.mtu {
+                p.attributes.push(LinkAttribute::Mtu(m));
+            }
+            (InfoKind::Veth, InfoData::Veth(InfoVeth::Peer(p)))
+        }
+    };
+    vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]
+}
+
+/// RTM_NEWLINK creating `link` in the namespace `ns_fd` (send it on the host's socket: a
+/// parent's index and a veth's host end are the host's).
+pub fn new_link(link: &Link, ns_fd: RawFd, parent_index: Option<u32>) -> Msg {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::IfName(link.name.clone()));
+    m.attributes.push(LinkAttribute::NetNsFd(ns_fd));
+    m.attributes
+        .push(LinkAttribute::Address(link.mac.0.to_vec()));
+    if let Some(mtu) = link.mtu {
+        m.attributes.push(LinkAttribute::Mtu(mtu));
+    }
+    if let Some(i) = parent_index {
+        m.attributes.push(LinkAttribute::Link(i));
+    }
+    m.attributes.push(LinkAttribute::LinkInfo(link_info(link)));
+    Msg::NewLink(m)
+}
+
+/// What to change on an existing link.
+pub enum Change<'a> {
+    Up(bool),
+    Mac(Mac),
+    Mtu(u32),
+    Alias(&'a str),
+}
+
+/// RTM_NEWLINK changing the link `index`.
+pub fn set_link(index: u32, change: Change) -> Msg {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    match change {
+        Change::Up(up) => {
+            m.header.change_mask = LinkFlags::Up;
+            if up {
+                m.header.flags = LinkFlags::Up;
+            }
+        }
+        Change::Mac(mac) => m.attributes.push(LinkAttribute::Address(mac.0.to_vec())),
+        Change::Mtu(mtu) => m.attributes.push(LinkAttribute::Mtu(mtu)),
+        Change::Alias(a) => m.attributes.push(LinkAttribute::IfAlias(a.to_string())),
+    }
+    Msg::NewLink(m)
+}
+
+/// RTM_DELLINK of the link `index`.
+pub fn del_link(index: u32) -> Msg {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    Msg::DelLink(m)
+}
+
+/// RTM_NEWADDR / RTM_DELADDR of `cidr` on the link `index`.
+pub fn addr(add: bool, index: u32, cidr: Cidr) -> Msg {
+    let mut m = AddressMessage::default();
+    m.header.family = family(cidr.addr.is_ipv6());
+    m.header.prefix_len = cidr.prefix;
+    m.header.index = index;
+    m.attributes.push(AddressAttribute::Local(cidr.addr));
+    m.attributes.push(AddressAttribute::Address(cidr.addr));
+    if add {
+        Msg::NewAddress(m)
+    } else {
+        Msg::DelAddress(m)
+    }
+}
+
+/// RTM_NEWROUTE / RTM_DELROUTE of `route`, `dev` resolved to `oif`.
+pub fn route(add: bool, r: &Route, oif: Option<u32>) -> Msg {
+    let v6 = r.is_v6();
+    let table = r.effective_table();
+    let mut h = RouteHeader {
+        address_family: family(v6),
+        destination_prefix_length: r.dst.prefix,
+        table: if table < 256 { table as u8 } else { 0 },
+        ..RouteHeader::default()
+    };
+    if add {
+        h.protocol = RouteProtocol::Boot;
+        h.kind = RouteType::Unicast;
+        h.scope = if !v6 && r.via.is_none() {
+            RouteScope::Link
+        } else {
+            RouteScope::Universe
+        };
+    } else {
+        h.scope = RouteScope::NoWhere;
+    }
+    let mut m = RouteMessage::default();
+    m.header = h;
+    if r.dst.prefix > 0 {
+        m.attributes
+            .push(RouteAttribute::Destination(RouteAddress::from(r.dst.addr)));
+    }
+    if let Some(g) = r.via {
+        m.attributes
+            .push(RouteAttribute::Gateway(RouteAddress::from(g)));
+    }
+    if let Some(i) = oif {
+        m.attributes.push(RouteAttribute::Oif(i));
+    }
+    if let Some(p) = r.metric {
+        m.attributes.push(RouteAttribute::Priority(p));
+    }
+    if table >= 256 {
+        m.attributes.push(RouteAttribute::Table(table));
+    }
+    if add {
+        Msg::NewRoute(m)
+    } else {
+        Msg::DelRoute(m)
+    }
+}
+
+/// The links of a RTM_GETLINK dump, by name.
+pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
+    let mut out = BTreeMap::new();
+    for m in dump {
+        let Msg::NewLink(l) = m else { continue };
+        let mut name = None;
+        let mut s = LinkState {
+            index: l.header.index,
+            up: l.header.flags.contains(LinkFlags::Up),
+            ..LinkState::default()
+        };
+        for a in &l.attributes {
+            match a {
+                LinkAttribute::IfName(n) => name = Some(n.clone()),
+                LinkAttribute::Address(b) if b.len() == 6 => {
+                    let mut x = [0u8; 6];
+                    x.copy_from_slice(b);
+                    s.mac = Some(Mac(x));
+                }
+                LinkAttribute::Mtu(v) => s.mtu = Some(*v),
+                LinkAttribute::IfAlias(v) if !v.is_empty() => s.alias = Some(v.clone()),
+                LinkAttribute::LinkInfo(infos) => {
+                    for i in infos {
+                        if let LinkInfo::Kind(k) = i {
+                            s.kind = Some(k.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // lo's all-zero address is no MAC.
+        if s.mac == Some(Mac([0; 6])) {
+            s.mac = None;
+        }
+        if let Some(n) = name {
+            out.insert(n, s);
+        }
+    }
+    out
+}
+
+/// Adds the addresses of a RTM_GETADDR dump to the links they belong to.
+pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, dump: &[Msg]) {
+    for m in dump {
+        let Msg::NewAddress(a) = m else { continue };
+        let mut local = None;
+        let mut address = None;
+        for at in &a.attributes {
+            match at {
+                AddressAttribute::Local(ip) => local = Some(*ip),
+                AddressAttribute::Address(ip) => address = Some(*ip),
+                _ => {}
+            }
+        }
+        let Some(ip) = local.or(address) else {
+            continue;
+        };
+        if let Some(l) = links.values_mut().find(|l| l.index == a.header.index) {
+            l.addresses.push(Cidr {
+                addr: ip,
+                prefix: a.header.prefix_len,
+            });
+        }
+    }
+}
+
+/// The routes of a RTM_GETROUTE dump that a zone's `routes` file can describe: unicast, not
+/// made by the kernel itself, not in the local table; `dev` named through `links`.
+pub fn routes(dump: &[Msg], links: &BTreeMap<String, LinkState>) -> Vec<Route> {
+    let mut out = Vec::new();
+    for m in dump {
+        let Msg::NewRoute(r) = m else { continue };
+        let h = &r.header;
+        if h.kind != RouteType::Unicast || h.protocol == RouteProtocol::Kernel {
+            continue;
+        }
+        let v6 = h.address_family == AddressFamily::Inet6;
+        let mut dst = None;
+        let (mut via, mut oif, mut metric) = (None, None, None);
+        let mut table = h.table as u32;
+        for a in &r.attributes {
+            match a {
+                RouteAttribute::Destination(d) => dst = ip_of(d),
+                RouteAttribute::Gateway(g) => via = ip_of(g),
+                RouteAttribute::Oif(i) => oif = Some(*i),
+                RouteAttribute::Priority(p) => metric = Some(*p),
+                RouteAttribute::Table(t) => table = *t,
+                _ => {}
+            }
+        }
+        if table == 255 {
+            continue;
+        }
+        let unspecified = if v6 {
+            IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+        };
+        out.push(Route {
+            dst: Cidr {
+                addr: dst.unwrap_or(unspecified),
+                prefix: h.destination_prefix_length,
+            },
+            via,
+            dev: oif.and_then(|i| {
+                links
+                    .iter()
+                    .find(|(_, l)| l.index == i)
+                    .map(|(n, _)| n.clone())
+            }),
+            metric: Some(metric.unwrap_or(0)),
+            table: Some(if table == 0 { MAIN_TABLE } else { table }),
+        });
+    }
+    out
+}
+
+fn ip_of(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(v) => Some(IpAddr::V4(*v)),
+        RouteAddress::Inet6(v) => Some(IpAddr::V6(*v)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route_of(text: &str) -> Route {
+        let links = vec![Link {
+            name: "e0".into(),
+            kind: Kind::Veth {
+                peer: "p0".into(),
+                peer_mac: "02:00:00:00:00:01".parse().unwrap(),
+            },
+            mac: "02:00:00:00:00:00".parse().unwrap(),
+            mtu: None,
+            addresses: vec!["192.0.2.10/24".parse().unwrap()],
+        }];
+        crate::zone::config::parse_routes(std::path::Path::new("r"), text.as_bytes(), &links)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn routes_are_sent_as_ip_sends_them_and_read_back() {
+        let Msg::NewRoute(m) = route(true, &route_of("10.1.0.0/16 dev e0 table 1000"), Some(7))
+        else {
+            panic!("not a new route")
+        };
+        assert_eq!(m.header.protocol, RouteProtocol::Boot);
+        assert_eq!(m.header.scope, RouteScope::Link);
+        assert_eq!(m.header.table, 0);
+        assert!(m.attributes.contains(&RouteAttribute::Table(1000)));
+        assert!(m.attributes.contains(&RouteAttribute::Oif(7)));
+        let r = route_of("default via 192.0.2.1 metric 5");
+        let Msg::NewRoute(m) = route(true, &r, None) else {
+            panic!("not a new route")
+        };
+        assert_eq!(m.header.scope, RouteScope::Universe);
+        assert_eq!(m.header.table, 254);
+        let Msg::DelRoute(d) = route(false, &r, None) else {
+            panic!("not a del route")
+        };
+        assert_eq!(d.header.scope, RouteScope::NoWhere);
+        // A dump of that route reads back as the same key, device named.
+        let mut dumped = m.clone();
+        dumped.attributes.push(RouteAttribute::Oif(3));
+        let mut links = BTreeMap::new();
+        links.insert(
+            "e0".to_string(),
+            LinkState {
+                index: 3,
+                ..LinkState::default()
+            },
+        );
+        let back = routes(&[Msg::NewRoute(dumped)], &links);
+        assert_eq!(back.len(), 1);
+        assert!(back[0].same_key(&r) && back[0].via == r.via);
+        assert_eq!(back[0].dev.as_deref(), Some("e0"));
+    }
+
+    #[test]
+    fn links_are_read_from_a_dump() {
+        let mut m = LinkMessage::default();
+        m.header.index = 4;
+        m.header.flags = LinkFlags::Up;
+        m.attributes = vec![
+            LinkAttribute::IfName("e0".into()),
+            LinkAttribute::Address(vec![2, 0, 0, 0, 0, 1]),
+            LinkAttribute::Mtu(1400),
+            LinkAttribute::IfAlias("vspace-netns:z".into()),
+            LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Veth)]),
+        ];
+        let mut lo = LinkMessage::default();
+        lo.attributes = vec![
+            LinkAttribute::IfName("lo".into()),
+            LinkAttribute::Address(vec![0; 6]),
+        ];
+        let mut got = links(&[Msg::NewLink(m), Msg::NewLink(lo)]);
+        let mut a = AddressMessage::default();
+        a.header.index = 4;
+        a.header.prefix_len = 24;
+        a.attributes = vec![AddressAttribute::Local("192.0.2.10".parse().unwrap())];
+        add_addresses(&mut got, &[Msg::NewAddress(a)]);
+        let e0 = &got["e0"];
+        assert_eq!(
+            (
+                e0.index,
+                e0.up,
+                e0.mtu,
+                e0.alias.as_deref(),
+                e0.kind.as_deref()
+            ),
+            (4, true, Some(1400), Some("vspace-netns:z"), Some("veth"))
+        );
+        assert_eq!(e0.mac, Some(Mac([2, 0, 0, 0, 0, 1])));
+        assert_eq!(e0.addresses, ["192.0.2.10/24".parse().unwrap()]);
+        assert_eq!(got["lo"].mac, None);
+    }
+}
