@@ -489,7 +489,7 @@ fn down_leaves_what_up_did_not_make() {
     assert_eq!(
         text(&out.stderr),
         format!(
-            "vspace-netns: down {n}: refused: the namespace /var/run/netns/{n} (its lo: no alias) carries no mark of this zone (alias vspace-netns:{n}): 'up' did not make it\n\
+            "vspace-netns: down {n}: refused: the namespace /run/netns/{n} (its lo: no alias) carries no mark of this zone (alias vspace-netns:{n}): 'up' did not make it\n\
              vspace-netns: hint: delete it by hand, or use --force to delete it all the same\n"
         )
     );
