@@ -353,7 +353,7 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         (
             "bash",
             "/usr/local/share/bash-completion/completions/vspace-netns",
-            "complete -F _vspace__netns",
+            "complete -F _vspace_netns vspace-netns",
         ),
         (
             "zsh",
