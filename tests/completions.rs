@@ -339,3 +339,23 @@ fn the_binary_prints_the_shipped_scripts() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_scripts_default_to_the_binary_s_roots() {
+    // Without the variables the scripts read the roots the binary reads (vspace-netns-zones(5));
+    // the tests above cannot create them on the host, so the defaults are checked as text.
+    for (shell, file) in SHELLS {
+        let text = std::fs::read_to_string(source(file)).unwrap();
+        for (var, default) in [
+            ("VSPACE_NETNS_CONFDIR", "/etc/vspace-netns"),
+            ("VSPACE_NETNS_VSERVERS", "/etc/vservers"),
+        ] {
+            let bash_zsh = format!("${{{var}:-{default}}}");
+            let fish = [format!("set -l dir {default}"), format!("set dir ${var}")];
+            assert!(
+                text.contains(&bash_zsh) || fish.iter().all(|f| text.contains(f.as_str())),
+                "{shell}: {var} with default {default} not found in {file}"
+            );
+        }
+    }
+}
