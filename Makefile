@@ -1,18 +1,25 @@
 # vspace-netns: build, test, demonstrate, install.
-#   make demo      build, then show a util-vserver shared-net start landing in a named netns (root)
-#   make zones-demo  build, then run the README's two-zone example for real on a throwaway
+#   make build     as your user: the static-pie release binary (cargo; Rust >= 1.85)
+#   make demo      show a util-vserver shared-net start landing in a named netns (root)
+#   make zones-demo  run the README's two-zone example for real on a throwaway
 #                  trunk in temp roots: up, hook, doctor, guests, down; leaves nothing (root)
 #   make test      every test (root: the integration tests create real namespaces)
-#   make test-release  the same tests against the static-pie release build
+#   make test-release  build, then the same tests against the static-pie release build
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
-#                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions
+#                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions,
+#                  the util-vserver scriptlet and its README, the boot units (systemd unit in
+#                  /lib/systemd/system, SysV script in /etc/init.d; not enabled)
+#   make uninstall everything install made, directories it created included
 #   make install-divert    install, then move /usr/sbin/vspace to /usr/sbin/vspace.distrib
 #                  (a local dpkg diversion, or a plain move: DIVERT=auto|dpkg|plain) and put the
 #                  wrapper in its place; make uninstall-divert puts the original back
-#   make deb       target/deb/vspace-netns_VERSION_ARCH.deb (dpkg-deb), diverting vspace itself
-# BIN=path installs or packages that binary instead of building one.
+#   make deb       as your user: target/deb/vspace-netns_VERSION-1_ARCH.deb (cargo-deb
+#                  --no-build: nothing is compiled), diverting vspace itself
+# demo, zones-demo, bench, bench-ip, install and deb never build: they take BIN=path, else
+# the binary `make build` made, so `make build` as your user, then `sudo make demo` works
+# without cargo in root's PATH.
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
@@ -26,22 +33,34 @@ VSPACE  ?= /usr/sbin/vspace
 DIVERT  ?= $(or $(VSPACE_NETNS_DIVERT),auto)
 CARGO   ?= cargo
 RUNS    ?= 500
+DOCDIR  ?= $(PREFIX)/share/doc/vspace-netns
+# The boot units: where systemd and SysV init look, whatever PREFIX is.
+SYSTEMDUNITDIR ?= /lib/systemd/system
+INITDIR ?= /etc/init.d
 # Release builds are static-pie: no dynamic loading on every guest start.
-TARGET  ?= $(shell rustc -vV | sed -n 's/^host: //p')
-BIN     ?= target/$(TARGET)/release/vspace-netns
-# Build unless BIN was given on the command line.
-BUILD_DEP = $(if $(filter command line,$(origin BIN)),,build)
+TARGET  ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+# The binary `make build` made (found without rustc too, e.g. as root under sudo).
+BUILT   := $(firstword $(wildcard target/$(TARGET)/release/vspace-netns) $(wildcard target/*/release/vspace-netns))
+BIN     ?= $(or $(BUILT),target/$(or $(TARGET),HOST-TRIPLE)/release/vspace-netns)
+# The targets that use the binary check for it first (and say when it is older than the sources).
+NEED_BIN = @test -x "$(BIN)" || { echo "make $@: no binary at $(BIN): run make build first (as your user), or give BIN=path" >&2; exit 1; }; \
+	if [ -n "$$(find src Cargo.toml Cargo.lock completions -newer "$(BIN)" 2>/dev/null | head -n 1)" ]; then \
+		echo "make $@: warning: $(BIN) is older than the sources: make build (as your user) to rebuild" >&2; fi
 NAMES    = vspace-netns ip-netns-shim
 MANPAGES = $(wildcard man/*.8)
 DIVERT_SH = sh install/divert.sh --root "$(or $(DESTDIR),/)" --method $(DIVERT) --vspace $(VSPACE)
-VERSION  := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-DEB_ARCH ?= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_OUT  ?= target/deb
-DEB_NAME  = vspace-netns_$(VERSION)_$(DEB_ARCH)
+# DEB_VERSION=0.1.1-1 overrides the package version (Cargo.toml's, revision 1);
+# DEB_MAINTAINER='Name <address>' the Maintainer field.
+DEB_VERSION ?=
+DEB_MAINTAINER ?=
+# Where make install records the directories it created (for make uninstall).
+INSTALL_DIRS = $(LIBDIR)/installed-dirs
 
 .PHONY: build test test-release check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
+	@command -v $(CARGO) >/dev/null 2>&1 && [ -n "$(TARGET)" ] || { echo "make build: no $(CARGO)/rustc in PATH: run make build as your user (rustup, Rust >= 1.85)" >&2; exit 1; }
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
 
 test:
@@ -55,30 +74,42 @@ check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-demo: build
+demo:
+	$(NEED_BIN)
 	sh demo/demo.sh $(BIN)
 
-zones-demo: build
+zones-demo:
+	$(NEED_BIN)
 	sh demo/zones.sh $(BIN)
 
-bench: build
+bench:
+	$(NEED_BIN)
 	sh bench/vspace-exec.sh $(BIN) $(RUNS)
 
-bench-ip: build
+bench-ip:
+	$(NEED_BIN)
 	sh bench/ip-exec.sh $(BIN)
 
-install: $(BUILD_DEP)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+install:
+	$(NEED_BIN)
+	sh install/dirs.sh make "$(DESTDIR)" $(INSTALL_DIRS) $(LIBDIR) $(SBINDIR) $(MANDIR)/man8 \
+		$(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(DOCDIR) \
+		$(SYSTEMDUNITDIR) $(INITDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vspace-netns
 	ln -sf vspace-netns $(DESTDIR)$(SBINDIR)/ip-netns-shim
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/)
-	$(BIN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
-	$(BIN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
-	$(BIN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
-	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBDIR)
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completions/vspace-netns.bash $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
+	install -m 0644 completions/_vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
+	install -m 0644 completions/vspace-netns.fish $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
 	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
+	install -m 0644 compat/util-vserver/README $(DESTDIR)$(DOCDIR)/README.util-vserver
+	sed 's|/usr/sbin/vspace-netns|$(SBINDIR)/vspace-netns|g' install/vspace-netns.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service
+	sed 's|^DAEMON=/usr/sbin/vspace-netns$$|DAEMON=$(SBINDIR)/vspace-netns|' install/vspace-netns.init \
+		> $(DESTDIR)$(INITDIR)/vspace-netns
+	chmod 0755 $(DESTDIR)$(INITDIR)/vspace-netns
 
 # Refuses while the wrapper stands at $(VSPACE): util-vserver would lose its vspace.
 uninstall:
@@ -89,6 +120,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \
 		$(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
 	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
+	rm -f $(DESTDIR)$(DOCDIR)/README.util-vserver $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service \
+		$(DESTDIR)$(INITDIR)/vspace-netns
+	sh install/dirs.sh remove "$(DESTDIR)" $(INSTALL_DIRS)
 
 install-divert: install
 	$(DIVERT_SH) add $(SBINDIR)/vspace-netns
@@ -96,23 +130,21 @@ install-divert: install
 uninstall-divert:
 	$(DIVERT_SH) remove $(SBINDIR)/vspace-netns
 
-# The package ships /usr/sbin/vspace -> vspace-netns; its preinst diverts util-vserver's
-# vspace to vspace.distrib first (Debian policy's wrapper pattern), its postrm undoes that;
-# its postinst warns when util-vserver's vspace is missing.
-deb: $(BUILD_DEP)
-	rm -rf $(DEB_OUT)/$(DEB_NAME)
-	$(MAKE) --no-print-directory install BIN=$(abspath $(BIN)) DESTDIR=$(abspath $(DEB_OUT)/$(DEB_NAME)) \
-		PREFIX=/usr ZSHCOMPDIR=/usr/share/zsh/vendor-completions
-	$(if $(MANPAGES),gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man8/*.8)
-	gzip -9n $(DEB_OUT)/$(DEB_NAME)/usr/share/man/man5/*.5
-	ln -s vspace-netns $(DEB_OUT)/$(DEB_NAME)/usr/sbin/vspace
-	install -d $(DEB_OUT)/$(DEB_NAME)/DEBIAN $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns
-	install -m 0644 README.md $(DEB_OUT)/$(DEB_NAME)/usr/share/doc/vspace-netns/
-	install -m 0755 install/debian/preinst install/debian/postinst install/debian/postrm $(DEB_OUT)/$(DEB_NAME)/DEBIAN/
-	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
-		-e "s/@SIZE@/$$(du -sk $(DEB_OUT)/$(DEB_NAME)/usr | cut -f1)/" \
-		install/debian/control > $(DEB_OUT)/$(DEB_NAME)/DEBIAN/control
-	dpkg-deb --root-owner-group --build $(DEB_OUT)/$(DEB_NAME) $(DEB_OUT)/$(DEB_NAME).deb
+# The package (cargo-deb, [package.metadata.deb] in Cargo.toml) ships /usr/sbin/vspace ->
+# vspace-netns; its preinst diverts util-vserver's vspace to vspace.distrib first (Debian
+# policy's wrapper pattern), its postrm undoes that; its postinst warns when util-vserver's
+# vspace is missing and enables the boot units. cargo-deb reads the manifest with `cargo
+# metadata` (so cargo must be in PATH) and packages $(BIN), staged where it looks for it.
+deb:
+	$(NEED_BIN)
+	@command -v cargo-deb >/dev/null 2>&1 && command -v $(CARGO) >/dev/null 2>&1 || \
+		{ echo "make deb: needs cargo-deb and cargo in PATH: run it as your user (cargo install cargo-deb --locked)" >&2; exit 1; }
+	rm -rf $(DEB_OUT)/stage && mkdir -p $(DEB_OUT)/stage/release
+	cp $(BIN) $(DEB_OUT)/stage/release/vspace-netns
+	CARGO_TARGET_DIR=$(abspath $(DEB_OUT)/stage) cargo-deb --no-build --no-strip --locked \
+		--output $(DEB_OUT) $(if $(DEB_VERSION),--deb-version $(DEB_VERSION)) \
+		$(if $(DEB_MAINTAINER),--maintainer "$(DEB_MAINTAINER)")
+	rm -rf $(DEB_OUT)/stage
 
 clean:
 	$(CARGO) clean

@@ -4,8 +4,10 @@
 //! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage;
 //! `down` exits 3 when it refuses a namespace that processes still use.
 //!
-//! `completions SHELL` prints the shell completion script generated from this very description
-//! (clap_complete), so completions never drift from the options; `make install` installs them.
+//! `completions SHELL` prints the shell completion script shipped in `completions/` (written by
+//! hand, so that zone and guest names complete; `tests/completions.rs` runs each shell on them
+//! and checks that they offer exactly the subcommands and options described here).
+//! `--help` is wrapped to the terminal's width (`COLUMNS`, then the terminal), at most 100.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -14,7 +16,6 @@ use crate::out;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
-use clap_complete::Shell;
 
 use crate::fail;
 use crate::vspace::explain;
@@ -47,6 +48,8 @@ pub fn command() -> Command {
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
+        // Wider terminals still get lines a reader can follow.
+        .max_term_width(100)
         .subcommand(
             Command::new("explain")
                 .about("Show what a vspace call would do, without doing it")
@@ -154,22 +157,22 @@ fn print(text: &str) -> u8 {
     }
 }
 
-/// The shells `completions` supports, by name.
-pub const SHELLS: [(&str, Shell); 3] = [
-    ("bash", Shell::Bash),
-    ("zsh", Shell::Zsh),
-    ("fish", Shell::Fish),
+/// The shells `completions` supports: name and script (`completions/` in the source tree;
+/// installed as bash-completion's `vspace-netns`, zsh's `_vspace-netns`, fish's
+/// `vspace-netns.fish`).
+pub const SHELLS: [(&str, &str); 3] = [
+    ("bash", include_str!("../completions/vspace-netns.bash")),
+    ("zsh", include_str!("../completions/_vspace-netns")),
+    ("fish", include_str!("../completions/vspace-netns.fish")),
 ];
 
 /// Writes the completion script of the tool for `shell` (one of [`SHELLS`]' names).
 pub fn write_completions(shell: &str, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let (_, shell) = SHELLS
+    let (_, script) = SHELLS
         .into_iter()
         .find(|(name, _)| *name == shell)
         .ok_or_else(|| anyhow::anyhow!("no completions for shell '{shell}'"))?;
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut command(), "vspace-netns", &mut buf);
-    out.write_all(&buf)?;
+    out.write_all(script.as_bytes())?;
     out.flush()?;
     Ok(())
 }
@@ -245,7 +248,7 @@ mod tests {
             let mut out = Vec::new();
             write_completions(name, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
-            for word in ["vspace-netns", "explain", "completions"] {
+            for word in ["vspace-netns", "explain", "completions", "dry-run", "force"] {
                 assert!(
                     text.contains(word),
                     "{name} completions lack {word}:\n{text}"

@@ -1,12 +1,16 @@
-//! `make deb`, installed with the real dpkg into temporary roots (`dpkg --root
-//! --force-script-chrootless`, so the maintainer scripts run and dpkg-divert works inside the
-//! root), as root: /usr/sbin/vspace is the wrapper and vspace.distrib util-vserver's vspace
-//! after install and upgrade, util-vserver's own upgrades land in vspace.distrib, and the
-//! original is back byte for byte after remove and purge. A fake util-vserver package (random
-//! bytes as its vspace) stands in for the real one. The host's dpkg database is never touched.
+//! `make deb` (cargo-deb, `[package.metadata.deb]`), installed with the real dpkg into
+//! temporary roots (`dpkg --root --force-script-chrootless`, so the maintainer scripts run with
+//! DPKG_ROOT set and dpkg-divert, deb-systemd-helper and update-rc.d work inside the root), as
+//! root: /usr/sbin/vspace is the wrapper and vspace.distrib util-vserver's vspace after install
+//! and upgrade (a second build with a higher version), util-vserver's own upgrades land in
+//! vspace.distrib, the original is back byte for byte after remove and purge; the boot units
+//! are enabled (systemd wants link, rc.d links), never started, and gone after purge. A fake
+//! util-vserver package (random bytes as its vspace) stands in for the real one. The host's
+//! dpkg database is never touched: each root, database included, goes when the test ends.
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -14,27 +18,60 @@ use std::sync::OnceLock;
 use common::root::*;
 use common::*;
 
+/// The package version `make deb` gives (Cargo.toml's, Debian revision 1).
+fn version() -> String {
+    format!("{}-1", env!("CARGO_PKG_VERSION"))
+}
+
+/// A higher version, for upgrades.
+fn next_version() -> String {
+    format!("{}-2", env!("CARGO_PKG_VERSION"))
+}
+
+/// `make deb` of the test binary into `name` under the tests' tmpdir, with `version` if given.
+fn build_deb(name: &str, deb_version: Option<&str>) -> PathBuf {
+    require_root();
+    // One fixed place, emptied first: at most one package is left in the build dir.
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let mut cmd = make();
+    cmd.args([
+        "deb".to_string(),
+        format!("BIN={}", bin().display()),
+        format!("DEB_OUT={}", out_dir.display()),
+    ]);
+    if let Some(v) = deb_version {
+        cmd.arg(format!("DEB_VERSION={v}"));
+    }
+    run_ok(&mut cmd);
+    let debs: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(debs.len(), 1, "make deb left {debs:?}");
+    let arch =
+        String::from_utf8(run_ok(Command::new("dpkg").arg("--print-architecture")).stdout).unwrap();
+    assert_eq!(
+        debs[0].file_name().unwrap().to_string_lossy(),
+        format!(
+            "vspace-netns_{}_{}.deb",
+            deb_version.map(str::to_string).unwrap_or_else(version),
+            arch.trim()
+        )
+    );
+    debs[0].clone()
+}
+
 /// The package built once per test run from the test binary.
 fn deb() -> &'static Path {
     static DEB: OnceLock<PathBuf> = OnceLock::new();
-    DEB.get_or_init(|| {
-        require_root();
-        // One fixed place, emptied first: at most one package is left in the build dir.
-        let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deb");
-        let _ = std::fs::remove_dir_all(&out_dir);
-        run_ok(make().args([
-            "deb".to_string(),
-            format!("BIN={}", bin().display()),
-            format!("DEB_OUT={}", out_dir.display()),
-        ]));
-        let debs: Vec<PathBuf> = std::fs::read_dir(&out_dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "deb"))
-            .collect();
-        assert_eq!(debs.len(), 1, "make deb made {debs:?}");
-        debs[0].clone()
-    })
+    DEB.get_or_init(|| build_deb("deb", None))
+}
+
+/// The same with a higher version (`DEB_VERSION=`), built once per test run.
+fn deb_next() -> &'static Path {
+    static DEB: OnceLock<PathBuf> = OnceLock::new();
+    DEB.get_or_init(|| build_deb("deb-next", Some(&next_version())))
 }
 
 /// A package file in a temporary directory (removed on drop).
@@ -110,6 +147,76 @@ fn status(root: &Root, package: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The installed version of `package` in the root's database.
+fn installed_version(root: &Root, package: &str) -> String {
+    let out = run_ok(
+        Command::new("dpkg-query")
+            .arg(format!("--admindir={}", root.at("/var/lib/dpkg").display()))
+            .args(["-W", "-f", "${Version}", package]),
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The SysV links update-rc.d makes from the script's LSB header.
+const RC_LINKS: [&str; 7] = [
+    "/etc/rc0.d/K01vspace-netns",
+    "/etc/rc1.d/K01vspace-netns",
+    "/etc/rc2.d/S01vspace-netns",
+    "/etc/rc3.d/S01vspace-netns",
+    "/etc/rc4.d/S01vspace-netns",
+    "/etc/rc5.d/S01vspace-netns",
+    "/etc/rc6.d/K01vspace-netns",
+];
+const WANTS: &str = "/etc/systemd/system/multi-user.target.wants/vspace-netns.service";
+const UNIT: &str = "/usr/lib/systemd/system/vspace-netns.service";
+const INIT: &str = "/etc/init.d/vspace-netns";
+
+/// The boot units are installed and enabled for both init systems (and nothing started them:
+/// the SysV script's state file is absent).
+fn assert_boot_enabled(root: &Root) {
+    assert_eq!(
+        std::fs::read_link(root.at(WANTS)).unwrap(),
+        Path::new(UNIT),
+        "systemd unit not enabled"
+    );
+    let mut links: Vec<String> = root
+        .files_under("/etc")
+        .into_iter()
+        .filter(|f| f.starts_with("/etc/rc"))
+        .collect();
+    links.sort();
+    assert_eq!(links, RC_LINKS);
+    for l in RC_LINKS {
+        assert_eq!(
+            std::fs::read_link(root.at(l)).unwrap(),
+            Path::new("../init.d/vspace-netns")
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(root.at(INIT))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o111,
+        0o111
+    );
+    assert!(
+        !root.exists("/run/vspace-netns"),
+        "something started the zones"
+    );
+}
+
+/// Nothing of the package is left but dpkg's own records (and empty directories).
+fn assert_no_leftovers(root: &Root, original: Option<&[u8]>) {
+    let left: Vec<String> = root
+        .files()
+        .into_iter()
+        .filter(|f| !f.starts_with("/var/lib/dpkg/") && f != "/var/log/dpkg.log")
+        .collect();
+    let want: Vec<String> = original.map(|_| VSPACE.to_string()).into_iter().collect();
+    assert_eq!(left, want, "purge left files behind");
+}
+
 const OUR_DIVERSION: &str =
     "diversion of /usr/sbin/vspace to /usr/sbin/vspace.distrib by vspace-netns";
 
@@ -137,7 +244,7 @@ fn assert_restored(root: &Root, original: &[u8]) {
 }
 
 #[test]
-fn the_package_holds_the_binary_names_wrapper_completions_and_scripts() {
+fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() {
     let deb = deb();
     let out = run_ok(Command::new("dpkg-deb").arg("--contents").arg(deb));
     let listing = String::from_utf8_lossy(&out.stdout);
@@ -145,17 +252,27 @@ fn the_package_holds_the_binary_names_wrapper_completions_and_scripts() {
         "./usr/sbin/vspace-netns",
         "./usr/sbin/vspace -> vspace-netns",
         "./usr/sbin/ip-netns-shim -> vspace-netns",
+        "./usr/share/man/man8/vspace-netns.8.gz",
+        "./usr/share/man/man8/ip-netns-shim.8.gz",
+        "./usr/share/man/man5/vspace-netns-zones.5.gz",
         "./usr/share/bash-completion/completions/vspace-netns",
         "./usr/share/zsh/vendor-completions/_vspace-netns",
         "./usr/share/fish/vendor_completions.d/vspace-netns.fish",
+        "./usr/lib/vspace-netns/vspace-netns-hook",
+        "./usr/share/doc/vspace-netns/README.util-vserver",
+        "./usr/share/doc/vspace-netns/README.md",
+        "./usr/share/doc/vspace-netns/copyright",
+        "./usr/share/doc/vspace-netns/changelog.Debian.gz",
+        "./usr/lib/systemd/system/vspace-netns.service",
+        "./etc/init.d/vspace-netns",
     ] {
         assert!(
-            listing.contains(want),
+            listing.lines().any(|l| l.ends_with(want)),
             "{want} missing from the package:\n{listing}"
         );
     }
     assert!(
-        !listing.contains("./usr/sbin/ip "),
+        !listing.contains("./usr/sbin/ip ") && !listing.contains("./sbin/"),
         "the package must not take ip:\n{listing}"
     );
     let field = |name: &str| {
@@ -163,12 +280,70 @@ fn the_package_holds_the_binary_names_wrapper_completions_and_scripts() {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     assert_eq!(field("Package"), "vspace-netns");
-    assert_eq!(field("Version"), env!("CARGO_PKG_VERSION"));
-    let info =
-        String::from_utf8_lossy(&run_ok(Command::new("dpkg-deb").arg("--info").arg(deb)).stdout)
-            .into_owned();
+    assert_eq!(field("Version"), version());
+    assert_eq!(field("Section"), "admin");
+    assert_eq!(field("Enhances"), "util-vserver");
+    assert_eq!(field("Depends"), "", "static-pie: nothing to depend on");
+
+    // The control archive: the scripts, and the init script as a conffile.
+    let ctl = tempfile::tempdir().unwrap();
+    run_ok(
+        Command::new("dpkg-deb")
+            .arg("--control")
+            .arg(deb)
+            .arg(ctl.path()),
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctl.path().join("conffiles")).unwrap(),
+        "/etc/init.d/vspace-netns\n"
+    );
     for script in ["preinst", "postinst", "postrm"] {
-        assert!(info.contains(script), "{script} missing:\n{info}");
+        let text = std::fs::read_to_string(ctl.path().join(script)).unwrap();
+        assert!(
+            !text.contains("#DEBHELPER#"),
+            "{script}: token left:\n{text}"
+        );
+    }
+    // No prerm: dpkg never stops the zones (guests may use them).
+    assert!(!ctl.path().join("prerm").exists());
+    let postinst = std::fs::read_to_string(ctl.path().join("postinst")).unwrap();
+    for want in [
+        "update-rc.d vspace-netns defaults",
+        "deb-systemd-helper enable vspace-netns.service",
+    ] {
+        assert!(
+            postinst.contains(want),
+            "postinst lacks {want}:\n{postinst}"
+        );
+    }
+    for never in ["deb-systemd-invoke start", "invoke-rc.d", "systemctl start"] {
+        assert!(!postinst.contains(never), "postinst starts: {never}");
+    }
+    let postrm = std::fs::read_to_string(ctl.path().join("postrm")).unwrap();
+    for want in [
+        "update-rc.d vspace-netns remove",
+        "deb-systemd-helper purge vspace-netns.service",
+        "--remove /usr/sbin/vspace",
+    ] {
+        assert!(postrm.contains(want), "postrm lacks {want}:\n{postrm}");
+    }
+
+    // The unit the package installs is the one in install/, byte for byte.
+    let tree = tempfile::tempdir().unwrap();
+    run_ok(Command::new("dpkg-deb").arg("-x").arg(deb).arg(tree.path()));
+    for (inside, source) in [
+        (UNIT, "install/vspace-netns.service"),
+        (INIT, "install/vspace-netns.init"),
+        (
+            "/usr/share/doc/vspace-netns/README.util-vserver",
+            "compat/util-vserver/README",
+        ),
+    ] {
+        assert!(
+            std::fs::read(tree.path().join(&inside[1..])).unwrap()
+                == std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(source)).unwrap(),
+            "{inside} is not {source}"
+        );
     }
 }
 
@@ -189,19 +364,69 @@ fn install_upgrade_remove_and_purge_over_an_installed_util_vserver() {
     );
     assert_diverted(&root, &original);
     assert_eq!(status(&root, "vspace-netns"), "ii");
+    assert_eq!(installed_version(&root, "vspace-netns"), version());
+    assert_boot_enabled(&root);
 
-    // Upgrade (the same version again): the diversion stays, nothing moves.
+    // Reinstalling the same version: the diversion stays, nothing moves.
     install(&root, deb());
     assert_diverted(&root, &original);
+    assert_boot_enabled(&root);
+
+    // Upgrade to a higher version: still diverted, still enabled, nothing started.
+    let out = install(&root, deb_next());
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("Removing 'diversion"),
+        "the upgrade dropped the diversion: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_diverted(&root, &original);
+    assert_eq!(installed_version(&root, "vspace-netns"), next_version());
+    assert_boot_enabled(&root);
 
     run_ok(dpkg(&root).args(["--remove", "vspace-netns"]));
     assert_restored(&root, &original);
     assert_eq!(status(&root, "vspace-netns"), "rc");
     assert_eq!(status(&root, "util-vserver"), "ii");
+    // Removed, not purged: the conffile stays, not executable; the unit is masked.
+    assert_eq!(
+        std::fs::metadata(root.at(INIT))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o111,
+        0
+    );
+    assert_eq!(
+        std::fs::read_link(root.at("/etc/systemd/system/vspace-netns.service")).unwrap(),
+        Path::new("/dev/null")
+    );
 
     run_ok(dpkg(&root).args(["--purge", "vspace-netns"]));
     assert_restored(&root, &original);
     assert_eq!(status(&root, "util-vserver"), "ii");
+    assert_eq!(status(&root, "vspace-netns"), "");
+    assert_no_leftovers(&root, Some(&original));
+}
+
+#[test]
+fn a_downgrade_keeps_the_diversion_too() {
+    let root = dpkg_root();
+    let original = random_bytes(2222);
+    install(&root, &fake_util_vserver("0.30.216-1", &original));
+    install(&root, deb_next());
+    assert_diverted(&root, &original);
+    run_ok(
+        dpkg(&root)
+            .arg("--force-downgrade")
+            .arg("--install")
+            .arg(deb()),
+    );
+    assert_diverted(&root, &original);
+    assert_eq!(installed_version(&root, "vspace-netns"), version());
+    assert_boot_enabled(&root);
+    run_ok(dpkg(&root).args(["--purge", "vspace-netns"]));
+    assert_restored(&root, &original);
+    assert_no_leftovers(&root, Some(&original));
 }
 
 #[test]
@@ -214,6 +439,7 @@ fn purge_without_remove_restores_the_original() {
     run_ok(dpkg(&root).args(["--purge", "vspace-netns"]));
     assert_restored(&root, &original);
     assert_eq!(status(&root, "vspace-netns"), "");
+    assert_no_leftovers(&root, Some(&original));
 }
 
 #[test]
@@ -255,6 +481,7 @@ fn remove_without_util_vserver_leaves_no_vspace() {
         root.files()
     );
     assert_eq!(root.diversions(), "");
+    assert_no_leftovers(&root, None);
 }
 
 #[test]

@@ -329,7 +329,10 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
     }
 
     let hook = "/usr/local/lib/vspace-netns/vspace-netns-hook";
-    assert_eq!(root.files_under("/usr/local/lib"), [hook]);
+    assert_eq!(
+        root.files_under("/usr/local/lib"),
+        ["/usr/local/lib/vspace-netns/installed-dirs", hook]
+    );
     assert_eq!(
         std::fs::metadata(root.at(hook))
             .unwrap()
@@ -351,7 +354,7 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         (
             "bash",
             "/usr/local/share/bash-completion/completions/vspace-netns",
-            "complete -F _vspace__netns",
+            "complete -F _vspace_netns vspace-netns",
         ),
         (
             "zsh",
@@ -376,12 +379,120 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         );
     }
 
+    // The zones' util-vserver README, where doctor's message cites it.
+    let readme = "/usr/local/share/doc/vspace-netns/README.util-vserver";
+    assert_eq!(root.files_under("/usr/local/share/doc"), [readme]);
+    assert!(
+        std::fs::read(root.at(readme)).unwrap()
+            == std::fs::read(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/util-vserver/README")
+            )
+            .unwrap()
+    );
+
+    // The boot units, pointing at the binary where this install put it.
+    let unit =
+        std::fs::read_to_string(root.at("/lib/systemd/system/vspace-netns.service")).unwrap();
+    for line in [
+        "ExecStart=/usr/local/sbin/vspace-netns up --all",
+        "ExecStop=/usr/local/sbin/vspace-netns down --all",
+        "WantedBy=multi-user.target",
+    ] {
+        assert!(unit.lines().any(|l| l == line), "{line:?} missing:\n{unit}");
+    }
+    assert!(!unit.contains("/usr/sbin/vspace-netns"), "{unit}");
+    let init = "/etc/init.d/vspace-netns";
+    let script = std::fs::read_to_string(root.at(init)).unwrap();
+    assert!(
+        script
+            .lines()
+            .any(|l| l == "DAEMON=/usr/local/sbin/vspace-netns"),
+        "{script}"
+    );
+    assert_eq!(
+        std::fs::metadata(root.at(init))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777,
+        0o755
+    );
+    assert_eq!(
+        root.files_under("/lib"),
+        ["/lib/systemd/system/vspace-netns.service"]
+    );
+    assert_eq!(root.files_under("/etc"), [init]);
+
     run_ok(&mut make_in(&root, "uninstall", "auto"));
     assert_eq!(
         root.files(),
         Vec::<String>::new(),
         "make uninstall left files"
     );
+    // The directories install made are gone too: the root is as empty as it was.
+    assert_eq!(
+        std::fs::read_dir(root.top()).unwrap().count(),
+        0,
+        "make uninstall left directories: {:?}",
+        std::fs::read_dir(root.top())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn make_uninstall_keeps_directories_that_were_there_before() {
+    require_root();
+    let root = Root::new();
+    // As on a Debian host: empty /usr/local/sbin and /etc/init.d exist before the install;
+    // something else's file sits beside ours in /usr/local/share/doc/vspace-netns later.
+    for d in ["/usr/local/sbin", "/etc/init.d", "/usr/local/share/man"] {
+        std::fs::create_dir_all(root.at(d)).unwrap();
+    }
+    run_ok(&mut make_in(&root, "install", "auto"));
+    root.write("/usr/local/share/doc/vspace-netns/notes", b"kept\n", 0o644);
+    run_ok(&mut make_in(&root, "uninstall", "auto"));
+    assert_eq!(
+        root.files(),
+        ["/usr/local/share/doc/vspace-netns/notes"],
+        "make uninstall removed a file it did not install, or left one of its own"
+    );
+    for d in ["/usr/local/sbin", "/etc/init.d", "/usr/local/share/man"] {
+        assert!(root.at(d).is_dir(), "{d} was there before and must stay");
+    }
+    for d in [
+        "/usr/local/lib",
+        "/usr/local/share/man/man8",
+        "/lib",
+        "/usr/local/share/bash-completion",
+    ] {
+        assert!(!root.exists(d), "{d} was made by install and must go");
+    }
+    // A second uninstall finds nothing to do and fails on nothing.
+    run_ok(&mut make_in(&root, "uninstall", "auto"));
+}
+
+#[test]
+fn targets_that_use_the_binary_never_build_it() {
+    // No binary: each says to run make build first, and no cargo is run (PATH has none).
+    let root = Root::new();
+    for target in ["demo", "zones-demo", "bench", "bench-ip", "install", "deb"] {
+        let mut cmd = make();
+        cmd.arg(target)
+            .arg("BIN=/nonexistent/vspace-netns")
+            .arg(format!("DESTDIR={}", root.top().display()))
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        let out = run_status(&mut cmd, 2);
+        assert!(
+            stderr(&out).contains(&format!(
+                "make {target}: no binary at /nonexistent/vspace-netns: run make build first (as your user)"
+            )),
+            "{}",
+            show(&cmd, &out)
+        );
+    }
+    assert_eq!(root.files(), Vec::<String>::new());
 }
 
 #[test]

@@ -128,8 +128,11 @@ fn each_host_check_fails_on_its_own_breakage() {
     s.only_fail(
         &mut c,
         &format!(
-            "FAIL {} is not this wrapper: util-vserver calls it by that path",
-            standin().display()
+            "FAIL {p} is not this wrapper: util-vserver calls it by that path, so its shared-net \
+             calls miss the named namespaces; move the original aside and link this one there \
+             (dpkg-divert --local --rename --add {p}; ln -s vspace-netns {p}; \
+             see /usr/share/doc/vspace-netns/README.util-vserver)",
+            p = standin().display()
         ),
     );
     let mut c = s.cmd(&["doctor", &n]);

@@ -141,7 +141,7 @@ fn host_checks(checks: &mut Vec<Check>) {
                 Ok(false) => bad(
                     format!("{} is not this wrapper", show(&p)),
                     format!(
-                        "util-vserver calls it by that path, so its shared-net calls miss the named namespaces; move the original aside and link this one there (dpkg-divert --local --rename --add {p}; ln -s vspace-netns {p}; see compat/util-vserver/README)",
+                        "util-vserver calls it by that path, so its shared-net calls miss the named namespaces; move the original aside and link this one there (dpkg-divert --local --rename --add {p}; ln -s vspace-netns {p}; see /usr/share/doc/vspace-netns/README.util-vserver)",
                         p = show(&p)
                     ),
                 ),
