@@ -17,9 +17,10 @@
 #                  wrapper in its place; make uninstall-divert puts the original back
 #   make deb       as your user: target/deb/vspace-netns_VERSION-1_ARCH.deb (cargo-deb
 #                  --no-build: nothing is compiled), diverting vspace itself
-# demo, zones-demo, bench, bench-ip, install and deb never build: they take BIN=path, else
+# demo, zones-demo, bench, bench-ip, install and deb never need cargo: they take BIN=path, else
 # the binary `make build` made, so `make build` as your user, then `sudo make demo` works
-# without cargo in root's PATH.
+# without cargo in root's PATH. Only demo, the README's first command, builds first when there
+# is no binary yet and cargo is in PATH (a fresh clone).
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
@@ -74,11 +75,17 @@ check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
+# On a fresh clone with cargo at hand (and no BIN=), the README's first command builds first.
 demo:
+	@if [ "$(origin BIN)" != "command line" ] && [ ! -x "$(BIN)" ] && command -v $(CARGO) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory build; fi
 	$(NEED_BIN)
 	sh demo/demo.sh $(BIN)
 
-zones-demo:
+zones-# On a fresh clone with cargo at hand (and no BIN=), the README's first command builds first.
+demo:
+	@if [ "$(origin BIN)" != "command line" ] && [ ! -x "$(BIN)" ] && command -v $(CARGO) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory build; fi
 	$(NEED_BIN)
 	sh demo/zones.sh $(BIN)
 
