@@ -1,15 +1,19 @@
 #!/bin/sh
-# fetch.sh CACHE: puts the upstream suites that `make test-upstream` runs into CACHE (under
-# target/), from Debian packages, and prints nothing else but progress on stderr:
-#   CACHE/kselftest/net      tools/testing/selftests/net of Debian's newest linux-source-X.Y
-#                            (the tarball under /usr/src; only that folder is extracted)
-#   CACHE/iproute2/testsuite iproute2's testsuite from Debian's iproute2 source package, of the
-#                            version installed (`apt-get source`, unpacked with dpkg-source)
-# Installs what it needs with apt-get (linux-source-X.Y, dpkg-dev, iputils-ping). For the
-# source package it needs deb-src entries: when apt has none for iproute2 it writes
-# /etc/apt/sources.list.d/vspace-netns-upstream-src.sources, a deb-src twin of each `deb` entry
-# of this Debian release already configured (same URIs, suites, components, keys), and runs
-# apt-get update. Nothing is downloaded again once CACHE holds a suite (stamp files).
+# fetch.sh CACHE: puts the upstream suites `make test-upstream` runs into CACHE (under target/),
+# from Debian packages, never into the repository; progress goes to stderr.
+#   CACHE/kselftest/net       tools/testing/selftests/net of the newest linux-source-X.Y apt
+#                             offers (KSRC=linux-source-6.1 picks one): only that folder is
+#                             extracted from the tarball the package puts under /usr/src
+#   CACHE/iproute2/testsuite  testsuite/ of Debian's iproute2 source package, the version
+#                             installed if apt still has it (`apt-get source`, dpkg-source -x)
+# Installs with apt-get what is missing: linux-source-X.Y, dpkg-dev, and the programs the
+# chosen selftests run besides ip (iputils-ping, iputils-arping, tcpdump, iptables, nftables,
+# socat; gcc for the selftests' nettest). A selftest missing one exits 4 (SKIP), which run.sh
+# counts as a failed baseline. `apt-get source` needs deb-src entries: when apt has none for
+# iproute2, this writes /etc/apt/sources.list.d/vspace-netns-upstream-src.sources, a deb-src
+# twin of each `deb` entry of this Debian release already configured (same URIs, suites,
+# components, keys; taken from the machine's apt configuration), and runs apt-get update.
+# Nothing is fetched again once CACHE holds a suite (a .stamp file names the package version).
 set -eu
 
 CACHE=${1:?usage: fetch.sh CACHE}
@@ -32,14 +36,15 @@ apt_install() {
 	$APT install -y $missing >&2 || { apt_update; $APT install -y $missing >&2; }
 }
 
-# Programs the chosen selftests call besides ip (ping), and dpkg-source for the source package.
-for cmd_pkg in ping:iputils-ping dpkg-source:dpkg-dev xz:xz-utils; do
+# Programs the chosen selftests call besides ip, and dpkg-source for the source package.
+for cmd_pkg in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump iptables:iptables \
+	nft:nftables socat:socat cc:gcc dpkg-source:dpkg-dev xz:xz-utils; do
 	command -v "${cmd_pkg%%:*}" >/dev/null 2>&1 || apt_install "${cmd_pkg#*:}"
 done
 
 # --- kernel selftests ---------------------------------------------------------------------
 if [ ! -e "$CACHE/kselftest/.stamp" ]; then
-	# The newest linux-source-X.Y apt offers (bookworm: 6.1 and 6.12); KSRC=linux-source-6.1 picks one.
+	# bookworm offers linux-source-6.1 and (from its security suite) linux-source-6.12.
 	pkg=${KSRC:-}
 	if [ -z "$pkg" ]; then
 		pkg=$(apt-cache search --names-only '^linux-source-[0-9.]+$' | cut -d' ' -f1 | sort -V | tail -n 1)
@@ -125,7 +130,8 @@ if [ ! -e "$CACHE/iproute2/.stamp" ]; then
 	dsc=$(ls "$CACHE"/iproute2.tmp/iproute2_*.dsc | head -n 1)
 	say "unpacking $(basename "$dsc")"
 	dpkg-source --no-check -x "$dsc" "$CACHE/iproute2.tmp/src" >&2
-	mv "$CACHE/iproute2.tmp/src" "$CACHE/iproute2"
+	mkdir "$CACHE/iproute2"
+	mv "$CACHE/iproute2.tmp/src/testsuite" "$CACHE/iproute2/testsuite"
 	rm -rf "$CACHE/iproute2.tmp"
 	printf 'iproute2 %s\n' "$(basename "$dsc" .dsc | sed 's/^iproute2_//')" >"$CACHE/iproute2/.stamp"
 fi

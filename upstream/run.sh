@@ -86,10 +86,12 @@ run_case() {
 	suite=$1 name=$2 flavour=$3
 	shift 3
 	log=$WORK/logs/$suite.$(printf '%s' "$name" | tr '/' '_').$flavour
+	t0=$(date +%s)
 	set +e
 	sh "$HERE/sandbox.sh" "$WORK/$flavour" "$@" >"$log.log" 2>&1
 	echo $? >"$log.rc"
 	set -e
+	echo $(($(date +%s) - t0)) >"$log.secs"
 }
 
 # compare SUITE NAME OTHER: 0 when the outcome under WORK/OTHER/ip equals iproute2's.
@@ -142,8 +144,8 @@ report() { # SUITE NAME
 	else
 		head -n 1 "$base.real.log" | grep -q '^verdict: PASS ' || ok=no
 	fi
-	printf '%-9s %-28s iproute2: exit %-3s %4s lines   BIN: exit %-3s  %s%s\n' \
-		"$suite" "$name" "$rc_r" "$n" "$rc_o" "$verdict" "$extra"
+	printf '%-9s %-28s iproute2: exit %-3s %4s lines %4ss   BIN: exit %-3s %4ss  %s%s\n' \
+		"$suite" "$name" "$rc_r" "$n" "$(cat "$base.real.secs")" "$rc_o" "$(cat "$base.ours.secs")" "$verdict" "$extra"
 	if [ $ok = no ]; then
 		broken=$((broken + 1))
 		echo "  BASELINE FAILED: the case does not pass with iproute2's ip here; no comparison ($base.real.log)"
@@ -160,8 +162,8 @@ while read -r name secs cmd; do
 	case $name in '' | '#'*) continue ;; esac
 	selected "$name" || continue
 	eval "set -- $cmd"
-	run_case kselftest "$name" real sh "$HERE/kselftest-case.sh" "$NET" "$secs" bash "$@"
-	run_case kselftest "$name" ours sh "$HERE/kselftest-case.sh" "$NET" "$secs" bash "$@"
+	run_case kselftest "$name" real sh "$HERE/kselftest-case.sh" "$NET" "$secs" "$@"
+	run_case kselftest "$name" ours sh "$HERE/kselftest-case.sh" "$NET" "$secs" "$@"
 	report kselftest "$name"
 done <"$HERE/kselftest.cases"
 

@@ -8,10 +8,11 @@
 # real ip, before PATH changes). Everything a test makes (named namespaces and their nsfs
 # mounts, links, addresses, background processes, files in /tmp) lives in these namespaces:
 # when CMD ends, PID 1 of the PID namespace exits, the kernel kills what is left in it, and
-# the namespaces go away with their last user. Nothing reaches the host, also on failure.
+# the namespaces go away with their last user. Nothing reaches the host, also on failure; if
+# unshare itself is killed, --kill-child takes PID 1 of the namespace, and so all of it, along.
 set -eu
 [ $# -ge 2 ] || { echo "usage: sandbox.sh IPDIR CMD [ARG...]" >&2; exit 2; }
-exec unshare --net --mount --pid --fork --mount-proc --propagation private -- sh -c '
+exec unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private -- sh -c '
 	set -eu
 	ipdir=$1; shift
 	# iproute2 6.1 has /var/run/netns compiled in, the binary defaults to /run/netns.
