@@ -81,6 +81,12 @@ if [ "$c_real" != 0 ] || [ "$c_ours" != 255 ]; then
 	exit 1
 fi
 
+# Interrupted: the sandbox's unshare ignores SIGINT and SIGTERM while it waits, and its PID 1
+# ignores signals it has no handler for; SIGKILL to unshare takes PID 1 along (--kill-child),
+# and with it every process, namespace and mount of the case.
+sandbox=
+trap 'trap - EXIT; [ -z "$sandbox" ] || kill -KILL "$sandbox" 2>/dev/null; echo "test-upstream: interrupted" >&2; exit 130' INT TERM HUP
+
 # run_case SUITE NAME FLAVOUR CMD...: CMD in a sandbox with WORK/FLAVOUR/ip; log, status.
 run_case() {
 	suite=$1 name=$2 flavour=$3
@@ -88,8 +94,11 @@ run_case() {
 	log=$WORK/logs/$suite.$(printf '%s' "$name" | tr '/' '_').$flavour
 	t0=$(date +%s)
 	set +e
-	sh "$HERE/sandbox.sh" "$WORK/$flavour" "$@" >"$log.log" 2>&1
+	sh "$HERE/sandbox.sh" "$WORK/$flavour" "$@" >"$log.log" 2>&1 &
+	sandbox=$!
+	wait "$sandbox"
 	echo $? >"$log.rc"
+	sandbox=
 	set -e
 	echo $(($(date +%s) - t0)) >"$log.secs"
 }
