@@ -124,9 +124,10 @@ if [ ! -e "$CACHE/iproute2/.stamp" ]; then
 	fi
 	rm -rf "$CACHE/iproute2" "$CACHE/iproute2.tmp"
 	mkdir -p "$CACHE/iproute2.tmp"
-	# The installed version's source if apt still has it, else the newest it offers.
-	(cd "$CACHE/iproute2.tmp" && { $APT source --download-only "iproute2=$ver" >&2 ||
-		$APT source --download-only iproute2 >&2; })
+	# The installed version's source if apt still has it, else the newest it offers. As root
+	# into a folder _apt cannot write: download without apt's sandbox user (no warning).
+	src="$APT -o APT::Sandbox::User=root source --download-only"
+	(cd "$CACHE/iproute2.tmp" && { $src "iproute2=$ver" >&2 || $src iproute2 >&2; })
 	dsc=$(ls "$CACHE"/iproute2.tmp/iproute2_*.dsc | head -n 1)
 	say "unpacking $(basename "$dsc")"
 	dpkg-source --no-check -x "$dsc" "$CACHE/iproute2.tmp/src" >&2
