@@ -15,7 +15,9 @@
 # comparison and the run fails. First, a negative control: an `ip` that drops `netns list`
 # output must make the comparison fail, or the run fails.
 # Logs: target/upstream/run/ (CASE.real.log, CASE.ours.log, CASE.diff).
-# UPSTREAM_CASES="name ..." runs only those cases (kselftest names or iproute2 .t paths).
+# UPSTREAM_CASES="name ..." runs only those cases (kselftest names or iproute2 .t paths);
+# UPSTREAM_KSELFTEST_CASES=FILE and UPSTREAM_IPROUTE2_CASES=FILE read other case lists (the
+# same formats), e.g. to compare cases that fail here anyway (they count as baseline failures).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +28,8 @@ BIN=$(readlink -f "$1")
 [ -f "$BIN" ] && [ -x "$BIN" ] || { echo "test-upstream: $1 is not an executable file" >&2; exit 1; }
 CACHE=$ROOT/target/upstream
 ONLY=${UPSTREAM_CASES:-}
+KCASES=${UPSTREAM_KSELFTEST_CASES:-$HERE/kselftest.cases}
+ICASES=${UPSTREAM_IPROUTE2_CASES:-$HERE/iproute2.cases}
 
 sh "$HERE/fetch.sh" "$CACHE"
 NET=$CACHE/kselftest/net
@@ -174,7 +178,7 @@ while read -r name secs cmd; do
 	run_case kselftest "$name" real sh "$HERE/kselftest-case.sh" "$NET" "$secs" "$@"
 	run_case kselftest "$name" ours sh "$HERE/kselftest-case.sh" "$NET" "$secs" "$@"
 	report kselftest "$name"
-done <"$HERE/kselftest.cases"
+done <"$KCASES"
 
 while read -r name; do
 	case $name in '' | '#'*) continue ;; esac
@@ -182,7 +186,7 @@ while read -r name; do
 	run_case iproute2 "$name" real sh "$HERE/iproute2-case.sh" "$TS" "$name"
 	run_case iproute2 "$name" ours sh "$HERE/iproute2-case.sh" "$TS" "$name"
 	report iproute2 "$name"
-done <"$HERE/iproute2.cases"
+done <"$ICASES"
 
 echo "test-upstream: $total cases ($(cat "$CACHE/kselftest/.stamp"), $(cat "$CACHE/iproute2/.stamp")), each under iproute2's ip ($REAL) and under $BIN as ip, $(($(date +%s) - start)) s: $((total - differ)) same, $differ different, $broken baseline failures; $lines selftest result lines compared"
 [ "$total" -gt 0 ] || { echo "test-upstream: no case selected" >&2; exit 1; }
