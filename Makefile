@@ -5,6 +5,9 @@
 #                  trunk in temp roots: up, hook, doctor, guests, down; leaves nothing (root)
 #   make test      every test (root: the integration tests create real namespaces)
 #   make test-release  build, then the same tests against the static-pie release build
+#   make test-upstream  kernel net selftests and iproute2's testsuite cases that use `ip netns`,
+#                  each under iproute2's ip and under the binary as `ip`; fails on any
+#                  difference (root; apt-get installs their sources and tools; see README)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
@@ -58,7 +61,7 @@ DEB_MAINTAINER ?=
 # Where make install records the directories it created (for make uninstall).
 INSTALL_DIRS = $(LIBDIR)/installed-dirs
 
-.PHONY: build test test-release check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test test-release test-upstream check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	@command -v $(CARGO) >/dev/null 2>&1 && [ -n "$(TARGET)" ] || { echo "make build: no $(CARGO)/rustc in PATH: run make build as your user (rustup, Rust >= 1.85)" >&2; exit 1; }
@@ -70,6 +73,11 @@ test:
 # The same suites against the static-pie release build (what gets installed).
 test-release: build
 	VSPACE_NETNS_TEST_BIN=$(abspath $(BIN)) $(CARGO) test --locked --no-fail-fast
+
+# upstream/run.sh BIN: BIN= from the command line, else cargo's debug build (as `make test`).
+test-upstream:
+	$(if $(filter command line,$(origin BIN)),,$(CARGO) build --locked)
+	sh upstream/run.sh $(if $(filter command line,$(origin BIN)),$(BIN),target/debug/vspace-netns)
 
 check:
 	$(CARGO) fmt --all -- --check
