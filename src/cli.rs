@@ -25,6 +25,21 @@ fn operand(name: &'static str, help: &'static str) -> Arg {
         .value_parser(value_parser!(OsString))
 }
 
+fn zone_operand() -> Arg {
+    Arg::new("netns")
+        .help("The zone (a directory in /etc/vspace-netns)")
+        .required_unless_present("all")
+        .conflicts_with("all")
+        .value_parser(value_parser!(OsString))
+}
+
+fn all_flag() -> Arg {
+    flag(
+        "all",
+        "Every configured zone, in name order (at boot and shutdown); a zone that fails is reported and the rest still done",
+    )
+}
+
 fn flag(name: &'static str, help: &'static str) -> Arg {
     Arg::new(name)
         .long(name)
@@ -71,10 +86,8 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("up")
                 .about("Bring a zone up: namespace, lo, links with their MACs and addresses")
-                .arg(operand(
-                    "netns",
-                    "The zone (a directory in /etc/vspace-netns)",
-                ))
+                .arg(zone_operand())
+                .arg(all_flag())
                 .arg(flag(
                     "dry-run",
                     "Print the steps as ip command lines; change nothing",
@@ -83,10 +96,8 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("down")
                 .about("Take a zone down: its links, then its namespace")
-                .arg(operand(
-                    "netns",
-                    "The zone (a directory in /etc/vspace-netns)",
-                ))
+                .arg(zone_operand())
+                .arg(all_flag())
                 .arg(flag(
                     "force",
                     "Go ahead even while processes live in the namespace",
@@ -103,7 +114,7 @@ pub fn command() -> Command {
                 )
                 .arg(operand(
                     "phase",
-                    "initialize, prepre-start, pre-start, post-start, pre-stop or post-stop",
+                    "initialize, prepre-start, pre-start, post-start, pre-stop, post-stop or postpost-stop",
                 ))
                 .arg(operand(
                     "guest",
@@ -140,6 +151,17 @@ fn done(r: Result<(), fail::Fail>) -> anyhow::Result<ExitCode> {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => fail::report(&f),
     })
+}
+
+/// Moves the process into PID 1's mount namespace (zones are the host's: see `host`), before
+/// any thread exists; `--dry-run` says where it runs.
+fn in_host_mount_ns(dry_run: bool) {
+    let w = crate::host::enter_pid1(zone::PREFIX);
+    if dry_run {
+        if let Some(line) = w.dry_run_line() {
+            crate::out::note(&line);
+        }
+    }
 }
 
 /// The shells `completions` supports, by name.
@@ -193,13 +215,28 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
                 ))),
             }
         }
-        Some(("up", m)) => done(zone::up(os(m, "netns"), m.get_flag("dry-run"))),
-        Some(("down", m)) => done(zone::down(
-            os(m, "netns"),
-            m.get_flag("force"),
-            m.get_flag("dry-run"),
-        )),
-        Some(("hook", m)) => done(hook::run(os(m, "phase"), os(m, "guest"))),
+        Some(("up", m)) => {
+            let dry = m.get_flag("dry-run");
+            in_host_mount_ns(dry);
+            if m.get_flag("all") {
+                Ok(zone::all::up(dry))
+            } else {
+                done(zone::up(os(m, "netns"), dry))
+            }
+        }
+        Some(("down", m)) => {
+            let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
+            in_host_mount_ns(dry);
+            if m.get_flag("all") {
+                Ok(zone::all::down(force, dry))
+            } else {
+                done(zone::down(os(m, "netns"), force, dry))
+            }
+        }
+        Some(("hook", m)) => {
+            in_host_mount_ns(false);
+            done(hook::run(os(m, "phase"), os(m, "guest")))
+        }
         Some(("doctor", m)) => Ok(doctor::run(
             m.get_one::<OsString>("target").map(OsString::as_os_str),
         )),

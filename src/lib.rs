@@ -9,12 +9,14 @@
 //!   of the admin tool. Each is argv -> pure planner -> plan -> thin shell that carries it out.
 //! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
-//!   admin tool's own subcommands), `netns` (run-dir names and what an entry is), `fail`
+//!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
+//!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail`
 //!   (messages and exit statuses), `quote` (escaping for messages and shell lines), `cnum`
 //!   (C's number parsers, exactly).
 
 pub mod cli;
 pub mod fail;
+pub mod host;
 pub mod ip;
 pub mod netns;
 pub mod out;

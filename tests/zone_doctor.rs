@@ -232,13 +232,16 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"));
     std::fs::write(s.z.entry(), "").unwrap();
     s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): the namespace was unmounted"));
-    // up refuses a stale entry, down removes it.
-    let out = run_status(&mut s.cmd(&["up", &n]), 1);
+    // The hint names up, and up does it: the zone's own stale entry is remade.
+    let out = run_ok(&mut s.cmd(&["up", &n]));
     assert!(
-        text(&out.stderr).contains("(a stale entry); remove it with 'vspace-netns down"),
+        text(&out.stdout).starts_with(&format!("ip netns delete {n}\nip netns add {n}\n")),
         "{}",
-        text(&out.stderr)
+        text(&out.stdout)
     );
+    assert_eq!(s.fails(&mut s.cmd(&["doctor", &n])), Vec::<String>::new());
+    // down removes a stale entry too.
+    std::fs::write(s.z.entry(), "").ok();
     run_ok(&mut s.cmd(&["down", &n]));
     assert!(!s.z.entry().exists());
 

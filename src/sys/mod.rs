@@ -7,8 +7,10 @@
 //! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
 //! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
 //! - `link`, `process`: bring a link up by ioctl, fork.
+//! - `hostns`: the host's (PID 1's) mount namespace: enter it, open a path as PID 1 sees it.
 
 pub mod exec;
+pub mod hostns;
 pub mod link;
 pub mod mountinfo;
 pub mod nsfs;

@@ -16,7 +16,7 @@ use crate::fail::{self, Fail};
 use crate::netns;
 use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
-use crate::sys::nsfs::{self, NetnsFile};
+use crate::sys::nsfs::NetnsFile;
 use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";
@@ -44,11 +44,12 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
 /// Gathers the facts and decides (also what `explain` shows).
 pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
     let run_dir = netns::run_dir();
-    plan::plan(
+    let plan = plan::plan(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        nsfs::probe,
-    )
+        crate::vspace::hostview::probe,
+    );
+    crate::vspace::hostview::amend(argv, run_dir.as_deref().ok(), plan)
 }
 
 /// Refuses to run with real and effective ids that differ: this binary is not a setuid helper.

@@ -7,11 +7,15 @@
 //! stable MACs.
 #![deny(unsafe_code)]
 
+pub mod all;
+pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod hook;
 pub mod mac;
 pub mod plan;
 pub mod shell;
+pub mod shread;
+pub mod skips;
 
-pub use shell::{BUSY, PREFIX, down, up};
+pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};

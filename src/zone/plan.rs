@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::netns::Entry;
+use crate::netns::{Entry, Unusable};
 use crate::quote::{command_line, shell_word};
 use crate::zone::config::{Cidr, Kind, SkipEdit, Zone};
 use crate::zone::mac::Mac;
@@ -259,6 +259,16 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     let some_ns = Some(ns.clone());
     let mut steps = Vec::new();
     let created = match &facts.netns {
+        // The zone's own entry, dead here (up runs in the host's mount namespace): remade.
+        Entry::Unusable(Unusable::Stale) => {
+            steps.push(Step::DelNetns { ns: ns.clone() });
+            steps.push(Step::AddNetns { ns: ns.clone() });
+            steps.push(Step::Up {
+                ns: some_ns.clone(),
+                dev: "lo".into(),
+            });
+            true
+        }
         Entry::Unusable(u) => {
             return Err(PlanError::Conflict(format!(
                 "{}; remove it with 'vspace-netns down {ns}' and run up again",
@@ -825,6 +835,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_entry_of_the_zone_is_remade() {
+        let mut stale = facts();
+        stale.netns = Entry::Unusable(Unusable::Stale);
+        let steps = plan_up(&zone(), &stale).unwrap();
+        let mut missing = facts();
+        missing.netns = Entry::Missing;
+        let fresh = plan_up(&zone(), &missing).unwrap();
+        assert_eq!(lines(&steps[..1]), ["ip netns delete z1"]);
+        assert_eq!(steps[1..], fresh[..]);
+        // Undone, the new namespace goes; the stale entry was dead anyway.
+        assert_eq!(lines(&undo(&steps[..3])), ["ip netns delete z1"]);
+    }
+
+    #[test]
     fn name_clashes_are_refused() {
         let mut on_host = facts();
         on_host.host.insert("m0".into(), LinkState::default());
@@ -834,8 +858,8 @@ mod tests {
             .insert("ve-z1".into(), LinkState::default());
         let mut peer_gone = all_up();
         peer_gone.host.clear();
-        let mut stale = facts();
-        stale.netns = Entry::Unusable(Unusable::Stale);
+        let mut symlink = facts();
+        symlink.netns = Entry::Unusable(Unusable::Symlink);
         let table = [
             (
                 on_host,
@@ -850,8 +874,8 @@ mod tests {
                 "v0 is in z1 but its host end ve-z1 is not on the host",
             ),
             (
-                stale,
-                "/run/netns/z1 is an empty file with no namespace mounted on it in this mount namespace (a stale entry); remove it with 'vspace-netns down z1'",
+                symlink,
+                "/run/netns/z1 is a symbolic link, not a namespace mount; remove it with 'vspace-netns down z1'",
             ),
         ];
         for (f, want) in table {

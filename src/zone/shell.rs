@@ -139,36 +139,14 @@ pub fn gather(zone: &Zone, ip: &Path, run_dir: &Path, skips: bool) -> Result<Fac
     })
 }
 
-/// The namespace-cleanup-skip edits every guest naming `ns` needs.
+/// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
+/// guest's own file and `.defaults` (see `zone::skips`).
 pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(fail)?;
-    let io = |p: &Path, e: std::io::Error| {
-        fail(format!(
-            "cannot read {}: {}",
-            escape(p.as_os_str()),
-            exec::io_reason(&e)
-        ))
-    };
-    let needed = config::skip_lines(ns);
-    let mut out = Vec::new();
-    for m in config::members(&vservers, ns).map_err(|e| io(&vservers, e))? {
-        let (own, defaults) = config::skip_files(&vservers, &m.guest);
-        let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
-        let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
-        if let Some(edit) = config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed) {
-            out.push(SkipFact {
-                own_len: own_bytes.as_ref().map(|b| b.len() as u64),
-                own,
-                defaults,
-                edit,
-            });
-        }
-    }
-    Ok(out)
+    crate::zone::skips::facts(ns)
 }
 
 /// Carries out one step.
-fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
+pub(crate) fn perform(step: &Step, ip: &Path, run_dir: &Path) -> Result<(), String> {
     let io = |e: std::io::Error| exec::io_reason(&e);
     match step {
         Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
@@ -331,43 +309,73 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `vspace-netns down NETNS [--force] [--dry-run]`.
+/// What `down` did, or why it left the zone up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Down {
+    /// Taken down (or nothing was left to take down).
+    Done,
+    /// Processes still live in the namespace (their pids).
+    Busy(Vec<i32>),
+    /// Guests whose start claimed the zone and has not finished (their names).
+    Claimed(Vec<String>),
+}
+
+/// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
+/// status [`BUSY`].
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
+    let refused =
+        |m: String| {
+            Fail::new(PREFIX, BUSY, format!("down {}: refused: {m}", escape(netns))).hint(
+            "stop the guests (or the processes) first, or use --force to take it down under them",
+        )
+        };
+    match down_checked(netns, force, dry_run)? {
+        Down::Done => Ok(()),
+        Down::Busy(pids) => Err(refused(format!(
+            "processes still use it (pids {})",
+            pid_list(&pids)
+        ))),
+        Down::Claimed(guests) => Err(refused(format!(
+            "the start of {} claimed it and has not finished",
+            guests.join(" ")
+        ))),
+    }
+}
+
+/// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
+/// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
+/// lock, skipped with `force`.
+pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &ip, &run_dir, false)?;
+    if !force && facts.pids.is_empty() {
+        let claimed = crate::zone::claims::live(&zone.netns).map_err(fail)?;
+        if !claimed.is_empty() {
+            return Ok(Down::Claimed(claimed));
+        }
+    }
     let steps = match plan::plan_down(&zone, &facts, force) {
         Ok(s) => s,
-        Err(PlanError::Busy(pids)) => {
-            return Err(Fail::new(
-                PREFIX,
-                BUSY,
-                format!(
-                    "down {}: refused: processes still use it (pids {})",
-                    zone.netns,
-                    pid_list(&pids)
-                ),
-            )
-            .hint("stop the guests (or the processes) first, or use --force to take it down under them"));
-        }
+        Err(PlanError::Busy(pids)) => return Ok(Down::Busy(pids)),
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
     if steps.is_empty() {
         say(&format!("# nothing to do: zone {} is down", zone.netns));
-        return Ok(());
+        return Ok(Down::Done);
     }
     if dry_run {
         steps.iter().for_each(|s| say(&s.to_string()));
-        return Ok(());
+        return Ok(Down::Done);
     }
     if !facts.pids.is_empty() {
-        eprintln!(
+        crate::out::warn(&format!(
             "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
             zone.netns,
             pid_list(&facts.pids)
-        );
+        ));
     }
     for (i, step) in steps.iter().enumerate() {
         say(&step.to_string());
@@ -380,7 +388,7 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             ))
         })?;
     }
-    Ok(())
+    Ok(Down::Done)
 }
 
 /// `1 2 3`.
