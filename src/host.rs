@@ -18,7 +18,7 @@ use nix::errno::Errno;
 
 use crate::netns::{Entry, Ident, Unusable};
 use crate::quote::escape;
-use crate::sys::hostns::{self, PID1_MNT, PID1_ROOT, Pid1Mnt};
+use crate::sys::hostns::{self, PID1_MNT, Pid1Mnt};
 use crate::sys::nsfs::{self, Probe};
 
 /// Where the admin tool does its work.
@@ -146,14 +146,14 @@ pub fn host_says(path: &Path) -> HostSays {
 pub fn stale_hints(name: &OsStr, zone: bool, host: HostSays) -> Vec<String> {
     let n = escape(name);
     let keep = format!(
-        "keep it across guest starts: the lines '/run/netns', '/run/netns/{n}' and '/run/netns/*' in /etc/vservers/.defaults/namespace-cleanup-skip and in every guest's own namespace-cleanup-skip (which replaces .defaults'); 'vspace-netns up ZONE' writes them"
+        "keep it across guest starts: the lines '/run/netns', '/run/netns/{n}' and '/run/netns/*' in /etc/vservers/.defaults/namespace-cleanup-skip and in every guest's own namespace-cleanup-skip (which replaces .defaults'; up and the hook write them)"
     );
     let recreate = if zone {
         format!("recreate it: vspace-netns up {n}")
     } else {
         format!("recreate it: ip netns delete {n}; ip netns add {n}")
     };
-    let invisible = "an entry live on the host but stale here is not visible in this mount namespace: this process runs in a mount namespace that receives no mounts from the host (systemd PrivateMounts=, nsjail, a guest's start whose namespace-cleanup-skip lacks the run-dir lines); run it in the host's mount namespace (nsenter -t 1 -m), and keep the lines in namespace-cleanup-skip";
+    let invisible = "it is not visible in this mount namespace: this process runs in a mount namespace that receives no mounts from the host (systemd PrivateMounts=, nsjail, a guest's start whose namespace-cleanup-skip lacks the run-dir lines); run it in the host's mount namespace (nsenter -t 1 -m)";
     match host {
         HostSays::Dead => vec![
             format!(
@@ -162,9 +162,7 @@ pub fn stale_hints(name: &OsStr, zone: bool, host: HostSays) -> Vec<String> {
             keep,
         ],
         HostSays::Live => vec![
-            format!(
-                "as PID 1 sees it (under {PID1_ROOT}), the entry is a live network namespace: {invisible}"
-            ),
+            format!("as PID 1 sees it, the entry is a live network namespace: {invisible}"),
             keep,
         ],
         HostSays::Unknown => vec![

@@ -342,6 +342,7 @@ pub fn os(bytes: &[u8]) -> OsString {
 }
 
 pub mod compat;
+pub mod host;
 pub mod ip;
 pub mod root;
 pub mod zone;
