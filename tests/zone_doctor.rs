@@ -349,3 +349,144 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
         ),
     );
 }
+
+/// The one FAIL line's fix, after `marker`.
+fn fix_after<'a>(fail: &'a str, marker: &str) -> &'a str {
+    fail.split_once(marker)
+        .map(|(_, f)| f)
+        .unwrap_or_else(|| panic!("no '{marker}' in {fail}"))
+}
+
+#[test]
+fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
+    let s = Setup::new();
+    let n = s.z.name.clone();
+    let vs = s.z.vservers();
+    let web = vs.join("web");
+    let scriptlet = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("compat/util-vserver/vspace-netns-hook");
+    // The hook in .defaults for initialize; web has a scriptlet of its own for that phase, so
+    // util-vserver skips .defaults' for web: the hook never runs there.
+    let d = vs.join(".defaults/scripts/initialize.d");
+    std::fs::create_dir_all(&d).unwrap();
+    std::os::unix::fs::symlink(&scriptlet, d.join("vspace-netns")).unwrap();
+    let own = web.join("scripts/initialize.d/backup");
+    write(&own, "#!/bin/sh\ntrue\n");
+    std::fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fails = s.fails(&mut s.cmd(&["doctor", "web"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    assert!(
+        fails[0].starts_with(&format!(
+            "FAIL guest web: the hook {}/vspace-netns is not reached at initialize: the guest's own {} make util-vserver skip .defaults/scripts/initialize* for it; link the hook for the guest too: ",
+            d.display(),
+            own.display()
+        )),
+        "{fails:?}"
+    );
+    run_ok(Command::new("sh").args([
+        "-c",
+        fix_after(&fails[0], "link the hook for the guest too: "),
+    ]));
+    let out = run_ok(&mut s.cmd(&["doctor", "web"]));
+    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize\n"));
+    // A sourced scriptlet that sets DONT_SKIP_DEFAULTS keeps .defaults' for its phase.
+    std::fs::create_dir_all(d.with_file_name("post-stop.d")).unwrap();
+    std::os::unix::fs::symlink(&scriptlet, d.with_file_name("post-stop.d/vspace-netns")).unwrap();
+    write(&web.join("scripts/post-stop"), "DONT_SKIP_DEFAULTS=1\n");
+    let out = run_ok(&mut s.cmd(&["doctor", "web"]));
+    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n"));
+
+    // Settings that put the guest outside its zone.
+    write(&web.join("spaces/mask"), "0x4c000000\n");
+    s.only_fail(
+        &mut s.cmd(&["doctor", "web"]),
+        &format!(
+            "FAIL guest web: {}/spaces/mask has the net bit (0x40000000)",
+            web.display()
+        ),
+    );
+    write(&web.join("spaces/mask"), "0x0c000000\n");
+    write(&web.join("spaces/pid"), &format!("{n}\n"));
+    s.only_fail(
+        &mut s.cmd(&["doctor", "web"]),
+        &format!(
+            "FAIL guest web: {}/spaces/pid names zone {n}: a zone is a network namespace only",
+            web.display()
+        ),
+    );
+    std::fs::remove_file(web.join("spaces/pid")).unwrap();
+    write(&web.join("netns/name"), &format!("{n}\n"));
+    let fails = s.fails(&mut s.cmd(&["doctor", "web"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    assert!(
+        fails[0].starts_with(&format!("FAIL guest web: util-vserver's native {}/netns names zone {n} without netns/shared: its start runs 'ip netns add {n}'", web.display())),
+        "{fails:?}"
+    );
+    std::fs::write(web.join("netns/shared"), "").unwrap();
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "web"])),
+        Vec::<String>::new()
+    );
+
+    // A name that is both a guest and a run-dir entry: vspace enters the namespace.
+    let both = Netns::new("zb");
+    s.z.guest(&both.name, b"");
+    s.z.guest("mail", format!("{}\n", both.name).as_bytes());
+    let fails = s.fails(&mut s.cmd(&["doctor", "mail"]));
+    assert!(
+        fails[0].starts_with(&format!(
+            "FAIL guest mail: {b} is both a guest and a run-dir entry (/var/run/netns/{b})",
+            b = both.name
+        )),
+        "{fails:?}"
+    );
+}
+
+#[test]
+fn doctor_reports_what_up_would_change_lo_down_and_a_missing_address() {
+    let mut z = TestZone::new("zu");
+    let (v, p) = (unique("zv"), unique("zp"));
+    z.write("id", "13\n");
+    z.link(
+        &v,
+        &[
+            ("type", "veth\n"),
+            ("peer", &format!("{p}\n")),
+            ("address", "10.79.13.1/24\n"),
+        ],
+    );
+    let n = z.name.clone();
+    z.guest("web", format!("{n}\n").as_bytes());
+    run_ok(&mut z.cmd(&["up", &n]));
+    let doctor = |z: &TestZone| {
+        let out = run(&mut z.cmd(&["doctor", &n]));
+        text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("FAIL zone"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(doctor(&z), Vec::<String>::new());
+    let ip = |args: &[&str]| run_ok(Command::new("ip").args(["-n", &n]).args(args));
+    ip(&["link", "set", "dev", "lo", "down"]);
+    ip(&["addr", "del", "10.79.13.1/24", "dev", &v]);
+    assert_eq!(
+        doctor(&z),
+        [
+            format!(
+                "FAIL zone {n}: lo is down inside: vspace-netns up {n} runs 'ip -n {n} link set dev lo up'"
+            ),
+            format!(
+                "FAIL zone {n}: link {v} lacks the address 10.79.13.1/24: vspace-netns up {n} runs 'ip -n {n} addr add 10.79.13.1/24 dev {v}'"
+            ),
+        ]
+    );
+    // What doctor names is what up --dry-run shows, and up fixes it.
+    let dry = text(&run_ok(&mut z.cmd(&["up", &n, "--dry-run"])).stdout);
+    assert_eq!(
+        dry,
+        format!("ip -n {n} link set dev lo up\nip -n {n} addr add 10.79.13.1/24 dev {v}\n")
+    );
+    run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(doctor(&z), Vec::<String>::new());
+}

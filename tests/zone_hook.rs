@@ -304,3 +304,36 @@ fn an_unusable_entry_that_is_no_zone_fails_the_start_and_is_kept() {
     assert!(text(&out.stdout).contains("is left as it is"));
     assert!(path.exists());
 }
+
+#[test]
+fn spaces_net_is_read_as_util_vserver_reads_it() {
+    let z = TestZone::new("zr");
+    let n = z.name.clone();
+    // A DOS line end: util-vserver's `read` keeps the CR, and asks vspace for 'NAME\r'.
+    let file = z
+        .guest("web", format!("{n}\r\n").as_bytes())
+        .join("spaces/net");
+    let out = run_status(&mut hook(&z, "initialize", "web"), 1);
+    assert_eq!(
+        err_text(&out),
+        format!(
+            "vspace-netns: hook initialize web: {f}: the name ends in a carriage return (byte 0x0d, \\r: a DOS line end), which util-vserver keeps as part of the name: util-vserver reads the name as '{n}\\x0d', not '{n}'\n\
+             vspace-netns: hint: write it again without it: echo {n} > {f}\n",
+            f = file.display()
+        )
+    );
+    assert!(!z.entry().exists());
+    // Elsewhere a warning: the guest was never in the zone.
+    let out = run_ok(&mut hook(&z, "post-stop", "web"));
+    assert!(err_text(&out).contains("byte 0x0d"));
+    // The hint's command, then the start goes ahead.
+    run_ok(Command::new("sh").args(["-c", &format!("echo {n} > {}", file.display())]));
+    run_ok(&mut hook(&z, "initialize", "web"));
+    assert!(z.entry().exists());
+    // Blanks and backslashes are util-vserver's to drop: the same zone.
+    std::fs::write(&file, format!("  {}\\{} \t\n", &n[..1], &n[1..])).unwrap();
+    assert_eq!(
+        text(&run_ok(&mut hook(&z, "prepre-start", "web")).stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+}
