@@ -138,6 +138,20 @@ pub fn host_says(path: &Path) -> HostSays {
     }
 }
 
+/// Whether `name` is a configured zone (its directory exists under the zones root).
+pub fn is_zone(name: &OsStr) -> bool {
+    crate::zone::config::confdir().is_ok_and(|c| c.join(name).is_dir())
+}
+
+/// The hints for the unusable entry `path` of `name`: for a stale one, what PID 1's view and
+/// the zones root make true ([`stale_hints`]); else the entry's own.
+pub fn hints(u: &Unusable, name: &OsStr, path: &Path) -> Vec<String> {
+    match u {
+        Unusable::Stale => stale_hints(name, is_zone(name), host_says(path)),
+        other => other.hints(name),
+    }
+}
+
 /// The hints for an entry of `name` that is stale in this mount namespace: what is true given
 /// what PID 1's view says and whether `name` is a configured zone. A zone's stale entry is
 /// recreated by `vspace-netns up NAME`; `ip netns delete; ip netns add` is offered only when

@@ -292,9 +292,16 @@ fn an_unusable_entry_that_is_no_zone_fails_the_start_and_is_kept() {
         assert!(
             err.starts_with(&format!(
                 "vspace-netns: hook {phase} web: '{name}' is not a zone, and {} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)\n\
-                 vspace-netns: hint: the namespace was unmounted",
+                 vspace-netns: hint: ",
                 path.display()
             )),
+            "{err}"
+        );
+        // No zone: the fix is never 'vspace-netns up', which refuses a non-zone.
+        assert!(
+            err.contains(&format!(
+                "recreate it: ip netns delete {name}; ip netns add {name}"
+            )) && !err.contains("vspace-netns up"),
             "{err}"
         );
         assert!(out.stdout.is_empty());

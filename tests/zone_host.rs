@@ -179,6 +179,7 @@ say "after delete and add: $(view {hand})"
 
 #[test]
 fn an_entry_live_on_the_host_but_not_here_is_entered_and_explained_never_deleted() {
+    // By the vspace personality and by `ip netns exec` alike.
     let z = zone("zv");
     let h = Host::new();
     let out = h.ok(
@@ -196,6 +197,7 @@ say "host: net:[$(ino "$Z")]"
 there() { nsenter -t "$P" -m -- "$@"; }
 say "private sees: $(there sh -c ". '$T/lib.sh'; view $Z")"
 say "entered: $(there "$VSPACE" --enter "$Z" --net -- readlink /proc/self/ns/net)"
+say "ip exec: $(there "$SHIM" exec "$Z" readlink /proc/self/ns/net)"
 there "$BIN" doctor "$Z" >"$T/doctor" || :
 there "$BIN" explain -- --enter "$Z" --net -- /bin/true >"$T/explain"
 kill "$P"
@@ -204,6 +206,7 @@ say "host still: $(view "$Z")"
     );
     assert_eq!(field(&out, "private sees"), "stale", "{out}");
     assert_eq!(field(&out, "entered"), field(&out, "host"), "{out}");
+    assert_eq!(field(&out, "ip exec"), field(&out, "host"), "{out}");
     let d = h.read("doctor");
     let fail = d
         .lines()

@@ -192,8 +192,11 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
     };
     if !matches!(u, Unusable::Open(_)) {
         f.more.push(u.describe(path));
-        f.more
-            .extend(u.hints(name).into_iter().map(|h| format!("hint: {h}")));
+        f.more.extend(
+            crate::host::hints(u, name, path)
+                .into_iter()
+                .map(|h| format!("hint: {h}")),
+        );
     }
     f
 }
@@ -202,7 +205,8 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 /// namespace of our own, /sys for the namespace, /etc/netns/NAME bound over /etc.
 pub fn switch(prefix: &str, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
-    let entry = match nsfs::probe(&path) {
+    // Stale here but live as PID 1 sees it (a private mount namespace): the host's namespace.
+    let entry = match crate::host::probe(&path).0 {
         Entry::Netns(f) => f,
         Entry::Missing => return Err(cannot_open(name, Errno::ENOENT)),
         Entry::Unusable(u) => return Err(unusable(name, &path, &u)),

@@ -14,7 +14,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use crate::host;
+use crate::host::{self, is_zone};
 use crate::netns::{self, Entry, Unusable};
 use crate::quote::escape;
 use crate::sys::nsfs::{self, NetnsFile};
@@ -23,11 +23,6 @@ use crate::vspace::plan::{self, Plan};
 /// The probe the planner uses: ours, then PID 1's view of an entry stale here.
 pub fn probe(path: &Path) -> Entry<NetnsFile> {
     host::probe(path).0
-}
-
-/// Whether `name` is a configured zone (its directory exists under the zones root).
-pub fn is_zone(name: &OsStr) -> bool {
-    crate::zone::config::confdir().is_ok_and(|c| c.join(name).is_dir())
 }
 
 /// The plan, amended for configured zones and for what PID 1's view says.
@@ -44,9 +39,7 @@ pub fn amend(argv: &[OsString], run_dir: Option<&Path>, plan: Plan<NetnsFile>) -
             hints,
         } => {
             let hints = match nsfs::probe(&path) {
-                Entry::Unusable(Unusable::Stale) => {
-                    host::stale_hints(&name, is_zone(&name), host::host_says(&path))
-                }
+                Entry::Unusable(u @ Unusable::Stale) => host::hints(&u, &name, &path),
                 _ => hints,
             };
             Plan::Refuse {

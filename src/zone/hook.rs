@@ -366,7 +366,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
                 "'{name}' is not a zone, and {}",
                 u.describe(&paths.entry_path)
             ),
-            u.hints(&paths.name),
+            crate::host::hints(u, &paths.name, &paths.entry_path),
         ),
     }
 }
