@@ -131,6 +131,18 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(
+            Command::new("status")
+                .about("Show each zone's state, links, routes and guests; exit 0 when all are as configured")
+                .arg(
+                    Arg::new("zones")
+                        .help("Zones to show (default: every zone)")
+                        .num_args(0..)
+                        .value_parser(value_parser!(OsString))
+                        .action(ArgAction::Append),
+                )
+                .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))")),
+        )
+        .subcommand(
             Command::new("completions")
                 .about("Print the completion script for SHELL (bash, zsh or fish) on stdout")
                 .arg(
@@ -240,6 +252,14 @@ pub fn main(argv: Vec<OsString>) -> ExitCode {
         Some(("doctor", m)) => Ok(doctor::run(
             m.get_one::<OsString>("target").map(OsString::as_os_str),
         )),
+        Some(("status", m)) => {
+            in_host_mount_ns(false);
+            let zones: Vec<OsString> = m
+                .get_many::<OsString>("zones")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default();
+            Ok(zone::status::run(&zones, m.get_flag("json")).unwrap_or_else(|f| fail::report(&f)))
+        }
         Some(("completions", m)) => {
             let shell = m.get_one::<String>("shell").expect("required by clap");
             write_completions(shell, &mut std::io::stdout().lock()).map(|()| ExitCode::SUCCESS)

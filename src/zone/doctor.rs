@@ -413,7 +413,7 @@ fn step_dev(step: &Step) -> Option<&str> {
 }
 
 /// The item a step of `up` fixes, in words (None for steps that only follow another).
-fn item(step: &Step, facts: &Facts) -> Option<String> {
+pub(crate) fn item(step: &Step, facts: &Facts) -> Option<String> {
     let place = |ns: &Option<String>| {
         if ns.is_some() {
             "inside"
@@ -438,6 +438,8 @@ fn item(step: &Step, facts: &Facts) -> Option<String> {
             was: Some(old),
             ..
         } => format!("link {dev} has MAC {old}, configured {mac}"),
+        // A link this plan makes gets its addresses with it.
+        Step::AddAddr { dev, .. } if !facts.inside.contains_key(dev) => return None,
         Step::AddAddr { dev, cidr, .. } => format!("link {dev} lacks the address {cidr}"),
         Step::Up { ns, dev } => {
             let fresh = !facts.inside.contains_key(dev) && !facts.host.contains_key(dev);

@@ -17,5 +17,6 @@ pub mod plan;
 pub mod shell;
 pub mod shread;
 pub mod skips;
+pub mod status;
 
 pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};
