@@ -6,8 +6,9 @@
 //! touched. `lib.sh` gives it util-vserver's start as the tests play it: `in_start GUEST
 //! SCRIPT` runs SCRIPT in a mount namespace of its own, a copy whose shared mounts stay shared
 //! (`vspace --mount --fs --new`, what `vserver GUEST start` re-runs itself under), and
-//! `cleanup GUEST` is util-vserver's namespace cleanup (the lazy umount of every mount not in
-//! the guest's namespace-cleanup-skip, lines glob-expanded), limited to `/run/netns`.
+//! `cleanup GUEST` is util-vserver's namespace cleanup (vserver.functions `_namespaceCleanup`:
+//! the lazy umount of every mount that is not a line of the guest's namespace-cleanup-skip,
+//! glob-expanded, or a parent of one), limited to `/run/netns`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -36,7 +37,10 @@ in_start() {
 cleanup() {
 	f="$VSPACE_NETNS_VSERVERS/$1/namespace-cleanup-skip"
 	[ -e "$f" ] || f="$VSPACE_NETNS_VSERVERS/.defaults/namespace-cleanup-skip"
-	keep=$(if [ -e "$f" ]; then for l in $(cat "$f"); do for p in $l; do say "$p"; done; done; fi)
+	# util-vserver's _namespaceCleanup: each line glob-expanded, kept with all its parents.
+	keep=$(if [ -e "$f" ]; then for l in $(cat "$f"); do for p in $l; do
+		while [ -n "$p" ]; do say "$p"; p=${p%/*}; done
+	done; done; fi)
 	awk '{print $2}' /proc/mounts | grep '^/run/netns' | sort -ru | while read -r m; do
 		say "$keep" | grep -qxF "$m" || umount -l "$m" 2>/dev/null || :
 	done

@@ -276,18 +276,16 @@ pub fn parse_c_ulong(v: &[u8]) -> Option<u64> {
 }
 
 /// The scriptlets util-vserver runs for `phase` from `scripts`: `scripts/PHASE` and
-/// `scripts/PHASE.d/*`.
+/// `scripts/PHASE.d/*` that are regular files (links followed), as `execScriptlets` takes them
+/// (vserver.functions: `isRegularFile`; any one of them makes it skip `.defaults'`).
 fn scriptlets(scripts: &Path, phase: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let single = scripts.join(phase);
-    if single.is_file() {
-        out.push(single);
-    }
+    let mut out = vec![scripts.join(phase)];
     if let Ok(rd) = std::fs::read_dir(scripts.join(format!("{phase}.d"))) {
         let mut more: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
         more.sort();
         out.extend(more);
     }
+    out.retain(|p| p.is_file());
     out
 }
 
