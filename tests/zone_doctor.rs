@@ -304,6 +304,28 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
         s.fails(&mut s.cmd(&["doctor", "mail"])),
         Vec::<String>::new()
     );
+    // With a .defaults directory, a guest without a file of its own is served by .defaults:
+    // the fix goes there, and works for every such guest.
+    std::fs::create_dir_all(vs.join(".defaults")).unwrap();
+    s.z.guest("ntp", b"web\n");
+    let fails = s.fails(&mut s.cmd(&["doctor", "ntp"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    let fix = fix_after(
+        &fails[0],
+        "(it serves every guest without a file of its own): ",
+    );
+    assert_eq!(
+        fix,
+        format!(
+            "printf '%s\\n' /run/netns '/run/netns/*' >> {}/.defaults/namespace-cleanup-skip",
+            vs.display()
+        )
+    );
+    run_ok(Command::new("sh").args(["-c", fix]));
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "ntp"])),
+        Vec::<String>::new()
+    );
     // A namespace made by hand: its entry is checked, there is no configuration to check.
     let hand = Netns::new("zh");
     s.z.guest("db", format!("{}\n", hand.name).as_bytes());

@@ -222,3 +222,56 @@ say "host still: $(view "$Z")"
     assert!(h.read("explain").contains("entered as PID 1 sees it"));
     assert_eq!(field(&out, "host still"), "live", "{out}");
 }
+
+#[test]
+fn dry_run_says_where_it_works_and_an_unreadable_pid_1_is_said_once() {
+    let z = zone("zn");
+    let h = Host::new();
+    let out = h.ok(
+        &z,
+        r#"
+boot
+in_start web 'vsn up "$Z" --dry-run >"$T/dry"'
+# A process that cannot see PID 1 (no /proc here): it says so once, and doctor flags it.
+in_start web 'mount -t tmpfs none /proc; vsn up "$Z" --dry-run >"$T/blind.out" 2>"$T/blind.err"; vsn doctor "$Z" >"$T/blind.doctor" 2>&1 || :'
+say "host sees: $(view "$Z")"
+"#,
+    );
+    let n = &z.name;
+    let dry = h.read("dry");
+    let mut lines = dry.lines();
+    let first = lines.next().unwrap_or_default();
+    assert!(
+        first.starts_with("# in PID 1's mount namespace (mnt:[")
+            && first.contains("entered with setns(2) from mnt:[")
+            && first.contains("while single-threaded"),
+        "{dry}"
+    );
+    let rest: Vec<&str> = lines.collect();
+    assert_eq!(
+        rest[..2],
+        [
+            format!("ip netns add {n}"),
+            format!("ip -n {n} link set dev lo up")
+        ]
+    );
+    assert!(rest[2..].iter().all(|l| l.starts_with("printf ")), "{dry}");
+    let err = h.read("blind.err");
+    assert_eq!(
+        err.matches("vspace-netns: note: PID 1's mount namespace cannot be opened (/proc/1/ns/mnt: No such file or directory); working in this process's own mount namespace").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        h.read("blind.out")
+            .starts_with(&format!("ip netns add {n}\n"))
+    );
+    assert!(
+        h.read("blind.doctor")
+            .contains("WARN PID 1's mount namespace cannot be opened (/proc/1/ns/mnt: No such file or directory)"),
+        "{}",
+        h.read("blind.doctor")
+    );
+    assert_eq!(field(&out, "host sees"), "missing", "{out}");
+}
