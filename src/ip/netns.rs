@@ -524,7 +524,7 @@ fn pids(prefix: &str, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
         Entry::Unusable(Unusable::Socket) => return Err(pids_cannot_open(Errno::ENXIO)),
         Entry::Unusable(u) => {
             eprintln!("{prefix}: {}", u.describe(&path));
-            for h in u.hints(name) {
+            for h in crate::host::hints(&u, name, &path) {
                 eprintln!("{prefix}: hint: {h}");
             }
             return Ok(0);
