@@ -79,3 +79,40 @@ fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
     run_status(&mut z.cmd(&["up", "--all", &a]), 2);
     run_status(&mut z.cmd(&["down"]), 2);
 }
+
+#[test]
+fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
+    let z = TestZone::new("zq");
+    let names: Vec<String> = (0..6).map(|i| format!("{}{i}", z.name)).collect();
+    let _extra = Extra(names.clone());
+    for (i, n) in names.iter().enumerate() {
+        std::fs::create_dir_all(z.conf().join(n)).unwrap();
+        z.guest(&format!("g{i}"), format!("{n}\n").as_bytes());
+    }
+    // Files every zone's up edits: .defaults and a guest outside every zone.
+    write(
+        &z.vservers().join(".defaults/namespace-cleanup-skip"),
+        "/proc\n",
+    );
+    write(
+        &z.guest("other", b"").join("namespace-cleanup-skip"),
+        "/sys\n",
+    );
+    std::thread::scope(|s| {
+        for n in &names {
+            let z = &z;
+            s.spawn(move || run_ok(&mut z.cmd(&["up", n])));
+        }
+    });
+    for f in [".defaults", "other"] {
+        let text =
+            std::fs::read_to_string(z.vservers().join(f).join("namespace-cleanup-skip")).unwrap();
+        for line in ["/run/netns", "/run/netns/*"] {
+            assert_eq!(
+                text.lines().filter(|l| *l == line).count(),
+                1,
+                "{f}: {line} not exactly once:\n{text}"
+            );
+        }
+    }
+}

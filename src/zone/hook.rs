@@ -112,7 +112,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             }
             match (act, &found.entry, found.guest) {
                 // A namespace made by hand is spared exactly as a zone is.
-                (Action::Up, Entry::Netns(()), false) => write_skips(&skips::facts(&shown)?),
+                (Action::Up, Entry::Netns(()), false) => write_skips(|| skips::facts(&shown)),
                 (Action::Up, _, _) => spare_zones(act, guest),
                 _ => Ok(()),
             }
@@ -251,13 +251,16 @@ fn spare_zones(act: Action, guest: &OsStr) -> Result<(), Fail> {
     if !any_zone {
         return Ok(());
     }
-    write_skips(&skips::for_guest(guest)?)
+    write_skips(|| skips::for_guest(guest))
 }
 
-/// Carries out cleanup-skip edits, printing each as its command line; a failure undoes the
-/// edits this run made.
-fn write_skips(facts: &[crate::zone::plan::SkipFact]) -> Result<(), Fail> {
-    let steps = skips::steps(facts);
+/// Carries out the cleanup-skip edits `facts` finds (under `skips::lock`, as `up` makes its
+/// own), printing each as its command line; a failure undoes the edits this run made.
+fn write_skips(
+    facts: impl FnOnce() -> Result<Vec<crate::zone::plan::SkipFact>, Fail>,
+) -> Result<(), Fail> {
+    let _lock = skips::lock()?;
+    let steps = skips::steps(&facts()?);
     let ip = std::path::Path::new("ip");
     let run_dir = std::path::Path::new("/var/run/netns");
     for (i, step) in steps.iter().enumerate() {

@@ -268,6 +268,8 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     let run_dir = run_dir()?;
     let ip = real_ip()?;
     let _lock = lock_zone(netns)?;
+    // After the zone's lock, always in this order: the guests' files are shared by all zones.
+    let _skips = crate::zone::skips::lock()?;
     let facts = gather(&zone, &ip, &run_dir, true)?;
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,

@@ -134,6 +134,28 @@ fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
     )
 }
 
+/// Holds flock(LOCK_EX) on util-vserver's configuration root while alive: `up`s of different
+/// zones (guests of several zones starting at once) edit the same files (`.defaults'`, every
+/// guest's), so each plans and makes its edits, or undoes them, while no other does. None when
+/// the root does not exist (there is nothing to edit then).
+pub fn lock() -> Result<Option<nix::fcntl::Flock<std::fs::File>>, Fail> {
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let dir = match std::fs::File::open(&vservers) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&vservers, e)),
+    };
+    nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive)
+        .map(Some)
+        .map_err(|(_, e)| {
+            Fail::new(
+                PREFIX,
+                1,
+                format!("cannot lock {}: {}", escape(vservers.as_os_str()), e.desc()),
+            )
+        })
+}
+
 /// The steps of `facts`, as `plan_up` orders them (a copy, then the append).
 pub fn steps(facts: &[SkipFact]) -> Vec<Step> {
     let mut steps = Vec::new();
