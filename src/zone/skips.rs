@@ -88,6 +88,12 @@ fn edit_for(
 /// then `.defaults`.
 pub fn facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
     let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    facts_in(&vservers, ns)
+}
+
+/// [`facts`] for the configuration root `vservers`.
+pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let vservers = vservers.to_path_buf();
     let members: Vec<OsString> = config::members(&vservers, ns)
         .map_err(|e| io(&vservers, e))?
         .into_iter()
@@ -176,4 +182,68 @@ pub fn steps(facts: &[SkipFact]) -> Vec<Step> {
         }
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(root: &Path, rel: &str, bytes: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    /// (file relative to the root, copy of .defaults first, lines appended).
+    fn edits(root: &Path, ns: &str) -> Vec<(String, bool, Vec<String>)> {
+        facts_in(root, ns)
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                let rel = f.own.strip_prefix(root).unwrap().display().to_string();
+                (rel, f.edit.copy_defaults, f.edit.append)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn members_then_every_other_guest_then_defaults() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        put(r, "web/spaces/net", "dmz\n"); // member, no file: copy of .defaults
+        put(r, "mail/spaces/net", "dmz\n");
+        put(
+            r,
+            "mail/namespace-cleanup-skip",
+            "/run/netns\n/run/netns/dmz\n/run/netns/*\n",
+        );
+        put(r, "db/spaces/net", "lan\n"); // another zone's, with its own file
+        put(r, "db/namespace-cleanup-skip", "/proc");
+        put(r, "ftp/spaces/net", ""); // outside every zone, no file: served by .defaults
+        put(r, ".defaults/namespace-cleanup-skip", "/proc\n");
+        let all = |ns: &str| -> Vec<String> { config::skip_lines(ns) };
+        let run = run_dir_lines();
+        assert_eq!(
+            edits(r, "dmz"),
+            [
+                ("web/namespace-cleanup-skip".to_string(), true, all("dmz")),
+                ("db/namespace-cleanup-skip".to_string(), false, run.clone()),
+                (
+                    ".defaults/namespace-cleanup-skip".to_string(),
+                    false,
+                    run.clone()
+                ),
+            ]
+        );
+        // Without a .defaults directory, a guest without a file gets one of its own.
+        std::fs::remove_dir_all(r.join(".defaults")).unwrap();
+        assert_eq!(
+            edits(r, "dmz"),
+            [
+                ("web/namespace-cleanup-skip".to_string(), false, all("dmz")),
+                ("db/namespace-cleanup-skip".to_string(), false, run.clone()),
+                ("ftp/namespace-cleanup-skip".to_string(), false, run),
+            ]
+        );
+    }
 }
