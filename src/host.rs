@@ -156,7 +156,8 @@ pub fn hints(u: &Unusable, name: &OsStr, path: &Path) -> Vec<String> {
 /// what PID 1's view says and whether `name` is a configured zone. A zone's stale entry is
 /// recreated by `vspace-netns up NAME`; `ip netns delete; ip netns add` is offered only when
 /// the entry is dead in PID 1's mount namespace too (else it would delete the host's live
-/// namespace); a live one is explained as not visible here, with the causes and their fixes.
+/// namespace), never when PID 1's view cannot be opened; a live one is explained as not
+/// visible here, with the causes and their fixes.
 pub fn stale_hints(name: &OsStr, zone: bool, host: HostSays) -> Vec<String> {
     let n = escape(name);
     let keep = format!(
@@ -181,9 +182,14 @@ pub fn stale_hints(name: &OsStr, zone: bool, host: HostSays) -> Vec<String> {
         ],
         HostSays::Unknown => vec![
             format!(
-                "PID 1's mount namespace cannot be opened, so whether '{n}' is live on the host is unknown; if 'ip netns list' on the host shows it live, {invisible}"
+                "PID 1's mount namespace cannot be opened, so whether '{n}' is live on the host is unknown: look there (nsenter -t 1 -m ip netns list); if it is live there, {invisible}"
             ),
-            format!("only if it is dead on the host as well: {recreate}"),
+            if zone {
+                format!("if it is dead there too, recreate it on the host: vspace-netns up {n}")
+            } else {
+                "if it is dead there too, run 'vspace-netns doctor' on the host: it names the fix"
+                    .into()
+            },
             keep,
         ],
     }
@@ -205,10 +211,9 @@ mod tests {
                 live.contains("not visible in this mount namespace"),
                 "{live}"
             );
-            assert!(
-                unknown.contains("only if it is dead on the host as well"),
-                "{unknown}"
-            );
+            // Unknown: never a delete that could hit the host's live namespace.
+            assert!(unknown.contains("if it is dead there too"), "{unknown}");
+            assert!(!unknown.contains("ip netns delete"), "{unknown}");
             if zone {
                 assert!(dead.contains("recreate it: vspace-netns up db"), "{dead}");
                 assert!(!dead.contains("ip netns delete"), "{dead}");

@@ -248,7 +248,7 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /var/run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): "));
     let fails = s.fails(&mut s.cmd(&["doctor", &n]));
     assert!(
-        fails[0].contains(&format!("recreate it: vspace-netns up {n}")),
+        fails[0].contains(&format!(": vspace-netns up {n};")),
         "{fails:?}"
     );
     assert!(!fails[0].contains("ip netns delete"), "{fails:?}");
