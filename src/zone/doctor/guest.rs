@@ -276,8 +276,8 @@ pub fn parse_c_ulong(v: &[u8]) -> Option<u64> {
 }
 
 /// The scriptlets util-vserver runs for `phase` from `scripts`: `scripts/PHASE` and
-/// `scripts/PHASE.d/*` that are regular files (links followed), as `execScriptlets` takes them
-/// (vserver.functions: `isRegularFile`; any one of them makes it skip `.defaults'`).
+/// `scripts/PHASE.d/*` that are regular files (links followed) and no backups, as
+/// `execScriptlets` takes them (`isRegularFile`; any one of them makes it skip `.defaults'`).
 fn scriptlets(scripts: &Path, phase: &str) -> Vec<PathBuf> {
     let mut out = vec![scripts.join(phase)];
     if let Ok(rd) = std::fs::read_dir(scripts.join(format!("{phase}.d"))) {
@@ -285,8 +285,20 @@ fn scriptlets(scripts: &Path, phase: &str) -> Vec<PathBuf> {
         more.sort();
         out.extend(more);
     }
-    out.retain(|p| p.is_file());
+    out.retain(|p| p.is_file() && !is_backup(p));
     out
+}
+
+/// Names util-vserver's `isRegularFile` passes over: `*.rpmsave`, `*.rpmnew`, `*.rpmorig`,
+/// `*.cfsaved*`, `*.~*~`, `*~` (editor and package-manager leftovers).
+pub fn is_backup(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    let has = |w: &[u8]| name.windows(w.len()).any(|x| x == w);
+    name.ends_with(b".rpmsave")
+        || name.ends_with(b".rpmnew")
+        || name.ends_with(b".rpmorig")
+        || has(b".cfsaved")
+        || name.ends_with(b"~")
 }
 
 /// Whether a scriptlet runs the vspace-netns hook.
@@ -347,6 +359,23 @@ fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backups_are_no_scriptlets() {
+        for (name, backup) in [
+            ("vspace-netns", false),
+            ("backup", false),
+            ("x.rpmsave", true),
+            ("x.rpmnew", true),
+            ("x.rpmorig", true),
+            ("x.cfsaved.1", true),
+            ("x.~1~", true),
+            ("x~", true),
+            ("x~y", false),
+        ] {
+            assert_eq!(is_backup(Path::new(name)), backup, "{name}");
+        }
+    }
 
     #[test]
     fn masks_parse_as_strtoul_base_0() {
