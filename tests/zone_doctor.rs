@@ -419,13 +419,24 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
     assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n"));
 
     // Settings that put the guest outside its zone.
-    write(&web.join("spaces/mask"), "0x4c000000\n");
+    // util-vserver applies spaces/mask only when `read` fails on it (no trailing newline).
+    write(&web.join("spaces/mask"), "0x4c000000");
     s.only_fail(
         &mut s.cmd(&["doctor", "web"]),
         &format!(
-            "FAIL guest web: {}/spaces/mask has the net bit (0x40000000)",
+            "FAIL guest web: {}/spaces/mask has the net bit (0x40000000): util-vserver applies it",
             web.display()
         ),
+    );
+    write(&web.join("spaces/mask"), "0x4c000000\n");
+    let out = run_ok(&mut s.cmd(&["doctor", "web"]));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "WARN guest web: {}/spaces/mask has the net bit (0x40000000): util-vserver applies spaces/mask only when it lacks its trailing newline, so not now",
+            web.display()
+        )),
+        "{}",
+        text(&out.stdout)
     );
     write(&web.join("spaces/mask"), "0x0c000000\n");
     write(&web.join("spaces/pid"), &format!("{n}\n"));

@@ -85,7 +85,7 @@ pub(crate) fn bad(what: String, fix: String) -> Check {
     }
 }
 
-fn warn(what: String, fix: String) -> Check {
+pub(crate) fn warn(what: String, fix: String) -> Check {
     Check {
         level: Level::Warn,
         what,

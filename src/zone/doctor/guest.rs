@@ -215,14 +215,29 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
             .map(|b| shread::read(&b).value)
     };
     let mask_file = dir.join("spaces/mask");
-    if let (Some(z), Some(v)) = (zone, value(&mask_file)) {
-        if parse_c_ulong(&v).is_some_and(|m| m & NET != 0) {
-            checks.push(bad(
-                format!("guest {g}: {} has the net bit (0x40000000)", show(&mask_file)),
-                format!(
-                    "util-vserver passes it to 'vspace --new --mask', which clones a fresh network namespace for the guest, outside zone {z}; remove the bit from the mask"
-                ),
-            ));
+    let mask = config::read_optional(&mask_file)
+        .ok()
+        .flatten()
+        .map(|b| shread::read(&b));
+    if let (Some(z), Some(m)) = (zone, mask) {
+        if parse_c_ulong(&m.value).is_some_and(|v| v & NET != 0) {
+            let what = format!(
+                "guest {g}: {} has the net bit (0x40000000)",
+                show(&mask_file)
+            );
+            let why = format!(
+                "'vspace --new --mask' with it clones a fresh network namespace for the guest, outside zone {z}; remove the bit from the mask"
+            );
+            // _generateSpaceOptions: `getFileValue mask FILE || OPTS_VSPACE+=(--mask "$mask")`
+            // applies the mask only when `read` fails, i.e. without a trailing newline.
+            checks.push(if m.complete {
+                super::warn(
+                    what,
+                    format!("util-vserver applies spaces/mask only when it lacks its trailing newline, so not now; but {why}"),
+                )
+            } else {
+                bad(what, format!("util-vserver applies it (the file lacks its trailing newline): {why}"))
+            });
         }
     }
     let pid_file = dir.join("spaces/pid");
