@@ -460,6 +460,22 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
         s.fails(&mut s.cmd(&["doctor", "web"])),
         Vec::<String>::new()
     );
+    // .defaults/netns serves every guest without a netns/ of its own; nonetns opts out.
+    std::fs::remove_dir_all(web.join("netns")).unwrap();
+    let defaults_netns = vs.join(".defaults/netns");
+    write(&defaults_netns.join("name"), &format!("{n}\n"));
+    s.only_fail(
+        &mut s.cmd(&["doctor", "web"]),
+        &format!(
+            "FAIL guest web: util-vserver's native {} names zone {n} without netns/shared",
+            defaults_netns.display()
+        ),
+    );
+    std::fs::write(web.join("nonetns"), "").unwrap();
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "web"])),
+        Vec::<String>::new()
+    );
 
     // A name that is both a guest and a run-dir entry: vspace enters the namespace.
     let both = Netns::new("zb");

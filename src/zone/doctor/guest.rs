@@ -252,8 +252,12 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
             ));
         }
     }
-    let native = dir.join("netns");
-    if native.is_dir() {
+    // _handleNetNS: the guest's netns/, else .defaults/netns/; none with a nonetns file.
+    let native = [dir.join("netns"), vservers.join(".defaults/netns")]
+        .into_iter()
+        .find(|d| d.is_dir())
+        .filter(|_| !dir.join("nonetns").exists());
+    if let Some(native) = native {
         let name = value(&native.join("name")).unwrap_or_else(|| guest.as_bytes().to_vec());
         if is_zone(&name) && !native.join("shared").exists() {
             let n = escape(OsStr::from_bytes(&name));
