@@ -77,6 +77,7 @@ printf '#!/bin/sh\nreadlink /proc/self/ns/net >>"%s/unhidden"\n' "$TMP" >"$TMP/v
 chmod +x "$TMP/vprocunhide"
 export VSPACE_NETNS_CONFDIR="$TMP/etc/vspace-netns" VSPACE_NETNS_VSERVERS="$TMP/etc/vservers"
 export VSPACE_NETNS_VPROCUNHIDE="$TMP/vprocunhide" VSPACE_NETNS_SBIN_VSPACE="$TMP/vspace"
+export VSPACE_NETNS_STATE_DIR="$TMP/state" # the starting guests' claims on their zones
 echo "    T=$TMP"
 cat <<EOF | indent
 trunk: veth $TRUNK (peer $TRUNK_PEER), up, no addresses: it stands in for eth0
@@ -168,6 +169,9 @@ until [ "$(cat "/proc/$SLEEPER/comm" 2>/dev/null)" = sleep ]; do
 	sleep 0.1
 done
 MAIL_NS=$(readlink "/proc/$SLEEPER/ns/net")
+# util-vserver ends each start with the post-start phase: the start's claim on its zone
+# (made at initialize, so that no other guest's post-stop takes the zone down meanwhile) goes.
+for g in web mail db; do show vspace-netns hook post-start "$g"; done
 cat <<EOF | indent
 web  (readlink /proc/self/ns/net)  $WEB_NS
 mail (sleep 300, pid $SLEEPER)        $MAIL_NS

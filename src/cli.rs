@@ -10,7 +10,6 @@
 //! `--help` is wrapped to the terminal's width (`COLUMNS`, then the terminal), at most 100.
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use crate::out;
 
@@ -26,6 +25,21 @@ fn operand(name: &'static str, help: &'static str) -> Arg {
         .help(help)
         .required(true)
         .value_parser(value_parser!(OsString))
+}
+
+fn zone_operand() -> Arg {
+    Arg::new("netns")
+        .help("The zone (a directory in /etc/vspace-netns)")
+        .required_unless_present("all")
+        .conflicts_with("all")
+        .value_parser(value_parser!(OsString))
+}
+
+fn all_flag() -> Arg {
+    flag(
+        "all",
+        "Every configured zone, in name order (at boot and shutdown); a zone that fails is reported and the rest still done",
+    )
 }
 
 fn flag(name: &'static str, help: &'static str) -> Arg {
@@ -76,10 +90,8 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("up")
                 .about("Bring a zone up: namespace, lo, links with their MACs and addresses")
-                .arg(operand(
-                    "netns",
-                    "The zone (a directory in /etc/vspace-netns)",
-                ))
+                .arg(zone_operand())
+                .arg(all_flag())
                 .arg(flag(
                     "dry-run",
                     "Print the steps as ip command lines; change nothing",
@@ -88,10 +100,8 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("down")
                 .about("Take a zone down: its links, then its namespace")
-                .arg(operand(
-                    "netns",
-                    "The zone (a directory in /etc/vspace-netns)",
-                ))
+                .arg(zone_operand())
+                .arg(all_flag())
                 .arg(flag(
                     "force",
                     "Go ahead even while processes live in the namespace",
@@ -108,7 +118,7 @@ pub fn command() -> Command {
                 )
                 .arg(operand(
                     "phase",
-                    "initialize, prepre-start, pre-start, post-start, pre-stop or post-stop",
+                    "initialize, prepre-start, pre-start, post-start, pre-stop, post-stop or postpost-stop",
                 ))
                 .arg(operand(
                     "guest",
@@ -123,6 +133,18 @@ pub fn command() -> Command {
                         .help("A guest or a zone (default: every zone)")
                         .value_parser(value_parser!(OsString)),
                 ),
+        )
+        .subcommand(
+            Command::new("status")
+                .about("Show each zone's state, links, routes and guests; exit 0 when all are as configured")
+                .arg(
+                    Arg::new("zones")
+                        .help("Zones to show (default: every zone)")
+                        .num_args(0..)
+                        .value_parser(value_parser!(OsString))
+                        .action(ArgAction::Append),
+                )
+                .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))")),
         )
         .subcommand(
             Command::new("completions")
@@ -147,6 +169,17 @@ fn done(r: Result<(), fail::Fail>) -> anyhow::Result<u8> {
         Ok(()) => 0,
         Err(f) => fail::report(&f),
     })
+}
+
+/// Moves the process into PID 1's mount namespace (zones are the host's: see `host`), before
+/// any thread exists; `--dry-run` says where it runs.
+fn in_host_mount_ns(dry_run: bool) {
+    let w = crate::host::enter_pid1(zone::PREFIX);
+    if dry_run {
+        if let Some(line) = w.dry_run_line() {
+            crate::out::note(&line);
+        }
+    }
 }
 
 /// Writes `text` on stdout: 0, or one message and 1 when it cannot be written.
@@ -211,19 +244,39 @@ pub fn main(argv: Vec<OsString>) -> u8 {
                 ))),
             }
         }
-        Some(("up", m)) => done(zone::up(os(m, "netns"), m.get_flag("dry-run"))),
-        Some(("down", m)) => done(zone::down(
-            os(m, "netns"),
-            m.get_flag("force"),
-            m.get_flag("dry-run"),
+        Some(("up", m)) => {
+            let dry = m.get_flag("dry-run");
+            in_host_mount_ns(dry);
+            if m.get_flag("all") {
+                Ok(zone::all::up(dry))
+            } else {
+                done(zone::up(os(m, "netns"), dry))
+            }
+        }
+        Some(("down", m)) => {
+            let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
+            in_host_mount_ns(dry);
+            if m.get_flag("all") {
+                Ok(zone::all::down(force, dry))
+            } else {
+                done(zone::down(os(m, "netns"), force, dry))
+            }
+        }
+        Some(("hook", m)) => {
+            in_host_mount_ns(false);
+            done(hook::run(os(m, "phase"), os(m, "guest")))
+        }
+        Some(("doctor", m)) => Ok(doctor::run(
+            m.get_one::<OsString>("target").map(OsString::as_os_str),
         )),
-        Some(("hook", m)) => done(hook::run(os(m, "phase"), os(m, "guest"))),
-        Some(("doctor", m)) => Ok(
-            match doctor::run(m.get_one::<OsString>("target").map(OsString::as_os_str)) {
-                c if c == ExitCode::SUCCESS => 0,
-                _ => 1,
-            },
-        ),
+        Some(("status", m)) => {
+            in_host_mount_ns(false);
+            let zones: Vec<OsString> = m
+                .get_many::<OsString>("zones")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default();
+            Ok(zone::status::run(&zones, m.get_flag("json")).unwrap_or_else(|f| fail::report(&f)))
+        }
         Some(("completions", m)) => {
             let shell = m.get_one::<String>("shell").expect("required by clap");
             let mut buf = Vec::new();

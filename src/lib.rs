@@ -9,15 +9,17 @@
 //!   of the admin tool. Each is argv -> pure planner -> plan -> thin shell that carries it out.
 //! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
-//!   admin tool's own subcommands), `netns` (run-dir names and what an entry is), `fail`
-//!   (messages and exit statuses), `out` (the one checked path to stdout and stderr), `quote`
-//!   (escaping for messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the
-//!   one rule for paths from the environment).
+//!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
+//!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
+//!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
+//!   messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the one rule for
+//!   paths from the environment).
 
 pub mod cli;
 pub mod cnum;
 pub mod env;
 pub mod fail;
+pub mod host;
 pub mod ip;
 pub mod netns;
 pub mod out;

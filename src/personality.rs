@@ -28,6 +28,7 @@ pub const TOOL_WORDS: &[&str] = &[
     "down",
     "hook",
     "doctor",
+    "status",
     "completions",
     "help",
     "--help",

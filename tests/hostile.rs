@@ -446,7 +446,7 @@ fn entry_empty_file_is_refused_as_stale_with_the_cleanup_hint() {
     );
     r.says(&[
         "vspace: hint: ",
-        "'/run/netns/web' to /etc/vservers/<guest>/namespace-cleanup-skip",
+        "'/run/netns/web' and '/run/netns/*' in /etc/vservers/.defaults/namespace-cleanup-skip and in every guest's own namespace-cleanup-skip",
     ]);
 }
 

@@ -195,7 +195,7 @@ fn down_refuses_while_a_process_lives_inside_unless_forced() {
     run_ok(&mut z.cmd(&["up", &n]));
     let sleeper = Sleeper::new(&n);
     let out = run_status(&mut z.cmd(&["down", &n]), 3);
-    let err = text(&out.stderr);
+    let err = err_text(&out);
     assert!(
         err.starts_with(&format!(
             "vspace-netns: down {n}: refused: processes still use it (pids {})\n",
@@ -216,7 +216,7 @@ fn down_refuses_while_a_process_lives_inside_unless_forced() {
         text(&out.stdout),
         format!("ip -n {n} link del dev {v}\nip netns delete {n}\n")
     );
-    assert!(text(&out.stderr).contains(&format!("--force: pids {}", sleeper.pid())));
+    assert!(err_text(&out).contains(&format!("--force: pids {}", sleeper.pid())));
     assert!(!z.entry().exists() && !host_has_link(&p));
 }
 
@@ -225,7 +225,7 @@ fn bad_operands_and_configuration_are_refused_with_the_file_named() {
     let z = TestZone::new("zc");
     let out = run_status(&mut z.cmd(&["up", "no-such-zone"]), 1);
     assert_eq!(
-        text(&out.stderr),
+        err_text(&out),
         format!(
             "vspace-netns: {}/no-such-zone: no such zone directory; create it (mkdir -p {}/no-such-zone; an empty directory is a zone with only lo)\n",
             z.conf().display(),
@@ -235,7 +235,7 @@ fn bad_operands_and_configuration_are_refused_with_the_file_named() {
     z.write("links/x0/type", "vlan\n");
     let out = run_status(&mut z.cmd(&["up", &z.name, "--dry-run"]), 1);
     assert_eq!(
-        text(&out.stderr),
+        err_text(&out),
         format!(
             "vspace-netns: {}/links/x0/vlan: is missing (a vlan link needs it); write the 802.1Q id, 1-4094\n",
             z.dir().display()
@@ -248,8 +248,7 @@ fn bad_operands_and_configuration_are_refused_with_the_file_named() {
     relative.env("VSPACE_NETNS_CONFDIR", "etc/vspace-netns");
     let out = run_status(&mut relative, 1);
     assert!(
-        text(&out.stderr)
-            .contains("VSPACE_NETNS_CONFDIR='etc/vspace-netns' is not an absolute path")
+        err_text(&out).contains("VSPACE_NETNS_CONFDIR='etc/vspace-netns' is not an absolute path")
     );
 }
 

@@ -234,8 +234,11 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
     if !matches!(u, Unusable::Open(_)) {
         let link = std::fs::read_link(path).ok();
         f.more.push(u.describe_via(path, link.as_deref()));
-        f.more
-            .extend(u.hints(name).into_iter().map(|h| format!("hint: {h}")));
+        f.more.extend(
+            crate::host::hints(u, name, path)
+                .into_iter()
+                .map(|h| format!("hint: {h}")),
+        );
     }
     f
 }
@@ -244,7 +247,8 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 /// namespace of our own, /sys for the namespace, /etc/netns/NAME bound over /etc.
 pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
-    let entry = match nsfs::probe(&path) {
+    // Stale here but live as PID 1 sees it (a private mount namespace): the host's namespace.
+    let entry = match crate::host::probe(&path).0 {
         Entry::Netns(f) => f,
         Entry::Missing => return Err(cannot_open(name, Errno::ENOENT)),
         Entry::Unusable(u) => return Err(unusable(name, &path, &u)),
@@ -610,7 +614,7 @@ fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
         Entry::Unusable(u) => {
             let link = std::fs::read_link(&path).ok();
             voice.warn(&u.describe_via(&path, link.as_deref()));
-            for h in u.hints(name) {
+            for h in crate::host::hints(&u, name, &path) {
                 voice.warn(&format!("hint: {h}"));
             }
             return Ok(0);

@@ -8,8 +8,10 @@
 //! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
 //! - `link`, `process`: bring a link up by ioctl, fork.
 //! - `rtnl`: rtnetlink sockets inside a network namespace (the zones' links, addresses, routes).
+//! - `hostns`: the host's (PID 1's) mount namespace: enter it, open a path as PID 1 sees it.
 
 pub mod exec;
+pub mod hostns;
 pub mod link;
 pub mod mountinfo;
 pub mod nsfs;

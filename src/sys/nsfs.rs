@@ -148,6 +148,15 @@ pub fn covered_nsfs_mount(path: &Path) -> bool {
     !types.is_empty() && types.iter().all(|t| t == "nsfs")
 }
 
+/// The same checks as [`probe`] on a file opened some other way (PID 1's view of an entry,
+/// `sys::hostns::open_as_pid1`).
+pub fn check_open(file: File) -> Probe {
+    match classify(&file) {
+        Ok(()) => Entry::Netns(NetnsFile { file }),
+        Err(u) => Entry::Unusable(u),
+    }
+}
+
 /// The checks on an open regular file: nsfs, then the namespace type.
 fn classify(file: &File) -> Result<(), Unusable> {
     let fs = fstatfs(file.as_fd()).map_err(Unusable::Open)?;

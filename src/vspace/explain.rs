@@ -77,6 +77,9 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
                 escape(&name),
                 escape(path.as_os_str())
             ));
+            if let Some(line) = crate::vspace::hostview::view_line(&path) {
+                out.push_str(&format!("view:        {line}\n"));
+            }
             match then {
                 Then::Program { program } => {
                     out.push_str(&format!(

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod explain;
+pub mod hostview;
 pub mod plan;
 pub mod shell;
 

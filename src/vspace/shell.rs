@@ -45,15 +45,16 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
 /// that asked for a zone never runs in the host's network.
 pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
     let run_dir = netns::run_dir();
-    plan::plan_naming_links(
+    let plan = plan::plan_naming_links(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        |path| match nsfs::probe(path) {
+        |path| match crate::vspace::hostview::probe(path) {
             Entry::Netns(f) if nsfs::is_host(&f) => Entry::Unusable(Unusable::Host),
             other => other,
         },
         |path| std::fs::read_link(path).ok(),
-    )
+    );
+    crate::vspace::hostview::amend(argv, run_dir.as_deref().ok(), plan)
 }
 
 /// Refuses to run with real and effective ids that differ: this binary is not a setuid helper.

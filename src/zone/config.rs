@@ -1084,9 +1084,9 @@ pub fn net_space(bytes: Option<&[u8]>) -> NetSpace {
     let Some(b) = bytes else {
         return NetSpace::Missing;
     };
-    let newline = b.contains(&b'\n');
-    let first = b.split(|&c| c == b'\n').next().unwrap_or_default();
-    let trimmed = first.trim_ascii();
+    // As util-vserver reads it (`read` without -r): see `shread`.
+    let r = crate::zone::shread::read(b);
+    let (newline, trimmed) = (r.complete, r.value.as_slice());
     if trimmed.is_empty() {
         NetSpace::Private
     } else if trimmed == b"0" {

@@ -1,33 +1,45 @@
 //! `vspace-netns hook PHASE GUEST`: what util-vserver's scriptlet phases do for a guest whose
-//! `spaces/net` names a zone. Side-effecting through `zone::up`/`zone::down`; the phase
-//! decision itself (`action`) is pure.
+//! `spaces/net` names a zone. Side-effecting through `zone::up`/`zone::down_checked`, the
+//! claims and the cleanup-skip files; the phase decision itself (`action`, `decide`) is pure.
 //!
-//! initialize and prepre-start bring the zone up (idempotent: the second is a no-op) and add
-//! the namespace-cleanup-skip lines to every member guest; post-stop takes the zone down only
-//! when no process lives in its namespace any more. Processes, not configuration, say whether
-//! another guest still uses it: a running member guest has processes in it, a stopped one has
-//! none, and a shell someone opened with `ip netns exec` counts too. The other phases do
-//! nothing. A guest that shares no named namespace is left alone (status 0).
+//! The admin tool runs the hook in PID 1's mount namespace (`host::enter_pid1`), so a zone it
+//! makes from inside util-vserver's private mount namespace of a start is the host's.
+//!
+//! initialize and prepre-start claim the zone for the starting guest (`zone::claims`) and bring
+//! it up (idempotent: the second is a no-op), which adds the namespace-cleanup-skip lines to
+//! every guest and `.defaults`; post-start drops the claim; post-stop drops the guest's own
+//! claim and takes the zone down only when no process lives in its namespace and no other
+//! start has claimed it ([`Down`] says which). Processes, not configuration, say whether
+//! another guest still uses it. pre-start, pre-stop and postpost-stop do nothing. A guest that
+//! shares no named namespace still gets the run-dir lines at initialize and prepre-start
+//! (when zones are configured): every guest's start runs util-vserver's namespace cleanup.
+//!
+//! `spaces/net` is read as util-vserver reads it (`zone::shread`): a control byte that `read`
+//! keeps (a CR from a DOS line end) fails initialize and prepre-start, naming the byte.
 //!
 //! A name in `spaces/net` that is no zone is not necessarily a mistake ([`decide`], pure):
 //! util-vserver's own sharing writes another *guest's* name there (that context's network),
 //! and an admin may manage a namespace by hand (`ip netns add`). Such guests keep working: a
 //! guest's name is left alone; an existing run-dir entry is used as it is (checked with
-//! `netns::probe` before the guest starts, failing closed when unusable) and never deleted.
-//! Only a name that is neither fails, naming both fixes.
+//! `netns::probe` before the guest starts, failing closed when unusable), gets the
+//! cleanup-skip lines exactly as a zone would, and is never deleted. Only a name that is
+//! neither fails, naming both fixes.
 //!
 //! Exit statuses: 0 done or nothing to do, 1 failed (util-vserver then stops the start),
 //! 2 usage (unknown phase).
 
 use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 
 use crate::fail::Fail;
 use crate::netns::Entry;
+use crate::out;
 use crate::quote::escape;
 use crate::zone::config::{self, NetSpace};
-use crate::zone::shell::{self as zone, PREFIX};
+use crate::zone::shell::{self as zone, Down, PREFIX};
+use crate::zone::{claims, shread, skips};
 
-/// The phases util-vserver runs scripts for, in order.
+/// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
 pub const PHASES: &[&str] = &[
     "initialize",
     "prepre-start",
@@ -35,13 +47,18 @@ pub const PHASES: &[&str] = &[
     "post-start",
     "pre-stop",
     "post-stop",
+    "postpost-stop",
 ];
 
 /// What a phase does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Claim the zone for this start and bring it up.
     Up,
+    /// The guest runs: drop its claim.
+    Started,
     Nothing,
+    /// Drop the guest's claim; take the zone down unless used or claimed.
     DownIfUnused,
 }
 
@@ -49,15 +66,19 @@ pub enum Action {
 pub fn action(phase: &[u8]) -> Option<Action> {
     Some(match phase {
         b"initialize" | b"prepre-start" => Action::Up,
-        b"pre-start" | b"post-start" | b"pre-stop" => Action::Nothing,
+        b"post-start" => Action::Started,
+        b"pre-start" | b"pre-stop" | b"postpost-stop" => Action::Nothing,
         b"post-stop" => Action::DownIfUnused,
         _ => return None,
     })
 }
 
+fn fail(m: String) -> Fail {
+    Fail::new(PREFIX, 1, m)
+}
+
 /// Runs one phase for one guest.
 pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    use std::os::unix::ffi::OsStrExt;
     let act = action(phase.as_bytes()).ok_or_else(|| {
         Fail::new(
             PREFIX,
@@ -76,86 +97,188 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             format!("hook: bad guest name '{}': {e}", escape(guest)),
         )
     })?;
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
-    let file = config::net_file(&vservers, guest);
-    let space = config::read_guest_net(&vservers, guest).map_err(|e| {
-        Fail::new(
-            PREFIX,
-            1,
-            format!(
-                "hook: cannot read {}: {}",
-                escape(file.as_os_str()),
-                crate::sys::exec::io_reason(&e)
-            ),
-        )
-    })?;
-    let (name, newline) = match space {
-        NetSpace::Shared { name, newline } => (name, newline),
-        _ => return Ok(()),
-    };
-    let shown = escape(OsStr::from_bytes(&name));
-    if !newline {
-        let f = Fail::new(
-            PREFIX,
-            1,
-            format!(
-                "hook {} {}: {} has no trailing newline: util-vserver would give the guest a private network namespace, not '{shown}'",
-                escape(phase),
-                escape(guest),
-                escape(file.as_os_str())
-            ),
-        )
-        .hint(format!("write it with its newline: echo {shown} > {}", escape(file.as_os_str())));
-        if act == Action::Up {
-            return Err(f);
-        }
-        crate::out::warn(&f.to_string());
-        return Ok(());
-    }
-    let ns = OsStr::from_bytes(&name);
+    let vservers = config::vservers_dir().map_err(fail)?;
     let context = format!("hook {} {}", escape(phase), escape(guest));
-    if let Err(e) = crate::netns::check_name(ns) {
-        if act == Action::Nothing {
-            return Ok(());
-        }
-        return Err(Fail::new(
-            PREFIX,
-            1,
-            format!(
-                "{context}: bad namespace name '{shown}' in {}: {e}",
-                escape(file.as_os_str())
-            ),
-        ));
-    }
-    let (found, paths) = look_up(ns, &vservers).map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let Some(name) = shared_name(act, &context, guest, &vservers)? else {
+        return spare_zones(act, guest);
+    };
+    let ns = OsStr::from_bytes(&name);
+    let shown = escape(ns);
+    let (found, paths) = look_up(ns, &vservers).map_err(fail)?;
     match decide(act, &shown, &paths, &found) {
         Decision::Leave(line) => {
             if let Some(l) = line {
-                crate::out::note(&l);
+                out::note(&l);
+            }
+            match (act, &found.entry, found.guest) {
+                // A namespace made by hand is spared exactly as a zone is.
+                (Action::Up, Entry::Netns(()), false) => write_skips(|| skips::facts(&shown)),
+                (Action::Up, _, _) => spare_zones(act, guest),
+                _ => Ok(()),
+            }
+        }
+        Decision::Refuse(message, hints) => Err(hints
+            .into_iter()
+            .fold(fail(format!("{context}: {message}")), Fail::hint)),
+        Decision::Zone => zone_phase(act, ns, guest),
+    }
+}
+
+/// The name `spaces/net` shares, read as util-vserver reads it; None when the guest shares
+/// none (or util-vserver would not share it: no newline, a control byte), after saying why
+/// where that matters.
+fn shared_name(
+    act: Action,
+    context: &str,
+    guest: &OsStr,
+    vservers: &std::path::Path,
+) -> Result<Option<Vec<u8>>, Fail> {
+    let file = config::net_file(vservers, guest);
+    let f = escape(file.as_os_str());
+    let bytes = config::read_optional(&file).map_err(|e| {
+        fail(format!(
+            "hook: cannot read {f}: {}",
+            crate::sys::exec::io_reason(&e)
+        ))
+    })?;
+    let Some(NetSpace::Shared { name, newline }) =
+        bytes.as_deref().map(|b| config::net_space(Some(b)))
+    else {
+        return Ok(None);
+    };
+    let shown = escape(OsStr::from_bytes(&name));
+    let problem = if !newline {
+        Some(
+            fail(format!(
+                "{context}: {f} has no trailing newline: util-vserver would give the guest a private network namespace, not '{shown}'"
+            ))
+            .hint(format!("write it with its newline: echo {shown} > {f}")),
+        )
+    } else {
+        let read = shread::read(bytes.as_deref().unwrap_or_default());
+        read.oddities.iter().find(|o| o.is_fatal()).map(|o| {
+            let plain: Vec<u8> = name
+                .iter()
+                .copied()
+                .filter(|b| *b >= 0x20 && *b != 0x7f)
+                .collect();
+            let plain = escape(OsStr::from_bytes(&plain));
+            fail(format!(
+                "{context}: {f}: {}: util-vserver reads the name as '{shown}', not '{plain}'",
+                o.describe()
+            ))
+            .hint(format!("write it again without it: echo {plain} > {f}"))
+        })
+    };
+    match (problem, act) {
+        (None, _) => {}
+        (Some(p), Action::Up) => return Err(p),
+        (Some(p), _) => {
+            out::warn(&p.to_string());
+            return Ok(None);
+        }
+    }
+    if let Err(e) = crate::netns::check_name(OsStr::from_bytes(&name)) {
+        if !matches!(act, Action::Up | Action::DownIfUnused) {
+            return Ok(None);
+        }
+        return Err(fail(format!(
+            "{context}: bad namespace name '{shown}' in {f}: {e}"
+        )));
+    }
+    Ok(Some(name))
+}
+
+/// A zone's phase: claim and up, drop the claim, or down unless used or claimed.
+fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+    let zone_name = escape(ns);
+    match act {
+        Action::Nothing => Ok(()),
+        Action::Up => {
+            claim(&zone_name, guest);
+            let r = zone::up(ns, false);
+            if r.is_err() {
+                let _ = claims::release(&zone_name, guest);
+            }
+            r
+        }
+        Action::Started => claims::release(&zone_name, guest).map_err(fail),
+        Action::DownIfUnused => {
+            claims::release(&zone_name, guest).map_err(fail)?;
+            match zone::down_checked(ns, false, false)? {
+                Down::Done => {}
+                Down::Busy(pids) => out::note(&format!(
+                    "# zone {zone_name} kept: processes still use it (pids {})",
+                    zone::pid_list(&pids)
+                )),
+                Down::Claimed(guests) => out::note(&format!(
+                    "# zone {zone_name} kept: the start of {} claimed it and has not finished",
+                    guests.join(" ")
+                )),
             }
             Ok(())
         }
-        Decision::Refuse(message, hints) => Err(hints.into_iter().fold(
-            Fail::new(PREFIX, 1, format!("{context}: {message}")),
-            Fail::hint,
-        )),
-        Decision::Zone => match act {
-            Action::Nothing => Ok(()),
-            Action::Up => zone::up(ns, false),
-            Action::DownIfUnused => match zone::down(ns, false, false) {
-                Err(f) if f.status == zone::BUSY => {
-                    crate::out::note(&format!(
-                        "# zone {shown} kept: {}",
-                        f.message
-                            .split_once(": refused: ")
-                            .map_or("in use", |(_, r)| r)
-                    ));
-                    Ok(())
-                }
-                other => other,
-            },
-        },
     }
+}
+
+/// Claims `zone` for the start running this hook (its parent: util-vserver's vserver script).
+/// A claim that cannot be written is a warning: the start goes on, as it did without claims.
+fn claim(zone: &str, guest: &OsStr) {
+    let ppid = nix::unistd::getppid().as_raw();
+    let r = match claims::starter(ppid) {
+        Some(s) => claims::claim(zone, guest, s),
+        None => Err(format!("the start's process {ppid} is gone")),
+    };
+    if let Err(e) = r {
+        out::warn(&format!(
+            "{PREFIX}: hook: warning: no claim on zone {zone} for {}: {e}; another guest's post-stop may take the zone down before this guest runs in it",
+            escape(guest)
+        ));
+    }
+}
+
+/// At initialize and prepre-start of a guest outside every zone, when zones are configured:
+/// its namespace-cleanup-skip (its own, or `.defaults` serving it) gets the run-dir lines, so
+/// its start's cleanup unmounts no zone on the host.
+fn spare_zones(act: Action, guest: &OsStr) -> Result<(), Fail> {
+    if act != Action::Up {
+        return Ok(());
+    }
+    let confdir = config::confdir().map_err(fail)?;
+    let any_zone = std::fs::read_dir(&confdir)
+        .map(|rd| rd.filter_map(Result::ok).any(|e| e.path().is_dir()))
+        .unwrap_or(false);
+    if !any_zone {
+        return Ok(());
+    }
+    write_skips(|| skips::for_guest(guest))
+}
+
+/// Carries out the cleanup-skip edits `facts` finds (under `skips::lock`, as `up` makes its
+/// own), printing each as its command line; a failure undoes the edits this run made.
+fn write_skips(
+    facts: impl FnOnce() -> Result<Vec<crate::zone::plan::SkipFact>, Fail>,
+) -> Result<(), Fail> {
+    let _lock = skips::lock()?;
+    let steps = skips::steps(&facts()?);
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let run_dir = zone::run_dir()?;
+    let mut runner = zone::Runner::new(&run_dir)?;
+    for (i, step) in steps.iter().enumerate() {
+        let line = step.line(&run_dir);
+        out::note(&line);
+        if let Err(reason) = runner.perform(step) {
+            let mut f = fail(format!("hook: {line}: {reason}"));
+            for u in crate::zone::plan::undo(&steps[..i]) {
+                let _ = runner.perform(&u);
+                f = f.hint(format!("undone: {}", u.line(&run_dir)));
+            }
+            return Err(f);
+        }
+    }
+    Ok(())
 }
 
 /// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration
@@ -216,7 +339,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
     if found.zone {
         return Decision::Zone;
     }
-    if act == Action::Nothing {
+    if matches!(act, Action::Nothing | Action::Started) {
         return Decision::Leave(None);
     }
     if found.guest {
@@ -250,7 +373,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
                 "'{name}' is not a zone, and {}",
                 u.describe(&paths.entry_path)
             ),
-            u.hints(&paths.name),
+            crate::host::hints(u, &paths.name, &paths.entry_path),
         ),
     }
 }
@@ -266,7 +389,8 @@ mod tests {
             (b"initialize", Some(Action::Up)),
             (b"prepre-start", Some(Action::Up)),
             (b"pre-start", Some(Action::Nothing)),
-            (b"post-start", Some(Action::Nothing)),
+            (b"post-start", Some(Action::Started)),
+            (b"postpost-stop", Some(Action::Nothing)),
             (b"pre-stop", Some(Action::Nothing)),
             (b"post-stop", Some(Action::DownIfUnused)),
             (b"stop", None),
@@ -342,6 +466,9 @@ mod tests {
             (Up, found(false, false, &m), neither.clone()),
             (DownIfUnused, found(false, false, &m), neither),
             (Nothing, found(false, false, &m), Decision::Leave(None)),
+            (Started, found(false, false, &m), Decision::Leave(None)),
+            (Started, found(false, true, &u), Decision::Leave(None)),
+            (Started, found(true, false, &m), Decision::Zone),
         ];
         for (act, f, want) in table {
             assert_eq!(decide(act, "db", &paths, &f), want, "{act:?} {f:?}");

@@ -7,6 +7,8 @@
 //! stable MACs, `rtmsg` builds the rtnetlink messages, `script` quotes the printed lines.
 #![deny(unsafe_code)]
 
+pub mod all;
+pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod hook;
@@ -15,5 +17,8 @@ pub mod plan;
 pub mod rtmsg;
 pub mod script;
 pub mod shell;
+pub mod shread;
+pub mod skips;
+pub mod status;
 
-pub use shell::{BUSY, PREFIX, down, up};
+pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::netns::Entry;
+use crate::netns::{Entry, Unusable};
 use crate::zone::config::{Cidr, Link, Route, SkipEdit, Zone};
 use crate::zone::mac::Mac;
 use crate::zone::script;
@@ -436,6 +436,13 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
         })
     };
     match &facts.netns {
+        // The zone's own entry, dead here (up runs in the host's mount namespace): remade.
+        Entry::Unusable(Unusable::Stale) => {
+            steps.push(Step::DelNetns { ns: ns.clone() });
+            let mut fresh = facts.clone();
+            fresh.netns = Entry::Missing;
+            plan_netns(zone, &fresh, steps)
+        }
         Entry::Unusable(u) => Err(PlanError::Conflict(format!(
             "{}; remove it with 'vspace-netns down {ns}' and run up again",
             u.describe(&facts.entry)
@@ -649,7 +656,14 @@ fn plan_sysctls(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) {
 /// The namespace-cleanup-skip edits: a copy of `.defaults` where needed, then one `printf`
 /// per line.
 fn plan_skips(facts: &Facts, steps: &mut Vec<Step>) {
-    for s in &facts.skips {
+    steps.extend(skip_steps(&facts.skips));
+}
+
+/// The steps of namespace-cleanup-skip edits, in order: a copy of `.defaults` where needed,
+/// then one append a line.
+pub fn skip_steps(skips: &[SkipFact]) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for s in skips {
         if s.edit.copy_defaults {
             steps.push(Step::CopySkip {
                 from: s.defaults.clone(),
@@ -665,6 +679,7 @@ fn plan_skips(facts: &Facts, steps: &mut Vec<Step>) {
             });
         }
     }
+    steps
 }
 
 /// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
@@ -1108,6 +1123,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_entry_of_the_zone_is_remade() {
+        let mut stale = facts();
+        stale.netns = Entry::Unusable(Unusable::Stale);
+        let steps = plan_up(&zone(), &stale).unwrap();
+        let mut missing = facts();
+        missing.netns = Entry::Missing;
+        let fresh = plan_up(&zone(), &missing).unwrap();
+        assert_eq!(lines(&steps[..1]), ["ip netns delete z1"]);
+        assert_eq!(steps[1..], fresh[..]);
+        // Undone, the new namespace goes; the stale entry was dead anyway.
+        assert_eq!(lines(&undo(&steps[..3])), ["ip netns delete z1"]);
+    }
+
+    #[test]
     fn conflicts_are_refused() {
         let mut peer_on_host = facts();
         peer_on_host
@@ -1115,8 +1144,8 @@ mod tests {
             .insert("ve-z1".into(), LinkState::default());
         let mut peer_gone = all_up();
         peer_gone.host.clear();
-        let mut stale = facts();
-        stale.netns = Entry::Unusable(Unusable::Stale);
+        let mut symlink = facts();
+        symlink.netns = Entry::Unusable(Unusable::Symlink);
         let mut mac_used = facts();
         mac_used
             .macs_elsewhere
@@ -1133,8 +1162,8 @@ mod tests {
                 "v0 is in z1 but its host end ve-z1 is not on the host",
             ),
             (
-                stale,
-                "/var/run/netns/z1 is an empty file with no namespace mounted on it in this mount namespace (a stale entry); remove it with 'vspace-netns down z1'",
+                symlink,
+                "/var/run/netns/z1 is a symbolic link, not a namespace mount; remove it with 'vspace-netns down z1'",
             ),
             (
                 mac_used,

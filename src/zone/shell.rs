@@ -57,7 +57,7 @@ pub fn vprocunhide_path() -> Result<PathBuf, String> {
     config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
 }
 
-/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.
+/// The run dir: `$NETNS_RUN_DIR` or `/var/run/netns`, as for the ip personality.
 pub fn run_dir() -> Result<PathBuf, Fail> {
     let dir = netns::run_dir().map_err(fail)?;
     script::printable(dir.as_os_str()).map_err(|e| fail(format!("NETNS_RUN_DIR {e}")))?;
@@ -272,54 +272,29 @@ fn macs_elsewhere(
 
 use crate::zone::mac as plan_mac;
 
-/// The namespace-cleanup-skip edits every guest naming `ns` needs.
+/// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
+/// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word
+/// (the `--dry-run` lines must replay).
 pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(fail)?;
-    let io = |p: &Path, e: std::io::Error| {
-        fail(format!(
-            "cannot read {}: {}",
-            escape(p.as_os_str()),
-            exec::io_reason(&e)
-        ))
-    };
-    let needed = config::skip_lines(ns);
-    let mut out = Vec::new();
-    let members = config::members(&vservers, ns).map_err(|e| {
-        fail(format!(
-            "cannot read the guests' files in {}: {}",
-            escape(vservers.as_os_str()),
-            exec::io_reason(&e)
-        ))
-    })?;
-    for m in members {
-        let (own, defaults) = config::skip_files(&vservers, &m.guest);
-        for p in [&own, &defaults] {
+    let facts = crate::zone::skips::facts(ns)?;
+    for f in &facts {
+        for p in [&f.own, &f.defaults] {
             script::printable(p.as_os_str()).map_err(fail)?;
         }
-        let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
-        let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
-        if let Some(edit) = config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), &needed) {
-            out.push(SkipFact {
-                own_len: own_bytes.as_ref().map(|b| b.len() as u64),
-                own,
-                defaults,
-                edit,
-            });
-        }
     }
-    Ok(out)
+    Ok(facts)
 }
 
 /// Carries steps out: the host's rtnetlink socket, and the zone's, opened when first needed
 /// (and closed before the namespace is deleted, so that it does not keep it alive).
-struct Runner {
+pub(crate) struct Runner {
     run_dir: PathBuf,
     host: Rtnl,
     zones: BTreeMap<String, Rtnl>,
 }
 
 impl Runner {
-    fn new(run_dir: &Path) -> Result<Runner, Fail> {
+    pub(crate) fn new(run_dir: &Path) -> Result<Runner, Fail> {
         Ok(Runner {
             run_dir: run_dir.to_owned(),
             host: Rtnl::open().map_err(nl("cannot open rtnetlink"))?,
@@ -373,7 +348,7 @@ impl Runner {
     }
 
     /// Carries out one step.
-    fn perform(&mut self, step: &Step) -> Result<(), String> {
+    pub(crate) fn perform(&mut self, step: &Step) -> Result<(), String> {
         let io = |e: std::io::Error| exec::io_reason(&e);
         let create = NLM_F_CREATE | NLM_F_EXCL;
         match step {
@@ -632,6 +607,8 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
+    // After the zone's lock, always in this order: the guests' files are shared by all zones.
+    let _skips = crate::zone::skips::lock()?;
     let facts = gather(&zone, &run_dir, true)?;
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
@@ -681,26 +658,56 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `vspace-netns down NETNS [--force] [--dry-run]`.
+/// What `down` did, or why it left the zone up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Down {
+    /// Taken down (or nothing was left to take down).
+    Done,
+    /// Processes still live in the namespace (their pids).
+    Busy(Vec<i32>),
+    /// Guests whose start claimed the zone and has not finished (their names).
+    Claimed(Vec<String>),
+}
+
+/// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
+/// status [`BUSY`].
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
+    let refused =
+        |m: String| {
+            Fail::new(PREFIX, BUSY, format!("down {}: refused: {m}", escape(netns))).hint(
+            "stop the guests (or the processes) first, or use --force to take it down under them",
+        )
+        };
+    match down_checked(netns, force, dry_run)? {
+        Down::Done => Ok(()),
+        Down::Busy(pids) => Err(refused(format!(
+            "processes still use it (pids {})",
+            pid_list(&pids)
+        ))),
+        Down::Claimed(guests) => Err(refused(format!(
+            "the start of {} claimed it and has not finished",
+            guests.join(" ")
+        ))),
+    }
+}
+
+/// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
+/// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
+/// lock, skipped with `force`.
+pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &run_dir, false)?;
+    if !force && facts.pids.is_empty() {
+        let claimed = crate::zone::claims::live(&zone.netns).map_err(fail)?;
+        if !claimed.is_empty() {
+            return Ok(Down::Claimed(claimed));
+        }
+    }
     let steps = match plan::plan_down(&zone, &facts, force) {
         Ok(s) => s,
-        Err(PlanError::Busy(pids)) => {
-            return Err(Fail::new(
-                PREFIX,
-                BUSY,
-                format!(
-                    "down {}: refused: processes still use it (pids {})",
-                    zone.netns,
-                    pid_list(&pids)
-                ),
-            )
-            .hint("stop the guests (or the processes) first, or use --force to take it down under them"));
-        }
+        Err(PlanError::Busy(pids)) => return Ok(Down::Busy(pids)),
         Err(PlanError::Unmarked(what)) => {
             return Err(fail(format!(
                 "down {}: refused: {} carries no mark of this zone (alias {}): 'up' did not make it",
@@ -713,13 +720,14 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
     if steps.is_empty() {
-        return say(&format!("# nothing to do: zone {} is down", zone.netns));
+        say(&format!("# nothing to do: zone {} is down", zone.netns))?;
+        return Ok(Down::Done);
     }
     if dry_run {
         for s in &steps {
             say(&s.line(&run_dir))?;
         }
-        return Ok(());
+        return Ok(Down::Done);
     }
     if !facts.pids.is_empty() {
         out::warn(&format!(
@@ -741,7 +749,7 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             ))
         })?;
     }
-    Ok(())
+    Ok(Down::Done)
 }
 
 /// `1 2 3`.

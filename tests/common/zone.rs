@@ -78,6 +78,7 @@ impl TestZone {
                 "VSPACE_NETNS_VPROCUNHIDE",
                 self.root.path().join("no-vprocunhide"),
             )
+            .env("VSPACE_NETNS_STATE_DIR", self.root.path().join("state"))
             .env_remove("NETNS_RUN_DIR")
             .env_remove("VSPACE_NETNS_REAL_IP");
         c
@@ -213,4 +214,27 @@ pub fn unique_id() -> u16 {
 /// The derived MAC `02:00:00:II:II:XX` of a non-VLAN link of zone `id` with index `index`.
 pub fn mac_of(id: u16, index: u8) -> String {
     format!("02:00:00:{:02x}:{:02x}:{index:02x}", id >> 8, id & 0xff)
+}
+
+/// The note the zone subcommands print once when PID 1's mount namespace cannot be opened
+/// (as on machines whose PID 1 is a sandbox's init); tests that play the host as PID 1 of
+/// their own namespaces never see it.
+pub const PID1_NOTE: &str = "vspace-netns: note: PID 1's mount namespace cannot be opened";
+
+/// stderr without that note (which must appear at most once).
+pub fn err_text(out: &std::process::Output) -> String {
+    let err = text(&out.stderr);
+    assert!(
+        err.matches(PID1_NOTE).count() <= 1,
+        "note said twice:\n{err}"
+    );
+    err.lines()
+        .filter(|l| !l.starts_with(PID1_NOTE))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// stderr holds nothing but that note.
+pub fn no_err(out: &std::process::Output) -> bool {
+    err_text(out).is_empty()
 }

@@ -1,0 +1,181 @@
+//! Claims of starting guests on their zone, so that another guest's post-stop never takes a
+//! zone down under a start that has brought it up but has no process in it yet.
+//! Side-effecting (files under the state dir, `/proc`); [`parse_claim`] and [`start_time`] are
+//! pure.
+//!
+//! A claim is the file `STATE/claims/ZONE/GUEST` (STATE: `$VSPACE_NETNS_STATE_DIR`, default
+//! `/run/vspace-netns`), holding `PID STARTTIME` of the process running the guest's start (the
+//! hook's parent: util-vserver's `vserver ... start`), STARTTIME being field 22 of
+//! `/proc/PID/stat` so that a reused PID never keeps a claim alive. The hook writes it at
+//! initialize and prepre-start, before `up` takes the zone's lock, and removes it at post-start
+//! (the guest's processes are in the namespace by then) and at the guest's own post-stop. A
+//! claim whose start no longer runs (a start that failed half-way) has expired: [`live`] removes
+//! it. `down` (and so the hook's post-stop) refuses a zone with a live claim unless forced.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::quote::escape;
+
+/// The state dir unless `VSPACE_NETNS_STATE_DIR` names another (absolute) one.
+pub const DEFAULT_STATE_DIR: &str = "/run/vspace-netns";
+
+/// The state dir.
+pub fn state_dir() -> Result<PathBuf, String> {
+    crate::zone::config::absolute_env("VSPACE_NETNS_STATE_DIR", DEFAULT_STATE_DIR)
+}
+
+/// `STATE/claims/ZONE`.
+pub fn zone_dir(zone: &str) -> Result<PathBuf, String> {
+    Ok(state_dir()?.join("claims").join(zone))
+}
+
+/// A process, told apart from a later one with the same PID by its start time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Starter {
+    pub pid: i32,
+    /// Field 22 of `/proc/PID/stat` (clock ticks after boot).
+    pub start: u64,
+}
+
+/// Field 22 (starttime) of a `/proc/PID/stat` line; the command name (field 2, in
+/// parentheses) may hold spaces and parentheses, so fields are counted after its last `)`.
+pub fn start_time(stat: &[u8]) -> Option<u64> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let rest = std::str::from_utf8(&stat[close + 1..]).ok()?;
+    // After ')': field 3 (state) is the first; starttime is field 22.
+    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+}
+
+/// The starter of `pid`, if it runs.
+pub fn starter(pid: i32) -> Option<Starter> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    Some(Starter {
+        pid,
+        start: start_time(&stat)?,
+    })
+}
+
+/// `PID STARTTIME` as written in a claim.
+pub fn parse_claim(text: &[u8]) -> Option<Starter> {
+    let t = std::str::from_utf8(text).ok()?;
+    let mut w = t.split_ascii_whitespace();
+    let s = Starter {
+        pid: w.next()?.parse().ok()?,
+        start: w.next()?.parse().ok()?,
+    };
+    w.next().is_none().then_some(s)
+}
+
+fn io_msg(what: &str, p: &std::path::Path, e: &io::Error) -> String {
+    format!(
+        "{what} {}: {}",
+        escape(p.as_os_str()),
+        crate::sys::exec::io_reason(e)
+    )
+}
+
+/// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file renamed).
+pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), String> {
+    let dir = zone_dir(zone)?;
+    std::fs::create_dir_all(&dir).map_err(|e| io_msg("cannot create", &dir, &e))?;
+    let file = dir.join(guest);
+    let mut tmp = file.clone().into_os_string();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, format!("{} {}\n", by.pid, by.start))
+        .and_then(|()| std::fs::rename(&tmp, &file))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io_msg("cannot write the claim", &file, &e)
+        })
+}
+
+/// Removes `guest`'s claim on `zone` (none: nothing to do).
+pub fn release(zone: &str, guest: &OsStr) -> Result<(), String> {
+    let dir = zone_dir(zone)?;
+    let file = dir.join(guest);
+    match std::fs::remove_file(&file) {
+        Ok(()) => {
+            // The zone's directory goes with its last claim (fails while others remain).
+            let _ = std::fs::remove_dir(&dir);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_msg("cannot remove the claim", &file, &e)),
+    }
+}
+
+/// The guests holding a live claim on `zone`, in name order; expired claims (their start no
+/// longer runs, or the file is not a claim) are removed.
+pub fn live(zone: &str) -> Result<Vec<String>, String> {
+    let dir = zone_dir(zone)?;
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_msg("cannot read", &dir, &e)),
+    };
+    let mut out = Vec::new();
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        if name.as_bytes().ends_with(b".tmp") {
+            continue;
+        }
+        let held = std::fs::read(e.path())
+            .ok()
+            .and_then(|t| parse_claim(&t))
+            .is_some_and(|s| starter(s.pid) == Some(s));
+        if held {
+            out.push(escape(&name));
+        } else {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_time_counts_fields_after_the_command_name() {
+        let line = b"4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200 18446744073709551615";
+        assert_eq!(start_time(line), Some(987654));
+        assert_eq!(start_time(b"1 (x) S 0"), None);
+        assert_eq!(start_time(b"no parenthesis"), None);
+        let me = starter(std::process::id() as i32).unwrap();
+        assert_eq!(starter(me.pid), Some(me));
+    }
+
+    #[test]
+    fn claims_parse_strictly() {
+        let table: &[(&[u8], Option<Starter>)] = &[
+            (
+                b"12 345\n",
+                Some(Starter {
+                    pid: 12,
+                    start: 345,
+                }),
+            ),
+            (
+                b"12 345",
+                Some(Starter {
+                    pid: 12,
+                    start: 345,
+                }),
+            ),
+            (b"12", None),
+            (b"12 345 6", None),
+            (b"x 345", None),
+            (b"", None),
+            (b"\xff", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_claim(text), *want, "{text:?}");
+        }
+    }
+}
