@@ -90,10 +90,7 @@ demo:
 	$(NEED_BIN)
 	sh demo/demo.sh $(BIN)
 
-zones-# On a fresh clone with cargo at hand (and no BIN=), the README's first command builds first.
-demo:
-	@if [ "$(origin BIN)" != "command line" ] && [ ! -x "$(BIN)" ] && command -v $(CARGO) >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory build; fi
+zones-demo:
 	$(NEED_BIN)
 	sh demo/zones.sh $(BIN)
 
