@@ -21,7 +21,7 @@ _vspace_netns() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local zones=${VSPACE_NETNS_CONFDIR:-/etc/vspace-netns}
     local guests=${VSPACE_NETNS_VSERVERS:-/etc/vservers}
-    local subcommands="explain mac up down hook doctor completions help"
+    local subcommands="explain mac up down hook doctor status completions help"
     local sub= w i operands=0 dashdash=
     COMPREPLY=()
 
@@ -51,8 +51,9 @@ _vspace_netns() {
 
     local options="-h --help"
     case $sub in
-    up) options="--dry-run -h --help" ;;
-    down) options="--force --dry-run -h --help" ;;
+    up) options="--all --dry-run -h --help" ;;
+    down) options="--all --force --dry-run -h --help" ;;
+    status) options="--json -h --help" ;;
     explain)
         # Everything after the subcommand is vspace's argv.
         ((operands == 0)) && [[ -z $dashdash && $cur == -* ]] &&
@@ -67,13 +68,13 @@ _vspace_netns() {
     fi
 
     case $sub:$operands in
-    up:0 | down:0) _vspace_netns_names "$zones" "$cur" ;;
+    up:0 | down:0 | status:*) _vspace_netns_names "$zones" "$cur" ;;
     doctor:0)
         _vspace_netns_names "$zones" "$cur"
         _vspace_netns_names "$guests" "$cur"
         ;;
     hook:0)
-        COMPREPLY=($(compgen -W "initialize prepre-start pre-start post-start pre-stop post-stop" -- "$cur"))
+        COMPREPLY=($(compgen -W "initialize prepre-start pre-start post-start pre-stop post-stop postpost-stop" -- "$cur"))
         ;;
     hook:1) _vspace_netns_names "$guests" "$cur" ;;
     completions:0) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;

@@ -64,7 +64,7 @@ function __vspace_netns_at --argument-names sub n
     test (count (__vspace_netns_operands)) -eq $n
 end
 
-set -l subcommands explain mac up down hook doctor completions help
+set -l subcommands explain mac up down hook doctor status completions help
 complete -c vspace-netns -f
 complete -c vspace-netns -n "not __vspace_netns_sub" -s h -l help -d 'Print help'
 complete -c vspace-netns -n "not __vspace_netns_sub" -s V -l version -d 'Print version'
@@ -74,19 +74,23 @@ complete -c vspace-netns -n "not __vspace_netns_sub" -a up -d 'Bring a zone up'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a down -d 'Take a zone down'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a hook -d 'util-vserver scriptlet'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a doctor -d 'Check the setup of a guest, a zone, or every zone'
+complete -c vspace-netns -n "not __vspace_netns_sub" -a status -d "Show each zone's state, links, routes and guests"
 complete -c vspace-netns -n "not __vspace_netns_sub" -a completions -d 'Print the completion script for SHELL'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a help -d 'Print the help of the given subcommand'
 
 # -h/--help of every subcommand but help (explain: only before vspace's arguments).
-complete -c vspace-netns -n "__vspace_netns_is mac up down hook doctor completions" -s h -l help -d 'Print help'
+complete -c vspace-netns -n "__vspace_netns_is mac up down hook doctor status completions" -s h -l help -d 'Print help'
 complete -c vspace-netns -n "__vspace_netns_at explain 0" -s h -l help -d 'Print help'
 
 complete -c vspace-netns -n "__vspace_netns_is up down" -l dry-run -d 'Print the steps as ip command lines; change nothing'
+complete -c vspace-netns -n "__vspace_netns_is up down" -l all -d 'Every configured zone, in name order'
+complete -c vspace-netns -n "__vspace_netns_is status" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
+complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while processes live in the namespace'
 complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_guests)" -d guest
-complete -c vspace-netns -n "__vspace_netns_at hook 0" -a "initialize prepre-start pre-start post-start pre-stop post-stop" -d phase
+complete -c vspace-netns -n "__vspace_netns_at hook 0" -a "initialize prepre-start pre-start post-start pre-stop post-stop postpost-stop" -d phase
 complete -c vspace-netns -n "__vspace_netns_at hook 1" -a "(__vspace_netns_guests)" -d guest
 complete -c vspace-netns -n "__vspace_netns_at completions 0" -a "bash zsh fish" -d shell
 complete -c vspace-netns -n "__vspace_netns_at help 0" -a "$subcommands"

@@ -12,14 +12,12 @@
 //! private mount namespace, its man pages on MANPATH): any message fails the test.
 
 mod common;
-#[path = "common/root.rs"]
-mod root;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use root::*;
+use common::root::*;
 
 fn source(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

@@ -26,13 +26,14 @@ const SHELLS: [(&str, &str); 3] = [
 ];
 
 /// util-vserver's script phases (`vspace-netns hook PHASE GUEST`).
-const PHASES: [&str; 6] = [
+const PHASES: [&str; 7] = [
     "initialize",
     "prepre-start",
     "pre-start",
     "post-start",
     "pre-stop",
     "post-stop",
+    "postpost-stop",
 ];
 
 fn source(rel: &str) -> PathBuf {
@@ -188,7 +189,7 @@ fn subcommands() -> Words {
 /// What an operand completes to, by the argument's id in the clap description.
 fn values(fx: &Fixture, arg: &clap::Arg) -> Words {
     match arg.get_id().as_str() {
-        "netns" => fx.zones(),
+        "netns" | "zones" => fx.zones(),
         "guest" => fx.guests(),
         "target" => &fx.zones() | &fx.guests(),
         "phase" => words(PHASES),
@@ -261,6 +262,7 @@ fn operands_complete_to_zones_guests_phases_and_shells() {
     for (line, want) in [
         ("vspace-netns up ", fx.zones()),
         ("vspace-netns down ", fx.zones()),
+        ("vspace-netns status ", fx.zones()),
         ("vspace-netns doctor ", &fx.zones() | &fx.guests()),
         ("vspace-netns hook x ", fx.guests()),
         ("vspace-netns completions ", words(["bash", "zsh", "fish"])),
@@ -274,6 +276,7 @@ fn operands_complete_to_zones_guests_phases_and_shells() {
         ("vspace-netns up d".to_string(), words(["dmz"])),
         ("vspace-netns down --force ".to_string(), fx.zones()),
         ("vspace-netns down --dry-run l".to_string(), words(["lan"])),
+        ("vspace-netns status dmz ".to_string(), fx.zones()),
         ("vspace-netns doctor w".to_string(), words(["web"])),
         ("vspace-netns hook post-stop d".to_string(), words(["db"])),
         ("vspace-netns hook pre".to_string(), {

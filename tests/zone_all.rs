@@ -37,8 +37,10 @@ fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
         text(&out.stdout),
         format!(
             "# zone {a}\nip netns add {a}\nip -n {a} link set dev lo up\n\
+             ip -n {a} link set dev lo alias vspace-netns:{a}\n\
              # zone {b}\n\
-             # zone {c}\nip netns add {c}\nip -n {c} link set dev lo up\n"
+             # zone {c}\nip netns add {c}\nip -n {c} link set dev lo up\n\
+             ip -n {c} link set dev lo alias vspace-netns:{c}\n"
         )
     );
     let err = err_text(&out);

@@ -231,7 +231,9 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     assert_eq!(
         fails,
         [format!(
-            "FAIL zone {n}: link {v} is missing inside (and its host end {p} on the host): vspace-netns up {n} runs 'ip link add name {v} type veth peer name {p}'",
+            "FAIL zone {n}: link {v} is missing inside (and its host end {p} on the host): vspace-netns up {n} runs 'ip link add name {v} netns {n} address {m0} type veth peer name {p} address {m1}'",
+            m0 = mac_of(s.id, 0),
+            m1 = mac_of(s.id, 1),
             v = s.v,
             p = s.p
         ),]
@@ -309,8 +311,8 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     assert_eq!(
         fix,
         format!(
-            "printf '%s\\n' /run/netns '/run/netns/*' >> {}/mail/namespace-cleanup-skip",
-            vs.display()
+            "printf '%s\\n' /run/netns >> {f}; printf '%s\\n' '/run/netns/*' >> {f}",
+            f = vs.join("mail/namespace-cleanup-skip").display()
         )
     );
     run_ok(Command::new("sh").args(["-c", fix]));
@@ -331,8 +333,8 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     assert_eq!(
         fix,
         format!(
-            "printf '%s\\n' /run/netns '/run/netns/*' >> {}/.defaults/namespace-cleanup-skip",
-            vs.display()
+            "printf '%s\\n' /run/netns >> {f}; printf '%s\\n' '/run/netns/*' >> {f}",
+            f = vs.join(".defaults/namespace-cleanup-skip").display()
         )
     );
     run_ok(Command::new("sh").args(["-c", fix]));
@@ -498,7 +500,7 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
     let fails = s.fails(&mut s.cmd(&["doctor", "mail"]));
     assert!(
         fails[0].starts_with(&format!(
-            "FAIL guest mail: {b} is both a guest and a run-dir entry (/var/run/netns/{b})",
+            "FAIL guest mail: {b} is both a guest and a run-dir entry (/run/netns/{b})",
             b = both.name
         )),
         "{fails:?}"

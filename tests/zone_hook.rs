@@ -155,8 +155,13 @@ fn guests_without_a_shared_zone_are_left_alone_and_mistakes_refused() {
         assert_eq!(
             text(&out.stdout),
             format!(
-                "printf '%s\\n' /run/netns '/run/netns/*' >> {}/{guest}/namespace-cleanup-skip\n",
-                z.vservers().display()
+                "printf '%s\\n' /run/netns >> {f}\n\
+                 printf '%s\\n' '/run/netns/*' >> {f}\n",
+                f = z
+                    .vservers()
+                    .join(guest)
+                    .join("namespace-cleanup-skip")
+                    .display()
             )
         );
         assert_eq!(
@@ -222,8 +227,9 @@ fn another_guests_name_is_left_to_util_vserver() {
         let out = run_ok(&mut hook(&z, phase, "web"));
         let spared = if phase == "initialize" {
             format!(
-                "printf '%s\\n' /run/netns '/run/netns/*' >> {}/web/namespace-cleanup-skip\n",
-                z.vservers().display()
+                "printf '%s\\n' /run/netns >> {f}\n\
+                 printf '%s\\n' '/run/netns/*' >> {f}\n",
+                f = z.vservers().join("web/namespace-cleanup-skip").display()
             )
         } else {
             String::new()

@@ -125,8 +125,9 @@ say "after delete and add: $(view {hand})"
     assert_eq!(
         h.read("other.up"),
         format!(
-            "printf '%s\\n' /run/netns '/run/netns/*' >> {}/other/namespace-cleanup-skip\n",
-            vs.display()
+            "printf '%s\\n' /run/netns >> {f}\n\
+             printf '%s\\n' '/run/netns/*' >> {f}\n",
+            f = vs.join("other/namespace-cleanup-skip").display()
         )
     );
     // The hand-made namespace's guest gets its lines exactly as a zone's member would (a copy
@@ -134,7 +135,7 @@ say "after delete and add: $(view {hand})"
     assert_eq!(
         h.read("hand.up"),
         format!(
-            "# hook: '{hand}' is not a zone: the network namespace /var/run/netns/{hand} is used as it is\n\
+            "# hook: '{hand}' is not a zone: the network namespace /run/netns/{hand} is used as it is\n\
              cp {vs}/.defaults/namespace-cleanup-skip {vs}/hand/namespace-cleanup-skip\n\
              printf '%s\\n' /run/netns/{hand} >> {vs}/hand/namespace-cleanup-skip\n",
             vs = vs.display()
@@ -249,13 +250,14 @@ say "host sees: $(view "$Z")"
     );
     let rest: Vec<&str> = lines.collect();
     assert_eq!(
-        rest[..2],
+        rest[..3],
         [
             format!("ip netns add {n}"),
-            format!("ip -n {n} link set dev lo up")
+            format!("ip -n {n} link set dev lo up"),
+            format!("ip -n {n} link set dev lo alias vspace-netns:{n}")
         ]
     );
-    assert!(rest[2..].iter().all(|l| l.starts_with("printf ")), "{dry}");
+    assert!(rest[3..].iter().all(|l| l.starts_with("printf ")), "{dry}");
     let err = h.read("blind.err");
     assert_eq!(
         err.matches("vspace-netns: note: PID 1's mount namespace cannot be opened (/proc/1/ns/mnt: No such file or directory); working in this process's own mount namespace").count(),

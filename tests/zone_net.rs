@@ -337,7 +337,7 @@ fn macs_are_unique_per_host() {
     let _b_guard = NsGuard(b_name.clone());
     let out = run_status(&mut a.cmd(&["up", &b_name]), 1);
     assert_eq!(
-        text(&out.stderr),
+        err_text(&out),
         format!(
             "vspace-netns: up {b_name}: MAC {} of link {vb} is already used by link {va} of zone {}; zone ids must be unique (per VLAN across hosts: the MAC has no host part): give this zone another 'id', or the link an explicit 'mac'\n",
             mac_of(id, 0),
@@ -487,7 +487,7 @@ fn down_leaves_what_up_did_not_make() {
     run_ok(&mut z.cmd(&["up", &n]));
     let out = run_status(&mut z.cmd(&["down", &n]), 1);
     assert_eq!(
-        text(&out.stderr),
+        err_text(&out),
         format!(
             "vspace-netns: down {n}: refused: the namespace /run/netns/{n} (its lo: no alias) carries no mark of this zone (alias vspace-netns:{n}): 'up' did not make it\n\
              vspace-netns: hint: delete it by hand, or use --force to delete it all the same\n"

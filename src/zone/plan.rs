@@ -941,7 +941,7 @@ mod tests {
     }
 
     fn facts() -> Facts {
-        let mut f = Facts::empty("/var/run/netns/z1".into());
+        let mut f = Facts::empty("/run/netns/z1".into());
         f.vprocunhide = Some("/usr/lib/util-vserver/vprocunhide".into());
         f
     }
@@ -1163,7 +1163,7 @@ mod tests {
             ),
             (
                 symlink,
-                "/var/run/netns/z1 is a symbolic link, not a namespace mount; remove it with 'vspace-netns down z1'",
+                "/run/netns/z1 is a symbolic link, not a namespace mount; remove it with 'vspace-netns down z1'",
             ),
             (
                 mac_used,
@@ -1231,7 +1231,7 @@ mod tests {
             plan_down(&zone(), &unmarked, false).unwrap_err(),
             PlanError::Unmarked(vec![
                 "link m0 in z1 (alias 'vspace-netns:z2')".into(),
-                "the namespace /var/run/netns/z1 (its lo: no alias)".into()
+                "the namespace /run/netns/z1 (its lo: no alias)".into()
             ])
         );
         assert_eq!(lines(&plan_down(&zone(), &unmarked, true).unwrap()), all);

@@ -57,7 +57,7 @@ pub fn vprocunhide_path() -> Result<PathBuf, String> {
     config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
 }
 
-/// The run dir: `$NETNS_RUN_DIR` or `/var/run/netns`, as for the ip personality.
+/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.
 pub fn run_dir() -> Result<PathBuf, Fail> {
     let dir = netns::run_dir().map_err(fail)?;
     script::printable(dir.as_os_str()).map_err(|e| fail(format!("NETNS_RUN_DIR {e}")))?;

@@ -132,11 +132,7 @@ pub fn run(zones: &[OsString], json: bool) -> Result<u8, Fail> {
         render(&report)
     };
     crate::out::stdout_or_fail(PREFIX, &text)?;
-    Ok(if report.as_configured {
-        0
-    } else {
-        1
-    })
+    Ok(if report.as_configured { 0 } else { 1 })
 }
 
 fn invalid(name: String, error: String) -> ZoneStatus {
