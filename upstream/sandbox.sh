@@ -1,11 +1,11 @@
 #!/bin/sh
 # sandbox.sh IPDIR CMD [ARG...]: runs CMD as root in private network, mount and PID namespaces,
-# with IPDIR first in PATH (IPDIR holds the `ip` under test; an absolute path outside /tmp,
-# which gets a tmpfs), and returns its exit status (125: the sandbox could not be set up).
+# with IPDIR first in PATH (IPDIR holds the `ip` under test; an absolute path), and returns
+# its exit status (125: the sandbox could not be set up).
 #
 # Inside: a tmpfs on the netns run dir (/run/netns, where both iproute2 and the binary look:
-# checked), a tmpfs on /tmp, a sysfs of the new network namespace on /sys, lo up (with the
-# real ip, before PATH changes). Everything a test makes (named namespaces and their nsfs
+# checked), a tmpfs on /tmp (IPDIR and the checkout bound back when they lie under /tmp),
+# a sysfs of the new network namespace on /sys, lo up (with the real ip, before PATH changes). Everything a test makes (named namespaces and their nsfs
 # mounts, links, addresses, background processes, files in /tmp) lives in these namespaces:
 # when CMD ends, PID 1 of the PID namespace exits, the kernel kills what is left in it, and
 # the namespaces go away with their last user. Nothing reaches the host, also on failure; if
@@ -25,7 +25,25 @@ exec unshare --net --mount --pid --fork --kill-child --mount-proc --propagation 
 		mount -t tmpfs -o mode=0755 upstream-run /run
 		mkdir /run/netns
 	fi
+	# A private /tmp; what the run needs from the old /tmp (IPDIR, the checkout, when they
+	# lie there, as a CI clone may) is bound back at the same path, reached through a
+	# descriptor of the old /tmp opened before the tmpfs covers it (--no-canonicalize: mount
+	# would otherwise resolve the descriptor to the name /tmp, now the tmpfs).
+	exec 9</tmp
 	mount -t tmpfs -o mode=1777 upstream-tmp /tmp
+	for keep in "$ipdir" "$PWD"; do
+		case $keep in
+		/tmp/?*)
+			top=${keep#/tmp/}
+			top=${top%%/*}
+			if ! mountpoint -q "/tmp/$top"; then
+				mkdir -p "/tmp/$top"
+				mount --no-canonicalize --bind "/proc/$$/fd/9/$top" "/tmp/$top"
+			fi
+			;;
+		esac
+	done
+	exec 9<&-
 	umount -l /sys
 	mount -t sysfs sysfs /sys
 	real=
