@@ -31,7 +31,7 @@ pub fn zones() -> Result<Vec<OsString>, Fail> {
     })?;
     let mut names: Vec<OsString> = rd
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink()))
         .map(|e| e.file_name())
         .collect();
     names.sort();

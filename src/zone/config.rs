@@ -319,10 +319,27 @@ pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
             escape(name)
         )
     })?;
-    if s.bytes().any(|b| b.is_ascii_whitespace() || b < 0x20) {
+    if s.bytes()
+        .any(|b| b.is_ascii_whitespace() || b < 0x20 || b == b'\\')
+    {
         return Err(format!(
-            "'{}' contains a blank or a control character; util-vserver's read would mangle it",
+            "'{}' contains a blank, a backslash or a control character; util-vserver's read would mangle it",
             escape(name)
+        ));
+    }
+    // vspace(8) reads these as something else than a name: `:NAME` is NAME, a number is a
+    // context id, `self` the caller's context (util-vserver's vspace.c, --enter).
+    if s.starts_with(':') || s == "self" || s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "'{}' is read by vspace as {}, not as this name; choose a name that starts with a letter",
+            escape(name),
+            if s.starts_with(':') {
+                "the name after the colon"
+            } else if s == "self" {
+                "the caller's own context"
+            } else {
+                "a context id"
+            }
         ));
     }
     Ok(s)
@@ -1022,6 +1039,13 @@ fn read_dir_entries(dir: &Path) -> Result<BTreeMap<OsString, Option<Vec<u8>>>, C
 /// Reads `<confdir>/<netns>/` into a [`RawZone`] (no validation beyond what reading needs).
 pub fn read_raw(confdir: &Path, netns: &OsStr) -> Result<RawZone, ConfigError> {
     let dir = confdir.join(netns);
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(cerr(
+            &dir,
+            "is a symbolic link",
+            "make the zone a directory of its own under the zones root (a link could lead anywhere, past the rule the root is held to)",
+        ));
+    }
     if !dir.is_dir() {
         return Err(cerr(
             &dir,
@@ -1121,12 +1145,13 @@ pub struct Member {
     pub newline: bool,
 }
 
-/// The guests under `vservers` whose `spaces/net` names `netns`, in name order. A missing
-/// root means none; names starting with `.` (`.defaults`) are not guests.
-pub fn members(vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
+/// The guests under `vservers`: its directories (not followed links), names starting with
+/// `.` (`.defaults`, `.distributions`) left out, in name order. A missing root means none.
+pub fn guests(vservers: &Path) -> io::Result<Vec<OsString>> {
     let mut names: Vec<OsString> = match std::fs::read_dir(vservers) {
         Ok(rd) => rd
             .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.file_name())
             .filter(|n| !n.as_bytes().starts_with(b"."))
             .collect(),
@@ -1134,18 +1159,21 @@ pub fn members(vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
         Err(e) => return Err(e),
     };
     names.sort();
+    Ok(names)
+}
+
+/// The guests under `vservers` whose `spaces/net` names `netns`, in name order (see
+/// [`guests`]).
+pub fn members(vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
+    let names = guests(vservers)?;
     let mut out = Vec::new();
     for guest in names {
-        let space = read_guest_net(vservers, &guest).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "{}: {}",
-                    escape(net_file(vservers, &guest).as_os_str()),
-                    crate::sys::exec::io_reason(&e)
-                ),
-            )
-        })?;
+        // A guest whose spaces/net cannot be read (a link, a FIFO, too large) is that guest's
+        // problem, which its own hook and doctor report; it must not stop every zone. Its
+        // start is spared all the same: every guest's cleanup-skip keeps /run/netns/*.
+        let Ok(space) = read_guest_net(vservers, &guest) else {
+            continue;
+        };
         if let NetSpace::Shared { name, newline } = space {
             if name == netns.as_bytes() {
                 out.push(Member { guest, newline });

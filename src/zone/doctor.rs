@@ -168,7 +168,7 @@ fn everything(checks: &mut Vec<Check>, confdir: &Path, vservers: &Path) {
             "give each zone its own id (zone ids must be unique per VLAN, across hosts too)".into(),
         ));
     }
-    for g in crate::zone::skips::guests(vservers).unwrap_or_default() {
+    for g in config::guests(vservers).unwrap_or_default() {
         if !members.contains(&g) {
             guest::checks(checks, &g, vservers, false);
         }

@@ -12,7 +12,6 @@
 //!   `.defaults` directory, each guest without a file gets a file of its own instead.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::fail::Fail;
@@ -38,22 +37,6 @@ fn io(p: &Path, e: std::io::Error) -> Fail {
             exec::io_reason(&e)
         ),
     )
-}
-
-/// The guests under `vservers` (directories not starting with `.`), in name order.
-pub fn guests(vservers: &Path) -> std::io::Result<Vec<OsString>> {
-    let mut names: Vec<OsString> = match std::fs::read_dir(vservers) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name())
-            .filter(|n| !n.as_bytes().starts_with(b"."))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    names.sort();
-    Ok(names)
 }
 
 /// The edit one guest's file needs for `needed` (None: nothing to do). `copy`: a guest
@@ -103,7 +86,7 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
     for g in &members {
         out.extend(edit_for(&vservers, g, &config::skip_lines(ns), true)?);
     }
-    for g in guests(&vservers).map_err(|e| io(&vservers, e))? {
+    for g in config::guests(&vservers).map_err(|e| io(&vservers, e))? {
         if !members.contains(&g) {
             out.extend(edit_for(&vservers, &g, &run_dir_lines(), false)?);
         }
