@@ -8,6 +8,7 @@
 //! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
 //! - `link`, `process`: bring a link up by ioctl, fork.
 //! - `rtnl`: rtnetlink sockets inside a network namespace (the zones' links, addresses, routes).
+//! - `regular`: open a configuration or guest file safely (regular files only, no symlink).
 //! - `hostns`: the host's (PID 1's) mount namespace: enter it, open a path as PID 1 sees it.
 
 pub mod exec;
@@ -17,5 +18,6 @@ pub mod mountinfo;
 pub mod nsfs;
 pub mod nsid;
 pub mod process;
+pub mod regular;
 pub mod remount;
 pub mod rtnl;

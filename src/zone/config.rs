@@ -28,22 +28,16 @@ use std::path::{Path, PathBuf};
 use crate::quote::escape;
 use crate::zone::mac::{self, Mac};
 
-/// Where zones live unless `VSPACE_NETNS_CONFDIR` says otherwise.
-pub const DEFAULT_CONFDIR: &str = "/etc/vspace-netns";
-/// util-vserver's configuration root unless `VSPACE_NETNS_VSERVERS` says otherwise.
-pub const DEFAULT_VSERVERS: &str = "/etc/vservers";
-
-/// The zone configuration root.
+/// The zone configuration root: `$VSPACE_NETNS_CONFDIR`, else `/etc/vspace-netns`.
 pub fn confdir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_CONFDIR", DEFAULT_CONFDIR)
+    absolute_env("VSPACE_NETNS_CONFDIR", "/etc/vspace-netns")
 }
 
-/// util-vserver's configuration root.
+/// util-vserver's configuration root: `$VSPACE_NETNS_VSERVERS`, else `/etc/vservers`.
 pub fn vservers_dir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_VSERVERS", DEFAULT_VSERVERS)
+    absolute_env("VSPACE_NETNS_VSERVERS", "/etc/vservers")
 }
 
-/// `$var` when set (it must be absolute), else `default` (the rule of `NETNS_RUN_DIR`).
 pub use crate::netns::dir_from_env as absolute_env;
 
 /// A configuration problem: the file, what is wrong, and what to do.
@@ -936,41 +930,12 @@ pub const MAX_FILE: u64 = 64 * 1024;
 /// Errors: NotFound as the system says it; a symlink, another file type or a file over the
 /// limit as InvalidData with a message naming what it is.
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use crate::sys::regular::{self, Purpose};
     use std::io::Read;
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "is a symbolic link; only regular files are read (replace it with the file)",
-                )
-            } else {
-                e
-            }
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    let mut f = regular::open(path, options, Purpose::Read)?;
     let meta = f.metadata()?;
-    let ft = meta.file_type();
-    if !ft.is_file() {
-        let what = if ft.is_fifo() {
-            "a FIFO"
-        } else if ft.is_socket() {
-            "a socket"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
-        } else if ft.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file"
-        };
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("is {what}; only regular files are read"),
-        ));
-    }
     let too_big = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -1230,8 +1195,9 @@ mod tests {
     use super::*;
 
     type Files<'a> = &'a [(&'a str, &'a [u8])];
+    type Top<'a> = &'a [(&'a str, Option<&'a [u8]>)];
 
-    fn raw(top: &[(&str, Option<&[u8]>)], links: &[(&str, Files)]) -> RawZone {
+    fn raw(top: Top, links: &[(&str, Files)]) -> RawZone {
         RawZone {
             dir: PathBuf::from("/c/z1"),
             top: top
@@ -1344,166 +1310,115 @@ mod tests {
         assert_eq!(zone(&raw(&[], &[])).unwrap().links, []);
     }
 
+    /// A zone with id 1 and the one link `name`, made of `files`.
+    fn one_link(name: &str, files: Files) -> RawZone {
+        raw(&[("id", Some(b"1"))], &[(name, files)])
+    }
+
     #[test]
     fn errors_name_the_file_and_the_fix() {
-        let table: Vec<(RawZone, &str)> = vec![
+        let top: &[(Top, &str)] = &[
             (
-                raw(&[("id", Some(b"70000"))], &[]),
+                &[("id", Some(b"70000"))],
                 "/c/z1/id: '70000' is not a valid zone id; write zone id as a decimal number in 0-65535",
             ),
-            (raw(&[("id", Some(b""))], &[]), "/c/z1/id: is empty"),
+            (&[("id", Some(b""))], "/c/z1/id: is empty"),
             (
-                raw(&[("id", Some(b"1\n2\n"))], &[]),
+                &[("id", Some(b"1\n2\n"))],
                 "/c/z1/id: holds more than one value",
             ),
             (
-                raw(&[("colour", Some(b"red"))], &[]),
+                &[("colour", Some(b"red"))],
                 "/c/z1/colour: is not a zone setting; remove it",
             ),
-            (raw(&[("links", Some(b""))], &[]), "/c/z1/links: is a file"),
+            (&[("links", Some(b""))], "/c/z1/links: is a file"),
+        ];
+        // The files of /c/z1/links/v0, in a zone with id 1.
+        let v0: &[(Files, &str)] = &[
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("peer", b"p")])]),
+                &[("peer", b"p")],
                 "/c/z1/links/v0/type: is missing; write vlan, macvlan or veth",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"bridge")])]),
+                &[("type", b"bridge")],
                 "/c/z1/links/v0/type: 'bridge' is not a link type",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"veth")])]),
+                &[("type", b"veth")],
                 "/c/z1/links/v0/peer: is missing (a veth link needs it)",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"vlan"), ("link", b"eth0")])],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0")],
                 "/c/z1/links/v0/vlan: is missing (a vlan link needs it); write the 802.1Q id, 1-4094",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"4095")],
-                    )],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"4095")],
                 "/c/z1/links/v0/vlan: '4095' is not a valid VLAN id",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"0")],
-                    )],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"0")],
                 "/c/z1/links/v0/vlan: '0' is not a valid VLAN id",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"macvlan")])]),
+                &[("type", b"macvlan")],
                 "/c/z1/links/v0/link: is missing (a macvlan link needs it)",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"macvlan"), ("link", b"eth0"), ("mode", b"fast")],
-                    )],
-                ),
+                &[("type", b"macvlan"), ("link", b"eth0"), ("mode", b"fast")],
                 "/c/z1/links/v0/mode: 'fast' is not a macvlan mode; write one of bridge, private, vepa, passthru, source",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"macvlan"), ("link", b"eth0"), ("vlan", b"3")],
-                    )],
-                ),
+                &[("type", b"macvlan"), ("link", b"eth0"), ("vlan", b"3")],
                 "/c/z1/links/v0/vlan: is only for vlan links, and this one is macvlan",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p"), ("link", b"eth0")],
-                    )],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("link", b"eth0")],
                 "/c/z1/links/v0/link: is only for vlan and macvlan links",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"veth"), ("peer", b"p"), ("vlanid", b"2")])],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("vlanid", b"2")],
                 "/c/z1/links/v0/vlanid: is not a link setting",
             ),
             (
-                raw(&[], &[("v0", &[("type", b"veth"), ("peer", b"p")])]),
-                "/c/z1/id: is missing, and /c/z1/links/v0 derives its MAC from it",
-            ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[
-                            ("type", b"veth"),
-                            ("peer", b"p"),
-                            ("mac", b"01:00:00:00:00:01"),
-                        ],
-                    )],
-                ),
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p"),
+                    ("mac", b"01:00:00:00:00:01"),
+                ],
                 "/c/z1/links/v0/mac: '01:00:00:00:00:01' is a multicast address",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p"), ("address", b"10.0.0.1")],
-                    )],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("address", b"10.0.0.1")],
                 "/c/z1/links/v0/address: '10.0.0.1' is not ADDRESS/PREFIX",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[
-                            ("type", b"veth"),
-                            ("peer", b"p"),
-                            ("address", b"10.0.0.1/33"),
-                        ],
-                    )],
-                ),
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p"),
+                    ("address", b"10.0.0.1/33"),
+                ],
                 "'10.0.0.1/33' is not ADDRESS/PREFIX",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"veth"), ("peer", b"a-very-long-name0")])],
-                ),
+                &[("type", b"veth"), ("peer", b"a-very-long-name0")],
                 "/c/z1/links/v0/peer: bad name 'a-very-long-name0' must be 1-15 bytes long",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("a:b", &[("type", b"veth"), ("peer", b"p")])],
-                ),
-                "/c/z1/links/a:b: bad interface name",
+                &[("type", b"veth"), ("peer", b"p0"), ("index", b"255")],
+                "/c/z1/links/v0/index: 255 leaves no index",
             ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("lo", &[("type", b"veth"), ("peer", b"p")])],
-                ),
-                "/c/z1/links/lo: 'lo' is made with every namespace",
-            ),
+        ];
+        let veth: Files = &[("type", b"veth"), ("peer", b"p")];
+        let mut table: Vec<(RawZone, &str)> =
+            top.iter().map(|(t, want)| (raw(t, &[]), *want)).collect();
+        table.extend(
+            v0.iter()
+                .map(|(files, want)| (one_link("v0", files), *want)),
+        );
+        table.extend([
+            (raw(&[], &[("v0", veth)]), "/c/z1/id: is missing, and /c/z1/links/v0 derives its MAC from it"),
+            (one_link("a:b", veth), "/c/z1/links/a:b: bad interface name"),
+            (one_link("lo", veth), "/c/z1/links/lo: 'lo' is made with every namespace"),
             (
                 raw(
                     &[("id", Some(b"1"))],
@@ -1524,17 +1439,7 @@ mod tests {
                 ),
                 "/c/z1/links/v1: MAC 02:00:00:00:01:01 is also the MAC of /c/z1/links/v0/peer; give one of them another 'index' or an explicit 'mac'",
             ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p0"), ("index", b"255")],
-                    )],
-                ),
-                "/c/z1/links/v0/index: 255 leaves no index",
-            ),
-        ];
+        ]);
         for (r, want) in table {
             let got = zone(&r).unwrap_err();
             assert!(got.contains(want), "\n got: {got}\nwant: {want}");
@@ -1614,18 +1519,12 @@ mod tests {
     }
 
     fn links_for_routes() -> Vec<Link> {
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[(
-                "e0",
-                &[
-                    ("type", b"veth"),
-                    ("peer", b"p0"),
-                    ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
-                ],
-            )],
-        );
-        zone(&r).unwrap().links
+        let files: Files = &[
+            ("type", b"veth"),
+            ("peer", b"p0"),
+            ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
+        ];
+        zone(&one_link("e0", files)).unwrap().links
     }
 
     #[test]
@@ -1786,19 +1685,14 @@ mod tests {
 
     #[test]
     fn mtu_and_the_kind_table() {
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[(
+        let mtu = |m: &[u8]| {
+            zone(&one_link(
                 "v0",
-                &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"1400")],
-            )],
-        );
-        assert_eq!(zone(&r).unwrap().links[0].mtu, Some(1400));
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[("v0", &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"40")])],
-        );
-        assert!(zone(&r).unwrap_err().contains("'40' is not a valid MTU"));
+                &[("type", b"veth"), ("peer", b"p0"), ("mtu", m)],
+            ))
+        };
+        assert_eq!(mtu(b"1400").unwrap().links[0].mtu, Some(1400));
+        assert!(mtu(b"40").unwrap_err().contains("'40' is not a valid MTU"));
         assert_eq!(kind_names(), "vlan, macvlan or veth");
         assert!(
             KINDS

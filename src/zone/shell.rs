@@ -488,30 +488,9 @@ fn write_sysctl(path: &Path, text: &[u8]) -> std::io::Result<()> {
 /// Opens a guest's file for writing, refusing a symlink (O_NOFOLLOW) and anything but a
 /// regular file (O_NONBLOCK, then fstat): a FIFO can neither block nor be written to.
 fn open_regular(path: &Path, append: bool, create: bool) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .append(append)
-        .create(create)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "is a symbolic link; refused (replace it with a regular file)",
-                )
-            } else {
-                e
-            }
-        })?;
-    if !f.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "is not a regular file; refused",
-        ));
-    }
-    Ok(f)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).append(append).create(create);
+    crate::sys::regular::open(path, options, crate::sys::regular::Purpose::Write)
 }
 
 /// `cp FROM TO` for a TO that must not exist (O_EXCL: never through a symlink), with FROM's
