@@ -405,7 +405,10 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     let created = plan_netns(zone, facts, &mut steps)?;
     for link in &zone.links {
         match facts.inside.get(&link.name) {
-            None => plan_new_link(zone, link, facts, &mut steps)?,
+            None => {
+                check_peer_free(link, facts)?;
+                plan_new_link(&zone.netns, link, &mut steps)
+            }
             Some(have) => plan_existing_link(zone, link, have, facts, &mut steps)?,
         }
     }
@@ -466,25 +469,26 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
     }
 }
 
-/// A link that is not inside yet: created there directly, marked, addressed, raised.
-fn plan_new_link(
-    zone: &Zone,
-    link: &Link,
-    facts: &Facts,
-    steps: &mut Vec<Step>,
-) -> Result<(), PlanError> {
-    let ns = &zone.netns;
-    let some_ns = Some(ns.clone());
-    let name = &link.name;
-    if let Some((p, _)) = link.kind.peer() {
-        if facts.host.contains_key(p) {
-            return Err(PlanError::Conflict(format!(
+/// A veth whose host end's name is taken on the host cannot be created.
+fn check_peer_free(link: &Link, facts: &Facts) -> Result<(), PlanError> {
+    match link.kind.peer() {
+        Some((p, _)) if facts.host.contains_key(p) => {
+            let name = &link.name;
+            Err(PlanError::Conflict(format!(
                 "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
-            )));
+            )))
         }
+        _ => Ok(()),
     }
+}
+
+/// A link that is not inside yet (its host end's name checked free): created there directly,
+/// marked, addressed, raised.
+fn plan_new_link(ns: &str, link: &Link, steps: &mut Vec<Step>) {
+    let some_ns = Some(ns.to_string());
+    let name = &link.name;
     steps.push(Step::AddLink {
-        ns: ns.clone(),
+        ns: ns.to_string(),
         link: link.clone(),
     });
     steps.push(Step::SetAlias {
@@ -501,7 +505,7 @@ fn plan_new_link(
     }
     for cidr in &link.addresses {
         steps.push(Step::AddAddr {
-            ns: ns.clone(),
+            ns: ns.to_string(),
             dev: name.clone(),
             cidr: *cidr,
         });
@@ -516,7 +520,6 @@ fn plan_new_link(
             dev: p.to_string(),
         });
     }
-    Ok(())
 }
 
 /// A link that is inside already: only what differs (MAC, MTU, addresses, up; a veth's host
