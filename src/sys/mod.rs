@@ -2,6 +2,7 @@
 //! `unsafe` block of the crate (each with a `// SAFETY:` line). Nothing here decides anything:
 //! the planners above decide, these functions carry single steps out and report errno.
 //!
+//! - `bytes`: native-endian integers out of kernel answers (pure).
 //! - `nsfs`: open a run-dir entry and check it is a network namespace; setns; identities.
 //! - `exec`: locate the real tools, exec with argv untouched.
 //! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
@@ -11,6 +12,7 @@
 //! - `regular`: open a configuration or guest file safely (regular files only, no symlink).
 //! - `hostns`: the host's (PID 1's) mount namespace: enter it, open a path as PID 1 sees it.
 
+pub mod bytes;
 pub mod exec;
 pub mod hostns;
 pub mod link;
