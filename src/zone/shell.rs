@@ -648,6 +648,28 @@ pub enum Down {
     Claimed(Vec<String>),
 }
 
+impl Down {
+    /// Why the zone was kept, as every message about it says so; `None` when it went down.
+    pub fn why_kept(&self) -> Option<String> {
+        match self {
+            Down::Done => None,
+            Down::Busy(pids) => Some(format!("processes still use it (pids {})", pid_list(pids))),
+            Down::Claimed(guests) => Some(format!(
+                "the start of {} claimed it and has not finished",
+                guests.join(" ")
+            )),
+        }
+    }
+
+    /// What `--force` does about a kept zone.
+    pub fn force_hint(&self) -> &'static str {
+        match self {
+            Down::Busy(_) => "--force takes it down under them",
+            Down::Claimed(_) | Down::Done => "--force takes it down",
+        }
+    }
+}
+
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
 /// status [`BUSY`].
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
@@ -657,16 +679,9 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run)? {
-        Down::Done => Ok(()),
-        Down::Busy(pids) => Err(refused(format!(
-            "processes still use it (pids {})",
-            pid_list(&pids)
-        ))),
-        Down::Claimed(guests) => Err(refused(format!(
-            "the start of {} claimed it and has not finished",
-            guests.join(" ")
-        ))),
+    match down_checked(netns, force, dry_run)?.why_kept() {
+        None => Ok(()),
+        Some(why) => Err(refused(why)),
     }
 }
 

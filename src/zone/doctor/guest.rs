@@ -111,12 +111,7 @@ fn net_check(
     let n = escape(OsStr::from_bytes(name));
     let read = shread::read(bytes.as_deref().unwrap_or_default());
     if let Some(o) = read.oddities.iter().find(|o| o.is_fatal()) {
-        let plain: Vec<u8> = name
-            .iter()
-            .copied()
-            .filter(|b| *b >= 0x20 && *b != 0x7f)
-            .collect();
-        let plain = escape(OsStr::from_bytes(&plain));
+        let plain = escape(OsStr::from_bytes(&shread::without_controls(name)));
         checks.push(bad(
             format!("guest {g}: {}: {}", show(&file), o.describe()),
             format!(
