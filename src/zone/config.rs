@@ -480,6 +480,11 @@ impl LinkFiles {
         self.dir.join(f)
     }
 
+    /// The problem `problem` with this link's `file`, and its fix.
+    fn err(&self, file: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        cerr(&self.path(file), problem, fix)
+    }
+
     /// The single value of `file`, or None when it is absent.
     fn value(&self, file: &str, fix: &str) -> Result<Option<String>, ConfigError> {
         self.files
@@ -490,20 +495,14 @@ impl LinkFiles {
 
     /// The single value of a file the kind needs.
     fn need(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
-        self.value(file, fix)?.ok_or_else(|| {
-            cerr(
-                &self.path(file),
-                format!("is missing (a {kind} link needs it)"),
-                fix,
-            )
-        })
+        self.value(file, fix)?
+            .ok_or_else(|| self.err(file, format!("is missing (a {kind} link needs it)"), fix))
     }
 
     /// A file holding an interface name (a parent or a peer).
     fn ifname(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
         let v = self.need(file, kind, fix)?;
-        check_ifname(v.as_bytes())
-            .map_err(|e| cerr(&self.path(file), format!("bad name {e}"), fix))?;
+        check_ifname(v.as_bytes()).map_err(|e| self.err(file, format!("bad name {e}"), fix))?;
         Ok(v)
     }
 
@@ -525,8 +524,8 @@ impl LinkFiles {
         match self.number("index", "link index", 0, 255)? {
             Some(i) => Ok(i as u8),
             None if self.position * 2 <= 254 => Ok((self.position * 2) as u8),
-            None => Err(cerr(
-                &self.path("index"),
+            None => Err(self.err(
+                "index",
                 "is missing and this link is past the 128th",
                 "write an index 0-255 for it",
             )),
@@ -583,14 +582,11 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
     let types = format!("write {}", kind_names());
     let ty = f
         .value("type", &types)?
-        .ok_or_else(|| cerr(&f.path("type"), "is missing", format!("{types} into it")))?;
-    let spec = KINDS.iter().find(|k| k.name == ty).ok_or_else(|| {
-        cerr(
-            &f.path("type"),
-            format!("'{ty}' is not a link type"),
-            types.clone(),
-        )
-    })?;
+        .ok_or_else(|| f.err("type", "is missing", format!("{types} into it")))?;
+    let spec = KINDS
+        .iter()
+        .find(|k| k.name == ty)
+        .ok_or_else(|| f.err("type", format!("'{ty}' is not a link type"), types.clone()))?;
     for file in f.files.keys() {
         if !COMMON_FILES.contains(&file.as_str()) && !spec.files.contains(&file.as_str()) {
             let owners: Vec<&str> = KINDS
@@ -598,8 +594,8 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
                 .filter(|k| k.files.contains(&file.as_str()))
                 .map(|k| k.name)
                 .collect();
-            return Err(cerr(
-                &f.path(file),
+            return Err(f.err(
+                file,
                 format!(
                     "is only for {} links, and this one is {ty}",
                     owners.join(" and ")
@@ -614,9 +610,7 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
         "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
     )? {
         Some(v) => v.parse::<Mac>().map_err(|e| {
-            cerr(
-                &f.path("mac"),
-                e,
+            f.err("mac", e,
                 "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
             )
         })?,
@@ -648,42 +642,31 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
 
 fn parse_vlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
     let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
-    let vid = f
-        .number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
-        .ok_or_else(|| cerr(&f.path("vlan"), "is missing (a vlan link needs it)", fix))?
-        as u16;
+    let vid =
+        f.number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
+            .ok_or_else(|| f.err("vlan", "is missing (a vlan link needs it)", fix))? as u16;
     let parent = f.ifname("link", "vlan", "write the host's trunk device, e.g. eth0")?;
     Ok((Kind::Vlan { parent, vid }, vid))
 }
 
 fn parse_macvlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let parent = f.ifname(
-        "link",
-        "macvlan",
-        "write the host device to attach to, e.g. eth0",
-    )?;
-    let fix = format!("write one of {}", MACVLAN_MODES.join(", "));
-    let mode = f.value("mode", &fix)?.unwrap_or_else(|| "bridge".into());
+    let host_device = "write the host device to attach to, e.g. eth0";
+    let parent = f.ifname("link", "macvlan", host_device)?;
+    let modes = format!("write one of {}", MACVLAN_MODES.join(", "));
+    let mode = f.value("mode", &modes)?.unwrap_or_else(|| "bridge".into());
     if !MACVLAN_MODES.contains(&mode.as_str()) {
-        return Err(cerr(
-            &f.path("mode"),
-            format!("'{mode}' is not a macvlan mode"),
-            fix,
-        ));
+        return Err(f.err("mode", format!("'{mode}' is not a macvlan mode"), modes));
     }
     Ok((Kind::Macvlan { parent, mode }, 0))
 }
 
 fn parse_veth(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let peer = f.ifname(
-        "peer",
-        "veth",
-        "write the name of the host end, e.g. ve-web",
-    )?;
+    let host_end = "write the name of the host end, e.g. ve-web";
+    let peer = f.ifname("peer", "veth", host_end)?;
     let index = f.index()?;
     if index == 255 {
-        return Err(cerr(
-            &f.path("index"),
+        return Err(f.err(
+            "index",
             "255 leaves no index for the veth host end (index + 1)",
             "use 0-254",
         ));
