@@ -15,6 +15,8 @@
 //!   messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the one rule for
 //!   paths from the environment).
 
+#![deny(unsafe_code)]
+
 pub mod cli;
 pub mod cnum;
 pub mod env;
@@ -25,6 +27,7 @@ pub mod netns;
 pub mod out;
 pub mod personality;
 pub mod quote;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod vspace;
 pub mod zone;
