@@ -352,24 +352,52 @@ fn number(path: &Path, bytes: &[u8], what: &str, min: u32, max: u32) -> Result<u
 
 /// Validates a raw zone. `netns` is the zone's (directory) name.
 pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
-    let dir = &raw.dir;
     let name = check_zone_name(netns).map_err(|e| {
         cerr(
-            dir,
+            &raw.dir,
             format!("bad zone name {e}"),
             "rename the directory to a plain namespace name",
         )
     })?;
-    let mut id: Option<u16> = None;
-    let (mut routes_text, mut sysctl_text) = (None, None);
+    let top = parse_top(raw)?;
+    let links = parse_links(raw, top.id)?;
+    let routes = match top.routes {
+        Some((path, bytes)) => parse_routes(&path, bytes, &links)?,
+        None => Vec::new(),
+    };
+    let sysctls = match top.sysctl {
+        Some((path, bytes)) => parse_sysctls(&path, bytes)?,
+        None => Vec::new(),
+    };
+    Ok(Zone {
+        netns: name.to_string(),
+        links,
+        routes,
+        sysctls,
+    })
+}
+
+/// The zone directory's own files: `id` read, `routes` and `sysctl` kept for after the links.
+struct Top<'a> {
+    id: Option<u16>,
+    routes: Option<(PathBuf, &'a [u8])>,
+    sysctl: Option<(PathBuf, &'a [u8])>,
+}
+
+fn parse_top(raw: &RawZone) -> Result<Top<'_>, ConfigError> {
+    let mut top = Top {
+        id: None,
+        routes: None,
+        sysctl: None,
+    };
     for (file, content) in &raw.top {
-        let path = dir.join(file);
+        let path = raw.dir.join(file);
         match (file.as_bytes(), content) {
             (b"id", Some(bytes)) => {
-                id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
+                top.id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
             }
-            (b"routes", Some(bytes)) => routes_text = Some((path, bytes)),
-            (b"sysctl", Some(bytes)) => sysctl_text = Some((path, bytes)),
+            (b"routes", Some(bytes)) => top.routes = Some((path, bytes)),
+            (b"sysctl", Some(bytes)) => top.sysctl = Some((path, bytes)),
             (b"links", None) => {}
             (b"id" | b"routes" | b"sysctl", None) | (b"links", Some(_)) => {
                 return Err(cerr(
@@ -391,27 +419,16 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
             }
         }
     }
+    Ok(top)
+}
+
+/// Every link of the zone, in name order, each name (links and veth peers) and MAC used once.
+fn parse_links(raw: &RawZone, id: Option<u16>) -> Result<Vec<Link>, ConfigError> {
     let mut links = Vec::new();
-    let mut taken: BTreeMap<Mac, PathBuf> = BTreeMap::new();
-    let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut taken = Taken::default();
     for (position, (ifname, files)) in raw.links.iter().enumerate() {
-        let ldir = dir.join("links").join(ifname);
-        let ifname = check_ifname(ifname.as_bytes())
-            .map_err(|e| {
-                cerr(
-                    &ldir,
-                    format!("bad interface name {e}"),
-                    "rename the directory",
-                )
-            })?
-            .to_string();
-        if ifname == "lo" {
-            return Err(cerr(
-                &ldir,
-                "'lo' is made with every namespace",
-                "remove this directory",
-            ));
-        }
+        let ldir = raw.dir.join("links").join(ifname);
+        let ifname = check_link_dir(&ldir, ifname)?;
         let files = LinkFiles {
             dir: ldir.clone(),
             files: link_files(&ldir, files)?,
@@ -420,50 +437,72 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
             position,
         };
         let link = parse_link(&ifname, &files)?;
-        let mut claim = |n: &str, p: &Path| -> Result<(), ConfigError> {
-            if let Some(other) = names.insert(n.to_string(), p.to_owned()) {
-                return Err(cerr(
-                    p,
-                    format!(
-                        "the name '{n}' is also used by {}",
-                        escape(other.as_os_str())
-                    ),
-                    "give every link and veth peer its own name",
-                ));
-            }
-            Ok(())
-        };
-        claim(&ifname, &ldir)?;
-        let mut macs = vec![(link.mac, ldir.clone())];
-        if let Some((peer, peer_mac)) = link.kind.peer() {
-            claim(peer, &ldir.join("peer"))?;
-            macs.push((peer_mac, ldir.join("peer")));
+        // Names first, then MACs: a clash of both is reported as the name's.
+        let peer = link.kind.peer().map(|(p, m)| (p, m, ldir.join("peer")));
+        taken.name(&ifname, &ldir)?;
+        if let Some((name, _, file)) = &peer {
+            taken.name(name, file)?;
         }
-        for (m, p) in macs {
-            if let Some(other) = taken.insert(m, p.clone()) {
-                return Err(cerr(
-                    &p,
-                    format!("MAC {m} is also the MAC of {}", escape(other.as_os_str())),
-                    "give one of them another 'index' or an explicit 'mac'",
-                ));
-            }
+        taken.mac(link.mac, &ldir)?;
+        if let Some((_, mac, file)) = &peer {
+            taken.mac(*mac, file)?;
         }
         links.push(link);
     }
-    let routes = match routes_text {
-        Some((path, bytes)) => parse_routes(&path, bytes, &links)?,
-        None => Vec::new(),
-    };
-    let sysctls = match sysctl_text {
-        Some((path, bytes)) => parse_sysctls(&path, bytes)?,
-        None => Vec::new(),
-    };
-    Ok(Zone {
-        netns: name.to_string(),
-        links,
-        routes,
-        sysctls,
-    })
+    Ok(links)
+}
+
+/// The interface name a link directory stands for: a valid name, and not `lo`.
+fn check_link_dir(ldir: &Path, ifname: &OsStr) -> Result<String, ConfigError> {
+    let ifname = check_ifname(ifname.as_bytes()).map_err(|e| {
+        cerr(
+            ldir,
+            format!("bad interface name {e}"),
+            "rename the directory",
+        )
+    })?;
+    if ifname == "lo" {
+        return Err(cerr(
+            ldir,
+            "'lo' is made with every namespace",
+            "remove this directory",
+        ));
+    }
+    Ok(ifname.to_string())
+}
+
+/// The names and MACs a zone's links have taken so far, with the file that took each.
+#[derive(Default)]
+struct Taken {
+    names: BTreeMap<String, PathBuf>,
+    macs: BTreeMap<Mac, PathBuf>,
+}
+
+impl Taken {
+    fn name(&mut self, n: &str, p: &Path) -> Result<(), ConfigError> {
+        match self.names.insert(n.to_string(), p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!(
+                    "the name '{n}' is also used by {}",
+                    escape(other.as_os_str())
+                ),
+                "give every link and veth peer its own name",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn mac(&mut self, m: Mac, p: &Path) -> Result<(), ConfigError> {
+        match self.macs.insert(m, p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!("MAC {m} is also the MAC of {}", escape(other.as_os_str())),
+                "give one of them another 'index' or an explicit 'mac'",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A link directory's files, checked against the kinds' tables, with what deriving a MAC needs.
@@ -712,103 +751,7 @@ pub fn parse_routes(path: &Path, bytes: &[u8], links: &[Link]) -> Result<Vec<Rou
     let mut out: Vec<Route> = Vec::new();
     for (n, line) in content_lines(path, bytes, ROUTE_FIX)? {
         let bad = |what: String| cerr(path, format!("line {n} '{line}': {what}"), ROUTE_FIX);
-        let mut words = line.split_whitespace();
-        let dest = words.next().expect("a non-empty line has a word");
-        let (mut via, mut dev, mut metric, mut table) = (None, None, None, None);
-        while let Some(w) = words.next() {
-            let Some(v) = words.next() else {
-                return Err(bad(format!("'{w}' needs a value")));
-            };
-            match w {
-                "via" if via.is_none() => {
-                    via = Some(
-                        v.parse::<IpAddr>()
-                            .map_err(|_| bad(format!("'{v}' is not an IP address")))?,
-                    )
-                }
-                "dev" if dev.is_none() => {
-                    if !links.iter().any(|l| l.name == v) {
-                        return Err(bad(format!("'{v}' is not one of the zone's links")));
-                    }
-                    dev = Some(v.to_string());
-                }
-                "metric" | "preference" | "priority" if metric.is_none() => {
-                    metric = Some(
-                        mac::parse_number("metric", v, u32::MAX).map_err(|e| bad(e.to_string()))?,
-                    )
-                }
-                "table" if table.is_none() => {
-                    table = Some(match v {
-                        "main" => MAIN_TABLE,
-                        _ => match mac::parse_number("table", v, u32::MAX) {
-                            Ok(t) if t != 0 && t != 255 => t,
-                            _ => {
-                                return Err(bad(format!(
-                                    "table '{v}' is not 'main' or a number in 1-4294967295 other than 255 (local)"
-                                )));
-                            }
-                        },
-                    })
-                }
-                _ => return Err(bad(format!("'{w}' is not understood here"))),
-            }
-        }
-        let dst = if dest == "default" {
-            let v6 = match via {
-                Some(g) => g.is_ipv6(),
-                None => return Err(bad("'default' needs 'via GATEWAY'".into())),
-            };
-            Cidr {
-                addr: if v6 {
-                    IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
-                } else {
-                    IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
-                },
-                prefix: 0,
-            }
-        } else {
-            let c: Cidr = dest.parse().map_err(bad)?;
-            if c.network() != c {
-                return Err(bad(format!(
-                    "'{dest}' has host bits set; write the network, {}",
-                    c.network()
-                )));
-            }
-            c
-        };
-        if via.is_none() && dev.is_none() {
-            return Err(bad("a route needs 'via GATEWAY' or 'dev IF'".into()));
-        }
-        if let Some(g) = via {
-            if g.is_ipv6() != dst.addr.is_ipv6() {
-                return Err(bad(
-                    "the gateway and the destination are of different IP versions".into(),
-                ));
-            }
-            let link_local = matches!(g, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
-            let on_link = links
-                .iter()
-                .filter(|l| dev.as_ref().is_none_or(|d| *d == l.name))
-                .flat_map(|l| &l.addresses)
-                .any(|a| a.contains(g));
-            if !(on_link || link_local && dev.is_some()) {
-                return Err(bad(format!(
-                    "the gateway {g} is in no subnet of the zone's addresses{}",
-                    if link_local {
-                        " (a link-local gateway needs 'dev IF')"
-                    } else {
-                        ""
-                    }
-                )));
-            }
-        }
-        let route = Route {
-            dst,
-            via,
-            dev,
-            metric,
-            table,
-        };
+        let route = parse_route(line, links, &bad)?;
         if out.iter().any(|r| r.same_key(&route)) {
             return Err(bad(
                 "another line has the same destination, metric and table".into(),
@@ -817,6 +760,127 @@ pub fn parse_routes(path: &Path, bytes: &[u8], links: &[Link]) -> Result<Vec<Rou
         out.push(route);
     }
     Ok(out)
+}
+
+/// How a `routes` line's problem becomes the error naming the file and the line.
+type Bad<'a> = &'a dyn Fn(String) -> ConfigError;
+
+/// One `routes` line: `DEST [via GW] [dev IF] [metric N] [table T]`, each option at most once.
+fn parse_route(line: &str, links: &[Link], bad: Bad) -> Result<Route, ConfigError> {
+    let mut words = line.split_whitespace();
+    let dest = words.next().expect("a non-empty line has a word");
+    let (mut via, mut dev, mut metric, mut table) = (None, None, None, None);
+    while let Some(w) = words.next() {
+        let Some(v) = words.next() else {
+            return Err(bad(format!("'{w}' needs a value")));
+        };
+        match w {
+            "via" if via.is_none() => {
+                via = Some(
+                    v.parse::<IpAddr>()
+                        .map_err(|_| bad(format!("'{v}' is not an IP address")))?,
+                )
+            }
+            "dev" if dev.is_none() => {
+                if !links.iter().any(|l| l.name == v) {
+                    return Err(bad(format!("'{v}' is not one of the zone's links")));
+                }
+                dev = Some(v.to_string());
+            }
+            "metric" | "preference" | "priority" if metric.is_none() => {
+                metric =
+                    Some(mac::parse_number("metric", v, u32::MAX).map_err(|e| bad(e.to_string()))?)
+            }
+            "table" if table.is_none() => {
+                table = Some(match v {
+                    "main" => MAIN_TABLE,
+                    _ => match mac::parse_number("table", v, u32::MAX) {
+                        Ok(t) if t != 0 && t != 255 => t,
+                        _ => {
+                            return Err(bad(format!(
+                                "table '{v}' is not 'main' or a number in 1-4294967295 other than 255 (local)"
+                            )));
+                        }
+                    },
+                })
+            }
+            _ => return Err(bad(format!("'{w}' is not understood here"))),
+        }
+    }
+    let dst = route_dst(dest, via, bad)?;
+    if via.is_none() && dev.is_none() {
+        return Err(bad("a route needs 'via GATEWAY' or 'dev IF'".into()));
+    }
+    if let Some(g) = via {
+        check_gateway(g, dst, dev.as_deref(), links, bad)?;
+    }
+    Ok(Route {
+        dst,
+        via,
+        dev,
+        metric,
+        table,
+    })
+}
+
+/// The destination: `default` (of the gateway's IP version) or a network without host bits.
+fn route_dst(dest: &str, via: Option<IpAddr>, bad: Bad) -> Result<Cidr, ConfigError> {
+    Ok(if dest == "default" {
+        let v6 = match via {
+            Some(g) => g.is_ipv6(),
+            None => return Err(bad("'default' needs 'via GATEWAY'".into())),
+        };
+        Cidr {
+            addr: if v6 {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            },
+            prefix: 0,
+        }
+    } else {
+        let c: Cidr = dest.parse().map_err(bad)?;
+        if c.network() != c {
+            return Err(bad(format!(
+                "'{dest}' has host bits set; write the network, {}",
+                c.network()
+            )));
+        }
+        c
+    })
+}
+
+/// A gateway of the destination's IP version, in a subnet of the zone's addresses (of `dev`'s
+/// when given), or link-local with `dev`.
+fn check_gateway(
+    g: IpAddr,
+    dst: Cidr,
+    dev: Option<&str>,
+    links: &[Link],
+    bad: Bad,
+) -> Result<(), ConfigError> {
+    if g.is_ipv6() != dst.addr.is_ipv6() {
+        return Err(bad(
+            "the gateway and the destination are of different IP versions".into(),
+        ));
+    }
+    let link_local = matches!(g, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+    let on_link = links
+        .iter()
+        .filter(|l| dev.as_ref().is_none_or(|d| *d == l.name))
+        .flat_map(|l| &l.addresses)
+        .any(|a| a.contains(g));
+    if !(on_link || link_local && dev.is_some()) {
+        return Err(bad(format!(
+            "the gateway {g} is in no subnet of the zone's addresses{}",
+            if link_local {
+                " (a link-local gateway needs 'dev IF')"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
 }
 
 impl Route {
