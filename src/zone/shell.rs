@@ -359,12 +359,7 @@ impl Runner {
                 line,
                 was,
             } => {
-                let mut text = String::new();
-                if *newline_first {
-                    text.push('\n');
-                }
-                text.push_str(line);
-                text.push('\n');
+                let text = format!("{}{line}\n", if *newline_first { "\n" } else { "" });
                 append(file, text.as_bytes(), was.is_none()).map_err(io)
             }
             Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
@@ -374,36 +369,8 @@ impl Runner {
             Step::AddNetns { ns } => admin::add(&self.run_dir, OsStr::new(ns), false)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Step::DelNetns { ns } => {
-                self.zones.remove(ns);
-                // `ip netns delete`, every mount layer, without admin::delete's scan of /proc
-                // for the pids still inside (gather has looked already).
-                let path = self.run_dir.join(ns);
-                admin::unmount_all(&path).map_err(|e| {
-                    format!(
-                        "umount {}: {}",
-                        escape(path.as_os_str()),
-                        exec::strerror(e as i32)
-                    )
-                })?;
-                std::fs::remove_file(&path).map_err(|e| {
-                    format!(
-                        "Cannot remove namespace file \"{}\": {}",
-                        escape(path.as_os_str()),
-                        io(e)
-                    )
-                })
-            }
-            Step::AddLink { ns, link } => {
-                let parent = match link.kind.parent() {
-                    Some(p) => Some(self.index(&None, p)?),
-                    None => None,
-                };
-                let fd = File::open(self.run_dir.join(ns))
-                    .map_err(|e| format!("cannot open the zone's namespace: {}", io(e)))?;
-                let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
-                self.send(&None, m, create)
-            }
+            Step::DelNetns { ns } => self.del_netns(ns),
+            Step::AddLink { ns, link } => self.add_link(ns, link),
             Step::SetAlias { ns, dev, alias } => self.set(ns, dev, Change::Alias(alias)),
             Step::SetMac { ns, dev, mac, .. } => self.set(ns, dev, Change::Mac(*mac)),
             Step::SetMtu { ns, dev, mtu, .. } => self.set(ns, dev, Change::Mtu(*mtu)),
@@ -432,48 +399,92 @@ impl Runner {
                     if add { create } else { 0 },
                 )
             }
-            Step::SetSysctl { ns, key, value, .. } => {
-                let path = config::sysctl_path(key);
-                let text = format!("{value}\n");
-                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
-                    write_sysctl(&path, text.as_bytes()).map_err(|e| NlError {
-                        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
-                        message: Some(if e.kind() == std::io::ErrorKind::NotFound {
-                            format!("unknown key: no {}", path.display())
-                        } else {
-                            format!("cannot write {}", path.display())
-                        }),
-                    })
-                })
-                .map_err(|e| e.to_string())
-            }
-            Step::Unhide { ns, path } => {
-                let prog = PathBuf::from(path);
-                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
-                    let st = std::process::Command::new(&prog)
-                        .status()
-                        .map_err(|e| NlError {
-                            errno: nix::errno::Errno::from_raw(
-                                e.raw_os_error().unwrap_or(libc::EIO),
-                            ),
-                            message: Some(format!("cannot run {}", prog.display())),
-                        })?;
-                    if st.success() {
-                        Ok(())
-                    } else {
-                        Err(NlError {
-                            errno: nix::errno::Errno::EIO,
-                            message: Some(format!("{} exited with {st}", prog.display())),
-                        })
-                    }
-                })
-                .map_err(|e| e.to_string())
-            }
+            Step::SetSysctl { ns, key, value, .. } => self.set_sysctl(ns, key, value),
+            Step::Unhide { ns, path } => self.unhide(ns, path),
             Step::DelLink { ns, dev } => {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
             }
         }
+    }
+
+    /// `ip netns delete`, every mount layer, without admin::delete's scan of /proc for the
+    /// pids still inside (gather has looked already).
+    fn del_netns(&mut self, ns: &str) -> Result<(), String> {
+        self.zones.remove(ns);
+        let path = self.run_dir.join(ns);
+        admin::unmount_all(&path).map_err(|e| {
+            format!(
+                "umount {}: {}",
+                escape(path.as_os_str()),
+                exec::strerror(e as i32)
+            )
+        })?;
+        std::fs::remove_file(&path).map_err(|e| {
+            format!(
+                "Cannot remove namespace file \"{}\": {}",
+                escape(path.as_os_str()),
+                exec::io_reason(&e)
+            )
+        })
+    }
+
+    /// The link made on the host (its parent's index looked up there) and moved into `ns` by
+    /// the same request (IFLA_NET_NS_FD).
+    fn add_link(&mut self, ns: &str, link: &config::Link) -> Result<(), String> {
+        let parent = match link.kind.parent() {
+            Some(p) => Some(self.index(&None, p)?),
+            None => None,
+        };
+        let fd = File::open(self.run_dir.join(ns))
+            .map_err(|e| format!("cannot open the zone's namespace: {}", exec::io_reason(&e)))?;
+        let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
+        self.send(&None, m, NLM_F_CREATE | NLM_F_EXCL)
+    }
+
+    /// `/proc/sys/KEY` written from a thread inside `ns`.
+    fn set_sysctl(&self, ns: &str, key: &str, value: &str) -> Result<(), String> {
+        let path = config::sysctl_path(key);
+        let text = format!("{value}\n");
+        rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+            write_sysctl(&path, text.as_bytes()).map_err(|e| {
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("unknown key: no {}", path.display())
+                } else {
+                    format!("cannot write {}", path.display())
+                };
+                io_failure(&e, message)
+            })
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    /// util-vserver's vprocunhide, run from a thread inside `ns`.
+    fn unhide(&self, ns: &str, path: &str) -> Result<(), String> {
+        let prog = PathBuf::from(path);
+        rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+            let st = std::process::Command::new(&prog)
+                .status()
+                .map_err(|e| io_failure(&e, format!("cannot run {}", prog.display())))?;
+            if st.success() {
+                Ok(())
+            } else {
+                Err(NlError {
+                    errno: nix::errno::Errno::EIO,
+                    message: Some(format!("{} exited with {st}", prog.display())),
+                })
+            }
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// A failed file or program step inside a namespace, as an [`NlError`]: the system's errno
+/// (EIO when it gave none) and what failed.
+fn io_failure(e: &std::io::Error, message: String) -> NlError {
+    NlError {
+        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+        message: Some(message),
     }
 }
 
