@@ -1,5 +1,6 @@
 //! The admin tool's own command line (`vspace-netns explain|...`), parsed with clap. Only the
-//! tool's subcommands go through clap; pass-through argv never does.
+//! tool's subcommands go through clap; pass-through argv never does. Parsing is pure; [`main`]
+//! dispatches to the subcommands (in `zone`, `vspace::explain`), which do the side effects.
 //!
 //! Exit statuses of the tool's subcommands: 0 done, 1 failed (the message says why), 2 usage;
 //! `down` exits 3 when it refuses a namespace that processes still use.
@@ -8,6 +9,8 @@
 //! hand, so that zone and guest names complete; `tests/completions.rs` runs each shell on them
 //! and checks that they offer exactly the subcommands and options described here).
 //! `--help` is wrapped to the terminal's width (`COLUMNS`, then the terminal), at most 100.
+
+#![deny(unsafe_code)]
 
 use std::ffi::OsString;
 

@@ -18,6 +18,8 @@
 //!
 //! A refusal names the variable, the path that broke the rule, and the rule.
 
+#![deny(unsafe_code)]
+
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;

@@ -2,6 +2,12 @@
 //!
 //! The personalities that stand in for `vspace` and `ip` keep those tools' exit statuses and
 //! first message lines; this type carries both to the one place that prints them (`report`).
+//! Pure but for [`report`], which writes the message to stderr through `out`.
+//!
+//! Invariant: a failure is printed once, at the top (the personality's `main`), never where it
+//! arises; the exit status it carries is the one the process ends with.
+
+#![deny(unsafe_code)]
 
 use std::fmt;
 

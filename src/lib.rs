@@ -4,16 +4,24 @@
 //! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
-//! Layout (see ARCHITECTURE.md):
-//! - `vspace/`, `ip/`: the two personalities that stand in for other tools; `zone/`: the zones
-//!   of the admin tool. Each is argv -> pure planner -> plan -> thin shell that carries it out.
-//! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate.
+//! Layout (ARCHITECTURE.md has the whole tree, each personality's data flow, and where new
+//! subcommands, link types, route options, sysctls and system calls go):
+//! - `vspace/` (`args` -> `plan` -> `hostview` -> `shell`, and `explain`), `ip/` (`args` ->
+//!   `netns`, with `admin`): the two personalities that stand in for other tools; `zone/`
+//!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
+//!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is
+//!   argv -> pure planner -> plan -> thin shell that carries it out.
+//! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate
+//!   (`nsfs`, `hostns`, `exec`, `process`, `mountinfo`, `remount`, `nsid`, `rtnl`, `link`,
+//!   `regular`, and the pure `bytes`). The crate denies unsafe code everywhere else.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
 //!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
 //!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
 //!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
-//!   messages and shell lines), `cnum` (C's number parsers, exactly), `env` (the one rule for
-//!   paths from the environment).
+//!   messages), `cnum` (C's number parsers, exactly), `env` (the one rule for paths from the
+//!   environment).
+
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod cnum;
@@ -25,6 +33,7 @@ pub mod netns;
 pub mod out;
 pub mod personality;
 pub mod quote;
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod vspace;
 pub mod zone;

@@ -8,6 +8,9 @@
 //! stand in for. Closed fds 0-2 get /dev/null placeholders that vanish at exec
 //! (`reserve_stdio`). Arguments come from std (glibc hands them to std's initialiser), not from
 //! the raw pointers. (The test harness keeps its own main.)
+//!
+//! `#[unsafe(no_mangle)]` on C's `main` is the crate's one `unsafe` outside `src/sys/`: the
+//! attribute the entry point needs, no unsafe code.
 #![cfg_attr(not(test), no_main)]
 
 #[cfg(not(test))]

@@ -5,6 +5,8 @@
 //! message and status 1 ([`stdout_or_fail`]); for a line that only informs (a hook's note), the
 //! work stands and the error is dropped ([`note`]); under the name `ip`, what iproute2 does.
 
+#![deny(unsafe_code)]
+
 use std::io::{self, Write};
 
 use crate::fail::Fail;

@@ -4,6 +4,8 @@
 //! admin tool when its first argument is one of the tool's own words, and vspace otherwise, so
 //! `vspace-netns --enter db --net -- prog` works without a symlink.
 
+#![deny(unsafe_code)]
+
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 

@@ -2,6 +2,8 @@
 //! (control characters too), so a message never carries raw terminal controls and never
 //! panics on non-UTF-8. Pure.
 
+#![deny(unsafe_code)]
+
 use std::ffi::OsStr;
 use std::fmt::Write;
 use std::os::unix::ffi::OsStrExt;

@@ -416,6 +416,13 @@ mod tests {
         words.iter().map(|w| os(w)).collect()
     }
 
+    /// `ip` and the words of `line`, split at every space (two spaces in a row make an empty
+    /// word); an empty `line` is `ip` alone.
+    fn ip(line: &[u8]) -> Vec<OsString> {
+        let words = line.split(|b| *b == b' ').filter(|_| !line.is_empty());
+        std::iter::once(os(b"ip")).chain(words.map(os)).collect()
+    }
+
     fn netns(c: NetnsCommand) -> IpCommand {
         IpCommand::Netns(c)
     }
@@ -436,210 +443,145 @@ mod tests {
 
     #[test]
     fn ip_personality_table() {
-        let pass = |w: &[&[u8]]| IpCommand::PassToRealIp {
-            argv0: os(w[0]),
-            args: argv(&w[1..]),
+        let pass = |w: &[OsString]| IpCommand::PassToRealIp {
+            argv0: w[0].clone(),
+            args: w[1..].to_vec(),
         };
-        type Case = (&'static [&'static [u8]], Option<IpCommand>);
-        let table: Vec<Case> = vec![
+        // What goes to the real ip untouched.
+        let passed: &[&[u8]] = &[
+            b"ne exec db true",
+            b"n show",
+            b"link show lo",
+            b"-V",
+            b"",
+            b"-n db netns exec x true",
+            b"-4 netns list",
+            b"-j netns",
+            b"-- netns",
+            b"- netns",
+            b"-alll netns",
+            b"netns set db 5",
+            b"netns list-id",
+            b"netns help",
+            b"netns m",
+            b"netns cookie",
+            b"netns bogus",
+            b"netns ",
+            b"netns se db 1",
+        ];
+        for line in passed {
+            let words = ip(line);
+            assert_eq!(parse(&words, false), pass(&words), "{line:?}");
+        }
+        // What ip itself refuses with status 1, and its line.
+        let refusals: &[(&[u8], &[u8])] = &[
+            (b"netns exec", b"No netns name specified"),
+            (b"netns exec db", b"No command specified"),
+            (b"--all netns exec", b"No command specified"),
             (
-                &[b"ip", b"netns", b"exec", b"db", b"true"],
-                Some(exec(b"db", &[b"true"])),
+                b"-all netns identify 1/2",
+                b"Specified string '1/2' is not a pid",
             ),
             (
-                &[b"ip", b"netns", b"e", b"db", b"ls", b"-l"],
-                Some(exec(b"db", &[b"ls", b"-l"])),
+                b"netns identify abc",
+                b"Specified string 'abc' is not a pid",
             ),
+            (b"netns add", b"No netns name specified"),
+            (b"netns attach db", b"No netns name and PID specified"),
+            (b"netns attach db abc", b"Invalid PID: abc"),
+            (b"netns attach db 0", b"Invalid PID: 0"),
+            (b"netns delete", b"No netns name specified"),
+            (b"netns identify 1 2", b"extra arguments specified"),
+            (b"netns pids", b"No netns name specified"),
+            (b"netns pids db x", b"extra arguments specified"),
+        ];
+        for (words, line) in refusals {
+            assert_eq!(parse(&ip(words), false), refused(line, 1), "{words:?}");
+        }
+        // The names ip refuses with 255, "Invalid netns name \"NAME\"": the word at the index.
+        let bad_names: &[(&[u8], usize)] = &[
+            (b"netns list a/b", 3),
+            (b"netns exec a/b true", 3),
+            (b"netns exec . true", 3),
+            (b"netns exec .. true", 3),
+            (b"netns exec  true", 3),
+            (b"netns exec \xff/ true", 3),
+            (b"-all netns add ../x", 4),
+            (b"-all netns pids a/b", 4),
+            (b"netns identify 1/2", 3),
+        ];
+        for (words, at) in bad_names {
+            let argv = ip(words);
+            let name = argv[*at].as_bytes();
+            let line = [&b"Invalid netns name \""[..], name, b"\""].concat();
+            assert_eq!(parse(&argv, false), refused(&line, 255), "{words:?}");
+        }
+        let parsed: Vec<(&[u8], IpCommand)> = vec![
+            (b"netns exec db true", exec(b"db", &[b"true"])),
+            (b"netns e db ls -l", exec(b"db", &[b"ls", b"-l"])),
+            (b"net exec db true", exec(b"db", &[b"true"])),
+            (b"netn ex \xff \xfe", exec(b"\xff", &[b"\xfe"])),
+            (b"netns", netns(NetnsCommand::List)),
+            (b"netns s", netns(NetnsCommand::List)),
+            (b"netns l", netns(NetnsCommand::List)),
             (
-                &[b"ip", b"net", b"exec", b"db", b"true"],
-                Some(exec(b"db", &[b"true"])),
-            ),
-            (
-                &[b"ip", b"netn", b"ex", b"\xff", b"\xfe"],
-                Some(exec(b"\xff", &[b"\xfe"])),
-            ),
-            (&[b"ip", b"ne", b"exec", b"db", b"true"], None),
-            (&[b"ip", b"n", b"show"], None),
-            (&[b"ip", b"link", b"show", b"lo"], None),
-            (&[b"ip", b"-V"], None),
-            (&[b"ip"], None),
-            (
-                &[b"ip", b"-n", b"db", b"netns", b"exec", b"x", b"true"],
-                None,
-            ),
-            (&[b"ip", b"-4", b"netns", b"list"], None),
-            (&[b"ip", b"-j", b"netns"], None),
-            (&[b"ip", b"--", b"netns"], None),
-            (&[b"ip", b"-", b"netns"], None),
-            (&[b"ip", b"-alll", b"netns"], None),
-            (&[b"ip", b"netns", b"set", b"db", b"5"], None),
-            (&[b"ip", b"netns", b"list-id"], None),
-            (&[b"ip", b"netns", b"help"], None),
-            (&[b"ip", b"netns", b"m"], None),
-            (&[b"ip", b"netns", b"cookie"], None),
-            (&[b"ip", b"netns", b"bogus"], None),
-            (&[b"ip", b"netns", b""], None),
-            (&[b"ip", b"netns"], Some(netns(NetnsCommand::List))),
-            (&[b"ip", b"netns", b"s"], Some(netns(NetnsCommand::List))),
-            (&[b"ip", b"netns", b"l"], Some(netns(NetnsCommand::List))),
-            (
-                &[b"ip", b"netns", b"list", b"a/b"],
-                Some(refused(b"Invalid netns name \"a/b\"", 255)),
-            ),
-            (&[b"ip", b"netns", b"se", b"db", b"1"], None),
-            (
-                &[b"ip", b"netns", b"exec"],
-                Some(refused(b"No netns name specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b"db"],
-                Some(refused(b"No command specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b"a/b", b"true"],
-                Some(refused(b"Invalid netns name \"a/b\"", 255)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b".", b"true"],
-                Some(refused(b"Invalid netns name \".\"", 255)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b"..", b"true"],
-                Some(refused(b"Invalid netns name \"..\"", 255)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b"", b"true"],
-                Some(refused(b"Invalid netns name \"\"", 255)),
-            ),
-            (
-                &[b"ip", b"netns", b"exec", b"\xff/", b"true"],
-                Some(refused(b"Invalid netns name \"\xff/\"", 255)),
-            ),
-            (
-                &[b"ip", b"-all", b"netns", b"exec", b"/bin/true"],
-                Some(netns(NetnsCommand::ExecAll {
+                b"-all netns exec /bin/true",
+                netns(NetnsCommand::ExecAll {
                     argv: argv(&[b"/bin/true"]),
-                })),
+                }),
             ),
             (
-                &[b"ip", b"-a", b"net", b"e", b"echo", b"hi"],
-                Some(netns(NetnsCommand::ExecAll {
+                b"-a net e echo hi",
+                netns(NetnsCommand::ExecAll {
                     argv: argv(&[b"echo", b"hi"]),
-                })),
+                }),
             ),
+            (b"--a -al netns delete x/y", netns(NetnsCommand::DeleteAll)),
+            (b"-all netns list a/b", netns(NetnsCommand::List)),
             (
-                &[b"ip", b"--all", b"netns", b"exec"],
-                Some(refused(b"No command specified", 1)),
-            ),
-            (
-                &[b"ip", b"--a", b"-al", b"netns", b"delete", b"x/y"],
-                Some(netns(NetnsCommand::DeleteAll)),
-            ),
-            (
-                &[b"ip", b"-all", b"netns", b"add", b"../x"],
-                Some(refused(b"Invalid netns name \"../x\"", 255)),
-            ),
-            (
-                &[b"ip", b"-all", b"netns", b"pids", b"a/b"],
-                Some(refused(b"Invalid netns name \"a/b\"", 255)),
-            ),
-            (
-                &[b"ip", b"-all", b"netns", b"list", b"a/b"],
-                Some(netns(NetnsCommand::List)),
-            ),
-            (
-                &[b"ip", b"-all", b"netns", b"identify", b"1/2"],
-                Some(refused(b"Specified string '1/2' is not a pid", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"add"],
-                Some(refused(b"No netns name specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"a", b"db"],
-                Some(netns(NetnsCommand::Add {
+                b"netns a db",
+                netns(NetnsCommand::Add {
                     name: os(b"db"),
                     lo_up: false,
-                })),
+                }),
             ),
             (
-                &[b"ip", b"netns", b"add", b"db", b"--lo-up"],
-                Some(netns(NetnsCommand::Add {
+                b"netns add db --lo-up",
+                netns(NetnsCommand::Add {
                     name: os(b"db"),
                     lo_up: true,
-                })),
+                }),
             ),
             (
-                &[b"ip", b"netns", b"add", b"--lo-up"],
-                Some(netns(NetnsCommand::Add {
+                b"netns add --lo-up",
+                netns(NetnsCommand::Add {
                     name: os(b"--lo-up"),
                     lo_up: false,
-                })),
+                }),
             ),
             (
-                &[b"ip", b"netns", b"at", b"db", b"0x10"],
-                Some(netns(NetnsCommand::Attach {
+                b"netns at db 0x10",
+                netns(NetnsCommand::Attach {
                     name: os(b"db"),
                     pid: 16,
-                })),
+                }),
             ),
             (
-                &[b"ip", b"netns", b"attach", b"db"],
-                Some(refused(b"No netns name and PID specified", 1)),
+                b"netns d db extra",
+                netns(NetnsCommand::Delete { name: os(b"db") }),
             ),
             (
-                &[b"ip", b"netns", b"attach", b"db", b"abc"],
-                Some(refused(b"Invalid PID: abc", 1)),
+                b"netns i",
+                netns(NetnsCommand::Identify { pid: os(b"self") }),
             ),
             (
-                &[b"ip", b"netns", b"attach", b"db", b"0"],
-                Some(refused(b"Invalid PID: 0", 1)),
+                b"netns identify 42",
+                netns(NetnsCommand::Identify { pid: os(b"42") }),
             ),
-            (
-                &[b"ip", b"netns", b"d", b"db", b"extra"],
-                Some(netns(NetnsCommand::Delete { name: os(b"db") })),
-            ),
-            (
-                &[b"ip", b"netns", b"delete"],
-                Some(refused(b"No netns name specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"i"],
-                Some(netns(NetnsCommand::Identify { pid: os(b"self") })),
-            ),
-            (
-                &[b"ip", b"netns", b"identify", b"42"],
-                Some(netns(NetnsCommand::Identify { pid: os(b"42") })),
-            ),
-            (
-                &[b"ip", b"netns", b"identify", b"abc"],
-                Some(refused(b"Specified string 'abc' is not a pid", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"identify", b"1", b"2"],
-                Some(refused(b"extra arguments specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"identify", b"1/2"],
-                Some(refused(b"Invalid netns name \"1/2\"", 255)),
-            ),
-            (
-                &[b"ip", b"netns", b"p", b"db"],
-                Some(netns(NetnsCommand::Pids { name: os(b"db") })),
-            ),
-            (
-                &[b"ip", b"netns", b"pids"],
-                Some(refused(b"No netns name specified", 1)),
-            ),
-            (
-                &[b"ip", b"netns", b"pids", b"db", b"x"],
-                Some(refused(b"extra arguments specified", 1)),
-            ),
+            (b"netns p db", netns(NetnsCommand::Pids { name: os(b"db") })),
         ];
-        for (words, want) in table {
-            let got = parse(&argv(words), false);
-            let want = want.unwrap_or_else(|| pass(words));
-            assert_eq!(got, want, "{:?}", argv(words));
+        for (words, want) in parsed {
+            assert_eq!(parse(&ip(words), false), want, "{words:?}");
         }
     }
 

@@ -128,6 +128,7 @@ pub fn submounts_from(point: &[u8], source: Source) -> std::io::Result<Vec<Submo
 /// listmount(2)/statmount(2), Linux >= 6.8; `None` whenever they are not usable here.
 mod listmount {
     use super::Submount;
+    use crate::sys::bytes::{u32_at, u64_at};
     use std::ffi::{CString, OsString};
     use std::os::unix::ffi::OsStringExt;
 
@@ -166,14 +167,6 @@ mod listmount {
         (r == 0 && stx.stx_mask & libc::STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id)
     }
 
-    fn u32_at(b: &[u8], at: usize) -> u32 {
-        u32::from_ne_bytes(b[at..at + 4].try_into().unwrap())
-    }
-
-    fn u64_at(b: &[u8], at: usize) -> u64 {
-        u64::from_ne_bytes(b[at..at + 8].try_into().unwrap())
-    }
-
     /// statmount(2) of `id` with `want`, into `buf`; the bytes, when everything asked came back.
     fn stat(id: u64, want: u64, buf: &mut [u64]) -> Option<&[u8]> {
         let r = req(id, want);
@@ -193,7 +186,7 @@ mod listmount {
         }
         // SAFETY: a u64 buffer viewed as bytes, within its length.
         let b: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), buf.len() * 8) };
-        (u64_at(b, 8) & want == want).then_some(b)
+        (u64_at(b, 8)? & want == want).then_some(b)
     }
 
     pub fn children(point: &[u8]) -> Option<Vec<Submount>> {
@@ -212,15 +205,15 @@ mod listmount {
         for &id in &ids[..n as usize] {
             // listmount lists the whole subtree: the parent first (no strings to format), then
             // the rest for direct children only.
-            if u64_at(stat(id, STATMOUNT_MNT_BASIC, &mut buf)?, 48) != parent {
+            if u64_at(stat(id, STATMOUNT_MNT_BASIC, &mut buf)?, 48)? != parent {
                 continue;
             }
             let b = stat(id, STATMOUNT_SB_BASIC | STATMOUNT_MNT_POINT, &mut buf)?;
-            let start = SM_FIXED + u32_at(b, 108) as usize;
+            let start = SM_FIXED + u32_at(b, 108)? as usize;
             let end = b[start..].iter().position(|&c| c == 0)? + start;
             out.push(Submount {
                 mount_point: OsString::from_vec(b[start..end].to_vec()),
-                sysfs: u64_at(b, 24) == SYSFS_MAGIC,
+                sysfs: u64_at(b, 24)? == SYSFS_MAGIC,
             });
         }
         Some(out)

@@ -109,18 +109,7 @@ pub fn probe(path: &Path) -> Probe {
 
 /// "a directory", "a FIFO", ... for what is not a namespace file.
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "a regular file with content"
-    }
+    crate::sys::regular::special_kind(meta.file_type()).unwrap_or("a regular file with content")
 }
 
 /// The filesystem types of every mount in the mount table whose mount point is `path`

@@ -8,14 +8,16 @@
 
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use libc::{RTM_GETNSID, RTM_NEWNSID};
+
+use crate::sys::bytes::{u16_at, u32_at};
+
 use nix::sys::socket::{
     AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto, socket,
 };
 
-const RTM_NEWNSID: u16 = 88;
-const RTM_GETNSID: u16 = 90;
-const NLMSG_ERROR: u16 = 2;
-const NLM_F_REQUEST: u16 = 1;
+const NLMSG_ERROR: u16 = libc::NLMSG_ERROR as u16;
+const NLM_F_REQUEST: u16 = libc::NLM_F_REQUEST as u16;
 const NETNSA_NSID: u16 = 1;
 const NETNSA_FD: u16 = 3;
 const NLMSG_HDRLEN: usize = 16;
@@ -35,14 +37,6 @@ pub fn request(seq: u32, fd: u32) -> Vec<u8> {
     b.extend_from_slice(&NETNSA_FD.to_ne_bytes());
     b.extend_from_slice(&fd.to_ne_bytes());
     b
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// The id in an answer to request `seq`: `Some(Some(id))`, `Some(None)` when none is assigned or

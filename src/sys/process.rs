@@ -1,5 +1,7 @@
 //! Process creation without std's `Command`: `ip netns exec -all` forks one child per namespace,
-//! as iproute2 does, so that each child can switch namespaces before it execs.
+//! as iproute2 does, so that each child can switch namespaces before it execs. Side-effecting.
+//!
+//! Invariant: only a single-threaded process forks (see [`fork_single_threaded`]).
 
 use nix::unistd::{ForkResult, fork};
 

@@ -24,6 +24,8 @@ use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use nix::errno::Errno;
 use nix::sched::{CloneFlags, setns};
 
+use crate::sys::bytes::u16_at;
+
 /// A failed request: the kernel's errno and extended ACK message, or our own reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NlError {
@@ -179,9 +181,8 @@ fn extack(rest: &[u8], flags: u16) -> Option<String> {
         return None;
     }
     let mut tlvs = &rest[16..];
-    while tlvs.len() >= 4 {
-        let len = u16::from_ne_bytes([tlvs[0], tlvs[1]]) as usize;
-        let kind = u16::from_ne_bytes([tlvs[2], tlvs[3]]) & 0x3fff;
+    while let (Some(len), Some(kind)) = (u16_at(tlvs, 0), u16_at(tlvs, 2)) {
+        let (len, kind) = (len as usize, kind & 0x3fff);
         if len < 4 || len > tlvs.len() {
             break;
         }

@@ -1,6 +1,7 @@
 //! `vspace-netns explain -- ARGS`: the vspace personality's plan for ARGS in plain words,
 //! gathered exactly as a real call gathers it (the entry is opened and checked, the real vspace
-//! located) but not carried out: no setns, no exec.
+//! located) but not carried out: no setns, no exec. Side-effecting only in what it looks at
+//! (the entry, the real vspace) and in printing the plan.
 
 use std::ffi::OsString;
 

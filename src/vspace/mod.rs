@@ -2,8 +2,9 @@
 //! out by setns(2) into `/run/netns/NAME` and every other call handed to the real vspace.
 //!
 //! argv -> `args` (vspace's own getopt_long, pure) -> `plan` (the decision, pure, given the
-//! run-dir entry as a fact) -> `shell` (gathers the fact, carries the plan out). `explain`
-//! prints a plan without carrying it out.
+//! run-dir entry as a fact) -> `hostview` (amends the plan with what PID 1's mount namespace
+//! and the zones root show) -> `shell` (gathers the fact, carries the plan out). `explain`
+//! prints a plan without carrying it out. No `unsafe` here: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod args;

@@ -13,7 +13,7 @@ use crate::fail::{self, Fail};
 use crate::out;
 use crate::quote::escape;
 use crate::zone::config;
-use crate::zone::shell::{self, Down, PREFIX};
+use crate::zone::shell::{self, PREFIX};
 
 /// The configured zones (directories under the zones root), in byte order of their names.
 pub fn zones() -> Result<Vec<OsString>, Fail> {
@@ -72,16 +72,9 @@ pub fn up(dry_run: bool) -> u8 {
 pub fn down(force: bool, dry_run: bool) -> u8 {
     each(|z| {
         let name = escape(z);
-        match shell::down_checked(z, force, dry_run)? {
-            Down::Done => {}
-            Down::Busy(pids) => out::note(&format!(
-                "# zone {name} kept: processes still use it (pids {}); --force takes it down under them",
-                shell::pid_list(&pids)
-            )),
-            Down::Claimed(guests) => out::note(&format!(
-                "# zone {name} kept: the start of {} claimed it and has not finished; --force takes it down",
-                guests.join(" ")
-            )),
+        let down = shell::down_checked(z, force, dry_run)?;
+        if let Some(why) = down.why_kept() {
+            out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
         }
         Ok(())
     })

@@ -28,22 +28,16 @@ use std::path::{Path, PathBuf};
 use crate::quote::escape;
 use crate::zone::mac::{self, Mac};
 
-/// Where zones live unless `VSPACE_NETNS_CONFDIR` says otherwise.
-pub const DEFAULT_CONFDIR: &str = "/etc/vspace-netns";
-/// util-vserver's configuration root unless `VSPACE_NETNS_VSERVERS` says otherwise.
-pub const DEFAULT_VSERVERS: &str = "/etc/vservers";
-
-/// The zone configuration root.
+/// The zone configuration root: `$VSPACE_NETNS_CONFDIR`, else `/etc/vspace-netns`.
 pub fn confdir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_CONFDIR", DEFAULT_CONFDIR)
+    absolute_env("VSPACE_NETNS_CONFDIR", "/etc/vspace-netns")
 }
 
-/// util-vserver's configuration root.
+/// util-vserver's configuration root: `$VSPACE_NETNS_VSERVERS`, else `/etc/vservers`.
 pub fn vservers_dir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_VSERVERS", DEFAULT_VSERVERS)
+    absolute_env("VSPACE_NETNS_VSERVERS", "/etc/vservers")
 }
 
-/// `$var` when set (it must be absolute), else `default` (the rule of `NETNS_RUN_DIR`).
 pub use crate::netns::dir_from_env as absolute_env;
 
 /// A configuration problem: the file, what is wrong, and what to do.
@@ -375,24 +369,52 @@ fn number(path: &Path, bytes: &[u8], what: &str, min: u32, max: u32) -> Result<u
 
 /// Validates a raw zone. `netns` is the zone's (directory) name.
 pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
-    let dir = &raw.dir;
     let name = check_zone_name(netns).map_err(|e| {
         cerr(
-            dir,
+            &raw.dir,
             format!("bad zone name {e}"),
             "rename the directory to a plain namespace name",
         )
     })?;
-    let mut id: Option<u16> = None;
-    let (mut routes_text, mut sysctl_text) = (None, None);
+    let top = parse_top(raw)?;
+    let links = parse_links(raw, top.id)?;
+    let routes = match top.routes {
+        Some((path, bytes)) => parse_routes(&path, bytes, &links)?,
+        None => Vec::new(),
+    };
+    let sysctls = match top.sysctl {
+        Some((path, bytes)) => parse_sysctls(&path, bytes)?,
+        None => Vec::new(),
+    };
+    Ok(Zone {
+        netns: name.to_string(),
+        links,
+        routes,
+        sysctls,
+    })
+}
+
+/// The zone directory's own files: `id` read, `routes` and `sysctl` kept for after the links.
+struct Top<'a> {
+    id: Option<u16>,
+    routes: Option<(PathBuf, &'a [u8])>,
+    sysctl: Option<(PathBuf, &'a [u8])>,
+}
+
+fn parse_top(raw: &RawZone) -> Result<Top<'_>, ConfigError> {
+    let mut top = Top {
+        id: None,
+        routes: None,
+        sysctl: None,
+    };
     for (file, content) in &raw.top {
-        let path = dir.join(file);
+        let path = raw.dir.join(file);
         match (file.as_bytes(), content) {
             (b"id", Some(bytes)) => {
-                id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
+                top.id = Some(number(&path, bytes, "zone id", 0, u16::MAX as u32)? as u16)
             }
-            (b"routes", Some(bytes)) => routes_text = Some((path, bytes)),
-            (b"sysctl", Some(bytes)) => sysctl_text = Some((path, bytes)),
+            (b"routes", Some(bytes)) => top.routes = Some((path, bytes)),
+            (b"sysctl", Some(bytes)) => top.sysctl = Some((path, bytes)),
             (b"links", None) => {}
             (b"id" | b"routes" | b"sysctl", None) | (b"links", Some(_)) => {
                 return Err(cerr(
@@ -414,27 +436,16 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
             }
         }
     }
+    Ok(top)
+}
+
+/// Every link of the zone, in name order, each name (links and veth peers) and MAC used once.
+fn parse_links(raw: &RawZone, id: Option<u16>) -> Result<Vec<Link>, ConfigError> {
     let mut links = Vec::new();
-    let mut taken: BTreeMap<Mac, PathBuf> = BTreeMap::new();
-    let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut taken = Taken::default();
     for (position, (ifname, files)) in raw.links.iter().enumerate() {
-        let ldir = dir.join("links").join(ifname);
-        let ifname = check_ifname(ifname.as_bytes())
-            .map_err(|e| {
-                cerr(
-                    &ldir,
-                    format!("bad interface name {e}"),
-                    "rename the directory",
-                )
-            })?
-            .to_string();
-        if ifname == "lo" {
-            return Err(cerr(
-                &ldir,
-                "'lo' is made with every namespace",
-                "remove this directory",
-            ));
-        }
+        let ldir = raw.dir.join("links").join(ifname);
+        let ifname = check_link_dir(&ldir, ifname)?;
         let files = LinkFiles {
             dir: ldir.clone(),
             files: link_files(&ldir, files)?,
@@ -443,50 +454,72 @@ pub fn parse_zone(netns: &OsStr, raw: &RawZone) -> Result<Zone, ConfigError> {
             position,
         };
         let link = parse_link(&ifname, &files)?;
-        let mut claim = |n: &str, p: &Path| -> Result<(), ConfigError> {
-            if let Some(other) = names.insert(n.to_string(), p.to_owned()) {
-                return Err(cerr(
-                    p,
-                    format!(
-                        "the name '{n}' is also used by {}",
-                        escape(other.as_os_str())
-                    ),
-                    "give every link and veth peer its own name",
-                ));
-            }
-            Ok(())
-        };
-        claim(&ifname, &ldir)?;
-        let mut macs = vec![(link.mac, ldir.clone())];
-        if let Some((peer, peer_mac)) = link.kind.peer() {
-            claim(peer, &ldir.join("peer"))?;
-            macs.push((peer_mac, ldir.join("peer")));
+        // Names first, then MACs: a clash of both is reported as the name's.
+        let peer = link.kind.peer().map(|(p, m)| (p, m, ldir.join("peer")));
+        taken.name(&ifname, &ldir)?;
+        if let Some((name, _, file)) = &peer {
+            taken.name(name, file)?;
         }
-        for (m, p) in macs {
-            if let Some(other) = taken.insert(m, p.clone()) {
-                return Err(cerr(
-                    &p,
-                    format!("MAC {m} is also the MAC of {}", escape(other.as_os_str())),
-                    "give one of them another 'index' or an explicit 'mac'",
-                ));
-            }
+        taken.mac(link.mac, &ldir)?;
+        if let Some((_, mac, file)) = &peer {
+            taken.mac(*mac, file)?;
         }
         links.push(link);
     }
-    let routes = match routes_text {
-        Some((path, bytes)) => parse_routes(&path, bytes, &links)?,
-        None => Vec::new(),
-    };
-    let sysctls = match sysctl_text {
-        Some((path, bytes)) => parse_sysctls(&path, bytes)?,
-        None => Vec::new(),
-    };
-    Ok(Zone {
-        netns: name.to_string(),
-        links,
-        routes,
-        sysctls,
-    })
+    Ok(links)
+}
+
+/// The interface name a link directory stands for: a valid name, and not `lo`.
+fn check_link_dir(ldir: &Path, ifname: &OsStr) -> Result<String, ConfigError> {
+    let ifname = check_ifname(ifname.as_bytes()).map_err(|e| {
+        cerr(
+            ldir,
+            format!("bad interface name {e}"),
+            "rename the directory",
+        )
+    })?;
+    if ifname == "lo" {
+        return Err(cerr(
+            ldir,
+            "'lo' is made with every namespace",
+            "remove this directory",
+        ));
+    }
+    Ok(ifname.to_string())
+}
+
+/// The names and MACs a zone's links have taken so far, with the file that took each.
+#[derive(Default)]
+struct Taken {
+    names: BTreeMap<String, PathBuf>,
+    macs: BTreeMap<Mac, PathBuf>,
+}
+
+impl Taken {
+    fn name(&mut self, n: &str, p: &Path) -> Result<(), ConfigError> {
+        match self.names.insert(n.to_string(), p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!(
+                    "the name '{n}' is also used by {}",
+                    escape(other.as_os_str())
+                ),
+                "give every link and veth peer its own name",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn mac(&mut self, m: Mac, p: &Path) -> Result<(), ConfigError> {
+        match self.macs.insert(m, p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!("MAC {m} is also the MAC of {}", escape(other.as_os_str())),
+                "give one of them another 'index' or an explicit 'mac'",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A link directory's files, checked against the kinds' tables, with what deriving a MAC needs.
@@ -503,6 +536,11 @@ impl LinkFiles {
         self.dir.join(f)
     }
 
+    /// The problem `problem` with this link's `file`, and its fix.
+    fn err(&self, file: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        cerr(&self.path(file), problem, fix)
+    }
+
     /// The single value of `file`, or None when it is absent.
     fn value(&self, file: &str, fix: &str) -> Result<Option<String>, ConfigError> {
         self.files
@@ -513,20 +551,14 @@ impl LinkFiles {
 
     /// The single value of a file the kind needs.
     fn need(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
-        self.value(file, fix)?.ok_or_else(|| {
-            cerr(
-                &self.path(file),
-                format!("is missing (a {kind} link needs it)"),
-                fix,
-            )
-        })
+        self.value(file, fix)?
+            .ok_or_else(|| self.err(file, format!("is missing (a {kind} link needs it)"), fix))
     }
 
     /// A file holding an interface name (a parent or a peer).
     fn ifname(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
         let v = self.need(file, kind, fix)?;
-        check_ifname(v.as_bytes())
-            .map_err(|e| cerr(&self.path(file), format!("bad name {e}"), fix))?;
+        check_ifname(v.as_bytes()).map_err(|e| self.err(file, format!("bad name {e}"), fix))?;
         Ok(v)
     }
 
@@ -548,8 +580,8 @@ impl LinkFiles {
         match self.number("index", "link index", 0, 255)? {
             Some(i) => Ok(i as u8),
             None if self.position * 2 <= 254 => Ok((self.position * 2) as u8),
-            None => Err(cerr(
-                &self.path("index"),
+            None => Err(self.err(
+                "index",
                 "is missing and this link is past the 128th",
                 "write an index 0-255 for it",
             )),
@@ -606,14 +638,11 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
     let types = format!("write {}", kind_names());
     let ty = f
         .value("type", &types)?
-        .ok_or_else(|| cerr(&f.path("type"), "is missing", format!("{types} into it")))?;
-    let spec = KINDS.iter().find(|k| k.name == ty).ok_or_else(|| {
-        cerr(
-            &f.path("type"),
-            format!("'{ty}' is not a link type"),
-            types.clone(),
-        )
-    })?;
+        .ok_or_else(|| f.err("type", "is missing", format!("{types} into it")))?;
+    let spec = KINDS
+        .iter()
+        .find(|k| k.name == ty)
+        .ok_or_else(|| f.err("type", format!("'{ty}' is not a link type"), types.clone()))?;
     for file in f.files.keys() {
         if !COMMON_FILES.contains(&file.as_str()) && !spec.files.contains(&file.as_str()) {
             let owners: Vec<&str> = KINDS
@@ -621,8 +650,8 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
                 .filter(|k| k.files.contains(&file.as_str()))
                 .map(|k| k.name)
                 .collect();
-            return Err(cerr(
-                &f.path(file),
+            return Err(f.err(
+                file,
                 format!(
                     "is only for {} links, and this one is {ty}",
                     owners.join(" and ")
@@ -637,9 +666,7 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
         "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
     )? {
         Some(v) => v.parse::<Mac>().map_err(|e| {
-            cerr(
-                &f.path("mac"),
-                e,
+            f.err("mac", e,
                 "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
             )
         })?,
@@ -671,42 +698,31 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
 
 fn parse_vlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
     let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
-    let vid = f
-        .number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
-        .ok_or_else(|| cerr(&f.path("vlan"), "is missing (a vlan link needs it)", fix))?
-        as u16;
+    let vid =
+        f.number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
+            .ok_or_else(|| f.err("vlan", "is missing (a vlan link needs it)", fix))? as u16;
     let parent = f.ifname("link", "vlan", "write the host's trunk device, e.g. eth0")?;
     Ok((Kind::Vlan { parent, vid }, vid))
 }
 
 fn parse_macvlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let parent = f.ifname(
-        "link",
-        "macvlan",
-        "write the host device to attach to, e.g. eth0",
-    )?;
-    let fix = format!("write one of {}", MACVLAN_MODES.join(", "));
-    let mode = f.value("mode", &fix)?.unwrap_or_else(|| "bridge".into());
+    let host_device = "write the host device to attach to, e.g. eth0";
+    let parent = f.ifname("link", "macvlan", host_device)?;
+    let modes = format!("write one of {}", MACVLAN_MODES.join(", "));
+    let mode = f.value("mode", &modes)?.unwrap_or_else(|| "bridge".into());
     if !MACVLAN_MODES.contains(&mode.as_str()) {
-        return Err(cerr(
-            &f.path("mode"),
-            format!("'{mode}' is not a macvlan mode"),
-            fix,
-        ));
+        return Err(f.err("mode", format!("'{mode}' is not a macvlan mode"), modes));
     }
     Ok((Kind::Macvlan { parent, mode }, 0))
 }
 
 fn parse_veth(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let peer = f.ifname(
-        "peer",
-        "veth",
-        "write the name of the host end, e.g. ve-web",
-    )?;
+    let host_end = "write the name of the host end, e.g. ve-web";
+    let peer = f.ifname("peer", "veth", host_end)?;
     let index = f.index()?;
     if index == 255 {
-        return Err(cerr(
-            &f.path("index"),
+        return Err(f.err(
+            "index",
             "255 leaves no index for the veth host end (index + 1)",
             "use 0-254",
         ));
@@ -752,103 +768,7 @@ pub fn parse_routes(path: &Path, bytes: &[u8], links: &[Link]) -> Result<Vec<Rou
     let mut out: Vec<Route> = Vec::new();
     for (n, line) in content_lines(path, bytes, ROUTE_FIX)? {
         let bad = |what: String| cerr(path, format!("line {n} '{line}': {what}"), ROUTE_FIX);
-        let mut words = line.split_whitespace();
-        let dest = words.next().expect("a non-empty line has a word");
-        let (mut via, mut dev, mut metric, mut table) = (None, None, None, None);
-        while let Some(w) = words.next() {
-            let Some(v) = words.next() else {
-                return Err(bad(format!("'{w}' needs a value")));
-            };
-            match w {
-                "via" if via.is_none() => {
-                    via = Some(
-                        v.parse::<IpAddr>()
-                            .map_err(|_| bad(format!("'{v}' is not an IP address")))?,
-                    )
-                }
-                "dev" if dev.is_none() => {
-                    if !links.iter().any(|l| l.name == v) {
-                        return Err(bad(format!("'{v}' is not one of the zone's links")));
-                    }
-                    dev = Some(v.to_string());
-                }
-                "metric" | "preference" | "priority" if metric.is_none() => {
-                    metric = Some(
-                        mac::parse_number("metric", v, u32::MAX).map_err(|e| bad(e.to_string()))?,
-                    )
-                }
-                "table" if table.is_none() => {
-                    table = Some(match v {
-                        "main" => MAIN_TABLE,
-                        _ => match mac::parse_number("table", v, u32::MAX) {
-                            Ok(t) if t != 0 && t != 255 => t,
-                            _ => {
-                                return Err(bad(format!(
-                                    "table '{v}' is not 'main' or a number in 1-4294967295 other than 255 (local)"
-                                )));
-                            }
-                        },
-                    })
-                }
-                _ => return Err(bad(format!("'{w}' is not understood here"))),
-            }
-        }
-        let dst = if dest == "default" {
-            let v6 = match via {
-                Some(g) => g.is_ipv6(),
-                None => return Err(bad("'default' needs 'via GATEWAY'".into())),
-            };
-            Cidr {
-                addr: if v6 {
-                    IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
-                } else {
-                    IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
-                },
-                prefix: 0,
-            }
-        } else {
-            let c: Cidr = dest.parse().map_err(bad)?;
-            if c.network() != c {
-                return Err(bad(format!(
-                    "'{dest}' has host bits set; write the network, {}",
-                    c.network()
-                )));
-            }
-            c
-        };
-        if via.is_none() && dev.is_none() {
-            return Err(bad("a route needs 'via GATEWAY' or 'dev IF'".into()));
-        }
-        if let Some(g) = via {
-            if g.is_ipv6() != dst.addr.is_ipv6() {
-                return Err(bad(
-                    "the gateway and the destination are of different IP versions".into(),
-                ));
-            }
-            let link_local = matches!(g, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
-            let on_link = links
-                .iter()
-                .filter(|l| dev.as_ref().is_none_or(|d| *d == l.name))
-                .flat_map(|l| &l.addresses)
-                .any(|a| a.contains(g));
-            if !(on_link || link_local && dev.is_some()) {
-                return Err(bad(format!(
-                    "the gateway {g} is in no subnet of the zone's addresses{}",
-                    if link_local {
-                        " (a link-local gateway needs 'dev IF')"
-                    } else {
-                        ""
-                    }
-                )));
-            }
-        }
-        let route = Route {
-            dst,
-            via,
-            dev,
-            metric,
-            table,
-        };
+        let route = parse_route(line, links, &bad)?;
         if out.iter().any(|r| r.same_key(&route)) {
             return Err(bad(
                 "another line has the same destination, metric and table".into(),
@@ -857,6 +777,127 @@ pub fn parse_routes(path: &Path, bytes: &[u8], links: &[Link]) -> Result<Vec<Rou
         out.push(route);
     }
     Ok(out)
+}
+
+/// How a `routes` line's problem becomes the error naming the file and the line.
+type Bad<'a> = &'a dyn Fn(String) -> ConfigError;
+
+/// One `routes` line: `DEST [via GW] [dev IF] [metric N] [table T]`, each option at most once.
+fn parse_route(line: &str, links: &[Link], bad: Bad) -> Result<Route, ConfigError> {
+    let mut words = line.split_whitespace();
+    let dest = words.next().expect("a non-empty line has a word");
+    let (mut via, mut dev, mut metric, mut table) = (None, None, None, None);
+    while let Some(w) = words.next() {
+        let Some(v) = words.next() else {
+            return Err(bad(format!("'{w}' needs a value")));
+        };
+        match w {
+            "via" if via.is_none() => {
+                via = Some(
+                    v.parse::<IpAddr>()
+                        .map_err(|_| bad(format!("'{v}' is not an IP address")))?,
+                )
+            }
+            "dev" if dev.is_none() => {
+                if !links.iter().any(|l| l.name == v) {
+                    return Err(bad(format!("'{v}' is not one of the zone's links")));
+                }
+                dev = Some(v.to_string());
+            }
+            "metric" | "preference" | "priority" if metric.is_none() => {
+                metric =
+                    Some(mac::parse_number("metric", v, u32::MAX).map_err(|e| bad(e.to_string()))?)
+            }
+            "table" if table.is_none() => {
+                table = Some(match v {
+                    "main" => MAIN_TABLE,
+                    _ => match mac::parse_number("table", v, u32::MAX) {
+                        Ok(t) if t != 0 && t != 255 => t,
+                        _ => {
+                            return Err(bad(format!(
+                                "table '{v}' is not 'main' or a number in 1-4294967295 other than 255 (local)"
+                            )));
+                        }
+                    },
+                })
+            }
+            _ => return Err(bad(format!("'{w}' is not understood here"))),
+        }
+    }
+    let dst = route_dst(dest, via, bad)?;
+    if via.is_none() && dev.is_none() {
+        return Err(bad("a route needs 'via GATEWAY' or 'dev IF'".into()));
+    }
+    if let Some(g) = via {
+        check_gateway(g, dst, dev.as_deref(), links, bad)?;
+    }
+    Ok(Route {
+        dst,
+        via,
+        dev,
+        metric,
+        table,
+    })
+}
+
+/// The destination: `default` (of the gateway's IP version) or a network without host bits.
+fn route_dst(dest: &str, via: Option<IpAddr>, bad: Bad) -> Result<Cidr, ConfigError> {
+    Ok(if dest == "default" {
+        let v6 = match via {
+            Some(g) => g.is_ipv6(),
+            None => return Err(bad("'default' needs 'via GATEWAY'".into())),
+        };
+        Cidr {
+            addr: if v6 {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            },
+            prefix: 0,
+        }
+    } else {
+        let c: Cidr = dest.parse().map_err(bad)?;
+        if c.network() != c {
+            return Err(bad(format!(
+                "'{dest}' has host bits set; write the network, {}",
+                c.network()
+            )));
+        }
+        c
+    })
+}
+
+/// A gateway of the destination's IP version, in a subnet of the zone's addresses (of `dev`'s
+/// when given), or link-local with `dev`.
+fn check_gateway(
+    g: IpAddr,
+    dst: Cidr,
+    dev: Option<&str>,
+    links: &[Link],
+    bad: Bad,
+) -> Result<(), ConfigError> {
+    if g.is_ipv6() != dst.addr.is_ipv6() {
+        return Err(bad(
+            "the gateway and the destination are of different IP versions".into(),
+        ));
+    }
+    let link_local = matches!(g, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+    let on_link = links
+        .iter()
+        .filter(|l| dev.as_ref().is_none_or(|d| *d == l.name))
+        .flat_map(|l| &l.addresses)
+        .any(|a| a.contains(g));
+    if !(on_link || link_local && dev.is_some()) {
+        return Err(bad(format!(
+            "the gateway {g} is in no subnet of the zone's addresses{}",
+            if link_local {
+                " (a link-local gateway needs 'dev IF')"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
 }
 
 impl Route {
@@ -953,41 +994,12 @@ pub const MAX_FILE: u64 = 64 * 1024;
 /// Errors: NotFound as the system says it; a symlink, another file type or a file over the
 /// limit as InvalidData with a message naming what it is.
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use crate::sys::regular::{self, Purpose};
     use std::io::Read;
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "is a symbolic link; only regular files are read (replace it with the file)",
-                )
-            } else {
-                e
-            }
-        })?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    let mut f = regular::open(path, options, Purpose::Read)?;
     let meta = f.metadata()?;
-    let ft = meta.file_type();
-    if !ft.is_file() {
-        let what = if ft.is_fifo() {
-            "a FIFO"
-        } else if ft.is_socket() {
-            "a socket"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
-        } else if ft.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file"
-        };
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("is {what}; only regular files are read"),
-        ));
-    }
     let too_big = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -1258,8 +1270,9 @@ mod tests {
     use super::*;
 
     type Files<'a> = &'a [(&'a str, &'a [u8])];
+    type Top<'a> = &'a [(&'a str, Option<&'a [u8]>)];
 
-    fn raw(top: &[(&str, Option<&[u8]>)], links: &[(&str, Files)]) -> RawZone {
+    fn raw(top: Top, links: &[(&str, Files)]) -> RawZone {
         RawZone {
             dir: PathBuf::from("/c/z1"),
             top: top
@@ -1372,166 +1385,115 @@ mod tests {
         assert_eq!(zone(&raw(&[], &[])).unwrap().links, []);
     }
 
+    /// A zone with id 1 and the one link `name`, made of `files`.
+    fn one_link(name: &str, files: Files) -> RawZone {
+        raw(&[("id", Some(b"1"))], &[(name, files)])
+    }
+
     #[test]
     fn errors_name_the_file_and_the_fix() {
-        let table: Vec<(RawZone, &str)> = vec![
+        let top: &[(Top, &str)] = &[
             (
-                raw(&[("id", Some(b"70000"))], &[]),
+                &[("id", Some(b"70000"))],
                 "/c/z1/id: '70000' is not a valid zone id; write zone id as a decimal number in 0-65535",
             ),
-            (raw(&[("id", Some(b""))], &[]), "/c/z1/id: is empty"),
+            (&[("id", Some(b""))], "/c/z1/id: is empty"),
             (
-                raw(&[("id", Some(b"1\n2\n"))], &[]),
+                &[("id", Some(b"1\n2\n"))],
                 "/c/z1/id: holds more than one value",
             ),
             (
-                raw(&[("colour", Some(b"red"))], &[]),
+                &[("colour", Some(b"red"))],
                 "/c/z1/colour: is not a zone setting; remove it",
             ),
-            (raw(&[("links", Some(b""))], &[]), "/c/z1/links: is a file"),
+            (&[("links", Some(b""))], "/c/z1/links: is a file"),
+        ];
+        // The files of /c/z1/links/v0, in a zone with id 1.
+        let v0: &[(Files, &str)] = &[
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("peer", b"p")])]),
+                &[("peer", b"p")],
                 "/c/z1/links/v0/type: is missing; write vlan, macvlan or veth",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"bridge")])]),
+                &[("type", b"bridge")],
                 "/c/z1/links/v0/type: 'bridge' is not a link type",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"veth")])]),
+                &[("type", b"veth")],
                 "/c/z1/links/v0/peer: is missing (a veth link needs it)",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"vlan"), ("link", b"eth0")])],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0")],
                 "/c/z1/links/v0/vlan: is missing (a vlan link needs it); write the 802.1Q id, 1-4094",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"4095")],
-                    )],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"4095")],
                 "/c/z1/links/v0/vlan: '4095' is not a valid VLAN id",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"0")],
-                    )],
-                ),
+                &[("type", b"vlan"), ("link", b"eth0"), ("vlan", b"0")],
                 "/c/z1/links/v0/vlan: '0' is not a valid VLAN id",
             ),
             (
-                raw(&[("id", Some(b"1"))], &[("v0", &[("type", b"macvlan")])]),
+                &[("type", b"macvlan")],
                 "/c/z1/links/v0/link: is missing (a macvlan link needs it)",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"macvlan"), ("link", b"eth0"), ("mode", b"fast")],
-                    )],
-                ),
+                &[("type", b"macvlan"), ("link", b"eth0"), ("mode", b"fast")],
                 "/c/z1/links/v0/mode: 'fast' is not a macvlan mode; write one of bridge, private, vepa, passthru, source",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"macvlan"), ("link", b"eth0"), ("vlan", b"3")],
-                    )],
-                ),
+                &[("type", b"macvlan"), ("link", b"eth0"), ("vlan", b"3")],
                 "/c/z1/links/v0/vlan: is only for vlan links, and this one is macvlan",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p"), ("link", b"eth0")],
-                    )],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("link", b"eth0")],
                 "/c/z1/links/v0/link: is only for vlan and macvlan links",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"veth"), ("peer", b"p"), ("vlanid", b"2")])],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("vlanid", b"2")],
                 "/c/z1/links/v0/vlanid: is not a link setting",
             ),
             (
-                raw(&[], &[("v0", &[("type", b"veth"), ("peer", b"p")])]),
-                "/c/z1/id: is missing, and /c/z1/links/v0 derives its MAC from it",
-            ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[
-                            ("type", b"veth"),
-                            ("peer", b"p"),
-                            ("mac", b"01:00:00:00:00:01"),
-                        ],
-                    )],
-                ),
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p"),
+                    ("mac", b"01:00:00:00:00:01"),
+                ],
                 "/c/z1/links/v0/mac: '01:00:00:00:00:01' is a multicast address",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p"), ("address", b"10.0.0.1")],
-                    )],
-                ),
+                &[("type", b"veth"), ("peer", b"p"), ("address", b"10.0.0.1")],
                 "/c/z1/links/v0/address: '10.0.0.1' is not ADDRESS/PREFIX",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[
-                            ("type", b"veth"),
-                            ("peer", b"p"),
-                            ("address", b"10.0.0.1/33"),
-                        ],
-                    )],
-                ),
+                &[
+                    ("type", b"veth"),
+                    ("peer", b"p"),
+                    ("address", b"10.0.0.1/33"),
+                ],
                 "'10.0.0.1/33' is not ADDRESS/PREFIX",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("v0", &[("type", b"veth"), ("peer", b"a-very-long-name0")])],
-                ),
+                &[("type", b"veth"), ("peer", b"a-very-long-name0")],
                 "/c/z1/links/v0/peer: bad name 'a-very-long-name0' must be 1-15 bytes long",
             ),
             (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("a:b", &[("type", b"veth"), ("peer", b"p")])],
-                ),
-                "/c/z1/links/a:b: bad interface name",
+                &[("type", b"veth"), ("peer", b"p0"), ("index", b"255")],
+                "/c/z1/links/v0/index: 255 leaves no index",
             ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[("lo", &[("type", b"veth"), ("peer", b"p")])],
-                ),
-                "/c/z1/links/lo: 'lo' is made with every namespace",
-            ),
+        ];
+        let veth: Files = &[("type", b"veth"), ("peer", b"p")];
+        let mut table: Vec<(RawZone, &str)> =
+            top.iter().map(|(t, want)| (raw(t, &[]), *want)).collect();
+        table.extend(
+            v0.iter()
+                .map(|(files, want)| (one_link("v0", files), *want)),
+        );
+        table.extend([
+            (raw(&[], &[("v0", veth)]), "/c/z1/id: is missing, and /c/z1/links/v0 derives its MAC from it"),
+            (one_link("a:b", veth), "/c/z1/links/a:b: bad interface name"),
+            (one_link("lo", veth), "/c/z1/links/lo: 'lo' is made with every namespace"),
             (
                 raw(
                     &[("id", Some(b"1"))],
@@ -1552,17 +1514,7 @@ mod tests {
                 ),
                 "/c/z1/links/v1: MAC 02:00:00:00:01:01 is also the MAC of /c/z1/links/v0/peer; give one of them another 'index' or an explicit 'mac'",
             ),
-            (
-                raw(
-                    &[("id", Some(b"1"))],
-                    &[(
-                        "v0",
-                        &[("type", b"veth"), ("peer", b"p0"), ("index", b"255")],
-                    )],
-                ),
-                "/c/z1/links/v0/index: 255 leaves no index",
-            ),
-        ];
+        ]);
         for (r, want) in table {
             let got = zone(&r).unwrap_err();
             assert!(got.contains(want), "\n got: {got}\nwant: {want}");
@@ -1642,18 +1594,12 @@ mod tests {
     }
 
     fn links_for_routes() -> Vec<Link> {
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[(
-                "e0",
-                &[
-                    ("type", b"veth"),
-                    ("peer", b"p0"),
-                    ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
-                ],
-            )],
-        );
-        zone(&r).unwrap().links
+        let files: Files = &[
+            ("type", b"veth"),
+            ("peer", b"p0"),
+            ("address", b"192.0.2.10/24\n2001:db8::10/64\n"),
+        ];
+        zone(&one_link("e0", files)).unwrap().links
     }
 
     #[test]
@@ -1814,19 +1760,14 @@ mod tests {
 
     #[test]
     fn mtu_and_the_kind_table() {
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[(
+        let mtu = |m: &[u8]| {
+            zone(&one_link(
                 "v0",
-                &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"1400")],
-            )],
-        );
-        assert_eq!(zone(&r).unwrap().links[0].mtu, Some(1400));
-        let r = raw(
-            &[("id", Some(b"1"))],
-            &[("v0", &[("type", b"veth"), ("peer", b"p0"), ("mtu", b"40")])],
-        );
-        assert!(zone(&r).unwrap_err().contains("'40' is not a valid MTU"));
+                &[("type", b"veth"), ("peer", b"p0"), ("mtu", m)],
+            ))
+        };
+        assert_eq!(mtu(b"1400").unwrap().links[0].mtu, Some(1400));
+        assert!(mtu(b"40").unwrap_err().contains("'40' is not a valid MTU"));
         assert_eq!(kind_names(), "vlan, macvlan or veth");
         assert!(
             KINDS

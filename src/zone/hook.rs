@@ -36,7 +36,7 @@ use crate::netns::Entry;
 use crate::out;
 use crate::quote::escape;
 use crate::zone::config::{self, NetSpace};
-use crate::zone::shell::{self as zone, Down, PREFIX};
+use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::{claims, shread, skips};
 
 /// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
@@ -157,12 +157,7 @@ fn shared_name(
     } else {
         let read = shread::read(bytes.as_deref().unwrap_or_default());
         read.oddities.iter().find(|o| o.is_fatal()).map(|o| {
-            let plain: Vec<u8> = name
-                .iter()
-                .copied()
-                .filter(|b| *b >= 0x20 && *b != 0x7f)
-                .collect();
-            let plain = escape(OsStr::from_bytes(&plain));
+            let plain = escape(OsStr::from_bytes(&shread::without_controls(&name)));
             fail(format!(
                 "{context}: {f}: {}: util-vserver reads the name as '{shown}', not '{plain}'",
                 o.describe()
@@ -205,16 +200,8 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Started => claims::release(&zone_name, guest).map_err(fail),
         Action::DownIfUnused => {
             claims::release(&zone_name, guest).map_err(fail)?;
-            match zone::down_checked(ns, false, false)? {
-                Down::Done => {}
-                Down::Busy(pids) => out::note(&format!(
-                    "# zone {zone_name} kept: processes still use it (pids {})",
-                    zone::pid_list(&pids)
-                )),
-                Down::Claimed(guests) => out::note(&format!(
-                    "# zone {zone_name} kept: the start of {} claimed it and has not finished",
-                    guests.join(" ")
-                )),
+            if let Some(why) = zone::down_checked(ns, false, false)?.why_kept() {
+                out::note(&format!("# zone {zone_name} kept: {why}"));
             }
             Ok(())
         }

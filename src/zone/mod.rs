@@ -3,8 +3,12 @@
 //!
 //! `config` reads and checks the configuration (pure parsing of raw bytes), `plan` turns
 //! configuration + observed facts into steps (pure), `shell` gathers facts and carries steps out
-//! (`up`, `down`), `hook` is the util-vserver scriptlet's logic, `doctor` reports, `mac` derives
-//! stable MACs, `rtmsg` builds the rtnetlink messages, `script` quotes the printed lines.
+//! (`up`, `down`), `all` runs them over every zone (`--all`). Pure helpers: `mac` derives stable
+//! MACs, `rtmsg` builds the rtnetlink messages and reads dumps back, `script` quotes the printed
+//! lines, `shread` reads one-line guest files as util-vserver's bash `read` does. Around
+//! util-vserver: `hook` is the scriptlet's logic, `claims` the starting guests' claims on a
+//! zone, `skips` the namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its
+//! `guest` checks), `status`. No `unsafe` here: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod all;

@@ -405,7 +405,10 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     let created = plan_netns(zone, facts, &mut steps)?;
     for link in &zone.links {
         match facts.inside.get(&link.name) {
-            None => plan_new_link(zone, link, facts, &mut steps)?,
+            None => {
+                check_peer_free(link, facts)?;
+                plan_new_link(&zone.netns, link, &mut steps)
+            }
             Some(have) => plan_existing_link(zone, link, have, facts, &mut steps)?,
         }
     }
@@ -466,25 +469,26 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
     }
 }
 
-/// A link that is not inside yet: created there directly, marked, addressed, raised.
-fn plan_new_link(
-    zone: &Zone,
-    link: &Link,
-    facts: &Facts,
-    steps: &mut Vec<Step>,
-) -> Result<(), PlanError> {
-    let ns = &zone.netns;
-    let some_ns = Some(ns.clone());
-    let name = &link.name;
-    if let Some((p, _)) = link.kind.peer() {
-        if facts.host.contains_key(p) {
-            return Err(PlanError::Conflict(format!(
+/// A veth whose host end's name is taken on the host cannot be created.
+fn check_peer_free(link: &Link, facts: &Facts) -> Result<(), PlanError> {
+    match link.kind.peer() {
+        Some((p, _)) if facts.host.contains_key(p) => {
+            let name = &link.name;
+            Err(PlanError::Conflict(format!(
                 "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
-            )));
+            )))
         }
+        _ => Ok(()),
     }
+}
+
+/// A link that is not inside yet (its host end's name checked free): created there directly,
+/// marked, addressed, raised.
+fn plan_new_link(ns: &str, link: &Link, steps: &mut Vec<Step>) {
+    let some_ns = Some(ns.to_string());
+    let name = &link.name;
     steps.push(Step::AddLink {
-        ns: ns.clone(),
+        ns: ns.to_string(),
         link: link.clone(),
     });
     steps.push(Step::SetAlias {
@@ -501,7 +505,7 @@ fn plan_new_link(
     }
     for cidr in &link.addresses {
         steps.push(Step::AddAddr {
-            ns: ns.clone(),
+            ns: ns.to_string(),
             dev: name.clone(),
             cidr: *cidr,
         });
@@ -516,7 +520,6 @@ fn plan_new_link(
             dev: p.to_string(),
         });
     }
-    Ok(())
 }
 
 /// A link that is inside already: only what differs (MAC, MTU, addresses, up; a veth's host
@@ -753,26 +756,7 @@ fn alias_shown(alias: &Option<String>) -> String {
 /// made is deleted last (with everything inside it). A namespace-cleanup-skip file this run
 /// created is removed, one it appended to is cut back to its length before.
 pub fn undo(done: &[Step]) -> Vec<Step> {
-    let made_ns = done.iter().any(|s| matches!(s, Step::AddNetns { .. }));
-    let made: Vec<&str> = done
-        .iter()
-        .filter_map(|s| match s {
-            Step::AddLink { link, .. } => Some(link.name.as_str()),
-            _ => None,
-        })
-        .collect();
-    let peers: Vec<&str> = done
-        .iter()
-        .filter_map(|s| match s {
-            Step::AddLink { link, .. } => link.kind.peer().map(|(p, _)| p),
-            _ => None,
-        })
-        .collect();
-    // Changes inside a namespace this run made go with it; so do links made by this run
-    // (deleted explicitly: a veth's host end then goes at once).
-    let ours = |ns: &Option<String>, dev: &str| {
-        made.contains(&dev) || peers.contains(&dev) || (made_ns && ns.is_some())
-    };
+    let made = Made::by(done);
     let mut out: Vec<Step> = Vec::new();
     let mut truncated: Vec<&Path> = Vec::new();
     for (i, step) in done.iter().enumerate() {
@@ -784,76 +768,125 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
             Step::AddNetns { ns } => Some(Step::DelNetns { ns: ns.clone() }),
             Step::CopySkip { to, .. } => Some(Step::RemoveSkip { file: to.clone() }),
             Step::AppendSkip { file, was, .. } => {
-                let copied = done[..i]
-                    .iter()
-                    .any(|s| matches!(s, Step::CopySkip { to, .. } if to == file));
-                if copied || truncated.contains(&file.as_path()) {
-                    None
-                } else {
-                    truncated.push(file);
-                    Some(match was {
-                        Some(len) => Step::TruncateSkip {
-                            file: file.clone(),
-                            len: *len,
-                        },
-                        None => Step::RemoveSkip { file: file.clone() },
-                    })
-                }
+                undo_append(file, *was, &done[..i], &mut truncated)
             }
-            Step::SetMac {
-                ns,
-                dev,
-                was: Some(old),
-                ..
-            } if !ours(ns, dev) => Some(Step::SetMac {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                mac: *old,
-                was: None,
-            }),
-            Step::SetMtu {
-                ns,
-                dev,
-                was: Some(old),
-                ..
-            } if !ours(ns, dev) => Some(Step::SetMtu {
-                ns: ns.clone(),
-                dev: dev.clone(),
-                mtu: *old,
-                was: None,
-            }),
-            Step::AddAddr { ns, dev, cidr } if !ours(&Some(ns.clone()), dev) => {
-                Some(Step::DelAddr {
-                    ns: ns.clone(),
-                    dev: dev.clone(),
-                    cidr: *cidr,
-                })
-            }
-            Step::AddRoute { ns, route } if !made_ns => Some(Step::DelRoute {
-                ns: ns.clone(),
-                route: route.clone(),
-            }),
-            Step::SetSysctl {
-                ns,
-                key,
-                was: Some(old),
-                ..
-            } if !made_ns => Some(Step::SetSysctl {
-                ns: ns.clone(),
-                key: key.clone(),
-                value: old.clone(),
-                was: None,
-            }),
-            Step::Up { ns, dev } if !ours(ns, dev) => Some(Step::Down {
-                ns: ns.clone(),
-                dev: dev.clone(),
-            }),
-            _ => None,
+            other => restore(other, &made),
         };
         out.extend(u);
     }
     out.reverse();
     out
+}
+
+/// What a run made (the namespace, links and their veth host ends): changes inside it go
+/// with it (links made are deleted explicitly: a veth's host end then goes at once).
+struct Made<'a> {
+    ns: bool,
+    links: Vec<&'a str>,
+    peers: Vec<&'a str>,
+}
+
+impl<'a> Made<'a> {
+    fn by(done: &'a [Step]) -> Made<'a> {
+        let added = || {
+            done.iter().filter_map(|s| match s {
+                Step::AddLink { link, .. } => Some(link),
+                _ => None,
+            })
+        };
+        Made {
+            ns: done.iter().any(|s| matches!(s, Step::AddNetns { .. })),
+            links: added().map(|l| l.name.as_str()).collect(),
+            peers: added()
+                .filter_map(|l| l.kind.peer().map(|(p, _)| p))
+                .collect(),
+        }
+    }
+
+    /// Whether `dev` in `ns` (None: the host) goes with what the run made.
+    fn owns(&self, ns: &Option<String>, dev: &str) -> bool {
+        self.links.contains(&dev) || self.peers.contains(&dev) || (self.ns && ns.is_some())
+    }
+}
+
+/// An append to a cleanup-skip file is taken back by truncating to its length before (or
+/// removing a file it created), once per file, and not at all for a copy this run made (the
+/// copy's removal takes it back). `before`: the steps done before it.
+fn undo_append<'a>(
+    file: &'a PathBuf,
+    was: Option<u64>,
+    before: &[Step],
+    truncated: &mut Vec<&'a Path>,
+) -> Option<Step> {
+    let copied = before
+        .iter()
+        .any(|s| matches!(s, Step::CopySkip { to, .. } if to == file));
+    if copied || truncated.contains(&file.as_path()) {
+        return None;
+    }
+    truncated.push(file);
+    Some(match was {
+        Some(len) => Step::TruncateSkip {
+            file: file.clone(),
+            len,
+        },
+        None => Step::RemoveSkip { file: file.clone() },
+    })
+}
+
+/// The step that puts back what `step` changed on something the run did not make.
+fn restore(step: &Step, made: &Made) -> Option<Step> {
+    match step {
+        Step::SetMac {
+            ns,
+            dev,
+            was: Some(old),
+            ..
+        } if !made.owns(ns, dev) => Some(Step::SetMac {
+            ns: ns.clone(),
+            dev: dev.clone(),
+            mac: *old,
+            was: None,
+        }),
+        Step::SetMtu {
+            ns,
+            dev,
+            was: Some(old),
+            ..
+        } if !made.owns(ns, dev) => Some(Step::SetMtu {
+            ns: ns.clone(),
+            dev: dev.clone(),
+            mtu: *old,
+            was: None,
+        }),
+        Step::AddAddr { ns, dev, cidr } if !made.owns(&Some(ns.clone()), dev) => {
+            Some(Step::DelAddr {
+                ns: ns.clone(),
+                dev: dev.clone(),
+                cidr: *cidr,
+            })
+        }
+        Step::AddRoute { ns, route } if !made.ns => Some(Step::DelRoute {
+            ns: ns.clone(),
+            route: route.clone(),
+        }),
+        Step::SetSysctl {
+            ns,
+            key,
+            was: Some(old),
+            ..
+        } if !made.ns => Some(Step::SetSysctl {
+            ns: ns.clone(),
+            key: key.clone(),
+            value: old.clone(),
+            was: None,
+        }),
+        Step::Up { ns, dev } if !made.owns(ns, dev) => Some(Step::Down {
+            ns: ns.clone(),
+            dev: dev.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// Each MAC with its users: (zone, who).

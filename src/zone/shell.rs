@@ -359,12 +359,7 @@ impl Runner {
                 line,
                 was,
             } => {
-                let mut text = String::new();
-                if *newline_first {
-                    text.push('\n');
-                }
-                text.push_str(line);
-                text.push('\n');
+                let text = format!("{}{line}\n", if *newline_first { "\n" } else { "" });
                 append(file, text.as_bytes(), was.is_none()).map_err(io)
             }
             Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
@@ -374,36 +369,8 @@ impl Runner {
             Step::AddNetns { ns } => admin::add(&self.run_dir, OsStr::new(ns), false)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Step::DelNetns { ns } => {
-                self.zones.remove(ns);
-                // `ip netns delete`, every mount layer, without admin::delete's scan of /proc
-                // for the pids still inside (gather has looked already).
-                let path = self.run_dir.join(ns);
-                admin::unmount_all(&path).map_err(|e| {
-                    format!(
-                        "umount {}: {}",
-                        escape(path.as_os_str()),
-                        exec::strerror(e as i32)
-                    )
-                })?;
-                std::fs::remove_file(&path).map_err(|e| {
-                    format!(
-                        "Cannot remove namespace file \"{}\": {}",
-                        escape(path.as_os_str()),
-                        io(e)
-                    )
-                })
-            }
-            Step::AddLink { ns, link } => {
-                let parent = match link.kind.parent() {
-                    Some(p) => Some(self.index(&None, p)?),
-                    None => None,
-                };
-                let fd = File::open(self.run_dir.join(ns))
-                    .map_err(|e| format!("cannot open the zone's namespace: {}", io(e)))?;
-                let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
-                self.send(&None, m, create)
-            }
+            Step::DelNetns { ns } => self.del_netns(ns),
+            Step::AddLink { ns, link } => self.add_link(ns, link),
             Step::SetAlias { ns, dev, alias } => self.set(ns, dev, Change::Alias(alias)),
             Step::SetMac { ns, dev, mac, .. } => self.set(ns, dev, Change::Mac(*mac)),
             Step::SetMtu { ns, dev, mtu, .. } => self.set(ns, dev, Change::Mtu(*mtu)),
@@ -432,48 +399,92 @@ impl Runner {
                     if add { create } else { 0 },
                 )
             }
-            Step::SetSysctl { ns, key, value, .. } => {
-                let path = config::sysctl_path(key);
-                let text = format!("{value}\n");
-                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
-                    write_sysctl(&path, text.as_bytes()).map_err(|e| NlError {
-                        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
-                        message: Some(if e.kind() == std::io::ErrorKind::NotFound {
-                            format!("unknown key: no {}", path.display())
-                        } else {
-                            format!("cannot write {}", path.display())
-                        }),
-                    })
-                })
-                .map_err(|e| e.to_string())
-            }
-            Step::Unhide { ns, path } => {
-                let prog = PathBuf::from(path);
-                rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
-                    let st = std::process::Command::new(&prog)
-                        .status()
-                        .map_err(|e| NlError {
-                            errno: nix::errno::Errno::from_raw(
-                                e.raw_os_error().unwrap_or(libc::EIO),
-                            ),
-                            message: Some(format!("cannot run {}", prog.display())),
-                        })?;
-                    if st.success() {
-                        Ok(())
-                    } else {
-                        Err(NlError {
-                            errno: nix::errno::Errno::EIO,
-                            message: Some(format!("{} exited with {st}", prog.display())),
-                        })
-                    }
-                })
-                .map_err(|e| e.to_string())
-            }
+            Step::SetSysctl { ns, key, value, .. } => self.set_sysctl(ns, key, value),
+            Step::Unhide { ns, path } => self.unhide(ns, path),
             Step::DelLink { ns, dev } => {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
             }
         }
+    }
+
+    /// `ip netns delete`, every mount layer, without admin::delete's scan of /proc for the
+    /// pids still inside (gather has looked already).
+    fn del_netns(&mut self, ns: &str) -> Result<(), String> {
+        self.zones.remove(ns);
+        let path = self.run_dir.join(ns);
+        admin::unmount_all(&path).map_err(|e| {
+            format!(
+                "umount {}: {}",
+                escape(path.as_os_str()),
+                exec::strerror(e as i32)
+            )
+        })?;
+        std::fs::remove_file(&path).map_err(|e| {
+            format!(
+                "Cannot remove namespace file \"{}\": {}",
+                escape(path.as_os_str()),
+                exec::io_reason(&e)
+            )
+        })
+    }
+
+    /// The link made on the host (its parent's index looked up there) and moved into `ns` by
+    /// the same request (IFLA_NET_NS_FD).
+    fn add_link(&mut self, ns: &str, link: &config::Link) -> Result<(), String> {
+        let parent = match link.kind.parent() {
+            Some(p) => Some(self.index(&None, p)?),
+            None => None,
+        };
+        let fd = File::open(self.run_dir.join(ns))
+            .map_err(|e| format!("cannot open the zone's namespace: {}", exec::io_reason(&e)))?;
+        let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
+        self.send(&None, m, NLM_F_CREATE | NLM_F_EXCL)
+    }
+
+    /// `/proc/sys/KEY` written from a thread inside `ns`.
+    fn set_sysctl(&self, ns: &str, key: &str, value: &str) -> Result<(), String> {
+        let path = config::sysctl_path(key);
+        let text = format!("{value}\n");
+        rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+            write_sysctl(&path, text.as_bytes()).map_err(|e| {
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("unknown key: no {}", path.display())
+                } else {
+                    format!("cannot write {}", path.display())
+                };
+                io_failure(&e, message)
+            })
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    /// util-vserver's vprocunhide, run from a thread inside `ns`.
+    fn unhide(&self, ns: &str, path: &str) -> Result<(), String> {
+        let prog = PathBuf::from(path);
+        rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+            let st = std::process::Command::new(&prog)
+                .status()
+                .map_err(|e| io_failure(&e, format!("cannot run {}", prog.display())))?;
+            if st.success() {
+                Ok(())
+            } else {
+                Err(NlError {
+                    errno: nix::errno::Errno::EIO,
+                    message: Some(format!("{} exited with {st}", prog.display())),
+                })
+            }
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// A failed file or program step inside a namespace, as an [`NlError`]: the system's errno
+/// (EIO when it gave none) and what failed.
+fn io_failure(e: &std::io::Error, message: String) -> NlError {
+    NlError {
+        errno: nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+        message: Some(message),
     }
 }
 
@@ -488,30 +499,9 @@ fn write_sysctl(path: &Path, text: &[u8]) -> std::io::Result<()> {
 /// Opens a guest's file for writing, refusing a symlink (O_NOFOLLOW) and anything but a
 /// regular file (O_NONBLOCK, then fstat): a FIFO can neither block nor be written to.
 fn open_regular(path: &Path, append: bool, create: bool) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .append(append)
-        .create(create)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "is a symbolic link; refused (replace it with a regular file)",
-                )
-            } else {
-                e
-            }
-        })?;
-    if !f.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "is not a regular file; refused",
-        ));
-    }
-    Ok(f)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).append(append).create(create);
+    crate::sys::regular::open(path, options, crate::sys::regular::Purpose::Write)
 }
 
 /// `cp FROM TO` for a TO that must not exist (O_EXCL: never through a symlink), with FROM's
@@ -669,6 +659,28 @@ pub enum Down {
     Claimed(Vec<String>),
 }
 
+impl Down {
+    /// Why the zone was kept, as every message about it says so; `None` when it went down.
+    pub fn why_kept(&self) -> Option<String> {
+        match self {
+            Down::Done => None,
+            Down::Busy(pids) => Some(format!("processes still use it (pids {})", pid_list(pids))),
+            Down::Claimed(guests) => Some(format!(
+                "the start of {} claimed it and has not finished",
+                guests.join(" ")
+            )),
+        }
+    }
+
+    /// What `--force` does about a kept zone.
+    pub fn force_hint(&self) -> &'static str {
+        match self {
+            Down::Busy(_) => "--force takes it down under them",
+            Down::Claimed(_) | Down::Done => "--force takes it down",
+        }
+    }
+}
+
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
 /// status [`BUSY`].
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
@@ -678,16 +690,9 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run)? {
-        Down::Done => Ok(()),
-        Down::Busy(pids) => Err(refused(format!(
-            "processes still use it (pids {})",
-            pid_list(&pids)
-        ))),
-        Down::Claimed(guests) => Err(refused(format!(
-            "the start of {} claimed it and has not finished",
-            guests.join(" ")
-        ))),
+    match down_checked(netns, force, dry_run)?.why_kept() {
+        None => Ok(()),
+        Some(why) => Err(refused(why)),
     }
 }
 

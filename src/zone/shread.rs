@@ -61,6 +61,16 @@ pub struct Read {
     pub oddities: Vec<Oddity>,
 }
 
+/// `name` with its control bytes (below 0x20, and DEL) dropped: the name as it would be typed
+/// again, for the fix a message suggests.
+pub fn without_controls(name: &[u8]) -> Vec<u8> {
+    name.iter().copied().filter(|b| !is_control(*b)).collect()
+}
+
+fn is_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
+}
+
 fn note(v: &mut Vec<Oddity>, o: Oddity) {
     if !v.contains(&o) {
         v.push(o);
@@ -119,7 +129,7 @@ pub fn read(bytes: &[u8]) -> Read {
     }
     let value: Vec<u8> = chars[start..end].iter().map(|&(c, _)| c).collect();
     for &c in &value {
-        if c < 0x20 || c == 0x7f {
+        if is_control(c) {
             note(&mut odd, Oddity::Control(c));
         }
     }

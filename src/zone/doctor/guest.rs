@@ -87,36 +87,13 @@ fn net_check(
     };
     let space = config::net_space(bytes.as_deref());
     let NetSpace::Shared { name, newline } = &space else {
-        let what = match space {
-            NetSpace::Missing => "missing (the guest uses the host's network)",
-            NetSpace::Private => "empty (a private namespace)",
-            _ => "0 (no network namespace)",
-        };
-        checks.push(if asked {
-            bad(
-                format!("guest {g}: {} names no shared namespace", show(&file)),
-                format!(
-                    "it is {what}; write the zone's name into it, with a newline (echo NAME > {})",
-                    show(&file)
-                ),
-            )
-        } else {
-            ok(format!(
-                "guest {g}: shares no named network namespace: {} is {what}",
-                show(&file)
-            ))
-        });
+        checks.push(not_shared(&space, &g, &file, asked));
         return None;
     };
     let n = escape(OsStr::from_bytes(name));
     let read = shread::read(bytes.as_deref().unwrap_or_default());
     if let Some(o) = read.oddities.iter().find(|o| o.is_fatal()) {
-        let plain: Vec<u8> = name
-            .iter()
-            .copied()
-            .filter(|b| *b >= 0x20 && *b != 0x7f)
-            .collect();
-        let plain = escape(OsStr::from_bytes(&plain));
+        let plain = escape(OsStr::from_bytes(&shread::without_controls(name)));
         checks.push(bad(
             format!("guest {g}: {}: {}", show(&file), o.describe()),
             format!(
@@ -136,17 +113,46 @@ fn net_check(
         ));
         return Some(name.clone());
     }
-    let notes: Vec<String> = read.oddities.iter().map(|o| o.describe()).collect();
-    checks.push(ok(if notes.is_empty() {
-        format!("guest {g}: {} names {n}", show(&file))
+    checks.push(names(&g, &file, &n, &read.oddities));
+    Some(name.clone())
+}
+
+/// The check for a `spaces/net` that names no shared namespace: a FAIL when a zone was asked
+/// of the guest (`asked`), else ok.
+fn not_shared(space: &NetSpace, g: &str, file: &Path, asked: bool) -> Check {
+    let what = match space {
+        NetSpace::Missing => "missing (the guest uses the host's network)",
+        NetSpace::Private => "empty (a private namespace)",
+        _ => "0 (no network namespace)",
+    };
+    if asked {
+        bad(
+            format!("guest {g}: {} names no shared namespace", show(file)),
+            format!(
+                "it is {what}; write the zone's name into it, with a newline (echo NAME > {})",
+                show(file)
+            ),
+        )
+    } else {
+        ok(format!(
+            "guest {g}: shares no named network namespace: {} is {what}",
+            show(file)
+        ))
+    }
+}
+
+/// The check for a `spaces/net` that names `n`, with what util-vserver's reading changed.
+fn names(g: &str, file: &Path, n: &str, oddities: &[shread::Oddity]) -> Check {
+    let notes: Vec<String> = oddities.iter().map(|o| o.describe()).collect();
+    ok(if notes.is_empty() {
+        format!("guest {g}: {} names {n}", show(file))
     } else {
         format!(
             "guest {g}: {} names {n} (as util-vserver reads it: {})",
-            show(&file),
+            show(file),
             notes.join("; ")
         )
-    }));
-    Some(name.clone())
+    })
 }
 
 /// The effective namespace-cleanup-skip (the guest's own, else `.defaults`) keeps `lines`.
