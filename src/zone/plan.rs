@@ -520,7 +520,7 @@ fn plan_new_link(
 }
 
 /// A link that is inside already: only what differs (MAC, MTU, addresses, up; a veth's host
-/// end's MAC and up).
+/// end's MAC, MTU and up).
 fn plan_existing_link(
     zone: &Zone,
     link: &Link,
@@ -568,6 +568,17 @@ fn plan_existing_link(
                 mac: pmac,
                 was: h.mac,
             });
+        }
+        // The host end gets the same MTU (vspace-netns-zones(5), links/IF/mtu).
+        if let Some(mtu) = link.mtu {
+            if h.mtu != Some(mtu) {
+                steps.push(Step::SetMtu {
+                    ns: None,
+                    dev: p.to_string(),
+                    mtu,
+                    was: h.mtu,
+                });
+            }
         }
     }
     for cidr in &link.addresses {
@@ -1091,7 +1102,9 @@ mod tests {
         let v0 = f.inside.get_mut("v0").unwrap();
         v0.mac = Some(mac("02:99:00:00:00:01"));
         v0.mtu = Some(1500);
-        f.host.get_mut("ve-z1").unwrap().up = false;
+        let host_end = f.host.get_mut("ve-z1").unwrap();
+        host_end.up = false;
+        host_end.mtu = Some(1300);
         f.routes.clear();
         f.sysctls
             .insert("net.ipv4.ip_forward".into(), Some("0".into()));
@@ -1103,6 +1116,7 @@ mod tests {
                 "ip -n z1 addr add 192.0.2.10/24 dev m0",
                 "ip -n z1 link set dev v0 address 02:00:00:00:2a:02",
                 "ip -n z1 link set dev v0 mtu 1400",
+                "ip link set dev ve-z1 mtu 1400",
                 "ip link set dev ve-z1 up",
                 "ip -n z1 -4 route add default via 192.0.2.1",
                 "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=1",
@@ -1114,6 +1128,7 @@ mod tests {
                 "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=0",
                 "ip -n z1 -4 route del default via 192.0.2.1",
                 "ip link set dev ve-z1 down",
+                "ip link set dev ve-z1 mtu 1300",
                 "ip -n z1 link set dev v0 mtu 1500",
                 "ip -n z1 link set dev v0 address 02:99:00:00:00:01",
                 "ip -n z1 addr del 192.0.2.10/24 dev m0",

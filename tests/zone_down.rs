@@ -1,0 +1,69 @@
+//! `vspace-netns up|down|status` on zones that drifted from what `up` made, as root, on real
+//! namespaces: an MTU changed in the configuration reaches both ends of a veth; `down` refuses
+//! links inside it did not make; the printed fix for a veth whose host end is gone works as
+//! printed; a stale entry whose namespace processes still hold.
+
+mod common;
+
+use std::process::Command;
+
+use common::zone::*;
+use common::*;
+
+/// A zone with one veth `eth0` (host end `peer`), an address and `mtu`.
+fn veth_zone(prefix: &str, mtu: Option<u32>) -> (TestZone, String) {
+    let mut z = TestZone::new(prefix);
+    let peer = unique("dvp");
+    z.write("id", &format!("{}\n", unique_id()));
+    let mut files = vec![
+        ("type", "veth\n".to_string()),
+        ("peer", format!("{peer}\n")),
+        ("address", "10.78.1.2/24\n".to_string()),
+    ];
+    if let Some(m) = mtu {
+        files.push(("mtu", format!("{m}\n")));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(f, c)| (*f, c.as_str())).collect();
+    z.link("eth0", &files);
+    (z, peer)
+}
+
+/// The MTU of `dev` in the host's namespace (`ns` None) or inside `ns`.
+fn mtu_of(ns: Option<&str>, dev: &str) -> u32 {
+    let mut c = Command::new("ip");
+    if let Some(n) = ns {
+        c.args(["-n", n]);
+    }
+    let out = text(&run_ok(c.args(["-o", "link", "show", "dev", dev])).stdout);
+    word_after(&out, " mtu ").parse().unwrap()
+}
+
+#[test]
+fn an_mtu_change_reaches_both_ends_of_a_veth() {
+    let (z, peer) = veth_zone("dmtu", Some(1400));
+    let n = &z.name;
+    run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!((mtu_of(Some(n), "eth0"), mtu_of(None, &peer)), (1400, 1400));
+    z.write("links/eth0/mtu", "1300\n");
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip -n {n} link set dev eth0 mtu 1300\nip link set dev {peer} mtu 1300\n")
+    );
+    assert_eq!((mtu_of(Some(n), "eth0"), mtu_of(None, &peer)), (1300, 1300));
+    // Only the host end drifted: only it is set.
+    run_ok(Command::new("ip").args(["link", "set", "dev", &peer, "mtu", "1500"]));
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link set dev {peer} mtu 1300\n")
+    );
+    assert_eq!(mtu_of(None, &peer), 1300);
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    run_ok(&mut z.cmd(&["down", n]));
+    assert!(!host_has_link(&peer));
+}
