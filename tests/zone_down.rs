@@ -67,3 +67,54 @@ fn an_mtu_change_reaches_both_ends_of_a_veth() {
     run_ok(&mut z.cmd(&["down", n]));
     assert!(!host_has_link(&peer));
 }
+
+/// The command between the first pair of single quotes after `marker` in `msg`.
+fn quoted_after<'a>(msg: &'a str, marker: &str) -> &'a str {
+    let rest = &msg[msg
+        .find(marker)
+        .unwrap_or_else(|| panic!("no '{marker}' in:\n{msg}"))..];
+    let start = rest.find('\'').unwrap() + 1;
+    let end = start + rest[start..].find('\'').unwrap();
+    &rest[start..end]
+}
+
+#[test]
+fn a_veth_whose_host_end_is_gone_is_fixed_as_printed_marked_or_not() {
+    for unmarked in [false, true] {
+        let (mut z, peer) = veth_zone("dgone", None);
+        let n = z.name.clone();
+        run_ok(&mut z.cmd(&["up", &n]));
+        if unmarked {
+            // Alias removed: `down` would refuse eth0 without --force.
+            run_ok(Command::new("ip").args(["-n", &n, "link", "set", "dev", "eth0", "alias", ""]));
+            assert!(
+                !z.ip_in(&["-d", "link", "show", "dev", "eth0"])
+                    .contains("alias")
+            );
+        }
+        let moved = unique("dmv");
+        z.host_links.push(moved.clone());
+        run_ok(Command::new("ip").args(["link", "set", "dev", &peer, "name", &moved]));
+        let out = run_status(&mut z.cmd(&["up", &n]), 1);
+        let err = err_text(&out);
+        assert!(
+            err.contains(&format!(
+                "eth0 is in {n} but its host end {peer} is not on the host"
+            )),
+            "{err}"
+        );
+        let fix = quoted_after(&err, "delete the pair with");
+        assert_eq!(fix, format!("ip -n {n} link del dev eth0"));
+        run_ok(Command::new("sh").args(["-c", fix]));
+        assert!(!host_has_link(&moved), "the pair outlived the printed fix");
+        let out = run_ok(&mut z.cmd(&["up", &n]));
+        assert!(
+            text(&out.stdout).contains(&format!("type veth peer name {peer} ")),
+            "{}",
+            text(&out.stdout)
+        );
+        assert!(host_has_link(&peer));
+        run_ok(&mut z.cmd(&["down", &n]));
+        assert!(!host_has_link(&peer) && !z.entry().exists());
+    }
+}

@@ -535,8 +535,16 @@ fn plan_existing_link(
         Some((p, pmac)) => match facts.host.get(p) {
             Some(h) => Some((p, pmac, h)),
             None => {
+                // Deleting the inside end takes the pair with it, wherever the host end went
+                // (renamed, moved); `down` would refuse an unmarked link, or a zone in use.
+                let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+                let del = Step::DelLink {
+                    ns: some_ns.clone(),
+                    dev: name.clone(),
+                };
                 return Err(PlanError::Conflict(format!(
-                    "{name} is in {ns} but its host end {p} is not on the host; recreate the pair with 'vspace-netns down {ns}' and up"
+                    "{name} is in {ns} but its host end {p} is not on the host (renamed, or moved to another namespace); delete the pair with '{}' and run up again to make it anew",
+                    del.line(run_dir)
                 )));
             }
         },
@@ -1174,7 +1182,7 @@ mod tests {
             ),
             (
                 peer_gone,
-                "v0 is in z1 but its host end ve-z1 is not on the host",
+                "v0 is in z1 but its host end ve-z1 is not on the host (renamed, or moved to another namespace); delete the pair with 'ip -n z1 link del dev v0' and run up again",
             ),
             (
                 symlink,
