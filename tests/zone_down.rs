@@ -118,3 +118,72 @@ fn a_veth_whose_host_end_is_gone_is_fixed_as_printed_marked_or_not() {
         assert!(!host_has_link(&peer) && !z.entry().exists());
     }
 }
+
+#[test]
+fn down_refuses_a_link_inside_that_up_did_not_make() {
+    let (mut z, peer) = veth_zone("dforeign", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let hostend = unique("dfh");
+    z.host_links.push(hostend.clone());
+    run_ok(Command::new("ip").args([
+        "link", "add", &hostend, "type", "veth", "peer", "name", "foreign0", "netns", &n,
+    ]));
+    // status: partial, naming it; doctor: a FAIL with the line that deletes it.
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!("zone {n}: partial, net:["))
+            && said.contains("link foreign0 inside is not configured"),
+        "{said}"
+    );
+    let out = run_status(&mut z.cmd(&["doctor", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "FAIL zone {n}: link foreign0 inside is not configured: delete it (ip -n {n} link del dev foreign0)"
+        )),
+        "{said}"
+    );
+    // up leaves it alone.
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    // down refuses by name and changes nothing.
+    let out = run_status(&mut z.cmd(&["down", &n]), 1);
+    let err = err_text(&out);
+    assert!(
+        err.contains(&format!(
+            "down {n}: refused: link foreign0 in {n} (no alias)"
+        )),
+        "{err}"
+    );
+    assert!(host_has_link(&hostend) && host_has_link(&peer) && z.entry().exists());
+    assert!(
+        z.ip_in(&["link", "show", "dev", "foreign0"])
+            .contains("foreign0")
+    );
+    // Once it carries the zone's mark, down takes it with the zone.
+    run_ok(Command::new("ip").args([
+        "-n",
+        &n,
+        "link",
+        "set",
+        "dev",
+        "foreign0",
+        "alias",
+        &format!("vspace-netns:{n}"),
+    ]));
+    let out = run_ok(&mut z.cmd(&["down", &n, "--dry-run"]));
+    assert!(
+        text(&out.stdout).contains(&format!("ip -n {n} link del dev foreign0\n")),
+        "{}",
+        text(&out.stdout)
+    );
+    run_ok(Command::new("ip").args(["-n", &n, "link", "set", "dev", "foreign0", "alias", ""]));
+    // --force deletes it all the same.
+    run_ok(&mut z.cmd(&["down", &n, "--force"]));
+    assert!(!host_has_link(&hostend) && !host_has_link(&peer) && !z.entry().exists());
+}

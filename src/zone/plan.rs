@@ -702,8 +702,8 @@ pub fn skip_steps(skips: &[SkipFact]) -> Vec<Step> {
 }
 
 /// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
-/// the entry. Refused while processes live inside, and for links or a namespace that carry
-/// no mark of this zone (`up` did not make them), unless `force`.
+/// the entry. Refused while processes live inside, and for links (configured or not) or a
+/// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
 pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     if !facts.pids.is_empty() && !force {
@@ -713,19 +713,23 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
     let mut unmarked = Vec::new();
     let mut steps = Vec::new();
-    for link in zone.links.iter().rev() {
-        if let Some(l) = facts.inside.get(&link.name) {
+    // The configured links (last made, first deleted), then any other link inside but lo:
+    // deleting the namespace would delete them all, so each must carry the mark too.
+    let names = zone
+        .links
+        .iter()
+        .rev()
+        .map(|l| l.name.as_str())
+        .chain(unconfigured(zone, facts));
+    for name in names {
+        if let Some(l) = facts.inside.get(name) {
             if !marked(l) && !force {
-                unmarked.push(format!(
-                    "link {} in {ns} ({})",
-                    link.name,
-                    alias_shown(&l.alias)
-                ));
+                unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
                 continue;
             }
             steps.push(Step::DelLink {
                 ns: Some(ns.clone()),
-                dev: link.name.clone(),
+                dev: name.to_string(),
             });
         }
     }
@@ -758,6 +762,38 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         return Err(PlanError::Unmarked(unmarked));
     }
     Ok(steps)
+}
+
+/// The links inside the zone other than `lo` that its configuration does not name, in name
+/// order: a difference from the configuration `up` leaves alone (`status` partial, a `doctor`
+/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`.
+pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item = &'a str> {
+    facts
+        .inside
+        .keys()
+        .map(String::as_str)
+        .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
+}
+
+/// Each unconfigured link inside as a difference and its fix, `(WHAT, FIX)`: `link X inside
+/// is not configured`, `delete it: ip -n ZONE link del dev X` (or add it to the configuration).
+pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
+    let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+    unconfigured(zone, facts)
+        .map(|dev| {
+            let del = Step::DelLink {
+                ns: Some(zone.netns.clone()),
+                dev: dev.to_string(),
+            };
+            (
+                format!("link {dev} inside is not configured"),
+                format!(
+                    "delete it ({}), or configure it under links/{dev}",
+                    del.line(run_dir)
+                ),
+            )
+        })
+        .collect()
 }
 
 fn alias_shown(alias: &Option<String>) -> String {
@@ -1258,6 +1294,22 @@ mod tests {
             ])
         );
         assert_eq!(lines(&plan_down(&zone(), &unmarked, true).unwrap()), all);
+        // A link inside that is not configured: deleted with the zone when it carries the
+        // mark, else refused by name (deleting the namespace would delete it).
+        let mut foreign = all_up();
+        foreign
+            .inside
+            .insert("x0".into(), state("02:00:00:00:99:09", &[], None));
+        assert_eq!(
+            plan_down(&zone(), &foreign, false).unwrap_err(),
+            PlanError::Unmarked(vec!["link x0 in z1 (no alias)".into()])
+        );
+        let forced = lines(&plan_down(&zone(), &foreign, true).unwrap());
+        assert_eq!(forced[2], "ip -n z1 link del dev x0");
+        foreign.inside.get_mut("x0").unwrap().alias = Some("vspace-netns:z1".into());
+        assert_eq!(lines(&plan_down(&zone(), &foreign, false).unwrap()), forced);
+        assert_eq!(unconfigured(&zone(), &foreign).collect::<Vec<_>>(), ["x0"]);
+        assert_eq!(unconfigured(&zone(), &all_up()).count(), 0);
         let mut stale = facts();
         stale.netns = Entry::Unusable(Unusable::Stale);
         assert_eq!(

@@ -2,8 +2,9 @@
 //! Side-effecting only in what it reads (the entry, `ip -o link|addr|route` inside, the guests'
 //! files); [`state`] and [`render`] are pure.
 //!
-//! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something:
-//! `differs` names each item, as `doctor` does, from `up`'s own planner), `stale` (an entry with
+//! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something,
+//! or a link inside is not configured: `differs` names each item, as `doctor` does, from `up`'s
+//! own planner), `stale` (an entry with
 //! no namespace), `down` (no entry), `invalid` (the configuration, or an entry that is no
 //! namespace; `error` says why); its namespace's identity, links (name, MAC, state, addresses;
 //! every link inside, and a veth's host end), routes (IPv4 and IPv6 main tables, as `ip route`
@@ -175,10 +176,16 @@ fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
     if error.is_some() {
         st = State::Invalid;
     }
+    // A link inside that the configuration does not name differs too (`up` leaves it alone).
+    let extra = plan::unconfigured_items(&zone, &facts);
+    if st == State::Up && !extra.is_empty() {
+        st = State::Partial;
+    }
     let differs = if st == State::Partial {
         steps
             .iter()
             .filter_map(|s| crate::zone::doctor::item(s, &facts))
+            .chain(extra.into_iter().map(|(what, _)| what))
             .collect()
     } else {
         Vec::new()
