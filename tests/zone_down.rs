@@ -187,3 +187,111 @@ fn down_refuses_a_link_inside_that_up_did_not_make() {
     run_ok(&mut z.cmd(&["down", &n, "--force"]));
     assert!(!host_has_link(&hostend) && !host_has_link(&peer) && !z.entry().exists());
 }
+
+/// Unmounts the zone's entry, leaving the empty file: what util-vserver's namespace cleanup
+/// does under a running guest.
+fn unmount_entry(z: &TestZone) {
+    run_ok(Command::new("umount").arg(z.entry()));
+    assert!(std::fs::metadata(z.entry()).unwrap().len() == 0);
+}
+
+#[test]
+fn a_stale_entry_whose_namespace_processes_hold_is_attached_again() {
+    let (z, peer) = veth_zone("dheld", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let guest = Sleeper::new(&n);
+    let pid = guest.pid();
+    unmount_entry(&z);
+    // status: stale, in use, and no advice to delete the zone's own host end.
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!(
+            "zone {n}: stale: still in use by pids {pid}: its namespace lives on without its entry; 'vspace-netns up {n}' attaches the entry to it again\n"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("    link eth0 (inside): up "), "{said}");
+    // down: refused with status 3, the host end kept.
+    let out = run_status(&mut z.cmd(&["down", &n]), 3);
+    assert!(
+        err_text(&out).contains(&format!("processes still use it (pids {pid})")),
+        "{}",
+        err_text(&out)
+    );
+    assert!(host_has_link(&peer));
+    // up: the entry made again for the living namespace, nothing else to do.
+    let attach = format!("ip netns delete {n}\nip netns attach {n} {pid}\n");
+    let out = run_ok(&mut z.cmd(&["up", &n, "--dry-run"]));
+    assert_eq!(text(&out.stdout), attach);
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(text(&out.stdout), attach);
+    let id = run_ok(Command::new("ip").args(["netns", "identify", &pid.to_string()]));
+    assert_eq!(text(&id.stdout), format!("{n}\n"));
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    // Stale again: --force deletes the zone's marked host end (the pair with it) and the entry.
+    unmount_entry(&z);
+    let out = run_ok(&mut z.cmd(&["down", &n, "--force"]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link del dev {peer}\nip netns delete {n}\n")
+    );
+    assert!(!host_has_link(&peer) && !z.entry().exists());
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is down\n")
+    );
+}
+
+/// A bind mount of a namespace outside the run dir, unmounted on drop.
+struct Hold(std::path::PathBuf);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down() {
+    let (z, peer) = veth_zone("dhold", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let hold = Hold(z.root.path().join("hold"));
+    std::fs::write(&hold.0, "").unwrap();
+    run_ok(
+        Command::new("mount")
+            .arg("--bind")
+            .arg(z.entry())
+            .arg(&hold.0),
+    );
+    unmount_entry(&z);
+    let unreachable = format!(
+        "the host end {peer} of eth0 carries this zone's mark: the zone's namespace lives on, unreachable from /run/netns/{n}"
+    );
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&unreachable) && !said.contains("delete or rename"),
+        "{said}"
+    );
+    let out = run_status(&mut z.cmd(&["up", &n]), 1);
+    assert!(err_text(&out).contains(&unreachable), "{}", err_text(&out));
+    assert!(host_has_link(&peer));
+    // down deletes what up made: the marked host end (the pair with it), then the entry.
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link del dev {peer}\nip netns delete {n}\n")
+    );
+    assert!(!host_has_link(&peer) && !z.entry().exists());
+    run_ok(&mut z.cmd(&["up", &n]));
+    assert!(host_has_link(&peer));
+    run_ok(&mut z.cmd(&["down", &n]));
+}

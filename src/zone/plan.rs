@@ -79,6 +79,10 @@ pub struct Facts {
     pub skips: Vec<SkipFact>,
     /// Processes living in the namespace.
     pub pids: Vec<i32>,
+    /// For a stale entry: a process (the first of `pids`) in the zone's namespace, which lives
+    /// on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the zone's
+    /// mark); `inside` and `routes` are then that namespace's.
+    pub found: Option<i32>,
 }
 
 impl Facts {
@@ -95,6 +99,7 @@ impl Facts {
             vprocunhide: None,
             skips: Vec::new(),
             pids: Vec::new(),
+            found: None,
         }
     }
 }
@@ -126,6 +131,11 @@ pub enum Step {
     },
     AddNetns {
         ns: String,
+    },
+    /// `ip netns attach NS PID`: the entry made again for the namespace `pid` lives in.
+    AttachNetns {
+        ns: String,
+        pid: i32,
     },
     /// Creates the link directly inside `ns` with its final name, MAC and MTU (a veth's host
     /// end in the host's namespace, with its own MAC).
@@ -269,6 +279,11 @@ impl Printer<'_> {
             | Step::TruncateSkip { .. } => unreachable!("file steps print themselves"),
             Step::AddNetns { ns } => self.netns_cmd("add", ns),
             Step::DelNetns { ns } => self.netns_cmd("delete", ns),
+            Step::AttachNetns { ns, pid } => {
+                let mut w = self.netns_cmd("attach", ns);
+                w.push(pid.to_string());
+                w
+            }
             Step::AddLink { ns, link } => {
                 let mut w: Vec<String> = vec!["link".into(), "add".into()];
                 if let Some(p) = link.kind.parent() {
@@ -436,6 +451,19 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
         })
     };
     match &facts.netns {
+        // The zone's own entry, dead here, its namespace alive in processes (util-vserver's
+        // namespace cleanup unmounted it under a running guest): attached to it again, so the
+        // guests still running and those starting share it.
+        Entry::Unusable(Unusable::Stale) if facts.found.is_some() => {
+            steps.push(Step::DelNetns { ns: ns.clone() });
+            steps.push(Step::AttachNetns {
+                ns: ns.clone(),
+                pid: facts.found.unwrap_or_default(),
+            });
+            let mut live = facts.clone();
+            live.netns = Entry::Netns(());
+            plan_netns(zone, &live, steps)
+        }
         // The zone's own entry, dead here (up runs in the host's mount namespace): remade.
         Entry::Unusable(Unusable::Stale) => {
             steps.push(Step::DelNetns { ns: ns.clone() });
@@ -477,7 +505,14 @@ fn plan_new_link(
     let some_ns = Some(ns.clone());
     let name = &link.name;
     if let Some((p, _)) = link.kind.peer() {
-        if facts.host.contains_key(p) {
+        if let Some(h) = facts.host.get(p) {
+            // Never advise deleting what carries this zone's mark: its namespace lives on.
+            if h.alias.as_deref() == Some(mark(ns).as_str()) {
+                return Err(PlanError::Conflict(format!(
+                    "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no process this host's /proc shows is in it; a mount elsewhere or an open file holds it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair) and run up again",
+                    facts.entry.to_string_lossy()
+                )));
+            }
             return Err(PlanError::Conflict(format!(
                 "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
             )));
@@ -721,7 +756,9 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         .rev()
         .map(|l| l.name.as_str())
         .chain(unconfigured(zone, facts));
-    for name in names {
+    // A stale entry's namespace that lives on is not entered through the entry: see below.
+    let live = facts.netns == Entry::Netns(());
+    for name in names.filter(|_| live) {
         if let Some(l) = facts.inside.get(name) {
             if !marked(l) && !force {
                 unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
@@ -747,7 +784,19 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
                 ));
             }
         }
+        // The namespace may live on without its entry (processes in it are refused above):
+        // the zone's marked veth host ends still on the host go, and the pairs with them.
         Entry::Unusable(crate::netns::Unusable::Stale) => {
+            for link in zone.links.iter().rev() {
+                if let Some((p, _)) = link.kind.peer() {
+                    if facts.host.get(p).is_some_and(marked) {
+                        steps.push(Step::DelLink {
+                            ns: None,
+                            dev: p.to_string(),
+                        });
+                    }
+                }
+            }
             steps.push(Step::DelNetns { ns: ns.clone() })
         }
         Entry::Unusable(u) => {
@@ -1193,6 +1242,55 @@ mod tests {
         assert_eq!(steps[1..], fresh[..]);
         // Undone, the new namespace goes; the stale entry was dead anyway.
         assert_eq!(lines(&undo(&steps[..3])), ["ip netns delete z1"]);
+    }
+
+    #[test]
+    fn a_stale_entry_whose_namespace_lives_on_is_attached_again() {
+        let mut held = all_up();
+        held.netns = Entry::Unusable(Unusable::Stale);
+        held.found = Some(42);
+        held.pids = vec![42, 7];
+        assert_eq!(
+            lines(&plan_up(&zone(), &held).unwrap()),
+            ["ip netns delete z1", "ip netns attach z1 42"]
+        );
+        held.inside.get_mut("v0").unwrap().up = false;
+        let steps = plan_up(&zone(), &held).unwrap();
+        assert_eq!(lines(&steps[2..]), ["ip -n z1 link set dev v0 up"]);
+        // Undone, the entry stays attached: only the change to the link is taken back.
+        assert_eq!(lines(&undo(&steps)), ["ip -n z1 link set dev v0 down"]);
+        // down: busy; forced, the marked host end goes (the pair with it), then the entry.
+        assert_eq!(
+            plan_down(&zone(), &held, false).unwrap_err(),
+            PlanError::Busy(vec![42, 7])
+        );
+        assert_eq!(
+            lines(&plan_down(&zone(), &held, true).unwrap()),
+            ["ip link del dev ve-z1", "ip netns delete z1"]
+        );
+        // Held by no process (a mount elsewhere): up names the zone's mark, never advises
+        // deleting the link; down deletes what up made.
+        let mut unreachable = facts();
+        unreachable.netns = Entry::Unusable(Unusable::Stale);
+        unreachable.host = all_up().host;
+        match plan_up(&zone(), &unreachable) {
+            Err(PlanError::Conflict(m)) => assert!(
+                m.starts_with("the host end ve-z1 of v0 carries this zone's mark")
+                    && !m.contains("delete or rename"),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            lines(&plan_down(&zone(), &unreachable, false).unwrap()),
+            ["ip link del dev ve-z1", "ip netns delete z1"]
+        );
+        // A host link of that name without the mark is not the zone's: left alone.
+        unreachable.host.get_mut("ve-z1").unwrap().alias = None;
+        assert_eq!(
+            lines(&plan_down(&zone(), &unreachable, true).unwrap()),
+            ["ip netns delete z1"]
+        );
     }
 
     #[test]
