@@ -370,6 +370,9 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path) {
             ));
         }
     }
+    for (what, fix) in plan::unconfigured_items(zone, &facts) {
+        checks.push(bad(format!("zone {ns}: {what}"), fix));
+    }
     for (dev, mac, state, place) in link_ends(zone, &facts) {
         let touched = steps.iter().any(|s| step_dev(s) == Some(dev));
         if let (false, Some(_)) = (touched, state) {

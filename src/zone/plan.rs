@@ -79,6 +79,10 @@ pub struct Facts {
     pub skips: Vec<SkipFact>,
     /// Processes living in the namespace.
     pub pids: Vec<i32>,
+    /// For a stale entry: a process (the first of `pids`) in the zone's namespace, which lives
+    /// on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the zone's
+    /// mark); `inside` and `routes` are then that namespace's.
+    pub found: Option<i32>,
 }
 
 impl Facts {
@@ -95,6 +99,7 @@ impl Facts {
             vprocunhide: None,
             skips: Vec::new(),
             pids: Vec::new(),
+            found: None,
         }
     }
 }
@@ -126,6 +131,11 @@ pub enum Step {
     },
     AddNetns {
         ns: String,
+    },
+    /// `ip netns attach NS PID`: the entry made again for the namespace `pid` lives in.
+    AttachNetns {
+        ns: String,
+        pid: i32,
     },
     /// Creates the link directly inside `ns` with its final name, MAC and MTU (a veth's host
     /// end in the host's namespace, with its own MAC).
@@ -269,6 +279,11 @@ impl Printer<'_> {
             | Step::TruncateSkip { .. } => unreachable!("file steps print themselves"),
             Step::AddNetns { ns } => self.netns_cmd("add", ns),
             Step::DelNetns { ns } => self.netns_cmd("delete", ns),
+            Step::AttachNetns { ns, pid } => {
+                let mut w = self.netns_cmd("attach", ns);
+                w.push(pid.to_string());
+                w
+            }
             Step::AddLink { ns, link } => {
                 let mut w: Vec<String> = vec!["link".into(), "add".into()];
                 if let Some(p) = link.kind.parent() {
@@ -406,7 +421,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     for link in &zone.links {
         match facts.inside.get(&link.name) {
             None => {
-                check_peer_free(link, facts)?;
+                check_peer_free(&zone.netns, link, facts)?;
                 plan_new_link(&zone.netns, link, &mut steps)
             }
             Some(have) => plan_existing_link(zone, link, have, facts, &mut steps)?,
@@ -439,6 +454,19 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
         })
     };
     match &facts.netns {
+        // The zone's own entry, dead here, its namespace alive in processes (util-vserver's
+        // namespace cleanup unmounted it under a running guest): attached to it again, so the
+        // guests still running and those starting share it.
+        Entry::Unusable(Unusable::Stale) if facts.found.is_some() => {
+            steps.push(Step::DelNetns { ns: ns.clone() });
+            steps.push(Step::AttachNetns {
+                ns: ns.clone(),
+                pid: facts.found.unwrap_or_default(),
+            });
+            let mut live = facts.clone();
+            live.netns = Entry::Netns(());
+            plan_netns(zone, &live, steps)
+        }
         // The zone's own entry, dead here (up runs in the host's mount namespace): remade.
         Entry::Unusable(Unusable::Stale) => {
             steps.push(Step::DelNetns { ns: ns.clone() });
@@ -469,11 +497,18 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
     }
 }
 
-/// A veth whose host end's name is taken on the host cannot be created.
-fn check_peer_free(link: &Link, facts: &Facts) -> Result<(), PlanError> {
+/// A veth whose host end's name is taken on the host cannot be created. What carries this
+/// zone's mark is never advised away: the zone's namespace lives on.
+fn check_peer_free(ns: &str, link: &Link, facts: &Facts) -> Result<(), PlanError> {
     match link.kind.peer() {
         Some((p, _)) if facts.host.contains_key(p) => {
             let name = &link.name;
+            if facts.host[p].alias.as_deref() == Some(mark(ns).as_str()) {
+                return Err(PlanError::Conflict(format!(
+                    "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no process this host's /proc shows is in it; a mount elsewhere or an open file holds it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair) and run up again",
+                    facts.entry.to_string_lossy()
+                )));
+            }
             Err(PlanError::Conflict(format!(
                 "a link named {p} (the host end of {name}) already exists on the host; delete or rename it, or change {name}'s peer"
             )))
@@ -523,7 +558,7 @@ fn plan_new_link(ns: &str, link: &Link, steps: &mut Vec<Step>) {
 }
 
 /// A link that is inside already: only what differs (MAC, MTU, addresses, up; a veth's host
-/// end's MAC and up).
+/// end's MAC, MTU and up).
 fn plan_existing_link(
     zone: &Zone,
     link: &Link,
@@ -538,8 +573,16 @@ fn plan_existing_link(
         Some((p, pmac)) => match facts.host.get(p) {
             Some(h) => Some((p, pmac, h)),
             None => {
+                // Deleting the inside end takes the pair with it, wherever the host end went
+                // (renamed, moved); `down` would refuse an unmarked link, or a zone in use.
+                let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+                let del = Step::DelLink {
+                    ns: some_ns.clone(),
+                    dev: name.clone(),
+                };
                 return Err(PlanError::Conflict(format!(
-                    "{name} is in {ns} but its host end {p} is not on the host; recreate the pair with 'vspace-netns down {ns}' and up"
+                    "{name} is in {ns} but its host end {p} is not on the host (renamed, or moved to another namespace); delete the pair with '{}' and run up again to make it anew",
+                    del.line(run_dir)
                 )));
             }
         },
@@ -571,6 +614,17 @@ fn plan_existing_link(
                 mac: pmac,
                 was: h.mac,
             });
+        }
+        // The host end gets the same MTU (vspace-netns-zones(5), links/IF/mtu).
+        if let Some(mtu) = link.mtu {
+            if h.mtu != Some(mtu) {
+                steps.push(Step::SetMtu {
+                    ns: None,
+                    dev: p.to_string(),
+                    mtu,
+                    was: h.mtu,
+                });
+            }
         }
     }
     for cidr in &link.addresses {
@@ -686,8 +740,8 @@ pub fn skip_steps(skips: &[SkipFact]) -> Vec<Step> {
 }
 
 /// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
-/// the entry. Refused while processes live inside, and for links or a namespace that carry
-/// no mark of this zone (`up` did not make them), unless `force`.
+/// the entry. Refused while processes live inside, and for links (configured or not) or a
+/// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
 pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     if !facts.pids.is_empty() && !force {
@@ -697,19 +751,25 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
     let mut unmarked = Vec::new();
     let mut steps = Vec::new();
-    for link in zone.links.iter().rev() {
-        if let Some(l) = facts.inside.get(&link.name) {
+    // The configured links (last made, first deleted), then any other link inside but lo:
+    // deleting the namespace would delete them all, so each must carry the mark too.
+    let names = zone
+        .links
+        .iter()
+        .rev()
+        .map(|l| l.name.as_str())
+        .chain(unconfigured(zone, facts));
+    // A stale entry's namespace that lives on is not entered through the entry: see below.
+    let live = facts.netns == Entry::Netns(());
+    for name in names.filter(|_| live) {
+        if let Some(l) = facts.inside.get(name) {
             if !marked(l) && !force {
-                unmarked.push(format!(
-                    "link {} in {ns} ({})",
-                    link.name,
-                    alias_shown(&l.alias)
-                ));
+                unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
                 continue;
             }
             steps.push(Step::DelLink {
                 ns: Some(ns.clone()),
-                dev: link.name.clone(),
+                dev: name.to_string(),
             });
         }
     }
@@ -727,7 +787,19 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
                 ));
             }
         }
+        // The namespace may live on without its entry (processes in it are refused above):
+        // the zone's marked veth host ends still on the host go, and the pairs with them.
         Entry::Unusable(crate::netns::Unusable::Stale) => {
+            for link in zone.links.iter().rev() {
+                if let Some((p, _)) = link.kind.peer() {
+                    if facts.host.get(p).is_some_and(marked) {
+                        steps.push(Step::DelLink {
+                            ns: None,
+                            dev: p.to_string(),
+                        });
+                    }
+                }
+            }
             steps.push(Step::DelNetns { ns: ns.clone() })
         }
         Entry::Unusable(u) => {
@@ -742,6 +814,38 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         return Err(PlanError::Unmarked(unmarked));
     }
     Ok(steps)
+}
+
+/// The links inside the zone other than `lo` that its configuration does not name, in name
+/// order: a difference from the configuration `up` leaves alone (`status` partial, a `doctor`
+/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`.
+pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item = &'a str> {
+    facts
+        .inside
+        .keys()
+        .map(String::as_str)
+        .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
+}
+
+/// Each unconfigured link inside as a difference and its fix, `(WHAT, FIX)`: `link X inside
+/// is not configured`, `delete it: ip -n ZONE link del dev X` (or add it to the configuration).
+pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
+    let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+    unconfigured(zone, facts)
+        .map(|dev| {
+            let del = Step::DelLink {
+                ns: Some(zone.netns.clone()),
+                dev: dev.to_string(),
+            };
+            (
+                format!("link {dev} inside is not configured"),
+                format!(
+                    "delete it ({}), or configure it under links/{dev}",
+                    del.line(run_dir)
+                ),
+            )
+        })
+        .collect()
 }
 
 fn alias_shown(alias: &Option<String>) -> String {
@@ -1124,7 +1228,9 @@ mod tests {
         let v0 = f.inside.get_mut("v0").unwrap();
         v0.mac = Some(mac("02:99:00:00:00:01"));
         v0.mtu = Some(1500);
-        f.host.get_mut("ve-z1").unwrap().up = false;
+        let host_end = f.host.get_mut("ve-z1").unwrap();
+        host_end.up = false;
+        host_end.mtu = Some(1300);
         f.routes.clear();
         f.sysctls
             .insert("net.ipv4.ip_forward".into(), Some("0".into()));
@@ -1136,6 +1242,7 @@ mod tests {
                 "ip -n z1 addr add 192.0.2.10/24 dev m0",
                 "ip -n z1 link set dev v0 address 02:00:00:00:2a:02",
                 "ip -n z1 link set dev v0 mtu 1400",
+                "ip link set dev ve-z1 mtu 1400",
                 "ip link set dev ve-z1 up",
                 "ip -n z1 -4 route add default via 192.0.2.1",
                 "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=1",
@@ -1147,6 +1254,7 @@ mod tests {
                 "ip netns exec z1 sysctl -q -w net.ipv4.ip_forward=0",
                 "ip -n z1 -4 route del default via 192.0.2.1",
                 "ip link set dev ve-z1 down",
+                "ip link set dev ve-z1 mtu 1300",
                 "ip -n z1 link set dev v0 mtu 1500",
                 "ip -n z1 link set dev v0 address 02:99:00:00:00:01",
                 "ip -n z1 addr del 192.0.2.10/24 dev m0",
@@ -1167,6 +1275,55 @@ mod tests {
         assert_eq!(steps[1..], fresh[..]);
         // Undone, the new namespace goes; the stale entry was dead anyway.
         assert_eq!(lines(&undo(&steps[..3])), ["ip netns delete z1"]);
+    }
+
+    #[test]
+    fn a_stale_entry_whose_namespace_lives_on_is_attached_again() {
+        let mut held = all_up();
+        held.netns = Entry::Unusable(Unusable::Stale);
+        held.found = Some(42);
+        held.pids = vec![42, 7];
+        assert_eq!(
+            lines(&plan_up(&zone(), &held).unwrap()),
+            ["ip netns delete z1", "ip netns attach z1 42"]
+        );
+        held.inside.get_mut("v0").unwrap().up = false;
+        let steps = plan_up(&zone(), &held).unwrap();
+        assert_eq!(lines(&steps[2..]), ["ip -n z1 link set dev v0 up"]);
+        // Undone, the entry stays attached: only the change to the link is taken back.
+        assert_eq!(lines(&undo(&steps)), ["ip -n z1 link set dev v0 down"]);
+        // down: busy; forced, the marked host end goes (the pair with it), then the entry.
+        assert_eq!(
+            plan_down(&zone(), &held, false).unwrap_err(),
+            PlanError::Busy(vec![42, 7])
+        );
+        assert_eq!(
+            lines(&plan_down(&zone(), &held, true).unwrap()),
+            ["ip link del dev ve-z1", "ip netns delete z1"]
+        );
+        // Held by no process (a mount elsewhere): up names the zone's mark, never advises
+        // deleting the link; down deletes what up made.
+        let mut unreachable = facts();
+        unreachable.netns = Entry::Unusable(Unusable::Stale);
+        unreachable.host = all_up().host;
+        match plan_up(&zone(), &unreachable) {
+            Err(PlanError::Conflict(m)) => assert!(
+                m.starts_with("the host end ve-z1 of v0 carries this zone's mark")
+                    && !m.contains("delete or rename"),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            lines(&plan_down(&zone(), &unreachable, false).unwrap()),
+            ["ip link del dev ve-z1", "ip netns delete z1"]
+        );
+        // A host link of that name without the mark is not the zone's: left alone.
+        unreachable.host.get_mut("ve-z1").unwrap().alias = None;
+        assert_eq!(
+            lines(&plan_down(&zone(), &unreachable, true).unwrap()),
+            ["ip netns delete z1"]
+        );
     }
 
     #[test]
@@ -1192,7 +1349,7 @@ mod tests {
             ),
             (
                 peer_gone,
-                "v0 is in z1 but its host end ve-z1 is not on the host",
+                "v0 is in z1 but its host end ve-z1 is not on the host (renamed, or moved to another namespace); delete the pair with 'ip -n z1 link del dev v0' and run up again",
             ),
             (
                 symlink,
@@ -1268,6 +1425,22 @@ mod tests {
             ])
         );
         assert_eq!(lines(&plan_down(&zone(), &unmarked, true).unwrap()), all);
+        // A link inside that is not configured: deleted with the zone when it carries the
+        // mark, else refused by name (deleting the namespace would delete it).
+        let mut foreign = all_up();
+        foreign
+            .inside
+            .insert("x0".into(), state("02:00:00:00:99:09", &[], None));
+        assert_eq!(
+            plan_down(&zone(), &foreign, false).unwrap_err(),
+            PlanError::Unmarked(vec!["link x0 in z1 (no alias)".into()])
+        );
+        let forced = lines(&plan_down(&zone(), &foreign, true).unwrap());
+        assert_eq!(forced[2], "ip -n z1 link del dev x0");
+        foreign.inside.get_mut("x0").unwrap().alias = Some("vspace-netns:z1".into());
+        assert_eq!(lines(&plan_down(&zone(), &foreign, false).unwrap()), forced);
+        assert_eq!(unconfigured(&zone(), &foreign).collect::<Vec<_>>(), ["x0"]);
+        assert_eq!(unconfigured(&zone(), &all_up()).count(), 0);
         let mut stale = facts();
         stale.netns = Entry::Unusable(Unusable::Stale);
         assert_eq!(

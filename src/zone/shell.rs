@@ -10,7 +10,9 @@
 //! failed step ends `up`: the steps this run completed are undone in reverse (`plan::undo`)
 //! and the failure names the step and the kernel's reason (extack message and errno). `down`
 //! refuses while processes live in the namespace, and for what carries no mark of `up`,
-//! unless forced.
+//! unless forced. For a stale entry, the zone's namespace that lives on in processes is
+//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark): `up` attaches
+//! the entry to it again, `down` counts its processes.
 //!
 //! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
 //! zone that start or stop together take turns.
@@ -89,17 +91,23 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
     let probe = nsfs::probe(&entry);
-    let id = match &probe {
+    let mut id = match &probe {
         Entry::Netns(f) => f.identity().ok(),
         _ => None,
     };
     let mut facts = Facts::empty(entry.clone());
     facts.netns = probe.fact();
+    if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
+        if let Some((pid, ident)) = find_marked(ns) {
+            facts.found = Some(pid);
+            id = Some(ident);
+        }
+    }
     let mut host = Rtnl::open().map_err(nl("cannot open rtnetlink"))?;
     facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
-    if facts.netns == Entry::Netns(()) {
+    if let Some(live) = live_path(&facts) {
         let mut inside =
-            Rtnl::open_in(Some(&entry)).map_err(nl("cannot open rtnetlink inside the zone"))?;
+            Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
         facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
         for v6 in [false, true].into_iter().filter(|_| for_up) {
             let dump = inside
@@ -124,7 +132,58 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
         facts.skips = skip_facts(ns)?;
     }
     facts.pids = id.map(admin::pids_in).unwrap_or_default();
+    if let Some(first) = facts.pids.first() {
+        // The first in /proc order (the found process may have exited since).
+        facts.found = facts.found.map(|_| *first);
+    }
     Ok(facts)
+}
+
+/// Where the zone's live namespace is entered: its entry, or, for a stale entry whose
+/// namespace lives on, `/proc/PID/ns/net` of a process in it.
+fn live_path(facts: &Facts) -> Option<PathBuf> {
+    match (&facts.netns, facts.found) {
+        (Entry::Netns(()), _) => Some(facts.entry.clone()),
+        (_, Some(pid)) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
+        _ => None,
+    }
+}
+
+/// The network namespace of the zone `ns` that lives on in processes without its entry: the
+/// first (in /proc order) whose `lo` carries the zone's mark, as a process in it and its
+/// identity. Namespaces that cannot be entered or read are passed over; this process's own
+/// is never the zone's.
+fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
+    use std::os::unix::ffi::OsStrExt;
+    let own = nsfs::identity(Path::new("/proc/self/ns/net")).ok();
+    let want = plan::mark(ns);
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
+        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
+            .ok()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
+        let Ok(ident) = nsfs::identity(&path) else {
+            continue;
+        };
+        if Some(ident) == own || seen.contains(&ident) {
+            continue;
+        }
+        seen.push(ident);
+        let lo = Rtnl::open_in(Some(&path)).and_then(|mut s| s.call(rtmsg::get_link("lo"), 0));
+        let marked = lo.is_ok_and(|got| {
+            rtmsg::links(&got)
+                .get("lo")
+                .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()))
+        });
+        if marked {
+            return Some((pid, ident));
+        }
+    }
+    None
 }
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration
@@ -154,7 +213,7 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
         return Ok(BTreeMap::new());
     }
     let keys: Vec<String> = zone.sysctls.iter().map(|(k, _)| k.clone()).collect();
-    let entry = (facts.netns == Entry::Netns(())).then(|| facts.entry.clone());
+    let entry = live_path(facts);
     let read = keys.clone();
     let values = rtnl::in_netns(entry.as_deref(), move || {
         Ok(read
@@ -367,6 +426,9 @@ impl Runner {
                 .and_then(|f| f.set_len(*len))
                 .map_err(io),
             Step::AddNetns { ns } => admin::add(&self.run_dir, OsStr::new(ns), false)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Step::AttachNetns { ns, pid } => admin::attach(&self.run_dir, OsStr::new(ns), *pid)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Step::DelNetns { ns } => self.del_netns(ns),

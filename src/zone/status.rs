@@ -2,9 +2,10 @@
 //! Side-effecting only in what it reads (the entry, `ip -o link|addr|route` inside, the guests'
 //! files); [`state`] and [`render`] are pure.
 //!
-//! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something:
-//! `differs` names each item, as `doctor` does, from `up`'s own planner), `stale` (an entry with
-//! no namespace), `down` (no entry), `invalid` (the configuration, or an entry that is no
+//! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something,
+//! or a link inside is not configured: `differs` names each item, as `doctor` does, from `up`'s
+//! own planner), `stale` (an entry with no namespace; `differs` names the pids still in a
+//! namespace that lives on without it), `down` (no entry), `invalid` (the configuration, or an entry that is no
 //! namespace; `error` says why); its namespace's identity, links (name, MAC, state, addresses;
 //! every link inside, and a veth's host end), routes (IPv4 and IPv6 main tables, as `ip route`
 //! prints them), the PIDs inside, and its member guests, running or stopped (util-vserver's run
@@ -175,11 +176,23 @@ fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
     if error.is_some() {
         st = State::Invalid;
     }
+    // A link inside that the configuration does not name differs too (`up` leaves it alone).
+    let extra = plan::unconfigured_items(&zone, &facts);
+    if st == State::Up && !extra.is_empty() {
+        st = State::Partial;
+    }
     let differs = if st == State::Partial {
         steps
             .iter()
             .filter_map(|s| crate::zone::doctor::item(s, &facts))
+            .chain(extra.into_iter().map(|(what, _)| what))
             .collect()
+    } else if st == State::Stale && facts.found.is_some() {
+        vec![format!(
+            "still in use by pids {}: its namespace lives on without its entry; 'vspace-netns up {}' attaches the entry to it again",
+            zone::pid_list(&facts.pids),
+            zone.netns
+        )]
     } else {
         Vec::new()
     };
