@@ -409,7 +409,9 @@ fn hostile_files_are_refused_without_hanging_or_cutting() {
     std::fs::remove_file(g.join("namespace-cleanup-skip")).unwrap();
     let other = z.guest("other", b"");
     mkfifo(&other.join("spaces/net"));
-    refused(&z, "other/spaces/net: is a FIFO");
+    // Another guest's broken spaces/net is that guest's problem: the zone goes ahead.
+    let out = up(&z);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // The hook and doctor read the same files the same way: an answer, never a hang.
     let out = run_bounded(&mut z.cmd(&["hook", "initialize", "other"]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
