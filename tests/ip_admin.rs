@@ -675,3 +675,32 @@ fn a_covered_mount_that_is_no_namespace_is_left_alone() {
     let _ = nix::mount::umount2(&entry, nix::mount::MntFlags::MNT_DETACH);
     assert!(mount_lines(point.as_bytes()).is_empty());
 }
+
+#[test]
+fn list_of_entries_that_are_no_namespace_matches_iproute2_byte_for_byte() {
+    // In a private mount namespace with its own run dir: a dangling link (iproute2 cannot open
+    // it: the bare name), a directory and a stale file (opened: the kernel refuses the id, and
+    // iproute2 says so twice each). stdout, stderr and status must be iproute2's.
+    let names = Names::new();
+    let run = |ip: &std::path::Path| {
+        let script = "mount -t tmpfs vn-list /run/netns && ln -s /nonexistent /run/netns/dang \
+                      && mkdir /run/netns/dir && : > /run/netns/stale && exec \"$0\" netns list";
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c", script])
+            .arg(ip)
+            .env_remove("NETNS_RUN_DIR");
+        c.output().unwrap()
+    };
+    let theirs = run(&real_ip());
+    let ours = run(&names.get("ip"));
+    assert_eq!(theirs.status.code(), Some(0), "{theirs:?}");
+    assert_eq!(
+        (ours.status.code(), &ours.stdout, &ours.stderr),
+        (theirs.status.code(), &theirs.stdout, &theirs.stderr),
+        "ours {ours:?}\ntheirs {theirs:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&ours.stdout).contains("dang\n"),
+        "{ours:?}"
+    );
+}

@@ -455,6 +455,9 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
                     _ => " (unusable)".to_string(),
                 }
             }
+            // iproute2 asks for the id only of what it could open: a dangling link or an entry
+            // it may not open gets the bare name.
+            Entry::Unusable(Unusable::Symlink | Unusable::Open(_)) => String::new(),
             Entry::Unusable(_) => {
                 out::stderr_bytes(PEER_INVALID);
                 out::stderr_bytes(PEER_INVALID);
