@@ -86,7 +86,7 @@ complete -c vspace-netns -n "__vspace_netns_is up down" -l dry-run -d 'Print the
 complete -c vspace-netns -n "__vspace_netns_is up down" -l all -d 'Every configured zone, in name order'
 complete -c vspace-netns -n "__vspace_netns_is status" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
-complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while processes live in the namespace'
+complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
 complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_guests)" -d guest

@@ -32,6 +32,7 @@ fn operand(name: &'static str, help: &'static str) -> Arg {
 
 fn zone_operand() -> Arg {
     Arg::new("netns")
+        .value_name("ZONE")
         .help("The zone (a directory in /etc/vspace-netns)")
         .required_unless_present("all")
         .conflicts_with("all")
@@ -107,7 +108,7 @@ pub fn command() -> Command {
                 .arg(all_flag())
                 .arg(flag(
                     "force",
-                    "Go ahead even while processes live in the namespace",
+                    "Go ahead even while processes live in the namespace, a starting guest claims the zone, or links and the namespace carry no mark of this zone",
                 ))
                 .arg(flag(
                     "dry-run",
@@ -133,6 +134,7 @@ pub fn command() -> Command {
                 .about("Check the setup of a guest, a zone, or every zone; one line per check")
                 .arg(
                     Arg::new("target")
+                        .value_name("GUEST|ZONE")
                         .help("A guest or a zone (default: every zone)")
                         .value_parser(value_parser!(OsString)),
                 ),
@@ -142,6 +144,7 @@ pub fn command() -> Command {
                 .about("Show each zone's state, links, routes and guests; exit 0 when all are as configured")
                 .arg(
                     Arg::new("zones")
+                        .value_name("ZONE")
                         .help("Zones to show (default: every zone)")
                         .num_args(0..)
                         .value_parser(value_parser!(OsString))

@@ -30,11 +30,11 @@ fn mac_prints_the_derived_address_or_refuses() {
         ),
         (
             &["2", "65536", "0"],
-            "vspace-netns: mac: namespace id '65536' is not a number in 0-65535\n",
+            "vspace-netns: mac: zone id '65536' is not a number in 0-65535\n",
         ),
         (
             &["2", "0x2a", "0"],
-            "vspace-netns: mac: namespace id '0x2a' is not a number in 0-65535\n",
+            "vspace-netns: mac: zone id '0x2a' is not a number in 0-65535\n",
         ),
         (
             &["2", "42", "256"],

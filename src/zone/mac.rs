@@ -70,7 +70,7 @@ pub fn from_operands(vid: &str, id: &str, index: &str) -> Result<Mac, String> {
     let vid = parse_number("VLAN id", vid, VLAN_MAX as u32).map_err(|e| {
         format!("{e} (VLAN ids are 1-{VLAN_MAX}; 0 means a link that is not a VLAN)")
     })?;
-    let id = parse_number("namespace id", id, u16::MAX as u32)?;
+    let id = parse_number("zone id", id, u16::MAX as u32)?;
     let index = parse_number("link index", index, u8::MAX as u32)?;
     derive(vid as u16, id as u16, index as u8)
 }
@@ -149,9 +149,9 @@ mod tests {
                 "1",
                 "65536",
                 "0",
-                "namespace id '65536' is not a number in 0-65535",
+                "zone id '65536' is not a number in 0-65535",
             ),
-            ("1", "0x10", "0", "namespace id '0x10'"),
+            ("1", "0x10", "0", "zone id '0x10'"),
             ("1", "1", "256", "link index '256' is not a number in 0-255"),
             ("1", "1", "+1", "link index '+1'"),
             ("1", "1", "99999999999999999999", "link index"),
