@@ -555,3 +555,24 @@ fn doctor_reports_what_up_would_change_lo_down_and_a_missing_address() {
     run_ok(&mut z.cmd(&["up", &n]));
     assert_eq!(doctor(&z), Vec::<String>::new());
 }
+
+#[test]
+fn a_members_missing_lines_are_fixed_by_the_line_as_printed() {
+    // The fix for a zone's member names `up` too, but the command is what follows the last
+    // colon: pasted into a shell whole, it does the job.
+    let s = Setup::new();
+    let file = s.z.vservers().join("web/namespace-cleanup-skip");
+    std::fs::write(&file, "/sys\n").unwrap();
+    let fails = s.fails(&mut s.cmd(&["doctor", "web"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    let (words, fix) = fails[0].rsplit_once(": ").unwrap();
+    assert!(
+        words.ends_with(&format!("('vspace-netns up {}' adds them too)", s.z.name)),
+        "{fails:?}"
+    );
+    run_ok(Command::new("sh").args(["-c", fix]));
+    assert_eq!(
+        s.fails(&mut s.cmd(&["doctor", "web"])),
+        Vec::<String>::new()
+    );
+}

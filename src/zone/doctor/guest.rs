@@ -191,8 +191,9 @@ fn skip_check(
     .map(|s| s.line(Path::new(crate::netns::DEFAULT_RUN_DIR)))
     .collect::<Vec<_>>()
     .join("; ");
+    // The command comes last, so that the line after the colon pastes into a shell whole.
     let also = match zone {
-        Some(z) => format!(", or 'vspace-netns up {z}' adds them"),
+        Some(z) => format!(" ('vspace-netns up {z}' adds them too)"),
         None => String::new(),
     };
     let serves = if effective == &defaults {
@@ -207,7 +208,7 @@ fn skip_check(
             edit.append.join(" ")
         ),
         format!(
-            "util-vserver's namespace-cleanup at this guest's start would unmount the namespaces there, and through the shared /run/netns on the host; add them{serves}: {printf}{also}"
+            "util-vserver's namespace-cleanup at this guest's start would unmount the namespaces there, and through the shared /run/netns on the host; add them{serves}{also}: {printf}"
         ),
     ));
 }
