@@ -103,3 +103,17 @@ fn a_symlinked_zone_directory_is_refused() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn a_hook_for_no_guest_says_so() {
+    let z = TestZone::new("zg");
+    let out = run_status(&mut z.cmd(&["hook", "initialize", "nosuchguest"]), 1);
+    assert_eq!(
+        err_text(&out),
+        format!(
+            "vspace-netns: hook initialize nosuchguest: no guest 'nosuchguest' (no directory {}/nosuchguest)\n",
+            z.vservers().display()
+        )
+    );
+    assert!(out.stdout.is_empty());
+}

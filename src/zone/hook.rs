@@ -99,6 +99,15 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     })?;
     let vservers = config::vservers_dir().map_err(fail)?;
     let context = format!("hook {} {}", escape(phase), escape(guest));
+    // util-vserver runs scriptlets for its guests only: a name with no configuration is a
+    // typo, said as such rather than done silently.
+    if !vservers.join(guest).is_dir() {
+        return Err(fail(format!(
+            "{context}: no guest '{}' (no directory {})",
+            escape(guest),
+            escape(vservers.join(guest).as_os_str())
+        )));
+    }
     let Some(name) = shared_name(act, &context, guest, &vservers)? else {
         return spare_zones(act, guest);
     };
