@@ -171,7 +171,7 @@ impl Unusable {
             | Unusable::Socket
             | Unusable::OtherType { .. } => {
                 vec![format!(
-                    "remove the entry and create the namespace with 'vspace-netns up {n}' or 'ip netns add {n}'"
+                    "remove the entry, then create the namespace: 'vspace-netns up {n}' when {n} is a zone, else 'ip netns add {n}'"
                 )]
             }
             Unusable::Open(_) => Vec::new(),
