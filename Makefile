@@ -104,6 +104,7 @@ bench-ip:
 
 install:
 	$(NEED_BIN)
+	$(if $(DESTDIR),install -d "$(DESTDIR)")
 	sh install/dirs.sh make "$(DESTDIR)" $(INSTALL_DIRS) $(LIBDIR) $(SBINDIR) $(MANDIR)/man8 \
 		$(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(DOCDIR) \
 		$(SYSTEMDUNITDIR) $(INITDIR)
@@ -125,8 +126,11 @@ install:
 
 # Refuses while the wrapper stands at $(VSPACE): util-vserver would lose its vspace.
 uninstall:
-	$(DIVERT_SH) status $(SBINDIR)/vspace-netns >/dev/null || \
-		{ echo "make uninstall: $(VSPACE) is the wrapper: make uninstall-divert first" >&2; exit 1; }
+	@said=$$($(DIVERT_SH) status $(SBINDIR)/vspace-netns 2>&1) || { \
+		case $$said in \
+		*"is the vspace-netns wrapper"*) echo "make uninstall: $(VSPACE) is the wrapper: make uninstall-divert first" >&2 ;; \
+		*) echo "make uninstall: $$said" >&2 ;; \
+		esac; exit 1; }
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(NAMES))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \

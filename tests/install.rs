@@ -549,3 +549,34 @@ fn the_environment_variable_forces_the_plain_move_through_make_too() {
     run_ok(&mut undo);
     root.assert_original_at(VSPACE, &original);
 }
+
+#[test]
+fn install_makes_a_new_destdir_and_uninstall_says_what_is_wrong() {
+    let parent = tempfile::tempdir().unwrap();
+    let dest = parent.path().join("stage");
+    let mut cmd = make();
+    cmd.arg("install")
+        .arg(format!("DESTDIR={}", dest.display()))
+        .arg(format!("BIN={}", bin().display()));
+    run_ok(&mut cmd);
+    assert!(dest.join("usr/local/sbin/vspace-netns").is_file());
+    let mut cmd = make();
+    cmd.arg("uninstall")
+        .arg(format!("DESTDIR={}", dest.display()));
+    run_ok(&mut cmd);
+    assert!(!dest.join("usr").exists(), "uninstall left directories");
+    // A root that does not exist: the divert script's own reason, not a wrong one.
+    let missing = parent.path().join("missing");
+    let mut cmd = make();
+    cmd.arg("uninstall")
+        .arg(format!("DESTDIR={}", missing.display()));
+    let out = run_status(&mut cmd, 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "make uninstall: vspace-netns divert: root '{}' is not a directory",
+            missing.display()
+        )),
+        "{}",
+        show(&cmd, &out)
+    );
+}
