@@ -371,3 +371,47 @@ fn spaces_net_is_read_as_util_vserver_reads_it() {
         format!("# nothing to do: zone {n} is up as configured\n")
     );
 }
+
+#[test]
+fn the_scriptlet_holds_vspace_netns_to_the_environment_rule() {
+    let z = TestZone::new("zw");
+    z.guest("web", b"");
+    let open = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        open.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let copy = open.path().join("vspace-netns");
+    std::fs::copy(bin(), &copy).unwrap();
+    for (value, want) in [
+        (
+            copy.display().to_string(),
+            format!(
+                "vspace-netns-hook: VSPACE_NETNS: '{}' must be owned by root and not writable by group or others; unset it or fix that\n",
+                open.path().display()
+            ),
+        ),
+        (
+            "vspace-netns".to_string(),
+            "vspace-netns-hook: VSPACE_NETNS='vspace-netns' is not an absolute path; unset it\n"
+                .to_string(),
+        ),
+        (
+            "/proc/self/exe".to_string(),
+            "vspace-netns-hook: VSPACE_NETNS='/proc/self/exe' lies under /proc; unset it\n"
+                .to_string(),
+        ),
+    ] {
+        let out = run_status(hook(&z, "initialize", "web").env("VSPACE_NETNS", &value), 1);
+        assert_eq!(text(&out.stderr), want);
+        assert!(out.stdout.is_empty());
+    }
+    // Held to the rule, the same binary is run.
+    std::fs::set_permissions(
+        open.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    run_ok(hook(&z, "initialize", "web").env("VSPACE_NETNS", &copy));
+}
