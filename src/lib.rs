@@ -11,9 +11,9 @@
 //!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
 //!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is
 //!   argv -> pure planner -> plan -> thin shell that carries it out.
-//! - `sys/`: every system call std does not wrap safely, and every `unsafe` block of the crate
+//! - `sys/`: every system call std does not wrap safely, and the only module allowed unsafe_code
 //!   (`nsfs`, `hostns`, `exec`, `process`, `mountinfo`, `remount`, `nsid`, `rtnl`, `link`,
-//!   `regular`, and the pure `bytes`). The crate denies unsafe code everywhere else.
+//!   `regular`, and the pure `bytes`). The crate denies unsafe_code everywhere else.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
 //!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
 //!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and

@@ -3,7 +3,7 @@
 //!
 //! argv -> `args` (iproute2's prefix matching, pure) -> `netns` (the shell: exec, list,
 //! identify, pids, ...) which uses `admin` for the namespace-making steps (add, attach, delete)
-//! that zones share. No `unsafe` here: system calls go through `sys`.
+//! that zones share. It denies unsafe_code: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod admin;
