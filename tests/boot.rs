@@ -327,3 +327,42 @@ fn systemd_analyze_verifies_the_installed_unit() {
         assert!(!out.stderr.is_empty(), "{}", show(&c, &out));
     }
 }
+
+#[test]
+fn the_init_script_brings_real_zones_up_and_down() {
+    // The real binary as DAEMON, with a zone root of the test's own: start makes the zone
+    // (in a private mount namespace whose /run is the test's), stop takes it down again.
+    let b = Boot::new();
+    b.set_daemon(&bin());
+    let conf = b.at("conf");
+    let zone = unique("zboot");
+    std::fs::create_dir_all(conf.join(&zone)).unwrap();
+    std::fs::create_dir_all(b.at("vservers")).unwrap();
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "mount --bind \"$1/default\" /etc/default && mount --bind \"$1/run\" /run && \
+             \"$2\" start >/dev/null && echo \"started: $(ls /run/netns)\" && \
+             ip -n \"$3\" -br link show lo && \"$2\" stop >/dev/null && \
+             echo \"stopped: $(ls /run/netns)\"",
+        )
+        .arg("sh")
+        .arg(b.dir.path())
+        .arg(source("install/vspace-netns.init"))
+        .arg(&zone)
+        .env("VSPACE_NETNS_CONFDIR", &conf)
+        .env("VSPACE_NETNS_VSERVERS", b.at("vservers"))
+        .env("VSPACE_NETNS_STATE_DIR", b.at("run/vspace-netns"))
+        .env_remove("SYSTEMCTL_SKIP_REDIRECT");
+    let out = run_bounded(&mut c);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", show(&c, &out));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("started: {zone}"), "{}", show(&c, &out));
+    assert!(
+        lines[1].starts_with("lo") && lines[1].contains("UNKNOWN"),
+        "{}",
+        show(&c, &out)
+    );
+    assert_eq!(lines[2], "stopped: ", "{}", show(&c, &out));
+}
