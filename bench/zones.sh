@@ -64,8 +64,10 @@ ip_down() {
 
 for r in $(seq 1 "$ROUNDS"); do
   for i in $(seq 1 "$ZONES"); do
-    t0=$(now); "$BIN" up "bz$i" >/dev/null; t1=$(now)
-    "$BIN" down "bz$i" >/dev/null; t2=$(now)
+    # stderr to a file: where PID 1's mount namespace cannot be opened (a sandbox), every call
+    # says so once; a failing call still stops the script (set -e).
+    t0=$(now); "$BIN" up "bz$i" >/dev/null 2>>"$work/bin.err"; t1=$(now)
+    "$BIN" down "bz$i" >/dev/null 2>>"$work/bin.err"; t2=$(now)
     ip_up "$i"; t3=$(now)
     ip_down "$i"; t4=$(now)
     echo "bin_up $(ms "$t0" "$t1")" >>"$work/samples"
