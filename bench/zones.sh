@@ -25,7 +25,7 @@ mkdir -p /run/netns
 mount -t tmpfs -o mode=755 bench-netns /run/netns
 ip link set dev lo up
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rc=$?; [ $rc = 0 ] || cat "$work/bin.err" >&2 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
 export VSPACE_NETNS_CONFDIR=$work/conf VSPACE_NETNS_VSERVERS=$work/vservers
 export VSPACE_NETNS_VPROCUNHIDE=$work/no-vprocunhide
 unset NETNS_RUN_DIR
