@@ -257,18 +257,7 @@ fn update_rc_d_links_it_in_every_runlevel_of_the_header() {
         .filter(|f| f.starts_with("/etc/rc"))
         .collect();
     links.sort();
-    assert_eq!(
-        links,
-        [
-            "/etc/rc0.d/K01vspace-netns",
-            "/etc/rc1.d/K01vspace-netns",
-            "/etc/rc2.d/S01vspace-netns",
-            "/etc/rc3.d/S01vspace-netns",
-            "/etc/rc4.d/S01vspace-netns",
-            "/etc/rc5.d/S01vspace-netns",
-            "/etc/rc6.d/K01vspace-netns",
-        ]
-    );
+    assert_eq!(links, RC_LINKS);
 }
 
 #[test]

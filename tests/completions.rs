@@ -10,6 +10,8 @@
 
 mod common;
 
+use vspace_netns::zone::hook::PHASES;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,17 +25,6 @@ const SHELLS: [(&str, &str); 3] = [
     ("bash", "completions/vspace-netns.bash"),
     ("zsh", "completions/_vspace-netns"),
     ("fish", "completions/vspace-netns.fish"),
-];
-
-/// util-vserver's script phases (`vspace-netns hook PHASE GUEST`).
-const PHASES: [&str; 7] = [
-    "initialize",
-    "prepre-start",
-    "pre-start",
-    "post-start",
-    "pre-stop",
-    "post-stop",
-    "postpost-stop",
 ];
 
 fn source(rel: &str) -> PathBuf {
@@ -192,7 +183,7 @@ fn values(fx: &Fixture, arg: &clap::Arg) -> Words {
         "netns" | "zones" => fx.zones(),
         "guest" => fx.guests(),
         "target" => &fx.zones() | &fx.guests(),
-        "phase" => words(PHASES),
+        "phase" => words(PHASES.iter().copied()),
         "subcommand" => subcommands(),
         _ => arg
             .get_possible_values()

@@ -157,16 +157,6 @@ fn installed_version(root: &Root, package: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The SysV links update-rc.d makes from the script's LSB header.
-const RC_LINKS: [&str; 7] = [
-    "/etc/rc0.d/K01vspace-netns",
-    "/etc/rc1.d/K01vspace-netns",
-    "/etc/rc2.d/S01vspace-netns",
-    "/etc/rc3.d/S01vspace-netns",
-    "/etc/rc4.d/S01vspace-netns",
-    "/etc/rc5.d/S01vspace-netns",
-    "/etc/rc6.d/K01vspace-netns",
-];
 const WANTS: &str = "/etc/systemd/system/multi-user.target.wants/vspace-netns.service";
 const UNIT: &str = "/usr/lib/systemd/system/vspace-netns.service";
 const INIT: &str = "/etc/init.d/vspace-netns";

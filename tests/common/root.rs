@@ -225,3 +225,14 @@ pub fn assert_wrapper_serves(root: &Root, other: &[&str]) {
         std::fs::remove_file(log.path()).ok();
     }
 }
+
+/// The SysV links update-rc.d makes from the script's LSB header.
+pub const RC_LINKS: [&str; 7] = [
+    "/etc/rc0.d/K01vspace-netns",
+    "/etc/rc1.d/K01vspace-netns",
+    "/etc/rc2.d/S01vspace-netns",
+    "/etc/rc3.d/S01vspace-netns",
+    "/etc/rc4.d/S01vspace-netns",
+    "/etc/rc5.d/S01vspace-netns",
+    "/etc/rc6.d/K01vspace-netns",
+];
