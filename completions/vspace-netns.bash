@@ -21,8 +21,8 @@ _vspace_netns() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local zones=${VSPACE_NETNS_CONFDIR:-/etc/vspace-netns}
     local guests=${VSPACE_NETNS_VSERVERS:-/etc/vservers}
-    local subcommands="explain mac up down hook doctor status completions help"
-    local sub= w i operands=0 dashdash=
+    local subcommands="explain mac up down hook doctor status show completions help"
+    local sub= w i operands=0 dashdash= all=
     COMPREPLY=()
 
     # The subcommand is the first word that is not an option; operands are counted after it
@@ -35,6 +35,8 @@ _vspace_netns() {
             ((operands++))
         elif [[ -z $dashdash && $w == -- ]]; then
             dashdash=1
+        elif [[ -z $dashdash && $w == --all ]]; then
+            all=1
         elif [[ -n $dashdash || $w != -* ]]; then
             ((operands++))
         fi
@@ -51,9 +53,10 @@ _vspace_netns() {
 
     local options="-h --help"
     case $sub in
-    up) options="--all --dry-run -h --help" ;;
-    down) options="--all --force --dry-run -h --help" ;;
-    status) options="--json -h --help" ;;
+    # --all and a zone exclude each other (clap refuses both).
+    up) options="--dry-run -h --help" ;;
+    down) options="--force --dry-run -h --help" ;;
+    status | show) options="--json -h --help" ;;
     explain)
         # Everything after the subcommand is vspace's argv.
         ((operands == 0)) && [[ -z $dashdash && $cur == -* ]] &&
@@ -62,13 +65,15 @@ _vspace_netns() {
         ;;
     help) options= ;;
     esac
+    [[ ($sub == up || $sub == down) && $operands == 0 && -z $all ]] && options="--all $options"
     if [[ -z $dashdash && $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return 0
     fi
 
     case $sub:$operands in
-    up:0 | down:0 | status:*) _vspace_netns_names "$zones" "$cur" ;;
+    up:0 | down:0) [[ -n $all ]] || _vspace_netns_names "$zones" "$cur" ;;
+    status:* | show:0) _vspace_netns_names "$zones" "$cur" ;;
     doctor:0)
         _vspace_netns_names "$zones" "$cur"
         _vspace_netns_names "$guests" "$cur"

@@ -52,6 +52,15 @@ function __vspace_netns_operands
     end
 end
 
+# True when --all is among the words typed (before a --).
+function __vspace_netns_has_all
+    for w in (commandline -opc)[2..-1]
+        test "$w" = --; and return 1
+        test "$w" = --all; and return 0
+    end
+    return 1
+end
+
 # True when the subcommand is one of $argv.
 function __vspace_netns_is
     set -l sub (__vspace_netns_sub); or return 1
@@ -64,7 +73,7 @@ function __vspace_netns_at --argument-names sub n
     test (count (__vspace_netns_operands)) -eq $n
 end
 
-set -l subcommands explain mac up down hook doctor status completions help
+set -l subcommands explain mac up down hook doctor status show completions help
 complete -c vspace-netns -f
 complete -c vspace-netns -n "not __vspace_netns_sub" -s h -l help -d 'Print help'
 complete -c vspace-netns -n "not __vspace_netns_sub" -s V -l version -d 'Print version'
@@ -75,19 +84,22 @@ complete -c vspace-netns -n "not __vspace_netns_sub" -a down -d 'Take a zone dow
 complete -c vspace-netns -n "not __vspace_netns_sub" -a hook -d 'util-vserver scriptlet'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a doctor -d 'Check the setup of a guest, a zone, or every zone'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a status -d "Show each zone's state, links, routes and guests"
+complete -c vspace-netns -n "not __vspace_netns_sub" -a show -d "Show a zone's effective configuration and the guests that name it"
 complete -c vspace-netns -n "not __vspace_netns_sub" -a completions -d 'Print the completion script for SHELL'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a help -d 'Print the help of the given subcommand'
 
 # -h/--help of every subcommand but help (explain: only before vspace's arguments).
-complete -c vspace-netns -n "__vspace_netns_is mac up down hook doctor status completions" -s h -l help -d 'Print help'
+complete -c vspace-netns -n "__vspace_netns_is mac up down hook doctor status show completions" -s h -l help -d 'Print help'
 complete -c vspace-netns -n "__vspace_netns_at explain 0" -s h -l help -d 'Print help'
 
 complete -c vspace-netns -n "__vspace_netns_is up down" -l dry-run -d 'Print the steps as ip command lines; change nothing'
-complete -c vspace-netns -n "__vspace_netns_is up down" -l all -d 'Every configured zone, in name order'
-complete -c vspace-netns -n "__vspace_netns_is status" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
+# --all and a zone exclude each other (clap refuses both).
+complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0; and not __vspace_netns_has_all" -l all -d 'Every configured zone, in name order'
+complete -c vspace-netns -n "__vspace_netns_is status show" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
-complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0" -a "(__vspace_netns_zones)" -d zone
+complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone
+complete -c vspace-netns -n "__vspace_netns_at show 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_guests)" -d guest
 complete -c vspace-netns -n "__vspace_netns_at hook 0" -a "initialize prepre-start pre-start post-start pre-stop post-stop postpost-stop" -d phase

@@ -153,6 +153,18 @@ pub fn command() -> Command {
                 .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))")),
         )
         .subcommand(
+            Command::new("show")
+                .about("Show a zone's effective configuration: id, links with their MACs, routes, sysctls and the guests that name it")
+                .arg(
+                    Arg::new("netns")
+                        .value_name("ZONE")
+                        .help("The zone (a directory in /etc/vspace-netns)")
+                        .required(true)
+                        .value_parser(value_parser!(OsString)),
+                )
+                .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))")),
+        )
+        .subcommand(
             Command::new("completions")
                 .about("Print the completion script for SHELL (bash, zsh or fish) on stdout")
                 .arg(
@@ -216,8 +228,76 @@ pub fn write_completions(shell: &str, out: &mut dyn std::io::Write) -> anyhow::R
     Ok(())
 }
 
+/// The tool's subcommands by name (clap's, and its `help`), the one list the first-word check
+/// and its suggestions use.
+pub fn subcommand_names() -> Vec<String> {
+    let mut names: Vec<String> = command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.push("help".to_owned());
+    names
+}
+
+/// Edit distance between two words (insertions, deletions, substitutions and swaps of two
+/// neighbours each cost 1), for the suggestion after an unknown subcommand.
+fn distance(a: &[u8], b: &[u8]) -> usize {
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The refusal of a first word that is neither an option nor a subcommand (the personality
+/// sends every first word that starts with `-` to vspace, so this never sees a vspace call):
+/// status 2, with the closest subcommand when one is near (a third of its length, at least 1).
+pub fn unknown_subcommand(word: &std::ffi::OsStr) -> Option<fail::Fail> {
+    use std::os::unix::ffi::OsStrExt;
+    let names = subcommand_names();
+    if word.as_bytes().starts_with(b"-") || names.iter().any(|n| n.as_bytes() == word.as_bytes()) {
+        return None;
+    }
+    let near = names
+        .iter()
+        .map(|n| (distance(word.as_bytes(), n.as_bytes()), n))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| format!(" (did you mean {n}?)"))
+        .unwrap_or_default();
+    Some(
+        fail::Fail::new(
+            PREFIX,
+            2,
+            format!("unknown subcommand '{}'{near}", crate::quote::escape(word)),
+        )
+        .hint(format!(
+            "the subcommands are {}; vspace's calls start with an option (--enter, --new, ...)",
+            names.join(", ")
+        )),
+    )
+}
+
 /// Runs the tool personality.
 pub fn main(argv: Vec<OsString>) -> u8 {
+    if let Some(f) = argv.get(1).and_then(|w| unknown_subcommand(w)) {
+        return fail::report(&f);
+    }
     let matches = match command().try_get_matches_from(&argv) {
         Ok(m) => m,
         Err(e) => {
@@ -283,6 +363,8 @@ pub fn main(argv: Vec<OsString>) -> u8 {
                 .unwrap_or_default();
             Ok(zone::status::run(&zones, m.get_flag("json")).unwrap_or_else(|f| fail::report(&f)))
         }
+        Some(("show", m)) => Ok(zone::show::run(os(m, "netns"), m.get_flag("json"))
+            .unwrap_or_else(|f| fail::report(&f))),
         Some(("completions", m)) => {
             let shell = m.get_one::<String>("shell").expect("required by clap");
             let mut buf = Vec::new();
@@ -312,6 +394,41 @@ mod tests {
                     text.contains(word),
                     "{name} completions lack {word}:\n{text}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_first_words_are_refused_with_the_nearest_subcommand() {
+        let table: &[(&[u8], Option<&str>)] = &[
+            (
+                b"stauts",
+                Some("unknown subcommand 'stauts' (did you mean status?)"),
+            ),
+            (
+                b"dwon",
+                Some("unknown subcommand 'dwon' (did you mean down?)"),
+            ),
+            (
+                b"doctr",
+                Some("unknown subcommand 'doctr' (did you mean doctor?)"),
+            ),
+            (b"xyzzy", Some("unknown subcommand 'xyzzy'")),
+            (b"", Some("unknown subcommand ''")),
+            (b"\xff", Some("unknown subcommand '\\xff'")),
+            (b"status", None),
+            (b"help", None),
+            (b"show", None),
+            (b"--enter", None),
+            (b"-e", None),
+            (b"--stauts", None),
+        ];
+        for (word, want) in table {
+            use std::os::unix::ffi::OsStrExt;
+            let got = unknown_subcommand(std::ffi::OsStr::from_bytes(word));
+            assert_eq!(got.as_ref().map(|f| f.message.as_str()), *want, "{word:?}");
+            if let Some(f) = got {
+                assert_eq!(f.status, 2);
             }
         }
     }

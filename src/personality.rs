@@ -1,8 +1,11 @@
 //! Which tool we are: chosen from argv[0]'s file name, like rustup's proxies. Pure.
 //!
-//! `vspace` owns every argument (it stands in for util-vserver's vspace); `vspace-netns` is the
-//! admin tool when its first argument is one of the tool's own words, and vspace otherwise, so
-//! `vspace-netns --enter db --net -- prog` works without a symlink.
+//! `vspace` owns every argument (it stands in for util-vserver's vspace); `vspace-netns` is
+//! vspace when its first argument is an option other than the tool's own (`--help`, `-h`,
+//! `--version`, `-V`), so `vspace-netns --enter db --net -- prog` works without a symlink, and
+//! the admin tool otherwise. Every vspace call starts with an option (its operation: `--new`,
+//! `--enter`, `--set`, ...), so a first word that is not an option is the tool's: a subcommand,
+//! or a typo the tool refuses with a suggestion (`cli`) instead of handing it to the real vspace.
 
 #![deny(unsafe_code)]
 
@@ -22,22 +25,9 @@ pub enum Personality {
     Unknown(OsString),
 }
 
-/// Words that make `vspace-netns` the admin tool rather than vspace.
-pub const TOOL_WORDS: &[&str] = &[
-    "explain",
-    "mac",
-    "up",
-    "down",
-    "hook",
-    "doctor",
-    "status",
-    "completions",
-    "help",
-    "--help",
-    "-h",
-    "--version",
-    "-V",
-];
+/// The options that make `vspace-netns` the admin tool rather than vspace (any other first
+/// word that starts with `-` is vspace's).
+pub const TOOL_OPTIONS: &[&str] = &["--help", "-h", "--version", "-V"];
 
 /// Picks the personality from argv[0] (its file name only) and, for `vspace-netns`, argv[1].
 pub fn from_argv0(argv0: &OsStr, first: Option<&OsStr>) -> Personality {
@@ -52,10 +42,13 @@ pub fn from_argv0(argv0: &OsStr, first: Option<&OsStr>) -> Personality {
         b"ip-netns-shim" => Personality::Ip { shim: true },
         b"vspace-netns" => match first {
             None => Personality::Tool,
-            Some(word) if TOOL_WORDS.iter().any(|w| w.as_bytes() == word.as_bytes()) => {
-                Personality::Tool
+            Some(word)
+                if word.as_bytes().starts_with(b"-")
+                    && !TOOL_OPTIONS.iter().any(|w| w.as_bytes() == word.as_bytes()) =>
+            {
+                Personality::Vspace
             }
-            Some(_) => Personality::Vspace,
+            Some(_) => Personality::Tool,
         },
         _ => Personality::Unknown(OsStr::from_bytes(base).to_owned()),
     }
@@ -86,7 +79,15 @@ mod tests {
             (b"vspace-netns", Some(b"--version"), Personality::Tool),
             (b"vspace-netns", Some(b"--enter"), Personality::Vspace),
             (b"vspace-netns", Some(b"-e"), Personality::Vspace),
-            (b"vspace-netns", Some(b"\xff"), Personality::Vspace),
+            (b"vspace-netns", Some(b"--new"), Personality::Vspace),
+            (b"vspace-netns", Some(b"--"), Personality::Vspace),
+            (b"vspace-netns", Some(b"-"), Personality::Vspace),
+            (b"vspace-netns", Some(b"-\xff"), Personality::Vspace),
+            // Not an option: the tool's (a subcommand, or a word it refuses).
+            (b"vspace-netns", Some(b"status"), Personality::Tool),
+            (b"vspace-netns", Some(b"stauts"), Personality::Tool),
+            (b"vspace-netns", Some(b"\xff"), Personality::Tool),
+            (b"vspace-netns", Some(b""), Personality::Tool),
             (b"ip", None, Personality::Ip { shim: false }),
             (b"/sbin/ip", Some(b"netns"), Personality::Ip { shim: false }),
             (b"ip-netns-shim", None, Personality::Ip { shim: true }),

@@ -227,6 +227,21 @@ fn subcommands_and_their_options_are_exactly_the_binary_s() {
     for sub in tool.get_subcommands().filter(|s| !s.is_hide_set()) {
         cases.push((format!("vspace-netns {} -", sub.get_name()), spellings(sub)));
     }
+    // --all and a zone exclude each other: neither is offered after the other.
+    cases.extend([
+        (
+            "vspace-netns up dmz -".to_string(),
+            words(["--dry-run", "-h", "--help"]),
+        ),
+        (
+            "vspace-netns down lan --".to_string(),
+            words(["--force", "--dry-run", "--help"]),
+        ),
+        (
+            "vspace-netns down --all -".to_string(),
+            words(["--force", "--dry-run", "-h", "--help"]),
+        ),
+    ]);
     check(&fx, &cases);
     // The check itself can fail: a subcommand's options differ from the tool's own.
     assert_ne!(
@@ -254,6 +269,7 @@ fn operands_complete_to_zones_guests_phases_and_shells() {
         ("vspace-netns up ", fx.zones()),
         ("vspace-netns down ", fx.zones()),
         ("vspace-netns status ", fx.zones()),
+        ("vspace-netns show ", fx.zones()),
         ("vspace-netns doctor ", &fx.zones() | &fx.guests()),
         ("vspace-netns hook x ", fx.guests()),
         ("vspace-netns completions ", words(["bash", "zsh", "fish"])),
@@ -289,6 +305,9 @@ fn a_zone_is_offered_once_and_only_where_a_zone_goes() {
     for (shell, _) in SHELLS {
         for line in [
             "vspace-netns up dmz ",
+            "vspace-netns up --all ",
+            "vspace-netns down --force --all ",
+            "vspace-netns show dmz ",
             "vspace-netns mac ",
             "vspace-netns hook ",
             "vspace-netns explain ",

@@ -8,7 +8,7 @@
 //! lines, `shread` reads one-line guest files as util-vserver's bash `read` does. Around
 //! util-vserver: `hook` is the scriptlet's logic, `claims` the starting guests' claims on a
 //! zone, `skips` the namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its
-//! `guest` checks), `status`. It denies unsafe_code: system calls go through `sys`.
+//! `guest` checks), `status`, `show` (the configuration in one view). It denies unsafe_code: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod all;
@@ -21,6 +21,7 @@ pub mod plan;
 pub mod rtmsg;
 pub mod script;
 pub mod shell;
+pub mod show;
 pub mod shread;
 pub mod skips;
 pub mod status;
