@@ -8,35 +8,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-
-/// The ```sh blocks of `text`, in order, joined.
-fn sh_blocks(text: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if !inside && line.trim_end() == "```sh" {
-            inside = true;
-        } else if inside && line.trim_end() == "```" {
-            inside = false;
-            out.push('\n');
-        } else if inside {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    assert!(!inside, "an unclosed ```sh block");
-    out
-}
 
 #[test]
 fn the_recipe_runs_as_written() {
-    require_root();
-    let doc =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/try-it.md")).unwrap();
-    let recipe = sh_blocks(&doc);
+    let recipe = docs::sh_blocks_of("try-it.md");
     // The blocks the reader is promised: the phases, the start chain, the clean-up.
     for line in [
         "vspace-netns hook initialize web",
@@ -46,35 +22,7 @@ fn the_recipe_runs_as_written() {
     ] {
         assert!(recipe.contains(line), "the recipe lost '{line}':\n{recipe}");
     }
-    let names = Names::new();
-    let path = format!(
-        "{}:{}",
-        names.dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut c = Command::new("unshare");
-    c.args([
-        "--pid",
-        "--fork",
-        "--mount-proc",
-        "--net",
-        "--propagation",
-        "private",
-        "sh",
-        "-eu",
-        "-c",
-    ])
-    .arg(format!(
-        "mount --make-rshared /\nmount -t tmpfs -o mode=0755 tmpfs /run\nip link set dev lo up\n{recipe}"
-    ))
-    .env("PATH", path)
-    .env_remove("NETNS_RUN_DIR");
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("VSPACE_NETNS") {
-            c.env_remove(k);
-        }
-    }
-    let out = run_bounded(&mut c);
+    let (c, out, _names) = docs::run_on_private_host(&recipe, &[]);
     let ctx = show(&c, &out);
     assert!(out.status.success(), "the recipe failed:\n{ctx}");
     assert_no_panic(&c, &out);
@@ -111,5 +59,5 @@ fn the_recipe_runs_as_written() {
 #[test]
 fn blocks_are_found_in_order() {
     let text = "a\n```sh\none\ntwo\n```\n```text\nnot\n```\n```sh\nthree\n```\n";
-    assert_eq!(sh_blocks(text), "one\ntwo\n\nthree\n\n");
+    assert_eq!(docs::sh_blocks(text), "one\ntwo\n\nthree\n\n");
 }

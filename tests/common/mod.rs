@@ -356,6 +356,7 @@ pub fn os(bytes: &[u8]) -> OsString {
 }
 
 pub mod compat;
+pub mod docs;
 pub mod host;
 pub mod ip;
 pub mod root;
