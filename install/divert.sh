@@ -24,6 +24,10 @@
 # Refuses (exit 1, saying why and what to do) to divert twice, to put the wrapper over a
 # wrapper, to remove anything that is not the wrapper, and to undo a diversion made by a
 # package. remove with nothing to undo says so and exits 0. Usage errors exit 2.
+# Under a --root other than /, every directory it works in (vspace's, TARGET's, the dpkg
+# database's) must resolve inside the root: a symbolic link that leads out of it (an absolute
+# one such as DIR/usr/sbin -> /usr/sbin, or a relative one climbing above DIR) is refused
+# before anything changes, so that the live system is never touched through it.
 set -eu
 
 me="vspace-netns divert"
@@ -60,6 +64,25 @@ case $method in auto | dpkg | plain) ;; *) usage ;; esac
 [ -d "$root" ] || refuse "root '$root' is not a directory"
 
 root=${root%/}
+
+# inside_root DIR: refuses unless DIR (absolute, inside the root) resolves inside the root.
+# Links that stay inside resolve the same for every tool (ln, mv, dpkg-divert), so they are
+# fine; only one leading out is refused. A directory that does not exist yet is judged by
+# what exists of it.
+inside_root() {
+	[ -n "$root" ] || return 0
+	top=$(realpath -- "$root") || refuse "cannot resolve the root '$root'"
+	[ "$top" = / ] && return 0
+	got=$(realpath -m -- "$root$1") || refuse "cannot resolve $1 under $root/"
+	case $got/ in
+	"$top"/*) ;;
+	*) refuse "$1 under $root/ leads out of the root through a symbolic link (it resolves to $got): make the links inside the root relative, or point --root at the tree they name; nothing changed" ;;
+	esac
+}
+inside_root "${vspace%/*}"
+inside_root "${target%/*}"
+inside_root /var/lib/dpkg
+
 distrib=$vspace.distrib
 v=$root$vspace
 d=$root$distrib

@@ -580,3 +580,95 @@ fn install_makes_a_new_destdir_and_uninstall_says_what_is_wrong() {
         show(&cmd, &out)
     );
 }
+
+/// `install/divert.sh --root R ACTION TARGET`.
+fn divert_sh(root: &Path, action: &str, divert: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("install/divert.sh"))
+        .arg("--root")
+        .arg(root)
+        .args(["--method", divert, action, TARGET]);
+    c
+}
+
+/// A root whose directories lead out of it through symbolic links (an absolute one such as
+/// R/usr/sbin -> /usr/sbin) is refused before anything changes: the tree outside (here a
+/// throwaway "live system" with its own vspace, the sentinel) stays byte for byte as it was.
+/// A relative link that stays inside the root is followed as before.
+#[test]
+fn divert_never_leaves_the_root_through_a_symlink() {
+    require_root();
+    for (what, link, divert) in [
+        ("usr/sbin", "/usr/sbin", "plain"),
+        ("usr/sbin", "/usr/sbin", "dpkg"),
+        ("usr", "/usr", "plain"),
+        ("var", "/var", "dpkg"),
+    ] {
+        let live = Root::new();
+        let sentinel = live.fake_vspace();
+        std::fs::create_dir_all(live.at("/var/lib/dpkg")).unwrap();
+        let root = Root::new();
+        std::fs::create_dir_all(root.at("/var/lib/dpkg")).unwrap();
+        std::fs::create_dir_all(root.at(TARGET).parent().unwrap()).unwrap();
+        std::fs::copy(bin(), root.at(TARGET)).unwrap();
+        if what != "var" {
+            // The "live" tree the absolute link names (a throwaway copy of the real one).
+            let at = root.at(&format!("/{what}"));
+            if at.exists() {
+                std::fs::remove_dir_all(&at).unwrap();
+            }
+            std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(live.at(link), &at).unwrap();
+        } else {
+            root.fake_vspace();
+            std::fs::remove_dir_all(root.at("/var")).unwrap();
+            std::os::unix::fs::symlink(live.at(link), root.at("/var")).unwrap();
+        }
+        let before = live.files();
+        for action in ["add", "remove"] {
+            let mut c = divert_sh(root.top(), action, divert);
+            let out = run_status(&mut c, 1);
+            assert!(
+                stderr(&out).contains("leads out of the root through a symbolic link"),
+                "{what} -> {link} ({divert}, {action}): {}",
+                show(&c, &out)
+            );
+        }
+        live.assert_original_at(VSPACE, &sentinel);
+        assert!(
+            !live.exists(DISTRIB),
+            "{what} -> {link}: the live vspace was diverted"
+        );
+        assert_eq!(
+            live.files(),
+            before,
+            "{what} -> {link}: the live tree changed"
+        );
+        assert_eq!(
+            live.diversions(),
+            "",
+            "{what} -> {link}: a diversion was recorded outside"
+        );
+    }
+
+    // A relative link that stays inside the root: followed, as by every tool.
+    let (root, original) = root_with_original(false);
+    std::fs::create_dir_all(root.at(TARGET).parent().unwrap()).unwrap();
+    std::fs::copy(bin(), root.at(TARGET)).unwrap();
+    std::os::unix::fs::symlink("usr/sbin", root.at("/sbin")).unwrap();
+    let mut c = Command::new("sh");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("install/divert.sh"))
+        .arg("--root")
+        .arg(root.top())
+        .args([
+            "--method",
+            "plain",
+            "--vspace",
+            "/sbin/vspace",
+            "add",
+            TARGET,
+        ]);
+    run_ok(&mut c);
+    root.assert_wrapper(TARGET, &bin());
+    root.assert_original_at(DISTRIB, &original);
+}
