@@ -12,7 +12,8 @@
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
 #                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions,
-#                  the util-vserver scriptlet and its README, the boot units (systemd unit in
+#                  the util-vserver scriptlet and its README, README.Debian, NEWS.Debian,
+#                  the example zones (DOCDIR/examples), the boot units (systemd unit in
 #                  /lib/systemd/system, SysV script in /etc/init.d; not enabled)
 #   make uninstall everything install made, directories it created included
 #   make install-divert    install, then move /usr/sbin/vspace to /usr/sbin/vspace.distrib
@@ -52,6 +53,9 @@ NEED_BIN = @test -x "$(BIN)" || { echo "make $@: no binary at $(BIN): run make b
 		echo "make $@: warning: $(BIN) is older than the sources: make build (as your user) to rebuild" >&2; fi
 NAMES    = vspace-netns ip-netns-shim
 MANPAGES = $(wildcard man/*.8)
+# examples/ (the zones of vspace-netns-zones(5)) goes to $(DOCDIR)/examples as it is.
+EXAMPLE_DIRS  := $(shell find examples -type d 2>/dev/null | sort)
+EXAMPLE_FILES := $(shell find examples -type f 2>/dev/null | sort)
 DIVERT_SH = sh install/divert.sh --root "$(or $(DESTDIR),/)" --method $(DIVERT) --vspace $(VSPACE)
 DEB_OUT  ?= target/deb
 # DEB_VERSION=0.1.1-1 overrides the package version (Cargo.toml's, revision 1);
@@ -107,7 +111,7 @@ install:
 	$(if $(DESTDIR),install -d "$(DESTDIR)")
 	sh install/dirs.sh make "$(DESTDIR)" $(INSTALL_DIRS) $(LIBDIR) $(SBINDIR) $(MANDIR)/man8 \
 		$(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(DOCDIR) \
-		$(SYSTEMDUNITDIR) $(INITDIR)
+		$(SYSTEMDUNITDIR) $(INITDIR) $(addprefix $(DOCDIR)/,$(EXAMPLE_DIRS))
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vspace-netns
 	ln -sf vspace-netns $(DESTDIR)$(SBINDIR)/ip-netns-shim
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/)
@@ -117,6 +121,10 @@ install:
 	install -m 0644 completions/vspace-netns.fish $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
 	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 	install -m 0644 compat/util-vserver/README $(DESTDIR)$(DOCDIR)/README.util-vserver
+	install -m 0644 install/debian/README.Debian $(DESTDIR)$(DOCDIR)/README.Debian
+	gzip -9n < install/debian/NEWS.Debian > $(DESTDIR)$(DOCDIR)/NEWS.Debian.gz
+	chmod 0644 $(DESTDIR)$(DOCDIR)/NEWS.Debian.gz
+	for f in $(EXAMPLE_FILES); do install -m 0644 "$$f" "$(DESTDIR)$(DOCDIR)/$$f" || exit 1; done
 	sed 's|/usr/sbin/vspace-netns|$(SBINDIR)/vspace-netns|g' install/vspace-netns.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service
@@ -136,6 +144,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \
 		$(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
 	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLE_FILES) README.Debian NEWS.Debian.gz)
 	rm -f $(DESTDIR)$(DOCDIR)/README.util-vserver $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service \
 		$(DESTDIR)$(INITDIR)/vspace-netns
 	sh install/dirs.sh remove "$(DESTDIR)" $(INSTALL_DIRS)
@@ -157,6 +166,7 @@ deb:
 		{ echo "make deb: needs cargo-deb and cargo in PATH: run it as your user (cargo install cargo-deb --locked)" >&2; exit 1; }
 	rm -rf $(DEB_OUT)/stage && mkdir -p $(DEB_OUT)/stage/release
 	cp $(BIN) $(DEB_OUT)/stage/release/vspace-netns
+	gzip -9n < install/debian/NEWS.Debian > $(DEB_OUT)/stage/release/NEWS.Debian.gz
 	CARGO_TARGET_DIR=$(abspath $(DEB_OUT)/stage) cargo-deb --no-build --no-strip --locked \
 		--output $(DEB_OUT) $(if $(DEB_VERSION),--deb-version $(DEB_VERSION)) \
 		$(if $(DEB_MAINTAINER),--maintainer "$(DEB_MAINTAINER)")

@@ -62,7 +62,8 @@ pub fn command() -> Command {
             "Installed as vspace, enters /run/netns/NAME for util-vserver's shared-net calls \
              (vspace --enter NAME --net -- ...) and passes every other call to the real vspace \
              byte for byte. Installed as ip or ip-netns-shim, it is ip netns. Under its own name \
-             it runs the subcommands below; any other first argument is taken as vspace's.",
+             it runs the subcommands below; a first argument that is an option other than -h, \
+             --help, -V or --version is taken as vspace's (every vspace call starts with one).",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -93,7 +94,8 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("up")
-                .about("Bring a zone up: namespace, lo, links with their MACs and addresses")
+                .about("Bring a zone up: namespace, lo, links with their MACs and addresses, routes, sysctls")
+                .override_usage("vspace-netns up <ZONE|--all> [--dry-run]")
                 .arg(zone_operand())
                 .arg(all_flag())
                 .arg(flag(
@@ -104,6 +106,7 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("down")
                 .about("Take a zone down: its links, then its namespace")
+                .override_usage("vspace-netns down <ZONE|--all> [--force] [--dry-run]")
                 .arg(zone_operand())
                 .arg(all_flag())
                 .arg(flag(

@@ -251,6 +251,12 @@ fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() 
         "./usr/lib/vspace-netns/vspace-netns-hook",
         "./usr/share/doc/vspace-netns/README.util-vserver",
         "./usr/share/doc/vspace-netns/README.md",
+        "./usr/share/doc/vspace-netns/README.Debian",
+        "./usr/share/doc/vspace-netns/NEWS.Debian.gz",
+        "./usr/share/doc/vspace-netns/examples/README",
+        "./usr/share/doc/vspace-netns/examples/zones/dmz/links/dmz0/vlan",
+        "./usr/share/doc/vspace-netns/examples/zones/lan/links/lan0/address",
+        "./usr/share/doc/vspace-netns/examples/zones/gw/sysctl",
         "./usr/share/doc/vspace-netns/copyright",
         "./usr/share/doc/vspace-netns/changelog.Debian.gz",
         "./usr/lib/systemd/system/vspace-netns.service",
@@ -327,6 +333,14 @@ fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() 
         (
             "/usr/share/doc/vspace-netns/README.util-vserver",
             "compat/util-vserver/README",
+        ),
+        (
+            "/usr/share/doc/vspace-netns/README.Debian",
+            "install/debian/README.Debian",
+        ),
+        (
+            "/usr/share/doc/vspace-netns/examples/zones/gw/routes",
+            "examples/zones/gw/routes",
         ),
     ] {
         assert!(

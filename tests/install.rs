@@ -379,9 +379,48 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         );
     }
 
-    // The zones' util-vserver README, where doctor's message cites it.
+    // The zones' util-vserver README, where doctor's message cites it; README.Debian,
+    // NEWS.Debian (compressed) and the example zones, file for file.
+    let doc = "/usr/local/share/doc/vspace-netns";
     let readme = "/usr/local/share/doc/vspace-netns/README.util-vserver";
-    assert_eq!(root.files_under("/usr/local/share/doc"), [readme]);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut want_docs = vec![
+        format!("{doc}/NEWS.Debian.gz"),
+        format!("{doc}/README.Debian"),
+        readme.to_string(),
+    ];
+    let mut examples = Vec::new();
+    fn walk(dir: &Path, top: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, top, out);
+            } else {
+                out.push(p.strip_prefix(top).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    walk(&src.join("examples"), src, &mut examples);
+    assert!(
+        examples.iter().any(|e| e == "examples/zones/gw/sysctl"),
+        "{examples:?}"
+    );
+    for e in &examples {
+        want_docs.push(format!("{doc}/{e}"));
+        assert!(
+            std::fs::read(root.at(&format!("{doc}/{e}"))).unwrap()
+                == std::fs::read(src.join(e)).unwrap(),
+            "{e} is not installed as it is"
+        );
+    }
+    want_docs.sort();
+    assert_eq!(root.files_under("/usr/local/share/doc"), want_docs);
+    let news = run_ok(
+        Command::new("gzip")
+            .arg("-dc")
+            .arg(root.at(&format!("{doc}/NEWS.Debian.gz"))),
+    );
+    assert!(news.stdout == std::fs::read(src.join("install/debian/NEWS.Debian")).unwrap());
     assert!(
         std::fs::read(root.at(readme)).unwrap()
             == std::fs::read(

@@ -415,7 +415,7 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
     assert_eq!(fails.len(), 1, "{fails:?}");
     assert!(
         fails[0].starts_with(&format!(
-            "FAIL guest web: the hook {}/vspace-netns is not reached at initialize: the guest's own {} make util-vserver skip .defaults/scripts/initialize* for it; link the hook for the guest too: ",
+            "FAIL guest web: the hook {}/vspace-netns is not reached at initialize: the guest's own {} makes util-vserver skip .defaults/scripts/initialize* for it; link the hook for the guest too: ",
             d.display(),
             own.display()
         )),

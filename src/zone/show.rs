@@ -133,7 +133,7 @@ pub fn render(s: &Shown) -> String {
     let mut out = format!("zone {} ({})\n", s.name, s.dir);
     match s.id {
         Some(id) => out.push_str(&format!("    id {id}\n")),
-        None => out.push_str("    id none (every link has an explicit mac)\n"),
+        None => out.push_str("    id none (no id file: every link needs an explicit mac)\n"),
     }
     if s.links.is_empty() {
         out.push_str("    links: none (only lo)\n");

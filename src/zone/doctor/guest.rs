@@ -369,8 +369,9 @@ fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) {
                     show(hook)
                 ),
                 format!(
-                    "the guest's own {} make util-vserver skip .defaults/scripts/{phase}* for it; link the hook for the guest too: mkdir -p {d} && ln -s {t} {d}/vspace-netns",
+                    "the guest's own {} {} util-vserver skip .defaults/scripts/{phase}* for it; link the hook for the guest too: mkdir -p {d} && ln -s {t} {d}/vspace-netns",
                     shown.join(" "),
+                    if shown.len() == 1 { "makes" } else { "make" },
                     d = show(&own.join(format!("{phase}.d"))),
                     t = show(&target),
                 ),
