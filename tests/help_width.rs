@@ -72,7 +72,7 @@ fn the_long_description_is_wrapped_not_cut() {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         joined.contains(
-            "Under its own name it runs the subcommands below; any other first argument is taken as vspace's."
+            "Under its own name it runs the subcommands below; a first argument that is an option other than -h, --help, -V or --version is taken as vspace's (every vspace call starts with one)."
         ),
         "{text}"
     );
