@@ -28,9 +28,10 @@ nics=$(for n in /sys/class/net/*; do
 	esac
 done | sort | awk '{ print $2 }')
 . /etc/os-release
-# The payload's facts (vm/run.sh): VSPACE_NETNS_BIN, VM_DEB, VM_CHECKS, VM_TESTS_ONLY.
+# The payload's facts (vm/run.sh): VSPACE_NETNS_BIN, VM_DEB, VM_CHECKS, VM_TESTS_ONLY,
+# VM_VERBOSE.
 . "$src/target/vm-payload.env"
-export VSPACE_NETNS_BIN VM_DEB VM_TESTS_ONLY
+export VSPACE_NETNS_BIN VM_DEB VM_TESTS_ONLY VM_VERBOSE
 export VM_RELEASE="$VERSION_CODENAME" VM_SRC="$src" VM_BOOT="$boot"
 export VM_NIC_A="$(echo "$nics" | sed -n 1p)" VM_NIC_B="$(echo "$nics" | sed -n 2p)"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -54,8 +55,14 @@ for name in $names; do
 	took=$(($(date +%s) - start))
 	[ -e "$state/checks/$name/reboot" ] && echo "$name" >>"$state/again"
 	case $rc in
-	0) say "PASS $name $took" ;;
-	77) say "SKIP $name $took: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)" ;;
+	0)
+		say "PASS $name $took"
+		[ -n "${VM_VERBOSE:-}" ] && sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
+		;;
+	77)
+		say "SKIP $name $took: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"
+		[ -n "${VM_VERBOSE:-}" ] && sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
+		;;
 	*)
 		[ $rc = 124 ] && echo "FAIL: $name: expected to finish within ${limit}s, got killed" >>"$log"
 		say "FAIL $name $took: rc=$rc"
