@@ -65,8 +65,10 @@ hostveth() {
 run() {
 	what=$1
 	shift
-	if ! "$@" >"$T/out" 2>&1; then
-		fail "$what: expected '$*' to exit 0, got $? with:"
+	"$@" >"$T/out" 2>&1
+	rc=$?
+	if [ $rc != 0 ]; then
+		fail "$what: expected '$*' to exit 0, got $rc with:"
 		sed 's/^/    /' "$T/out"
 		return 1
 	fi
