@@ -8,6 +8,10 @@
 #   make test-upstream  kernel net selftests and iproute2's testsuite cases that use `ip netns`,
 #                  each under iproute2's ip and under the binary as `ip`; fails on any
 #                  difference (root; apt-get installs their sources and tools; see README)
+#   make test-vm   VM_RELEASES="bookworm trixie" ; Debian's own kernels and systemd under QEMU:
+#                  builds (as make build, the test binaries, make deb when cargo-deb is there),
+#                  then vm/run.sh boots each release and runs vm/checks/*.sh inside (root;
+#                  needs qemu-system-x86 qemu-utils debootstrap; see docs/testing.md)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
@@ -65,7 +69,7 @@ DEB_MAINTAINER ?=
 # Where make install records the directories it created (for make uninstall).
 INSTALL_DIRS = $(LIBDIR)/installed-dirs
 
-.PHONY: build test test-release test-upstream check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test test-release test-upstream test-vm check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
 
 build:
 	@command -v $(CARGO) >/dev/null 2>&1 && [ -n "$(TARGET)" ] || { echo "make build: no $(CARGO)/rustc in PATH: run make build as your user (rustup, Rust >= 1.85)" >&2; exit 1; }
@@ -82,6 +86,20 @@ test-release: build
 test-upstream:
 	$(if $(filter command line,$(origin BIN)),,$(CARGO) build --locked)
 	sh upstream/run.sh $(if $(filter command line,$(origin BIN)),$(BIN),target/debug/vspace-netns)
+
+# With cargo in PATH: the static-pie build, the test binaries (their list from cargo's JSON)
+# and the package when cargo-deb is there; without cargo: BIN= and what is already built.
+VM_RELEASES ?= bookworm trixie
+test-vm:
+	@if command -v $(CARGO) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory build && \
+		$(CARGO) test --locked --no-run --message-format=json | grep '"kind":\["test"\]' | \
+			sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >target/vm-tests.list && \
+		if command -v cargo-deb >/dev/null 2>&1; then rm -rf $(DEB_OUT) && $(MAKE) --no-print-directory deb; fi; \
+	fi
+	$(NEED_BIN)
+	VSPACE_NETNS_BIN=$(BIN) VM_DEB="$(firstword $(wildcard $(DEB_OUT)/vspace-netns_*.deb))" \
+		VM_TESTS="$(wildcard target/vm-tests.list)" sh vm/run.sh $(VM_RELEASES)
 
 check:
 	$(CARGO) fmt --all -- --check

@@ -9,7 +9,7 @@
 # Installs with apt-get what is missing: linux-source-X.Y, dpkg-dev, and the programs the
 # chosen selftests run besides ip (iputils-ping, iputils-arping, tcpdump, iptables, nftables,
 # socat; gcc for the selftests' nettest). A selftest missing one exits 4 (SKIP), which run.sh
-# counts as a failed baseline. `apt-get source` needs deb-src entries: when apt has none for
+# reports as not comparable (a failed baseline). `apt-get source` needs deb-src entries: when apt has none for
 # iproute2, this writes /etc/apt/sources.list.d/vspace-netns-upstream-src.sources, a deb-src
 # twin of each `deb` entry of this Debian release already configured (same URIs, suites,
 # components, keys; taken from the machine's apt configuration), and runs apt-get update.
