@@ -93,3 +93,85 @@ echo "rc=$?"
     );
     assert!(stderr.contains("mount /proc"), "{}", show(&c, &out));
 }
+
+/// A zone with only `lo` and the guests given, each in it.
+fn zone_with(prefix: &str, guests: &[&str]) -> common::zone::TestZone {
+    let z = common::zone::TestZone::new(prefix);
+    for g in guests {
+        z.guest(g, format!("{}\n", z.name).as_bytes());
+    }
+    z
+}
+
+fn claims_dir(z: &common::zone::TestZone) -> std::path::PathBuf {
+    z.root.path().join("state/claims").join(&z.name)
+}
+
+/// Issue: claim files were told from their temporaries by a `.tmp` suffix, which a guest's
+/// name may have: the claim of a guest named `x.tmp` was ignored, and `down` took its zone down
+/// mid-start.
+#[test]
+fn a_guest_named_tmp_holds_its_claim() {
+    require_root();
+    let z = zone_with("zt", &["x.tmp"]);
+    common::run_ok(&mut z.cmd(&["hook", "initialize", "x.tmp"]));
+    assert!(claims_dir(&z).join("x.tmp").is_file());
+    let mut c = z.cmd(&["down", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(3), "{}", show(&c, &out));
+    assert!(
+        text(&out.stderr).contains("the start of x.tmp claimed it"),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(
+        z.entry().exists(),
+        "the zone was taken down under its start"
+    );
+    // No temporary is left beside the claims.
+    let names: Vec<_> = std::fs::read_dir(claims_dir(&z))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["x.tmp"]);
+    common::run_ok(&mut z.cmd(&["hook", "post-start", "x.tmp"]));
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+}
+
+/// Issue: claims were read with a plain read: a FIFO among them hung `down` (and post-stop)
+/// forever while it held the zone's lock, and a symbolic link was followed to a claim.
+#[test]
+fn claims_that_are_no_regular_files_are_ignored_with_a_warning() {
+    require_root();
+    let z = zone_with("zf", &["web"]);
+    common::run_ok(&mut z.cmd(&["up", &z.name]));
+    let dir = claims_dir(&z);
+    std::fs::create_dir_all(&dir).unwrap();
+    nix::unistd::mkfifo(
+        &dir.join("fifo"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    // A claim that would be live (this process runs), reached only through a link.
+    let elsewhere = z.root.path().join("live-claim");
+    let me = std::fs::read(format!("/proc/{}/stat", std::process::id())).unwrap();
+    let close = me.iter().rposition(|&b| b == b')').unwrap();
+    let start = String::from_utf8_lossy(&me[close + 1..])
+        .split_whitespace()
+        .nth(19)
+        .unwrap()
+        .to_string();
+    std::fs::write(&elsewhere, format!("{} {start}\n", std::process::id())).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("web")).unwrap();
+    let mut c = z.cmd(&["down", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("fifo is a FIFO") && err.contains("is a symbolic link"),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(!z.entry().exists(), "{}", show(&c, &out));
+}
