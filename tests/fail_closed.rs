@@ -175,3 +175,92 @@ fn claims_that_are_no_regular_files_are_ignored_with_a_warning() {
     );
     assert!(!z.entry().exists(), "{}", show(&c, &out));
 }
+
+/// The value of `/proc/sys/PATH` inside the zone's namespace.
+fn sysctl_in(z: &common::zone::TestZone, path: &str) -> String {
+    let mut c = Command::new("nsenter");
+    c.arg(format!("--net={}", z.entry().display()))
+        .args(["cat", &format!("/proc/sys/{path}")]);
+    text(&common::run_ok(&mut c).stdout).trim().to_string()
+}
+
+/// Issue: the sysctls of a link with a dot in its name (`e0.2`, a valid name) could be written
+/// in neither key form (`/` and `.` were both made separators), and `-KEY` (sysctl.d(5): skip
+/// a key the kernel has not) lost its `-` and failed `up`.
+#[test]
+fn sysctls_of_a_dotted_link_name_in_either_form_and_optional_keys() {
+    require_root();
+    let mut z = common::zone::TestZone::new("zs");
+    let peer = common::unique("zsp");
+    z.write("id", &format!("{}\n", common::zone::unique_id()));
+    z.link(
+        "e0.2",
+        &[("type", "veth\n"), ("peer", &format!("{peer}\n"))],
+    );
+    z.host_links.retain(|l| l != "e0.2");
+    z.write(
+        "sysctl",
+        "net/ipv4/conf/e0.2/forwarding = 1\n\
+         net.ipv6.conf.e0/2.disable_ipv6 = 1\n\
+         -net.ipv4.conf.nosuch.forwarding = 1\n\
+         - net.ipv4.no_such_key = 1\n",
+    );
+    let mut c = z.cmd(&["up", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    assert_eq!(sysctl_in(&z, "net/ipv4/conf/e0.2/forwarding"), "1");
+    assert_eq!(sysctl_in(&z, "net/ipv6/conf/e0.2/disable_ipv6"), "1");
+    // A second up finds it all as configured: the optional keys are no step.
+    let again = common::run_ok(&mut z.cmd(&["up", &z.name]));
+    assert_eq!(
+        text(&again.stdout),
+        format!("# nothing to do: zone {} is up as configured\n", z.name)
+    );
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+}
+
+/// Issue: "Too many open files" while reading a zone's files came with a hint to correct or
+/// remove a file that was fine. Under every small `ulimit -n`, an EMFILE is said with its errno
+/// and no hint to edit a file; never a panic or hang.
+#[test]
+fn emfile_is_said_without_a_hint_to_fix_the_file() {
+    require_root();
+    let z = common::zone::TestZone::new("ze");
+    z.write("sysctl", "net.ipv4.ip_forward = 1\n");
+    let mut seen = 0;
+    for n in 3..40 {
+        let mut c = z.cmd(&[]);
+        let prog = c.get_program().to_owned();
+        let mut c2 = Command::new("sh");
+        c2.args([
+            "-c",
+            &format!("ulimit -n {n}; exec \"$0\" up --dry-run \"$1\""),
+        ])
+        .arg(prog)
+        .arg(&z.name);
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => c2.env(k, v),
+                None => c2.env_remove(k),
+            };
+        }
+        c = c2;
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        let err = text(&out.stderr);
+        if err.contains("Too many open files") {
+            seen += 1;
+            assert!(
+                !err.contains("correct or remove")
+                    && !err.contains("use a regular file")
+                    && !err.contains("; write one"),
+                "ulimit -n {n}: a hint to fix a file that is fine\n{}",
+                show(&c, &out)
+            );
+        }
+    }
+    assert!(
+        seen > 0,
+        "no ulimit -n gave EMFILE: the test proves nothing"
+    );
+}

@@ -212,7 +212,7 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
     if zone.sysctls.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let keys: Vec<String> = zone.sysctls.iter().map(|(k, _)| k.clone()).collect();
+    let keys: Vec<String> = zone.sysctls.iter().map(|s| s.key.clone()).collect();
     let entry = live_path(facts);
     let read = keys.clone();
     let values = rtnl::in_netns(entry.as_deref(), move || {
@@ -229,7 +229,7 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
     })
     .map_err(nl("cannot read the zone's sysctls"))?;
     let mut out = BTreeMap::new();
-    for (key, v) in keys.into_iter().zip(values) {
+    for ((key, v), s) in keys.into_iter().zip(values).zip(&zone.sysctls) {
         match v {
             Ok(v) if entry.is_some() => {
                 out.insert(key, Some(v));
@@ -239,22 +239,27 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
             }
             Err(e) => {
                 let names_new_link = zone.links.iter().any(|l| {
-                    !facts.inside.contains_key(&l.name) && key.split('.').any(|part| part == l.name)
+                    !facts.inside.contains_key(&l.name)
+                        && config::sysctl_parts(&key).contains(&l.name)
                 });
-                if e.kind() == std::io::ErrorKind::NotFound && names_new_link {
+                let missing = e.kind() == std::io::ErrorKind::NotFound;
+                if missing && names_new_link {
                     out.insert(key, None);
+                } else if missing && s.optional {
+                    // `-KEY` (sysctl.d(5)): a key the kernel has not is skipped.
+                } else if !missing {
+                    // Not the file's fault (EMFILE, EACCES, ...): the errno, no hint to edit it.
+                    return Err(fail(format!(
+                        "zone {}: sysctl '{key}': cannot read {}: {}",
+                        zone.netns,
+                        config::sysctl_path(&key).display(),
+                        exec::io_reason(&e)
+                    )));
                 } else {
                     return Err(fail(format!(
-                        "zone {}: sysctl '{key}': {}",
+                        "zone {}: sysctl '{key}': unknown key (no {} in the zone's network namespace)",
                         zone.netns,
-                        if e.kind() == std::io::ErrorKind::NotFound {
-                            format!(
-                                "unknown key (no {} in the zone's network namespace)",
-                                config::sysctl_path(&key).display()
-                            )
-                        } else {
-                            exec::io_reason(&e)
-                        }
+                        config::sysctl_path(&key).display()
                     ))
                     .hint(format!(
                         "correct or remove it in {}",
