@@ -264,3 +264,49 @@ fn emfile_is_said_without_a_hint_to_fix_the_file() {
         "no ulimit -n gave EMFILE: the test proves nothing"
     );
 }
+
+/// `z.cmd(args)` run by `sh` with stdout redirected as `redirect` says (`>/dev/full`, `>&-`).
+fn with_stdout(z: &common::zone::TestZone, args: &[&str], redirect: &str) -> Command {
+    let c = z.cmd(args);
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &format!("trap '' PIPE; exec \"$@\" {redirect}"), "sh"])
+        .arg(c.get_program())
+        .args(c.get_args());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
+/// Issue: the hook failed when its lines could not be written: `initialize` with stdout on
+/// `/dev/full` refused the guest's start ("write error on stdout"), `post-stop` exited 1 and
+/// left the zone. The work is done; only the lines are lost.
+#[test]
+fn the_hook_does_its_work_when_stdout_cannot_be_written() {
+    require_root();
+    let z = zone_with("zo", &["web"]);
+    for redirect in [">/dev/full", ">&-"] {
+        for phase in ["initialize", "prepre-start"] {
+            let mut c = with_stdout(&z, &["hook", phase, "web"], redirect);
+            let out = run_bounded(&mut c);
+            assert_no_panic(&c, &out);
+            assert_eq!(out.status.code(), Some(0), "{redirect}: {}", show(&c, &out));
+            assert!(z.entry().exists(), "{redirect} {phase}: {}", show(&c, &out));
+        }
+        common::run_ok(&mut z.cmd(&["hook", "post-start", "web"]));
+        let mut c = with_stdout(&z, &["hook", "post-stop", "web"], redirect);
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        assert_eq!(out.status.code(), Some(0), "{redirect}: {}", show(&c, &out));
+        assert!(!z.entry().exists(), "{redirect}: the zone was left: {}", show(&c, &out));
+    }
+    // The admin's own `up` still fails on it (status 1), with the zone undone.
+    let mut c = with_stdout(&z, &["up", &z.name], ">/dev/full");
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+    assert!(text(&out.stderr).contains("write error on stdout"));
+    assert!(!z.entry().exists(), "{}", show(&c, &out));
+}

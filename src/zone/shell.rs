@@ -659,8 +659,36 @@ fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
     })
 }
 
+/// What a line of `up` or `down` on stdout is to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// The admin's own `up`/`down`: a line that cannot be written fails the run (status 1)
+    /// before its step.
+    Required,
+    /// The hook's: the lines only inform (util-vserver discards them); a line that cannot be
+    /// written (`/dev/full`, a closed pipe) is lost, the work goes on.
+    Informative,
+}
+
+impl Lines {
+    fn say(self, line: &str) -> Result<(), Fail> {
+        match self {
+            Lines::Required => say(line),
+            Lines::Informative => {
+                out::note(line);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// `vspace-netns up NETNS [--dry-run]`.
 pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    up_with(netns, dry_run, Lines::Required)
+}
+
+/// [`up`], its lines on stdout counting as `lines` says.
+pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
@@ -675,21 +703,21 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
         }
     };
     if steps.is_empty() {
-        return say(&format!(
+        return lines.say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ));
     }
     if dry_run {
         for s in &steps {
-            say(&s.line(&run_dir))?;
+            lines.say(&s.line(&run_dir))?;
         }
         return Ok(());
     }
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
         let line = step.line(&run_dir);
-        let said = say(&line);
+        let said = lines.say(&line);
         let result = said
             .map_err(|f| f.message)
             .and_then(|()| runner.perform(step));
@@ -767,6 +795,16 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
 /// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
 /// lock, skipped with `force`.
 pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
+    down_checked_with(netns, force, dry_run, Lines::Required)
+}
+
+/// [`down_checked`], its lines on stdout counting as `lines` says.
+pub fn down_checked_with(
+    netns: &OsStr,
+    force: bool,
+    dry_run: bool,
+    lines: Lines,
+) -> Result<Down, Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
@@ -792,12 +830,12 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
     if steps.is_empty() {
-        say(&format!("# nothing to do: zone {} is down", zone.netns))?;
+        lines.say(&format!("# nothing to do: zone {} is down", zone.netns))?;
         return Ok(Down::Done);
     }
     if dry_run {
         for s in &steps {
-            say(&s.line(&run_dir))?;
+            lines.say(&s.line(&run_dir))?;
         }
         return Ok(Down::Done);
     }
@@ -811,7 +849,7 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
         let line = step.line(&run_dir);
-        say(&line)?;
+        lines.say(&line)?;
         runner.perform(step).map_err(|reason| {
             fail(format!(
                 "down {}: step {} of {} failed: {line}: {reason}",
