@@ -301,7 +301,11 @@ fn the_hook_does_its_work_when_stdout_cannot_be_written() {
         let out = run_bounded(&mut c);
         assert_no_panic(&c, &out);
         assert_eq!(out.status.code(), Some(0), "{redirect}: {}", show(&c, &out));
-        assert!(!z.entry().exists(), "{redirect}: the zone was left: {}", show(&c, &out));
+        assert!(
+            !z.entry().exists(),
+            "{redirect}: the zone was left: {}",
+            show(&c, &out)
+        );
     }
     // The admin's own `up` still fails on it (status 1), with the zone undone.
     let mut c = with_stdout(&z, &["up", &z.name], ">/dev/full");
@@ -309,4 +313,115 @@ fn the_hook_does_its_work_when_stdout_cannot_be_written() {
     assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
     assert!(text(&out.stderr).contains("write error on stdout"));
     assert!(!z.entry().exists(), "{}", show(&c, &out));
+}
+
+/// A pids cgroup of its own with `pids.max` 1 (cgroup v2 where its pids controller is
+/// enabled, else v1's pids hierarchy), removed on drop: a process moved into it can make no
+/// thread (clone fails with EAGAIN), as under systemd's `TasksMax=`.
+struct PidsLimit {
+    dir: std::path::PathBuf,
+}
+
+impl PidsLimit {
+    fn new() -> Option<PidsLimit> {
+        let name = common::unique("pl");
+        for top in [
+            "/sys/fs/cgroup",
+            "/sys/fs/cgroup/unified",
+            "/sys/fs/cgroup/pids",
+        ] {
+            let top = std::path::Path::new(top);
+            let v2 = std::fs::read_to_string(top.join("cgroup.subtree_control"))
+                .is_ok_and(|c| c.split_whitespace().any(|w| w == "pids"));
+            let v1 = top.ends_with("pids") && top.join("tasks").exists();
+            if !(v2 || v1) {
+                continue;
+            }
+            let dir = top.join(&name);
+            if std::fs::create_dir(&dir).is_ok() {
+                if std::fs::write(dir.join("pids.max"), "1").is_ok() {
+                    return Some(PidsLimit { dir });
+                }
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+        None
+    }
+
+    /// `cmd` run by `sh`, which moves itself into the cgroup first, then execs it.
+    fn wrap(&self, cmd: &Command) -> Command {
+        let mut sh = Command::new("sh");
+        sh.args(["-c", "echo $$ > \"$CG/cgroup.procs\" && exec \"$@\"", "sh"])
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .env("CG", &self.dir);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        sh
+    }
+}
+
+impl Drop for PidsLimit {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Issue: under a pids limit (systemd `TasksMax=`) no thread can be made, and `up`, `down`,
+/// `hook`, `status --json`, `down --dry-run` and `ip-netns-shim add` panicked (134), `add`
+/// leaving its entry file and `up` the zone's entry. Now: a clear message naming the cause,
+/// the documented status, the usual rollback.
+#[test]
+fn no_panic_and_no_leftovers_when_no_thread_can_be_made() {
+    require_root();
+    let Some(limit) = PidsLimit::new() else {
+        eprintln!(
+            "SKIPPED no_panic_and_no_leftovers_when_no_thread_can_be_made: no pids cgroup (v1 or v2) can be made here"
+        );
+        return;
+    };
+    let z = zone_with("zp", &["web"]);
+    z.write("sysctl", "net.ipv4.ip_forward = 1\n");
+    let names = Names::new();
+    let run_dir = tempfile::tempdir().unwrap();
+    let ns = common::unique("pn");
+    let mut add = Command::new(names.get("ip-netns-shim"));
+    add.args(["add", &ns]).env("NETNS_RUN_DIR", run_dir.path());
+    let cases: Vec<(Command, i32)> = vec![
+        (add, 1),
+        (z.cmd(&["up", &z.name]), 1),
+        (z.cmd(&["hook", "initialize", "web"]), 1),
+    ];
+    for (cmd, want) in cases {
+        let mut c = limit.wrap(&cmd);
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        assert_eq!(out.status.code(), Some(want), "{}", show(&c, &out));
+        assert!(
+            text(&out.stderr).contains("cannot start a thread: Resource temporarily unavailable"),
+            "{}",
+            show(&c, &out)
+        );
+    }
+    assert!(!run_dir.path().join(&ns).exists(), "add left its entry");
+    assert!(!z.entry().exists(), "up left the zone's entry");
+    // With the zone up, what reads it from inside fails cleanly too.
+    common::run_ok(&mut z.cmd(&["up", &z.name]));
+    for args in [
+        &["status", "--json", &z.name][..],
+        &["down", "--dry-run", &z.name],
+        &["down", &z.name],
+        &["hook", "post-stop", "web"],
+    ] {
+        let mut c = limit.wrap(&z.cmd(args));
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        assert_ne!(out.status.code(), Some(0), "{}", show(&c, &out));
+    }
+    assert!(z.entry().exists());
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
