@@ -108,6 +108,11 @@ pub enum Unusable {
     Covered,
     /// The host's own network namespace (PID 1's): never what a guest asking for a zone gets.
     Host,
+    /// Whether it is the host's own network namespace cannot be told (the errno of reading
+    /// `/proc/1/ns/net` and `/proc/self/ns/net`, e.g. no `/proc` mounted): refused as [`Host`].
+    ///
+    /// [`Host`]: Unusable::Host
+    HostUnknown(Errno),
 }
 
 impl Unusable {
@@ -136,6 +141,10 @@ impl Unusable {
                     "{p} is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own"
                 )
             }
+            Unusable::HostUnknown(e) => format!(
+                "cannot tell whether {p} is the host's own network namespace: neither /proc/1/ns/net nor /proc/self/ns/net can be read ({}); refusing rather than risk the host's network",
+                e.desc()
+            ),
             Unusable::Stale => format!(
                 "{p} is an empty file with no namespace mounted on it in this mount namespace (a stale entry)"
             ),
@@ -166,6 +175,9 @@ impl Unusable {
             Unusable::Host => vec![format!(
                 "point the entry at the zone's namespace ('ip netns delete {n}; ip netns add {n}'), or remove the name from the guest's spaces/net to run it in the host's network on purpose"
             )],
+            Unusable::HostUnknown(_) => {
+                vec!["mount /proc (mount -t proc proc /proc), then run it again".to_string()]
+            }
             Unusable::Symlink
             | Unusable::NotNamespace { .. }
             | Unusable::Socket

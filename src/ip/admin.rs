@@ -234,35 +234,47 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
 
 /// Creates the namespace on a thread of its own, so the caller's netns never changes.
 fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
+    let no_thread = |e: io::Error| {
+        err(
+            errno_of(&e),
+            format!(
+                "Failed to create a new network namespace \"{}\": {}",
+                escape(name),
+                crate::sys::rtnl::no_thread(&e)
+            ),
+        )
+    };
     let path = path.to_owned();
     let name = name.to_owned();
-    std::thread::spawn(move || {
-        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
-            err(
-                e,
-                format!(
-                    "Failed to create a new network namespace \"{}\": {}",
-                    escape(&name),
-                    crate::sys::exec::strerror(e as i32)
-                ),
-            )
-        })?;
-        if lo_up {
-            crate::sys::link::set_up("lo").map_err(|e| {
+    std::thread::Builder::new()
+        .spawn(move || {
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| {
                 err(
                     e,
                     format!(
-                        "Cannot bring up lo in \"{}\": {}",
+                        "Failed to create a new network namespace \"{}\": {}",
                         escape(&name),
                         crate::sys::exec::strerror(e as i32)
                     ),
                 )
             })?;
-        }
-        bind(Path::new("/proc/thread-self/ns/net"), &path)
-    })
-    .join()
-    .unwrap_or_else(|_| Err(err(Errno::EIO, "namespace thread panicked".into())))
+            if lo_up {
+                crate::sys::link::set_up("lo").map_err(|e| {
+                    err(
+                        e,
+                        format!(
+                            "Cannot bring up lo in \"{}\": {}",
+                            escape(&name),
+                            crate::sys::exec::strerror(e as i32)
+                        ),
+                    )
+                })?;
+            }
+            bind(Path::new("/proc/thread-self/ns/net"), &path)
+        })
+        .map_err(no_thread)?
+        .join()
+        .unwrap_or_else(|_| Err(err(Errno::EIO, "namespace thread panicked".into())))
 }
 
 /// Unmounts every layer mounted on `path` (stacked mounts must not leave it busy). A symlink is
@@ -415,38 +427,50 @@ fn remove_file(path: &Path) -> Result<(), AdminError> {
 /// entry's own copies peeled off there: the dentry is then no mount point in that namespace, so
 /// unlink(2) succeeds and the kernel detaches the (covered) mounts on it everywhere.
 fn unlink_beneath(run_dir: &Path, path: &Path) -> Result<(), AdminError> {
+    let no_thread = |e: io::Error| {
+        err(
+            errno_of(&e),
+            format!(
+                "Cannot remove namespace file \"{}\": {}",
+                show(path),
+                crate::sys::rtnl::no_thread(&e)
+            ),
+        )
+    };
     let (run_dir, path) = (run_dir.to_owned(), path.to_owned());
-    std::thread::spawn(move || -> Result<(), AdminError> {
-        let none: Option<&str> = None;
-        let step = |what: &str, e: Errno| {
-            err(
-                e,
-                format!(
-                    "Cannot remove namespace file \"{}\": {what}: {}",
-                    show(&path),
-                    crate::sys::exec::strerror(e as i32)
-                ),
-            )
-        };
-        unshare(CloneFlags::CLONE_NEWNS).map_err(|e| step("unshare", e))?;
-        mount(none, "/", none, MsFlags::MS_PRIVATE | MsFlags::MS_REC, none)
-            .map_err(|e| step("mount --make-rprivate /", e))?;
-        for _ in 0..64 {
-            match std::fs::remove_file(&path) {
-                Ok(()) => return Ok(()),
-                Err(e) if errno_of(&e) == Errno::EBUSY => {}
-                Err(e) => return Err(cannot_remove(&path, &e)),
+    std::thread::Builder::new()
+        .spawn(move || -> Result<(), AdminError> {
+            let none: Option<&str> = None;
+            let step = |what: &str, e: Errno| {
+                err(
+                    e,
+                    format!(
+                        "Cannot remove namespace file \"{}\": {what}: {}",
+                        show(&path),
+                        crate::sys::exec::strerror(e as i32)
+                    ),
+                )
+            };
+            unshare(CloneFlags::CLONE_NEWNS).map_err(|e| step("unshare", e))?;
+            mount(none, "/", none, MsFlags::MS_PRIVATE | MsFlags::MS_REC, none)
+                .map_err(|e| step("mount --make-rprivate /", e))?;
+            for _ in 0..64 {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => return Ok(()),
+                    Err(e) if errno_of(&e) == Errno::EBUSY => {}
+                    Err(e) => return Err(cannot_remove(&path, &e)),
+                }
+                // Peel what is mounted on the entry, else the top mount of the run dir over it.
+                let nofollow = MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW;
+                if umount2(&path, nofollow).is_err() {
+                    umount2(&run_dir, nofollow).map_err(|e| step("umount of the run dir", e))?;
+                }
             }
-            // Peel what is mounted on the entry, else the top mount of the run dir over it.
-            let nofollow = MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW;
-            if umount2(&path, nofollow).is_err() {
-                umount2(&run_dir, nofollow).map_err(|e| step("umount of the run dir", e))?;
-            }
-        }
-        Err(step("still busy", Errno::EBUSY))
-    })
-    .join()
-    .unwrap_or_else(|_| Err(err(Errno::EIO, "unlink thread panicked".into())))
+            Err(step("still busy", Errno::EBUSY))
+        })
+        .map_err(no_thread)?
+        .join()
+        .unwrap_or_else(|_| Err(err(Errno::EIO, "unlink thread panicked".into())))
 }
 
 /// The pids whose network namespace has this identity (`ip netns pids`), in /proc order.

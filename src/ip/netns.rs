@@ -228,6 +228,7 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
         Unusable::Stale
         | Unusable::Covered
         | Unusable::Host
+        | Unusable::HostUnknown(_)
         | Unusable::NotNamespace { .. }
         | Unusable::OtherType { .. } => setns_failed(name, Errno::EINVAL),
     };

@@ -177,12 +177,13 @@ pub fn host_identity() -> io::Result<Ident> {
     identity(Path::new("/proc/1/ns/net")).or_else(|_| identity(Path::new("/proc/self/ns/net")))
 }
 
-/// Whether `f` is the host's network namespace ([`host_identity`]); unknown counts as not.
-pub fn is_host(f: &NetnsFile) -> bool {
-    match (f.identity(), host_identity()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
+/// Whether `f` is the host's network namespace ([`host_identity`]). `Err` (the errno) when it
+/// cannot be told (no `/proc` in this mount namespace, neither `/proc/1/ns/net` nor
+/// `/proc/self/ns/net` readable): the caller refuses, unknown never counts as "not the host".
+pub fn is_host(f: &NetnsFile) -> Result<bool, Errno> {
+    let a = f.identity().map_err(|e| errno_of(&e))?;
+    let b = host_identity().map_err(|e| errno_of(&e))?;
+    Ok(a == b)
 }
 
 /// The names in a run dir, in readdir order (missing dir: none).

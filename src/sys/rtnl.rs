@@ -72,6 +72,15 @@ pub struct Rtnl {
     seq: u32,
 }
 
+/// Why no thread could be started (pthread_create's EAGAIN or ENOMEM), in words with the
+/// usual causes: every caller fails with it, never panics.
+pub fn no_thread(e: &std::io::Error) -> String {
+    format!(
+        "cannot start a thread: {} (a limit on tasks or memory: the cgroup's pids.max, systemd TasksMax=, ulimit -u or -v)",
+        crate::sys::exec::io_reason(e)
+    )
+}
+
 /// Runs `f` on a new thread that has entered the network namespace mounted at `entry` (the
 /// caller's own namespace when `None`); the caller's thread never changes namespace.
 pub fn in_netns<T: Send + 'static>(
@@ -83,13 +92,18 @@ pub fn in_netns<T: Send + 'static>(
     };
     // Open before the thread: the same order as nsenter (all fds first, then setns).
     let fd = File::open(entry).map_err(NlError::io)?;
-    std::thread::spawn(move || {
-        setns(&fd, CloneFlags::CLONE_NEWNET)
-            .map_err(|e| NlError::local(e, "setns into the zone's namespace failed"))?;
-        f()
-    })
-    .join()
-    .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
+    std::thread::Builder::new()
+        .spawn(move || {
+            setns(&fd, CloneFlags::CLONE_NEWNET)
+                .map_err(|e| NlError::local(e, "setns into the zone's namespace failed"))?;
+            f()
+        })
+        .map_err(|e| NlError {
+            errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
+            message: Some(no_thread(&e)),
+        })?
+        .join()
+        .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
 }
 
 impl Rtnl {

@@ -42,14 +42,20 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
 
 /// Gathers the facts and decides (also what `explain` shows). An entry that is the host's own
 /// network namespace (PID 1's, see [`nsfs::host_identity`]) is refused whatever it is: a guest
-/// that asked for a zone never runs in the host's network.
+/// that asked for a zone never runs in the host's network. Where that cannot be told (no
+/// `/proc` here), the entry is refused too.
 pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
     let run_dir = netns::run_dir();
     let plan = plan::plan_naming_links(
         argv,
         run_dir.as_deref().map_err(String::as_str),
         |path| match crate::vspace::hostview::probe(path) {
-            Entry::Netns(f) if nsfs::is_host(&f) => Entry::Unusable(Unusable::Host),
+            Entry::Netns(f) => match nsfs::is_host(&f) {
+                Ok(false) => Entry::Netns(f),
+                Ok(true) => Entry::Unusable(Unusable::Host),
+                // Unknown is refused: fail closed.
+                Err(e) => Entry::Unusable(Unusable::HostUnknown(e)),
+            },
             other => other,
         },
         |path| std::fs::read_link(path).ok(),

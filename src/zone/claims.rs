@@ -11,10 +11,12 @@
 //! (the guest's processes are in the namespace by then) and at the guest's own post-stop. A
 //! claim whose start no longer runs (a start that failed half-way) has expired: [`live`] removes
 //! it. `down` (and so the hook's post-stop) refuses a zone with a live claim unless forced.
+//! A claim is written in `STATE/tmp` and renamed into place, so the claims directory holds
+//! claims only (any guest name is a claim's name); it is read as configuration files are
+//! (no symlink followed, no FIFO blocking, regular files only).
 
 use std::ffi::OsStr;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::quote::escape;
@@ -77,14 +79,21 @@ fn io_msg(what: &str, p: &std::path::Path, e: &io::Error) -> String {
     )
 }
 
-/// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file renamed).
+/// `STATE/tmp`: where a claim is written before it is renamed into place. Apart from the
+/// claims, so that no guest name (`x.tmp` is one) can be taken for a temporary or the reverse.
+pub fn tmp_dir() -> Result<PathBuf, String> {
+    Ok(state_dir()?.join("tmp"))
+}
+
+/// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file in
+/// [`tmp_dir`], named for this process, renamed into place).
 pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), String> {
     let dir = zone_dir(zone)?;
     std::fs::create_dir_all(&dir).map_err(|e| io_msg("cannot create", &dir, &e))?;
+    let tmp_dir = tmp_dir()?;
+    std::fs::create_dir_all(&tmp_dir).map_err(|e| io_msg("cannot create", &tmp_dir, &e))?;
     let file = dir.join(guest);
-    let mut tmp = file.clone().into_os_string();
-    tmp.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = tmp_dir.join(format!("claim.{}", std::process::id()));
     std::fs::write(&tmp, format!("{} {}\n", by.pid, by.start))
         .and_then(|()| std::fs::rename(&tmp, &file))
         .map_err(|e| {
@@ -108,8 +117,14 @@ pub fn release(zone: &str, guest: &OsStr) -> Result<(), String> {
     }
 }
 
+/// The most a claim file holds (`PID STARTTIME\n` is far shorter).
+const MAX_CLAIM: u64 = 256;
+
 /// The guests holding a live claim on `zone`, in name order; expired claims (their start no
-/// longer runs, or the file is not a claim) are removed.
+/// longer runs, or the file is not a claim) are removed. Claims are read as configuration
+/// files are (`sys::regular`: never following a symlink, never blocking on a FIFO, regular
+/// files only): anything else is no claim, left in place with a warning naming it, so that a
+/// stray file never hangs the caller while it holds the zone's lock.
 pub fn live(zone: &str) -> Result<Vec<String>, String> {
     let dir = zone_dir(zone)?;
     let rd = match std::fs::read_dir(&dir) {
@@ -120,13 +135,24 @@ pub fn live(zone: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name();
-        if name.as_bytes().ends_with(b".tmp") {
-            continue;
-        }
-        let held = std::fs::read(e.path())
-            .ok()
-            .and_then(|t| parse_claim(&t))
-            .is_some_and(|s| starter(s.pid) == Some(s));
+        let text = match read_claim(&e.path()) {
+            Ok(t) => t,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => {
+                let p = escape(e.path().as_os_str());
+                let why = if err.kind() == io::ErrorKind::InvalidData {
+                    format!("{p} {err}: it is no claim and is ignored; remove it")
+                } else {
+                    format!(
+                        "cannot read the claim {p}: {}; it is ignored",
+                        crate::sys::exec::io_reason(&err)
+                    )
+                };
+                crate::out::warn(&format!("{}: warning: {why}", crate::zone::PREFIX));
+                continue;
+            }
+        };
+        let held = parse_claim(&text).is_some_and(|s| starter(s.pid) == Some(s));
         if held {
             out.push(escape(&name));
         } else {
@@ -135,6 +161,18 @@ pub fn live(zone: &str) -> Result<Vec<String>, String> {
     }
     out.sort();
     Ok(out)
+}
+
+/// A claim file's bytes, read by the one rule for such files (see [`live`]); at most
+/// [`MAX_CLAIM`] bytes (more is no claim: it fails to parse).
+fn read_claim(path: &std::path::Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    let f = crate::sys::regular::open(path, options, crate::sys::regular::Purpose::Read)?;
+    let mut buf = Vec::new();
+    f.take(MAX_CLAIM).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 #[cfg(test)]

@@ -50,13 +50,13 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}; {}",
-            escape(self.path.as_os_str()),
-            self.problem,
-            self.fix
-        )
+        write!(f, "{}: {}", escape(self.path.as_os_str()), self.problem)?;
+        // No fix for a failure that is not the file's (EMFILE, EIO): nothing to correct there.
+        if self.fix.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "; {}", self.fix)
+        }
     }
 }
 
@@ -221,7 +221,7 @@ pub struct Zone {
     /// `routes`, in file order.
     pub routes: Vec<Route>,
     /// `sysctl`: (key, value) in file order, keys under `net.`, values with blanks collapsed.
-    pub sysctls: Vec<(String, String)>,
+    pub sysctls: Vec<Sysctl>,
 }
 
 /// A zone directory as read from disk, before validation: file name -> bytes.
@@ -943,24 +943,40 @@ impl Cidr {
 
 const SYSCTL_FIX: &str = "write one 'net.KEY = VALUE' a line (sysctl.conf syntax; only keys under net., which are per network namespace)";
 
-/// Parses `sysctl` (sysctl.conf syntax). Only keys under `net.` are per network namespace;
-/// anything else is refused. `/` may separate the key's parts as in sysctl.conf. Whether a key
-/// exists is for the kernel to say (the shell checks before changing anything).
-pub fn parse_sysctls(path: &Path, bytes: &[u8]) -> Result<Vec<(String, String)>, ConfigError> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// Parses `sysctl` (sysctl.conf syntax, as sysctl.d(5) reads keys). Only keys under `net.` are
+/// per network namespace; anything else is refused. Either `/` or `.` separates the key's
+/// parts: when the first separator is `/`, every later `.` is literal (`net/ipv4/conf/e0.2/
+/// forwarding`); when it is `.`, a `/` stands for a literal `.` (`net.ipv4.conf.e0/2.
+/// forwarding`). Keys are kept in the dotted form (see [`sysctl_path`]). A key written `-KEY`
+/// is optional: where the kernel has no such key it is skipped, not an error (the third
+/// value). Whether a key exists is for the kernel to say (the shell checks before changing
+/// anything).
+pub fn parse_sysctls(path: &Path, bytes: &[u8]) -> Result<Vec<Sysctl>, ConfigError> {
+    let mut out: Vec<Sysctl> = Vec::new();
     for (n, line) in content_lines(path, bytes, SYSCTL_FIX)? {
         let bad = |what: String| cerr(path, format!("line {n} '{line}': {what}"), SYSCTL_FIX);
         let (k, v) = line.split_once('=').ok_or_else(|| bad("no '='".into()))?;
-        let key = k.trim().trim_start_matches('-').replace('/', ".");
+        let k = k.trim();
+        let (optional, k) = match k.strip_prefix('-') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, k),
+        };
+        let key = dotted_key(k);
         let value = v.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !key.starts_with("net.") || key.split('.').any(|p| p.is_empty() || p == "..") {
+        let parts: Vec<&str> = key.split('.').collect();
+        if parts.first() != Some(&"net")
+            || parts.len() < 2
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || *p == "/" || *p == "//")
+        {
             return Err(bad(format!(
                 "key '{key}' is not under net. (only those are per network namespace)"
             )));
         }
         if !key
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
         {
             return Err(bad(format!(
                 "key '{key}' has characters a sysctl key has not"
@@ -971,17 +987,57 @@ pub fn parse_sysctls(path: &Path, bytes: &[u8]) -> Result<Vec<(String, String)>,
                 "the value is empty or holds a control character or quote".into(),
             ));
         }
-        if out.iter().any(|(o, _)| *o == key) {
+        if out.iter().any(|s| s.key == key) {
             return Err(bad(format!("key '{key}' is set twice")));
         }
-        out.push((key, value));
+        out.push(Sysctl {
+            key,
+            value,
+            optional,
+        });
     }
     Ok(out)
 }
 
-/// The path of a sysctl key under `/proc/sys` (`net.ipv4.ip_forward` -> `net/ipv4/ip_forward`).
+/// One line of a zone's `sysctl` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sysctl {
+    /// The key in dotted form: `.` separates, `/` is a literal `.` (sysctl(8) shows it so).
+    pub key: String,
+    pub value: String,
+    /// Written `-KEY`: skipped where the kernel has no such key.
+    pub optional: bool,
+}
+
+/// A key as written (either form, see [`parse_sysctls`]) in the dotted form: a key whose first
+/// separator is `/` has its `/` and `.` swapped.
+pub fn dotted_key(k: &str) -> String {
+    match k.find(['.', '/']) {
+        Some(i) if k.as_bytes()[i] == b'/' => swap_separators(k),
+        _ => k.to_string(),
+    }
+}
+
+fn swap_separators(k: &str) -> String {
+    k.chars()
+        .map(|c| match c {
+            '.' => '/',
+            '/' => '.',
+            c => c,
+        })
+        .collect()
+}
+
+/// The parts of a dotted key as they are named under `/proc/sys` (`net.ipv4.conf.e0/2.x` ->
+/// `net`, `ipv4`, `conf`, `e0.2`, `x`).
+pub fn sysctl_parts(key: &str) -> Vec<String> {
+    key.split('.').map(|p| p.replace('/', ".")).collect()
+}
+
+/// The path of a sysctl key (dotted form) under `/proc/sys` (`net.ipv4.ip_forward` ->
+/// `net/ipv4/ip_forward`, `net.ipv4.conf.e0/2.forwarding` -> `net/ipv4/conf/e0.2/forwarding`).
 pub fn sysctl_path(key: &str) -> PathBuf {
-    Path::new("/proc/sys").join(key.replace('.', "/"))
+    Path::new("/proc/sys").join(swap_separators(key))
 }
 
 /// Largest file we read: configuration files hold a value or a few lines, guests' files a few
@@ -1024,12 +1080,15 @@ fn read_small(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 fn read_dir_entries(dir: &Path) -> Result<BTreeMap<OsString, Option<Vec<u8>>>, ConfigError> {
+    // Only a refusal of what the file is (a symlink, a FIFO, too large) is the file's to fix;
+    // any other error (EMFILE, ENOMEM, EIO) is said with its errno and no hint.
     let io_err = |p: &Path, e: io::Error| {
-        cerr(
-            p,
-            crate::sys::exec::io_reason(&e),
-            "use a regular file (or a directory where one belongs)",
-        )
+        let fix = if e.kind() == io::ErrorKind::InvalidData {
+            "use a regular file (or a directory where one belongs)"
+        } else {
+            ""
+        };
+        cerr(p, crate::sys::exec::io_reason(&e), fix)
     };
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
@@ -1674,17 +1733,45 @@ mod tests {
             b"; comment\nnet.ipv4.ip_forward = 1\nnet/ipv6/conf/all/forwarding=1\nnet.ipv4.ping_group_range =  0   2147483647\n",
         )
         .unwrap();
+        let pairs = |v: Vec<Sysctl>| {
+            v.into_iter()
+                .map(|s| (s.key, s.value, s.optional))
+                .collect::<Vec<_>>()
+        };
+        let t = |k: &str, v: &str, o: bool| (k.to_string(), v.to_string(), o);
         assert_eq!(
-            ok,
+            pairs(ok),
             [
-                ("net.ipv4.ip_forward".to_string(), "1".to_string()),
-                ("net.ipv6.conf.all.forwarding".into(), "1".into()),
-                ("net.ipv4.ping_group_range".into(), "0 2147483647".into()),
+                t("net.ipv4.ip_forward", "1", false),
+                t("net.ipv6.conf.all.forwarding", "1", false),
+                t("net.ipv4.ping_group_range", "0 2147483647", false),
             ]
         );
         assert_eq!(
             sysctl_path("net.ipv4.ip_forward"),
             Path::new("/proc/sys/net/ipv4/ip_forward")
+        );
+        // sysctl.d(5): a dotted link name in either form; `-KEY` is optional.
+        let dotted = parse_sysctls(
+            Path::new("/c/z1/sysctl"),
+            b"net/ipv4/conf/e0.2/forwarding = 1\n-net.ipv6.conf.e0/3.forwarding = 0\n- net.x = 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            pairs(dotted),
+            [
+                t("net.ipv4.conf.e0/2.forwarding", "1", false),
+                t("net.ipv6.conf.e0/3.forwarding", "0", true),
+                t("net.x", "1", true),
+            ]
+        );
+        assert_eq!(
+            sysctl_path("net.ipv4.conf.e0/2.forwarding"),
+            Path::new("/proc/sys/net/ipv4/conf/e0.2/forwarding")
+        );
+        assert_eq!(
+            sysctl_parts("net.ipv4.conf.e0/2.forwarding")[3],
+            "e0.2".to_string()
         );
         let table: &[(&[u8], &str)] = &[
             (
@@ -1692,6 +1779,10 @@ mod tests {
                 "key 'kernel.hostname' is not under net.",
             ),
             (b"net..x = 1", "is not under net."),
+            (b"net/ipv4/../x = 1", "is not under net."),
+            (b"net.ipv4.//.x = 1", "is not under net."),
+            (b"net.ipv4./.x = 1", "is not under net."),
+            (b"-kernel.x = 1", "is not under net."),
             (b"net.ipv4.ip_forward", "no '='"),
             (b"net.ipv4.ip_forward =", "the value is empty"),
             (b"net.ipv4.x$ = 1", "has characters a sysctl key has not"),

@@ -200,7 +200,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(&zone_name, guest);
-            let r = zone::up(ns, false);
+            let r = zone::up_with(ns, false, zone::Lines::Informative);
             if r.is_err() {
                 let _ = claims::release(&zone_name, guest);
             }
@@ -209,7 +209,9 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Started => claims::release(&zone_name, guest).map_err(fail),
         Action::DownIfUnused => {
             claims::release(&zone_name, guest).map_err(fail)?;
-            if let Some(why) = zone::down_checked(ns, false, false)?.why_kept() {
+            if let Some(why) =
+                zone::down_checked_with(ns, false, false, zone::Lines::Informative)?.why_kept()
+            {
                 out::note(&format!("# zone {zone_name} kept: {why}"));
             }
             Ok(())

@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::netns::{Entry, Unusable};
-use crate::zone::config::{Cidr, Link, Route, SkipEdit, Zone};
+use crate::zone::config::{self, Cidr, Link, Route, SkipEdit, Zone};
 use crate::zone::mac::Mac;
 use crate::zone::script;
 
@@ -697,7 +697,17 @@ fn plan_routes(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<(), 
 
 /// The configured sysctls whose value differs.
 fn plan_sysctls(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) {
-    for (key, value) in &zone.sysctls {
+    for config::Sysctl {
+        key,
+        value,
+        optional,
+    } in &zone.sysctls
+    {
+        // An optional key (`-KEY`) the kernel has not: skipped (the shell leaves it out of
+        // the facts).
+        if *optional && !facts.sysctls.contains_key(key) {
+            continue;
+        }
         let have = facts.sysctls.get(key).cloned().flatten();
         if have.as_deref() != Some(value.as_str()) {
             steps.push(Step::SetSysctl {
@@ -1073,7 +1083,11 @@ mod tests {
                 metric: None,
                 table: None,
             }],
-            sysctls: vec![("net.ipv4.ip_forward".into(), "1".into())],
+            sysctls: vec![config::Sysctl {
+                key: "net.ipv4.ip_forward".into(),
+                value: "1".into(),
+                optional: false,
+            }],
         }
     }
 

@@ -212,7 +212,7 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
     if zone.sysctls.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let keys: Vec<String> = zone.sysctls.iter().map(|(k, _)| k.clone()).collect();
+    let keys: Vec<String> = zone.sysctls.iter().map(|s| s.key.clone()).collect();
     let entry = live_path(facts);
     let read = keys.clone();
     let values = rtnl::in_netns(entry.as_deref(), move || {
@@ -229,7 +229,7 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
     })
     .map_err(nl("cannot read the zone's sysctls"))?;
     let mut out = BTreeMap::new();
-    for (key, v) in keys.into_iter().zip(values) {
+    for ((key, v), s) in keys.into_iter().zip(values).zip(&zone.sysctls) {
         match v {
             Ok(v) if entry.is_some() => {
                 out.insert(key, Some(v));
@@ -239,22 +239,27 @@ fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<S
             }
             Err(e) => {
                 let names_new_link = zone.links.iter().any(|l| {
-                    !facts.inside.contains_key(&l.name) && key.split('.').any(|part| part == l.name)
+                    !facts.inside.contains_key(&l.name)
+                        && config::sysctl_parts(&key).contains(&l.name)
                 });
-                if e.kind() == std::io::ErrorKind::NotFound && names_new_link {
+                let missing = e.kind() == std::io::ErrorKind::NotFound;
+                if missing && names_new_link {
                     out.insert(key, None);
+                } else if missing && s.optional {
+                    // `-KEY` (sysctl.d(5)): a key the kernel has not is skipped.
+                } else if !missing {
+                    // Not the file's fault (EMFILE, EACCES, ...): the errno, no hint to edit it.
+                    return Err(fail(format!(
+                        "zone {}: sysctl '{key}': cannot read {}: {}",
+                        zone.netns,
+                        config::sysctl_path(&key).display(),
+                        exec::io_reason(&e)
+                    )));
                 } else {
                     return Err(fail(format!(
-                        "zone {}: sysctl '{key}': {}",
+                        "zone {}: sysctl '{key}': unknown key (no {} in the zone's network namespace)",
                         zone.netns,
-                        if e.kind() == std::io::ErrorKind::NotFound {
-                            format!(
-                                "unknown key (no {} in the zone's network namespace)",
-                                config::sysctl_path(&key).display()
-                            )
-                        } else {
-                            exec::io_reason(&e)
-                        }
+                        config::sysctl_path(&key).display()
                     ))
                     .hint(format!(
                         "correct or remove it in {}",
@@ -654,8 +659,36 @@ fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
     })
 }
 
+/// What a line of `up` or `down` on stdout is to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// The admin's own `up`/`down`: a line that cannot be written fails the run (status 1)
+    /// before its step.
+    Required,
+    /// The hook's: the lines only inform (util-vserver discards them); a line that cannot be
+    /// written (`/dev/full`, a closed pipe) is lost, the work goes on.
+    Informative,
+}
+
+impl Lines {
+    fn say(self, line: &str) -> Result<(), Fail> {
+        match self {
+            Lines::Required => say(line),
+            Lines::Informative => {
+                out::note(line);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// `vspace-netns up NETNS [--dry-run]`.
 pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    up_with(netns, dry_run, Lines::Required)
+}
+
+/// [`up`], its lines on stdout counting as `lines` says.
+pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
@@ -670,21 +703,21 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
         }
     };
     if steps.is_empty() {
-        return say(&format!(
+        return lines.say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ));
     }
     if dry_run {
         for s in &steps {
-            say(&s.line(&run_dir))?;
+            lines.say(&s.line(&run_dir))?;
         }
         return Ok(());
     }
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
         let line = step.line(&run_dir);
-        let said = say(&line);
+        let said = lines.say(&line);
         let result = said
             .map_err(|f| f.message)
             .and_then(|()| runner.perform(step));
@@ -762,6 +795,16 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
 /// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
 /// lock, skipped with `force`.
 pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
+    down_checked_with(netns, force, dry_run, Lines::Required)
+}
+
+/// [`down_checked`], its lines on stdout counting as `lines` says.
+pub fn down_checked_with(
+    netns: &OsStr,
+    force: bool,
+    dry_run: bool,
+    lines: Lines,
+) -> Result<Down, Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
@@ -787,12 +830,12 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
     if steps.is_empty() {
-        say(&format!("# nothing to do: zone {} is down", zone.netns))?;
+        lines.say(&format!("# nothing to do: zone {} is down", zone.netns))?;
         return Ok(Down::Done);
     }
     if dry_run {
         for s in &steps {
-            say(&s.line(&run_dir))?;
+            lines.say(&s.line(&run_dir))?;
         }
         return Ok(Down::Done);
     }
@@ -806,7 +849,7 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
         let line = step.line(&run_dir);
-        say(&line)?;
+        lines.say(&line)?;
         runner.perform(step).map_err(|reason| {
             fail(format!(
                 "down {}: step {} of {} failed: {line}: {reason}",
