@@ -467,6 +467,31 @@ impl Runner {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
             }
+            Step::AddGuestAddr { ns, addr } | Step::DelGuestAddr { ns, addr } => {
+                let ns = Some(ns.clone());
+                let i = self.index(&ns, &addr.dev)?;
+                let add = matches!(step, Step::AddGuestAddr { .. });
+                self.send(
+                    &ns,
+                    rtmsg::guest_addr(add, i, addr),
+                    if add { create } else { 0 },
+                )
+            }
+            Step::AddVlanIn {
+                ns,
+                parent,
+                name,
+                vid,
+            } => {
+                let ns = Some(ns.clone());
+                let p = self.index(&ns, parent)?;
+                self.send(&ns, rtmsg::new_vlan(name, p, *vid), create)
+            }
+            Step::WriteNodev { file } => write_new(
+                file,
+                format!("{}\n", crate::zone::ifaces::NODEV_TEXT).as_bytes(),
+            )
+            .map_err(io),
         }
     }
 
@@ -583,6 +608,20 @@ fn copy_new(from: &Path, to: &Path) -> std::io::Result<()> {
     })
 }
 
+/// Creates `file` (it must not exist: O_EXCL, never through a symlink) holding `text`, mode
+/// 0644; a write that fails half-way removes it.
+fn write_new(file: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(file)?;
+    f.write_all(text).inspect_err(|_| {
+        let _ = std::fs::remove_file(file);
+    })
+}
+
 /// Appends `text` to `file` (created when `create`), a regular file only. A write that fails
 /// half-way is cut back to the length before (a file it created is removed): whole or not at all.
 fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
@@ -631,7 +670,7 @@ fn hint_for(step: &Step, reason: &str) -> Option<String> {
 /// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
 /// or stopping at the same time run their hooks one after the other, each seeing the facts
 /// the previous one left.
-fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+pub(crate) fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = config::confdir().map_err(fail)?.join(netns);
     let file = std::fs::OpenOptions::new()
@@ -786,12 +825,19 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
         }
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
-    if steps.is_empty() {
+    // The guests' `nodev` files vspace-netns wrote go too, unless a process (a guest) still
+    // lives in the zone: util-vserver's stop of a running guest reads them.
+    let nodev = if facts.pids.is_empty() {
+        crate::zone::ifaces::apply::nodev_steps(&zone.netns)
+    } else {
+        Vec::new()
+    };
+    if steps.is_empty() && nodev.is_empty() {
         say(&format!("# nothing to do: zone {} is down", zone.netns))?;
         return Ok(Down::Done);
     }
     if dry_run {
-        for s in &steps {
+        for s in steps.iter().chain(&nodev) {
             say(&s.line(&run_dir))?;
         }
         return Ok(Down::Done);
@@ -816,6 +862,7 @@ pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, F
             ))
         })?;
     }
+    crate::zone::ifaces::apply::perform(&nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }
 
