@@ -405,3 +405,92 @@ fn down_takes_back_the_nodev_files_it_wrote_and_only_those() {
     assert_eq!(std::fs::read(db.join("interfaces/0/nodev")).unwrap(), b"");
     assert!(!z.entry().exists());
 }
+
+#[test]
+fn doctor_says_which_interfaces_are_handled_and_how_to_fix_the_rest() {
+    let (z, v, _p) = zone();
+    let n = z.name.clone();
+    let net = format!("{n}\n");
+    let dev = format!("{v}\n");
+    let web = guest(
+        &z,
+        "web",
+        &net,
+        &[("ip", "192.0.2.10\n"), ("prefix", "24\n"), ("dev", &dev)],
+    );
+    let db = guest(&z, "db", &net, &[("ip", "10.9.9.9\n"), ("dev", "nope\n")]);
+    let mail = guest(&z, "mail", &net, &[("ip", "192.0.2.10\n"), ("dev", &dev)]);
+    let ftp = guest(
+        &z,
+        "ftp",
+        &net,
+        &[("ip", "192.0.2.12\n"), ("dev", &dev), ("disabled", "")],
+    );
+    let doctor = |g: &str| {
+        let out = run(&mut z.cmd(&["doctor", g]));
+        (out.status.code(), text(&out.stdout))
+    };
+    let i0 = |g: &PathBuf| g.join("interfaces/0").display().to_string();
+    // No hook at initialize: util-vserver would apply the address on the host.
+    let (code, out) = doctor("web");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "FAIL guest web: {}: util-vserver would put 192.0.2.10 on the host's {v} (the hook does not run at initialize): link the hook for initialize",
+            i0(&web)
+        )),
+        "{out}"
+    );
+    write(
+        &z.vservers()
+            .join(".defaults/scripts/initialize.d/vspace-netns"),
+        "#!/bin/sh\nexec vspace-netns hook \"$@\"\n",
+    );
+    let (_, out) = doctor("web");
+    assert!(
+        out.contains(&format!(
+            "FAIL guest web: {}: 192.0.2.10 is guest mail's address too ({})",
+            i0(&web),
+            i0(&mail)
+        )),
+        "{out}"
+    );
+    std::fs::write(mail.join("interfaces/0/ip"), "192.0.2.11\n").unwrap();
+    let (_, out) = doctor("web");
+    assert!(
+        out.contains(&format!(
+            "ok guest web: {}: 192.0.2.10/24 on {v} is applied inside zone {n} at the guest's start, never on the host",
+            i0(&web)
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains(&format!("FAIL guest web: {}", i0(&web))),
+        "{out}"
+    );
+    let (code, out) = doctor("db");
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains(&format!(
+            "FAIL guest db: {}/dev: zone {n} has no link 'nope' (its links: {v}): the guest's start fails; name one of the zone's links: echo {v} > {}/dev",
+            i0(&db),
+            i0(&db)
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "FAIL guest db: {}: 10.9.9.9 lies outside every subnet and route of zone {n}",
+            i0(&db)
+        )),
+        "{out}"
+    );
+    let (_, out) = doctor("ftp");
+    assert!(
+        out.contains(&format!(
+            "ok guest ftp: {} is disabled: util-vserver and the hook skip it",
+            i0(&ftp)
+        )),
+        "{out}"
+    );
+}

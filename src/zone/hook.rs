@@ -11,8 +11,8 @@
 //! zone and write their `nodev` (`zone::ifaces`); post-start drops the claim; post-stop drops
 //! the guest's own claim, takes its interfaces out of the zone, and takes the zone down only
 //! when no process lives in its namespace and no other start has claimed it ([`Down`] says
-//! which). Processes, not configuration, say whether another guest still uses it. pre-start, pre-stop and postpost-stop do nothing. A guest that
-//! shares no named namespace still gets the run-dir lines at initialize and prepre-start
+//! which). Processes, not configuration, say whether another guest still uses it. pre-start,
+//! pre-stop and postpost-stop do nothing. A guest that shares no named namespace still gets the run-dir lines at initialize and prepre-start
 //! (when zones are configured): every guest's start runs util-vserver's namespace cleanup.
 //!
 //! `spaces/net` is read as util-vserver reads it (`zone::shread`): a control byte that `read`

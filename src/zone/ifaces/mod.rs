@@ -24,6 +24,7 @@
 //! left to the host.
 
 pub mod apply;
+pub mod doctor;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
