@@ -140,6 +140,20 @@ fn one_guest_gets_its_address_inside_its_zone_and_none_on_the_host() {
     let again = hook_ok(&z, "prepre-start", "web");
     assert!(!again.contains("addr add"), "{again}");
     assert!(!host_addrs().contains("192.0.2.10"));
+    // status lists the guest's address inside its zone.
+    let st = text(&run(&mut z.cmd(&["status", &n])).stdout);
+    assert!(
+        st.contains(&format!(
+            "    guest web addresses inside: 192.0.2.10/24 dev {v}\n"
+        )),
+        "{st}"
+    );
+    let js = text(&run(&mut z.cmd(&["status", &n, "--json"])).stdout);
+    let js: serde_json::Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(
+        js["zones"][0]["guests"][0]["addresses"][0],
+        format!("192.0.2.10/24 dev {v}").as_str()
+    );
     let s = Sleeper::new(&n);
     hook_ok(&z, "post-start", "web");
     // Stop: the address leaves with the guest, nodev is taken back, the files are as written.

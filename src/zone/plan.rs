@@ -879,12 +879,16 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
 
 /// The links inside the zone other than `lo` that its configuration does not name, in name
 /// order: a difference from the configuration `up` leaves alone (`status` partial, a `doctor`
-/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`.
+/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`. A guest's
+/// VLAN device (`vlandev`, marked `vspace-netns:ZONE:guest:GUEST`) is no such difference: it
+/// comes and goes with the guest, and with the namespace.
 pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item = &'a str> {
+    let guests = format!("{}:guest:", mark(&zone.netns));
     facts
         .inside
-        .keys()
-        .map(String::as_str)
+        .iter()
+        .filter(move |(_, l)| !l.alias.as_deref().is_some_and(|a| a.starts_with(&guests)))
+        .map(|(n, _)| n.as_str())
         .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
 }
 

@@ -471,7 +471,21 @@ pub fn is_our_nodev(bytes: &[u8]) -> bool {
 
 /// The alias of a VLAN device a guest's `vlandev` made inside its zone.
 pub fn vlan_mark(zone: &str, guest: &str) -> String {
-    format!("vspace-netns:{zone}:guest:{guest}")
+    format!("{}:guest:{guest}", crate::zone::plan::mark(zone))
+}
+
+/// The addresses of `entries` (one guest's) found inside the zone, as `ADDR/PREFIX dev DEV`.
+pub fn present(entries: &[Entry], inside: &BTreeMap<String, LinkState>) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(Entry::iface)
+        .filter(|i| {
+            inside
+                .get(&i.addr.dev)
+                .is_some_and(|l| l.addresses.contains(&i.addr.cidr()))
+        })
+        .map(|i| format!("{} dev {}", i.addr.cidr(), i.addr.dev))
+        .collect()
 }
 
 /// The zone's links in words, for a message.
