@@ -64,7 +64,9 @@ pub struct Link {
 pub struct Member {
     pub name: String,
     pub running: bool,
-    /// Its util-vserver `interfaces/` addresses found inside the zone (`ADDR/PREFIX dev DEV`).
+    /// Its util-vserver `interfaces/` addresses found inside the zone (`ADDR/PREFIX dev DEV`);
+    /// left out of the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<String>,
 }
 
