@@ -508,3 +508,28 @@ fn doctor_says_which_interfaces_are_handled_and_how_to_fix_the_rest() {
         "{out}"
     );
 }
+
+#[test]
+fn up_dry_run_shows_what_each_guest_start_then_does_inside() {
+    let (z, v, _p) = zone();
+    let n = z.name.clone();
+    let net = format!("{n}\n");
+    let web = guest(&z, "web", &net, &[("ip", "192.0.2.10\n"), ("prefix", "24\n"), ("dev", &format!("{v}\n"))]);
+    guest(&z, "db", &net, &[("ip", "192.0.2.11\n"), ("dev", "nope\n")]);
+    let out = text(&run_ok(&mut z.cmd(&["up", &n, "--dry-run"])).stdout);
+    assert!(
+        out.contains(&format!(
+            "# at guest web's start, the hook (initialize) does:\n\
+             #   ip -n {n} addr add 192.0.2.10/24 broadcast + dev {v}\n\
+             #   printf '%s\\n' 'vspace-netns: this address is applied inside the guest'\\''s zone, not on the host' > {}/nodev\n",
+            web.join("interfaces/0").display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("# guest db's start would fail: {}/dev: the zone {n} has no link 'nope'", z.vservers().join("db/interfaces/0").display())),
+        "{out}"
+    );
+    assert!(!z.entry().exists(), "--dry-run changed nothing");
+    assert!(!web.join("interfaces/0/nodev").exists());
+}

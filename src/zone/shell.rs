@@ -708,17 +708,25 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
             unreachable!("up never refuses a namespace in use or unmarked")
         }
     };
+    // What the member guests' starts then do inside (their interfaces/), as comments.
+    let guests = || -> Result<(), Fail> {
+        for l in crate::zone::ifaces::apply::dry_run_lines(&zone, &facts.inside) {
+            say(&l)?;
+        }
+        Ok(())
+    };
     if steps.is_empty() {
-        return say(&format!(
+        say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
-        ));
+        ))?;
+        return if dry_run { guests() } else { Ok(()) };
     }
     if dry_run {
         for s in &steps {
             say(&s.line(&run_dir))?;
         }
-        return Ok(());
+        return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! as its command line; a failed start undoes what the run did (`plan::undo`), under the
 //! zone's lock as `up` and `down` work.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use crate::out;
 use crate::quote::escape;
 use crate::zone::config::{self, Zone};
 use crate::zone::ifaces::{self, Entry};
-use crate::zone::plan::{self, Step};
+use crate::zone::plan::{self, LinkState, Step};
 use crate::zone::shell::{self, PREFIX, Runner};
 
 fn fail(m: String) -> Fail {
@@ -73,6 +74,54 @@ pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         ifaces::nodev_back(&entries)
     };
     perform(&steps, &format!("hook: guest {}", escape(guest)), false)
+}
+
+/// For `up --dry-run`: what each member guest's start would then do inside the zone, as
+/// comment lines (`up` itself does none of it, so the script, run by `sh`, still leaves what
+/// `up` leaves): planned against the links `inside` now plus the zone's configured links as
+/// `up` leaves them. A guest whose start would fail says why.
+pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<String> {
+    let Ok(vservers) = config::vservers_dir() else {
+        return Vec::new();
+    };
+    let Ok(run_dir) = shell::run_dir() else {
+        return Vec::new();
+    };
+    let mut after = inside.clone();
+    for l in &zone.links {
+        let s = after.entry(l.name.clone()).or_default();
+        s.up = true;
+        for a in &l.addresses {
+            if !s.addresses.contains(a) {
+                s.addresses.push(*a);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for m in config::members(&vservers, &zone.netns).unwrap_or_default() {
+        let g = escape(&m.guest);
+        let Ok(entries) = ifaces::entries(&vservers, &m.guest) else {
+            continue;
+        };
+        if entries
+            .iter()
+            .all(|e| e.iface().is_none() && ifaces::broken(std::slice::from_ref(e)).is_none())
+        {
+            continue;
+        }
+        let others = ifaces::others(&vservers, &zone.netns, &m.guest);
+        match ifaces::plan_start(zone, &g, &entries, &after, &others) {
+            Ok(steps) if steps.is_empty() => {}
+            Ok(steps) => {
+                out.push(format!(
+                    "# at guest {g}'s start, the hook (initialize) does:"
+                ));
+                out.extend(steps.iter().map(|s| format!("#   {}", s.line(&run_dir))));
+            }
+            Err((m, fix)) => out.push(format!("# guest {g}'s start would fail: {m}: {fix}")),
+        }
+    }
+    out
 }
 
 /// The `nodev` files vspace-netns wrote for every member of `zone` (for `down`).
