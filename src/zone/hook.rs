@@ -7,11 +7,12 @@
 //!
 //! initialize and prepre-start claim the zone for the starting guest (`zone::claims`) and bring
 //! it up (idempotent: the second is a no-op), which adds the namespace-cleanup-skip lines to
-//! every guest and `.defaults`; post-start drops the claim; post-stop drops the guest's own
-//! claim and takes the zone down only when no process lives in its namespace and no other
-//! start has claimed it ([`Down`] says which). Processes, not configuration, say whether
-//! another guest still uses it. pre-start, pre-stop and postpost-stop do nothing. A guest that
-//! shares no named namespace still gets the run-dir lines at initialize and prepre-start
+//! every guest and `.defaults`, then apply the guest's util-vserver `interfaces/` inside the
+//! zone and write their `nodev` (`zone::ifaces`); post-start drops the claim; post-stop drops
+//! the guest's own claim, takes its interfaces out of the zone, and takes the zone down only
+//! when no process lives in its namespace and no other start has claimed it ([`Down`] says
+//! which). Processes, not configuration, say whether another guest still uses it. pre-start,
+//! pre-stop and postpost-stop do nothing. A guest that shares no named namespace still gets the run-dir lines at initialize and prepre-start
 //! (when zones are configured): every guest's start runs util-vserver's namespace cleanup.
 //!
 //! `spaces/net` is read as util-vserver reads it (`zone::shread`): a control byte that `read`
@@ -37,7 +38,7 @@ use crate::out;
 use crate::quote::escape;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::shell::{self as zone, PREFIX};
-use crate::zone::{claims, shread, skips};
+use crate::zone::{claims, ifaces, shread, skips};
 
 /// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
 pub const PHASES: &[&str] = &[
@@ -200,7 +201,8 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(&zone_name, guest);
-            let r = zone::up_with(ns, false, zone::Lines::Informative);
+            let r = zone::up_with(ns, false, zone::Lines::Informative)
+                .and_then(|()| ifaces::apply::start(ns, guest));
             if r.is_err() {
                 let _ = claims::release(&zone_name, guest);
             }
@@ -209,6 +211,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Started => claims::release(&zone_name, guest).map_err(fail),
         Action::DownIfUnused => {
             claims::release(&zone_name, guest).map_err(fail)?;
+            ifaces::apply::stop(ns, guest)?;
             if let Some(why) =
                 zone::down_checked_with(ns, false, false, zone::Lines::Informative)?.why_kept()
             {

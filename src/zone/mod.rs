@@ -16,6 +16,7 @@ pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod hook;
+pub mod ifaces;
 pub mod mac;
 pub mod plan;
 pub mod rtmsg;

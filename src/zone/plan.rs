@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::netns::{Entry, Unusable};
 use crate::zone::config::{self, Cidr, Link, Route, SkipEdit, Zone};
+use crate::zone::ifaces::GuestAddr;
 use crate::zone::mac::Mac;
 use crate::zone::script;
 
@@ -206,6 +207,28 @@ pub enum Step {
     DelNetns {
         ns: String,
     },
+    /// A guest's address (util-vserver's `interfaces/N`) added inside its zone, with
+    /// util-vserver's words (`zone::ifaces`).
+    AddGuestAddr {
+        ns: String,
+        addr: GuestAddr,
+    },
+    DelGuestAddr {
+        ns: String,
+        addr: GuestAddr,
+    },
+    /// A guest's `vlandev`: the VLAN device made inside the zone on one of the zone's links.
+    AddVlanIn {
+        ns: String,
+        parent: String,
+        name: String,
+        vid: u16,
+    },
+    /// A guest's `interfaces/N/nodev`, created holding `ifaces::NODEV_TEXT` (taken back with
+    /// [`Step::RemoveSkip`]).
+    WriteNodev {
+        file: PathBuf,
+    },
 }
 
 /// How a printed line names a namespace: by name under the run dir `ip` knows, or by path
@@ -276,7 +299,8 @@ impl Printer<'_> {
             Step::CopySkip { .. }
             | Step::AppendSkip { .. }
             | Step::RemoveSkip { .. }
-            | Step::TruncateSkip { .. } => unreachable!("file steps print themselves"),
+            | Step::TruncateSkip { .. }
+            | Step::WriteNodev { .. } => unreachable!("file steps print themselves"),
             Step::AddNetns { ns } => self.netns_cmd("add", ns),
             Step::DelNetns { ns } => self.netns_cmd("delete", ns),
             Step::AttachNetns { ns, pid } => {
@@ -352,6 +376,37 @@ impl Printer<'_> {
             Step::Down { ns, dev } => self.ip(ns, &["link", "set", "dev", dev, "down"]),
             Step::Unhide { ns, path } => self.exec_in(ns, &[path]),
             Step::DelLink { ns, dev } => self.ip(ns, &["link", "del", "dev", dev]),
+            Step::AddGuestAddr { ns, addr } | Step::DelGuestAddr { ns, addr } => {
+                let verb = if matches!(step, Step::AddGuestAddr { .. }) {
+                    "add"
+                } else {
+                    "del"
+                };
+                let words = addr.words(verb == "add");
+                let mut r = vec!["addr", verb];
+                r.extend(words.iter().map(String::as_str));
+                self.ip(&some(ns), &r)
+            }
+            Step::AddVlanIn {
+                ns,
+                parent,
+                name,
+                vid,
+            } => self.ip(
+                &some(ns),
+                &[
+                    "link",
+                    "add",
+                    "link",
+                    parent,
+                    "name",
+                    name,
+                    "type",
+                    "vlan",
+                    "id",
+                    &vid.to_string(),
+                ],
+            ),
         }
     }
 }
@@ -379,6 +434,11 @@ impl Step {
             ),
             Step::RemoveSkip { file } => format!("rm {}", p(file)),
             Step::TruncateSkip { file, len } => format!("truncate -s {len} {}", p(file)),
+            Step::WriteNodev { file } => format!(
+                "printf '%s\\n' {} > {}",
+                script::word(crate::zone::ifaces::NODEV_TEXT),
+                p(file)
+            ),
             other => script::line(&Printer { run_dir }.words(other)),
         }
     }
@@ -392,6 +452,7 @@ impl Step {
                 | Step::AppendSkip { .. }
                 | Step::RemoveSkip { .. }
                 | Step::TruncateSkip { .. }
+                | Step::WriteNodev { .. }
         )
     }
 }
@@ -828,12 +889,16 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
 
 /// The links inside the zone other than `lo` that its configuration does not name, in name
 /// order: a difference from the configuration `up` leaves alone (`status` partial, a `doctor`
-/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`.
+/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`. A guest's
+/// VLAN device (`vlandev`, marked `vspace-netns:ZONE:guest:GUEST`) is no such difference: it
+/// comes and goes with the guest, and with the namespace.
 pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item = &'a str> {
+    let guests = format!("{}:guest:", mark(&zone.netns));
     facts
         .inside
-        .keys()
-        .map(String::as_str)
+        .iter()
+        .filter(move |(_, l)| !l.alias.as_deref().is_some_and(|a| a.starts_with(&guests)))
+        .map(|(n, _)| n.as_str())
         .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
 }
 
@@ -880,6 +945,15 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
                 dev: link.name.clone(),
             }),
             Step::AddNetns { ns } => Some(Step::DelNetns { ns: ns.clone() }),
+            Step::AddGuestAddr { ns, addr } => Some(Step::DelGuestAddr {
+                ns: ns.clone(),
+                addr: addr.clone(),
+            }),
+            Step::AddVlanIn { ns, name, .. } => Some(Step::DelLink {
+                ns: Some(ns.clone()),
+                dev: name.clone(),
+            }),
+            Step::WriteNodev { file } => Some(Step::RemoveSkip { file: file.clone() }),
             Step::CopySkip { to, .. } => Some(Step::RemoveSkip { file: to.clone() }),
             Step::AppendSkip { file, was, .. } => {
                 undo_append(file, *was, &done[..i], &mut truncated)

@@ -23,6 +23,7 @@ use netlink_packet_route::route::{
 };
 
 use crate::zone::config::{Cidr, Kind, Link, MAIN_TABLE, Route};
+use crate::zone::ifaces::GuestAddr;
 use crate::zone::mac::Mac;
 use crate::zone::plan::LinkState;
 
@@ -150,6 +151,43 @@ pub fn addr(add: bool, index: u32, cidr: Cidr) -> Msg {
     } else {
         Msg::DelAddress(m)
     }
+}
+
+/// RTM_NEWADDR / RTM_DELADDR of a guest's address on the link `index`, as `ip addr add|del`
+/// sends util-vserver's words: IFA_LOCAL, IFA_ADDRESS (the peer, else the address),
+/// IFA_BROADCAST (adding only), IFA_LABEL.
+pub fn guest_addr(add: bool, index: u32, a: &GuestAddr) -> Msg {
+    let mut m = AddressMessage::default();
+    m.header.family = family(a.local.is_ipv6());
+    m.header.prefix_len = a.prefix;
+    m.header.index = index;
+    m.attributes.push(AddressAttribute::Local(a.local));
+    m.attributes
+        .push(AddressAttribute::Address(a.peer.unwrap_or(a.local)));
+    if let (true, Some(b)) = (add, a.broadcast_addr()) {
+        m.attributes.push(AddressAttribute::Broadcast(b));
+    }
+    if let Some(l) = &a.label {
+        m.attributes.push(AddressAttribute::Label(l.clone()));
+    }
+    if add {
+        Msg::NewAddress(m)
+    } else {
+        Msg::DelAddress(m)
+    }
+}
+
+/// RTM_NEWLINK creating the VLAN `name` (id `vid`) on the link `parent` of the same
+/// namespace (send it on that namespace's socket).
+pub fn new_vlan(name: &str, parent: u32, vid: u16) -> Msg {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
+    m.attributes.push(LinkAttribute::Link(parent));
+    m.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(InfoKind::Vlan),
+        LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(vid)])),
+    ]));
+    Msg::NewLink(m)
 }
 
 /// RTM_NEWROUTE / RTM_DELROUTE of `route`, `dev` resolved to `oif`.

@@ -472,6 +472,31 @@ impl Runner {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
             }
+            Step::AddGuestAddr { ns, addr } | Step::DelGuestAddr { ns, addr } => {
+                let ns = Some(ns.clone());
+                let i = self.index(&ns, &addr.dev)?;
+                let add = matches!(step, Step::AddGuestAddr { .. });
+                self.send(
+                    &ns,
+                    rtmsg::guest_addr(add, i, addr),
+                    if add { create } else { 0 },
+                )
+            }
+            Step::AddVlanIn {
+                ns,
+                parent,
+                name,
+                vid,
+            } => {
+                let ns = Some(ns.clone());
+                let p = self.index(&ns, parent)?;
+                self.send(&ns, rtmsg::new_vlan(name, p, *vid), create)
+            }
+            Step::WriteNodev { file } => write_new(
+                file,
+                format!("{}\n", crate::zone::ifaces::NODEV_TEXT).as_bytes(),
+            )
+            .map_err(io),
         }
     }
 
@@ -588,6 +613,20 @@ fn copy_new(from: &Path, to: &Path) -> std::io::Result<()> {
     })
 }
 
+/// Creates `file` (it must not exist: O_EXCL, never through a symlink) holding `text`, mode
+/// 0644; a write that fails half-way removes it.
+fn write_new(file: &Path, text: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(file)?;
+    f.write_all(text).inspect_err(|_| {
+        let _ = std::fs::remove_file(file);
+    })
+}
+
 /// Appends `text` to `file` (created when `create`), a regular file only. A write that fails
 /// half-way is cut back to the length before (a file it created is removed): whole or not at all.
 fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
@@ -636,7 +675,7 @@ fn hint_for(step: &Step, reason: &str) -> Option<String> {
 /// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
 /// or stopping at the same time run their hooks one after the other, each seeing the facts
 /// the previous one left.
-fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+pub(crate) fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = config::confdir().map_err(fail)?.join(netns);
     let file = std::fs::OpenOptions::new()
@@ -671,7 +710,7 @@ pub enum Lines {
 }
 
 impl Lines {
-    fn say(self, line: &str) -> Result<(), Fail> {
+    pub(crate) fn say(self, line: &str) -> Result<(), Fail> {
         match self {
             Lines::Required => say(line),
             Lines::Informative => {
@@ -702,17 +741,25 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
             unreachable!("up never refuses a namespace in use or unmarked")
         }
     };
+    // What the member guests' starts then do inside (their interfaces/), as comments.
+    let guests = || -> Result<(), Fail> {
+        for l in crate::zone::ifaces::apply::dry_run_lines(&zone, &facts.inside) {
+            lines.say(&l)?;
+        }
+        Ok(())
+    };
     if steps.is_empty() {
-        return lines.say(&format!(
+        lines.say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
-        ));
+        ))?;
+        return if dry_run { guests() } else { Ok(()) };
     }
     if dry_run {
         for s in &steps {
             lines.say(&s.line(&run_dir))?;
         }
-        return Ok(());
+        return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
@@ -829,12 +876,19 @@ pub fn down_checked_with(
         }
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
-    if steps.is_empty() {
+    // The guests' `nodev` files vspace-netns wrote go too, unless a process (a guest) still
+    // lives in the zone: util-vserver's stop of a running guest reads them.
+    let nodev = if facts.pids.is_empty() {
+        crate::zone::ifaces::apply::nodev_steps(&zone.netns)
+    } else {
+        Vec::new()
+    };
+    if steps.is_empty() && nodev.is_empty() {
         lines.say(&format!("# nothing to do: zone {} is down", zone.netns))?;
         return Ok(Down::Done);
     }
     if dry_run {
-        for s in &steps {
+        for s in steps.iter().chain(&nodev) {
             lines.say(&s.line(&run_dir))?;
         }
         return Ok(Down::Done);
@@ -859,6 +913,7 @@ pub fn down_checked_with(
             ))
         })?;
     }
+    crate::zone::ifaces::apply::perform(&nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }
 

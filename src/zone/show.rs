@@ -123,7 +123,15 @@ pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
         id,
         links,
         routes: zone.routes.iter().map(ToString::to_string).collect(),
-        sysctls: zone.sysctls.clone(),
+        // `-KEY` (optional) keeps its dash, as written in the zone's sysctl file.
+        sysctls: zone
+            .sysctls
+            .iter()
+            .map(|c| {
+                let dash = if c.optional { "-" } else { "" };
+                (format!("{dash}{}", c.key), c.value.clone())
+            })
+            .collect(),
         guests,
     })
 }

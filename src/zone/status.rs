@@ -9,7 +9,8 @@
 //! namespace; `error` says why); its namespace's identity, links (name, MAC, state, addresses;
 //! every link inside, and a veth's host end), routes (IPv4 and IPv6 main tables, as `ip route`
 //! prints them), the PIDs inside, and its member guests, running or stopped (util-vserver's run
-//! file `/etc/vservers/GUEST/run` exists while the guest runs). Per guest: its zone. The exit
+//! file `/etc/vservers/GUEST/run` exists while the guest runs) with the addresses of their
+//! util-vserver `interfaces/` found inside (`zone::ifaces`). Per guest: its zone. The exit
 //! status is 0 when every zone shown is up as configured, else 1.
 
 use std::ffi::{OsStr, OsString};
@@ -63,6 +64,10 @@ pub struct Link {
 pub struct Member {
     pub name: String,
     pub running: bool,
+    /// Its util-vserver `interfaces/` addresses found inside the zone (`ADDR/PREFIX dev DEV`);
+    /// left out of the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
 }
 
 /// One zone's status.
@@ -209,7 +214,7 @@ fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
         links: links(&zone, &facts),
         routes: facts.routes.iter().map(ToString::to_string).collect(),
         pids: facts.pids.clone(),
-        guests: members(vservers, &zone.netns),
+        guests: members(vservers, &zone.netns, &facts),
     }
 }
 
@@ -241,13 +246,16 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
 }
 
 /// The zone's members, running or not (util-vserver's run file exists while a guest runs).
-fn members(vservers: &Path, ns: &str) -> Vec<Member> {
+fn members(vservers: &Path, ns: &str, facts: &Facts) -> Vec<Member> {
     config::members(vservers, ns)
         .unwrap_or_default()
         .into_iter()
         .map(|m| Member {
             name: crate::quote::escape(&m.guest),
             running: vservers.join(&m.guest).join("run").exists(),
+            addresses: crate::zone::ifaces::entries(vservers, &m.guest)
+                .map(|e| crate::zone::ifaces::present(&e, &facts.inside))
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -299,6 +307,10 @@ pub fn render(r: &Report) -> String {
         for g in &z.guests {
             let word = if g.running { "running" } else { "stopped" };
             out.push_str(&format!("    guest {}: {word}\n", g.name));
+            if !g.addresses.is_empty() {
+                let a = g.addresses.join(", ");
+                out.push_str(&format!("    guest {} addresses inside: {a}\n", g.name));
+            }
         }
     }
     out
@@ -342,18 +354,30 @@ mod tests {
                 }],
                 routes: vec!["192.0.2.0/24 dev dmz0".into()],
                 pids: vec![],
-                guests: vec![Member {
-                    name: "web".into(),
-                    running: false,
-                }],
+                guests: vec![
+                    Member {
+                        name: "web".into(),
+                        running: false,
+                        addresses: vec![],
+                    },
+                    Member {
+                        name: "db".into(),
+                        running: true,
+                        addresses: vec!["192.0.2.11/24 dev dmz0".into()],
+                    },
+                ],
             }],
             guests: vec![],
         };
+        let json = serde_json::to_value(&r).unwrap();
         assert_eq!(
             render(&r),
-            "zone dmz: partial, net:[7]: lo is down inside\n    link dmz0 (inside): up 02:00:02:00:02:00 192.0.2.10/24\n    route: 192.0.2.0/24 dev dmz0\n    guest web: stopped\n"
+            "zone dmz: partial, net:[7]: lo is down inside\n    link dmz0 (inside): up 02:00:02:00:02:00 192.0.2.10/24\n    route: 192.0.2.0/24 dev dmz0\n    guest web: stopped\n    guest db: running\n    guest db addresses inside: 192.0.2.11/24 dev dmz0\n"
         );
-        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["zones"][0]["guests"][1]["addresses"][0],
+            "192.0.2.11/24 dev dmz0"
+        );
         assert_eq!(json["zones"][0]["state"], "partial");
         assert_eq!(
             json["zones"][0]["links"][0]["addresses"][0],

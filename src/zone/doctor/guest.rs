@@ -2,7 +2,7 @@
 //! `spaces/net` names (read as util-vserver's `read` does), its namespace-cleanup-skip, whether
 //! the hook is reached in each phase, and the settings that would put it outside its zone
 //! (`spaces/mask` with the net bit, `spaces/pid` naming a zone, native `netns/` naming a zone
-//! without `shared`). Reads only.
+//! without `shared`), and a zone member's `interfaces/` (`zone::ifaces::doctor`). Reads only.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -25,6 +25,7 @@ pub fn checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, then_zone
     let g = escape(guest);
     let name = net_check(checks, guest, vservers, then_zone);
     let mut lines = skips::run_dir_lines();
+    let mut in_zone: Option<String> = None;
     if let Some(ns) = name.as_deref().and_then(|n| std::str::from_utf8(n).ok()) {
         let (found, paths) = match crate::zone::hook::look_up(OsStr::new(ns), vservers) {
             Ok(x) => x,
@@ -52,6 +53,7 @@ pub fn checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, then_zone
             lines = config::skip_lines(ns);
         }
         let zone = found.zone.then_some(ns);
+        in_zone = zone.map(str::to_string);
         skip_check(checks, guest, vservers, &lines, zone);
         if then_zone && found.zone {
             zone_state_checks(checks, ns);
@@ -63,7 +65,11 @@ pub fn checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, then_zone
         skip_check(checks, guest, vservers, &lines, None);
         space_checks(checks, guest, vservers, None);
     }
-    hook_checks(checks, guest, vservers);
+    let reached = hook_checks(checks, guest, vservers);
+    if let Some(zone) = in_zone {
+        let at_init = reached.contains(&"initialize");
+        crate::zone::ifaces::doctor::checks(checks, guest, vservers, &zone, at_init);
+    }
 }
 
 /// `spaces/net`: the name util-vserver will use, or None (with the check that says why).
@@ -344,8 +350,9 @@ fn keeps_defaults(p: &Path) -> bool {
     !exec && text.windows(18).any(|w| w == b"DONT_SKIP_DEFAULTS")
 }
 
-/// Per phase: a hook installed in `.defaults` is shadowed by the guest's own scriptlets.
-fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) {
+/// Per phase: a hook installed in `.defaults` is shadowed by the guest's own scriptlets. The
+/// phases the hook is reached at.
+fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) -> Vec<&'static str> {
     let g = escape(guest);
     let defaults = vservers.join(".defaults/scripts");
     let own = vservers.join(guest).join("scripts");
@@ -384,6 +391,7 @@ fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) {
             reached.join(", ")
         )));
     }
+    reached
 }
 
 #[cfg(test)]

@@ -1,0 +1,165 @@
+//! Carrying a zone guest's interfaces out: at its start (the hook's `initialize` and
+//! `prepre-start`) and its stop (`post-stop`), and the `nodev` files taken back by `down`.
+//! Side-effecting: it reads the guest's files, observes the zone (`shell::gather`), and
+//! performs the pure planner's steps with the zones' executor (`shell::Runner`), printing each
+//! as its command line; a failed start undoes what the run did (`plan::undo`), under the
+//! zone's lock as `up` and `down` work.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::Path;
+
+use crate::fail::Fail;
+use crate::netns::Entry as NsEntry;
+use crate::quote::escape;
+use crate::zone::config::{self, Zone};
+use crate::zone::ifaces::{self, Entry};
+use crate::zone::plan::{self, LinkState, Step};
+use crate::zone::shell::{self, PREFIX, Runner};
+
+fn fail(m: String) -> Fail {
+    Fail::new(PREFIX, 1, m)
+}
+
+/// The guest's entries, or a failure naming the guest.
+fn guest_entries(vservers: &Path, guest: &OsStr, context: &str) -> Result<Vec<Entry>, Fail> {
+    ifaces::entries(vservers, guest).map_err(|m| fail(format!("{context}: {m}")))
+}
+
+/// The steps of `guest`'s start in `zone` as found now (the zone must be up). Err: why not.
+pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
+    let context = format!("guest {} in zone {}", escape(guest), zone.netns);
+    let vservers = config::vservers_dir().map_err(fail)?;
+    let entries = guest_entries(&vservers, guest, &context)?;
+    if entries.iter().all(|e| e.iface().is_none()) {
+        return match ifaces::broken(&entries) {
+            Some((m, fix)) => Err(fail(format!("{context}: {m}")).hint(fix)),
+            None => Ok(Vec::new()),
+        };
+    }
+    let run_dir = shell::run_dir()?;
+    let facts = shell::gather(zone, &run_dir, false)?;
+    let others = ifaces::others(&vservers, &zone.netns, guest);
+    ifaces::plan_start(zone, &escape(guest), &entries, &facts.inside, &others)
+        .map_err(|(m, fix)| fail(format!("{context}: {m}")).hint(fix))
+}
+
+/// At the guest's start: its interfaces inside its zone, and `nodev` for util-vserver. A
+/// failure undoes this run's steps and fails the start.
+pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+    let zone = shell::load(ns)?;
+    let _lock = shell::lock_zone(ns)?;
+    let steps = start_steps(&zone, guest)?;
+    perform(&steps, &format!("hook: guest {}", escape(guest)), true)
+}
+
+/// At the guest's stop: its own addresses (and VLAN devices) out of the zone, and the `nodev`
+/// files vspace-netns wrote. A zone whose namespace is gone has only the files left to take.
+pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+    let zone = shell::load(ns)?;
+    let vservers = config::vservers_dir().map_err(fail)?;
+    let context = format!("guest {} in zone {}", escape(guest), zone.netns);
+    let entries = guest_entries(&vservers, guest, &context)?;
+    if entries.iter().all(|e| e.iface().is_none()) {
+        return Ok(());
+    }
+    let _lock = shell::lock_zone(ns)?;
+    let run_dir = shell::run_dir()?;
+    let facts = shell::gather(&zone, &run_dir, false)?;
+    let steps = if matches!(facts.netns, NsEntry::Netns(())) {
+        let others = ifaces::others(&vservers, &zone.netns, guest);
+        ifaces::plan_stop(&zone, &escape(guest), &entries, &facts.inside, &others)
+    } else {
+        ifaces::nodev_back(&entries)
+    };
+    perform(&steps, &format!("hook: guest {}", escape(guest)), false)
+}
+
+/// For `up --dry-run`: what each member guest's start would then do inside the zone, as
+/// comment lines (`up` itself does none of it, so the script, run by `sh`, still leaves what
+/// `up` leaves): planned against the links `inside` now plus the zone's configured links as
+/// `up` leaves them. A guest whose start would fail says why.
+pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<String> {
+    let Ok(vservers) = config::vservers_dir() else {
+        return Vec::new();
+    };
+    let Ok(run_dir) = shell::run_dir() else {
+        return Vec::new();
+    };
+    let mut after = inside.clone();
+    for l in &zone.links {
+        let s = after.entry(l.name.clone()).or_default();
+        s.up = true;
+        for a in &l.addresses {
+            if !s.addresses.contains(a) {
+                s.addresses.push(*a);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for m in config::members(&vservers, &zone.netns).unwrap_or_default() {
+        let g = escape(&m.guest);
+        let Ok(entries) = ifaces::entries(&vservers, &m.guest) else {
+            continue;
+        };
+        if entries
+            .iter()
+            .all(|e| e.iface().is_none() && ifaces::broken(std::slice::from_ref(e)).is_none())
+        {
+            continue;
+        }
+        let others = ifaces::others(&vservers, &zone.netns, &m.guest);
+        match ifaces::plan_start(zone, &g, &entries, &after, &others) {
+            Ok(steps) if steps.is_empty() => {}
+            Ok(steps) => {
+                out.push(format!(
+                    "# at guest {g}'s start, the hook (initialize) does:"
+                ));
+                out.extend(steps.iter().map(|s| format!("#   {}", s.line(&run_dir))));
+            }
+            Err((m, fix)) => out.push(format!("# guest {g}'s start would fail: {m}: {fix}")),
+        }
+    }
+    out
+}
+
+/// The `nodev` files vspace-netns wrote for every member of `zone` (for `down`).
+pub fn nodev_steps(zone: &str) -> Vec<Step> {
+    let Ok(vservers) = config::vservers_dir() else {
+        return Vec::new();
+    };
+    config::members(&vservers, zone)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| ifaces::entries(&vservers, &m.guest).ok())
+        .flat_map(|e| ifaces::nodev_back(&e))
+        .collect()
+}
+
+/// Performs `steps`, each printed first. `undo`: a failure takes back the steps done (a
+/// start); else a failure stops there (a stop: what is left stays for doctor to name).
+pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let run_dir = shell::run_dir()?;
+    let mut runner = Runner::new(&run_dir)?;
+    for (i, step) in steps.iter().enumerate() {
+        let line = step.line(&run_dir);
+        // The hook's lines only inform: one that cannot be written loses the line, not the step.
+        shell::Lines::Informative.say(&line)?;
+        if let Err(reason) = runner.perform(step) {
+            let mut f = fail(format!("{context}: {line}: {reason}"));
+            if undo {
+                for u in plan::undo(&steps[..i]) {
+                    match runner.perform(&u) {
+                        Ok(()) => f = f.hint(format!("undone: {}", u.line(&run_dir))),
+                        Err(e) => f = f.hint(format!("could not undo: {}: {e}", u.line(&run_dir))),
+                    }
+                }
+            }
+            return Err(f);
+        }
+    }
+    Ok(())
+}
