@@ -68,7 +68,7 @@ _vspace_netns() {
     fi
 
     case $sub:$operands in
-    up:0 | down:0 | status:*) _vspace_netns_names "$zones" "$cur" ;;
+    up:0 | down:* | status:*) _vspace_netns_names "$zones" "$cur" ;;
     doctor:0)
         _vspace_netns_names "$zones" "$cur"
         _vspace_netns_names "$guests" "$cur"

@@ -49,7 +49,9 @@ pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
         argv,
         run_dir.as_deref().map_err(String::as_str),
         |path| match crate::vspace::hostview::probe(path) {
-            Entry::Netns(f) if nsfs::is_host(&f) => Entry::Unusable(Unusable::Host),
+            Entry::Netns(f) if nsfs::is_host(&f) => Entry::Unusable(Unusable::Host {
+                pid1: nsfs::identity(std::path::Path::new("/proc/1/ns/net")).is_ok(),
+            }),
             other => other,
         },
         |path| std::fs::read_link(path).ok(),
