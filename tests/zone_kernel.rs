@@ -68,6 +68,9 @@ say "host: $(ip -br link show dev {peer} 2>/dev/null | wc -l)"
 say "caller: $(ip -n caller -br link show dev {peer} 2>/dev/null | wc -l)"
 say "caller links: $(ip -n caller -o link | wc -l)"
 say "m0: $(ip -n "$Z" -d link show dev m0 | grep -c macvlan)"
+"$BIN" doctor >"$T/doctor.out" 2>&1 || :
+say "doctor mnt: $(grep -c "^ok PID 1's mount namespace (mnt:\[[0-9]*\]) is this process's" "$T/doctor.out")"
+say "doctor net: $(grep -c "^ok PID 1's network namespace can be opened" "$T/doctor.out")"
 ip netns exec caller "$BIN" down "$Z" >/dev/null
 say "after: $(ip -br link show dev {peer} 2>/dev/null | wc -l) $(ls /run/netns)"
 ip netns delete caller
@@ -83,6 +86,9 @@ ip netns delete caller
     );
     assert_eq!(field(&out, "m0"), "1", "{out}");
     assert_eq!(field(&out, "after"), "0 caller", "{out}");
+    // doctor says where the host's view comes from.
+    assert_eq!(field(&out, "doctor mnt"), "1", "{out}");
+    assert_eq!(field(&out, "doctor net"), "1", "{out}");
 }
 
 #[test]

@@ -709,13 +709,13 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
         ),
         (Step::AddLink { link, .. }, Errno::EINVAL | Errno::ERANGE) if link.mtu.is_some() => {
             format!(
-                "the kernel refused the {} link {} as configured: its MTU {} out of range{} (below 68, or above what the device takes), or its MAC {}: check links/{}/",
+                "the kernel refused the {} link {} as configured: its MTU {} is out of range ({}below 68), or its MAC {}: check links/{}/",
                 link.kind.type_name(),
                 link.name,
                 link.mtu.unwrap_or_default(),
                 link.kind
                     .parent()
-                    .map(|p| format!(" (above the MTU of its parent {p}?)"))
+                    .map(|p| format!("above the MTU of its parent {p}, or "))
                     .unwrap_or_default(),
                 link.mac,
                 link.name
@@ -972,4 +972,66 @@ pub fn pid_list(pids: &[i32]) -> String {
         .map(i32::to_string)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::config::{Kind, Link};
+
+    fn link(kind: Kind, mtu: Option<u32>) -> Link {
+        Link {
+            name: "e0".into(),
+            kind,
+            mac: "02:00:00:00:00:01".parse().unwrap(),
+            mtu,
+            addresses: vec![],
+        }
+    }
+
+    #[test]
+    fn hints_are_chosen_by_errno_and_step() {
+        let vlan = Kind::Vlan {
+            parent: "eth1".into(),
+            vid: 7,
+        };
+        let add = |kind: Kind, mtu| Step::AddLink {
+            ns: "z".into(),
+            link: link(kind, mtu),
+            temp: plan::temp_name("z", "e0"),
+        };
+        let up = Step::Up {
+            ns: Some("z".into()),
+            dev: "e0".into(),
+        };
+        let table: [(Step, Errno, &str); 5] = [
+            (
+                add(vlan.clone(), None),
+                Errno::EOPNOTSUPP,
+                "no 802.1Q VLAN support",
+            ),
+            (
+                add(vlan.clone(), None),
+                Errno::ENODEV,
+                "the parent eth1 of e0 does not exist",
+            ),
+            (
+                add(vlan.clone(), Some(9000)),
+                Errno::EINVAL,
+                "its MTU 9000 is out of range (above the MTU of its parent eth1, or below 68)",
+            ),
+            (
+                up.clone(),
+                Errno::ENETDOWN,
+                "e0 cannot go up while the link it sits on is down",
+            ),
+            (up, Errno::EPERM, "run it as root"),
+        ];
+        for (step, errno, want) in table {
+            let h = hint_for(&step, Some(errno)).unwrap_or_default();
+            assert!(h.contains(want), "{errno:?}: {h}");
+        }
+        // No errno (a file step), no guess.
+        assert_eq!(hint_for(&add(vlan, None), None), None);
+    }
 }
