@@ -72,7 +72,7 @@ _vspace_netns() {
     fi
 
     case $sub:$operands in
-    up:0 | down:0) [[ -n $all ]] || _vspace_netns_names "$zones" "$cur" ;;
+    up:0 | down:*) [[ -n $all ]] || _vspace_netns_names "$zones" "$cur" ;;
     status:* | show:0) _vspace_netns_names "$zones" "$cur" ;;
     doctor:0)
         _vspace_netns_names "$zones" "$cur"

@@ -80,7 +80,7 @@ complete -c vspace-netns -n "not __vspace_netns_sub" -s V -l version -d 'Print v
 complete -c vspace-netns -n "not __vspace_netns_sub" -a explain -d 'Show what a vspace call would do, without doing it'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a mac -d 'Print the static MAC of a zone link'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a up -d 'Bring a zone up'
-complete -c vspace-netns -n "not __vspace_netns_sub" -a down -d 'Take a zone down'
+complete -c vspace-netns -n "not __vspace_netns_sub" -a down -d 'Take zones down'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a hook -d 'util-vserver scriptlet'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a doctor -d 'Check the setup of a guest, a zone, or every zone'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a status -d "Show each zone's state, links, routes and guests"
@@ -98,7 +98,8 @@ complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0
 complete -c vspace-netns -n "__vspace_netns_is status show" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
-complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone
+complete -c vspace-netns -n "__vspace_netns_at up 0; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone
+complete -c vspace-netns -n "__vspace_netns_is down; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at show 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_at doctor 0" -a "(__vspace_netns_guests)" -d guest

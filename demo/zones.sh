@@ -108,9 +108,14 @@ done
 
 step "3. What 'up' would do (nothing changes)"
 show vspace-netns up "$DMZ" --dry-run
+# Made under a temporary name (vsn and 12 hex digits, from the zone and the link), marked,
+# then renamed inside the zone: the host may have a link of the zone link's name.
+TMP0=$(sed -n "s/^ip link add link $TRUNK name \(vsn[0-9a-f]\{12\}\) netns $DMZ .*/\1/p" "$TMP/out")
+[ -n "$TMP0" ] || die "no link made under a temporary name"
 expect "ip netns add $DMZ" \
-	"ip link add link $TRUNK name $DMZ0 netns $DMZ address 02:00:00:00:02:00 type macvlan mode bridge" \
-	"ip -n $DMZ link set dev $DMZ0 alias vspace-netns:$DMZ" \
+	"ip link add link $TRUNK name $TMP0 netns $DMZ address 02:00:00:00:02:00 type macvlan mode bridge" \
+	"ip -n $DMZ link set dev $TMP0 alias vspace-netns:$DMZ" \
+	"ip -n $DMZ link set dev $TMP0 name $DMZ0" \
 	"ip -n $DMZ addr add 192.0.2.10/24 dev $DMZ0" \
 	"ip netns exec $DMZ $TMP/vprocunhide"
 [ ! -e "/run/netns/$DMZ" ] || die "--dry-run made /run/netns/$DMZ"
@@ -215,11 +220,17 @@ mkdir -p "$VSPACE_NETNS_CONFDIR/$VDMZ/links/$VDMZ0"
 mkdir -p "$VSPACE_NETNS_VSERVERS/proxy/spaces"
 echo "$VDMZ" >"$VSPACE_NETNS_VSERVERS/proxy/spaces/net"
 echo "# echo $VDMZ > \$T/etc/vservers/proxy/spaces/net" | indent
-show vspace-netns up "$VDMZ" --dry-run
-expect "ip link add link $TRUNK name $VDMZ0 netns $VDMZ address 02:00:02:00:02:00 type vlan id 2"
-[ "$(tail -n 1 "$TMP/out")" = "printf '%s\n' '/run/netns/*' >> $VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] ||
-	die "the namespace-cleanup-skip edit is not the last step"
-# The kernel decides: without 802.1Q, up fails, says why, and undoes what it made.
+# The kernel decides: without 802.1Q, up (and --dry-run) refuse before anything changes.
+printf '# %s\n' "vspace-netns up $VDMZ --dry-run" | indent
+if vspace-netns up "$VDMZ" --dry-run >"$TMP/out" 2>&1; then
+	indent <"$TMP/out"
+	expect "ip -n $VDMZ link set dev $VDMZ0 up"
+	[ "$(tail -n 1 "$TMP/out")" = "printf '%s\n' '/run/netns/*' >> $VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] ||
+		die "the namespace-cleanup-skip edit is not the last step"
+else
+	indent <"$TMP/out"
+	expect "vspace-netns: up $VDMZ: the VLAN link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+fi
 printf '# %s\n' "vspace-netns up $VDMZ" | indent
 if vspace-netns up "$VDMZ" >"$TMP/out" 2>&1; then
 	indent <"$TMP/out"
@@ -230,9 +241,9 @@ if vspace-netns up "$VDMZ" >"$TMP/out" 2>&1; then
 	expect "ip netns delete $VDMZ"
 else
 	indent <"$TMP/out"
-	echo "(this kernel has no 802.1Q: up failed, said why, and undid what it made)" | indent
-	expect "vspace-netns: hint: this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)" \
-		"vspace-netns: hint: undone: ip netns delete $VDMZ"
+	echo "(this kernel has no 802.1Q: up refused before anything changed, and said why)" | indent
+	expect "vspace-netns: up $VDMZ: the VLAN link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+	absent "ip netns add"
 	absent "namespace-cleanup-skip"
 	[ ! -e "$VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] || die "the failed up wrote proxy's namespace-cleanup-skip"
 	echo "(the edit of proxy's namespace-cleanup-skip comes last: the failed up never touched it)" | indent

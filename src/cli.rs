@@ -105,9 +105,14 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("down")
-                .about("Take a zone down: its links, then its namespace")
-                .override_usage("vspace-netns down <ZONE|--all> [--force] [--dry-run]")
-                .arg(zone_operand())
+                .about("Take zones down: their links, then their namespaces")
+                .override_usage("vspace-netns down <ZONE...|--all> [--force] [--dry-run]")
+                .arg(
+                    zone_operand()
+                        .help("The zones (directories in /etc/vspace-netns), each in turn")
+                        .num_args(1..)
+                        .action(ArgAction::Append),
+                )
                 .arg(all_flag())
                 .arg(flag(
                     "force",
@@ -201,6 +206,22 @@ fn in_host_mount_ns(dry_run: bool) {
             crate::out::note(&line);
         }
     }
+}
+
+/// `down ZONE...`: each zone as `down ZONE` takes it, in the order given, the rest still done
+/// after one fails or is refused; the status is 1 when any failed, else 3 when any was refused
+/// because it is in use or claimed ([`zone::BUSY`]), else 0.
+fn down_each(zones: &[&OsString], force: bool, dry: bool) -> u8 {
+    let mut status = 0;
+    for z in zones {
+        if let Err(f) = zone::down(z, force, dry) {
+            let code = fail::report(&f);
+            if status != 1 {
+                status = code;
+            }
+        }
+    }
+    status
 }
 
 /// Writes `text` on stdout: 0, or one message and 1 when it cannot be written.
@@ -348,7 +369,11 @@ pub fn main(argv: Vec<OsString>) -> u8 {
             if m.get_flag("all") {
                 Ok(zone::all::down(force, dry))
             } else {
-                done(zone::down(os(m, "netns"), force, dry))
+                let zones: Vec<&OsString> = m
+                    .get_many::<OsString>("netns")
+                    .expect("required by clap")
+                    .collect();
+                Ok(down_each(&zones, force, dry))
             }
         }
         Some(("hook", m)) => {

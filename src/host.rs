@@ -51,9 +51,51 @@ impl Where {
 /// Why PID 1's mount namespace cannot be opened, in words.
 pub fn unreadable(errno: Errno) -> String {
     format!(
-        "PID 1's mount namespace cannot be opened ({PID1_MNT}: {}); working in this process's own mount namespace, where a namespace made or deleted may not be what the host sees",
+        "PID 1's mount namespace cannot be opened ({PID1_MNT}: {}); working in this process's own mount namespace, where a namespace made or deleted may not be what the host sees, and taking this process's network namespace for the host's",
         errno.desc()
     )
+}
+
+/// PID 1's network namespace, the host side of every zone step.
+pub const PID1_NET: &str = "/proc/1/ns/net";
+
+/// Where the host's links are, for the zone subcommands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostNet {
+    /// This process is in PID 1's network namespace.
+    Here,
+    /// PID 1's network namespace is another: entered through [`PID1_NET`] for every host step.
+    Pid1,
+    /// PID 1's cannot be opened, nor its mount namespace (a sandbox that hides PID 1 whole):
+    /// this process's own is taken for the host's, as [`enter_pid1`] said.
+    OwnOnly,
+}
+
+/// Where the host's network namespace is. PID 1's, whichever namespace the caller runs in
+/// (`ip netns exec ZONE vspace-netns up OTHER`, a unit with `PrivateNetwork=`); a refusal
+/// (the message) when PID 1's network namespace cannot be opened although its mount namespace
+/// can: nothing may land in a namespace that is not the host's.
+pub fn host_net() -> Result<HostNet, String> {
+    let own = nsfs::identity(Path::new("/proc/self/ns/net"));
+    match (nsfs::identity(Path::new(PID1_NET)), own) {
+        (Ok(p), Ok(o)) if p == o => Ok(HostNet::Here),
+        (Ok(_), Ok(_)) => Ok(HostNet::Pid1),
+        (Err(_), _) if matches!(hostns::pid1_mount_ns(), Pid1Mnt::Unreadable(_)) => {
+            Ok(HostNet::OwnOnly)
+        }
+        (Err(e), _) | (Ok(_), Err(e)) => Err(format!(
+            "PID 1's network namespace, the host's, cannot be opened ({PID1_NET}: {}): refusing to take this process's for it; run it as root on the host",
+            crate::sys::exec::io_reason(&e)
+        )),
+    }
+}
+
+/// The path a host step's rtnetlink socket (or thread) enters, None for this process's own.
+pub fn host_net_path(h: &HostNet) -> Option<&'static Path> {
+    match h {
+        HostNet::Pid1 => Some(Path::new(PID1_NET)),
+        HostNet::Here | HostNet::OwnOnly => None,
+    }
 }
 
 /// Enters PID 1's mount namespace for the rest of the process (the admin tool calls this

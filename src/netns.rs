@@ -107,7 +107,9 @@ pub enum Unusable {
     /// was bound onto itself after the namespace was mounted (the mount lies beneath).
     Covered,
     /// The host's own network namespace (PID 1's): never what a guest asking for a zone gets.
-    Host,
+    /// `pid1`: told by PID 1's namespace (false: PID 1's cannot be read, this process's own
+    /// was taken for the host's).
+    Host { pid1: bool },
     /// Whether it is the host's own network namespace cannot be told (the errno of reading
     /// `/proc/1/ns/net` and `/proc/self/ns/net`, e.g. no `/proc` mounted): refused as [`Host`].
     ///
@@ -136,9 +138,14 @@ impl Unusable {
             Unusable::Covered => format!(
                 "{p} is an nsfs mount covered by a later mount of the run dir over itself: this path reaches only the empty file beneath"
             ),
-            Unusable::Host => {
+            Unusable::Host { pid1 } => {
                 format!(
-                    "{p} is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own"
+                    "{p} is the host's own network namespace ({}), not a zone of its own",
+                    if *pid1 {
+                        "PID 1's"
+                    } else {
+                        "PID 1's cannot be read: this process's own, taken for the host's"
+                    }
                 )
             }
             Unusable::HostUnknown(e) => format!(
@@ -172,7 +179,7 @@ impl Unusable {
             Unusable::Covered => vec![format!(
                 "'ip-netns-shim delete {n}' removes it (it unlinks the entry from a mount namespace of its own, which detaches the covered mount everywhere)"
             )],
-            Unusable::Host => vec![format!(
+            Unusable::Host { .. } => vec![format!(
                 "point the entry at the zone's namespace ('ip netns delete {n}; ip netns add {n}'), or remove the name from the guest's spaces/net to run it in the host's network on purpose"
             )],
             Unusable::HostUnknown(_) => {

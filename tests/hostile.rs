@@ -504,7 +504,7 @@ fn entry_symlink_to_the_hosts_netns_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!(
-            "vspace: cannot enter network namespace 'web': {}/web (a symbolic link to /proc/1/ns/net) is the host's own network namespace (PID 1's; the caller's own where /proc/1/ns/net cannot be read), not a zone of its own",
+            "vspace: cannot enter network namespace 'web': {}/web (a symbolic link to /proc/1/ns/net) is the host's own network namespace (PID 1's), not a zone of its own",
             dir.display()
         )),
         "{}",

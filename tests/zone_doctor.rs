@@ -231,7 +231,8 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     assert_eq!(
         fails,
         [format!(
-            "FAIL zone {n}: link {v} is missing inside (and its host end {p} on the host): vspace-netns up {n} runs 'ip link add name {v} netns {n} address {m0} type veth peer name {p} address {m1}'",
+            "FAIL zone {n}: link {v} is missing inside (and its host end {p} on the host): vspace-netns up {n} runs 'ip link add name {t} netns {n} address {m0} type veth peer name {p} address {m1}'",
+            t = vspace_netns::zone::plan::temp_name(&n, &s.v),
             m0 = mac_of(s.id, 0),
             m1 = mac_of(s.id, 1),
             v = s.v,

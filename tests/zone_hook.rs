@@ -56,9 +56,10 @@ fn two_guests_share_a_zone_through_the_hook() {
             "ip netns add {n}\n\
              ip -n {n} link set dev lo up\n\
              ip -n {n} link set dev lo alias vspace-netns:{n}\n\
-             ip link add name {v} netns {n} address {m0} type veth peer name {p} address {m1}\n\
-             ip -n {n} link set dev {v} alias vspace-netns:{n}\n\
+             ip link add name {t} netns {n} address {m0} type veth peer name {p} address {m1}\n\
+             ip -n {n} link set dev {t} alias vspace-netns:{n}\n\
              ip link set dev {p} alias vspace-netns:{n}\n\
+             ip -n {n} link set dev {t} name {v}\n\
              ip -n {n} link set dev {v} up\n\
              ip link set dev {p} up\n\
              cp {vs}/.defaults/namespace-cleanup-skip {vs}/db/namespace-cleanup-skip\n\
@@ -71,6 +72,7 @@ fn two_guests_share_a_zone_through_the_hook() {
              printf '%s\\n' /run/netns >> {vs}/.defaults/namespace-cleanup-skip\n\
              printf '%s\\n' '/run/netns/*' >> {vs}/.defaults/namespace-cleanup-skip\n",
             vs = vs.display(),
+            t = vspace_netns::zone::plan::temp_name(&n, &v),
             m0 = mac_of(id, 0),
             m1 = mac_of(id, 1),
         )

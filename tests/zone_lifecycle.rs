@@ -44,18 +44,22 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
         "ip netns add {n}\n\
          ip -n {n} link set dev lo up\n\
          ip -n {n} link set dev lo alias {mark}\n\
-         ip link add link {a} name {m} netns {n} address {m0} type macvlan mode bridge\n\
-         ip -n {n} link set dev {m} alias {mark}\n\
+         ip link add link {a} name {tm} netns {n} address {m0} type macvlan mode bridge\n\
+         ip -n {n} link set dev {tm} alias {mark}\n\
+         ip -n {n} link set dev {tm} name {m}\n\
          ip -n {n} addr add 10.77.1.2/24 dev {m}\n\
          ip -n {n} addr add fd77::2/64 dev {m}\n\
          ip -n {n} link set dev {m} up\n\
-         ip link add name {v} netns {n} address {m2} type veth peer name {p} address {m3}\n\
-         ip -n {n} link set dev {v} alias {mark}\n\
+         ip link add name {tv} netns {n} address {m2} type veth peer name {p} address {m3}\n\
+         ip -n {n} link set dev {tv} alias {mark}\n\
          ip link set dev {p} alias {mark}\n\
+         ip -n {n} link set dev {tv} name {v}\n\
          ip -n {n} addr add 10.77.2.2/24 dev {v}\n\
          ip -n {n} link set dev {v} up\n\
          ip link set dev {p} up\n",
         a = parent.a,
+        tm = vspace_netns::zone::plan::temp_name(n, &m),
+        tv = vspace_netns::zone::plan::temp_name(n, &v),
         m0 = mac_of(id, 0),
         m2 = mac_of(id, 2),
         m3 = mac_of(id, 3),

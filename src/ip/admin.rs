@@ -168,17 +168,48 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// Work done inside a new namespace before its entry is mounted.
+type Prepare = Box<dyn FnOnce() -> Result<(), crate::sys::rtnl::NlError> + Send>;
+
 /// What the new entry is bound to.
 enum Source {
-    /// A new namespace, with `lo` up or not.
-    New { lo_up: bool },
+    /// A new namespace, with `lo` up or not, prepared (on the thread inside it) or not.
+    New {
+        lo_up: bool,
+        prepare: Option<Prepare>,
+    },
     /// An existing process's namespace.
     Pid(i32),
 }
 
 /// `ip netns add NAME`, plus `lo` up when asked (new namespaces start with it down).
 pub fn add(run_dir: &Path, name: &OsStr, lo_up: bool) -> Result<PathBuf, AdminError> {
-    create(run_dir, name, Source::New { lo_up })
+    create(
+        run_dir,
+        name,
+        Source::New {
+            lo_up,
+            prepare: None,
+        },
+    )
+}
+
+/// `ip netns add NAME`, with `prepare` run inside the new namespace before its entry is
+/// mounted: what it does is there from the moment the namespace can be seen (a process killed
+/// before the mount leaves only the empty entry file, which reads as stale).
+pub fn add_prepared(
+    run_dir: &Path,
+    name: &OsStr,
+    prepare: impl FnOnce() -> Result<(), crate::sys::rtnl::NlError> + Send + 'static,
+) -> Result<PathBuf, AdminError> {
+    create(
+        run_dir,
+        name,
+        Source::New {
+            lo_up: false,
+            prepare: Some(Box::new(prepare)),
+        },
+    )
 }
 
 /// `ip netns attach NAME PID`.
@@ -207,7 +238,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
             )
         })?;
     let bound = match source {
-        Source::New { lo_up } => bind_new(&path, name, lo_up),
+        Source::New { lo_up, prepare } => bind_new(&path, name, lo_up, prepare),
         Source::Pid(pid) => bind(Path::new(&format!("/proc/{pid}/ns/net")), &path),
     };
     if let Err(e) = bound {
@@ -233,7 +264,12 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
 }
 
 /// Creates the namespace on a thread of its own, so the caller's netns never changes.
-fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
+fn bind_new(
+    path: &Path,
+    name: &OsStr,
+    lo_up: bool,
+    prepare: Option<Prepare>,
+) -> Result<(), AdminError> {
     let no_thread = |e: io::Error| {
         err(
             errno_of(&e),
@@ -267,6 +303,14 @@ fn bind_new(path: &Path, name: &OsStr, lo_up: bool) -> Result<(), AdminError> {
                             escape(&name),
                             crate::sys::exec::strerror(e as i32)
                         ),
+                    )
+                })?;
+            }
+            if let Some(prepare) = prepare {
+                prepare().map_err(|e| {
+                    err(
+                        e.errno,
+                        format!("Cannot prepare the namespace \"{}\": {e}", escape(&name)),
                     )
                 })?;
             }

@@ -227,7 +227,7 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
         // iproute2 opens these fine and setns refuses them with EINVAL (a FIFO would block it).
         Unusable::Stale
         | Unusable::Covered
-        | Unusable::Host
+        | Unusable::Host { .. }
         | Unusable::HostUnknown(_)
         | Unusable::NotNamespace { .. }
         | Unusable::OtherType { .. } => setns_failed(name, Errno::EINVAL),

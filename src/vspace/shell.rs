@@ -52,7 +52,9 @@ pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
         |path| match crate::vspace::hostview::probe(path) {
             Entry::Netns(f) => match nsfs::is_host(&f) {
                 Ok(false) => Entry::Netns(f),
-                Ok(true) => Entry::Unusable(Unusable::Host),
+                Ok(true) => Entry::Unusable(Unusable::Host {
+                    pid1: nsfs::identity(std::path::Path::new("/proc/1/ns/net")).is_ok(),
+                }),
                 // Unknown is refused: fail closed.
                 Err(e) => Entry::Unusable(Unusable::HostUnknown(e)),
             },

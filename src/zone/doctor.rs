@@ -193,6 +193,24 @@ fn host_checks(checks: &mut Vec<Check>) {
             ),
         },
     });
+    match hostns::pid1_mount_ns() {
+        Pid1Mnt::Same(id) => checks.push(ok(format!(
+            "PID 1's mount namespace (mnt:[{}]) is this process's: up, down and hook work in the host's view",
+            id.ino
+        ))),
+        Pid1Mnt::Other { id, .. } => checks.push(ok(format!(
+            "PID 1's mount namespace (mnt:[{}]) can be opened: up, down and hook enter it, the host's view",
+            id.ino
+        ))),
+        Pid1Mnt::Unreadable(_) => {}
+    }
+    match crate::host::host_net() {
+        Ok(crate::host::HostNet::OwnOnly) => {}
+        Ok(_) => checks.push(ok(
+            "PID 1's network namespace can be opened: the host side of every zone (veth host ends, VLAN and macvlan parents) is made there".into(),
+        )),
+        Err(e) => checks.push(bad("PID 1's network namespace".into(), e)),
+    }
     if let Pid1Mnt::Unreadable(e) = hostns::pid1_mount_ns() {
         checks.push(warn(
             format!(

@@ -14,6 +14,18 @@
 //! What `up` makes carries a mark, [`mark`] (`vspace-netns:ZONE`): the IFLA_IFALIAS of each
 //! link it creates (both ends of a veth) and of the namespace's `lo`, which lives exactly as
 //! long as the namespace. `down` deletes only what carries its zone's mark, unless forced.
+//! The mark is part of the creation, so that a run killed at any point leaves nothing the
+//! next run takes for another's: the namespace's entry is mounted only after its `lo` is
+//! marked (`zone::shell`), and a link is created inside the zone under a temporary name
+//! derived from the zone and the link ([`temp_name`]), marked, and only then renamed to its
+//! final name. A link found under its temporary name is this zone's half-made link: `up`
+//! deletes it and makes it anew, `down` deletes it. The temporary name also lets a zone's link
+//! be named like one of the host's: kernels before 6.18 check a new link's name in the
+//! requesting namespace even when it is created in another (IFLA_NET_NS_FD).
+//!
+//! Before anything changes, the plan refuses what cannot succeed, naming the cause: a VLAN
+//! or macvlan parent missing or down on the host, an MTU above the parent's, a VLAN where the
+//! kernel has no 802.1Q support.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,6 +40,18 @@ use crate::zone::script;
 /// The alias that marks what `up` made for `zone`.
 pub fn mark(zone: &str) -> String {
     format!("vspace-netns:{zone}")
+}
+
+/// The name a link of `zone` is created under before it is renamed to `link` inside the
+/// zone: `vsn` and 12 hex digits of the FNV-1a hash of `ZONE/LINK`, a valid interface name
+/// (15 bytes) that the next run recognises as this link's (neither name holds a `/`).
+pub fn temp_name(zone: &str, link: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in zone.bytes().chain(*b"/").chain(link.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("vsn{:012x}", h >> 16)
 }
 
 /// One link as observed.
@@ -84,6 +108,9 @@ pub struct Facts {
     /// on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the zone's
     /// mark); `inside` and `routes` are then that namespace's.
     pub found: Option<i32>,
+    /// Whether the kernel can make 802.1Q VLAN links (probed only for a zone that has VLAN
+    /// links to make; `None`: not probed).
+    pub vlan: Option<bool>,
 }
 
 impl Facts {
@@ -101,6 +128,7 @@ impl Facts {
             skips: Vec::new(),
             pids: Vec::new(),
             found: None,
+            vlan: None,
         }
     }
 }
@@ -138,11 +166,18 @@ pub enum Step {
         ns: String,
         pid: i32,
     },
-    /// Creates the link directly inside `ns` with its final name, MAC and MTU (a veth's host
-    /// end in the host's namespace, with its own MAC).
+    /// Creates the link directly inside `ns` under the name `temp` ([`temp_name`]), with its
+    /// MAC and MTU (a veth's host end in the host's namespace, with its final name and own MAC).
     AddLink {
         ns: String,
         link: Link,
+        temp: String,
+    },
+    /// Renames a link inside `ns` (`dev` to `name`): a new link gets its final name.
+    Rename {
+        ns: String,
+        dev: String,
+        name: String,
     },
     /// Sets IFLA_IFALIAS (an empty alias removes it).
     SetAlias {
@@ -308,14 +343,14 @@ impl Printer<'_> {
                 w.push(pid.to_string());
                 w
             }
-            Step::AddLink { ns, link } => {
+            Step::AddLink { ns, link, temp } => {
                 let mut w: Vec<String> = vec!["link".into(), "add".into()];
                 if let Some(p) = link.kind.parent() {
                     w.extend(["link".into(), p.to_string()]);
                 }
                 w.extend([
                     "name".into(),
-                    link.name.clone(),
+                    temp.clone(),
                     "netns".into(),
                     self.netns_operand(ns),
                     "address".into(),
@@ -343,6 +378,9 @@ impl Printer<'_> {
             }
             Step::SetAlias { ns, dev, alias } => {
                 self.ip(ns, &["link", "set", "dev", dev, "alias", alias])
+            }
+            Step::Rename { ns, dev, name } => {
+                self.ip(&some(ns), &["link", "set", "dev", dev, "name", name])
             }
             Step::SetMac { ns, dev, mac, .. } => self.ip(
                 ns,
@@ -482,12 +520,35 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     for link in &zone.links {
         match facts.inside.get(&link.name) {
             None => {
-                check_peer_free(&zone.netns, link, facts)?;
-                plan_new_link(&zone.netns, link, &mut steps)
+                check_parent(link, facts, true, true)?;
+                let temp = temp_name(&zone.netns, &link.name);
+                // Left by a run killed before the rename: this zone's, deleted and made anew.
+                let half_made = facts.inside.contains_key(&temp);
+                if half_made {
+                    steps.push(Step::DelLink {
+                        ns: Some(zone.netns.clone()),
+                        dev: temp.clone(),
+                    });
+                }
+                check_peer_free(&zone.netns, link, facts, half_made)?;
+                plan_new_link(&zone.netns, link, temp, &mut steps)
             }
-            Some(have) => plan_existing_link(zone, link, have, facts, &mut steps)?,
+            Some(have) => {
+                let first = steps.len();
+                plan_existing_link(zone, link, have, facts, &mut steps)?;
+                let raise = steps[first..]
+                    .iter()
+                    .any(|s| matches!(s, Step::Up { ns: Some(_), dev } if *dev == link.name));
+                let mtu = steps[first..].iter().any(
+                    |s| matches!(s, Step::SetMtu { ns: Some(_), dev, .. } if *dev == link.name),
+                );
+                if raise || mtu {
+                    check_parent(link, facts, raise, mtu)?;
+                }
+            }
         }
     }
+    check_vlan(zone, facts, &steps)?;
     check_macs(&steps, facts)?;
     plan_routes(zone, facts, &mut steps)?;
     plan_sysctls(zone, facts, &mut steps);
@@ -558,10 +619,69 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
     }
 }
 
+/// A VLAN or macvlan link needs its parent on the host, up when the link is to be raised
+/// (a new link, or `raise`), with an MTU at least the link's when the link's MTU is set (a new
+/// link, or `mtu`): the kernel's own refusals (ENODEV, ENETDOWN, EINVAL, ERANGE) come only
+/// after the zone has been changed and name no parent.
+fn check_parent(link: &Link, facts: &Facts, raise: bool, mtu: bool) -> Result<(), PlanError> {
+    let Some(p) = link.kind.parent() else {
+        return Ok(());
+    };
+    let (name, kind) = (&link.name, link.kind.type_name());
+    let Some(parent) = facts.host.get(p) else {
+        return Err(PlanError::Conflict(format!(
+            "the parent {p} of the {kind} link {name} does not exist on the host (in PID 1's network namespace); create it, or name the right one in links/{name}/link"
+        )));
+    };
+    if raise && !parent.up {
+        return Err(PlanError::Conflict(format!(
+            "the parent {p} of the {kind} link {name} is down on the host, and the link cannot go up without it; bring it up (ip link set dev {p} up) and run up again"
+        )));
+    }
+    if let (true, Some(want), Some(have)) = (mtu, link.mtu, parent.mtu) {
+        if want > have {
+            return Err(PlanError::Conflict(format!(
+                "the MTU {want} of the {kind} link {name} is above the MTU {have} of its parent {p}; lower links/{name}/mtu to {have} or less, or raise {p}'s (ip link set dev {p} mtu {want})"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A VLAN link to make where the kernel has no 802.1Q support (probed by the shell).
+fn check_vlan(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanError> {
+    let vlan = steps.iter().find_map(|s| match s {
+        Step::AddLink { link, .. }
+            if matches!(link.kind, crate::zone::config::Kind::Vlan { .. }) =>
+        {
+            Some(&link.name)
+        }
+        _ => None,
+    });
+    match (vlan, facts.vlan) {
+        (Some(name), Some(false)) => Err(PlanError::Conflict(format!(
+            "the VLAN link {name} of zone {} cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)",
+            zone.netns
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A veth whose host end's name is taken on the host cannot be created. What carries this
-/// zone's mark is never advised away: the zone's namespace lives on.
-fn check_peer_free(ns: &str, link: &Link, facts: &Facts) -> Result<(), PlanError> {
+/// zone's mark is never advised away: the zone's namespace lives on. With `half_made` (the
+/// zone end left under its temporary name, deleted first), a veth host end that carries this
+/// zone's mark or none is that pair's, and goes with it.
+fn check_peer_free(ns: &str, link: &Link, facts: &Facts, half_made: bool) -> Result<(), PlanError> {
     match link.kind.peer() {
+        Some((p, _))
+            if half_made
+                && facts.host.get(p).is_some_and(|h| {
+                    h.kind.as_deref() == Some("veth")
+                        && h.alias.as_deref().is_none_or(|a| a == mark(ns))
+                }) =>
+        {
+            Ok(())
+        }
         Some((p, _)) if facts.host.contains_key(p) => {
             let name = &link.name;
             if facts.host[p].alias.as_deref() == Some(mark(ns).as_str()) {
@@ -578,18 +698,20 @@ fn check_peer_free(ns: &str, link: &Link, facts: &Facts) -> Result<(), PlanError
     }
 }
 
-/// A link that is not inside yet (its host end's name checked free): created there directly,
-/// marked, addressed, raised.
-fn plan_new_link(ns: &str, link: &Link, steps: &mut Vec<Step>) {
+/// A link that is not inside yet (its host end's name checked free): created there under
+/// its temporary name, marked (both ends), renamed, addressed, raised. The rename comes last
+/// of these: a link under its final name always carries the mark.
+fn plan_new_link(ns: &str, link: &Link, temp: String, steps: &mut Vec<Step>) {
     let some_ns = Some(ns.to_string());
     let name = &link.name;
     steps.push(Step::AddLink {
         ns: ns.to_string(),
         link: link.clone(),
+        temp: temp.clone(),
     });
     steps.push(Step::SetAlias {
         ns: some_ns.clone(),
-        dev: name.clone(),
+        dev: temp.clone(),
         alias: mark(ns),
     });
     if let Some((p, _)) = link.kind.peer() {
@@ -599,6 +721,11 @@ fn plan_new_link(ns: &str, link: &Link, steps: &mut Vec<Step>) {
             alias: mark(ns),
         });
     }
+    steps.push(Step::Rename {
+        ns: ns.to_string(),
+        dev: temp,
+        name: name.clone(),
+    });
     for cidr in &link.addresses {
         steps.push(Step::AddAddr {
             ns: ns.to_string(),
@@ -820,6 +947,8 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     }
     let want = mark(ns);
     let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
+    // A configured link's temporary name: a half-made link of this zone's `up`.
+    let temps: Vec<String> = zone.links.iter().map(|l| temp_name(ns, &l.name)).collect();
     let mut unmarked = Vec::new();
     let mut steps = Vec::new();
     // The configured links (last made, first deleted), then any other link inside but lo:
@@ -834,7 +963,7 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     let live = facts.netns == Entry::Netns(());
     for name in names.filter(|_| live) {
         if let Some(l) = facts.inside.get(name) {
-            if !marked(l) && !force {
+            if !marked(l) && !force && !temps.iter().any(|t| t == name) {
                 unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
                 continue;
             }
@@ -940,9 +1069,17 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
     let mut truncated: Vec<&Path> = Vec::new();
     for (i, step) in done.iter().enumerate() {
         let u = match step {
-            Step::AddLink { ns, link } => Some(Step::DelLink {
+            // Deleted under the name it has now: its final one once renamed.
+            Step::AddLink { ns, link, temp } => Some(Step::DelLink {
                 ns: Some(ns.clone()),
-                dev: link.name.clone(),
+                dev: if done[i..]
+                    .iter()
+                    .any(|s| matches!(s, Step::Rename { dev, .. } if dev == temp))
+                {
+                    link.name.clone()
+                } else {
+                    temp.clone()
+                },
             }),
             Step::AddNetns { ns } => Some(Step::DelNetns { ns: ns.clone() }),
             Step::AddGuestAddr { ns, addr } => Some(Step::DelGuestAddr {
@@ -984,7 +1121,14 @@ impl<'a> Made<'a> {
         };
         Made {
             ns: done.iter().any(|s| matches!(s, Step::AddNetns { .. })),
-            links: added().map(|l| l.name.as_str()).collect(),
+            links: done
+                .iter()
+                .filter_map(|s| match s {
+                    Step::AddLink { link, temp, .. } => Some([link.name.as_str(), temp.as_str()]),
+                    _ => None,
+                })
+                .flatten()
+                .collect(),
             peers: added()
                 .filter_map(|l| l.kind.peer().map(|(p, _)| p))
                 .collect(),
@@ -1168,6 +1312,14 @@ mod tests {
     fn facts() -> Facts {
         let mut f = Facts::empty("/run/netns/z1".into());
         f.vprocunhide = Some("/usr/lib/util-vserver/vprocunhide".into());
+        f.host.insert(
+            "eth0".into(),
+            LinkState {
+                up: true,
+                mtu: Some(1500),
+                ..LinkState::default()
+            },
+        );
         f
     }
 
@@ -1190,13 +1342,15 @@ mod tests {
         "ip netns add z1",
         "ip -n z1 link set dev lo up",
         "ip -n z1 link set dev lo alias vspace-netns:z1",
-        "ip link add link eth0 name m0 netns z1 address 02:00:00:00:2a:00 type macvlan mode bridge",
-        "ip -n z1 link set dev m0 alias vspace-netns:z1",
+        "ip link add link eth0 name vsn77f3e9ec9025 netns z1 address 02:00:00:00:2a:00 type macvlan mode bridge",
+        "ip -n z1 link set dev vsn77f3e9ec9025 alias vspace-netns:z1",
+        "ip -n z1 link set dev vsn77f3e9ec9025 name m0",
         "ip -n z1 addr add 192.0.2.10/24 dev m0",
         "ip -n z1 link set dev m0 up",
-        "ip link add name v0 netns z1 address 02:00:00:00:2a:02 mtu 1400 type veth peer name ve-z1 address 02:00:00:00:2a:03 mtu 1400",
-        "ip -n z1 link set dev v0 alias vspace-netns:z1",
+        "ip link add name vsn7818ebec9044 netns z1 address 02:00:00:00:2a:02 mtu 1400 type veth peer name ve-z1 address 02:00:00:00:2a:03 mtu 1400",
+        "ip -n z1 link set dev vsn7818ebec9044 alias vspace-netns:z1",
         "ip link set dev ve-z1 alias vspace-netns:z1",
+        "ip -n z1 link set dev vsn7818ebec9044 name v0",
         "ip -n z1 link set dev v0 up",
         "ip link set dev ve-z1 up",
         "ip -n z1 -4 route add default via 192.0.2.1",
@@ -1218,9 +1372,111 @@ mod tests {
         assert_eq!(got[1], "nsenter --net=/tmp/rd/z1 ip link set dev lo up");
         assert!(got[3].contains(" netns /tmp/rd/z1 "), "{}", got[3]);
         assert_eq!(
-            got[14],
+            got[16],
             "nsenter --net=/tmp/rd/z1 /usr/lib/util-vserver/vprocunhide"
         );
+    }
+
+    #[test]
+    fn temporary_names_are_valid_distinct_and_stable() {
+        let a = temp_name("z1", "m0");
+        assert_eq!(a, "vsn77f3e9ec9025");
+        assert!(a.len() <= 15);
+        assert_ne!(a, temp_name("z1", "v0"));
+        assert_ne!(a, temp_name("z10", "m0"));
+    }
+
+    #[test]
+    fn a_half_made_link_is_deleted_and_made_anew() {
+        // Killed after the add (and perhaps the marks), before the rename.
+        let mut f = all_up();
+        let v0 = f.inside.remove("v0").unwrap();
+        f.inside
+            .insert(temp_name("z1", "v0"), LinkState { alias: None, ..v0 });
+        f.host.get_mut("ve-z1").unwrap().alias = None;
+        f.host.get_mut("ve-z1").unwrap().kind = Some("veth".into());
+        let got = lines(&plan_up(&zone(), &f).unwrap());
+        assert_eq!(got[0], "ip -n z1 link del dev vsn7818ebec9044");
+        assert_eq!(got[1], FROM_NOTHING[8]);
+        assert_eq!(got[4], "ip -n z1 link set dev vsn7818ebec9044 name v0");
+        // down deletes it although it carries no mark.
+        let down = lines(&plan_down(&zone(), &f, false).unwrap());
+        assert!(
+            down.contains(&"ip -n z1 link del dev vsn7818ebec9044".to_string()),
+            "{down:?}"
+        );
+        // A host link of that name that is another's still refuses.
+        f.host.get_mut("ve-z1").unwrap().alias = Some("mine".into());
+        assert!(matches!(plan_up(&zone(), &f), Err(PlanError::Conflict(_))));
+    }
+
+    #[test]
+    fn what_cannot_succeed_is_refused_before_anything_changes() {
+        let z = zone();
+        let mut missing = facts();
+        missing.host.remove("eth0");
+        let mut down = facts();
+        down.host.get_mut("eth0").unwrap().up = false;
+        let mut mtu = z.clone();
+        mtu.links[0].mtu = Some(9000);
+        // The parent's MTU lowered under a link that is up: no SetMtu that fails with ERANGE.
+        let mut lowered = all_up();
+        lowered.host.insert(
+            "eth0".into(),
+            LinkState {
+                up: true,
+                mtu: Some(1400),
+                ..LinkState::default()
+            },
+        );
+        lowered.inside.get_mut("m0").unwrap().mtu = Some(1400);
+        let mut vlan_zone = z.clone();
+        vlan_zone.links[0].kind = crate::zone::config::Kind::Vlan {
+            parent: "eth0".into(),
+            vid: 7,
+        };
+        let mut no_vlan = facts();
+        no_vlan.vlan = Some(false);
+        let table = [
+            (
+                &z,
+                missing,
+                "the parent eth0 of the macvlan link m0 does not exist on the host",
+            ),
+            (
+                &z,
+                down,
+                "the parent eth0 of the macvlan link m0 is down on the host",
+            ),
+            (
+                &mtu,
+                facts(),
+                "the MTU 9000 of the macvlan link m0 is above the MTU 1500 of its parent eth0",
+            ),
+            (
+                &mtu,
+                lowered,
+                "the MTU 9000 of the macvlan link m0 is above the MTU 1400 of its parent eth0",
+            ),
+            (
+                &vlan_zone,
+                no_vlan,
+                "the VLAN link m0 of zone z1 cannot be made: this kernel has no 802.1Q VLAN support",
+            ),
+        ];
+        for (zone, f, want) in table {
+            match plan_up(zone, &f) {
+                Err(PlanError::Conflict(m)) => assert!(m.starts_with(want), "{m}"),
+                other => panic!("{want}: {other:?}"),
+            }
+        }
+        let mut vlan_ok = facts();
+        vlan_ok.vlan = Some(true);
+        assert!(plan_up(&vlan_zone, &vlan_ok).is_ok());
+        // A link that is up as configured on a parent that went down plans nothing to refuse.
+        let mut parent_down = all_up();
+        parent_down.host.get_mut("eth0").unwrap().up = false;
+        assert_eq!(plan_up(&zone(), &parent_down).unwrap(), []);
     }
 
     fn all_up() -> Facts {
@@ -1474,9 +1730,9 @@ mod tests {
     fn undo_deletes_what_was_made() {
         let steps = plan_up(&zone(), &facts()).unwrap();
         assert_eq!(
-            lines(&undo(&steps[..8])),
+            lines(&undo(&steps[..10])),
             [
-                "ip -n z1 link del dev v0",
+                "ip -n z1 link del dev vsn7818ebec9044",
                 "ip -n z1 link del dev m0",
                 "ip netns delete z1"
             ]

@@ -3,8 +3,9 @@
 //!
 //! The requests are the ones `ip` sends for the printed command lines (so the `--dry-run`
 //! script, run by `sh`, and `up` leave the same state): links created with RTM_NEWLINK
-//! (NLM_F_CREATE|NLM_F_EXCL) directly in the zone's namespace (IFLA_NET_NS_FD) with their
-//! final name, MAC and MTU; routes with protocol `boot`, scope `link` when there is no
+//! (NLM_F_CREATE|NLM_F_EXCL) directly in the zone's namespace (IFLA_NET_NS_FD) under a
+//! temporary name (renamed inside the zone by a later request), with their MAC and MTU;
+//! routes with protocol `boot`, scope `link` when there is no
 //! gateway (IPv4), type unicast; addresses with IFA_LOCAL and IFA_ADDRESS.
 
 use std::collections::BTreeMap;
@@ -87,11 +88,11 @@ fn link_info(link: &Link) -> Vec<LinkInfo> {
     vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]
 }
 
-/// RTM_NEWLINK creating `link` in the namespace `ns_fd` (send it on the host's socket: a
-/// parent's index and a veth's host end are the host's).
-pub fn new_link(link: &Link, ns_fd: RawFd, parent_index: Option<u32>) -> Msg {
+/// RTM_NEWLINK creating `link` named `name` in the namespace `ns_fd` (send it on the host's
+/// socket: a parent's index and a veth's host end are the host's).
+pub fn new_link(link: &Link, name: &str, ns_fd: RawFd, parent_index: Option<u32>) -> Msg {
     let mut m = LinkMessage::default();
-    m.attributes.push(LinkAttribute::IfName(link.name.clone()));
+    m.attributes.push(LinkAttribute::IfName(name.to_string()));
     m.attributes.push(LinkAttribute::NetNsFd(ns_fd));
     m.attributes
         .push(LinkAttribute::Address(link.mac.0.to_vec()));
@@ -105,12 +106,27 @@ pub fn new_link(link: &Link, ns_fd: RawFd, parent_index: Option<u32>) -> Msg {
     Msg::NewLink(m)
 }
 
+/// RTM_NEWLINK (to be sent with NLM_F_CREATE|NLM_F_EXCL) that asks for a VLAN with the id
+/// 4095 and no name or parent: the VLAN code refuses the id (ERANGE) before anything is made
+/// when the kernel has 802.1Q support; rtnetlink answers EOPNOTSUPP when it has none (after
+/// trying to load the module).
+pub fn vlan_probe() -> Msg {
+    let mut m = LinkMessage::default();
+    m.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(InfoKind::Vlan),
+        LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(4095)])),
+    ]));
+    Msg::NewLink(m)
+}
+
 /// What to change on an existing link.
 pub enum Change<'a> {
     Up(bool),
     Mac(Mac),
     Mtu(u32),
     Alias(&'a str),
+    /// A new name (IFLA_IFNAME with the link's index).
+    Name(&'a str),
 }
 
 /// RTM_NEWLINK changing the link `index`.
@@ -127,6 +143,7 @@ pub fn set_link(index: u32, change: Change) -> Msg {
         Change::Mac(mac) => m.attributes.push(LinkAttribute::Address(mac.0.to_vec())),
         Change::Mtu(mtu) => m.attributes.push(LinkAttribute::Mtu(mtu)),
         Change::Alias(a) => m.attributes.push(LinkAttribute::IfAlias(a.to_string())),
+        Change::Name(n) => m.attributes.push(LinkAttribute::IfName(n.to_string())),
     }
     Msg::NewLink(m)
 }

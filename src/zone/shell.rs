@@ -14,6 +14,11 @@
 //! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark): `up` attaches
 //! the entry to it again, `down` counts its processes.
 //!
+//! The host side of every step (a veth's host end, a VLAN's or macvlan's parent, the host's
+//! links looked up and dumped) is PID 1's network namespace, whichever one the caller runs in
+//! (`host::host_net`): every host socket is opened there. A new namespace's entry is mounted
+//! only after its `lo` carries the mark, so a killed run never leaves an unmarked zone.
+//!
 //! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
 //! zone that start or stop together take turns.
 //!
@@ -30,7 +35,10 @@ use std::path::{Path, PathBuf};
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::RouteNetlinkMessage as Msg;
 
+use nix::errno::Errno;
+
 use crate::fail::Fail;
+use crate::host::{self, HostNet};
 use crate::ip::admin;
 use crate::netns::{self, Entry};
 use crate::out;
@@ -77,6 +85,24 @@ fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
     move |e| fail(format!("{what}: {e}"))
 }
 
+/// An rtnetlink socket in the host's network namespace (PID 1's).
+fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
+    Rtnl::open_in(host::host_net_path(h))
+        .map_err(nl("cannot open rtnetlink in the host's network namespace"))
+}
+
+/// Whether the kernel makes 802.1Q VLAN links: a request that would make one, with the VLAN
+/// id 4095, is refused by the VLAN code's own check (ERANGE) before anything is made when the
+/// kernel has it (the module autoloaded if need be), by rtnetlink with EOPNOTSUPP when not.
+/// None when the answer says neither.
+fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
+    match sock.call(rtmsg::vlan_probe(), NLM_F_CREATE | NLM_F_EXCL) {
+        Err(e) if e.errno == Errno::ERANGE => Some(true),
+        Err(e) if e.errno == Errno::EOPNOTSUPP => Some(false),
+        _ => None,
+    }
+}
+
 /// The links of a namespace (the host's when `entry` is None), with their addresses.
 fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
     let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
@@ -103,7 +129,8 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
             id = Some(ident);
         }
     }
-    let mut host = Rtnl::open().map_err(nl("cannot open rtnetlink"))?;
+    let hn = host::host_net().map_err(fail)?;
+    let mut host = host_sock(&hn)?;
     facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
     if let Some(live) = live_path(&facts) {
         let mut inside =
@@ -116,8 +143,14 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
             facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
         }
     }
+    let vlans = zone.links.iter().any(|l| {
+        matches!(l.kind, config::Kind::Vlan { .. }) && !facts.inside.contains_key(&l.name)
+    });
+    if for_up && vlans {
+        facts.vlan = vlan_support(&mut host);
+    }
     if for_up {
-        facts.sysctls = sysctl_values(zone, &facts)?;
+        facts.sysctls = sysctl_values(zone, &facts, &hn)?;
         facts.macs_elsewhere = macs_elsewhere(zone, &facts.host);
     }
     let unhide = vprocunhide_path().map_err(fail)?;
@@ -156,6 +189,7 @@ fn live_path(facts: &Facts) -> Option<PathBuf> {
 fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
     use std::os::unix::ffi::OsStrExt;
     let own = nsfs::identity(Path::new("/proc/self/ns/net")).ok();
+    let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
     let want = plan::mark(ns);
     let mut seen = Vec::new();
     for e in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
@@ -169,7 +203,7 @@ fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
         let Ok(ident) = nsfs::identity(&path) else {
             continue;
         };
-        if Some(ident) == own || seen.contains(&ident) {
+        if Some(ident) == own || Some(ident) == host || seen.contains(&ident) {
             continue;
         }
         seen.push(ident);
@@ -208,14 +242,19 @@ pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
 /// The configured sysctl keys' values inside the zone (read from a thread that entered it;
 /// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
 /// is an error naming it, unless it names one of the zone's links not made yet.
-fn sysctl_values(zone: &Zone, facts: &Facts) -> Result<BTreeMap<String, Option<String>>, Fail> {
+fn sysctl_values(
+    zone: &Zone,
+    facts: &Facts,
+    hn: &HostNet,
+) -> Result<BTreeMap<String, Option<String>>, Fail> {
     if zone.sysctls.is_empty() {
         return Ok(BTreeMap::new());
     }
     let keys: Vec<String> = zone.sysctls.iter().map(|s| s.key.clone()).collect();
     let entry = live_path(facts);
     let read = keys.clone();
-    let values = rtnl::in_netns(entry.as_deref(), move || {
+    let at = entry.as_deref().or(host::host_net_path(hn));
+    let values = rtnl::in_netns(at, move || {
         Ok(read
             .iter()
             .map(|k| match std::fs::read(config::sysctl_path(k)) {
@@ -355,15 +394,30 @@ pub(crate) struct Runner {
     run_dir: PathBuf,
     host: Rtnl,
     zones: BTreeMap<String, Rtnl>,
+    /// The errno of the last failed kernel request (the hint for a failed step is chosen by it).
+    errno: Option<Errno>,
 }
 
 impl Runner {
     pub(crate) fn new(run_dir: &Path) -> Result<Runner, Fail> {
+        let hn = host::host_net().map_err(fail)?;
         Ok(Runner {
             run_dir: run_dir.to_owned(),
-            host: Rtnl::open().map_err(nl("cannot open rtnetlink"))?,
+            host: host_sock(&hn)?,
             zones: BTreeMap::new(),
+            errno: None,
         })
+    }
+
+    /// The kernel's refusal in words, its errno kept for [`hint_for`].
+    fn refused(&mut self, e: NlError) -> String {
+        self.errno = Some(e.errno);
+        e.to_string()
+    }
+
+    /// The errno of the last failed step's kernel request, if it was one.
+    pub(crate) fn errno(&self) -> Option<Errno> {
+        self.errno
     }
 
     fn sock(&mut self, ns: &Option<String>) -> Result<&mut Rtnl, String> {
@@ -383,13 +437,14 @@ impl Runner {
     /// The ifindex of `dev` in `ns`, in ip's words when it is missing.
     fn index(&mut self, ns: &Option<String>, dev: &str) -> Result<u32, String> {
         let s = self.sock(ns)?;
-        let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
-            if e.errno == nix::errno::Errno::ENODEV {
-                format!("Cannot find device \"{dev}\" ({e})")
-            } else {
-                e.to_string()
+        let got = match s.call(rtmsg::get_link(dev), 0) {
+            Ok(got) => got,
+            Err(e) if e.errno == Errno::ENODEV => {
+                self.errno = Some(e.errno);
+                return Err(format!("Cannot find device \"{dev}\" ({e})"));
             }
-        })?;
+            Err(e) => return Err(self.refused(e)),
+        };
         rtmsg::links(&got)
             .get(dev)
             .map(|l| l.index)
@@ -398,21 +453,22 @@ impl Runner {
 
     fn set(&mut self, ns: &Option<String>, dev: &str, c: Change) -> Result<(), String> {
         let i = self.index(ns, dev)?;
-        self.sock(ns)?
-            .call(rtmsg::set_link(i, c), 0)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        match self.sock(ns)?.call(rtmsg::set_link(i, c), 0) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.refused(e)),
+        }
     }
 
     fn send(&mut self, ns: &Option<String>, m: Msg, flags: u16) -> Result<(), String> {
-        self.sock(ns)?
-            .call(m, flags)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        match self.sock(ns)?.call(m, flags) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.refused(e)),
+        }
     }
 
     /// Carries out one step.
     pub(crate) fn perform(&mut self, step: &Step) -> Result<(), String> {
+        self.errno = None;
         let io = |e: std::io::Error| exec::io_reason(&e);
         let create = NLM_F_CREATE | NLM_F_EXCL;
         match step {
@@ -430,14 +486,28 @@ impl Runner {
             Step::TruncateSkip { file, len } => open_regular(file, false, false)
                 .and_then(|f| f.set_len(*len))
                 .map_err(io),
-            Step::AddNetns { ns } => admin::add(&self.run_dir, OsStr::new(ns), false)
+            Step::AddNetns { ns } => {
+                // lo marked before the entry is mounted: the namespace is this zone's from
+                // the moment it can be seen (the printed lo steps follow, and change nothing).
+                let alias = plan::mark(ns);
+                admin::add_prepared(&self.run_dir, OsStr::new(ns), move || {
+                    let mut s = Rtnl::open()?;
+                    let lo = rtmsg::links(&s.call(rtmsg::get_link("lo"), 0)?)
+                        .get("lo")
+                        .map(|l| l.index)
+                        .unwrap_or(1);
+                    s.call(rtmsg::set_link(lo, Change::Alias(&alias)), 0)
+                        .map(|_| ())
+                })
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| e.to_string())
+            }
             Step::AttachNetns { ns, pid } => admin::attach(&self.run_dir, OsStr::new(ns), *pid)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Step::DelNetns { ns } => self.del_netns(ns),
-            Step::AddLink { ns, link } => self.add_link(ns, link),
+            Step::AddLink { ns, link, temp } => self.add_link(ns, link, temp),
+            Step::Rename { ns, dev, name } => self.set(&Some(ns.clone()), dev, Change::Name(name)),
             Step::SetAlias { ns, dev, alias } => self.set(ns, dev, Change::Alias(alias)),
             Step::SetMac { ns, dev, mac, .. } => self.set(ns, dev, Change::Mac(*mac)),
             Step::SetMtu { ns, dev, mtu, .. } => self.set(ns, dev, Change::Mtu(*mtu)),
@@ -521,16 +591,16 @@ impl Runner {
         })
     }
 
-    /// The link made on the host (its parent's index looked up there) and moved into `ns` by
-    /// the same request (IFLA_NET_NS_FD).
-    fn add_link(&mut self, ns: &str, link: &config::Link) -> Result<(), String> {
+    /// The link made from the host's namespace (its parent's index looked up there) under the
+    /// name `temp` and moved into `ns` by the same request (IFLA_NET_NS_FD).
+    fn add_link(&mut self, ns: &str, link: &config::Link, temp: &str) -> Result<(), String> {
         let parent = match link.kind.parent() {
             Some(p) => Some(self.index(&None, p)?),
             None => None,
         };
         let fd = File::open(self.run_dir.join(ns))
             .map_err(|e| format!("cannot open the zone's namespace: {}", exec::io_reason(&e)))?;
-        let m = rtmsg::new_link(link, fd.as_raw_fd(), parent);
+        let m = rtmsg::new_link(link, temp, fd.as_raw_fd(), parent);
         self.send(&None, m, NLM_F_CREATE | NLM_F_EXCL)
     }
 
@@ -645,31 +715,108 @@ fn say(line: &str) -> Result<(), Fail> {
     out::stdout_or_fail(PREFIX, &format!("{line}\n"))
 }
 
-/// What a kernel's reason means, when we know.
-fn hint_for(step: &Step, reason: &str) -> Option<String> {
-    match step {
-        Step::AddLink { link, .. }
-            if matches!(link.kind, config::Kind::Vlan { .. })
-                && (reason.contains("Unknown device type") || reason.contains("EOPNOTSUPP")) =>
-        {
-            Some(
-                "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
-                    .into(),
-            )
+/// What the kernel's refusal of `step` means, chosen by its errno (never by the text, which
+/// differs between kernels and is often absent): the cause a check before the run could not
+/// rule out, and its fix.
+fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
+    use config::Kind;
+    let errno = errno?;
+    Some(match (step, errno) {
+        (_, Errno::EPERM | Errno::EACCES) => {
+            "the kernel refused the change to this process: run it as root (CAP_NET_ADMIN in the host's user namespace), not in a container or under a unit that drops capabilities".into()
         }
-        Step::AddLink { .. } if reason.contains("Cannot find device") => Some(
-            "the parent device in the link's 'link' file does not exist on the host".into(),
+        (Step::AddLink { link, .. }, Errno::EOPNOTSUPP) => match link.kind {
+            Kind::Vlan { .. } => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
+            _ => format!(
+                "this kernel has no {} links: load the module (modprobe {}) or build it in",
+                link.kind.type_name(),
+                link.kind.type_name()
+            ),
+        },
+        (Step::AddLink { link, .. }, Errno::ENODEV) => format!(
+            "the parent {} of {} does not exist in the host's network namespace (PID 1's); create it, or name the right one in links/{}/link",
+            link.kind.parent().unwrap_or("device"),
+            link.name,
+            link.name
         ),
-        Step::AddLink { link, .. } if reason.contains("EEXIST") => Some(format!(
-            "a link named {} already exists in the zone{}",
+        (Step::AddLink { link, temp, .. }, Errno::EEXIST) => format!(
+            "a link named {temp} (the temporary name of {}) already exists in the zone{}",
             link.name,
             link.kind
                 .peer()
                 .map(|(p, _)| format!(", or {p} on the host"))
                 .unwrap_or_default()
-        )),
-        _ => None,
-    }
+        ),
+        (Step::AddLink { link, .. }, Errno::EBUSY) if link.kind.parent().is_some() => format!(
+            "the parent {} already carries a link of this kind with this VLAN id or MAC (or is a slave that takes none); ip -d link show shows which",
+            link.kind.parent().unwrap_or_default()
+        ),
+        (Step::AddLink { link, .. }, Errno::EINVAL | Errno::ERANGE) if link.mtu.is_some() => {
+            format!(
+                "the kernel refused the {} link {} as configured: its MTU {} is out of range ({}below 68), or its MAC {}: check links/{}/",
+                link.kind.type_name(),
+                link.name,
+                link.mtu.unwrap_or_default(),
+                link.kind
+                    .parent()
+                    .map(|p| format!("above the MTU of its parent {p}, or "))
+                    .unwrap_or_default(),
+                link.mac,
+                link.name
+            )
+        }
+        (Step::SetMtu { dev, mtu, .. }, Errno::EINVAL | Errno::ERANGE) => format!(
+            "the MTU {mtu} is out of range for {dev} (above its parent's, or below 68): lower it in the link's mtu file, or raise the parent's"
+        ),
+        (Step::AddLink { link, .. }, Errno::EINVAL) => format!(
+            "the kernel refused the {} link {} as configured (its MAC {}, MTU or {} settings): check links/{}/",
+            link.kind.type_name(),
+            link.name,
+            link.mac,
+            link.kind.type_name(),
+            link.name
+        ),
+        (Step::Up { dev, .. }, Errno::ENETDOWN) => format!(
+            "{dev} cannot go up while the link it sits on is down: bring the parent up on the host (ip link set dev PARENT up) and run up again"
+        ),
+        (Step::SetMac { dev, mac, .. }, Errno::EADDRNOTAVAIL | Errno::EINVAL) => format!(
+            "the kernel refused the MAC {mac} for {dev} (a multicast or all-zero address): give the link another 'mac'"
+        ),
+        (Step::SetMac { dev, .. }, Errno::EBUSY) => format!(
+            "{dev} is up and its kind cannot change its MAC while up: take it down first"
+        ),
+        (Step::Rename { name, .. }, Errno::EEXIST) => format!(
+            "a link named {name} already exists in the zone (not made by up): delete or rename it there"
+        ),
+        (Step::AddAddr { cidr, dev, .. }, Errno::EEXIST) => format!(
+            "{dev} already has {cidr} (with other flags or another prefix): delete it inside the zone and run up again"
+        ),
+        (Step::AddAddr { cidr, .. }, Errno::EINVAL | Errno::EADDRNOTAVAIL) => format!(
+            "the kernel refused the address {cidr} (IPv6 disabled in the zone, or not a host address): check the link's address file and the zone's sysctl"
+        ),
+        (Step::AddRoute { route, .. }, Errno::ENETUNREACH | Errno::EHOSTUNREACH) => format!(
+            "the gateway of '{route}' is on no subnet of a link that is up in the zone: check the zone's routes and the links' addresses"
+        ),
+        (Step::AddRoute { route, .. }, Errno::EEXIST) => format!(
+            "the zone has a route with the key of '{route}' already: delete it inside the zone and run up again"
+        ),
+        (Step::AddRoute { route, .. }, Errno::ENODEV) => format!(
+            "the device of '{route}' is not in the zone"
+        ),
+        (Step::AddRoute { .. } | Step::AddAddr { .. }, Errno::EAFNOSUPPORT) => {
+            "IPv6 is disabled in this kernel or zone (ipv6.disable=1, or net.ipv6.conf.*.disable_ipv6=1 in the zone's sysctl)".into()
+        }
+        (Step::SetSysctl { key, value, .. }, Errno::EINVAL | Errno::ERANGE) => format!(
+            "the kernel refused the value {value} for {key}: correct it in the zone's sysctl file"
+        ),
+        (Step::SetSysctl { key, .. }, Errno::ENOENT) => format!(
+            "{key} does not exist in the zone: its module is not loaded, or it names a link the zone does not have"
+        ),
+        (_, Errno::ENOMEM | Errno::ENOBUFS | Errno::EAGAIN) => {
+            "the kernel is short of memory or netlink buffers: try again".into()
+        }
+        _ => return None,
+    })
 }
 
 /// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
@@ -775,7 +922,7 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
                 i + 1,
                 steps.len()
             ));
-            if let Some(h) = hint_for(step, &reason) {
+            if let Some(h) = hint_for(step, runner.errno()) {
                 f = f.hint(h);
             }
             for u in plan::undo(&steps[..i]) {
@@ -923,4 +1070,66 @@ pub fn pid_list(pids: &[i32]) -> String {
         .map(i32::to_string)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::config::{Kind, Link};
+
+    fn link(kind: Kind, mtu: Option<u32>) -> Link {
+        Link {
+            name: "e0".into(),
+            kind,
+            mac: "02:00:00:00:00:01".parse().unwrap(),
+            mtu,
+            addresses: vec![],
+        }
+    }
+
+    #[test]
+    fn hints_are_chosen_by_errno_and_step() {
+        let vlan = Kind::Vlan {
+            parent: "eth1".into(),
+            vid: 7,
+        };
+        let add = |kind: Kind, mtu| Step::AddLink {
+            ns: "z".into(),
+            link: link(kind, mtu),
+            temp: plan::temp_name("z", "e0"),
+        };
+        let up = Step::Up {
+            ns: Some("z".into()),
+            dev: "e0".into(),
+        };
+        let table: [(Step, Errno, &str); 5] = [
+            (
+                add(vlan.clone(), None),
+                Errno::EOPNOTSUPP,
+                "no 802.1Q VLAN support",
+            ),
+            (
+                add(vlan.clone(), None),
+                Errno::ENODEV,
+                "the parent eth1 of e0 does not exist",
+            ),
+            (
+                add(vlan.clone(), Some(9000)),
+                Errno::EINVAL,
+                "its MTU 9000 is out of range (above the MTU of its parent eth1, or below 68)",
+            ),
+            (
+                up.clone(),
+                Errno::ENETDOWN,
+                "e0 cannot go up while the link it sits on is down",
+            ),
+            (up, Errno::EPERM, "run it as root"),
+        ];
+        for (step, errno, want) in table {
+            let h = hint_for(&step, Some(errno)).unwrap_or_default();
+            assert!(h.contains(want), "{errno:?}: {h}");
+        }
+        // No errno (a file step), no guess.
+        assert_eq!(hint_for(&add(vlan, None), None), None);
+    }
 }

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Proves: with 802.1Q support unloadable, a VLAN zone is refused before anything changes,
+# --dry-run included, naming the cause (before the fix: the namespace was made, the link add
+# failed, and --dry-run printed the steps with status 0).
+. "$VM_SRC/vm/checks/lib/zone-kernel.sh"
+A=$VM_NIC_A
+if [ -d /sys/module/8021q ] && ! rmmod 8021q 2>/dev/null; then
+	echo "skipped: 8021q is loaded and in use (or built in); cannot make it unloadable"
+	exit 77
+fi
+mkdir -p /etc/modprobe.d
+printf 'install 8021q /bin/false\n' >/etc/modprobe.d/zone-kernel-8021q.conf
+trap 'rm -f /etc/modprobe.d/zone-kernel-8021q.conf' EXIT
+zone kq1 921
+link kq1 kq1v type=vlan "link=$A" vlan=82
+for dry in --dry-run ""; do
+	expect_rc 1 "up kq1 $dry without 802.1Q" "$BIN" up kq1 $dry
+	has err "this kernel has no 802.1Q VLAN support"
+	[ -s out ] && fail "up kq1 $dry without 802.1Q: expected no step, got: $(cat out)"
+	[ ! -e /run/netns/kq1 ] || fail "up kq1 $dry: expected no namespace, got /run/netns/kq1"
+done
+exit $FAILED
