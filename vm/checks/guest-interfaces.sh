@@ -63,7 +63,6 @@ put "$T/conf/$Z/links/gv10/address" 192.0.2.1/24
 put "$T/conf/$Z/links/gm0/type" macvlan
 put "$T/conf/$Z/links/gm0/link" "$VM_NIC_A"
 put "$T/conf/$Z/links/gm0/mode" bridge
-put "$T/conf/$Z/routes" "198.51.100.0/24 dev gm0"
 V=$T/vservers
 for g in web db; do put "$V/$g/spaces/net" "$Z"; done
 put "$V/web/interfaces/0/ip" 192.0.2.10
