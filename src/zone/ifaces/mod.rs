@@ -526,18 +526,26 @@ pub fn clashes(
 }
 
 /// Whether `ip` lies outside every subnet of the zone's own addresses and every route of the
-/// zone but a default route (which reaches everything, so says nothing).
+/// zone but a default route (which reaches everything, so says nothing). A zone that
+/// configures no address and no such route of `ip`'s family says nothing either: its guests'
+/// addresses are then its only ones.
 pub fn outside_routes(zone: &Zone, ip: IpAddr) -> bool {
-    let on_link = zone
-        .links
-        .iter()
-        .flat_map(|l| &l.addresses)
-        .any(|c| c.contains(ip));
-    let routed = zone
-        .routes
-        .iter()
-        .any(|r| r.dst.prefix > 0 && r.dst.contains(ip));
-    !on_link && !routed
+    let same = |c: &Cidr| c.addr.is_ipv4() == ip.is_ipv4();
+    let addrs = || {
+        zone.links
+            .iter()
+            .flat_map(|l| &l.addresses)
+            .filter(|c| same(c))
+    };
+    let routes = || {
+        zone.routes
+            .iter()
+            .filter(|r| r.dst.prefix > 0 && same(&r.dst))
+    };
+    if addrs().next().is_none() && routes().next().is_none() {
+        return false;
+    }
+    !addrs().any(|c| c.contains(ip)) && !routes().any(|r| r.dst.contains(ip))
 }
 
 /// The steps that apply `entries` (one guest's) inside the zone from what is `inside` it:
@@ -1132,6 +1140,46 @@ mod tests {
             "/v/web/interfaces/0/dev: the zone z has no link 'e9'; its links: e0"
         );
         assert!(fix.contains("name one of the zone's links in /v/web/interfaces/0/dev"));
+    }
+
+    #[test]
+    fn outside_the_zone_only_where_the_zone_says_where_it_is() {
+        use crate::zone::config::{Kind, Link, Route};
+        use crate::zone::mac::Mac;
+        let link = |a: &[&str]| Link {
+            name: "e0".into(),
+            kind: Kind::Veth {
+                peer: "p".into(),
+                peer_mac: Mac([2, 0, 0, 0, 0, 2]),
+            },
+            mac: Mac([2, 0, 0, 0, 0, 1]),
+            mtu: None,
+            addresses: a.iter().map(|c| c.parse().unwrap()).collect(),
+        };
+        let route = |d: &str| Route {
+            dst: d.parse().unwrap(),
+            via: None,
+            dev: Some("e0".into()),
+            metric: None,
+            table: None,
+        };
+        let zone = |a: &[&str], r: &[&str]| Zone {
+            netns: "z".into(),
+            links: vec![link(a)],
+            routes: r.iter().map(|d| route(d)).collect(),
+            ..Zone::default()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let z = zone(&["192.0.2.1/24"], &["203.0.113.0/24", "0.0.0.0/0"]);
+        assert!(!outside_routes(&z, ip("192.0.2.10")));
+        assert!(!outside_routes(&z, ip("203.0.113.5")));
+        assert!(
+            outside_routes(&z, ip("10.9.9.9")),
+            "a default route says nothing"
+        );
+        // Nothing of the family configured: nothing to compare with.
+        assert!(!outside_routes(&z, ip("fd00::1")));
+        assert!(!outside_routes(&zone(&[], &[]), ip("10.9.9.9")));
     }
 
     #[test]
