@@ -2,7 +2,7 @@
 //! inside its zone and never on the host. Pure: [`parse`] (the files as util-vserver's
 //! `_processSingleInterface` reads them), [`plan_start`], [`plan_stop`], [`clashes`],
 //! [`outside_routes`]; side-effecting only in [`read`] (the guest's files, through
-//! `config::read_regular`). `apply` carries the steps out.
+//! `config::read_regular`). `apply` carries the steps out; `doctor` checks them.
 //!
 //! util-vserver reads each `interfaces/N` (a directory, no `disabled` file) at the very start
 //! of `vserver GUEST start` and `stop` (`generateOptions`, after the `initialize` scriptlets
