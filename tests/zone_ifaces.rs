@@ -328,7 +328,11 @@ fn two_guests_of_one_zone_in_every_order_keep_their_own_addresses() {
                     "the zone's own address: {inside}"
                 );
             }
-            assert!(!host_addrs().contains("192.0.2.1"), "{order:?}");
+            let host = host_addrs();
+            assert!(
+                !host.contains("inet 192.0.2.10/") && !host.contains("inet 192.0.2.11/"),
+                "{order:?}: a guest's address on the host:\n{host}"
+            );
         }
         assert!(
             !z.entry().exists(),
@@ -544,4 +548,52 @@ fn up_dry_run_shows_what_each_guest_start_then_does_inside() {
     );
     assert!(!z.entry().exists(), "--dry-run changed nothing");
     assert!(!web.join("interfaces/0/nodev").exists());
+}
+
+/// Whether this kernel makes 802.1Q VLAN devices (the VM tier's kernels do; this machine's
+/// may not).
+fn has_vlan() -> bool {
+    Path::new("/proc/net/vlan").is_dir()
+}
+
+#[test]
+fn a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing() {
+    if has_vlan() {
+        eprintln!(
+            "SKIPPED a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing: this kernel has 802.1Q; vm/checks/guest-interfaces.sh makes a vlandev device for real"
+        );
+        return;
+    }
+    let (z, v, _p) = zone();
+    let n = z.name.clone();
+    let g = guest(
+        &z,
+        "web",
+        &format!("{n}\n"),
+        &[("ip", "192.0.2.20\n"), ("dev", &format!("{v}\n"))],
+    );
+    // interfaces/0, applied before the VLAN device of interfaces/1 fails, is taken back.
+    write(&g.join("interfaces/1/ip"), "192.0.2.10\n");
+    write(&g.join("interfaces/1/dev"), &format!("{v}.7\n"));
+    write(&g.join("interfaces/1/vlandev"), "");
+    let out = hook(&z, "initialize", "web");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = err_text(&out);
+    assert!(
+        err.contains(&format!(
+            "ip -n {n} link add link {v} name {v}.7 type vlan id 7"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("modprobe 8021q"), "{err}");
+    assert!(
+        err.contains(&format!("undone: ip -n {n} addr del 192.0.2.20 dev {v}")),
+        "{err}"
+    );
+    let inside = zone_addrs(&z);
+    assert!(
+        !inside.contains("192.0.2.20") && !inside.contains("192.0.2.10"),
+        "{inside}"
+    );
+    assert!(!g.join("interfaces/0/nodev").exists() && !g.join("interfaces/1/nodev").exists());
 }

@@ -150,6 +150,13 @@ pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
         shell::Lines::Informative.say(&line)?;
         if let Err(reason) = runner.perform(step) {
             let mut f = fail(format!("{context}: {line}: {reason}"));
+            if matches!(step, Step::AddVlanIn { .. })
+                && (reason.contains("Unknown device type") || reason.contains("EOPNOTSUPP"))
+            {
+                f = f.hint(
+                    "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)",
+                );
+            }
             if undo {
                 for u in plan::undo(&steps[..i]) {
                     match runner.perform(&u) {

@@ -2,7 +2,7 @@
 //! inside its zone and never on the host. Pure: [`parse`] (the files as util-vserver's
 //! `_processSingleInterface` reads them), [`plan_start`], [`plan_stop`], [`clashes`],
 //! [`outside_routes`]; side-effecting only in [`read`] (the guest's files, through
-//! `config::read_regular`). `apply` carries the steps out.
+//! `config::read_regular`). `apply` carries the steps out; `doctor` checks them.
 //!
 //! util-vserver reads each `interfaces/N` (a directory, no `disabled` file) at the very start
 //! of `vserver GUEST start` and `stop` (`generateOptions`, after the `initialize` scriptlets
@@ -526,18 +526,26 @@ pub fn clashes(
 }
 
 /// Whether `ip` lies outside every subnet of the zone's own addresses and every route of the
-/// zone but a default route (which reaches everything, so says nothing).
+/// zone but a default route (which reaches everything, so says nothing). A zone that
+/// configures no address and no such route of `ip`'s family says nothing either: its guests'
+/// addresses are then its only ones.
 pub fn outside_routes(zone: &Zone, ip: IpAddr) -> bool {
-    let on_link = zone
-        .links
-        .iter()
-        .flat_map(|l| &l.addresses)
-        .any(|c| c.contains(ip));
-    let routed = zone
-        .routes
-        .iter()
-        .any(|r| r.dst.prefix > 0 && r.dst.contains(ip));
-    !on_link && !routed
+    let same = |c: &Cidr| c.addr.is_ipv4() == ip.is_ipv4();
+    let addrs = || {
+        zone.links
+            .iter()
+            .flat_map(|l| &l.addresses)
+            .filter(|c| same(c))
+    };
+    let routes = || {
+        zone.routes
+            .iter()
+            .filter(|r| r.dst.prefix > 0 && same(&r.dst))
+    };
+    if addrs().next().is_none() && routes().next().is_none() {
+        return false;
+    }
+    !addrs().any(|c| c.contains(ip)) && !routes().any(|r| r.dst.contains(ip))
 }
 
 /// The steps that apply `entries` (one guest's) inside the zone from what is `inside` it:
@@ -954,6 +962,224 @@ mod tests {
                 s => panic!("{own:?}: {s:?}"),
             }
         }
+    }
+
+    #[test]
+    fn start_and_stop_plan_only_the_guests_own() {
+        use crate::zone::config::{Kind, Link};
+        use crate::zone::mac::Mac;
+        let zone = Zone {
+            netns: "z".into(),
+            links: vec![Link {
+                name: "e0".into(),
+                kind: Kind::Macvlan {
+                    parent: "p".into(),
+                    mode: "bridge".into(),
+                },
+                mac: Mac([2, 0, 0, 0, 0, 1]),
+                mtu: None,
+                addresses: vec!["192.0.2.1/24".parse().unwrap()],
+            }],
+            ..Zone::default()
+        };
+        let entry = |n: &str, own: &[(&str, &str)]| {
+            let mut r = raw(own, &[]);
+            r.dir = format!("/v/web/interfaces/{n}").into();
+            parse(&r)
+        };
+        let web = vec![
+            entry(
+                "0",
+                &[
+                    (
+                        "ip",
+                        "192.0.2.10
+",
+                    ),
+                    (
+                        "prefix", "24
+",
+                    ),
+                    (
+                        "dev", "e0
+",
+                    ),
+                ],
+            ),
+            entry(
+                "1",
+                &[
+                    (
+                        "ip",
+                        "10.7.0.1
+",
+                    ),
+                    (
+                        "dev", "e0.7
+",
+                    ),
+                    ("vlandev", ""),
+                ],
+            ),
+            // The zone's own address, configured for the guest too: never deleted at its stop.
+            entry(
+                "2",
+                &[
+                    (
+                        "ip",
+                        "192.0.2.1
+",
+                    ),
+                    (
+                        "prefix", "24
+",
+                    ),
+                    (
+                        "dev", "e0
+",
+                    ),
+                ],
+            ),
+        ];
+        let mut inside = BTreeMap::new();
+        inside.insert(
+            "e0".to_string(),
+            LinkState {
+                up: true,
+                addresses: vec!["192.0.2.1/24".parse().unwrap()],
+                ..LinkState::default()
+            },
+        );
+        let lines =
+            |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
+        let start = plan_start(&zone, "web", &web, &inside, &[]).unwrap();
+        assert_eq!(
+            lines(start),
+            [
+                "ip -n z addr add 192.0.2.10/24 broadcast + dev e0",
+                "ip -n z link add link e0 name e0.7 type vlan id 7",
+                "ip -n z link set dev e0.7 alias vspace-netns:z:guest:web",
+                "ip -n z addr add 10.7.0.1 broadcast + dev e0.7",
+                "ip -n z link set dev e0.7 up",
+                "printf '%s\\n' 'vspace-netns: this address is applied inside the guest'\\''s zone, not on the host' > /v/web/interfaces/0/nodev",
+                "printf '%s\\n' 'vspace-netns: this address is applied inside the guest'\\''s zone, not on the host' > /v/web/interfaces/1/nodev",
+                "printf '%s\\n' 'vspace-netns: this address is applied inside the guest'\\''s zone, not on the host' > /v/web/interfaces/2/nodev",
+            ]
+        );
+        // Running: addresses there, the VLAN device marked, nodev ours.
+        let ours = format!("{NODEV_TEXT}\n");
+        let web: Vec<Entry> = [
+            (
+                "0",
+                vec![("ip", "192.0.2.10\n"), ("prefix", "24\n"), ("dev", "e0\n")],
+            ),
+            (
+                "1",
+                vec![("ip", "10.7.0.1\n"), ("dev", "e0.7\n"), ("vlandev", "")],
+            ),
+            (
+                "2",
+                vec![("ip", "192.0.2.1\n"), ("prefix", "24\n"), ("dev", "e0\n")],
+            ),
+        ]
+        .into_iter()
+        .map(|(n, mut f)| {
+            f.push(("nodev", ours.as_str()));
+            entry(n, &f)
+        })
+        .collect();
+        inside
+            .get_mut("e0")
+            .unwrap()
+            .addresses
+            .push("192.0.2.10/24".parse().unwrap());
+        inside.insert(
+            "e0.7".into(),
+            LinkState {
+                up: true,
+                alias: Some(vlan_mark("z", "web")),
+                addresses: vec!["10.7.0.1/32".parse().unwrap()],
+                ..LinkState::default()
+            },
+        );
+        assert!(
+            plan_start(&zone, "web", &web, &inside, &[])
+                .unwrap()
+                .is_empty()
+        );
+        // Another guest has 192.0.2.10 too: a start refuses, a stop keeps it.
+        let db = vec![(
+            OsString::from("db"),
+            vec![entry("0", &[("ip", "192.0.2.10\n"), ("dev", "e0\n")])],
+        )];
+        let (m, _) = plan_start(&zone, "web", &web, &inside, &db).unwrap_err();
+        assert!(m.contains("192.0.2.10 is guest db's too"), "{m}");
+        assert_eq!(
+            lines(plan_stop(&zone, "web", &web, &inside, &db)),
+            [
+                "ip -n z addr del 10.7.0.1 dev e0.7",
+                "ip -n z link del dev e0.7",
+                "rm /v/web/interfaces/0/nodev",
+                "rm /v/web/interfaces/1/nodev",
+                "rm /v/web/interfaces/2/nodev",
+            ]
+        );
+        assert_eq!(
+            lines(plan_stop(&zone, "web", &web, &inside, &[]))[0],
+            "ip -n z addr del 10.7.0.1 dev e0.7"
+        );
+        assert_eq!(
+            lines(plan_stop(&zone, "web", &web, &inside, &[]))[1],
+            "ip -n z addr del 192.0.2.10/24 dev e0"
+        );
+        // A dev the zone lacks names the file and the zone's links.
+        let bad = vec![entry("0", &[("ip", "1.2.3.4\n"), ("dev", "e9\n")])];
+        let (m, fix) = plan_start(&zone, "web", &bad, &inside, &[]).unwrap_err();
+        assert_eq!(
+            m,
+            "/v/web/interfaces/0/dev: the zone z has no link 'e9'; its links: e0"
+        );
+        assert!(fix.contains("name one of the zone's links in /v/web/interfaces/0/dev"));
+    }
+
+    #[test]
+    fn outside_the_zone_only_where_the_zone_says_where_it_is() {
+        use crate::zone::config::{Kind, Link, Route};
+        use crate::zone::mac::Mac;
+        let link = |a: &[&str]| Link {
+            name: "e0".into(),
+            kind: Kind::Veth {
+                peer: "p".into(),
+                peer_mac: Mac([2, 0, 0, 0, 0, 2]),
+            },
+            mac: Mac([2, 0, 0, 0, 0, 1]),
+            mtu: None,
+            addresses: a.iter().map(|c| c.parse().unwrap()).collect(),
+        };
+        let route = |d: &str| Route {
+            dst: d.parse().unwrap(),
+            via: None,
+            dev: Some("e0".into()),
+            metric: None,
+            table: None,
+        };
+        let zone = |a: &[&str], r: &[&str]| Zone {
+            netns: "z".into(),
+            links: vec![link(a)],
+            routes: r.iter().map(|d| route(d)).collect(),
+            ..Zone::default()
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let z = zone(&["192.0.2.1/24"], &["203.0.113.0/24", "0.0.0.0/0"]);
+        assert!(!outside_routes(&z, ip("192.0.2.10")));
+        assert!(!outside_routes(&z, ip("203.0.113.5")));
+        assert!(
+            outside_routes(&z, ip("10.9.9.9")),
+            "a default route says nothing"
+        );
+        // Nothing of the family configured: nothing to compare with.
+        assert!(!outside_routes(&z, ip("fd00::1")));
+        assert!(!outside_routes(&zone(&[], &[]), ip("10.9.9.9")));
     }
 
     #[test]
