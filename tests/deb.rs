@@ -252,6 +252,8 @@ fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() 
         "./usr/share/doc/vspace-netns/README.util-vserver",
         "./usr/share/doc/vspace-netns/README.md",
         "./usr/share/doc/vspace-netns/README.Debian",
+        "./usr/share/doc/vspace-netns/docs/try-it.md",
+        "./usr/share/doc/vspace-netns/docs/migrate.md",
         "./usr/share/doc/vspace-netns/NEWS.Debian.gz",
         "./usr/share/doc/vspace-netns/examples/README",
         "./usr/share/doc/vspace-netns/examples/zones/dmz/links/dmz0/vlan",

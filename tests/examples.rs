@@ -2,7 +2,8 @@
 //! must be a valid zone that `up --dry-run` plans as the man page says (the MACs it promises,
 //! and for `gw` the very lines it prints), run as root on a private host with an `eth0` of its
 //! own (tests/common/docs.rs); and every file must be shipped by the package (an asset line in
-//! Cargo.toml; `make install` copies the directory as it is).
+//! Cargo.toml; `make install` copies the directory as it is), as must docs/, which the
+//! packaged README.md links to.
 
 mod common;
 
@@ -62,6 +63,31 @@ fn every_example_file_is_shipped_by_the_package() {
         assert!(
             manifest.contains(&line),
             "Cargo.toml's [package.metadata.deb] assets lack {line}"
+        );
+    }
+}
+
+/// README.md (in the package's doc directory) links to docs/: every file there is shipped
+/// beside it, so that no link of the installed README leads nowhere.
+#[test]
+fn every_document_the_readme_links_is_shipped() {
+    let manifest = std::fs::read_to_string(src().join("Cargo.toml")).unwrap();
+    let readme = std::fs::read_to_string(src().join("README.md")).unwrap();
+    let mut docs: Vec<String> = std::fs::read_dir(src().join("docs"))
+        .unwrap()
+        .map(|e| format!("docs/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    docs.sort();
+    for d in &docs {
+        let line = format!("[\"{d}\", \"usr/share/doc/vspace-netns/{d}\", \"644\"]");
+        assert!(manifest.contains(&line), "Cargo.toml's assets lack {line}");
+    }
+    // And every docs/ link of the README names one of them.
+    for part in readme.split("](docs/").skip(1) {
+        let target = format!("docs/{}", part.split(')').next().unwrap());
+        assert!(
+            docs.contains(&target),
+            "README.md links {target}, which does not exist"
         );
     }
 }

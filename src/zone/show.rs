@@ -8,7 +8,6 @@
 //! message is `up`'s), 2 usage.
 
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 
 use serde::Serialize;
 
@@ -119,7 +118,7 @@ pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
         .collect();
     Ok(Shown {
         name: zone.netns.clone(),
-        dir: escape(OsStr::from_bytes(raw.dir.as_os_str().as_bytes())),
+        dir: escape(raw.dir.as_os_str()),
         id,
         links,
         routes: zone.routes.iter().map(ToString::to_string).collect(),
