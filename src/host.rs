@@ -1,6 +1,7 @@
 //! The host's mount namespace (PID 1's) as the truth for run-dir entries: entering it for the
 //! zone subcommands, looking at an entry as PID 1 sees it, and the hints that follow from what
-//! both views show. Side-effecting through `sys::hostns` and `sys::nsfs`; [`stale_hints`] is
+//! both views show; and the host's network namespace (PID 1's), where the zone subcommands
+//! make and look up the host side of every zone ([`host_net`]). Side-effecting through `sys::hostns` and `sys::nsfs`; [`stale_hints`] is
 //! pure.
 //!
 //! Why: util-vserver runs a guest's start in a mount namespace of its own. A namespace mounted
@@ -83,10 +84,12 @@ pub fn host_net() -> Result<HostNet, String> {
         (Err(_), _) if matches!(hostns::pid1_mount_ns(), Pid1Mnt::Unreadable(_)) => {
             Ok(HostNet::OwnOnly)
         }
-        (Err(e), _) | (Ok(_), Err(e)) => Err(format!(
+        (Err(e), _) => Err(format!(
             "PID 1's network namespace, the host's, cannot be opened ({PID1_NET}: {}): refusing to take this process's for it; run it as root on the host",
             crate::sys::exec::io_reason(&e)
         )),
+        // Whether it is this process's own is unknown: entered all the same.
+        (Ok(_), Err(_)) => Ok(HostNet::Pid1),
     }
 }
 

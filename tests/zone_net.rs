@@ -556,8 +556,12 @@ fn netns_run_dir_is_honoured() {
         )),
         "{t}"
     );
+    let tmp = vspace_netns::zone::plan::temp_name(n, "e0");
     assert!(
-        t.contains(&format!(" name e0 netns {d}/{n} address ")),
+        t.contains(&format!(" name {tmp} netns {d}/{n} address "))
+            && t.contains(&format!(
+                "nsenter --net={d}/{n} ip link set dev {tmp} name e0\n"
+            )),
         "{t}"
     );
     assert!(t.contains(" e0@if"), "{t}");

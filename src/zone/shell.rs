@@ -536,7 +536,9 @@ impl Runner {
                     if add { create } else { 0 },
                 )
             }
-            Step::SetSysctl { ns, key, value, .. } => self.set_sysctl(ns, key, value),
+            Step::SetSysctl { ns, key, value, .. } => {
+                self.set_sysctl(ns, key, value).map_err(|e| self.refused(e))
+            }
             Step::Unhide { ns, path } => self.unhide(ns, path),
             Step::DelLink { ns, dev } => {
                 let i = self.index(ns, dev)?;
@@ -605,7 +607,7 @@ impl Runner {
     }
 
     /// `/proc/sys/KEY` written from a thread inside `ns`.
-    fn set_sysctl(&self, ns: &str, key: &str, value: &str) -> Result<(), String> {
+    fn set_sysctl(&self, ns: &str, key: &str, value: &str) -> Result<(), NlError> {
         let path = config::sysctl_path(key);
         let text = format!("{value}\n");
         rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
@@ -618,7 +620,6 @@ impl Runner {
                 io_failure(&e, message)
             })
         })
-        .map_err(|e| e.to_string())
     }
 
     /// util-vserver's vprocunhide, run from a thread inside `ns`.

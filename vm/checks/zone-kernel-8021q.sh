@@ -3,6 +3,8 @@
 # --dry-run included, naming the cause (before the fix: the namespace was made, the link add
 # failed, and --dry-run printed the steps with status 0).
 . "$VM_SRC/vm/checks/lib/zone-kernel.sh"
+# Later checks run in the same boot: whatever happens, nothing of this one is left.
+trap 'rm -f /etc/modprobe.d/zone-kernel-8021q.conf; "$BIN" down --force kq1 >/dev/null 2>&1' EXIT
 A=$VM_NIC_A
 if [ -d /sys/module/8021q ] && ! rmmod 8021q 2>/dev/null; then
 	echo "skipped: 8021q is loaded and in use (or built in); cannot make it unloadable"
@@ -10,7 +12,6 @@ if [ -d /sys/module/8021q ] && ! rmmod 8021q 2>/dev/null; then
 fi
 mkdir -p /etc/modprobe.d
 printf 'install 8021q /bin/false\n' >/etc/modprobe.d/zone-kernel-8021q.conf
-trap 'rm -f /etc/modprobe.d/zone-kernel-8021q.conf' EXIT
 zone kq1 921
 link kq1 kq1v type=vlan "link=$A" vlan=82
 for dry in --dry-run ""; do

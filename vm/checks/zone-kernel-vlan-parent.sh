@@ -5,6 +5,8 @@
 . "$VM_SRC/vm/checks/lib/zone-kernel.sh"
 A=$VM_NIC_A
 mtu0=$(cat "/sys/class/net/$A/mtu")
+# Later checks run in the same boot: whatever happens, nothing of this one is left.
+trap 'ip link set dev "$A" up; ip link set dev "$A" mtu "$mtu0"; "$BIN" down --force kv1 >/dev/null 2>&1' EXIT
 zone kv1 911
 link kv1 kv1v type=vlan "link=$A" vlan=81 address=10.92.1.2/24
 ip link set dev "$A" down
