@@ -459,3 +459,36 @@ fn a_zone_name_with_del_is_refused_alike_everywhere() {
     assert_no_panic(&c, &out);
     assert_ne!(out.status.code(), Some(0), "{}", show(&c, &out));
 }
+
+/// Issue: one guest outside every zone whose directory name has a control byte or is not
+/// UTF-8, with its own namespace-cleanup-skip, made `up` of every zone and every member's
+/// `initialize` fail with a message that named no zone. It is now skipped with a warning
+/// naming it.
+#[test]
+fn an_odd_guest_outside_the_zone_blocks_no_zone() {
+    use std::os::unix::ffi::OsStrExt;
+    require_root();
+    let z = zone_with("zg", &["web"]);
+    for odd in [&b"odd\x01"[..], b"odd\xff"] {
+        let dir = z.vservers().join(std::ffi::OsStr::from_bytes(odd));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("namespace-cleanup-skip"), "/proc\n").unwrap();
+    }
+    let mut c = z.cmd(&["up", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("guest odd\\x01 skipped") || err.contains("guest 'odd\\x01' skipped"),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(z.entry().exists());
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+    let mut c = z.cmd(&["hook", "initialize", "web"]);
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    common::run_ok(&mut z.cmd(&["hook", "post-start", "web"]));
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+}
