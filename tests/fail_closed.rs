@@ -425,3 +425,70 @@ fn no_panic_and_no_leftovers_when_no_thread_can_be_made() {
     assert!(z.entry().exists());
     common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
+
+/// Issue: two name rules: a zone name with DEL (0x7f) was accepted by `up`, while `doctor` (and
+/// the hook) called its guests' `spaces/net` broken and suggested the name without DEL, which
+/// does not exist. One rule now: a control byte (below 0x20, and DEL) is refused everywhere.
+#[test]
+fn a_zone_name_with_del_is_refused_alike_everywhere() {
+    require_root();
+    let z = common::zone::TestZone::new("zd");
+    let bad = format!("{}\x7f", z.name);
+    std::fs::create_dir(z.conf().join(&bad)).unwrap();
+    z.guest("web", format!("{bad}\n").as_bytes());
+    let mut c = z.cmd(&["up", &bad]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+    assert!(
+        text(&out.stderr).contains("control character"),
+        "{}",
+        show(&c, &out)
+    );
+    let mut run_dir = z.entry();
+    run_dir.pop();
+    assert!(!run_dir.join(&bad).exists(), "up made the zone");
+    // The hook refuses the guest's start the same way, and doctor never offers another name.
+    let mut c = z.cmd(&["hook", "initialize", "web"]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+    assert!(!run_dir.join(&bad).exists(), "the hook made the zone");
+    let mut c = z.cmd(&["status", &bad]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_ne!(out.status.code(), Some(0), "{}", show(&c, &out));
+}
+
+/// Issue: one guest outside every zone whose directory name has a control byte or is not
+/// UTF-8, with its own namespace-cleanup-skip, made `up` of every zone and every member's
+/// `initialize` fail with a message that named no zone. It is now skipped with a warning
+/// naming it.
+#[test]
+fn an_odd_guest_outside_the_zone_blocks_no_zone() {
+    use std::os::unix::ffi::OsStrExt;
+    require_root();
+    let z = zone_with("zg", &["web"]);
+    for odd in [&b"odd\x01"[..], b"odd\xff"] {
+        let dir = z.vservers().join(std::ffi::OsStr::from_bytes(odd));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("namespace-cleanup-skip"), "/proc\n").unwrap();
+    }
+    let mut c = z.cmd(&["up", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("guest odd\\x01 skipped") || err.contains("guest 'odd\\x01' skipped"),
+        "{}",
+        show(&c, &out)
+    );
+    assert!(z.entry().exists());
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+    let mut c = z.cmd(&["hook", "initialize", "web"]);
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    common::run_ok(&mut z.cmd(&["hook", "post-start", "web"]));
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+}

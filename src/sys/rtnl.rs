@@ -158,34 +158,50 @@ impl Rtnl {
         loop {
             rx.clear();
             let n = self.sock.recv(&mut rx, 0).map_err(NlError::io)?;
-            let mut at = 0;
-            while at < n {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[at..n]).map_err(
-                    |e| NlError::local(Errno::EBADMSG, format!("undecodable answer: {e}")),
-                )?;
-                let len = m.header.length as usize;
-                let (h, payload) = m.into_parts();
-                at += len.max(16).next_multiple_of(4);
-                if h.sequence_number != seq {
-                    continue;
-                }
-                match payload {
-                    NetlinkPayload::Done(_) => return Ok(out),
-                    NetlinkPayload::Error(e) => match e.code {
-                        None => return Ok(out),
-                        Some(code) => {
-                            return Err(NlError {
-                                errno: Errno::from_raw(-code.get()),
-                                message: extack(&e.header, h.flags),
-                            });
-                        }
-                    },
-                    NetlinkPayload::InnerMessage(m) => out.push(m),
-                    _ => {}
-                }
+            if parse_answers(&rx[..n], seq, &mut out)? {
+                return Ok(out);
             }
         }
     }
+}
+
+/// Reads one received buffer of netlink messages for request `seq` (answers to other
+/// requests are skipped): the inner messages are appended to `out`; true once the request
+/// is done (DONE, or an ACK), its error as `Err`. Pure: any bytes give an answer, never a
+/// panic or a loop (fuzzed: `fuzz/`).
+pub fn parse_answers(
+    buf: &[u8],
+    seq: u32,
+    out: &mut Vec<RouteNetlinkMessage>,
+) -> Result<bool, NlError> {
+    let n = buf.len();
+    let mut at = 0;
+    while at < n {
+        let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[at..n])
+            .map_err(|e| NlError::local(Errno::EBADMSG, format!("undecodable answer: {e}")))?;
+        let len = m.header.length as usize;
+        let (h, payload) = m.into_parts();
+        at = at.saturating_add(len.max(16).next_multiple_of(4));
+        if h.sequence_number != seq {
+            continue;
+        }
+        match payload {
+            NetlinkPayload::Done(_) => return Ok(true),
+            NetlinkPayload::Error(e) => match e.code {
+                None => return Ok(true),
+                Some(code) => {
+                    // An errno the kernel never sends (i32::MIN) must not overflow: EPROTO.
+                    return Err(NlError {
+                        errno: Errno::from_raw(code.get().checked_neg().unwrap_or(libc::EPROTO)),
+                        message: extack(&e.header, h.flags),
+                    });
+                }
+            },
+            NetlinkPayload::InnerMessage(m) => out.push(m),
+            _ => {}
+        }
+    }
+    Ok(false)
 }
 
 /// The NLMSGERR_ATTR_MSG of an error answer: after the (capped) request header come TLVs.
@@ -228,6 +244,24 @@ mod tests {
         );
         assert_eq!(extack(&rest, 0), None);
         assert_eq!(extack(&rest[..10], NLM_F_ACK_TLVS), None);
+    }
+
+    /// Found by fuzzing (fuzz/: netlink_answers): an error answer with code i32::MIN
+    /// overflowed the negation. Every answer of these bytes is an error, never a panic.
+    #[test]
+    fn an_error_code_of_i32_min_is_no_panic() {
+        let crash: &[u8] = &[
+            52, 0, 0, 0, 2, 0, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 128, 32, 0, 85, 0, 16, 0, 5,
+            0, 1, 0, 0, 0, 0, 0, 0, 0, 16, 0, 183, 1, 108, 120, 101, 105, 32, 108, 120, 101, 105,
+            32, 0, 0, 0, 0, 52, 0, 0, 0, 2, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        let mut out = Vec::new();
+        let e = parse_answers(crash, 1, &mut out).unwrap_err();
+        assert_eq!(e.errno, Errno::EPROTO);
+        // The same from any cut of it.
+        for n in 0..crash.len() {
+            let _ = parse_answers(&crash[..n], 1, &mut Vec::new());
+        }
     }
 
     #[test]

@@ -314,10 +314,10 @@ pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
         )
     })?;
     if s.bytes()
-        .any(|b| b.is_ascii_whitespace() || b < 0x20 || b == b'\\')
+        .any(|b| b.is_ascii_whitespace() || crate::zone::shread::is_control(b) || b == b'\\')
     {
         return Err(format!(
-            "'{}' contains a blank, a backslash or a control character; util-vserver's read would mangle it",
+            "'{}' contains a blank, a backslash or a control character (bytes below 0x20, and DEL 0x7f); util-vserver's read would mangle it",
             escape(name)
         ));
     }
@@ -1797,6 +1797,15 @@ mod tests {
                 .to_string();
             assert!(e.contains(want), "\n got: {e}\nwant: {want}");
         }
+    }
+
+    #[test]
+    fn zone_names_refuse_every_control_byte_del_too() {
+        for bad in ["a\x7fb", "a\x01", "\x1fz"] {
+            let e = check_zone_name(OsStr::new(bad)).unwrap_err();
+            assert!(e.contains("control character"), "{bad:?}: {e}");
+        }
+        assert!(check_zone_name(OsStr::new("dmz-0.2")).is_ok());
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub fn without_controls(name: &[u8]) -> Vec<u8> {
     name.iter().copied().filter(|b| !is_control(*b)).collect()
 }
 
-fn is_control(b: u8) -> bool {
+/// The one rule for a control byte in a name (below 0x20, and DEL 0x7f): a zone name with one
+/// is refused (`config::check_zone_name`), and a `spaces/net` holding one is called out by the
+/// hook and `doctor` alike.
+pub fn is_control(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 

@@ -87,9 +87,24 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
         out.extend(edit_for(&vservers, g, &config::skip_lines(ns), true)?);
     }
     for g in config::guests(&vservers).map_err(|e| io(&vservers, e))? {
-        if !members.contains(&g) {
-            out.extend(edit_for(&vservers, &g, &run_dir_lines(), false)?);
+        if members.contains(&g) {
+            continue;
         }
+        let edit = edit_for(&vservers, &g, &run_dir_lines(), false)?;
+        // A guest outside this zone whose file cannot be named in a printed line (a control
+        // byte or non-UTF-8 in its directory's name) blocks no zone: skipped with a warning
+        // naming it; its own start still needs the lines.
+        if let Some(f) = &edit
+            && let Err(e) = crate::zone::script::printable(f.own.as_os_str())
+        {
+            crate::out::warn(&format!(
+                "{PREFIX}: warning: guest {} skipped: its namespace-cleanup-skip {e}; add the lines {} to it by hand, or its start may lose the zones",
+                escape(&g),
+                run_dir_lines().join(", ")
+            ));
+            continue;
+        }
+        out.extend(edit);
     }
     out.extend(defaults_fact(&vservers)?);
     Ok(out)
