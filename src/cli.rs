@@ -106,7 +106,7 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("down")
                 .about("Take zones down: their links, then their namespaces")
-                .override_usage("vspace-netns down <ZONE...|--all> [--force] [--dry-run]")
+                .override_usage("vspace-netns down <ZONE...|--all>\n       [--force] [--dry-run]")
                 .arg(
                     zone_operand()
                         .help("The zones (directories in /etc/vspace-netns), each in turn")

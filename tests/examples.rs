@@ -106,7 +106,7 @@ fn the_example_zones_plan_as_the_man_page_says() {
     );
     let vservers = t.path().join("vservers");
     std::fs::create_dir(&vservers).unwrap();
-    let script = "ip link add eth0 type veth peer name eth0p\n\
+    let script = "ip link add eth0 type veth peer name eth0p\nip link set dev eth0 up\n\
         for z in dmz lan gw; do vspace-netns show $z; vspace-netns up $z --dry-run; done\n";
     let (c, out, _names) = docs::run_on_private_host(
         script,
