@@ -55,18 +55,11 @@ impl Setup {
     /// Runs doctor; returns the FAIL lines after checking the status agrees with them.
     fn fails(&self, cmd: &mut Command) -> Vec<String> {
         let out = run(cmd);
-        let lines = text(&out.stdout);
-        assert!(
-            lines
-                .lines()
-                .all(|l| l.starts_with("ok ") || l.starts_with("FAIL ") || l.starts_with("WARN ")),
-            "{}",
-            show(cmd, &out)
-        );
+        let lines = doctor_flat(&text(&out.stdout));
         let fails: Vec<String> = lines
-            .lines()
+            .iter()
             .filter(|l| l.starts_with("FAIL "))
-            .map(str::to_string)
+            .cloned()
             .collect();
         let want = if fails.is_empty() { 0 } else { 1 };
         assert_eq!(out.status.code(), Some(want), "{}", show(cmd, &out));
@@ -110,7 +103,7 @@ fn a_good_setup_passes_every_check() {
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
     let vs = s.z.vservers();
     assert_eq!(
-        without_pid1_warning(&text(&out.stdout)),
+        without_pid1_warning(&doctor_text(&out.stdout)),
         format!(
             "ok real vspace: {standin}\n\
              ok {wrapper} is this wrapper\n\
@@ -252,14 +245,29 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     );
     std::fs::remove_dir_all(s.z.dir().join("links/bad0")).unwrap();
 
-    // The entry: missing, then a stale empty file where the namespace was.
+    // The entry: missing while no guest runs (idle: ok, unless zones must be up), missing
+    // while a guest runs, then a stale empty file where the namespace was.
     run_ok(&mut s.cmd(&["down", &n]));
+    let idle = doctor_text(&run_ok(&mut s.cmd(&["doctor", &n])).stdout);
+    assert!(
+        idle.contains(&format!("\nok zone {n}: idle: /run/netns/{n} does not exist and none of its guests runs (the hook brings it up at the next start)\n")),
+        "{idle}"
+    );
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n, "--expect-up"]),
+        &format!(
+            "FAIL zone {n}: idle: /run/netns/{n} does not exist (none of its guests runs), and zones must be up: bring the zone up: vspace-netns up {n}"
+        ),
+    );
+    let run_file = s.z.vservers().join("web/run");
+    std::fs::write(&run_file, "1001\n").unwrap();
     s.only_fail(
         &mut s.cmd(&["doctor", &n]),
         &format!(
-            "FAIL zone {n}: /run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"
+            "FAIL zone {n}: /run/netns/{n} does not exist while web runs: bring the zone up: vspace-netns up {n}; "
         ),
     );
+    std::fs::remove_file(&run_file).unwrap();
     std::fs::write(s.z.entry(), "").unwrap();
     s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): "));
     let fails = s.fails(&mut s.cmd(&["doctor", &n]));
@@ -296,9 +304,9 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     s.z.guest("mail", b"web\n");
     let out = run_status(&mut s.cmd(&["doctor", "mail"]), 1);
     assert!(
-        text(&out.stdout).contains("ok guest mail: web is a guest, not a zone"),
+        doctor_text(&out.stdout).contains("ok guest mail: web is a guest, not a zone"),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     // Every guest's start must spare the zones: mail, made after up, is served by a
     // .defaults without the run-dir lines. The fix is a command; run it as printed.
@@ -352,12 +360,12 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     .unwrap();
     let out = run_ok(&mut s.cmd(&["doctor", "db"]));
     assert!(
-        text(&out.stdout).contains(&format!(
+        doctor_text(&out.stdout).contains(&format!(
             "ok namespace {}: a live network namespace made by hand",
             hand.name
         )),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     // A hand-made entry gone stale: the one failure says what the entry is.
     let stale = unique("zs");
@@ -426,13 +434,15 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
         fix_after(&fails[0], "link the hook for the guest too: "),
     ]));
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
-    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize\n"));
+    assert!(doctor_text(&out.stdout).contains("ok guest web: the hook runs at initialize\n"));
     // A sourced scriptlet that sets DONT_SKIP_DEFAULTS keeps .defaults' for its phase.
     std::fs::create_dir_all(d.with_file_name("post-stop.d")).unwrap();
     std::os::unix::fs::symlink(&scriptlet, d.with_file_name("post-stop.d/vspace-netns")).unwrap();
     write(&web.join("scripts/post-stop"), "DONT_SKIP_DEFAULTS=1\n");
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
-    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n"));
+    assert!(
+        doctor_text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n")
+    );
 
     // Settings that put the guest outside its zone.
     // util-vserver applies spaces/mask only when `read` fails on it (no trailing newline).
@@ -447,12 +457,12 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
     write(&web.join("spaces/mask"), "0x4c000000\n");
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
     assert!(
-        text(&out.stdout).contains(&format!(
+        doctor_text(&out.stdout).contains(&format!(
             "WARN guest web: {}/spaces/mask has the net bit (0x40000000): util-vserver applies spaces/mask only when it lacks its trailing newline, so not now",
             web.display()
         )),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     write(&web.join("spaces/mask"), "0x0c000000\n");
     write(&web.join("spaces/pid"), &format!("{n}\n"));
@@ -525,7 +535,7 @@ fn doctor_reports_what_up_would_change_lo_down_and_a_missing_address() {
     run_ok(&mut z.cmd(&["up", &n]));
     let doctor = |z: &TestZone| {
         let out = run(&mut z.cmd(&["doctor", &n]));
-        text(&out.stdout)
+        doctor_text(&out.stdout)
             .lines()
             .filter(|l| l.starts_with("FAIL zone"))
             .map(str::to_string)

@@ -16,6 +16,7 @@ pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod hook;
+pub mod hostside;
 pub mod mac;
 pub mod plan;
 pub mod rtmsg;
@@ -24,5 +25,6 @@ pub mod shell;
 pub mod shread;
 pub mod skips;
 pub mod status;
+pub mod survey;
 
 pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};
