@@ -586,3 +586,89 @@ fn a_members_missing_lines_are_fixed_by_the_line_as_printed() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn doctor_fails_on_the_host_side_a_zone_lacks_parents_and_kinds() {
+    let s = Setup::new();
+    let n = s.z.name.clone();
+    let parent = HostVeth::new();
+    let (mv, vl) = (unique("dm"), unique("dv"));
+    s.z.write(&format!("links/{mv}/type"), "macvlan\n");
+    s.z.write(&format!("links/{mv}/link"), &format!("{}\n", parent.a));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    assert!(
+        !fails.iter().any(|f| f.contains("parent link")),
+        "{fails:?}"
+    );
+    // The parent down, then missing: each a FAIL with its fix.
+    run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "down"]));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: the parent link {p} of link {mv} is down on the host: bring it up: ip link set dev {p} up",
+        p = parent.a
+    );
+    assert!(fails.iter().any(|f| f.starts_with(&want)), "{fails:?}");
+    let gone = unique("dg");
+    s.z.write(&format!("links/{mv}/link"), &format!("{gone}\n"));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: the parent link {gone} of link {mv} is missing on the host: create {gone}"
+    );
+    assert!(fails.iter().any(|f| f.starts_with(&want)), "{fails:?}");
+    std::fs::remove_dir_all(s.z.dir().join("links").join(&mv)).unwrap();
+    // 802.1Q: a FAIL exactly when the kernel lacks it, as ip itself finds (the VM tier has it).
+    s.z.write(&format!("links/{vl}/type"), "vlan\n");
+    s.z.write(&format!("links/{vl}/link"), &format!("{}\n", parent.a));
+    s.z.write(&format!("links/{vl}/vlan"), "7\n");
+    let probe = unique("dq");
+    let made = run(Command::new("ip").args([
+        "link", "add", "link", &parent.a, "name", &probe, "type", "vlan", "id", "7",
+    ]));
+    let _ = run(Command::new("ip").args(["link", "del", "dev", &probe]));
+    let lacks = text(&made.stderr).contains("Unknown device type");
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: this kernel has no 802.1Q VLAN support (link {vl}): load it (modprobe 8021q;"
+    );
+    assert_eq!(
+        fails.iter().any(|f| f.starts_with(&want)),
+        lacks,
+        "ip link add ... type vlan: {}\n{fails:?}",
+        text(&made.stderr)
+    );
+    if lacks {
+        eprintln!(
+            "doctor_fails_on_the_host_side: this kernel has no 802.1Q: checked that doctor says so (the VM tier checks the other way)"
+        );
+    }
+}
+
+#[test]
+fn the_cleanup_skip_fix_is_what_up_runs() {
+    // A member without a file of its own, served by a .defaults that lacks the lines: up
+    // copies .defaults to the guest's own file and appends there; doctor's fix is those lines.
+    let s = Setup::new();
+    let vs = s.z.vservers();
+    std::fs::remove_file(vs.join("web/namespace-cleanup-skip")).unwrap();
+    write(&vs.join(".defaults/namespace-cleanup-skip"), "/sys\n");
+    let dry = text(&run_ok(&mut s.cmd(&["up", &s.z.name, "--dry-run"])).stdout);
+    let fails = s.fails(&mut s.cmd(&["doctor", "web"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    let (_, fix) = fails[0].rsplit_once(": ").unwrap();
+    let lines: Vec<&str> = fix.split("; ").collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "cp {v}/.defaults/namespace-cleanup-skip {v}/web/namespace-cleanup-skip",
+            v = vs.display()
+        ),
+        "{fix}"
+    );
+    assert_eq!(lines.len(), 4, "{fix}");
+    for l in &lines {
+        assert!(
+            dry.lines().any(|d| d == *l),
+            "'{l}' is not among up's lines:\n{dry}"
+        );
+    }
+}

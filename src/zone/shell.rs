@@ -687,6 +687,10 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
     let _skips = crate::zone::skips::lock()?;
     let facts = gather(&zone, &run_dir, true)?;
+    if dry_run {
+        // Before planning: said even where the plan refuses.
+        dry_run_warnings(&zone, &facts);
+    }
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
         Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
@@ -694,9 +698,6 @@ pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
             unreachable!("up never refuses a namespace in use or unmarked")
         }
     };
-    if dry_run {
-        dry_run_warnings(&zone, &facts);
-    }
     if steps.is_empty() {
         return say(&format!(
             "# nothing to do: zone {} is up as configured",
