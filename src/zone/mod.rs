@@ -8,7 +8,8 @@
 //! lines, `shread` reads one-line guest files as util-vserver's bash `read` does. Around
 //! util-vserver: `hook` is the scriptlet's logic, `claims` the starting guests' claims on a
 //! zone, `skips` the namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its
-//! `guest` checks), `status`. It denies unsafe_code: system calls go through `sys`.
+//! `guest` checks), `status`; both observe all zones through one `survey` of what they share,
+//! and check the host side a zone needs through `hostside` (which `up --dry-run` uses too). It denies unsafe_code: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod all;
