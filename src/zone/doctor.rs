@@ -408,10 +408,14 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path, ctx: &Ctx) 
 
 /// The configuration, the host side, the entry, then what `up` would change.
 pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
-    let zone = match config::confdir()
-        .map_err(|e| e.to_string())
-        .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string()))
-    {
+    // Read once, for the survey; a zone that is not there is read again for its error.
+    let read = match ctx.survey.as_ref().and_then(|s| s.zone(OsStr::new(ns))) {
+        Some(z) => Ok(z.clone()),
+        None => config::confdir()
+            .map_err(|e| e.to_string())
+            .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string())),
+    };
+    let zone = match read {
         Ok(z) => {
             checks.push(ok(format!("zone {ns}: configuration is valid")));
             Some(z)

@@ -219,9 +219,13 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 /// One zone, gathered.
 fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::quote::escape(name);
-    let zone = match zone::load(name) {
-        Ok(z) => z,
-        Err(f) => return invalid(shown, f.message),
+    // Read once, for the survey; a zone that is not there is read again for its error.
+    let zone = match survey.zone(name) {
+        Some(z) => z.clone(),
+        None => match zone::load(name) {
+            Ok(z) => z,
+            Err(f) => return invalid(shown, f.message),
+        },
     };
     // As `up` sees it; the guests' files are doctor's to check.
     let gathered = zone::run_dir().and_then(|d| {

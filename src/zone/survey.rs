@@ -148,6 +148,15 @@ impl Survey {
         out
     }
 
+    /// The zone named `name`, as read for the survey (None when it is not a valid zone).
+    pub fn zone(&self, name: &std::ffi::OsStr) -> Option<&Zone> {
+        // In name order: the order of the directory names' bytes.
+        self.zones
+            .binary_search_by(|z| z.netns.as_bytes().cmp(name.as_bytes()))
+            .ok()
+            .map(|i| &self.zones[i])
+    }
+
     /// The processes in the network namespace `id`.
     pub fn pids_in(&self, id: Ident) -> Vec<i32> {
         self.pids.get(&id).cloned().unwrap_or_default()
@@ -233,6 +242,25 @@ pub fn owners(pids: &[i32], guests: &[Guest]) -> BTreeMap<OsString, Vec<i32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zones_are_found_by_name() {
+        let zone = |n: &str| Zone {
+            netns: n.into(),
+            ..Zone::default()
+        };
+        let s = Survey {
+            zones: vec![zone("a"), zone("b-1"), zone("dmz"), zone("lan")],
+            ..Survey::default()
+        };
+        for n in ["a", "b-1", "dmz", "lan"] {
+            assert_eq!(
+                s.zone(std::ffi::OsStr::new(n)).map(|z| z.netns.as_str()),
+                Some(n)
+            );
+        }
+        assert!(s.zone(std::ffi::OsStr::new("dm")).is_none());
+    }
 
     #[test]
     fn the_context_is_read_from_vinfo() {
