@@ -18,7 +18,7 @@ _vspace_netns_names() {
 }
 
 _vspace_netns() {
-    local cur=${COMP_WORDS[COMP_CWORD]}
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]:-}
     local zones=${VSPACE_NETNS_CONFDIR:-/etc/vspace-netns}
     local guests=${VSPACE_NETNS_VSERVERS:-/etc/vservers}
     local subcommands="explain mac up down hook doctor status show completions help"
@@ -56,7 +56,9 @@ _vspace_netns() {
     # --all and a zone exclude each other (clap refuses both).
     up) options="--dry-run -h --help" ;;
     down) options="--force --dry-run -h --help" ;;
-    status | show) options="--json -h --help" ;;
+    status) options="--json --format --expect-up -h --help" ;;
+    show) options="--json -h --help" ;;
+    doctor) options="--expect-up -h --help" ;;
     explain)
         # Everything after the subcommand is vspace's argv.
         ((operands == 0)) && [[ -z $dashdash && $cur == -* ]] &&
@@ -66,6 +68,10 @@ _vspace_netns() {
     help) options= ;;
     esac
     [[ ($sub == up || $sub == down) && $operands == 0 && -z $all ]] && options="--all $options"
+    if [[ $sub == status && $prev == --format ]]; then
+        COMPREPLY=($(compgen -W "text json prometheus" -- "$cur"))
+        return 0
+    fi
     if [[ -z $dashdash && $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$options" -- "$cur"))
         return 0

@@ -82,8 +82,8 @@ complete -c vspace-netns -n "not __vspace_netns_sub" -a mac -d 'Print the static
 complete -c vspace-netns -n "not __vspace_netns_sub" -a up -d 'Bring a zone up'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a down -d 'Take zones down'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a hook -d 'util-vserver scriptlet'
-complete -c vspace-netns -n "not __vspace_netns_sub" -a doctor -d 'Check the setup of a guest, a zone, or every zone'
-complete -c vspace-netns -n "not __vspace_netns_sub" -a status -d "Show each zone's state, links, routes and guests"
+complete -c vspace-netns -n "not __vspace_netns_sub" -a doctor -d 'Check the host, a guest, a zone, or every zone'
+complete -c vspace-netns -n "not __vspace_netns_sub" -a status -d "Show each zone's state, PIDs, links, routes and guests"
 complete -c vspace-netns -n "not __vspace_netns_sub" -a show -d "Show a zone's effective configuration and the guests that name it"
 complete -c vspace-netns -n "not __vspace_netns_sub" -a completions -d 'Print the completion script for SHELL'
 complete -c vspace-netns -n "not __vspace_netns_sub" -a help -d 'Print the help of the given subcommand'
@@ -96,6 +96,8 @@ complete -c vspace-netns -n "__vspace_netns_is up down" -l dry-run -d 'Print the
 # --all and a zone exclude each other (clap refuses both).
 complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0; and not __vspace_netns_has_all" -l all -d 'Every configured zone, in name order'
 complete -c vspace-netns -n "__vspace_netns_is status show" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
+complete -c vspace-netns -n "__vspace_netns_is status" -l format -x -a "text json prometheus" -d 'Output format'
+complete -c vspace-netns -n "__vspace_netns_is status doctor" -l expect-up -d 'Zones must be up: an idle zone fails too'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
 complete -c vspace-netns -n "__vspace_netns_at up 0; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone

@@ -46,6 +46,13 @@ fn all_flag() -> Arg {
     )
 }
 
+fn expect_up_flag() -> Arg {
+    flag(
+        "expect-up",
+        "Zones must be up: an idle zone (down, none of its guests running) fails too",
+    )
+}
+
 fn flag(name: &'static str, help: &'static str) -> Arg {
     Arg::new(name)
         .long(name)
@@ -139,17 +146,18 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("doctor")
-                .about("Check the setup of a guest, a zone, or every zone; one line per check")
+                .about("Check the host, a guest, a zone, or every zone; findings grouped by zone, each fix on its own line")
                 .arg(
                     Arg::new("target")
                         .value_name("GUEST|ZONE")
                         .help("A guest or a zone (default: every zone)")
                         .value_parser(value_parser!(OsString)),
-                ),
+                )
+                .arg(expect_up_flag()),
         )
         .subcommand(
             Command::new("status")
-                .about("Show each zone's state, links, routes and guests; exit 0 when all are as configured")
+                .about("Show each zone's state, PIDs, links, routes and guests; exit 0 when all are up as configured or idle")
                 .arg(
                     Arg::new("zones")
                         .value_name("ZONE")
@@ -158,7 +166,18 @@ pub fn command() -> Command {
                         .value_parser(value_parser!(OsString))
                         .action(ArgAction::Append),
                 )
-                .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))")),
+                .arg(
+                    flag("json", "Print JSON (field names in vspace-netns-zones(5)); the same as --format json")
+                        .conflicts_with("format"),
+                )
+                .arg(
+                    Arg::new("format")
+                        .long("format")
+                        .value_name("FORMAT")
+                        .help("text, json, or prometheus (node_exporter's textfile collector)")
+                        .value_parser(PossibleValuesParser::new(zone::status::Format::NAMES)),
+                )
+                .arg(expect_up_flag()),
         )
         .subcommand(
             Command::new("show")
@@ -382,6 +401,7 @@ pub fn main(argv: Vec<OsString>) -> u8 {
         }
         Some(("doctor", m)) => Ok(doctor::run(
             m.get_one::<OsString>("target").map(OsString::as_os_str),
+            m.get_flag("expect-up"),
         )),
         Some(("status", m)) => {
             in_host_mount_ns(false);
@@ -389,7 +409,13 @@ pub fn main(argv: Vec<OsString>) -> u8 {
                 .get_many::<OsString>("zones")
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default();
-            Ok(zone::status::run(&zones, m.get_flag("json")).unwrap_or_else(|f| fail::report(&f)))
+            let format = match m.get_one::<String>("format") {
+                Some(f) => zone::status::Format::from_name(f).expect("checked by clap"),
+                None if m.get_flag("json") => zone::status::Format::Json,
+                None => zone::status::Format::Text,
+            };
+            Ok(zone::status::run(&zones, format, m.get_flag("expect-up"))
+                .unwrap_or_else(|f| fail::report(&f)))
         }
         Some(("show", m)) => Ok(zone::show::run(os(m, "netns"), m.get_flag("json"))
             .unwrap_or_else(|f| fail::report(&f))),

@@ -77,7 +77,8 @@ fn the_worked_example_keeps_the_hook_s_macs_and_link_names() {
 
     let recipe = docs::sh_blocks_of("migrate.md");
     // The host's eth0, the VLAN's parent, in the private network namespace.
-    let script = format!("ip link add eth0 type veth peer name eth0p\nip link set dev eth0 up\n{recipe}");
+    let script =
+        format!("ip link add eth0 type veth peer name eth0p\nip link set dev eth0 up\n{recipe}");
     let (c, out, _names) = docs::run_on_private_host(
         &script,
         &[

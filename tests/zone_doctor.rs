@@ -55,18 +55,11 @@ impl Setup {
     /// Runs doctor; returns the FAIL lines after checking the status agrees with them.
     fn fails(&self, cmd: &mut Command) -> Vec<String> {
         let out = run(cmd);
-        let lines = text(&out.stdout);
-        assert!(
-            lines
-                .lines()
-                .all(|l| l.starts_with("ok ") || l.starts_with("FAIL ") || l.starts_with("WARN ")),
-            "{}",
-            show(cmd, &out)
-        );
+        let lines = doctor_flat(&text(&out.stdout));
         let fails: Vec<String> = lines
-            .lines()
+            .iter()
             .filter(|l| l.starts_with("FAIL "))
-            .map(str::to_string)
+            .cloned()
             .collect();
         let want = if fails.is_empty() { 0 } else { 1 };
         assert_eq!(out.status.code(), Some(want), "{}", show(cmd, &out));
@@ -110,7 +103,7 @@ fn a_good_setup_passes_every_check() {
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
     let vs = s.z.vservers();
     assert_eq!(
-        without_pid1_warning(&text(&out.stdout)),
+        without_pid1_warning(&doctor_text(&out.stdout)),
         format!(
             "ok real vspace: {standin}\n\
              ok {wrapper} is this wrapper\n\
@@ -253,14 +246,29 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     );
     std::fs::remove_dir_all(s.z.dir().join("links/bad0")).unwrap();
 
-    // The entry: missing, then a stale empty file where the namespace was.
+    // The entry: missing while no guest runs (idle: ok, unless zones must be up), missing
+    // while a guest runs, then a stale empty file where the namespace was.
     run_ok(&mut s.cmd(&["down", &n]));
+    let idle = doctor_text(&run_ok(&mut s.cmd(&["doctor", &n])).stdout);
+    assert!(
+        idle.contains(&format!("\nok zone {n}: idle: /run/netns/{n} does not exist and none of its guests runs (the hook brings it up at the next start)\n")),
+        "{idle}"
+    );
+    s.only_fail(
+        &mut s.cmd(&["doctor", &n, "--expect-up"]),
+        &format!(
+            "FAIL zone {n}: idle: /run/netns/{n} does not exist (none of its guests runs), and zones must be up: bring the zone up: vspace-netns up {n}"
+        ),
+    );
+    let run_file = s.z.vservers().join("web/run");
+    std::fs::write(&run_file, "1001\n").unwrap();
     s.only_fail(
         &mut s.cmd(&["doctor", &n]),
         &format!(
-            "FAIL zone {n}: /run/netns/{n} does not exist: bring the zone up: vspace-netns up {n}"
+            "FAIL zone {n}: /run/netns/{n} does not exist while web runs: bring the zone up: vspace-netns up {n}; "
         ),
     );
+    std::fs::remove_file(&run_file).unwrap();
     std::fs::write(s.z.entry(), "").unwrap();
     s.only_fail(&mut s.cmd(&["doctor", &n]), &format!("FAIL zone {n}: /run/netns/{n} is an empty file with no namespace mounted on it in this mount namespace (a stale entry): "));
     let fails = s.fails(&mut s.cmd(&["doctor", &n]));
@@ -297,9 +305,9 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     s.z.guest("mail", b"web\n");
     let out = run_status(&mut s.cmd(&["doctor", "mail"]), 1);
     assert!(
-        text(&out.stdout).contains("ok guest mail: web is a guest, not a zone"),
+        doctor_text(&out.stdout).contains("ok guest mail: web is a guest, not a zone"),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     // Every guest's start must spare the zones: mail, made after up, is served by a
     // .defaults without the run-dir lines. The fix is a command; run it as printed.
@@ -353,12 +361,12 @@ fn guests_that_name_no_zone_are_checked_for_what_they_are() {
     .unwrap();
     let out = run_ok(&mut s.cmd(&["doctor", "db"]));
     assert!(
-        text(&out.stdout).contains(&format!(
+        doctor_text(&out.stdout).contains(&format!(
             "ok namespace {}: a live network namespace made by hand",
             hand.name
         )),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     // A hand-made entry gone stale: the one failure says what the entry is.
     let stale = unique("zs");
@@ -427,13 +435,15 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
         fix_after(&fails[0], "link the hook for the guest too: "),
     ]));
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
-    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize\n"));
+    assert!(doctor_text(&out.stdout).contains("ok guest web: the hook runs at initialize\n"));
     // A sourced scriptlet that sets DONT_SKIP_DEFAULTS keeps .defaults' for its phase.
     std::fs::create_dir_all(d.with_file_name("post-stop.d")).unwrap();
     std::os::unix::fs::symlink(&scriptlet, d.with_file_name("post-stop.d/vspace-netns")).unwrap();
     write(&web.join("scripts/post-stop"), "DONT_SKIP_DEFAULTS=1\n");
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
-    assert!(text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n"));
+    assert!(
+        doctor_text(&out.stdout).contains("ok guest web: the hook runs at initialize, post-stop\n")
+    );
 
     // Settings that put the guest outside its zone.
     // util-vserver applies spaces/mask only when `read` fails on it (no trailing newline).
@@ -448,12 +458,12 @@ fn doctor_knows_util_vservers_scriptlets_spaces_and_native_netns() {
     write(&web.join("spaces/mask"), "0x4c000000\n");
     let out = run_ok(&mut s.cmd(&["doctor", "web"]));
     assert!(
-        text(&out.stdout).contains(&format!(
+        doctor_text(&out.stdout).contains(&format!(
             "WARN guest web: {}/spaces/mask has the net bit (0x40000000): util-vserver applies spaces/mask only when it lacks its trailing newline, so not now",
             web.display()
         )),
         "{}",
-        text(&out.stdout)
+        doctor_text(&out.stdout)
     );
     write(&web.join("spaces/mask"), "0x0c000000\n");
     write(&web.join("spaces/pid"), &format!("{n}\n"));
@@ -526,7 +536,7 @@ fn doctor_reports_what_up_would_change_lo_down_and_a_missing_address() {
     run_ok(&mut z.cmd(&["up", &n]));
     let doctor = |z: &TestZone| {
         let out = run(&mut z.cmd(&["doctor", &n]));
-        text(&out.stdout)
+        doctor_text(&out.stdout)
             .lines()
             .filter(|l| l.starts_with("FAIL zone"))
             .map(str::to_string)
@@ -576,4 +586,90 @@ fn a_members_missing_lines_are_fixed_by_the_line_as_printed() {
         s.fails(&mut s.cmd(&["doctor", "web"])),
         Vec::<String>::new()
     );
+}
+
+#[test]
+fn doctor_fails_on_the_host_side_a_zone_lacks_parents_and_kinds() {
+    let s = Setup::new();
+    let n = s.z.name.clone();
+    let parent = HostVeth::new();
+    let (mv, vl) = (unique("dm"), unique("dv"));
+    s.z.write(&format!("links/{mv}/type"), "macvlan\n");
+    s.z.write(&format!("links/{mv}/link"), &format!("{}\n", parent.a));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    assert!(
+        !fails.iter().any(|f| f.contains("parent link")),
+        "{fails:?}"
+    );
+    // The parent down, then missing: each a FAIL with its fix.
+    run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "down"]));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: the parent link {p} of link {mv} is down on the host: bring it up: ip link set dev {p} up",
+        p = parent.a
+    );
+    assert!(fails.iter().any(|f| f.starts_with(&want)), "{fails:?}");
+    let gone = unique("dg");
+    s.z.write(&format!("links/{mv}/link"), &format!("{gone}\n"));
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: the parent link {gone} of link {mv} is missing on the host: create {gone}"
+    );
+    assert!(fails.iter().any(|f| f.starts_with(&want)), "{fails:?}");
+    std::fs::remove_dir_all(s.z.dir().join("links").join(&mv)).unwrap();
+    // 802.1Q: a FAIL exactly when the kernel lacks it, as ip itself finds (the VM tier has it).
+    s.z.write(&format!("links/{vl}/type"), "vlan\n");
+    s.z.write(&format!("links/{vl}/link"), &format!("{}\n", parent.a));
+    s.z.write(&format!("links/{vl}/vlan"), "7\n");
+    let probe = unique("dq");
+    let made = run(Command::new("ip").args([
+        "link", "add", "link", &parent.a, "name", &probe, "type", "vlan", "id", "7",
+    ]));
+    let _ = run(Command::new("ip").args(["link", "del", "dev", &probe]));
+    let lacks = text(&made.stderr).contains("Unknown device type");
+    let fails = s.fails(&mut s.cmd(&["doctor", &n]));
+    let want = format!(
+        "FAIL zone {n}: this kernel has no 802.1Q VLAN support (link {vl}): load it (modprobe 8021q;"
+    );
+    assert_eq!(
+        fails.iter().any(|f| f.starts_with(&want)),
+        lacks,
+        "ip link add ... type vlan: {}\n{fails:?}",
+        text(&made.stderr)
+    );
+    if lacks {
+        eprintln!(
+            "doctor_fails_on_the_host_side: this kernel has no 802.1Q: checked that doctor says so (the VM tier checks the other way)"
+        );
+    }
+}
+
+#[test]
+fn the_cleanup_skip_fix_is_what_up_runs() {
+    // A member without a file of its own, served by a .defaults that lacks the lines: up
+    // copies .defaults to the guest's own file and appends there; doctor's fix is those lines.
+    let s = Setup::new();
+    let vs = s.z.vservers();
+    std::fs::remove_file(vs.join("web/namespace-cleanup-skip")).unwrap();
+    write(&vs.join(".defaults/namespace-cleanup-skip"), "/sys\n");
+    let dry = text(&run_ok(&mut s.cmd(&["up", &s.z.name, "--dry-run"])).stdout);
+    let fails = s.fails(&mut s.cmd(&["doctor", "web"]));
+    assert_eq!(fails.len(), 1, "{fails:?}");
+    let (_, fix) = fails[0].rsplit_once(": ").unwrap();
+    let lines: Vec<&str> = fix.split("; ").collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "cp {v}/.defaults/namespace-cleanup-skip {v}/web/namespace-cleanup-skip",
+            v = vs.display()
+        ),
+        "{fix}"
+    );
+    assert_eq!(lines.len(), 4, "{fix}");
+    for l in &lines {
+        assert!(
+            dry.lines().any(|d| d == *l),
+            "'{l}' is not among up's lines:\n{dry}"
+        );
+    }
 }

@@ -138,7 +138,7 @@ fn down_refuses_a_link_inside_that_up_did_not_make() {
         "{said}"
     );
     let out = run_status(&mut z.cmd(&["doctor", &n]), 1);
-    let said = text(&out.stdout);
+    let said = doctor_text(&out.stdout);
     assert!(
         said.contains(&format!(
             "FAIL zone {n}: link foreign0 inside is not configured: delete it (ip -n {n} link del dev foreign0)"

@@ -47,7 +47,7 @@ fn a_stray_file_or_a_broken_guest_never_stops_a_zone() {
     // The broken guests are reported as themselves, by doctor.
     let out = run_status(&mut z.cmd(&["doctor", "linked"]), 1);
     assert!(
-        text(&out.stdout).contains("FAIL guest linked:"),
+        doctor_text(&out.stdout).contains("FAIL guest linked:"),
         "{}",
         text(&out.stdout)
     );

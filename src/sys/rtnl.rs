@@ -106,6 +106,20 @@ pub fn in_netns<T: Send + 'static>(
         .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
 }
 
+/// Runs `f` on a new thread that has unshared a fresh network namespace of its own, which
+/// goes away with the thread: a place to try a request whose effects must not be seen.
+pub fn in_new_netns<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, NlError> + Send + 'static,
+) -> Result<T, NlError> {
+    std::thread::spawn(move || {
+        nix::sched::unshare(CloneFlags::CLONE_NEWNET)
+            .map_err(|e| NlError::local(e, "unshare of a network namespace failed"))?;
+        f()
+    })
+    .join()
+    .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
+}
+
 impl Rtnl {
     /// A socket in the caller's network namespace.
     pub fn open() -> Result<Rtnl, NlError> {

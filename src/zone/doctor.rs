@@ -1,7 +1,10 @@
-//! `vspace-netns doctor [GUEST|ZONE]`: checks a host's setup, one line per check: `ok WHAT`,
-//! `FAIL WHAT: FIX`, or `WARN WHAT: FIX` (said, not counted). Side-effecting only in what it
-//! reads (files, `netns::probe`, PID 1's view, the real `ip -o link|addr`); it changes
-//! nothing. Exit status 1 when any check fails, else 0.
+//! `vspace-netns doctor [GUEST|ZONE] [--expect-up]`: checks a host's setup and prints the
+//! findings grouped: the host, then each zone with its member guests (then the guests of no
+//! zone), one line per finding (`ok WHAT`, `FAIL WHAT`, or `WARN WHAT`: said, not counted),
+//! the fix of a FAIL or WARN on its own indented line, and a summary line. Side-effecting only
+//! in what it reads (files, `netns::probe`, PID 1's view, one `zone::survey::Survey` for every
+//! zone, each zone's namespace dumped once); it changes nothing. Exit status 1 when any check
+//! fails, else 0.
 //!
 //! Host: the real vspace is found and is not this binary; `/usr/sbin/vspace` (or
 //! `$VSPACE_NETNS_SBIN_VSPACE`) is this wrapper; vprocunhide is present; PID 1's mount
@@ -10,20 +13,21 @@
 //! Guest (`guest` module below): `spaces/net` as util-vserver reads it (newline, a control
 //! byte such as a CR is a FAIL naming it); what the name is (zone, guest, namespace made by
 //! hand, both a guest and a run-dir entry); its effective namespace-cleanup-skip keeps the
-//! run dir (every guest's, zone or not), the fix being the exact `printf ... >> FILE` line
-//! (and `vspace-netns up ZONE` for a zone's member); the hook is reached in every phase it is
-//! installed for (a guest's own `scripts/PHASE[.d]` makes util-vserver skip `.defaults'`);
-//! `spaces/mask` without the net bit, `spaces/pid` and util-vserver's native `netns/` not
-//! naming a zone (native `netns/` only with `netns/shared`).
+//! run dir (every guest's, zone or not), the fix being the very lines `up` runs to add them
+//! (`cp` of `.defaults` for a member without a file, then `printf ... >> FILE`); the hook is
+//! reached in every phase it is installed for (a guest's own `scripts/PHASE[.d]` makes
+//! util-vserver skip `.defaults'`); `spaces/mask` without the net bit, `spaces/pid` and
+//! util-vserver's native `netns/` not naming a zone (native `netns/` only with `netns/shared`).
 //!
-//! Zone: its configuration is valid; its entry is live here, or what PID 1's view says about
-//! it; then, per item, what `up --dry-run` would change (`zone::shell::gather` +
-//! `zone::plan::plan_up`): `lo` down, a link missing, down or with another MAC, an address
-//! missing, each a FAIL naming the step that fixes it; and every member guest's checks.
-//! Without an operand: every zone, then every other guest.
+//! Zone: its configuration is valid; the host side its links need (`zone::hostside`: parents
+//! present and up, the kernel's support for each kind); its entry is live here, or what PID 1's
+//! view says about it; a zone without an entry while none of its guests runs is `idle` (ok,
+//! unless `--expect-up`); then, per item, what `up --dry-run` would change
+//! (`zone::shell::gather_with` + `zone::plan::plan_up`): `lo` down, a link missing, down or
+//! with another MAC, an address missing, each a FAIL naming the step that fixes it; and every
+//! member guest's checks. Without an operand: every zone, then every other guest.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use crate::netns::{self, Entry, Unusable};
@@ -32,8 +36,10 @@ use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
 use crate::sys::nsfs;
 use crate::zone::config::{self, Kind, Zone};
+use crate::zone::hostside::{self, Support};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::shell as zone;
+use crate::zone::survey::Survey;
 
 mod guest;
 
@@ -68,6 +74,18 @@ impl std::fmt::Display for Check {
     }
 }
 
+/// What every check of one run shares: the survey of all zones (None when it could not be
+/// read: each zone is then gathered on its own), the kernel's kinds of link, and whether zones
+/// must be up.
+pub(crate) struct Ctx {
+    pub survey: Option<Survey>,
+    pub support: Support,
+    pub expect_up: bool,
+}
+
+/// One group of findings: its title (`host`, `zone NAME`, `guest NAME`) and checks.
+pub type Section = (String, Vec<Check>);
+
 pub(crate) fn ok(what: String) -> Check {
     Check {
         level: Level::Ok,
@@ -97,81 +115,217 @@ pub(crate) fn show(p: &Path) -> String {
 }
 
 /// Runs the checks for `target` (or everything) and prints them.
-pub fn run(target: Option<&OsStr>) -> u8 {
-    let mut checks = Vec::new();
-    host_checks(&mut checks);
+pub fn run(target: Option<&OsStr>, expect_up: bool) -> u8 {
+    let mut host = Vec::new();
+    host_checks(&mut host);
+    let mut sections: Vec<Section> = Vec::new();
     match (config::confdir(), config::vservers_dir()) {
-        (Ok(confdir), Ok(vservers)) => targets(&mut checks, target, &confdir, &vservers),
+        (Ok(confdir), Ok(vservers)) => {
+            let survey = match Survey::read(&vservers) {
+                Ok(s) => Some(s),
+                Err(f) => {
+                    host.push(bad("the host's links".into(), f.message));
+                    None
+                }
+            };
+            let support = match &survey {
+                Some(s) => Support::of(&s.zones),
+                None => Support::default(),
+            };
+            let ctx = Ctx {
+                survey,
+                support,
+                expect_up,
+            };
+            targets(&mut sections, target, &confdir, &vservers, &ctx);
+        }
         (c, v) => {
             for e in [c.err(), v.err()].into_iter().flatten() {
-                checks.push(bad("configuration roots".into(), e));
+                host.push(bad("configuration roots".into(), e));
             }
         }
     }
-    let text: String = checks.iter().map(|c| format!("{c}\n")).collect();
+    sections.insert(0, ("host".into(), host));
+    let text = render(&sections);
     if let Err(f) = crate::out::stdout_or_fail(zone::PREFIX, &text) {
         return crate::fail::report(&f);
     }
-    if checks.iter().any(|c| c.level == Level::Fail) {
-        1
-    } else {
-        0
-    }
+    let failed = sections
+        .iter()
+        .flat_map(|s| &s.1)
+        .any(|c| c.level == Level::Fail);
+    u8::from(failed)
 }
 
-fn targets(checks: &mut Vec<Check>, target: Option<&OsStr>, confdir: &Path, vservers: &Path) {
+/// The subject a check's text starts with (`zone NAME`, `guest NAME`, `namespace NAME`) and
+/// the rest.
+fn subject(what: &str) -> Option<(&str, &str)> {
+    ["zone ", "guest ", "namespace "]
+        .iter()
+        .find(|p| what.starts_with(**p))
+        .and_then(|_| what.split_once(": "))
+}
+
+/// A subject (None: the section's own) and its checks, each with the text shown.
+type Group<'a> = (Option<&'a str>, Vec<(&'a Check, &'a str)>);
+
+/// The findings as printed: each section's title, its own checks (the subject the title
+/// names left out), then the checks of every other subject under its own heading, each fix
+/// on an indented line of its own; then the summary.
+pub fn render(sections: &[Section]) -> String {
+    let mut out = String::new();
+    let (mut n_ok, mut n_warn, mut n_fail) = (0, 0, 0);
+    for (title, checks) in sections {
+        if checks.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{title}:\n"));
+        // Stable: the title's own checks first, then each other subject where it first came.
+        let mut groups: Vec<Group> = vec![(None, Vec::new())];
+        for c in checks {
+            let (subj, what) = match subject(&c.what) {
+                Some((s, rest)) if s != title => (Some(s), rest),
+                Some((_, rest)) => (None, rest),
+                None => (None, c.what.as_str()),
+            };
+            match groups.iter_mut().find(|g| g.0 == subj) {
+                Some(g) => g.1.push((c, what)),
+                None => groups.push((subj, vec![(c, what)])),
+            }
+        }
+        for (subj, items) in groups {
+            let indent = match subj {
+                Some(s) => {
+                    out.push_str(&format!("  {s}:\n"));
+                    "    "
+                }
+                None => "  ",
+            };
+            for (c, what) in items {
+                let word = match c.level {
+                    Level::Ok => {
+                        n_ok += 1;
+                        "ok"
+                    }
+                    Level::Warn => {
+                        n_warn += 1;
+                        "WARN"
+                    }
+                    Level::Fail => {
+                        n_fail += 1;
+                        "FAIL"
+                    }
+                };
+                out.push_str(&format!("{indent}{word} {what}\n"));
+                if !c.fix.is_empty() {
+                    out.push_str(&format!("{indent}    fix: {}\n", c.fix));
+                }
+            }
+        }
+    }
+    out.push_str(&format!(
+        "summary: {n_ok} ok, {n_warn} WARN, {n_fail} FAIL\n"
+    ));
+    out
+}
+
+fn targets(
+    sections: &mut Vec<Section>,
+    target: Option<&OsStr>,
+    confdir: &Path,
+    vservers: &Path,
+    ctx: &Ctx,
+) {
     let named = |t: &OsStr| netns::check_name(t).is_ok();
-    match target {
-        None => everything(checks, confdir, vservers),
+    let mut checks = Vec::new();
+    let title = match target {
+        None => return everything(sections, confdir, vservers, ctx),
         Some(t) if named(t) && vservers.join(t).is_dir() => {
-            guest::checks(checks, t, vservers, true);
+            guest::checks(&mut checks, t, vservers, true, ctx);
+            format!("guest {}", escape(t))
         }
         Some(t)
             if named(t)
                 && (confdir.join(t).exists()
                     || zone::run_dir().is_ok_and(|d| d.join(t).exists())) =>
         {
-            zone_checks(checks, t, vservers);
+            zone_checks(&mut checks, t, vservers, ctx);
+            format!("zone {}", escape(t))
         }
-        Some(t) => checks.push(bad(
-            format!("'{}'", escape(t)),
-            format!(
-                "neither a guest in {} nor a zone in {}",
-                show(vservers),
-                show(confdir)
-            ),
-        )),
-    }
+        Some(t) => {
+            checks.push(bad(
+                format!("'{}'", escape(t)),
+                format!(
+                    "neither a guest in {} nor a zone in {}",
+                    show(vservers),
+                    show(confdir)
+                ),
+            ));
+            "target".into()
+        }
+    };
+    sections.push((title, checks));
 }
 
 /// Every zone, then every guest that is no zone's member.
-fn everything(checks: &mut Vec<Check>, confdir: &Path, vservers: &Path) {
+fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx: &Ctx) {
     let zones = crate::zone::all::zones().unwrap_or_default();
     if zones.is_empty() {
-        checks.push(bad(
-            format!("zones in {}", show(confdir)),
-            "none configured; create a zone directory (see vspace-netns-zones(5))".into(),
+        sections.push((
+            "zones".into(),
+            vec![bad(
+                format!("zones in {}", show(confdir)),
+                "none configured; create a zone directory (see vspace-netns-zones(5))".into(),
+            )],
         ));
     }
     let mut members: Vec<OsString> = Vec::new();
     for z in &zones {
-        zone_checks(checks, z, vservers);
+        let mut checks = Vec::new();
+        zone_checks(&mut checks, z, vservers, ctx);
         if let Some(name) = z.to_str() {
-            let m = config::members(vservers, name).unwrap_or_default();
-            members.extend(m.into_iter().map(|m| m.guest));
+            members.extend(member_names(vservers, name, ctx));
         }
+        sections.push((format!("zone {}", escape(z)), checks));
     }
     // Zone ids give MACs: every zone against every other.
-    for clash in zone::mac_clashes() {
-        checks.push(bad(
-            clash,
-            "give each zone its own id (zone ids must be unique per VLAN, across hosts too)".into(),
-        ));
-    }
-    for g in config::guests(vservers).unwrap_or_default() {
+    let clashes = match &ctx.survey {
+        Some(s) => s.clashes.clone(),
+        None => zone::mac_clashes(),
+    };
+    let clashes: Vec<Check> = clashes
+        .into_iter()
+        .map(|clash| {
+            bad(
+                clash,
+                "give each zone its own id (zone ids must be unique per VLAN, across hosts too)"
+                    .into(),
+            )
+        })
+        .collect();
+    sections.push(("zones".into(), clashes));
+    let all = match &ctx.survey {
+        Some(s) => s.guests.clone(),
+        None => config::guests(vservers).unwrap_or_default(),
+    };
+    for g in all {
         if !members.contains(&g) {
-            guest::checks(checks, &g, vservers, false);
+            let mut checks = Vec::new();
+            guest::checks(&mut checks, &g, vservers, false, ctx);
+            sections.push((format!("guest {}", escape(&g)), checks));
         }
+    }
+}
+
+/// The member guests of `zone`, from the survey when there is one.
+fn member_names(vservers: &Path, zone: &str, ctx: &Ctx) -> Vec<OsString> {
+    match &ctx.survey {
+        Some(s) => s.members(zone).iter().map(|g| g.name.clone()).collect(),
+        None => config::members(vservers, zone)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| m.guest)
+            .collect(),
     }
 }
 
@@ -181,17 +335,14 @@ fn host_checks(checks: &mut Vec<Check>) {
         Err(e) => bad("real vspace".into(), e.message(&REAL_VSPACE)),
     });
     checks.push(wrapper_check());
-    checks.push(match zone::vprocunhide_path() {
-        Err(e) => bad("vprocunhide".into(), e),
-        Ok(p) => match std::fs::metadata(&p) {
-            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => {
-                ok(format!("vprocunhide: {}", show(&p)))
-            }
-            _ => bad(
-                format!("vprocunhide {} is missing or not executable", show(&p)),
-                "install util-vserver (or set VSPACE_NETNS_VPROCUNHIDE): without it /proc/net stays hidden from the guests inside a zone".into(),
-            ),
-        },
+    checks.push(match hostside::vprocunhide_issue() {
+        Some(i) => bad(i.what, i.fix),
+        None => ok(format!(
+            "vprocunhide: {}",
+            zone::vprocunhide_path()
+                .map(|p| show(&p))
+                .unwrap_or_default()
+        )),
     });
     match hostns::pid1_mount_ns() {
         Pid1Mnt::Same(id) => checks.push(ok(format!(
@@ -246,7 +397,7 @@ fn wrapper_check() -> Check {
     }
 }
 
-fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path) {
+fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path, ctx: &Ctx) {
     let Ok(name) = config::check_zone_name(ns) else {
         checks.push(bad(
             format!("zone '{}'", escape(ns)),
@@ -255,11 +406,15 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path) {
         return;
     };
     let name = name.to_string();
-    zone_state_checks(checks, &name);
-    match config::members(vservers, &name) {
+    zone_state_checks(checks, &name, ctx);
+    let members = match &ctx.survey {
+        Some(_) => Ok(member_names(vservers, &name, ctx)),
+        None => config::members(vservers, &name).map(|m| m.into_iter().map(|m| m.guest).collect()),
+    };
+    match members {
         Ok(members) => {
             for m in members {
-                guest::checks(checks, &m.guest, vservers, false);
+                guest::checks(checks, &m, vservers, false, ctx);
             }
         }
         Err(e) => checks.push(bad(
@@ -269,12 +424,16 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path) {
     }
 }
 
-/// The configuration, the entry, then what `up` would change.
-pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str) {
-    let zone = match config::confdir()
-        .map_err(|e| e.to_string())
-        .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string()))
-    {
+/// The configuration, the host side, the entry, then what `up` would change.
+pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
+    // Read once, for the survey; a zone that is not there is read again for its error.
+    let read = match ctx.survey.as_ref().and_then(|s| s.zone(OsStr::new(ns))) {
+        Some(z) => Ok(z.clone()),
+        None => config::confdir()
+            .map_err(|e| e.to_string())
+            .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string())),
+    };
+    let zone = match read {
         Ok(z) => {
             checks.push(ok(format!("zone {ns}: configuration is valid")));
             Some(z)
@@ -284,6 +443,11 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str) {
             None
         }
     };
+    if let (Some(z), Some(s)) = (&zone, &ctx.survey) {
+        for i in hostside::link_issues(z, &s.host, &ctx.support) {
+            checks.push(bad(i.what, i.fix));
+        }
+    }
     let run_dir = match zone::run_dir() {
         Ok(d) => d,
         Err(f) => {
@@ -291,15 +455,41 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str) {
             return;
         }
     };
-    if entry_check(checks, ns, &run_dir.join(ns), true) {
+    if entry_check(checks, ns, &run_dir.join(ns), true, ctx) {
         if let Some(zone) = zone {
-            plan_checks(checks, &zone, &run_dir);
+            plan_checks(checks, &zone, &run_dir, ctx);
         }
     }
 }
 
+/// The member guests of `ns` whose run file exists (a zone without its namespace has no
+/// processes to look at).
+fn running_members(ns: &str, ctx: &Ctx) -> Vec<String> {
+    let vservers = config::vservers_dir().unwrap_or_default();
+    match &ctx.survey {
+        Some(s) => s
+            .members(ns)
+            .iter()
+            .filter(|g| g.run_file)
+            .map(|g| escape(&g.name))
+            .collect(),
+        None => config::members(&vservers, ns)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| vservers.join(&m.guest).join("run").exists())
+            .map(|m| escape(&m.guest))
+            .collect(),
+    }
+}
+
 /// The entry of `ns` here, and PID 1's view when it is stale here; true when live here.
-pub(crate) fn entry_check(checks: &mut Vec<Check>, ns: &str, entry: &Path, zone: bool) -> bool {
+pub(crate) fn entry_check(
+    checks: &mut Vec<Check>,
+    ns: &str,
+    entry: &Path,
+    zone: bool,
+    ctx: &Ctx,
+) -> bool {
     let kind = if zone { "zone" } else { "namespace" };
     match nsfs::probe(entry) {
         Entry::Netns(_) if zone => {
@@ -316,10 +506,32 @@ pub(crate) fn entry_check(checks: &mut Vec<Check>, ns: &str, entry: &Path, zone:
             true
         }
         Entry::Missing if zone => {
-            checks.push(bad(
-                format!("zone {ns}: {} does not exist", show(entry)),
-                format!("bring the zone up: vspace-netns up {ns}"),
-            ));
+            let running = running_members(ns, ctx);
+            if running.is_empty() && !ctx.expect_up {
+                checks.push(ok(format!(
+                    "zone {ns}: idle: {} does not exist and none of its guests runs (the hook brings it up at the next start)",
+                    show(entry)
+                )));
+            } else if running.is_empty() {
+                checks.push(bad(
+                    format!(
+                        "zone {ns}: idle: {} does not exist (none of its guests runs), and zones must be up",
+                        show(entry)
+                    ),
+                    format!("bring the zone up: vspace-netns up {ns}"),
+                ));
+            } else {
+                checks.push(bad(
+                    format!(
+                        "zone {ns}: {} does not exist while {} runs",
+                        show(entry),
+                        running.join(" and ")
+                    ),
+                    format!(
+                        "bring the zone up: vspace-netns up {ns}; a guest that started without it is outside the zone: restart it (vserver GUEST restart)"
+                    ),
+                ));
+            }
             false
         }
         Entry::Missing => {
@@ -359,10 +571,10 @@ pub(crate) fn entry_check(checks: &mut Vec<Check>, ns: &str, entry: &Path, zone:
 
 /// What `up --dry-run` would change, item by item (the planner's steps), and the links that
 /// need nothing.
-fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path) {
+fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) {
     let ns = &zone.netns;
     // As `up` sees it (routes, sysctls, MACs elsewhere); the guests' files are checked per guest.
-    let facts = match zone::gather(zone, run_dir, true) {
+    let facts = match zone::gather_with(zone, run_dir, true, ctx.survey.as_ref()) {
         Ok(mut f) => {
             f.skips.clear();
             f
@@ -502,6 +714,38 @@ pub(crate) fn item(step: &Step, facts: &Facts) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_are_grouped_by_subject_with_the_fix_on_its_own_line() {
+        let sections = vec![
+            (
+                "host".to_string(),
+                vec![
+                    ok("real vspace: /v".into()),
+                    warn("w".into(), "do w".into()),
+                ],
+            ),
+            (
+                "zone dmz".to_string(),
+                vec![
+                    ok("zone dmz: configuration is valid".into()),
+                    bad("guest web: lacks x".into(), "add x".into()),
+                    bad(
+                        "zone dmz: lo is down inside".into(),
+                        "vspace-netns up dmz".into(),
+                    ),
+                ],
+            ),
+            ("zones".to_string(), vec![]),
+        ];
+        assert_eq!(
+            render(&sections),
+            "host:\n  ok real vspace: /v\n  WARN w\n      fix: do w\n\
+             zone dmz:\n  ok configuration is valid\n  FAIL lo is down inside\n      fix: vspace-netns up dmz\n\
+             \x20 guest web:\n    FAIL lacks x\n        fix: add x\n\
+             summary: 2 ok, 1 WARN, 2 FAIL\n"
+        );
+    }
 
     #[test]
     fn levels_print_as_their_words() {

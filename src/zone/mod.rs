@@ -8,7 +8,9 @@
 //! lines, `shread` reads one-line guest files as util-vserver's bash `read` does. Around
 //! util-vserver: `hook` is the scriptlet's logic, `claims` the starting guests' claims on a
 //! zone, `skips` the namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its
-//! `guest` checks), `status`, `show` (the configuration in one view). It denies unsafe_code: system calls go through `sys`.
+//! `guest` checks), `status`, `show` (the configuration in one view); doctor and status observe
+//! all zones through one `survey` of what they share, and check the host side a zone needs
+//! through `hostside` (which `up --dry-run` uses too). It denies unsafe_code: system calls go through `sys`.
 #![deny(unsafe_code)]
 
 pub mod all;
@@ -16,6 +18,7 @@ pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod hook;
+pub mod hostside;
 pub mod ifaces;
 pub mod mac;
 pub mod plan;
@@ -26,5 +29,6 @@ pub mod show;
 pub mod shread;
 pub mod skips;
 pub mod status;
+pub mod survey;
 
 pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};

@@ -50,6 +50,7 @@ use crate::zone::config::{self, Zone};
 use crate::zone::plan::{self, Facts, LinkState, PlanError, SkipFact, Step};
 use crate::zone::rtmsg::{self, Change};
 use crate::zone::script;
+use crate::zone::survey::Survey;
 
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
@@ -86,7 +87,7 @@ fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
 }
 
 /// An rtnetlink socket in the host's network namespace (PID 1's).
-fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
+pub(crate) fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
     Rtnl::open_in(host::host_net_path(h))
         .map_err(nl("cannot open rtnetlink in the host's network namespace"))
 }
@@ -104,7 +105,7 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
 }
 
 /// The links of a namespace (the host's when `entry` is None), with their addresses.
-fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
+pub(crate) fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
     let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
     rtmsg::add_addresses(&mut links, &sock.dump(rtmsg::dump_addresses())?);
     Ok(links)
@@ -114,6 +115,19 @@ fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
 /// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
 /// needs none of these).
 pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
+    gather_with(zone, run_dir, for_up, None)
+}
+
+/// [`gather`], with the facts every zone shares taken from `survey` when many zones are
+/// observed together (`status`, `doctor`): then the host's links and the MACs elsewhere are
+/// only those this zone's plan looks up, the pids come from the survey's one scan of /proc,
+/// and the guests' skip files are not read (those callers check them per guest).
+pub fn gather_with(
+    zone: &Zone,
+    run_dir: &Path,
+    for_up: bool,
+    survey: Option<&Survey>,
+) -> Result<Facts, Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
     let probe = nsfs::probe(&entry);
@@ -130,8 +144,13 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
         }
     }
     let hn = host::host_net().map_err(fail)?;
-    let mut host = host_sock(&hn)?;
-    facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
+    facts.host = match survey {
+        Some(s) => s.host_for(zone),
+        None => {
+            let mut host = host_sock(&hn)?;
+            dump_links(&mut host).map_err(nl("cannot list the host's links"))?
+        }
+    };
     if let Some(live) = live_path(&facts) {
         let mut inside =
             Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
@@ -147,11 +166,14 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
         matches!(l.kind, config::Kind::Vlan { .. }) && !facts.inside.contains_key(&l.name)
     });
     if for_up && vlans {
-        facts.vlan = vlan_support(&mut host);
+        facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
     if for_up {
         facts.sysctls = sysctl_values(zone, &facts, &hn)?;
-        facts.macs_elsewhere = macs_elsewhere(zone, &facts.host);
+        facts.macs_elsewhere = match survey {
+            Some(s) => s.macs_for(zone),
+            None => macs_elsewhere(zone, &facts.host),
+        };
     }
     let unhide = vprocunhide_path().map_err(fail)?;
     if unhide.exists() {
@@ -161,10 +183,13 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
                 .to_string(),
         );
     }
-    if for_up {
+    if for_up && survey.is_none() {
         facts.skips = skip_facts(ns)?;
     }
-    facts.pids = id.map(admin::pids_in).unwrap_or_default();
+    facts.pids = match survey {
+        Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
+        None => id.map(admin::pids_in).unwrap_or_default(),
+    };
     if let Some(first) = facts.pids.first() {
         // The first in /proc order (the found process may have exited since).
         facts.found = facts.found.map(|_| *first);
@@ -882,6 +907,10 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
     let _skips = crate::zone::skips::lock()?;
     let facts = gather(&zone, &run_dir, true)?;
+    if dry_run {
+        // Before planning: said even where the plan refuses.
+        dry_run_warnings(&zone, &facts);
+    }
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
         Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
@@ -936,6 +965,18 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
         }
     }
     Ok(())
+}
+
+/// The host side the zone needs and lacks (`zone::hostside`, which doctor reports as
+/// failures), each a warning with its fix on stderr: the printed lines stay a script.
+fn dry_run_warnings(zone: &Zone, facts: &Facts) {
+    let support = crate::zone::hostside::Support::of([zone]);
+    let issues = crate::zone::hostside::link_issues(zone, &facts.host, &support)
+        .into_iter()
+        .chain(crate::zone::hostside::vprocunhide_issue());
+    for i in issues {
+        out::warn(&format!("{PREFIX}: WARN {}\n    fix: {}", i.what, i.fix));
+    }
 }
 
 /// What `down` did, or why it left the zone up.

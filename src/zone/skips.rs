@@ -42,7 +42,7 @@ fn io(p: &Path, e: std::io::Error) -> Fail {
 /// The edit one guest's file needs for `needed` (None: nothing to do). `copy`: a guest
 /// without a file of its own starts from a copy of `.defaults` (a member, or any guest when
 /// there is no `.defaults` directory to edit instead).
-fn edit_for(
+pub(crate) fn edit_for(
     vservers: &Path,
     guest: &OsStr,
     needed: &[String],
@@ -122,7 +122,7 @@ pub fn for_guest(guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
     }
 }
 
-fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
+pub(crate) fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
     let (defaults, _) = config::skip_files(vservers, OsStr::new(".defaults"));
     if !defaults.parent().is_some_and(Path::is_dir) {
         return Ok(None);

@@ -1,28 +1,34 @@
-//! `vspace-netns status [ZONE...] [--json]`: every zone's state as found, in words or JSON.
-//! Side-effecting only in what it reads (the entry, `ip -o link|addr|route` inside, the guests'
-//! files); [`state`] and [`render`] are pure.
+//! `vspace-netns status [ZONE...] [--json|--format FORMAT] [--expect-up]`: every zone's state
+//! as found, in words, JSON or the Prometheus text format. Side-effecting only in what it reads
+//! (one `zone::survey::Survey` of what all zones share, then each zone's namespace dumped
+//! once); [`state`], [`health`] and the renderers are pure.
 //!
 //! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something,
 //! or a link inside is not configured: `differs` names each item, as `doctor` does, from `up`'s
 //! own planner), `stale` (an entry with no namespace; `differs` names the pids still in a
-//! namespace that lives on without it), `down` (no entry), `invalid` (the configuration, or an entry that is no
-//! namespace; `error` says why); its namespace's identity, links (name, MAC, state, addresses;
-//! every link inside, and a veth's host end), routes (IPv4 and IPv6 main tables, as `ip route`
-//! prints them), the PIDs inside, and its member guests, running or stopped (util-vserver's run
-//! file `/etc/vservers/GUEST/run` exists while the guest runs) with the addresses of their
-//! util-vserver `interfaces/` found inside (`zone::ifaces`). Per guest: its zone. The exit
-//! status is 0 when every zone shown is up as configured, else 1.
+//! namespace that lives on without it), `idle` (no entry and none of its guests runs: the hook
+//! took it down after the last guest stopped, by design), `down` (no entry while a guest runs),
+//! `invalid` (the configuration, or an entry that is no namespace; `error` says why); its
+//! namespace's identity, links (name, MAC, state, addresses; every link inside, and a veth's
+//! host end), routes (as `ip route` prints them, the table by name as configured), the PIDs
+//! inside, and its member guests: running when a process in the zone's namespace has the
+//! guest's root (`vdir`) or context, or util-vserver's run file `/etc/vservers/GUEST/run`
+//! exists, with the PIDs found and the addresses of their util-vserver `interfaces/` found
+//! inside (`zone::ifaces`). Per guest: its zone.
+//!
+//! The exit status is 0 when every zone shown is up as configured or idle (with
+//! `--expect-up`: up as configured), else 1.
 
 use std::ffi::{OsStr, OsString};
-use std::path::Path;
 
 use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::netns::{Entry, Unusable};
-use crate::zone::config::{self, Kind, Zone};
+use crate::zone::config::{self, Kind, MAIN_TABLE, Route, Zone};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::shell::{self as zone, PREFIX};
+use crate::zone::survey::{self, Survey};
 
 /// What a zone is, as found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,18 +37,61 @@ pub enum State {
     Up,
     Partial,
     Stale,
+    Idle,
     Down,
     Invalid,
 }
 
+/// Every state, in the order the Prometheus output lists them.
+pub const STATES: [State; 6] = [
+    State::Up,
+    State::Partial,
+    State::Stale,
+    State::Idle,
+    State::Down,
+    State::Invalid,
+];
+
 impl State {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             State::Up => "up",
             State::Partial => "partial",
             State::Stale => "stale",
+            State::Idle => "idle",
             State::Down => "down",
             State::Invalid => "invalid",
+        }
+    }
+}
+
+/// Whether a zone in `state` is healthy: up as configured, or idle unless zones must be up.
+pub fn health(state: State, expect_up: bool) -> bool {
+    match state {
+        State::Up => true,
+        State::Idle => !expect_up,
+        _ => false,
+    }
+}
+
+/// How the report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Prometheus,
+}
+
+impl Format {
+    /// The `--format` values.
+    pub const NAMES: [&'static str; 3] = ["text", "json", "prometheus"];
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "text" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            "prometheus" => Some(Format::Prometheus),
+            _ => None,
         }
     }
 }
@@ -64,6 +113,8 @@ pub struct Link {
 pub struct Member {
     pub name: String,
     pub running: bool,
+    /// Its processes found in the zone's namespace.
+    pub pids: Vec<i32>,
     /// Its util-vserver `interfaces/` addresses found inside the zone (`ADDR/PREFIX dev DEV`);
     /// left out of the JSON when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -99,14 +150,19 @@ pub struct GuestZone {
 pub struct Report {
     /// Every zone shown is up as configured.
     pub as_configured: bool,
+    /// Every zone shown is up as configured or idle (with `--expect-up`: up): the exit status
+    /// is 0 exactly then.
+    pub healthy: bool,
     pub zones: Vec<ZoneStatus>,
     pub guests: Vec<GuestZone>,
 }
 
-/// The state from the entry and the steps `up` would take (cleanup-skip edits aside).
-pub fn state(entry: &Entry, steps: &[Step]) -> State {
+/// The state from the entry and the steps `up` would take (cleanup-skip edits aside), and
+/// whether a member guest runs.
+pub fn state(entry: &Entry, steps: &[Step], guest_runs: bool) -> State {
     match entry {
-        Entry::Missing => State::Down,
+        Entry::Missing if guest_runs => State::Down,
+        Entry::Missing => State::Idle,
         Entry::Unusable(Unusable::Stale) => State::Stale,
         Entry::Unusable(_) => State::Invalid,
         Entry::Netns(()) if steps.is_empty() => State::Up,
@@ -114,31 +170,41 @@ pub fn state(entry: &Entry, steps: &[Step]) -> State {
     }
 }
 
-/// `vspace-netns status [ZONE...] [--json]`.
-pub fn run(zones: &[OsString], json: bool) -> Result<u8, Fail> {
+/// Every zone (or `zones`) observed, sharing one survey.
+pub fn gather(zones: &[OsString]) -> Result<Report, Fail> {
     let names = if zones.is_empty() {
         crate::zone::all::zones()?
     } else {
         zones.to_vec()
     };
     let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
-    let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(n, &vservers)).collect();
-    let guests = guest_zones(&vservers, &statuses);
-    let report = Report {
+    let survey = Survey::read(&vservers)?;
+    let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(n, &survey)).collect();
+    let guests = guest_zones(&statuses);
+    Ok(Report {
         as_configured: statuses.iter().all(|z| z.state == State::Up),
+        healthy: false,
         zones: statuses,
         guests,
-    };
-    let text = if json {
-        let mut t = serde_json::to_string_pretty(&report)
-            .map_err(|e| Fail::new(PREFIX, 1, format!("status: {e}")))?;
-        t.push('\n');
-        t
-    } else {
-        render(&report)
+    })
+}
+
+/// `vspace-netns status [ZONE...] [--format FORMAT] [--expect-up]`.
+pub fn run(zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fail> {
+    let mut report = gather(zones)?;
+    report.healthy = report.zones.iter().all(|z| health(z.state, expect_up));
+    let text = match format {
+        Format::Json => {
+            let mut t = serde_json::to_string_pretty(&report)
+                .map_err(|e| Fail::new(PREFIX, 1, format!("status: {e}")))?;
+            t.push('\n');
+            t
+        }
+        Format::Text => render(&report),
+        Format::Prometheus => prometheus(&report, expect_up),
     };
     crate::out::stdout_or_fail(PREFIX, &text)?;
-    Ok(if report.as_configured { 0 } else { 1 })
+    Ok(if report.healthy { 0 } else { 1 })
 }
 
 fn invalid(name: String, error: String) -> ZoneStatus {
@@ -156,16 +222,19 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 }
 
 /// One zone, gathered.
-fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
+fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::quote::escape(name);
-    let zone = match zone::load(name) {
-        Ok(z) => z,
-        Err(f) => return invalid(shown, f.message),
+    // Read once, for the survey; a zone that is not there is read again for its error.
+    let zone = match survey.zone(name) {
+        Some(z) => z.clone(),
+        None => match zone::load(name) {
+            Ok(z) => z,
+            Err(f) => return invalid(shown, f.message),
+        },
     };
     // As `up` sees it; the guests' files are doctor's to check.
     let gathered = zone::run_dir().and_then(|d| {
-        let mut f = zone::gather(&zone, &d, true)?;
-        f.skips.clear();
+        let f = zone::gather_with(&zone, &d, true, Some(survey))?;
         Ok((f, d))
     });
     let (facts, run_dir) = match gathered {
@@ -177,7 +246,8 @@ fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
         Err(PlanError::Conflict(m)) => (Vec::new(), Some(m)),
         Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => (Vec::new(), None),
     };
-    let mut st = state(&facts.netns, &steps);
+    let guests = members(survey, &zone.netns, &facts);
+    let mut st = state(&facts.netns, &steps, guests.iter().any(|g| g.running));
     if error.is_some() {
         st = State::Invalid;
     }
@@ -212,10 +282,35 @@ fn one(name: &OsStr, vservers: &Path) -> ZoneStatus {
         differs,
         error,
         links: links(&zone, &facts),
-        routes: facts.routes.iter().map(ToString::to_string).collect(),
+        routes: facts
+            .routes
+            .iter()
+            .map(|r| route_text(r, &zone.routes))
+            .collect(),
         pids: facts.pids.clone(),
-        guests: members(vservers, &zone.netns, &facts),
+        guests,
     }
+}
+
+/// A route found, as `ip route` prints it, with the metric and the table as the configured
+/// route of the same key says them (`table main` where the file says so, never `table 254`);
+/// a route no file names gets its metric when not the default, its table when not main.
+pub fn route_text(found: &Route, configured: &[Route]) -> String {
+    let like = configured.iter().find(|c| c.same_key(found));
+    let mut shown = found.clone();
+    shown.table = None;
+    shown.metric = match like {
+        Some(c) => c.metric,
+        None if found.metric == Some(if found.is_v6() { 1024 } else { 0 }) => None,
+        None => found.metric,
+    };
+    let mut words = shown.words();
+    match (like.and_then(|c| c.table), found.effective_table()) {
+        (Some(MAIN_TABLE), _) => words.extend(["table".into(), "main".into()]),
+        (_, MAIN_TABLE) => {}
+        (_, t) => words.extend(["table".into(), t.to_string()]),
+    }
+    words.join(" ")
 }
 
 fn link(name: &str, place: &'static str, s: &plan::LinkState) -> Link {
@@ -245,22 +340,32 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
     out
 }
 
-/// The zone's members, running or not (util-vserver's run file exists while a guest runs).
-fn members(vservers: &Path, ns: &str, facts: &Facts) -> Vec<Member> {
-    config::members(vservers, ns)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| Member {
-            name: crate::quote::escape(&m.guest),
-            running: vservers.join(&m.guest).join("run").exists(),
-            addresses: crate::zone::ifaces::entries(vservers, &m.guest)
+/// The zone's members: running when a process in the zone (`facts.pids`) is theirs, or their
+/// run file exists; with their `interfaces/` addresses found inside.
+fn members(survey: &Survey, ns: &str, facts: &Facts) -> Vec<Member> {
+    let guests = survey.members(ns);
+    let mut owned = survey::owners(&facts.pids, guests);
+    let vservers = config::vservers_dir().ok();
+    guests
+        .iter()
+        .map(|g| {
+            let pids = owned.remove(&g.name).unwrap_or_default();
+            let addresses = vservers
+                .as_deref()
+                .and_then(|v| crate::zone::ifaces::entries(v, &g.name).ok())
                 .map(|e| crate::zone::ifaces::present(&e, &facts.inside))
-                .unwrap_or_default(),
+                .unwrap_or_default();
+            Member {
+                name: crate::quote::escape(&g.name),
+                running: g.run_file || !pids.is_empty(),
+                pids,
+                addresses,
+            }
         })
         .collect()
 }
 
-fn guest_zones(_vservers: &Path, zones: &[ZoneStatus]) -> Vec<GuestZone> {
+fn guest_zones(zones: &[ZoneStatus]) -> Vec<GuestZone> {
     let mut out: Vec<GuestZone> = zones
         .iter()
         .flat_map(|z| {
@@ -274,7 +379,7 @@ fn guest_zones(_vservers: &Path, zones: &[ZoneStatus]) -> Vec<GuestZone> {
     out
 }
 
-/// The report in words: a line per zone, its links, routes and guests indented.
+/// The report in words: a line per zone, its PIDs, links, routes and guests indented.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
     for z in &r.zones {
@@ -290,6 +395,9 @@ pub fn render(r: &Report) -> String {
         }
         out.push_str(&head);
         out.push('\n');
+        if !z.pids.is_empty() {
+            out.push_str(&format!("    pids: {}\n", zone::pid_list(&z.pids)));
+        }
         for l in &z.links {
             let mut line = format!("    link {} ({}): {}", l.name, l.place, l.state);
             if let Some(m) = &l.mac {
@@ -305,7 +413,11 @@ pub fn render(r: &Report) -> String {
             out.push_str(&format!("    route: {rt}\n"));
         }
         for g in &z.guests {
-            let word = if g.running { "running" } else { "stopped" };
+            let word = match (g.running, g.pids.is_empty()) {
+                (false, _) => "stopped".to_string(),
+                (true, true) => "running".to_string(),
+                (true, false) => format!("running, pids {}", zone::pid_list(&g.pids)),
+            };
             out.push_str(&format!("    guest {}: {word}\n", g.name));
             if !g.addresses.is_empty() {
                 let a = g.addresses.join(", ");
@@ -316,29 +428,201 @@ pub fn render(r: &Report) -> String {
     out
 }
 
+/// A label value in the Prometheus text format: backslash, double quote and newline escaped.
+pub fn label(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The report in the Prometheus text exposition format (node_exporter's textfile collector):
+/// each family's HELP and TYPE, then its samples.
+pub fn prometheus(r: &Report, expect_up: bool) -> String {
+    let mut out = String::new();
+    let mut family = |name: &str, help: &str, samples: Vec<(String, String)>| {
+        out.push_str(&format!(
+            "# HELP vspace_netns_{name} {help}\n# TYPE vspace_netns_{name} gauge\n"
+        ));
+        for (labels, value) in samples {
+            out.push_str(&format!("vspace_netns_{name}{{{labels}}} {value}\n"));
+        }
+    };
+    let zl = |z: &ZoneStatus| format!("zone=\"{}\"", label(&z.name));
+    family(
+        "zone_state",
+        "The zone's state as found: 1 for its state, 0 for the others.",
+        r.zones
+            .iter()
+            .flat_map(|z| {
+                STATES.iter().map(move |s| {
+                    (
+                        format!("{},state=\"{}\"", zl(z), s.word()),
+                        u8::from(z.state == *s).to_string(),
+                    )
+                })
+            })
+            .collect(),
+    );
+    family(
+        "zone_healthy",
+        if expect_up {
+            "1 when the zone is up as configured (zones must be up)."
+        } else {
+            "1 when the zone is up as configured or idle (down with none of its guests running)."
+        },
+        r.zones
+            .iter()
+            .map(|z| (zl(z), u8::from(health(z.state, expect_up)).to_string()))
+            .collect(),
+    );
+    family(
+        "zone_pids",
+        "Processes in the zone's network namespace.",
+        r.zones
+            .iter()
+            .map(|z| (zl(z), z.pids.len().to_string()))
+            .collect(),
+    );
+    family(
+        "zone_links",
+        "Links of the zone found, inside and veth host ends.",
+        r.zones
+            .iter()
+            .map(|z| (zl(z), z.links.len().to_string()))
+            .collect(),
+    );
+    family(
+        "link_up",
+        "1 when the link is administratively up.",
+        r.zones
+            .iter()
+            .flat_map(|z| {
+                z.links.iter().map(move |l| {
+                    (
+                        format!(
+                            "{},link=\"{}\",place=\"{}\"",
+                            zl(z),
+                            label(&l.name),
+                            l.place
+                        ),
+                        u8::from(l.state == "up").to_string(),
+                    )
+                })
+            })
+            .collect(),
+    );
+    family(
+        "guest_running",
+        "1 when the zone's member guest runs (a process of it in the zone, or its run file).",
+        r.zones
+            .iter()
+            .flat_map(|z| {
+                z.guests.iter().map(move |g| {
+                    (
+                        format!("{},guest=\"{}\"", zl(z), label(&g.name)),
+                        u8::from(g.running).to_string(),
+                    )
+                })
+            })
+            .collect(),
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn states_follow_the_entry_and_the_plan() {
+    fn states_follow_the_entry_the_plan_and_the_guests() {
         let step = Step::AddNetns { ns: "z".into() };
         let table = [
-            (Entry::Missing, vec![step.clone()], State::Down),
-            (Entry::Unusable(Unusable::Stale), vec![], State::Stale),
-            (Entry::Unusable(Unusable::Symlink), vec![], State::Invalid),
-            (Entry::Netns(()), vec![], State::Up),
-            (Entry::Netns(()), vec![step], State::Partial),
+            (Entry::Missing, vec![step.clone()], false, State::Idle),
+            (Entry::Missing, vec![step.clone()], true, State::Down),
+            (
+                Entry::Unusable(Unusable::Stale),
+                vec![],
+                false,
+                State::Stale,
+            ),
+            (
+                Entry::Unusable(Unusable::Symlink),
+                vec![],
+                false,
+                State::Invalid,
+            ),
+            (Entry::Netns(()), vec![], false, State::Up),
+            (Entry::Netns(()), vec![step], true, State::Partial),
         ];
-        for (entry, steps, want) in table {
-            assert_eq!(state(&entry, &steps), want, "{entry:?}");
+        for (entry, steps, runs, want) in table {
+            assert_eq!(state(&entry, &steps, runs), want, "{entry:?}");
+        }
+        let healthy: Vec<(State, bool, bool)> = STATES
+            .iter()
+            .flat_map(|s| [(*s, false, health(*s, false)), (*s, true, health(*s, true))])
+            .filter(|x| x.2)
+            .collect();
+        assert_eq!(
+            healthy,
+            vec![
+                (State::Up, false, true),
+                (State::Up, true, true),
+                (State::Idle, false, true)
+            ]
+        );
+    }
+
+    fn route(dst: &str, metric: Option<u32>, table: Option<u32>) -> Route {
+        let (addr, prefix) = dst.split_once('/').unwrap();
+        Route {
+            dst: config::Cidr {
+                addr: addr.parse().unwrap(),
+                prefix: prefix.parse().unwrap(),
+            },
+            via: Some("192.0.2.1".parse().unwrap()),
+            dev: None,
+            metric,
+            table,
         }
     }
 
     #[test]
-    fn the_report_renders_in_words() {
-        let r = Report {
+    fn routes_print_their_table_by_name_as_configured() {
+        // As the kernel reports it: metric and table always there.
+        let found = route("0.0.0.0/0", Some(0), Some(MAIN_TABLE));
+        let cases = [
+            (
+                route("0.0.0.0/0", None, Some(MAIN_TABLE)),
+                "default via 192.0.2.1 table main",
+            ),
+            (route("0.0.0.0/0", None, None), "default via 192.0.2.1"),
+            (
+                route("0.0.0.0/0", Some(0), Some(MAIN_TABLE)),
+                "default via 192.0.2.1 metric 0 table main",
+            ),
+        ];
+        for (conf, want) in cases {
+            assert_eq!(route_text(&found, &[conf]), want);
+        }
+        assert_eq!(route_text(&found, &[]), "default via 192.0.2.1");
+        let other = route("198.51.100.0/24", Some(5), Some(100));
+        assert_eq!(
+            route_text(&other, &[]),
+            "198.51.100.0/24 via 192.0.2.1 metric 5 table 100"
+        );
+    }
+
+    fn report() -> Report {
+        Report {
             as_configured: false,
+            healthy: false,
             zones: vec![ZoneStatus {
                 name: "dmz".into(),
                 state: State::Partial,
@@ -353,36 +637,63 @@ mod tests {
                     addresses: vec!["192.0.2.10/24".into()],
                 }],
                 routes: vec!["192.0.2.0/24 dev dmz0".into()],
-                pids: vec![],
+                pids: vec![41, 42],
                 guests: vec![
                     Member {
                         name: "web".into(),
                         running: false,
+                        pids: vec![],
                         addresses: vec![],
                     },
                     Member {
-                        name: "db".into(),
+                        name: "d\"b\\".into(),
                         running: true,
+                        pids: vec![42],
                         addresses: vec!["192.0.2.11/24 dev dmz0".into()],
                     },
                 ],
             }],
             guests: vec![],
-        };
-        let json = serde_json::to_value(&r).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_report_renders_in_words() {
+        let r = report();
         assert_eq!(
             render(&r),
-            "zone dmz: partial, net:[7]: lo is down inside\n    link dmz0 (inside): up 02:00:02:00:02:00 192.0.2.10/24\n    route: 192.0.2.0/24 dev dmz0\n    guest web: stopped\n    guest db: running\n    guest db addresses inside: 192.0.2.11/24 dev dmz0\n"
+            "zone dmz: partial, net:[7]: lo is down inside\n    pids: 41 42\n    link dmz0 (inside): up 02:00:02:00:02:00 192.0.2.10/24\n    route: 192.0.2.0/24 dev dmz0\n    guest web: stopped\n    guest d\"b\\: running, pids 42\n    guest d\"b\\ addresses inside: 192.0.2.11/24 dev dmz0\n"
         );
+        let json = serde_json::to_value(&r).unwrap();
         assert_eq!(
             json["zones"][0]["guests"][1]["addresses"][0],
             "192.0.2.11/24 dev dmz0"
         );
+        assert!(json["zones"][0]["guests"][0].get("addresses").is_none());
         assert_eq!(json["zones"][0]["state"], "partial");
         assert_eq!(
             json["zones"][0]["links"][0]["addresses"][0],
             "192.0.2.10/24"
         );
+        assert_eq!(json["zones"][0]["guests"][1]["pids"][0], 42);
         assert_eq!(json["as_configured"], false);
+        assert_eq!(json["healthy"], false);
+    }
+
+    #[test]
+    fn the_prometheus_text_has_help_type_and_escaped_labels() {
+        let text = prometheus(&report(), false);
+        assert!(text.starts_with(
+            "# HELP vspace_netns_zone_state The zone's state as found: 1 for its state, 0 for the others.\n# TYPE vspace_netns_zone_state gauge\n"
+        ));
+        assert!(text.contains("vspace_netns_zone_state{zone=\"dmz\",state=\"partial\"} 1\n"));
+        assert!(text.contains("vspace_netns_zone_state{zone=\"dmz\",state=\"idle\"} 0\n"));
+        assert!(text.contains("vspace_netns_zone_pids{zone=\"dmz\"} 2\n"));
+        assert!(
+            text.contains("vspace_netns_link_up{zone=\"dmz\",link=\"dmz0\",place=\"inside\"} 1\n")
+        );
+        assert!(text.contains("vspace_netns_guest_running{zone=\"dmz\",guest=\"d\\\"b\\\\\"} 1\n"));
+        assert_eq!(label("a\nb"), "a\\nb");
+        assert!(text.ends_with('\n'));
     }
 }

@@ -238,3 +238,79 @@ pub fn err_text(out: &std::process::Output) -> String {
 pub fn no_err(out: &std::process::Output) -> bool {
     err_text(out).is_empty()
 }
+
+/// doctor's grouped output as one line per check, each in its full form: `ok SUBJECT: WHAT`,
+/// `FAIL SUBJECT: WHAT: FIX` (`SUBJECT` from the heading it stands under, `zone N` or `guest
+/// G`; none under `host` and `zones`). The summary line is checked against the counts and
+/// left out. Panics on a line of no known shape.
+pub fn doctor_flat(out: &str) -> Vec<String> {
+    let mut flat: Vec<String> = Vec::new();
+    let (mut top, mut sub): (Option<String>, Option<String>) = (None, None);
+    let mut summary = None;
+    for line in out.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim_start();
+        if let Some(s) = body.strip_prefix("summary: ") {
+            assert_eq!(indent, 0, "{out}");
+            summary = Some(s.to_string());
+        } else if let Some(fix) = body.strip_prefix("fix: ") {
+            let last = flat
+                .last_mut()
+                .unwrap_or_else(|| panic!("fix first:\n{out}"));
+            assert!(!last.starts_with("ok "), "a fix of an ok line:\n{out}");
+            last.push_str(": ");
+            last.push_str(fix);
+        } else if body.starts_with("ok ") || body.starts_with("FAIL ") || body.starts_with("WARN ")
+        {
+            let (word, what) = body.split_once(' ').unwrap();
+            let subject = if indent == 4 {
+                sub.clone()
+            } else {
+                top.clone()
+            };
+            flat.push(match subject {
+                Some(s)
+                    if ["zone ", "guest ", "namespace "]
+                        .iter()
+                        .any(|p| s.starts_with(p)) =>
+                {
+                    format!("{word} {s}: {what}")
+                }
+                _ => format!("{word} {what}"),
+            });
+        } else if let Some(h) = body.strip_suffix(':') {
+            if indent == 0 {
+                top = Some(h.to_string());
+                sub = None;
+            } else {
+                assert_eq!(indent, 2, "{out}");
+                sub = Some(h.to_string());
+            }
+        } else {
+            panic!("a doctor line of no known shape: {line:?}\n{out}");
+        }
+    }
+    let count = |w: &str| flat.iter().filter(|l| l.starts_with(w)).count();
+    assert_eq!(
+        summary.as_deref(),
+        Some(
+            format!(
+                "{} ok, {} WARN, {} FAIL",
+                count("ok "),
+                count("WARN "),
+                count("FAIL ")
+            )
+            .as_str()
+        ),
+        "{out}"
+    );
+    flat
+}
+
+/// [`doctor_flat`] of doctor's stdout, a line each (each ending in a newline).
+pub fn doctor_text(stdout: &[u8]) -> String {
+    doctor_flat(&text(stdout))
+        .into_iter()
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

@@ -9,11 +9,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{Check, bad, entry_check, ok, show, zone_state_checks};
+use super::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::quote::escape;
 use crate::sys::exec;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::hook::PHASES;
+use crate::zone::plan::SkipFact;
 use crate::zone::{shread, skips};
 
 /// vspace's net bit in a space mask (CLONE_NEWNET).
@@ -21,7 +22,13 @@ const NET: u64 = 0x4000_0000;
 
 /// Every check of `guest`; `then_zone`: also the state of the zone (or namespace) it names,
 /// and a guest that shares no named namespace is a failure (asked about by name).
-pub fn checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, then_zone: bool) {
+pub(crate) fn checks(
+    checks: &mut Vec<Check>,
+    guest: &OsStr,
+    vservers: &Path,
+    then_zone: bool,
+    ctx: &Ctx,
+) {
     let g = escape(guest);
     let name = net_check(checks, guest, vservers, then_zone);
     let mut lines = skips::run_dir_lines();
@@ -56,9 +63,9 @@ pub fn checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, then_zone
         in_zone = zone.map(str::to_string);
         skip_check(checks, guest, vservers, &lines, zone);
         if then_zone && found.zone {
-            zone_state_checks(checks, ns);
+            zone_state_checks(checks, ns, ctx);
         } else if then_zone && !found.guest {
-            entry_check(checks, ns, &paths.entry_path, false);
+            entry_check(checks, ns, &paths.entry_path, false, ctx);
         }
         space_checks(checks, guest, vservers, zone);
     } else {
@@ -187,16 +194,31 @@ fn skip_check(
         )));
         return;
     };
-    let printf = crate::zone::plan::skip_steps(&[crate::zone::plan::SkipFact {
-        own: effective.clone(),
-        defaults: effective.clone(),
-        own_len: None,
-        edit: edit.clone(),
-    }])
-    .iter()
-    .map(|s| s.line(Path::new(crate::netns::DEFAULT_RUN_DIR)))
-    .collect::<Vec<_>>()
-    .join("; ");
+    // The fix is what `up` runs: the same facts (a member without a file of its own gets a
+    // copy of `.defaults` first; a guest that `.defaults` serves gets it edited).
+    let member = lines != skips::run_dir_lines();
+    let fact = match skips::edit_for(vservers, guest, lines, member) {
+        Ok(None) if !member && effective == &defaults => skips::defaults_fact(vservers),
+        other => other,
+    };
+    let fact = match fact {
+        Ok(Some(f)) => f,
+        Ok(None) => SkipFact {
+            own: effective.clone(),
+            defaults: effective.clone(),
+            own_len: None,
+            edit: edit.clone(),
+        },
+        Err(f) => {
+            checks.push(bad(format!("guest {g}: {}", show(effective)), f.message));
+            return;
+        }
+    };
+    let printf = crate::zone::plan::skip_steps(&[fact])
+        .iter()
+        .map(|s| s.line(Path::new(crate::netns::DEFAULT_RUN_DIR)))
+        .collect::<Vec<_>>()
+        .join("; ");
     // The command comes last, so that the line after the colon pastes into a shell whole.
     let also = match zone {
         Some(z) => format!(" ('vspace-netns up {z}' adds them too)"),

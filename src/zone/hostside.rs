@@ -1,0 +1,260 @@
+//! The host side a zone needs, checked in one place for `up --dry-run` (each missing piece a
+//! WARN) and `doctor` (each a FAIL): every link's parent present and up on the host, the
+//! kernel's support for each kind of link the zone uses (802.1Q VLAN, macvlan, ipvlan, veth),
+//! and util-vserver's vprocunhide. Side-effecting only in what it reads, and in one probe
+//! made inside a throwaway network namespace (below); [`link_issues`] itself is pure.
+//!
+//! A kind is supported when its module is loaded (`/sys/module/MOD`; for 802.1Q also
+//! `/proc/net/vlan`), built in (`modules.builtin`) or loadable (`modules.dep`, both under
+//! `/lib/modules/$(uname -r)`). When none of these says so (a kernel with the kind built in
+//! but no module tree, as in many containers and VMs), the kernel is asked: an RTM_NEWLINK of
+//! that kind without its required attributes, sent from a fresh network namespace that dies
+//! with its thread, fails with EOPNOTSUPP ("Unknown device type") exactly when the kind is
+//! unknown to it; any other answer means it is there. Nothing outside that namespace changes
+//! (a module the probe could autoload would have been listed in `modules.dep` already).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::zone::config::Zone;
+use crate::zone::plan::LinkState;
+
+/// One missing piece: what is missing, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub what: String,
+    pub fix: String,
+}
+
+/// The module and the words for a kind of link.
+fn module_of(kind: &str) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        "vlan" => ("8021q", "802.1Q VLAN", "CONFIG_VLAN_8021Q"),
+        "macvlan" => ("macvlan", "macvlan", "CONFIG_MACVLAN"),
+        "ipvlan" => ("ipvlan", "ipvlan", "CONFIG_IPVLAN"),
+        "veth" => ("veth", "veth", "CONFIG_VETH"),
+        _ => ("", "", ""),
+    }
+}
+
+/// Which kinds of link this kernel has: kind -> supported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Support(pub BTreeMap<String, bool>);
+
+impl Support {
+    /// Looks up every kind `zones` use (each once).
+    pub fn of<'a>(zones: impl IntoIterator<Item = &'a Zone>) -> Support {
+        let mut out = BTreeMap::new();
+        for z in zones {
+            for l in &z.links {
+                let kind = l.kind.type_name();
+                if !out.contains_key(kind) {
+                    out.insert(kind.to_string(), supported(kind));
+                }
+            }
+        }
+        Support(out)
+    }
+}
+
+/// Whether the kernel has (or can load) the kind `kind`.
+pub fn supported(kind: &str) -> bool {
+    let (module, _, _) = module_of(kind);
+    if module.is_empty() {
+        return true;
+    }
+    if Path::new("/sys/module").join(module).exists()
+        || (module == "8021q" && Path::new("/proc/net/vlan").exists())
+    {
+        return true;
+    }
+    let tree = nix::sys::utsname::uname()
+        .ok()
+        .map(|u| Path::new("/lib/modules").join(u.release()));
+    if let Some(tree) = tree {
+        for list in ["modules.builtin", "modules.dep"] {
+            if let Ok(text) = std::fs::read_to_string(tree.join(list)) {
+                if lists(&text, module) {
+                    return true;
+                }
+            }
+        }
+    }
+    kernel_knows(kind)
+}
+
+/// Whether a `modules.dep` or `modules.builtin` text lists `module` (`.../8021q.ko[.xz]:`).
+pub fn lists(text: &str, module: &str) -> bool {
+    text.lines().any(|l| {
+        let path = l.split(':').next().unwrap_or_default();
+        let file = path.rsplit('/').next().unwrap_or_default();
+        file.split(".ko").next() == Some(module) && file.contains(".ko")
+    })
+}
+
+/// The kernel's own answer (see the module's header); a probe that cannot be made says yes
+/// (`up` then reports the kernel's reason itself).
+fn kernel_knows(kind: &str) -> bool {
+    use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+    use netlink_packet_route::RouteNetlinkMessage as Msg;
+    use netlink_packet_route::link::{InfoKind, LinkAttribute, LinkInfo, LinkMessage};
+    let info = match kind {
+        "vlan" => InfoKind::Vlan,
+        "macvlan" => InfoKind::MacVlan,
+        "ipvlan" => InfoKind::IpVlan,
+        "veth" => InfoKind::Veth,
+        _ => return true,
+    };
+    let got = crate::sys::rtnl::in_new_netns(move || {
+        let mut sock = crate::sys::rtnl::Rtnl::open()?;
+        let mut m = LinkMessage::default();
+        m.attributes.push(LinkAttribute::IfName("vsnprobe0".into()));
+        m.attributes
+            .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(info)]));
+        sock.call(Msg::NewLink(m), NLM_F_CREATE | NLM_F_EXCL)
+    });
+    !matches!(got, Err(e) if e.errno == nix::errno::Errno::EOPNOTSUPP)
+}
+
+/// What the zone's links need on the host and lack: a parent missing or down, a kind the
+/// kernel does not have. Pure: `host` is the host's links, `support` the kernel's kinds.
+pub fn link_issues(
+    zone: &Zone,
+    host: &BTreeMap<String, LinkState>,
+    support: &Support,
+) -> Vec<Issue> {
+    let ns = &zone.netns;
+    let mut out = Vec::new();
+    let mut kinds_said = Vec::new();
+    for l in &zone.links {
+        let kind = l.kind.type_name();
+        if support.0.get(kind) == Some(&false) && !kinds_said.contains(&kind) {
+            kinds_said.push(kind);
+            let (module, words, config) = module_of(kind);
+            out.push(Issue {
+                what: format!(
+                    "zone {ns}: this kernel has no {words} support (link {})",
+                    l.name
+                ),
+                fix: format!(
+                    "load it (modprobe {module}; to load it at boot: echo {module} >> /etc/modules) or use a kernel built with {config}"
+                ),
+            });
+        }
+        let Some(parent) = l.kind.parent() else {
+            continue;
+        };
+        match host.get(parent) {
+            None => out.push(Issue {
+                what: format!(
+                    "zone {ns}: the parent link {parent} of link {} is missing on the host",
+                    l.name
+                ),
+                fix: format!(
+                    "create {parent} (the host's network configuration, e.g. /etc/network/interfaces), or name an existing link in the zone's links/{}/link",
+                    l.name
+                ),
+            }),
+            Some(s) if !s.up => out.push(Issue {
+                what: format!(
+                    "zone {ns}: the parent link {parent} of link {} is down on the host",
+                    l.name
+                ),
+                fix: format!(
+                    "bring it up: ip link set dev {parent} up (and at boot, in the host's network configuration)"
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// util-vserver's vprocunhide, missing or not executable (`up` skips it, and the guests then
+/// find `/proc/net` hidden inside their zone).
+pub fn vprocunhide_issue() -> Option<Issue> {
+    let p = match crate::zone::shell::vprocunhide_path() {
+        Ok(p) => p,
+        Err(e) => {
+            return Some(Issue {
+                what: "vprocunhide".into(),
+                fix: e,
+            });
+        }
+    };
+    match std::fs::metadata(&p) {
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => None,
+        _ => Some(Issue {
+            what: format!(
+                "vprocunhide {} is missing or not executable",
+                crate::quote::escape(p.as_os_str())
+            ),
+            fix: "install util-vserver (or set VSPACE_NETNS_VPROCUNHIDE): without it /proc/net stays hidden from the guests inside a zone".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::config::{Kind, Link};
+    use crate::zone::mac::Mac;
+
+    #[test]
+    fn module_lists_are_read_by_file_name() {
+        let dep = "kernel/net/8021q/8021q.ko.xz: kernel/net/802/garp.ko.xz\nkernel/drivers/net/macvlan.ko:\n";
+        assert!(lists(dep, "8021q"));
+        assert!(lists(dep, "macvlan"));
+        assert!(!lists(dep, "ipvlan"));
+        assert!(!lists("kernel/net/802/garp.ko\n", "8021q"));
+        assert!(lists("kernel/drivers/net/veth.ko\n", "veth"));
+    }
+
+    fn zone(kind: Kind) -> Zone {
+        Zone {
+            netns: "dmz".into(),
+            links: vec![Link {
+                name: "dmz0".into(),
+                kind,
+                mac: Mac([2, 0, 0, 0, 0, 1]),
+                mtu: None,
+                addresses: vec![],
+            }],
+            ..Zone::default()
+        }
+    }
+
+    #[test]
+    fn parents_missing_or_down_and_kinds_missing_are_issues() {
+        let vlan = zone(Kind::Vlan {
+            parent: "eth9".into(),
+            vid: 2,
+        });
+        let yes = Support([("vlan".to_string(), true)].into());
+        let no = Support([("vlan".to_string(), false)].into());
+        let mut host = BTreeMap::new();
+        let whats = |host: &BTreeMap<String, LinkState>, s: &Support| -> Vec<String> {
+            link_issues(&vlan, host, s)
+                .into_iter()
+                .map(|i| i.what)
+                .collect()
+        };
+        assert_eq!(
+            whats(&host, &yes),
+            ["zone dmz: the parent link eth9 of link dmz0 is missing on the host"]
+        );
+        host.insert("eth9".to_string(), LinkState::default());
+        assert_eq!(
+            whats(&host, &no),
+            [
+                "zone dmz: this kernel has no 802.1Q VLAN support (link dmz0)",
+                "zone dmz: the parent link eth9 of link dmz0 is down on the host"
+            ]
+        );
+        host.get_mut("eth9").unwrap().up = true;
+        assert!(whats(&host, &yes).is_empty());
+        let fix = &link_issues(&vlan, &host, &no)[0].fix;
+        assert!(fix.starts_with("load it (modprobe 8021q;"), "{fix}");
+    }
+}

@@ -1,0 +1,290 @@
+//! What every zone shares, read once when many zones are observed together (`status`,
+//! `doctor`): the host's links (one rtnetlink dump), every configured zone (for the MACs in use
+//! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
+//! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
+//! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
+//! few scans, never a scan per zone (`zone::shell::gather_with`).
+//!
+//! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
+//! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
+//! `/proc/PID/vinfo`) is the guest's `context`.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::fail::Fail;
+use crate::netns::Ident;
+use crate::sys::nsfs;
+use crate::zone::config::{self, NetSpace, Zone};
+use crate::zone::mac::Mac;
+use crate::zone::plan::{self, LinkState, MacUsers};
+use crate::zone::shell::{self, PREFIX};
+
+/// A guest that names a zone, with what tells its processes apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guest {
+    pub name: OsString,
+    /// `spaces/net` ends its line.
+    pub newline: bool,
+    /// util-vserver's run file exists.
+    pub run_file: bool,
+    /// The guest's root, `vdir` resolved (None when it does not resolve).
+    pub root: Option<PathBuf>,
+    /// Its static context id (`context`), when it has one.
+    pub xid: Option<u32>,
+}
+
+/// The shared facts.
+#[derive(Debug, Default)]
+pub struct Survey {
+    /// The host's links, with their addresses.
+    pub host: BTreeMap<String, LinkState>,
+    /// Every zone that reads and validates, in name order.
+    pub zones: Vec<Zone>,
+    macs: MacUsers,
+    /// MAC clashes between zones, as messages.
+    pub clashes: Vec<String>,
+    /// The host's links by MAC, in name order.
+    host_macs: BTreeMap<Mac, Vec<String>>,
+    /// The processes of every network namespace, in /proc order.
+    pids: BTreeMap<Ident, Vec<i32>>,
+    /// Each zone name's member guests, in name order.
+    members: BTreeMap<Vec<u8>, Vec<Guest>>,
+    /// Every guest under the vservers root, in name order.
+    pub guests: Vec<OsString>,
+}
+
+impl Survey {
+    /// Reads the shared facts; `vservers` is the guests' root.
+    pub fn read(vservers: &Path) -> Result<Survey, Fail> {
+        let nl = |what: &'static str| move |e| Fail::new(PREFIX, 1, format!("{what}: {e}"));
+        // The host's links as PID 1's network namespace has them, whichever the caller is in.
+        let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, 1, m))?;
+        let mut sock = shell::host_sock(&hn)?;
+        let host = shell::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
+        let zones = shell::all_zones();
+        let (macs, clashes) = plan::zone_macs(&zones);
+        let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
+        for (name, l) in &host {
+            if let Some(m) = l.mac {
+                host_macs.entry(m).or_default().push(name.clone());
+            }
+        }
+        let guests = config::guests(vservers).unwrap_or_default();
+        let mut members: BTreeMap<Vec<u8>, Vec<Guest>> = BTreeMap::new();
+        for g in &guests {
+            // An unreadable spaces/net is that guest's problem (doctor names it).
+            if let Ok(NetSpace::Shared { name, newline }) = config::read_guest_net(vservers, g) {
+                members
+                    .entry(name)
+                    .or_default()
+                    .push(guest(vservers, g, newline));
+            }
+        }
+        Ok(Survey {
+            host,
+            zones,
+            macs,
+            clashes,
+            host_macs,
+            pids: scan_pids(),
+            members,
+            guests,
+        })
+    }
+
+    /// The host's links a plan for `zone` looks up: its links' names, veth host ends and
+    /// parents.
+    pub fn host_for(&self, zone: &Zone) -> BTreeMap<String, LinkState> {
+        let mut out = BTreeMap::new();
+        for l in &zone.links {
+            let names = [
+                Some(l.name.as_str()),
+                l.kind.peer().map(|p| p.0),
+                l.kind.parent(),
+            ];
+            for n in names.into_iter().flatten() {
+                if let Some(s) = self.host.get(n) {
+                    out.insert(n.to_string(), s.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The MACs `zone` configures that another zone gives or a host link (not one of its
+    /// own veth host ends) carries, with who: `shell::macs_elsewhere` limited to the MACs
+    /// the plan looks up.
+    pub fn macs_for(&self, zone: &Zone) -> BTreeMap<Mac, String> {
+        let peers: Vec<&str> = zone
+            .links
+            .iter()
+            .filter_map(|l| l.kind.peer().map(|p| p.0))
+            .collect();
+        let mut out = BTreeMap::new();
+        let wanted = zone
+            .links
+            .iter()
+            .flat_map(|l| std::iter::once(l.mac).chain(l.kind.peer().map(|p| p.1)));
+        for mac in wanted {
+            let other_zone = self
+                .macs
+                .get(&mac)
+                .and_then(|users| users.iter().find(|u| u.0 != zone.netns))
+                .map(|u| u.1.clone());
+            let host = || {
+                self.host_macs.get(&mac).and_then(|names| {
+                    names
+                        .iter()
+                        .find(|n| !peers.contains(&n.as_str()))
+                        .map(|n| format!("the host's link {n}"))
+                })
+            };
+            if let Some(who) = other_zone.or_else(host) {
+                out.insert(mac, who);
+            }
+        }
+        out
+    }
+
+    /// The zone named `name`, as read for the survey (None when it is not a valid zone).
+    pub fn zone(&self, name: &std::ffi::OsStr) -> Option<&Zone> {
+        // In name order: the order of the directory names' bytes.
+        self.zones
+            .binary_search_by(|z| z.netns.as_bytes().cmp(name.as_bytes()))
+            .ok()
+            .map(|i| &self.zones[i])
+    }
+
+    /// The processes in the network namespace `id`.
+    pub fn pids_in(&self, id: Ident) -> Vec<i32> {
+        self.pids.get(&id).cloned().unwrap_or_default()
+    }
+
+    /// The guests whose `spaces/net` names `zone`, in name order.
+    pub fn members(&self, zone: &str) -> &[Guest] {
+        self.members
+            .get(zone.as_bytes())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+}
+
+fn guest(vservers: &Path, name: &OsString, newline: bool) -> Guest {
+    let dir = vservers.join(name);
+    let xid = std::fs::read(dir.join("context"))
+        .ok()
+        .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok());
+    Guest {
+        name: name.clone(),
+        newline,
+        run_file: dir.join("run").exists(),
+        root: std::fs::canonicalize(dir.join("vdir")).ok(),
+        xid,
+    }
+}
+
+/// Every process's network namespace: one pass over /proc (a process that exits meanwhile,
+/// or whose namespace cannot be read, is passed over).
+fn scan_pids() -> BTreeMap<Ident, Vec<i32>> {
+    let mut out: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
+            .ok()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(id) = nsfs::identity(Path::new(&format!("/proc/{pid}/ns/net"))) {
+            out.entry(id).or_default().push(pid);
+        }
+    }
+    out
+}
+
+/// The Linux-VServer context of a process (`XID:` in `/proc/PID/vinfo`), on kernels that have
+/// one.
+fn xid_of(pid: i32) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/vinfo")).ok()?;
+    xid_in(&text)
+}
+
+/// `XID:\tN` of a vinfo text.
+pub fn xid_in(vinfo: &str) -> Option<u32> {
+    vinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("XID:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Which of `guests` each of `pids` belongs to (by root, then by context); the pids of none
+/// stay out.
+pub fn owners(pids: &[i32], guests: &[Guest]) -> BTreeMap<OsString, Vec<i32>> {
+    let mut out: BTreeMap<OsString, Vec<i32>> = BTreeMap::new();
+    for &pid in pids {
+        let root = std::fs::read_link(format!("/proc/{pid}/root")).ok();
+        let xid = guests.iter().any(|g| g.xid.is_some()).then(|| xid_of(pid));
+        let owner = guests.iter().find(|g| {
+            (g.root.is_some() && g.root == root)
+                || (g.xid.is_some() && xid.flatten() == g.xid && g.xid != Some(0))
+        });
+        if let Some(g) = owner {
+            out.entry(g.name.clone()).or_default().push(pid);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_are_found_by_name() {
+        let zone = |n: &str| Zone {
+            netns: n.into(),
+            ..Zone::default()
+        };
+        let s = Survey {
+            zones: vec![zone("a"), zone("b-1"), zone("dmz"), zone("lan")],
+            ..Survey::default()
+        };
+        for n in ["a", "b-1", "dmz", "lan"] {
+            assert_eq!(
+                s.zone(std::ffi::OsStr::new(n)).map(|z| z.netns.as_str()),
+                Some(n)
+            );
+        }
+        assert!(s.zone(std::ffi::OsStr::new("dm")).is_none());
+    }
+
+    #[test]
+    fn the_context_is_read_from_vinfo() {
+        assert_eq!(xid_in("XID:\t1001\nBCaps:\t0\n"), Some(1001));
+        assert_eq!(xid_in("BCaps:\t0\n"), None);
+        assert_eq!(xid_in("XID:\tx\n"), None);
+    }
+
+    #[test]
+    fn a_process_rooted_in_a_guests_vdir_is_that_guests() {
+        let me = std::process::id() as i32;
+        let root = std::fs::read_link(format!("/proc/{me}/root")).unwrap();
+        let g = |name: &str, root: Option<PathBuf>| Guest {
+            name: name.into(),
+            newline: true,
+            run_file: false,
+            root,
+            xid: None,
+        };
+        let guests = [g("a", Some("/nowhere".into())), g("b", Some(root))];
+        let found = owners(&[me], &guests);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[&OsString::from("b")], vec![me]);
+        assert!(owners(&[me], &guests[..1]).is_empty());
+    }
+}
