@@ -77,6 +77,12 @@ fn the_worked_example_keeps_the_hook_s_macs_and_link_names() {
 
     let recipe = docs::sh_blocks_of("migrate.md");
     // The host's eth0, the VLAN's parent, in the private network namespace.
+    // A kernel without 802.1Q (this build machine's) refuses the VLAN zone's dry run before
+    // planning, as it should: that one line may fail there, and says so (the VM tier runs it on
+    // Debian's kernels).
+    let dry = "vspace-netns up \"$G\" --dry-run";
+    assert!(recipe.contains(dry), "{recipe}");
+    let recipe = recipe.replace(dry, &format!("{dry} || echo 'dry run failed'"));
     let script =
         format!("ip link add eth0 type veth peer name eth0p\nip link set dev eth0 up\n{recipe}");
     let (c, out, _names) = docs::run_on_private_host(
@@ -97,12 +103,32 @@ fn the_worked_example_keeps_the_hook_s_macs_and_link_names() {
         )),
         "show does not give the hook's link and MAC {mac}:\n{ctx}"
     );
-    assert!(
-        stdout.contains(&format!(
-            "ip link add link eth0 name fw-vlan2 netns web address {mac} type vlan id 2\n"
-        )),
-        "up --dry-run does not make the hook's link with MAC {mac}:\n{ctx}"
-    );
+    if stdout.contains("dry run failed") {
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("this kernel has no 802.1Q VLAN support"),
+            "{ctx}"
+        );
+        eprintln!(
+            "SKIPPED: the migration example's dry run: this kernel has no 802.1Q (it runs in the \
+             VM tier on Debian's kernels)"
+        );
+    } else {
+        // Made under a temporary name, renamed to the hook's name inside the zone.
+        let add = stdout
+            .lines()
+            .find(|l| {
+                l.starts_with("ip link add link eth0 name ")
+                    && l.ends_with(&format!(" netns web address {mac} type vlan id 2"))
+            })
+            .unwrap_or_else(|| {
+                panic!("up --dry-run does not make the hook's link with MAC {mac}:\n{ctx}")
+            });
+        let temp = add.split(' ').nth(6).unwrap();
+        assert!(
+            stdout.contains(&format!("ip -n web link set dev {temp} name fw-vlan2\n")),
+            "up --dry-run does not rename {temp} to fw-vlan2:\n{ctx}"
+        );
+    }
     assert!(stdout.contains("    id 1001\n    link"), "{ctx}");
     assert!(stdout.contains("    guest web\n"), "{ctx}");
 

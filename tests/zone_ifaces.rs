@@ -444,9 +444,13 @@ fn doctor_says_which_interfaces_are_handled_and_how_to_fix_the_rest() {
         &net,
         &[("ip", "192.0.2.12\n"), ("dev", &dev), ("disabled", "")],
     );
+    // doctor's grouped lines, each flattened to `WORD SUBJECT: finding: fix`.
     let doctor = |g: &str| {
         let out = run(&mut z.cmd(&["doctor", g]));
-        (out.status.code(), text(&out.stdout))
+        (
+            out.status.code(),
+            doctor_flat(&text(&out.stdout)).join("\n"),
+        )
     };
     let i0 = |g: &PathBuf| g.join("interfaces/0").display().to_string();
     // No hook at initialize: util-vserver would apply the address on the host.

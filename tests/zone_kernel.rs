@@ -69,8 +69,8 @@ say "caller: $(ip -n caller -br link show dev {peer} 2>/dev/null | wc -l)"
 say "caller links: $(ip -n caller -o link | wc -l)"
 say "m0: $(ip -n "$Z" -d link show dev m0 | grep -c macvlan)"
 "$BIN" doctor >"$T/doctor.out" 2>&1 || :
-say "doctor mnt: $(grep -c "^ok PID 1's mount namespace (mnt:\[[0-9]*\]) is this process's" "$T/doctor.out")"
-say "doctor net: $(grep -c "^ok PID 1's network namespace can be opened" "$T/doctor.out")"
+say "doctor mnt: $(grep -c "^ *ok PID 1's mount namespace (mnt:\[[0-9]*\]) is this process's" "$T/doctor.out")"
+say "doctor net: $(grep -c "^ *ok PID 1's network namespace can be opened" "$T/doctor.out")"
 ip netns exec caller "$BIN" down "$Z" >/dev/null
 say "after: $(ip -br link show dev {peer} 2>/dev/null | wc -l) $(ls /run/netns)"
 ip netns delete caller

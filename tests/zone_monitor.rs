@@ -373,7 +373,10 @@ fn up_dry_run_warns_about_the_host_side_the_zone_lacks() {
     assert!(!err.contains("parent link"), "{err}");
     // Parent down: a warning with the command that fixes it; the printed lines stay a script.
     run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "down"]));
-    let out = run_ok(&mut z.cmd(&["up", &n, "--dry-run"]));
+    // The plan itself then refuses (a link cannot go up on a parent that is down), after the
+    // warning.
+    let out = run(&mut z.cmd(&["up", &n, "--dry-run"]));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
         err.contains(&format!(
