@@ -4,7 +4,8 @@
 #!
 #! Environment: VSPACE_NETNS_BIN (required: the static-pie binary under test), VM_DEB (the
 #! .deb, optional), VM_TESTS (a file listing test binaries under target/ to copy in, optional),
-#! VM_CHECKS (names of checks to run, default all), VM_TESTS_ONLY (see vm/checks/tests.sh),
+#! VM_CHECKS (names of checks to run, default all), VM_TESTS_ONLY and VM_TESTS_ALL (see
+#! vm/checks/tests.sh),
 #! VM_VERBOSE (non-empty: the output of every check, not only of failed ones),
 #! VM_WORK (scratch, default target/vm), VM_CACHE (guests, see vm/rootfs.sh),
 #! VM_GUEST (a guest directory to use instead of vm/rootfs.sh's, when debugging), VM_ACCEL
@@ -55,7 +56,7 @@ if [ -n "${VM_TESTS:-}" ]; then
 	done <"$VM_TESTS"
 	cp "$VM_TESTS" "$stage/target/vm-tests.list"
 fi
-printf 'VSPACE_NETNS_BIN=%s\nVM_DEB=%s\nVM_CHECKS="%s"\nVM_TESTS_ONLY="%s"\nVM_VERBOSE="%s"\n' "$bin" "$deb" "${VM_CHECKS:-}" "${VM_TESTS_ONLY:-}" "${VM_VERBOSE:-}" >"$stage/target/vm-payload.env"
+printf 'VSPACE_NETNS_BIN=%s\nVM_DEB=%s\nVM_CHECKS="%s"\nVM_TESTS_ONLY="%s"\nVM_VERBOSE="%s"\nVM_TESTS_ALL="%s"\n' "$bin" "$deb" "${VM_CHECKS:-}" "${VM_TESTS_ONLY:-}" "${VM_VERBOSE:-}" "${VM_TESTS_ALL-bookworm trixie}" >"$stage/target/vm-payload.env"
 size=$(du -sm "$stage" | cut -f1)
 rm -f "$work/payload.img"
 mke2fs -q -t ext4 -L VMPAYLOAD -d "$stage" "$work/payload.img" "$((size * 3 / 2 + 256))M" >/dev/null ||
