@@ -23,15 +23,31 @@ failed=
 ran=0
 while IFS= read -r bin; do
 	name=$(basename "$bin" | sed 's/-[0-9a-f]*$//')
+	skip=
 	case $name in
 	completions) echo "skip $name: needs zsh and fish, not installed in the guest" && continue ;;
 	deb | install) echo "skip $name: needs cargo-deb/make/lintian of the build machine" && continue ;;
+	zones_demo | demo) echo "skip $name: the demos' fixed 30 s limit (HANG_LIMIT) does not hold under TCG emulation; the vlan-*, macvlan and veth checks cover what they show" && continue ;;
+	boot)
+		echo "skip boot::systemd_analyze_verifies_the_installed_unit: runs make install, make is not in the guest"
+		echo "skip boot::the_init_script_brings_real_zones_up_and_down: under a real systemd PID 1, /lib/lsb/init-functions redirects the init script to systemctl (the test clears SYSTEMCTL_SKIP_REDIRECT); the systemd check covers boot"
+		skip="--skip systemd_analyze_verifies_the_installed_unit --skip the_init_script_brings_real_zones_up_and_down"
+		;;
+	zone_down)
+		case $(uname -r) in
+		6.1.*)
+			echo "skip zone_down::a_veth_whose_host_end_is_gone_is_fixed_as_printed_marked_or_not: its setup renames a link that is up, which 6.1 refuses (EBUSY)"
+			skip="--skip a_veth_whose_host_end_is_gone_is_fixed_as_printed_marked_or_not"
+			;;
+		esac
+		;;
 	esac
 	if [ -n "${VM_TESTS_ONLY:-}" ] && ! echo "$name" | grep -Eq "$VM_TESTS_ONLY"; then
 		echo "skip $name: not in VM_TESTS_ONLY=$VM_TESTS_ONLY" && continue
 	fi
 	start=$(date +%s)
-	if timeout 900 "$bin" --test-threads=2 >"/tmp/vmtests-$name.log" 2>&1; then
+	# shellcheck disable=SC2086 # $skip: options, split on purpose
+	if timeout 900 "$bin" --test-threads=2 $skip >"/tmp/vmtests-$name.log" 2>&1; then
 		echo "ok $name ($(($(date +%s) - start))s): $(grep '^test result' "/tmp/vmtests-$name.log" | tail -n 1)"
 	else
 		echo "FAIL: test binary $name: expected all tests to pass, got (failures):"
