@@ -93,13 +93,14 @@ VM_RELEASES ?= bookworm trixie
 test-vm:
 	@if command -v $(CARGO) >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory build && \
-		$(CARGO) test --locked --no-run --message-format=json | grep '"kind":\["test"\]' | \
+		$(CARGO) test --locked --no-run --message-format=json >target/vm-tests.json && \
+		grep '"kind":\["test"\]' target/vm-tests.json | \
 			sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' >target/vm-tests.list && \
 		if command -v cargo-deb >/dev/null 2>&1; then rm -rf $(DEB_OUT) && $(MAKE) --no-print-directory deb; fi; \
 	fi
 	$(NEED_BIN)
-	VSPACE_NETNS_BIN=$(BIN) VM_DEB="$(firstword $(wildcard $(DEB_OUT)/vspace-netns_*.deb))" \
-		VM_TESTS="$(wildcard target/vm-tests.list)" sh vm/run.sh $(VM_RELEASES)
+	VSPACE_NETNS_BIN=$(BIN) VM_DEB="$$(ls $(DEB_OUT)/vspace-netns_*.deb 2>/dev/null | head -n 1)" \
+		VM_TESTS="$$([ -f target/vm-tests.list ] && echo target/vm-tests.list)" sh vm/run.sh $(VM_RELEASES)
 
 check:
 	$(CARGO) fmt --all -- --check

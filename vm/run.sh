@@ -4,11 +4,13 @@
 #!
 #! Environment: VSPACE_NETNS_BIN (required: the static-pie binary under test), VM_DEB (the
 #! .deb, optional), VM_TESTS (a file listing test binaries under target/ to copy in, optional),
-#! VM_CHECKS (names of checks to run, default all), VM_TESTS_ONLY (see vm/checks/tests.sh),
+#! VM_CHECKS (names of checks to run, default all), VM_TESTS_ONLY and VM_TESTS_ALL (see
+#! vm/checks/tests.sh),
 #! VM_VERBOSE (non-empty: the output of every check, not only of failed ones),
 #! VM_WORK (scratch, default target/vm), VM_CACHE (guests, see vm/rootfs.sh),
 #! VM_GUEST (a guest directory to use instead of vm/rootfs.sh's, when debugging), VM_ACCEL
-#! (kvm|tcg, default: kvm when it boots a stock kernel here, else tcg).
+#! (kvm|tcg, default: kvm when it boots a stock kernel here, else tcg), VM_BEGIN_TIMEOUT (s a
+#! boot may take to begin its checks, default 600), VM_BOOT_TIMEOUT (s a boot may take, 3600).
 #! Prints one line per check (PASS/SKIP/FAIL) and, for a failed one, its output; the tail of
 #! the serial console when a boot goes wrong. Exits 1 when any check failed or a boot could not
 #! finish its checks, 2 on bad usage. A boot that dies before its checks start (an early
@@ -30,7 +32,8 @@ for cmd in qemu-system-x86_64 qemu-img debootstrap mke2fs; do
 	command -v $cmd >/dev/null || { echo "vm/run.sh: $cmd missing: apt-get install qemu-system-x86 qemu-utils debootstrap e2fsprogs" >&2; exit 2; }
 done
 work=${VM_WORK:-$repo/target/vm}
-boot_limit=${VM_BOOT_TIMEOUT:-1500}
+boot_limit=${VM_BOOT_TIMEOUT:-3600}
+begin_limit=${VM_BEGIN_TIMEOUT:-600}
 mkdir -p "$work"
 
 # The payload disk: what the guest mounts at $repo (the same paths as here).
@@ -55,7 +58,7 @@ if [ -n "${VM_TESTS:-}" ]; then
 	done <"$VM_TESTS"
 	cp "$VM_TESTS" "$stage/target/vm-tests.list"
 fi
-printf 'VSPACE_NETNS_BIN=%s\nVM_DEB=%s\nVM_CHECKS="%s"\nVM_TESTS_ONLY="%s"\nVM_VERBOSE="%s"\n' "$bin" "$deb" "${VM_CHECKS:-}" "${VM_TESTS_ONLY:-}" "${VM_VERBOSE:-}" >"$stage/target/vm-payload.env"
+printf 'VSPACE_NETNS_BIN=%s\nVM_DEB=%s\nVM_CHECKS="%s"\nVM_TESTS_ONLY="%s"\nVM_VERBOSE="%s"\nVM_TESTS_ALL="%s"\n' "$bin" "$deb" "${VM_CHECKS:-}" "${VM_TESTS_ONLY:-}" "${VM_VERBOSE:-}" "${VM_TESTS_ALL-bookworm trixie}" >"$stage/target/vm-payload.env"
 size=$(du -sm "$stage" | cut -f1)
 rm -f "$work/payload.img"
 mke2fs -q -t ext4 -L VMPAYLOAD -d "$stage" "$work/payload.img" "$((size * 3 / 2 + 256))M" >/dev/null ||
@@ -74,13 +77,30 @@ kvm_boots() {
 }
 
 # boot GUEST NAME ACCEL: one fresh QEMU on $work/NAME.qcow2; results in $work/NAME.results.
+# A guest whose checks have not begun within $begin_limit seconds is stopped (a hung boot).
 boot() {
 	rm -f "$work/$2.console" "$work/$2.results"
 	: >"$work/$2.results"
-	nice -n 10 timeout -k 10 "$boot_limit" qemu-system-x86_64 -accel "$3" $cpu -m 2048 -smp 2 \
+	qemu "$@" &
+	qemu_pid=$!
+	waited=0
+	while kill -0 "$qemu_pid" 2>/dev/null; do
+		if [ $waited -ge "$begin_limit" ] && ! grep -q '^VMCHECK BEGIN' "$work/$2.results"; then
+			echo "vm: no check began within ${begin_limit}s: stopping this boot" >>"$work/$2.qemu"
+			kill "$qemu_pid"
+			break
+		fi
+		sleep 5
+		waited=$((waited + 5))
+	done
+	wait "$qemu_pid"
+}
+# qemu GUEST NAME ACCEL (in the background only: it execs, so $! is timeout's pid).
+qemu() {
+	exec nice -n 10 timeout -k 10 "$boot_limit" qemu-system-x86_64 -accel "$3" $cpu -m 2048 -smp 2 \
 		-display none -monitor none -no-reboot \
 		-kernel "$1/vmlinuz" -initrd "$1/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 vmcheck.src=$repo" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 oops=panic vmcheck.src=$repo" \
 		-drive "file=$work/$2.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$work/$2.payload.qcow2,if=virtio,format=qcow2" \
 		-netdev hubport,id=a,hubid=0 -device virtio-net-pci,netdev=a,mac=52:54:00:00:00:0a \

@@ -29,9 +29,9 @@ nics=$(for n in /sys/class/net/*; do
 done | sort | awk '{ print $2 }')
 . /etc/os-release
 # The payload's facts (vm/run.sh): VSPACE_NETNS_BIN, VM_DEB, VM_CHECKS, VM_TESTS_ONLY,
-# VM_VERBOSE.
+# VM_TESTS_ALL, VM_VERBOSE.
 . "$src/target/vm-payload.env"
-export VSPACE_NETNS_BIN VM_DEB VM_TESTS_ONLY VM_VERBOSE
+export VSPACE_NETNS_BIN VM_DEB VM_TESTS_ONLY VM_TESTS_ALL VM_VERBOSE
 export VM_RELEASE="$VERSION_CODENAME" VM_SRC="$src" VM_BOOT="$boot"
 export VM_NIC_A="$(echo "$nics" | sed -n 1p)" VM_NIC_B="$(echo "$nics" | sed -n 2p)"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -49,8 +49,10 @@ for name in $names; do
 	rm -f "$state/checks/$name/reboot"
 	log=/run/vmcheck-$name.log
 	start=$(date +%s)
+	# A check may give itself more time: a header line `#! vm-timeout: SECONDS`.
+	own=$(sed -n 's/^#! vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$src/vm/checks/$name.sh" | head -n 1)
 	(cd "$src/vm/checks" && VM_STATE="$state/checks/$name" VM_REBOOT="$state/checks/$name/reboot" \
-		timeout -k 10 "$limit" sh "./$name.sh") </dev/null >"$log" 2>&1
+		timeout -k 10 "${own:-$limit}" sh "./$name.sh") </dev/null >"$log" 2>&1
 	rc=$?
 	took=$(($(date +%s) - start))
 	[ -e "$state/checks/$name/reboot" ] && echo "$name" >>"$state/again"
@@ -64,7 +66,7 @@ for name in $names; do
 		[ -n "${VM_VERBOSE:-}" ] && sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
 		;;
 	*)
-		[ $rc = 124 ] && echo "FAIL: $name: expected to finish within ${limit}s, got killed" >>"$log"
+		[ $rc = 124 ] && echo "FAIL: $name: expected to finish within ${own:-$limit}s, got killed" >>"$log"
 		say "FAIL $name $took: rc=$rc"
 		sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
 		;;
