@@ -51,7 +51,7 @@ _vspace_netns() {
 
     local options="-h --help"
     case $sub in
-    up) options="--all --dry-run -h --help" ;;
+    up) options="--all --parent --dry-run -h --help" ;;
     down) options="--all --force --dry-run -h --help" ;;
     status) options="--json -h --help" ;;
     explain)

@@ -84,6 +84,7 @@ complete -c vspace-netns -n "__vspace_netns_at explain 0" -s h -l help -d 'Print
 
 complete -c vspace-netns -n "__vspace_netns_is up down" -l dry-run -d 'Print the steps as ip command lines; change nothing'
 complete -c vspace-netns -n "__vspace_netns_is up down" -l all -d 'Every configured zone, in name order'
+complete -c vspace-netns -n "__vspace_netns_is up" -l parent -r -a "(__fish_print_interfaces)" -d 'Every zone with a VLAN or macvlan link on this host interface'
 complete -c vspace-netns -n "__vspace_netns_is status" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
