@@ -10,7 +10,6 @@ use std::fs::File;
 use std::os::fd::{AsRawFd, RawFd};
 
 use nix::errno::Errno;
-use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, fork};
 
 /// fork(2). Must only be called while the process has a single thread (no thread is ever started
@@ -21,49 +20,42 @@ pub fn fork_single_threaded() -> nix::Result<ForkResult> {
     unsafe { fork() }
 }
 
-/// Sends `request` on the netlink socket `sock` from a detached process and returns the read
-/// end of a pipe on which the kernel's answer arrives (every datagram up to the one holding
-/// the ACK or error; nothing when the process died first). The process is a grandchild,
-/// reaped by whoever adopts orphans: the caller does not wait for it to end, only for what
-/// it needs (e.g. a notification). It keeps nothing of the caller's but `sock` and the pipe
-/// (stdio and locks are closed in it, so a caller's pipe reaches its end and a lock is not
-/// held on). Must only be called while the process has a single thread.
+/// Sends `request` on the netlink socket `sock` from a child process and returns the read end
+/// of a pipe on which the kernel's answer arrives (every datagram up to the one holding the
+/// ACK or error; nothing when the child died first). The caller does not wait for the child
+/// to end, only for what it needs (e.g. a notification); a child still running when the
+/// caller exits is adopted by whoever adopts orphans, and one that ended before stays a
+/// zombie until then (one fork, no intermediate process: under load every hand-over between
+/// processes costs a scheduling delay). The child keeps nothing of the caller's but `sock` and
+/// the pipe (stdio and locks are closed in it, so a caller's pipe reaches its end and a lock is
+/// not held on). Must only be called while the process has a single thread.
 pub fn detach(sock: RawFd, request: &[u8]) -> nix::Result<File> {
     let (read, write) = nix::unistd::pipe()?;
     match fork_single_threaded()? {
-        ForkResult::Parent { child } => {
+        ForkResult::Parent { .. } => {
             drop(write);
-            loop {
-                match waitpid(child, None) {
-                    Err(Errno::EINTR) => continue,
-                    Err(e) => return Err(e),
-                    Ok(_) => return Ok(File::from(read)),
-                }
-            }
+            Ok(File::from(read))
         }
-        ForkResult::Child => {
-            if let Ok(ForkResult::Child) = fork_single_threaded() {
-                drop(read);
-                answer(sock, write.as_raw_fd(), request);
-            }
-            exit_now(0)
-        }
+        ForkResult::Child => answer(sock, write.as_raw_fd(), request),
     }
 }
 
-/// The detached process: closes every other descriptor, sends, copies the answer to `pipe`.
+/// The child: closes every other descriptor, sends, copies the answer to `pipe`.
 fn answer(sock: RawFd, pipe: RawFd, request: &[u8]) -> ! {
-    let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    for fd in open.into_iter().filter(|fd| *fd != sock && *fd != pipe) {
-        // SAFETY: this process owns every descriptor it inherited and runs no other code
-        // that holds one: closing them invalidates no live Rust handle it will use.
-        unsafe { libc::close(fd) };
+    let (low, high) = (
+        sock.min(pipe) as libc::c_uint,
+        sock.max(pipe) as libc::c_uint,
+    );
+    for (first, last) in [
+        (0, low.wrapping_sub(1)),
+        (low + 1, high - 1),
+        (high + 1, libc::c_uint::MAX),
+    ] {
+        if first <= last && !(first == 0 && low == 0) {
+            // SAFETY: close_range(2) on descriptors this process inherited and no live Rust
+            // handle of this child uses again (it only uses `sock` and `pipe`, kept).
+            unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) };
+        }
     }
     // A caller that stopped reading must not kill the request half-way through its answer.
     // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.

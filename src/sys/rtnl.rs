@@ -156,16 +156,17 @@ impl Rtnl {
         (self.seq, buf)
     }
 
-    /// A socket of the network namespace mounted at `entry` (the caller's when `None`) that
-    /// receives the link notifications (RTNLGRP_LINK) of that namespace from now on.
-    pub fn open_link_watch(entry: Option<&Path>) -> Result<Rtnl, NlError> {
+    /// Two sockets of the network namespace mounted at `entry` (the caller's when `None`),
+    /// made on one thread: the first receives the link notifications (RTNLGRP_LINK) of that
+    /// namespace from now on, the second is for requests.
+    pub fn open_link_watch(entry: Option<&Path>) -> Result<(Rtnl, Rtnl), NlError> {
         in_netns(entry, || {
             let s = Rtnl::open()?;
             s.sock
                 .add_membership(libc::RTNLGRP_LINK)
                 .map_err(NlError::io)?;
             s.sock.set_non_blocking(true).map_err(NlError::io)?;
-            Ok(s)
+            Ok((s, Rtnl::open()?))
         })
     }
 

@@ -384,21 +384,26 @@ impl Runner {
         Ok(r)
     }
 
-    /// `link del` of the link `index` in `ns` by a detached process: done once its
-    /// RTM_DELLINK notification arrives (or the request's answer, whichever comes first).
-    fn del_link_detached(&mut self, ns: &Option<String>, index: u32) -> Result<(), String> {
+    /// `link del dev DEV` in `ns` by a detached process: done once its RTM_DELLINK
+    /// notification arrives (or the request's answer, whichever comes first). The watch and
+    /// the request's socket are made on one thread, and the link looked up on the latter.
+    fn del_link_detached(&mut self, ns: &Option<String>, dev: &str) -> Result<(), String> {
         let entry = ns.as_ref().map(|n| self.run_dir.join(n));
-        if !self.watches.contains_key(ns) {
-            let w = Rtnl::open_link_watch(entry.as_deref())
-                .map_err(|e| format!("cannot watch the links: {e}"))?;
-            self.watches.insert(ns.clone(), w);
-        }
-        let request =
-            Rtnl::open_in(entry.as_deref()).map_err(|e| format!("cannot open rtnetlink: {e}"))?;
+        let opened = if self.watches.contains_key(ns) {
+            Rtnl::open_in(entry.as_deref())
+        } else {
+            // The watch first: a notification is only seen by a socket subscribed before it.
+            Rtnl::open_link_watch(entry.as_deref()).map(|(watch, request)| {
+                self.watches.insert(ns.clone(), watch);
+                request
+            })
+        };
+        let mut request = opened.map_err(|e| format!("cannot open rtnetlink: {e}"))?;
+        let index = link_index(&mut request, dev)?;
         let pending = request
             .call_detached(rtmsg::del_link(index), 0)
             .map_err(|e| e.to_string())?;
-        let watch = self.watches.get_mut(ns).expect("just inserted");
+        let watch = self.watches.get_mut(ns).expect("opened above");
         pending
             .wait_deleted(watch, index)
             .map_err(|e| e.to_string())
@@ -420,18 +425,7 @@ impl Runner {
 
     /// The ifindex of `dev` in `ns`, in ip's words when it is missing.
     fn index(&mut self, ns: &Option<String>, dev: &str) -> Result<u32, String> {
-        let s = self.sock(ns)?;
-        let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
-            if e.errno == nix::errno::Errno::ENODEV {
-                format!("Cannot find device \"{dev}\" ({e})")
-            } else {
-                e.to_string()
-            }
-        })?;
-        rtmsg::links(&got)
-            .get(dev)
-            .map(|l| l.index)
-            .ok_or_else(|| format!("Cannot find device \"{dev}\""))
+        link_index(self.sock(ns)?, dev)
     }
 
     fn set(&mut self, ns: &Option<String>, dev: &str, c: Change) -> Result<(), String> {
@@ -506,13 +500,10 @@ impl Runner {
             }
             Step::SetSysctl { ns, key, value, .. } => self.set_sysctl(ns, key, value),
             Step::Unhide { ns, path } => self.unhide(ns, path),
+            Step::DelLink { ns, dev } if self.detached => self.del_link_detached(ns, dev),
             Step::DelLink { ns, dev } => {
                 let i = self.index(ns, dev)?;
-                if self.detached {
-                    self.del_link_detached(ns, i)
-                } else {
-                    self.send(ns, rtmsg::del_link(i), 0)
-                }
+                self.send(ns, rtmsg::del_link(i), 0)
             }
         }
     }
@@ -587,6 +578,21 @@ impl Runner {
         })
         .map_err(|e| e.to_string())
     }
+}
+
+/// The ifindex of `dev` on the socket's namespace, in ip's words when it is missing.
+fn link_index(s: &mut Rtnl, dev: &str) -> Result<u32, String> {
+    let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
+        if e.errno == nix::errno::Errno::ENODEV {
+            format!("Cannot find device \"{dev}\" ({e})")
+        } else {
+            e.to_string()
+        }
+    })?;
+    rtmsg::links(&got)
+        .get(dev)
+        .map(|l| l.index)
+        .ok_or_else(|| format!("Cannot find device \"{dev}\""))
 }
 
 /// A failed file or program step inside a namespace, as an [`NlError`]: the system's errno
