@@ -107,8 +107,12 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
             id = Some(ident);
         }
     }
-    let mut host = Rtnl::open().map_err(nl("cannot open rtnetlink"))?;
-    facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
+    // `down` looks at the host's links only for a stale entry's veth host ends: a dump of
+    // them all for each zone made `down --all` grow with the square of the zones.
+    if for_up || facts.netns == Entry::Unusable(netns::Unusable::Stale) {
+        let mut host = Rtnl::open().map_err(nl("cannot open rtnetlink"))?;
+        facts.host = dump_links(&mut host).map_err(nl("cannot list the host's links"))?;
+    }
     if let Some(live) = live_path(&facts) {
         let mut inside =
             Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
@@ -309,9 +313,14 @@ fn macs_elsewhere(
     zone: &Zone,
     host: &BTreeMap<String, LinkState>,
 ) -> BTreeMap<plan_mac::Mac, String> {
-    let others: Vec<Zone> = all_zones()
-        .into_iter()
+    // Read once a run: `up --all` asks for every zone, and reading them all again for each
+    // one made it grow with the square of the zones.
+    static ALL: std::sync::OnceLock<Vec<Zone>> = std::sync::OnceLock::new();
+    let others: Vec<Zone> = ALL
+        .get_or_init(all_zones)
+        .iter()
         .filter(|z| z.netns != zone.netns)
+        .cloned()
         .collect();
     let mut out = BTreeMap::new();
     for (mac, users) in plan::zone_macs(&others).0 {
