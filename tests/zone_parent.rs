@@ -29,8 +29,17 @@ fn macvlan(dir: &std::path::Path, name: &str, parent: &str, net: u8) {
     );
 }
 
+/// The addresses on `dev` inside `z`, one `inet[6] CIDR` a line (flags such as `tentative`,
+/// which come and go with duplicate address detection, left out).
 fn addrs(z: &TestZone, dev: &str) -> String {
     z.ip_in(&["-o", "addr", "show", "dev", dev])
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let at = w.iter().position(|x| *x == "inet" || *x == "inet6")?;
+            Some(format!("{} {}\n", w[at], w.get(at + 1)?))
+        })
+        .collect()
 }
 
 fn routes(z: &TestZone) -> String {
