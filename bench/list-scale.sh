@@ -21,6 +21,7 @@ if [ "${LIST_PRIVATE:-}" != 1 ]; then
 fi
 
 work=$(mktemp -d)
+chmod 755 "$work"
 cleanup() {
   umount -l /run/netns 2>/dev/null || true
   # The namespaces die with their last mount, all in this private mount namespace.
@@ -32,7 +33,7 @@ ln -s "$BIN" "$work/ip-netns-shim"
 mkdir -p /run/netns
 for s in live1k live10k stale1k stale10k; do
   mkdir "$work/$s"
-  mount -t tmpfs "list-$s" "$work/$s"
+  mount -t tmpfs -o mode=755 "list-$s" "$work/$s"
 done
 for i in $(seq -f '%04g' 1 1000); do
   NETNS_RUN_DIR=$work/live1k "$work/ip-netns-shim" add "ls$i" >/dev/null
