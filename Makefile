@@ -46,6 +46,8 @@ DOCDIR  ?= $(PREFIX)/share/doc/vspace-netns
 # The boot units: where systemd and SysV init look, whatever PREFIX is.
 SYSTEMDUNITDIR ?= /lib/systemd/system
 INITDIR ?= /etc/init.d
+IFUPDIR ?= /etc/network/if-up.d
+DISPATCHERDIR ?= /etc/networkd-dispatcher
 # Release builds are static-pie: no dynamic loading on every guest start.
 TARGET  ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 # The binary `make build` made (found without rustc too, e.g. as root under sudo).
@@ -130,7 +132,8 @@ install:
 	$(if $(DESTDIR),install -d "$(DESTDIR)")
 	sh install/dirs.sh make "$(DESTDIR)" $(INSTALL_DIRS) $(LIBDIR) $(SBINDIR) $(MANDIR)/man8 \
 		$(MANDIR)/man5 $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(DOCDIR) \
-		$(SYSTEMDUNITDIR) $(INITDIR) $(addprefix $(DOCDIR)/,$(EXAMPLE_DIRS))
+		$(SYSTEMDUNITDIR) $(INITDIR) $(IFUPDIR) $(DISPATCHERDIR)/carrier.d $(DISPATCHERDIR)/routable.d \
+		$(addprefix $(DOCDIR)/,$(EXAMPLE_DIRS))
 	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/vspace-netns
 	ln -sf vspace-netns $(DESTDIR)$(SBINDIR)/ip-netns-shim
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/)
@@ -150,6 +153,10 @@ install:
 	sed 's|^DAEMON=/usr/sbin/vspace-netns$$|DAEMON=$(SBINDIR)/vspace-netns|' install/vspace-netns.init \
 		> $(DESTDIR)$(INITDIR)/vspace-netns
 	chmod 0755 $(DESTDIR)$(INITDIR)/vspace-netns
+	for d in $(IFUPDIR) $(DISPATCHERDIR)/carrier.d $(DISPATCHERDIR)/routable.d; do \
+		sed 's|^BIN=/usr/sbin/vspace-netns$$|BIN=$(SBINDIR)/vspace-netns|' install/vspace-netns.if-up \
+			> $(DESTDIR)$$d/vspace-netns && chmod 0755 $(DESTDIR)$$d/vspace-netns || exit 1; \
+	done
 
 # Refuses while the wrapper stands at $(VSPACE): util-vserver would lose its vspace.
 uninstall:
@@ -165,7 +172,8 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man5/vspace-netns-zones.5 $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLE_FILES) README.Debian NEWS.Debian.gz)
 	rm -f $(DESTDIR)$(DOCDIR)/README.util-vserver $(DESTDIR)$(SYSTEMDUNITDIR)/vspace-netns.service \
-		$(DESTDIR)$(INITDIR)/vspace-netns
+		$(DESTDIR)$(INITDIR)/vspace-netns $(DESTDIR)$(IFUPDIR)/vspace-netns \
+		$(DESTDIR)$(DISPATCHERDIR)/carrier.d/vspace-netns $(DESTDIR)$(DISPATCHERDIR)/routable.d/vspace-netns
 	sh install/dirs.sh remove "$(DESTDIR)" $(INSTALL_DIRS)
 
 install-divert: install

@@ -54,7 +54,7 @@ _vspace_netns() {
     local options="-h --help"
     case $sub in
     # --all and a zone exclude each other (clap refuses both).
-    up) options="--dry-run -h --help" ;;
+    up) options="--parent --dry-run -h --help" ;;
     down) options="--force --dry-run -h --help" ;;
     status) options="--json --format --expect-up -h --help" ;;
     show) options="--json -h --help" ;;

@@ -102,9 +102,20 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("up")
                 .about("Bring a zone up: namespace, lo, links with their MACs and addresses, routes, sysctls")
-                .override_usage("vspace-netns up <ZONE|--all> [--dry-run]")
-                .arg(zone_operand())
-                .arg(all_flag())
+                .override_usage("vspace-netns up <ZONE|--all|--parent IFACE> [--dry-run]")
+                .arg(
+                    zone_operand()
+                        .required_unless_present_any(["all", "parent"])
+                        .conflicts_with("parent"),
+                )
+                .arg(all_flag().conflicts_with("parent"))
+                .arg(
+                    Arg::new("parent")
+                        .long("parent")
+                        .value_name("IFACE")
+                        .help("Every zone with a VLAN or macvlan link on the host's interface IFACE (run when IFACE comes up: repairs what a trunk set down and up took from its VLANs)")
+                        .value_parser(value_parser!(OsString)),
+                )
                 .arg(flag(
                     "dry-run",
                     "Print the steps as ip command lines; change nothing",
@@ -378,6 +389,8 @@ pub fn main(argv: Vec<OsString>) -> u8 {
             in_host_mount_ns(dry);
             if m.get_flag("all") {
                 Ok(zone::all::up(dry))
+            } else if let Some(p) = m.get_one::<OsString>("parent") {
+                Ok(zone::all::up_parent(p, dry))
             } else {
                 done(zone::up(os(m, "netns"), dry))
             }

@@ -263,6 +263,9 @@ fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() 
         "./usr/share/doc/vspace-netns/changelog.Debian.gz",
         "./usr/lib/systemd/system/vspace-netns.service",
         "./etc/init.d/vspace-netns",
+        "./etc/network/if-up.d/vspace-netns",
+        "./etc/networkd-dispatcher/carrier.d/vspace-netns",
+        "./etc/networkd-dispatcher/routable.d/vspace-netns",
     ] {
         assert!(
             listing.lines().any(|l| l.ends_with(want)),
@@ -293,7 +296,7 @@ fn the_package_holds_the_binary_names_wrapper_completions_docs_and_boot_units() 
     );
     assert_eq!(
         std::fs::read_to_string(ctl.path().join("conffiles")).unwrap(),
-        "/etc/init.d/vspace-netns\n"
+        "/etc/init.d/vspace-netns\n/etc/network/if-up.d/vspace-netns\n/etc/networkd-dispatcher/carrier.d/vspace-netns\n/etc/networkd-dispatcher/routable.d/vspace-netns\n"
     );
     for script in ["preinst", "postinst", "postrm"] {
         let text = std::fs::read_to_string(ctl.path().join(script)).unwrap();

@@ -460,7 +460,34 @@ fn make_install_lays_out_the_binary_names_man_pages_and_completions() {
         root.files_under("/lib"),
         ["/lib/systemd/system/vspace-netns.service"]
     );
-    assert_eq!(root.files_under("/etc"), [init]);
+    // The hooks that repair the zones on an interface that came up, pointing at the binary.
+    let hooks = [
+        "/etc/network/if-up.d/vspace-netns",
+        "/etc/networkd-dispatcher/carrier.d/vspace-netns",
+        "/etc/networkd-dispatcher/routable.d/vspace-netns",
+    ];
+    for hook in hooks {
+        let text = std::fs::read_to_string(root.at(hook)).unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l == "BIN=/usr/local/sbin/vspace-netns")
+                && text.contains("up --parent \"$IFACE\""),
+            "{hook}:\n{text}"
+        );
+        assert_eq!(
+            std::fs::metadata(root.at(hook))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777,
+            0o755,
+            "{hook}"
+        );
+    }
+    let mut etc = vec![init];
+    etc.extend(hooks);
+    etc.sort();
+    assert_eq!(root.files_under("/etc"), etc);
 
     run_ok(&mut make_in(&root, "uninstall", "auto"));
     assert_eq!(

@@ -1,6 +1,7 @@
 //! `vspace-netns up|down` end to end, as root, on real namespaces: a zone with a veth link and
 //! a macvlan link on a veth parent; MACs and addresses seen inside; idempotent up; exact
-//! dry-run output; refusal while a process lives inside, and `--force`.
+//! dry-run output; refusal while a process lives inside, and `--force`; `down` then `up` at once,
+//! many times.
 
 mod common;
 
@@ -153,6 +154,44 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
         text(&run_ok(&mut z.cmd(&["down", n])).stdout),
         format!("# nothing to do: zone {n} is down\n")
     );
+}
+
+/// `down` returns once the links have left the kernel's lists (their memory is freed later):
+/// an `up` right after it finds every name, MAC and VLAN-like claim on the parent free, and the
+/// state after each `down` is the one a synchronous deletion leaves. Many rounds, no pause.
+#[test]
+fn down_then_up_at_once_many_times() {
+    let parent = HostVeth::new();
+    let (z, m, v, p, _) = zone_with_links(&parent);
+    let n = &z.name;
+    let down =
+        format!("ip -n {n} link del dev {v}\nip -n {n} link del dev {m}\nip netns delete {n}\n");
+    for round in 0..25 {
+        run_ok(&mut z.cmd(&["up", n]));
+        assert!(host_has_link(&p), "round {round}: no host end after up");
+        assert_eq!(
+            text(&run_ok(&mut z.cmd(&["down", n])).stdout),
+            down,
+            "round {round}"
+        );
+        assert!(
+            !host_has_link(&p),
+            "round {round}: host end {p} left after down"
+        );
+        assert!(!z.entry().exists(), "round {round}: entry left after down");
+        let on_parent = text(
+            &run_ok(
+                std::process::Command::new("ip").args(["-o", "link", "show", "type", "macvlan"]),
+            )
+            .stdout,
+        );
+        assert!(
+            !on_parent.contains(&m),
+            "round {round}: macvlan {m} left: {on_parent}"
+        );
+    }
+    run_ok(&mut z.cmd(&["up", n]));
+    run_ok(&mut z.cmd(&["down", n]));
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! - `exec`: locate the real tools, exec with argv untouched.
 //! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
 //! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
-//! - `link`, `process`: bring a link up by ioctl, fork.
+//! - `link`, `process`: bring a link up by ioctl, fork, an rtnetlink request from a detached
+//!   process.
 //! - `rtnl`: rtnetlink sockets inside a network namespace (the zones' links, addresses, routes).
 //! - `regular`: open a configuration or guest file safely (regular files only, no symlink).
 //! - `hostns`: the host's (PID 1's) mount namespace: enter it, open a path as PID 1 sees it.

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use netlink_packet_core::{
@@ -157,15 +158,7 @@ impl Rtnl {
         msg: RouteNetlinkMessage,
         flags: u16,
     ) -> Result<Vec<RouteNetlinkMessage>, NlError> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | flags;
-        header.sequence_number = seq;
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(msg));
-        packet.finalize();
-        let mut buf = vec![0u8; packet.buffer_len()];
-        packet.serialize(&mut buf);
+        let (seq, buf) = self.request(msg, flags);
         self.sock.send(&buf, 0).map_err(NlError::io)?;
         let mut out = Vec::new();
         let mut rx = vec![0u8; 1 << 16];
@@ -176,6 +169,133 @@ impl Rtnl {
                 return Ok(out);
             }
         }
+    }
+
+    /// The next sequence number and `msg` as bytes, with `flags` and REQUEST.
+    fn request(&mut self, msg: RouteNetlinkMessage, flags: u16) -> (u32, Vec<u8>) {
+        self.seq = self.seq.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = self.seq;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(msg));
+        packet.finalize();
+        let mut buf = vec![0u8; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        (self.seq, buf)
+    }
+
+    /// Two sockets of the network namespace mounted at `entry` (the caller's when `None`),
+    /// made on one thread: the first receives the link notifications (RTNLGRP_LINK) of that
+    /// namespace from now on, the second is for requests.
+    pub fn open_link_watch(entry: Option<&Path>) -> Result<(Rtnl, Rtnl), NlError> {
+        in_netns(entry, || {
+            let s = Rtnl::open()?;
+            s.sock
+                .add_membership(libc::RTNLGRP_LINK)
+                .map_err(NlError::io)?;
+            s.sock.set_non_blocking(true).map_err(NlError::io)?;
+            Ok((s, Rtnl::open()?))
+        })
+    }
+
+    /// Sends `msg` (REQUEST and ACK added to `flags`) from a detached process of its own (see
+    /// `sys::process::detach`), which waits for the answer and hands it back through a pipe:
+    /// the kernel may answer only after its work is done (a link deletion waits for an RCU
+    /// barrier, about 20 ms, after the link has left every list), and the caller need not
+    /// wait for that part. The socket goes with the request. The process must be
+    /// single-threaded (no thread of `in_netns` running).
+    pub fn call_detached(
+        mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<Detached, NlError> {
+        let (seq, buf) = self.request(msg, flags | NLM_F_ACK);
+        let answer = crate::sys::process::detach(self.sock.as_raw_fd(), &buf)
+            .map_err(|e| NlError::local(e, "cannot start the process of a request"))?;
+        Ok(Detached { answer, seq })
+    }
+
+    /// Whether a notification read so far says the link `index` was deleted; reads every
+    /// notification queued without blocking. An overflow of the queue (ENOBUFS) loses
+    /// notifications: the caller then relies on the request's own answer.
+    fn saw_deleted(&mut self, index: u32) -> bool {
+        let mut rx = vec![0u8; 1 << 16];
+        loop {
+            rx.clear();
+            let Ok(n) = self.sock.recv(&mut rx, 0) else {
+                return false;
+            };
+            let mut at = 0;
+            while at < n {
+                let Ok(m) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[at..n]) else {
+                    break;
+                };
+                at += (m.header.length as usize).max(16).next_multiple_of(4);
+                if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) = m.payload {
+                    if l.header.index == index {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A request sent by a detached process ([`Rtnl::call_detached`]), its answer to come through
+/// a pipe.
+pub struct Detached {
+    answer: File,
+    seq: u32,
+}
+
+impl Detached {
+    /// Waits until the link `index` has been deleted: its RTM_DELLINK notification on `watch`
+    /// (a socket of [`Rtnl::open_link_watch`] in the link's namespace, opened before the
+    /// request was sent), or the request's answer, whichever comes first. A refusal is the
+    /// kernel's error; a process that ended without an answer is EIO.
+    pub fn wait_deleted(mut self, watch: &mut Rtnl, index: u32) -> Result<(), NlError> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::io::Read;
+        use std::os::fd::AsFd;
+        loop {
+            if watch.saw_deleted(index) {
+                return Ok(());
+            }
+            let (watch_ready, answer_ready) = {
+                let mut fds = [
+                    PollFd::new(watch.sock.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.answer.as_fd(), PollFlags::POLLIN),
+                ];
+                match poll(&mut fds, PollTimeout::NONE) {
+                    Ok(_) | Err(Errno::EINTR) => {}
+                    Err(e) => return Err(NlError::local(e, "poll on rtnetlink failed")),
+                }
+                let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+                (ready(&fds[0]), ready(&fds[1]))
+            };
+            if answer_ready && !watch_ready {
+                let mut rx = Vec::new();
+                self.answer.read_to_end(&mut rx).map_err(NlError::io)?;
+                let mut out = Vec::new();
+                return match answers(&rx, self.seq, &mut out) {
+                    Some(done) => done,
+                    None => Err(NlError::local(
+                        Errno::EIO,
+                        "the process of the request ended without an answer",
+                    )),
+                };
+            }
+        }
+    }
+}
+
+/// [`parse_answers`] for a whole answer read at once: `Some` once the request is done (its
+/// ACK, the end of its dump, or its error), `None` while more is to come.
+fn answers(rx: &[u8], seq: u32, out: &mut Vec<RouteNetlinkMessage>) -> Option<Result<(), NlError>> {
+    match parse_answers(rx, seq, out) {
+        Ok(true) => Some(Ok(())),
+        Ok(false) => None,
+        Err(e) => Some(Err(e)),
     }
 }
 

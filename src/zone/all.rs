@@ -6,6 +6,13 @@
 //! still done; the status is 1 when any zone failed, else 0. `down --all` leaves a zone that
 //! processes still use or a starting guest has claimed (`# zone Z kept: ...`, not a failure)
 //! unless `--force`.
+//!
+//! `up --parent IFACE` is `up` of the zones with a link on the host's interface IFACE (a VLAN's
+//! or macvlan's `link`), for the hooks of ifupdown and networkd-dispatcher: when a VLAN trunk
+//! is set down and up, the kernel sets its VLANs down and up with it, and a link set down
+//! loses its IPv6 addresses and every route through it; `up` puts them back. A zone whose
+//! configuration does not read is passed over with a warning (doctor names the problem): it
+//! cannot be told to sit on IFACE.
 
 use std::ffi::OsString;
 
@@ -38,13 +45,16 @@ pub fn zones() -> Result<Vec<OsString>, Fail> {
     Ok(names)
 }
 
-fn each(mut one: impl FnMut(&std::ffi::OsStr) -> Result<(), Fail>) -> u8 {
-    let names = match zones() {
-        Ok(n) => n,
-        Err(f) => return fail::report(&f),
-    };
+fn each(one: impl FnMut(&std::ffi::OsStr) -> Result<(), Fail>) -> u8 {
+    match zones() {
+        Ok(names) => each_of(&names, one),
+        Err(f) => fail::report(&f),
+    }
+}
+
+fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(), Fail>) -> u8 {
     let mut failed = 0;
-    for z in &names {
+    for z in names {
         out::note(&format!("# zone {}", escape(z)));
         if let Err(f) = one(z) {
             fail::report(&f);
@@ -78,4 +88,76 @@ pub fn down(force: bool, dry_run: bool) -> u8 {
         }
         Ok(())
     })
+}
+
+/// Whether `name` can be an interface's name (what the kernel accepts: 1 to 15 bytes, no `/`,
+/// `:` or white space, not `.` or `..`).
+pub fn is_ifname(name: &[u8]) -> bool {
+    (1..16).contains(&name.len())
+        && name != b"."
+        && name != b".."
+        && !name
+            .iter()
+            .any(|b| *b == b'/' || *b == b':' || b.is_ascii_whitespace())
+}
+
+/// The configured zones (in name order) with a link whose parent is the host's `parent`.
+/// A zone whose configuration does not read is passed over with a warning.
+pub fn on_parent(parent: &str) -> Result<Vec<OsString>, Fail> {
+    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let mut out = Vec::new();
+    for name in zones()? {
+        match config::read_zone(&confdir, &name) {
+            Ok(z) if z.links.iter().any(|l| l.kind.parent() == Some(parent)) => out.push(name),
+            Ok(_) => {}
+            Err(e) => out::warn(&format!(
+                "{PREFIX}: up --parent {parent}: zone {} passed over: {e}",
+                escape(&name)
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// `up --parent IFACE [--dry-run]`: `up` of every zone with a link on IFACE; nothing (status
+/// 0) when none has. Status 2 for a name no interface can have.
+pub fn up_parent(parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
+    let Some(name) = parent.to_str().filter(|n| is_ifname(n.as_bytes())) else {
+        return fail::report(
+            &Fail::new(
+                PREFIX,
+                2,
+                format!("up --parent: '{}' is not an interface name", escape(parent)),
+            )
+            .hint("give the host interface the zones' VLAN or macvlan links sit on (1-15 bytes, no '/', ':' or blanks)"),
+        );
+    };
+    match on_parent(name) {
+        Ok(names) => each_of(&names, |z| shell::up(z, dry_run)),
+        Err(f) => fail::report(&f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names_are_what_the_kernel_takes() {
+        for good in ["eth0", "eth0.100", "a", "br-lan_1", "x23456789012345"] {
+            assert!(is_ifname(good.as_bytes()), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "a:1",
+            "a b",
+            "a\nb",
+            "x234567890123456",
+        ] {
+            assert!(!is_ifname(bad.as_bytes()), "{bad:?}");
+        }
+    }
 }

@@ -19,6 +19,10 @@
 //! (`host::host_net`): every host socket is opened there. A new namespace's entry is mounted
 //! only after its `lo` carries the mark, so a killed run never leaves an unmarked zone.
 //!
+//! `down` deletes links by a detached process and is done when each link's RTM_DELLINK
+//! notification arrives (its name and MAC are free then); the kernel's RCU barrier before
+//! the memory is freed, some 20 ms a link, is not waited for (see [`Runner::for_down`]).
+//!
 //! `up` and `down` of one zone hold flock on its configuration directory, so guests of the
 //! zone that start or stop together take turns.
 //!
@@ -144,13 +148,17 @@ pub fn gather_with(
         }
     }
     let hn = host::host_net().map_err(fail)?;
-    facts.host = match survey {
-        Some(s) => s.host_for(zone),
-        None => {
-            let mut host = host_sock(&hn)?;
-            dump_links(&mut host).map_err(nl("cannot list the host's links"))?
-        }
-    };
+    // `down` looks at the host's links only for a stale entry's veth host ends: a dump of
+    // them all for each zone made `down --all` grow with the square of the zones.
+    if for_up || facts.netns == Entry::Unusable(netns::Unusable::Stale) {
+        facts.host = match survey {
+            Some(s) => s.host_for(zone),
+            None => {
+                let mut host = host_sock(&hn)?;
+                dump_links(&mut host).map_err(nl("cannot list the host's links"))?
+            }
+        };
+    }
     if let Some(live) = live_path(&facts) {
         let mut inside =
             Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
@@ -374,9 +382,14 @@ fn macs_elsewhere(
     zone: &Zone,
     host: &BTreeMap<String, LinkState>,
 ) -> BTreeMap<plan_mac::Mac, String> {
-    let others: Vec<Zone> = all_zones()
-        .into_iter()
+    // Read once a run: `up --all` asks for every zone, and reading them all again for each
+    // one made it grow with the square of the zones.
+    static ALL: std::sync::OnceLock<Vec<Zone>> = std::sync::OnceLock::new();
+    let others: Vec<Zone> = ALL
+        .get_or_init(all_zones)
+        .iter()
         .filter(|z| z.netns != zone.netns)
+        .cloned()
         .collect();
     let mut out = BTreeMap::new();
     for (mac, users) in plan::zone_macs(&others).0 {
@@ -421,6 +434,14 @@ pub(crate) struct Runner {
     zones: BTreeMap<String, Rtnl>,
     /// The errno of the last failed kernel request (the hint for a failed step is chosen by it).
     errno: Option<Errno>,
+    /// Link deletions are sent by a detached process and done when the link has left the
+    /// kernel's lists (`down`): see [`Runner::for_down`].
+    detached: bool,
+    /// Sockets receiving the link notifications of the host (`None`) and of zones.
+    watches: BTreeMap<Option<String>, Rtnl>,
+    /// PID 1's network namespace, where the host's link notifications are watched (`None`: this
+    /// process's own is the host's).
+    host_path: Option<&'static Path>,
 }
 
 impl Runner {
@@ -431,6 +452,9 @@ impl Runner {
             host: host_sock(&hn)?,
             zones: BTreeMap::new(),
             errno: None,
+            detached: false,
+            watches: BTreeMap::new(),
+            host_path: host::host_net_path(&hn),
         })
     }
 
@@ -443,6 +467,47 @@ impl Runner {
     /// The errno of the last failed step's kernel request, if it was one.
     pub(crate) fn errno(&self) -> Option<Errno> {
         self.errno
+    }
+
+    /// A runner whose link deletions do not wait for the kernel's RCU barrier (about 20 ms a
+    /// request, the whole cost of a `down` otherwise): each is sent by a detached process
+    /// (`Rtnl::call_detached`) and is done when its RTM_DELLINK notification arrives, i.e.
+    /// when the link (and a veth's other end) has left every list of the kernel and its name
+    /// is free; the memory is freed after the barrier, by then nothing sees it. The state
+    /// after each step is the one a synchronous deletion leaves.
+    pub(crate) fn for_down(run_dir: &Path) -> Result<Runner, Fail> {
+        let mut r = Runner::new(run_dir)?;
+        r.detached = true;
+        Ok(r)
+    }
+
+    /// `link del dev DEV` in `ns` by a detached process: done once its RTM_DELLINK
+    /// notification arrives (or the request's answer, whichever comes first). The watch and
+    /// the request's socket are made on one thread, and the link looked up on the latter.
+    fn del_link_detached(&mut self, ns: &Option<String>, dev: &str) -> Result<(), String> {
+        // The host's side is PID 1's network namespace, as every host socket's.
+        let entry = match ns {
+            Some(n) => Some(self.run_dir.join(n)),
+            None => self.host_path.map(Path::to_path_buf),
+        };
+        let opened = if self.watches.contains_key(ns) {
+            Rtnl::open_in(entry.as_deref())
+        } else {
+            // The watch first: a notification is only seen by a socket subscribed before it.
+            Rtnl::open_link_watch(entry.as_deref()).map(|(watch, request)| {
+                self.watches.insert(ns.clone(), watch);
+                request
+            })
+        };
+        let mut request = opened.map_err(|e| format!("cannot open rtnetlink: {e}"))?;
+        let index = link_index(&mut request, dev)?;
+        let pending = request
+            .call_detached(rtmsg::del_link(index), 0)
+            .map_err(|e| e.to_string())?;
+        let watch = self.watches.get_mut(ns).expect("opened above");
+        pending
+            .wait_deleted(watch, index)
+            .map_err(|e| e.to_string())
     }
 
     fn sock(&mut self, ns: &Option<String>) -> Result<&mut Rtnl, String> {
@@ -565,6 +630,7 @@ impl Runner {
                 self.set_sysctl(ns, key, value).map_err(|e| self.refused(e))
             }
             Step::Unhide { ns, path } => self.unhide(ns, path),
+            Step::DelLink { ns, dev } if self.detached => self.del_link_detached(ns, dev),
             Step::DelLink { ns, dev } => {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
@@ -601,6 +667,7 @@ impl Runner {
     /// pids still inside (gather has looked already).
     fn del_netns(&mut self, ns: &str) -> Result<(), String> {
         self.zones.remove(ns);
+        self.watches.remove(&Some(ns.to_string()));
         let path = self.run_dir.join(ns);
         admin::unmount_all(&path).map_err(|e| {
             format!(
@@ -665,6 +732,21 @@ impl Runner {
         })
         .map_err(|e| e.to_string())
     }
+}
+
+/// The ifindex of `dev` on the socket's namespace, in ip's words when it is missing.
+fn link_index(s: &mut Rtnl, dev: &str) -> Result<u32, String> {
+    let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
+        if e.errno == nix::errno::Errno::ENODEV {
+            format!("Cannot find device \"{dev}\" ({e})")
+        } else {
+            e.to_string()
+        }
+    })?;
+    rtmsg::links(&got)
+        .get(dev)
+        .map(|l| l.index)
+        .ok_or_else(|| format!("Cannot find device \"{dev}\""))
 }
 
 /// A failed file or program step inside a namespace, as an [`NlError`]: the system's errno
@@ -1089,7 +1171,7 @@ pub fn down_checked_with(
             pid_list(&facts.pids)
         ));
     }
-    let mut runner = Runner::new(&run_dir)?;
+    let mut runner = Runner::for_down(&run_dir)?;
     for (i, step) in steps.iter().enumerate() {
         let line = step.line(&run_dir);
         lines.say(&line)?;

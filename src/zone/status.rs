@@ -14,7 +14,9 @@
 //! inside, and its member guests: running when a process in the zone's namespace has the
 //! guest's root (`vdir`) or context, or util-vserver's run file `/etc/vservers/GUEST/run`
 //! exists, with the PIDs found and the addresses of their util-vserver `interfaces/` found
-//! inside (`zone::ifaces`). Per guest: its zone.
+//! inside (`zone::ifaces`). Per guest: its zone. A VLAN or macvlan link that lost its IPv6
+//! addresses but kept its IPv4 ones gets its cause named in `differs` (a trunk set down and
+//! up: see [`bounced`]).
 //!
 //! The exit status is 0 when every zone shown is up as configured or idle (with
 //! `--expect-up`: up as configured), else 1.
@@ -261,6 +263,7 @@ fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
             .iter()
             .filter_map(|s| crate::zone::doctor::item(s, &facts))
             .chain(extra.into_iter().map(|(what, _)| what))
+            .chain(bounced(&zone, &facts))
             .collect()
     } else if st == State::Stale && facts.found.is_some() {
         vec![format!(
@@ -311,6 +314,28 @@ pub fn route_text(found: &Route, configured: &[Route]) -> String {
         (_, t) => words.extend(["table".into(), t.to_string()]),
     }
     words.join(" ")
+}
+
+/// The cause, for each link with a host parent (VLAN, macvlan) that lost every configured
+/// IPv6 address but kept its IPv4 ones: what a link set down (and up again) loses, as the
+/// kernel does to a trunk's VLANs when the trunk goes down and up. Pure.
+pub fn bounced(zone: &Zone, facts: &Facts) -> Vec<String> {
+    zone.links
+        .iter()
+        .filter_map(|l| {
+            let parent = l.kind.parent()?;
+            let found = facts.inside.get(&l.name)?;
+            let has = |c: &config::Cidr| found.addresses.contains(c);
+            let (v6, v4): (Vec<_>, Vec<_>) = l.addresses.iter().partition(|c| c.addr.is_ipv6());
+            (!v6.is_empty() && !v6.iter().copied().any(has) && v4.iter().copied().all(has)).then(|| {
+                format!(
+                    "link {} lost its IPv6 addresses (and the routes through it) but kept its IPv4 ones: it was set {}, as the kernel does to a VLAN when its parent {parent} goes down and up (a trunk bounce); 'vspace-netns up --parent {parent}' puts them back (the ifupdown and networkd-dispatcher hooks run it when {parent} comes up)",
+                    l.name,
+                    if found.up { "down and up" } else { "down" },
+                )
+            })
+        })
+        .collect()
 }
 
 fn link(name: &str, place: &'static str, s: &plan::LinkState) -> Link {
