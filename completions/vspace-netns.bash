@@ -54,7 +54,7 @@ _vspace_netns() {
     local options="-h --help"
     case $sub in
     # --all and a zone exclude each other (clap refuses both).
-    up) options="--parent --dry-run -h --help" ;;
+    up) options="--dry-run -h --help" ;;
     down) options="--force --dry-run -h --help" ;;
     status) options="--json --format --expect-up -h --help" ;;
     show) options="--json -h --help" ;;
@@ -68,6 +68,7 @@ _vspace_netns() {
     help) options= ;;
     esac
     [[ ($sub == up || $sub == down) && $operands == 0 && -z $all ]] && options="--all $options"
+    [[ $sub == up && $operands == 0 && -z $all ]] && options="--parent $options"
     if [[ $sub == status && $prev == --format ]]; then
         COMPREPLY=($(compgen -W "text json prometheus" -- "$cur"))
         return 0

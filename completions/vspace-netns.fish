@@ -98,7 +98,7 @@ complete -c vspace-netns -n "__vspace_netns_at up 0; or __vspace_netns_at down 0
 complete -c vspace-netns -n "__vspace_netns_is status show" -l json -d 'Print JSON (field names in vspace-netns-zones(5))'
 complete -c vspace-netns -n "__vspace_netns_is status" -l format -x -a "text json prometheus" -d 'Output format'
 complete -c vspace-netns -n "__vspace_netns_is status doctor" -l expect-up -d 'Zones must be up: an idle zone fails too'
-complete -c vspace-netns -n "__vspace_netns_is up; and not __vspace_netns_has_all" -l parent -r -a "(__fish_print_interfaces)" -d 'Every zone with a VLAN or macvlan link on this host interface'
+complete -c vspace-netns -n "__vspace_netns_at up 0; and not __vspace_netns_has_all" -l parent -r -a "(__fish_print_interfaces)" -d 'Every zone with a VLAN or macvlan link on this host interface'
 complete -c vspace-netns -n "__vspace_netns_is status" -a "(__vspace_netns_zones)" -d zone
 complete -c vspace-netns -n "__vspace_netns_is down" -l force -d 'Go ahead even while the zone is in use, claimed, or carries no mark'
 complete -c vspace-netns -n "__vspace_netns_at up 0; and not __vspace_netns_has_all" -a "(__vspace_netns_zones)" -d zone

@@ -102,7 +102,7 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("up")
                 .about("Bring a zone up: namespace, lo, links with their MACs and addresses, routes, sysctls")
-                .override_usage("vspace-netns up <ZONE|--all|--parent IFACE> [--dry-run]")
+                .override_usage("vspace-netns up <ZONE|--all> [--dry-run]\n       vspace-netns up --parent IFACE [--dry-run]")
                 .arg(
                     zone_operand()
                         .required_unless_present_any(["all", "parent"])
