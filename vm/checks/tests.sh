@@ -38,9 +38,8 @@ while IFS= read -r bin; do
 		skip="--skip a_failed_up_leaves_the_guests_files_as_they_were --skip a_vlan_on_a_kernel_without_8021q_is_rolled_back"
 		;;
 	zone_net)
-		echo "skip zone_net::a_zone_link_may_have_the_name_of_a_host_link, down_leaves_what_up_did_not_make: on 6.1 and 6.12 a zone link cannot take the name of a host link yet (defect-link-name)"
 		echo "skip zone_net::netns_run_dir_is_honoured: with PID 1 readable (a real systemd), up makes the entry in PID 1's mount namespace, which the test's own private one does not see (nsenter: Invalid argument)"
-		skip="--skip a_zone_link_may_have_the_name_of_a_host_link --skip down_leaves_what_up_did_not_make --skip netns_run_dir_is_honoured"
+		skip="--skip netns_run_dir_is_honoured"
 		;;
 	zone_down)
 		case $(uname -r) in
