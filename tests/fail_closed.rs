@@ -492,3 +492,50 @@ fn an_odd_guest_outside_the_zone_blocks_no_zone() {
     common::run_ok(&mut z.cmd(&["hook", "post-start", "web"]));
     common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
+
+/// A zone's run-dir entry bound to the host's own network namespace (`ip netns attach Z 1`)
+/// is no zone: `up` refuses it before anything changes (no link on the host), `status` calls
+/// it invalid, `down` refuses it as in use (the host's processes are in it) and leaves it.
+#[test]
+fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
+    let t = tempfile::tempdir().unwrap();
+    let zones = t.path().join("zones");
+    let vservers = t.path().join("vservers");
+    std::fs::create_dir_all(zones.join("hz/links/e0")).unwrap();
+    std::fs::create_dir_all(&vservers).unwrap();
+    std::fs::write(zones.join("hz/id"), "7\n").unwrap();
+    std::fs::write(zones.join("hz/links/e0/type"), "veth\n").unwrap();
+    std::fs::write(zones.join("hz/links/e0/peer"), "hzhost\n").unwrap();
+    std::fs::write(zones.join("hz/links/e0/address"), "192.0.2.31/24\n").unwrap();
+    let script = "mkdir -p /run/netns\ntouch /run/netns/hz\nmount --bind /proc/1/ns/net /run/netns/hz\n\
+        before=$(ip -o link | wc -l)\n\
+        rc=0; vspace-netns up hz || rc=$?; echo \"up=$rc\"\n\
+        echo \"links=$(( $(ip -o link | wc -l) - before ))\"\n\
+        rc=0; vspace-netns status hz --json >/tmp/st || rc=$?; echo \"status=$rc\"\n\
+        grep -q '\"state\": *\"invalid\"' /tmp/st && echo invalid=1\n\
+        rc=0; vspace-netns down hz || rc=$?; echo \"down=$rc\"\n\
+        mountpoint -q /run/netns/hz && echo still=1\n";
+    let (c, out, _names) = common::docs::run_on_private_host(
+        script,
+        &[
+            ("VSPACE_NETNS_CONFDIR", zones.to_str().unwrap()),
+            ("VSPACE_NETNS_VSERVERS", vservers.to_str().unwrap()),
+        ],
+    );
+    let ctx = show(&c, &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{ctx}");
+    for want in [
+        "up=1",
+        "links=0",
+        "status=1",
+        "invalid=1",
+        "down=3",
+        "still=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    assert!(stderr.contains("host's own network namespace"), "{ctx}");
+    assert!(stderr.contains("ip netns delete hz"), "{ctx}");
+}

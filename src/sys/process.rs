@@ -30,6 +30,7 @@ pub fn fork_single_threaded() -> nix::Result<ForkResult> {
 /// the pipe (stdio and locks are closed in it, so a caller's pipe reaches its end and a lock is
 /// not held on). Must only be called while the process has a single thread.
 pub fn detach(sock: RawFd, request: &[u8]) -> nix::Result<File> {
+    reap_exited();
     let (read, write) = nix::unistd::pipe()?;
     match fork_single_threaded()? {
         ForkResult::Parent { .. } => {
@@ -37,6 +38,19 @@ pub fn detach(sock: RawFd, request: &[u8]) -> nix::Result<File> {
             Ok(File::from(read))
         }
         ForkResult::Child => answer(sock, write.as_raw_fd(), request),
+    }
+}
+
+/// Reaps the children of earlier [`detach`] calls that have ended, so that a long `down --all`
+/// keeps no more of them than are still waiting on the kernel (each zombie counts against a
+/// pids limit such as systemd's `TasksMax=`). Never blocks. The callers of `detach` have no
+/// other child whose status they wait for.
+fn reap_exited() {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    while let Ok(st) = waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+        if st == WaitStatus::StillAlive {
+            break;
+        }
     }
 }
 

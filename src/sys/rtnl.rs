@@ -112,13 +112,21 @@ pub fn in_netns<T: Send + 'static>(
 pub fn in_new_netns<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, NlError> + Send + 'static,
 ) -> Result<T, NlError> {
-    std::thread::spawn(move || {
-        nix::sched::unshare(CloneFlags::CLONE_NEWNET)
-            .map_err(|e| NlError::local(e, "unshare of a network namespace failed"))?;
-        f()
-    })
-    .join()
-    .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
+    // No thread (a pids limit, a small `ulimit -v`) is an error like any other, never a panic.
+    std::thread::Builder::new()
+        .spawn(move || {
+            nix::sched::unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| NlError::local(e, "unshare of a network namespace failed"))?;
+            f()
+        })
+        .map_err(|e| {
+            NlError::local(
+                Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
+                no_thread(&e),
+            )
+        })?
+        .join()
+        .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
 }
 
 impl Rtnl {

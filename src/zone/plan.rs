@@ -596,6 +596,14 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
             fresh.netns = Entry::Missing;
             plan_netns(zone, &fresh, steps)
         }
+        // The host's own namespace under the zone's name: only the entry may go (down would
+        // count the host's processes in it and refuse).
+        Entry::Unusable(u @ (Unusable::Host { .. } | Unusable::HostUnknown(_))) => {
+            Err(PlanError::Conflict(format!(
+                "{}; remove the entry (ip netns delete {ns}: it unmounts the entry, the host's namespace stays) and run up again",
+                u.describe(&facts.entry)
+            )))
+        }
         Entry::Unusable(u) => Err(PlanError::Conflict(format!(
             "{}; remove it with 'vspace-netns down {ns}' and run up again",
             u.describe(&facts.entry)

@@ -140,7 +140,19 @@ pub fn gather_with(
         _ => None,
     };
     let mut facts = Facts::empty(entry.clone());
-    facts.netns = probe.fact();
+    facts.netns = match &probe {
+        // The host's own network namespace under a zone's name is no zone: up refuses it, the
+        // hook never puts a guest's addresses there, down only unmounts it with --force.
+        // Unknown is refused too (fail closed).
+        Entry::Netns(f) => match nsfs::is_host(f) {
+            Ok(false) => Entry::Netns(()),
+            Ok(true) => Entry::Unusable(netns::Unusable::Host {
+                pid1: nsfs::identity(Path::new("/proc/1/ns/net")).is_ok(),
+            }),
+            Err(e) => Entry::Unusable(netns::Unusable::HostUnknown(e)),
+        },
+        other => other.fact(),
+    };
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
         if let Some((pid, ident)) = find_marked(ns) {
             facts.found = Some(pid);
