@@ -267,19 +267,13 @@ fn write_skips(
     }
     let run_dir = zone::run_dir()?;
     let mut runner = zone::Runner::new(&run_dir)?;
-    for (i, step) in steps.iter().enumerate() {
-        let line = step.line(&run_dir);
-        out::note(&line);
-        if let Err(reason) = runner.perform(step) {
-            let mut f = fail(format!("hook: {line}: {reason}"));
-            for u in crate::zone::plan::undo(&steps[..i]) {
-                let _ = runner.perform(&u);
-                f = f.hint(format!("undone: {}", u.line(&run_dir)));
-            }
-            return Err(f);
-        }
-    }
-    Ok(())
+    zone::apply(
+        &mut runner,
+        &steps,
+        zone::Lines::Informative,
+        zone::OnFail::Undo,
+        |_, line, reason| fail(format!("hook: {line}: {reason}")),
+    )
 }
 
 /// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration

@@ -845,6 +845,7 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
         (_, Errno::EPERM | Errno::EACCES) => {
             "the kernel refused the change to this process: run it as root (CAP_NET_ADMIN in the host's user namespace), not in a container or under a unit that drops capabilities".into()
         }
+        (Step::AddVlanIn { .. }, Errno::EOPNOTSUPP) => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
         (Step::AddLink { link, .. }, Errno::EOPNOTSUPP) => match link.kind {
             Kind::Vlan { .. } => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
             _ => format!(
@@ -1033,30 +1034,63 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
         return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
-    for (i, step) in steps.iter().enumerate() {
-        let line = step.line(&run_dir);
-        let said = lines.say(&line);
-        let result = said
-            .map_err(|f| f.message)
-            .and_then(|()| runner.perform(step));
-        if let Err(reason) = result {
-            let mut f = fail(format!(
-                "up {}: step {} of {} failed: {line}: {reason}",
+    let n = steps.len();
+    apply(
+        &mut runner,
+        &steps,
+        lines,
+        OnFail::Undo,
+        |i, line, reason| {
+            fail(format!(
+                "up {}: step {} of {n} failed: {line}: {reason}",
                 zone.netns,
                 i + 1,
-                steps.len()
-            ));
-            if let Some(h) = hint_for(step, runner.errno()) {
-                f = f.hint(h);
-            }
+            ))
+        },
+    )
+}
+
+/// What [`apply`] does when a step fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnFail {
+    /// Undo the steps done before it, in reverse (`plan::undo`), each named in a hint.
+    Undo,
+    /// Stop there: what is done stays (a guest's stop: doctor names what is left).
+    Stop,
+}
+
+/// The one executor: carries `steps` out with `runner`, each printed first as its command
+/// line (through `lines`: a line the admin's run cannot print fails before its step). The
+/// first failure becomes `failed(index, line, reason)`, with a hint chosen by the kernel's
+/// errno and the step ([`hint_for`]), and then `on_fail`.
+pub(crate) fn apply(
+    runner: &mut Runner,
+    steps: &[Step],
+    lines: Lines,
+    on_fail: OnFail,
+    failed: impl FnOnce(usize, &str, &str) -> Fail,
+) -> Result<(), Fail> {
+    let run_dir = runner.run_dir.clone();
+    for (i, step) in steps.iter().enumerate() {
+        let line = step.line(&run_dir);
+        let result = lines
+            .say(&line)
+            .map_err(|f| f.message)
+            .and_then(|()| runner.perform(step));
+        let Err(reason) = result else { continue };
+        let mut f = failed(i, &line, &reason);
+        if let Some(h) = hint_for(step, runner.errno()) {
+            f = f.hint(h);
+        }
+        if on_fail == OnFail::Undo {
             for u in plan::undo(&steps[..i]) {
                 match runner.perform(&u) {
                     Ok(()) => f = f.hint(format!("undone: {}", u.line(&run_dir))),
                     Err(e) => f = f.hint(format!("could not undo: {}: {e}", u.line(&run_dir))),
                 }
             }
-            return Err(f);
         }
+        return Err(f);
     }
     Ok(())
 }

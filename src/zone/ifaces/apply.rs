@@ -14,7 +14,7 @@ use crate::netns::Entry as NsEntry;
 use crate::quote::escape;
 use crate::zone::config::{self, Zone};
 use crate::zone::ifaces::{self, Entry};
-use crate::zone::plan::{self, LinkState, Step};
+use crate::zone::plan::{LinkState, Step};
 use crate::zone::shell::{self, PREFIX, Runner};
 
 fn fail(m: String) -> Fail {
@@ -144,29 +144,17 @@ pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
     }
     let run_dir = shell::run_dir()?;
     let mut runner = Runner::new(&run_dir)?;
-    for (i, step) in steps.iter().enumerate() {
-        let line = step.line(&run_dir);
-        // The hook's lines only inform: one that cannot be written loses the line, not the step.
-        shell::Lines::Informative.say(&line)?;
-        if let Err(reason) = runner.perform(step) {
-            let mut f = fail(format!("{context}: {line}: {reason}"));
-            if matches!(step, Step::AddVlanIn { .. })
-                && (reason.contains("Unknown device type") || reason.contains("EOPNOTSUPP"))
-            {
-                f = f.hint(
-                    "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)",
-                );
-            }
-            if undo {
-                for u in plan::undo(&steps[..i]) {
-                    match runner.perform(&u) {
-                        Ok(()) => f = f.hint(format!("undone: {}", u.line(&run_dir))),
-                        Err(e) => f = f.hint(format!("could not undo: {}: {e}", u.line(&run_dir))),
-                    }
-                }
-            }
-            return Err(f);
-        }
-    }
-    Ok(())
+    // The hook's lines only inform: one that cannot be written loses the line, not the step.
+    let on_fail = if undo {
+        shell::OnFail::Undo
+    } else {
+        shell::OnFail::Stop
+    };
+    shell::apply(
+        &mut runner,
+        steps,
+        shell::Lines::Informative,
+        on_fail,
+        |_, line, reason| fail(format!("{context}: {line}: {reason}")),
+    )
 }
