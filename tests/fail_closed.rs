@@ -539,3 +539,42 @@ fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
     assert!(stderr.contains("host's own network namespace"), "{ctx}");
     assert!(stderr.contains("ip netns delete hz"), "{ctx}");
 }
+
+/// A zone whose entry is gone while its namespace lives on in a process (a run killed between
+/// removing a stale entry and attaching it again, or `ip netns delete` under a running guest):
+/// `up` finds the namespace by its marked `lo` (its veth host end still carries the mark) and
+/// attaches the entry to it again; the process is then in the zone.
+#[test]
+fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
+    let t = tempfile::tempdir().unwrap();
+    let zones = t.path().join("zones");
+    let vservers = t.path().join("vservers");
+    std::fs::create_dir_all(zones.join("lz/links/e0")).unwrap();
+    std::fs::create_dir_all(&vservers).unwrap();
+    std::fs::write(zones.join("lz/id"), "9\n").unwrap();
+    std::fs::write(zones.join("lz/links/e0/type"), "veth\n").unwrap();
+    std::fs::write(zones.join("lz/links/e0/peer"), "lzhost\n").unwrap();
+    std::fs::write(zones.join("lz/links/e0/address"), "192.0.2.41/24\n").unwrap();
+    let script = "vspace-netns up lz >/dev/null\n\
+        ip netns exec lz sleep 60 &\n\
+        sleep 0.3\n\
+        umount /run/netns/lz\nrm /run/netns/lz\n\
+        rc=0; vspace-netns up lz >/tmp/up.out || rc=$?; echo \"up=$rc\"\n\
+        [ \"$(stat -L -c %i /run/netns/lz)\" = \"$(stat -L -c %i /proc/$!/ns/net)\" ] && echo same=1\n\
+        kill $!; wait $! || :\n\
+        rc=0; vspace-netns down lz >/dev/null || rc=$?; echo \"down=$rc\"\n\
+        ip link show lzhost >/dev/null 2>&1 || echo hostend=gone\n";
+    let (c, out, _names) = common::docs::run_on_private_host(
+        script,
+        &[
+            ("VSPACE_NETNS_CONFDIR", zones.to_str().unwrap()),
+            ("VSPACE_NETNS_VSERVERS", vservers.to_str().unwrap()),
+        ],
+    );
+    let ctx = show(&c, &out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{ctx}");
+    for want in ["up=0", "same=1", "down=0", "hostend=gone"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}

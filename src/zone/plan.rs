@@ -608,6 +608,17 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
             "{}; remove it with 'vspace-netns down {ns}' and run up again",
             u.describe(&facts.entry)
         ))),
+        // No entry, the zone's namespace alive in processes (found by its marked lo): an entry
+        // is attached to it again.
+        Entry::Missing if facts.found.is_some() => {
+            steps.push(Step::AttachNetns {
+                ns: ns.clone(),
+                pid: facts.found.unwrap_or_default(),
+            });
+            let mut live = facts.clone();
+            live.netns = Entry::Netns(());
+            plan_netns(zone, &live, steps)
+        }
         Entry::Missing => {
             steps.push(Step::AddNetns { ns: ns.clone() });
             lo(steps);
@@ -948,6 +959,20 @@ pub fn skip_steps(skips: &[SkipFact]) -> Vec<Step> {
 /// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
 /// the entry. Refused while processes live inside, and for links (configured or not) or a
 /// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
+/// The deletions of the zone's veth host ends on the host that carry its mark, last made first.
+fn marked_host_ends(zone: &Zone, facts: &Facts, marked: &impl Fn(&LinkState) -> bool) -> Vec<Step> {
+    zone.links
+        .iter()
+        .rev()
+        .filter_map(|l| l.kind.peer())
+        .filter(|(p, _)| facts.host.get(*p).is_some_and(marked))
+        .map(|(p, _)| Step::DelLink {
+            ns: None,
+            dev: p.to_string(),
+        })
+        .collect()
+}
+
 pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     if !facts.pids.is_empty() && !force {
@@ -982,7 +1007,13 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         }
     }
     match &facts.netns {
-        Entry::Missing => {}
+        // No entry: nothing, unless the namespace was found alive by its marked lo; then its
+        // host ends go (there is no entry to remove).
+        Entry::Missing => {
+            if facts.found.is_some() {
+                steps.extend(marked_host_ends(zone, facts, &marked));
+            }
+        }
         Entry::Netns(()) => {
             let lo = facts.inside.get("lo").cloned().unwrap_or_default();
             if marked(&lo) || force {
@@ -998,18 +1029,10 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         // The namespace may live on without its entry (processes in it are refused above):
         // the zone's marked veth host ends still on the host go, and the pairs with them.
         Entry::Unusable(crate::netns::Unusable::Stale) => {
-            for link in zone.links.iter().rev() {
-                if let Some((p, _)) = link.kind.peer() {
-                    if facts.host.get(p).is_some_and(marked) {
-                        steps.push(Step::DelLink {
-                            ns: None,
-                            dev: p.to_string(),
-                        });
-                    }
-                }
-            }
+            steps.extend(marked_host_ends(zone, facts, &marked));
             steps.push(Step::DelNetns { ns: ns.clone() })
         }
+
         Entry::Unusable(u) => {
             if force {
                 steps.push(Step::DelNetns { ns: ns.clone() });

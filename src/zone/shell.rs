@@ -160,9 +160,14 @@ pub fn gather_with(
         }
     }
     let hn = host::host_net().map_err(fail)?;
-    // `down` looks at the host's links only for a stale entry's veth host ends: a dump of
-    // them all for each zone made `down --all` grow with the square of the zones.
-    if for_up || facts.netns == Entry::Unusable(netns::Unusable::Stale) {
+    // `down` looks at the host's links only for a stale or missing entry's veth host ends: a
+    // dump of them all for each zone made `down --all` grow with the square of the zones.
+    if for_up
+        || matches!(
+            facts.netns,
+            Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
+        )
+    {
         facts.host = match survey {
             Some(s) => s.host_for(zone),
             None => {
@@ -170,6 +175,23 @@ pub fn gather_with(
                 dump_links(&mut host).map_err(nl("cannot list the host's links"))?
             }
         };
+    }
+    // No entry, but a veth host end of the zone still carries its mark: the zone's namespace
+    // may live on in processes (a run killed between removing a stale entry and attaching it
+    // again, or `ip netns delete` under a running guest). Found, `up` attaches an entry to it
+    // again and `down` removes its host ends, as for a stale entry.
+    let marked_end = zone
+        .links
+        .iter()
+        .filter_map(|l| l.kind.peer())
+        .any(|(p, _)| {
+            facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(plan::mark(ns).as_str())
+        });
+    if facts.netns == Entry::Missing && marked_end {
+        if let Some((pid, ident)) = find_marked(ns) {
+            facts.found = Some(pid);
+            id = Some(ident);
+        }
     }
     if let Some(live) = live_path(&facts) {
         let mut inside =
