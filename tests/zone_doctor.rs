@@ -77,21 +77,30 @@ impl Setup {
     }
 }
 
-/// doctor's output less the one WARN line about PID 1's mount namespace, which must be there
-/// exactly when this process cannot open it either (a sandbox's init), and never counts.
+/// doctor's output less its lines about PID 1's namespaces: the one WARN line must be there
+/// exactly when this process cannot open PID 1's mount namespace either (a sandbox's init),
+/// the ok lines exactly when it can (a real PID 1, as in the VM tier); neither counts here.
 fn without_pid1_warning(out: &str) -> String {
     let unreadable = std::fs::File::open("/proc/1/ns/mnt").is_err();
     let warns: Vec<&str> = out.lines().filter(|l| l.starts_with("WARN ")).collect();
     let want = usize::from(unreadable);
     assert_eq!(warns.len(), want, "{out}");
+    let pid1_ok = |l: &str| l.starts_with("ok PID 1's ");
     if unreadable {
         assert!(
             warns[0].starts_with("WARN PID 1's mount namespace cannot be opened (/proc/1/ns/mnt: "),
             "{out}"
         );
+        assert!(!out.lines().any(pid1_ok), "{out}");
+    } else {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("ok PID 1's mount namespace (mnt:[")),
+            "{out}"
+        );
     }
     out.lines()
-        .filter(|l| !l.starts_with("WARN "))
+        .filter(|l| !l.starts_with("WARN ") && !pid1_ok(l))
         .map(|l| format!("{l}\n"))
         .collect()
 }
