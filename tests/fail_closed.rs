@@ -493,28 +493,26 @@ fn an_odd_guest_outside_the_zone_blocks_no_zone() {
     common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
 
-/// A zone's run-dir entry bound to the host's own network namespace (`ip netns attach Z 1`)
-/// is no zone: `up` refuses it before anything changes (no link on the host), `status` calls
-/// it invalid, `down` refuses it as in use (the host's processes are in it) and leaves it.
-#[test]
-fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
+/// Runs `script` on a private host with one zone `name` (id `id`, a veth link `e0` whose host
+/// end is `peer`, address `addr`); returns the context for messages, stdout and stderr, and
+/// fails the test unless the script itself succeeded.
+fn on_private_host_with_veth_zone(
+    name: &str,
+    id: &str,
+    peer: &str,
+    addr: &str,
+    script: &str,
+) -> (String, String, String) {
     let t = tempfile::tempdir().unwrap();
     let zones = t.path().join("zones");
     let vservers = t.path().join("vservers");
-    std::fs::create_dir_all(zones.join("hz/links/e0")).unwrap();
+    let link = zones.join(name).join("links/e0");
+    std::fs::create_dir_all(&link).unwrap();
     std::fs::create_dir_all(&vservers).unwrap();
-    std::fs::write(zones.join("hz/id"), "7\n").unwrap();
-    std::fs::write(zones.join("hz/links/e0/type"), "veth\n").unwrap();
-    std::fs::write(zones.join("hz/links/e0/peer"), "hzhost\n").unwrap();
-    std::fs::write(zones.join("hz/links/e0/address"), "192.0.2.31/24\n").unwrap();
-    let script = "mkdir -p /run/netns\ntouch /run/netns/hz\nmount --bind /proc/1/ns/net /run/netns/hz\n\
-        before=$(ip -o link | wc -l)\n\
-        rc=0; vspace-netns up hz || rc=$?; echo \"up=$rc\"\n\
-        echo \"links=$(( $(ip -o link | wc -l) - before ))\"\n\
-        rc=0; vspace-netns status hz --json >/tmp/st || rc=$?; echo \"status=$rc\"\n\
-        grep -q '\"state\": *\"invalid\"' /tmp/st && echo invalid=1\n\
-        rc=0; vspace-netns down hz || rc=$?; echo \"down=$rc\"\n\
-        mountpoint -q /run/netns/hz && echo still=1\n";
+    std::fs::write(zones.join(name).join("id"), format!("{id}\n")).unwrap();
+    std::fs::write(link.join("type"), "veth\n").unwrap();
+    std::fs::write(link.join("peer"), format!("{peer}\n")).unwrap();
+    std::fs::write(link.join("address"), format!("{addr}\n")).unwrap();
     let (c, out, _names) = common::docs::run_on_private_host(
         script,
         &[
@@ -523,9 +521,27 @@ fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
         ],
     );
     let ctx = show(&c, &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{ctx}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (ctx, stdout, stderr)
+}
+
+/// A zone's run-dir entry bound to the host's own network namespace (`ip netns attach Z 1`)
+/// is no zone: `up` refuses it before anything changes (no link on the host), `status` calls
+/// it invalid, `down` refuses it as in use (the host's processes are in it) and leaves it.
+#[test]
+fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
+    let script = "mkdir -p /run/netns\ntouch /run/netns/hz\nmount --bind /proc/1/ns/net /run/netns/hz\n\
+        before=$(ip -o link | wc -l)\n\
+        rc=0; vspace-netns up hz || rc=$?; echo \"up=$rc\"\n\
+        echo \"links=$(( $(ip -o link | wc -l) - before ))\"\n\
+        rc=0; vspace-netns status hz --json >/tmp/st || rc=$?; echo \"status=$rc\"\n\
+        grep -q '\"state\": *\"invalid\"' /tmp/st && echo invalid=1\n\
+        rc=0; vspace-netns down hz || rc=$?; echo \"down=$rc\"\n\
+        mountpoint -q /run/netns/hz && echo still=1\n";
+    let (ctx, stdout, stderr) =
+        on_private_host_with_veth_zone("hz", "7", "hzhost", "192.0.2.31/24", script);
     for want in [
         "up=1",
         "links=0",
@@ -546,15 +562,6 @@ fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
 /// attaches the entry to it again; the process is then in the zone.
 #[test]
 fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
-    let t = tempfile::tempdir().unwrap();
-    let zones = t.path().join("zones");
-    let vservers = t.path().join("vservers");
-    std::fs::create_dir_all(zones.join("lz/links/e0")).unwrap();
-    std::fs::create_dir_all(&vservers).unwrap();
-    std::fs::write(zones.join("lz/id"), "9\n").unwrap();
-    std::fs::write(zones.join("lz/links/e0/type"), "veth\n").unwrap();
-    std::fs::write(zones.join("lz/links/e0/peer"), "lzhost\n").unwrap();
-    std::fs::write(zones.join("lz/links/e0/address"), "192.0.2.41/24\n").unwrap();
     let script = "vspace-netns up lz >/dev/null\n\
         ip netns exec lz sleep 60 &\n\
         sleep 0.3\n\
@@ -564,16 +571,8 @@ fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
         kill $!; wait $! || :\n\
         rc=0; vspace-netns down lz >/dev/null || rc=$?; echo \"down=$rc\"\n\
         ip link show lzhost >/dev/null 2>&1 || echo hostend=gone\n";
-    let (c, out, _names) = common::docs::run_on_private_host(
-        script,
-        &[
-            ("VSPACE_NETNS_CONFDIR", zones.to_str().unwrap()),
-            ("VSPACE_NETNS_VSERVERS", vservers.to_str().unwrap()),
-        ],
-    );
-    let ctx = show(&c, &out);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{ctx}");
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("lz", "9", "lzhost", "192.0.2.41/24", script);
     for want in ["up=0", "same=1", "down=0", "hostend=gone"] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }

@@ -579,17 +579,8 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
         // The zone's own entry, dead here, its namespace alive in processes (util-vserver's
         // namespace cleanup unmounted it under a running guest): attached to it again, so the
         // guests still running and those starting share it.
-        Entry::Unusable(Unusable::Stale) if facts.found.is_some() => {
-            steps.push(Step::DelNetns { ns: ns.clone() });
-            steps.push(Step::AttachNetns {
-                ns: ns.clone(),
-                pid: facts.found.unwrap_or_default(),
-            });
-            let mut live = facts.clone();
-            live.netns = Entry::Netns(());
-            plan_netns(zone, &live, steps)
-        }
-        // The zone's own entry, dead here (up runs in the host's mount namespace): remade.
+        // The zone's own entry, dead here (up runs in the host's mount namespace): removed,
+        // then remade, or attached again to the namespace found alive (the arms of Missing).
         Entry::Unusable(Unusable::Stale) => {
             steps.push(Step::DelNetns { ns: ns.clone() });
             let mut fresh = facts.clone();
