@@ -583,9 +583,11 @@ fn a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing() {
     let out = hook(&z, "initialize", "web");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let err = err_text(&out);
+    // Made under its temporary name (marked, then renamed), so a kill leaves nothing unmarked.
+    let t = vspace_netns::zone::ifaces::vlan_temp_name(&n, "web", &format!("{v}.7"));
     assert!(
         err.contains(&format!(
-            "ip -n {n} link add link {v} name {v}.7 type vlan id 7"
+            "ip -n {n} link add link {v} name {t} type vlan id 7"
         )),
         "{err}"
     );

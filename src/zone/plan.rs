@@ -252,11 +252,12 @@ pub enum Step {
         ns: String,
         addr: GuestAddr,
     },
-    /// A guest's `vlandev`: the VLAN device made inside the zone on one of the zone's links.
+    /// A guest's `vlandev`: the VLAN device made inside the zone on one of the zone's links,
+    /// under its temporary name (`ifaces::vlan_temp_name`), then marked and renamed.
     AddVlanIn {
         ns: String,
         parent: String,
-        name: String,
+        temp: String,
         vid: u16,
     },
     /// A guest's `interfaces/N/nodev`, created holding `ifaces::NODEV_TEXT` (taken back with
@@ -428,7 +429,7 @@ impl Printer<'_> {
             Step::AddVlanIn {
                 ns,
                 parent,
-                name,
+                temp,
                 vid,
             } => self.ip(
                 &some(ns),
@@ -438,7 +439,7 @@ impl Printer<'_> {
                     "link",
                     parent,
                     "name",
-                    name,
+                    temp,
                     "type",
                     "vlan",
                     "id",
@@ -987,7 +988,10 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     let live = facts.netns == Entry::Netns(());
     for name in names.filter(|_| live) {
         if let Some(l) = facts.inside.get(name) {
-            if !marked(l) && !force && !temps.iter().any(|t| t == name) {
+            // A guest's VLAN device under its temporary name: a start killed before its mark.
+            let half_made =
+                temps.iter().any(|t| t == name) || crate::zone::ifaces::is_vlan_temp(ns, name, l);
+            if !marked(l) && !force && !half_made {
                 unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
                 continue;
             }
@@ -1063,6 +1067,21 @@ pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
                 ns: Some(zone.netns.clone()),
                 dev: dev.to_string(),
             };
+            let half_made = facts
+                .inside
+                .get(dev)
+                .is_some_and(|l| crate::zone::ifaces::is_vlan_temp(&zone.netns, dev, l));
+            if half_made {
+                return (
+                    format!(
+                        "link {dev} inside is a guest's half-made VLAN device (its start was killed before the device was marked)"
+                    ),
+                    format!(
+                        "the guest's next start or stop, or down, deletes it; or delete it now ({})",
+                        del.line(run_dir)
+                    ),
+                );
+            }
             (
                 format!("link {dev} inside is not configured"),
                 format!(
@@ -1092,25 +1111,16 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
     for (i, step) in done.iter().enumerate() {
         let u = match step {
             // Deleted under the name it has now: its final one once renamed.
-            Step::AddLink { ns, link, temp } => Some(Step::DelLink {
-                ns: Some(ns.clone()),
-                dev: if done[i..]
-                    .iter()
-                    .any(|s| matches!(s, Step::Rename { dev, .. } if dev == temp))
-                {
-                    link.name.clone()
-                } else {
-                    temp.clone()
-                },
-            }),
+            Step::AddLink { ns, temp, .. } | Step::AddVlanIn { ns, temp, .. } => {
+                Some(Step::DelLink {
+                    ns: Some(ns.clone()),
+                    dev: renamed(&done[i..], temp).unwrap_or(temp).to_string(),
+                })
+            }
             Step::AddNetns { ns } => Some(Step::DelNetns { ns: ns.clone() }),
             Step::AddGuestAddr { ns, addr } => Some(Step::DelGuestAddr {
                 ns: ns.clone(),
                 addr: addr.clone(),
-            }),
-            Step::AddVlanIn { ns, name, .. } => Some(Step::DelLink {
-                ns: Some(ns.clone()),
-                dev: name.clone(),
             }),
             Step::WriteNodev { file } => Some(Step::RemoveSkip { file: file.clone() }),
             Step::CopySkip { to, .. } => Some(Step::RemoveSkip { file: to.clone() }),
@@ -1123,6 +1133,14 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
     }
     out.reverse();
     out
+}
+
+/// The name the link made as `temp` was renamed to by one of `after`.
+fn renamed<'a>(after: &'a [Step], temp: &str) -> Option<&'a str> {
+    after.iter().find_map(|s| match s {
+        Step::Rename { dev, name, .. } if dev == temp => Some(name.as_str()),
+        _ => None,
+    })
 }
 
 /// What a run made (the namespace, links and their veth host ends): changes inside it go
@@ -1147,6 +1165,9 @@ impl<'a> Made<'a> {
                 .iter()
                 .filter_map(|s| match s {
                     Step::AddLink { link, temp, .. } => Some([link.name.as_str(), temp.as_str()]),
+                    Step::AddVlanIn { temp, .. } => {
+                        Some([temp.as_str(), renamed(done, temp).unwrap_or(temp)])
+                    }
                     _ => None,
                 })
                 .flatten()

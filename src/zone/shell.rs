@@ -682,12 +682,12 @@ impl Runner {
             Step::AddVlanIn {
                 ns,
                 parent,
-                name,
+                temp,
                 vid,
             } => {
                 let ns = Some(ns.clone());
                 let p = self.index(&ns, parent)?;
-                self.send(&ns, rtmsg::new_vlan(name, p, *vid), create)
+                self.send(&ns, rtmsg::new_vlan(temp, p, *vid), create)
             }
             Step::WriteNodev { file } => write_new(
                 file,

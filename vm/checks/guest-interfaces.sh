@@ -14,6 +14,16 @@
 # (VLAN 10 on VM_NIC_A), db's on a VLAN device its `vlandev` makes inside the zone (VLAN 12 on
 # the zone's macvlan), both answering pings over the wire from VM_NIC_B, none on the host; each
 # stop takes only that guest's address, and the last one the VLAN device and the zone.
+#
+# Also the defect of a start killed between making a `vlandev` device and marking it (before
+# the fix the device was made under its final name and marked afterwards, so the kill left an
+# unmarked gm0.12 that the next start took as it was, that no stop deleted, and that made the
+# zone's `down`, the last guest's post-stop, refuse "not made by up"): db's `initialize` is
+# killed (SIGKILL, lib/killat.c) at each of its netlink requests in turn; after every kill the
+# next `initialize` leaves gm0.12 marked as db's, db's post-stop deletes it, and one kill at
+# least left an unmarked VLAN device; killed in that window once more, web's post-stop (the
+# last guest's) takes the zone down unforced.
+#! vm-timeout: 1500
 set -u
 FAILS=0
 fail() {
@@ -138,6 +148,55 @@ stop db
 [ -e "/run/netns/$Z" ] && fail "db stopped: expected zone $Z down with its last guest, got /run/netns/$Z"
 [ -e "$V/db/interfaces/0/nodev" ] && fail "db stopped: expected its nodev taken back, got one"
 on_host 192.0.2.10/24 && fail "end: expected 192.0.2.10 on no host link, got it"
+
+# A start killed at each netlink request, one of them between the VLAN device's creation
+# and its mark.
+# The VLAN 12 devices inside the zone, one a line: NAME ALIAS (- for none).
+vlans12() {
+	ip -n "$Z" -d -j link show 2>/dev/null |
+		jq -r '.[] | select(.linkinfo.info_kind == "vlan" and .linkinfo.info_data.id == 12) | "\(.ifname) \(.ifalias // "-")"'
+}
+KA=$T/killat
+if ! gcc -O -o "$KA" "$VM_SRC/vm/checks/lib/killat.c" >"$T/cc.out" 2>&1; then
+	fail "killat: expected it compiled, got: $(cat "$T/cc.out")"
+else
+	start web
+	"$KA" 0 "$VSPACE_NETNS_BIN" hook initialize db >"$T/count" 2>&1 ||
+		fail "db: hook initialize (counted): expected status 0, got: $(cat "$T/count")"
+	n=$(sed -n 's/^killat: \([0-9][0-9]*\) sendto calls$/\1/p' "$T/count")
+	[ "${n:-0}" -gt 0 ] || fail "db: hook initialize: expected netlink requests counted, got: $(cat "$T/count")"
+	run "db: hook post-stop (after the counted start)" vn hook post-stop db
+	window=
+	i=1
+	while [ "$i" -le "${n:-0}" ]; do
+		w="db's initialize killed at netlink request $i of $n"
+		"$KA" "$i" "$VSPACE_NETNS_BIN" hook initialize db >"$T/killed" 2>&1
+		rc=$?
+		[ "$rc" = 137 ] || { fail "$w: expected it killed (status 137), got $rc: $(cat "$T/killed")"; break; }
+		left=$(vlans12)
+		case " $left" in *" -") window="$window $i" ;; esac
+		run "$w: the next initialize (left: ${left:-nothing})" vn hook initialize db || break
+		got=$(vlans12)
+		[ "$got" = "gm0.12 vspace-netns:$Z:guest:db" ] ||
+			fail "$w: expected gm0.12 alone, marked vspace-netns:$Z:guest:db, after the next initialize, got: '$got' (the kill left: '$left')"
+		run "$w: db's post-stop" vn hook post-stop db || break
+		got=$(vlans12)
+		[ -z "$got" ] || fail "$w: expected no VLAN 12 device inside after db's stop, got: '$got'"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	set -- $window
+	if [ $# = 0 ]; then
+		fail "kills: expected one of the $n to leave an unmarked VLAN device, got none"
+	else
+		"$KA" "$1" "$VSPACE_NETNS_BIN" hook initialize db >"$T/killed" 2>&1
+		left=$(vlans12)
+		case " $left" in *" -") ;; *) fail "db killed at request $1 again: expected an unmarked VLAN 12 device, got '$left'" ;; esac
+		stop web
+		[ -e "/run/netns/$Z" ] &&
+			fail "web stopped after db's start was killed with its VLAN device unmarked: expected zone $Z down unforced, got it kept: $(cat "$T/out")"
+	fi
+fi
 
 [ "$FAILS" = 0 ] || { echo "$FAILS assertion(s) failed"; exit 1; }
 exit 0

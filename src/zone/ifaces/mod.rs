@@ -474,6 +474,40 @@ pub fn vlan_mark(zone: &str, guest: &str) -> String {
     format!("{}:guest:{guest}", crate::zone::plan::mark(zone))
 }
 
+/// 24 bits of the FNV-1a hash of `parts` joined by `/`, as 6 hex digits.
+fn hash6(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { b"" } else { b"/" };
+        for b in sep.iter().chain(p.as_bytes()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{:06x}", h >> 40)
+}
+
+/// The name a guest's `vlandev` device `dev` is created under inside `zone` before it is
+/// marked and renamed: `vsg`, 6 hex digits of the zone's hash, 6 of `GUEST/DEV`'s (15 bytes,
+/// a valid interface name). A VLAN device found under such a name is a start's half-made
+/// device (killed between the creation and the rename): the guest's next start or stop
+/// deletes its own, `down` any of the zone's ([`is_vlan_temp`]).
+pub fn vlan_temp_name(zone: &str, guest: &str, dev: &str) -> String {
+    format!("vsg{}{}", hash6(&[zone]), hash6(&[guest, dev]))
+}
+
+/// Whether the link `name` (`state` as observed) inside `zone` is a guest's half-made VLAN
+/// device: a VLAN named as [`vlan_temp_name`] names them for this zone.
+pub fn is_vlan_temp(zone: &str, name: &str, state: &LinkState) -> bool {
+    let Some(rest) = name.strip_prefix("vsg") else {
+        return false;
+    };
+    state.kind.as_deref() == Some("vlan")
+        && rest.len() == 12
+        && rest.starts_with(&hash6(&[zone]))
+        && rest.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The addresses of `entries` (one guest's) found inside the zone, as `ADDR/PREFIX dev DEV`.
 pub fn present(entries: &[Entry], inside: &BTreeMap<String, LinkState>) -> Vec<String> {
     entries
@@ -579,19 +613,36 @@ pub fn plan_start(
         let Some(i) = e.iface() else { continue };
         let dev = &i.addr.dev;
         let present = inside.get(dev);
+        if let Some(temp) = own_temp(ns, guest, i, inside) {
+            // Left by a start killed before the rename: deleted (and made anew below).
+            if made.insert(temp.clone()) {
+                steps.push(Step::DelLink {
+                    ns: Some(ns.clone()),
+                    dev: temp,
+                });
+            }
+        }
         if present.is_none() && !made.contains(dev) {
             match &i.vlan {
                 Some((parent, vid)) if inside.contains_key(parent) => {
+                    // Made under its temporary name, marked, then renamed: a device under
+                    // its final name always carries the mark.
+                    let temp = vlan_temp_name(ns, guest, dev);
                     steps.push(Step::AddVlanIn {
                         ns: ns.clone(),
                         parent: parent.clone(),
-                        name: dev.clone(),
+                        temp: temp.clone(),
                         vid: *vid,
                     });
                     steps.push(Step::SetAlias {
                         ns: Some(ns.clone()),
-                        dev: dev.clone(),
+                        dev: temp.clone(),
                         alias: vlan_mark(ns, guest),
+                    });
+                    steps.push(Step::Rename {
+                        ns: ns.clone(),
+                        dev: temp,
+                        name: dev.clone(),
                     });
                     made.insert(dev.clone());
                 }
@@ -654,10 +705,18 @@ pub fn plan_stop(
     let ns = &zone.netns;
     let shared: Vec<IpAddr> = clashes(entries, others).into_iter().map(|c| c.0).collect();
     let mut steps = Vec::new();
-    let mut gone: BTreeSet<&str> = BTreeSet::new();
+    let mut gone: BTreeSet<String> = BTreeSet::new();
     for e in entries.iter().rev() {
         let Some(i) = e.iface() else { continue };
         let dev = i.addr.dev.as_str();
+        if let Some(temp) = own_temp(ns, guest, i, inside) {
+            if gone.insert(temp.clone()) {
+                steps.push(Step::DelLink {
+                    ns: Some(ns.clone()),
+                    dev: temp,
+                });
+            }
+        }
         let Some(link) = inside.get(dev) else {
             continue;
         };
@@ -674,7 +733,7 @@ pub fn plan_stop(
         }
         if i.vlan.is_some()
             && link.alias.as_deref() == Some(vlan_mark(ns, guest).as_str())
-            && gone.insert(dev)
+            && gone.insert(dev.to_string())
         {
             steps.push(Step::DelLink {
                 ns: Some(ns.clone()),
@@ -686,6 +745,22 @@ pub fn plan_stop(
     steps.sort_by_key(|s| matches!(s, Step::DelLink { .. }));
     steps.extend(nodev_back(entries));
     steps
+}
+
+/// The half-made VLAN device of `i`'s `vlandev` inside the zone (its temporary name, found
+/// as a VLAN), if a start was killed before renaming it.
+fn own_temp(
+    ns: &str,
+    guest: &str,
+    i: &Iface,
+    inside: &BTreeMap<String, LinkState>,
+) -> Option<String> {
+    i.vlan.as_ref()?;
+    let temp = vlan_temp_name(ns, guest, &i.addr.dev);
+    inside
+        .get(&temp)
+        .is_some_and(|l| l.kind.as_deref() == Some("vlan"))
+        .then_some(temp)
 }
 
 /// The `rm` of every `nodev` vspace-netns wrote among `entries`.
@@ -1053,12 +1128,14 @@ mod tests {
         let lines =
             |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
         let start = plan_start(&zone, "web", &web, &inside, &[]).unwrap();
+        let t = vlan_temp_name("z", "web", "e0.7");
         assert_eq!(
             lines(start),
             [
                 "ip -n z addr add 192.0.2.10/24 broadcast + dev e0",
-                "ip -n z link add link e0 name e0.7 type vlan id 7",
-                "ip -n z link set dev e0.7 alias vspace-netns:z:guest:web",
+                &*format!("ip -n z link add link e0 name {t} type vlan id 7"),
+                &*format!("ip -n z link set dev {t} alias vspace-netns:z:guest:web"),
+                &*format!("ip -n z link set dev {t} name e0.7"),
                 "ip -n z addr add 10.7.0.1 broadcast + dev e0.7",
                 "ip -n z link set dev e0.7 up",
                 "printf '%s\\n' 'vspace-netns: this address is applied inside the guest'\\''s zone, not on the host' > /v/web/interfaces/0/nodev",
@@ -1140,6 +1217,161 @@ mod tests {
             "/v/web/interfaces/0/dev: the zone z has no link 'e9'; its links: e0"
         );
         assert!(fix.contains("name one of the zone's links in /v/web/interfaces/0/dev"));
+    }
+
+    /// A zone with the link `e0`, a guest `web` with `vlandev` on `e0.7`, and `e0` inside.
+    fn vlan_case() -> (Zone, Vec<Entry>, BTreeMap<String, LinkState>) {
+        use crate::zone::config::{Kind, Link};
+        use crate::zone::mac::Mac;
+        let zone = Zone {
+            netns: "z".into(),
+            links: vec![Link {
+                name: "e0".into(),
+                kind: Kind::Macvlan {
+                    parent: "p".into(),
+                    mode: "bridge".into(),
+                },
+                mac: Mac([2, 0, 0, 0, 0, 1]),
+                mtu: None,
+                addresses: vec![],
+            }],
+            ..Zone::default()
+        };
+        let web = vec![parse(&raw(
+            &[("ip", "10.7.0.1\n"), ("dev", "e0.7\n"), ("vlandev", "")],
+            &[],
+        ))];
+        let mut inside = BTreeMap::new();
+        inside.insert(
+            "e0".to_string(),
+            LinkState {
+                up: true,
+                kind: Some("macvlan".into()),
+                ..LinkState::default()
+            },
+        );
+        (zone, web, inside)
+    }
+
+    #[test]
+    fn temporary_vlan_names_are_valid_distinct_and_recognised_by_zone() {
+        let t = vlan_temp_name("z", "web", "e0.7");
+        assert_eq!(t.len(), 15);
+        assert!(t.starts_with("vsg") && t[3..].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(t, vlan_temp_name("z", "web", "e0.7"), "stable");
+        assert_ne!(t, vlan_temp_name("z", "db", "e0.7"));
+        assert_ne!(t, vlan_temp_name("z", "web", "e0.8"));
+        assert_ne!(t, vlan_temp_name("z1", "web", "e0.7"));
+        assert!(crate::zone::config::check_ifname(t.as_bytes()).is_ok());
+        let vlan = LinkState {
+            kind: Some("vlan".into()),
+            ..LinkState::default()
+        };
+        assert!(is_vlan_temp("z", &t, &vlan));
+        assert!(is_vlan_temp("z", &vlan_temp_name("z", "db", "x.9"), &vlan));
+        // Another zone's, another kind, another name: not this zone's half-made device.
+        assert!(!is_vlan_temp("z1", &t, &vlan));
+        let macvlan = LinkState {
+            kind: Some("macvlan".into()),
+            ..LinkState::default()
+        };
+        assert!(!is_vlan_temp("z", &t, &macvlan));
+        assert!(!is_vlan_temp("z", &t[..14], &vlan));
+        assert!(!is_vlan_temp("z", "e0.7", &vlan));
+    }
+
+    #[test]
+    fn a_vlan_device_is_made_under_its_temporary_name_marked_then_renamed() {
+        let (zone, web, inside) = vlan_case();
+        let t = vlan_temp_name("z", "web", "e0.7");
+        let steps = plan_start(&zone, "web", &web, &inside, &[]).unwrap();
+        let lines: Vec<String> = steps.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            lines[..3],
+            [
+                format!("ip -n z link add link e0 name {t} type vlan id 7"),
+                format!("ip -n z link set dev {t} alias vspace-netns:z:guest:web"),
+                format!("ip -n z link set dev {t} name e0.7"),
+            ]
+        );
+        // Undone before the rename: the temporary name goes; after it: the final name.
+        let undo = |n: usize| -> Vec<String> {
+            crate::zone::plan::undo(&steps[..n])
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        };
+        assert_eq!(undo(1), [format!("ip -n z link del dev {t}")]);
+        assert_eq!(undo(2), [format!("ip -n z link del dev {t}")]);
+        assert_eq!(undo(3), ["ip -n z link del dev e0.7"]);
+        // With the address added and the link raised: one delete takes them along.
+        assert_eq!(
+            undo(steps.len()),
+            [
+                "rm /v/web/interfaces/0/nodev",
+                "ip -n z addr del 10.7.0.1 dev e0.7",
+                "ip -n z link del dev e0.7"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_half_made_vlan_device_is_deleted_by_the_next_start_stop_and_down() {
+        use crate::zone::plan::{Facts, PlanError, plan_down};
+        let (zone, web, mut inside) = vlan_case();
+        let t = vlan_temp_name("z", "web", "e0.7");
+        let lines =
+            |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
+        // Killed between the creation and the mark (no alias), or before the rename (marked).
+        for alias in [None, Some(vlan_mark("z", "web"))] {
+            inside.insert(
+                t.clone(),
+                LinkState {
+                    kind: Some("vlan".into()),
+                    alias: alias.clone(),
+                    ..LinkState::default()
+                },
+            );
+            let start = lines(plan_start(&zone, "web", &web, &inside, &[]).unwrap());
+            assert_eq!(start[0], format!("ip -n z link del dev {t}"), "{alias:?}");
+            assert_eq!(
+                start[1],
+                format!("ip -n z link add link e0 name {t} type vlan id 7")
+            );
+            assert_eq!(start[3], format!("ip -n z link set dev {t} name e0.7"));
+            let stop = lines(plan_stop(&zone, "web", &web, &inside, &[]));
+            assert_eq!(stop, [format!("ip -n z link del dev {t}")], "{alias:?}");
+            // Another guest's start leaves it alone (it is web's).
+            let db = lines(plan_start(&zone, "db", &web, &inside, &[]).unwrap());
+            assert!(!db.iter().any(|l| l.contains("link del")), "{db:?}");
+            // down (and the last guest's post-stop) deletes it unforced.
+            let mut facts = Facts::empty("/run/netns/z".into());
+            facts.netns = crate::netns::Entry::Netns(());
+            facts.inside = inside.clone();
+            facts.inside.insert(
+                "lo".into(),
+                LinkState {
+                    alias: Some(crate::zone::plan::mark("z")),
+                    ..LinkState::default()
+                },
+            );
+            facts.inside.get_mut("e0").unwrap().alias = Some(crate::zone::plan::mark("z"));
+            let down = lines(plan_down(&zone, &facts, false).unwrap());
+            let mut want = vec!["ip -n z link del dev e0".to_string()];
+            if alias.is_none() {
+                want.push(format!("ip -n z link del dev {t}"));
+            }
+            want.push("ip netns delete z".into());
+            assert_eq!(down, want);
+            // An unmarked device named so that is no VLAN is still refused.
+            facts.inside.get_mut(&t).unwrap().kind = Some("dummy".into());
+            if alias.is_none() {
+                match plan_down(&zone, &facts, false) {
+                    Err(PlanError::Unmarked(u)) => assert!(u[0].contains(&t), "{u:?}"),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
     }
 
     #[test]
