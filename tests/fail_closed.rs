@@ -493,6 +493,65 @@ fn an_odd_guest_outside_the_zone_blocks_no_zone() {
     common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
 
+/// A guest outside every zone whose namespace-cleanup-skip is a symlink or over 64 KiB made
+/// `up` of every zone fail; it is skipped with a warning naming it, its file untouched, and
+/// only its own start fails, naming the file.
+#[test]
+fn a_guest_outside_the_zone_with_an_unreadable_skip_file_blocks_no_zone() {
+    require_root();
+    let z = zone_with("zs", &["web"]);
+    let vs = z.vservers();
+    let elsewhere = z.root.path().join("elsewhere");
+    std::fs::write(&elsewhere, "/proc\n").unwrap();
+    let big = vec![b'#'; 64 * 1024 + 1];
+    for g in ["linked", "big"] {
+        std::fs::create_dir_all(vs.join(g)).unwrap();
+    }
+    std::os::unix::fs::symlink(&elsewhere, vs.join("linked/namespace-cleanup-skip")).unwrap();
+    std::fs::write(vs.join("big/namespace-cleanup-skip"), &big).unwrap();
+    let mut c = z.cmd(&["up", &z.name]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    let err = text(&out.stderr);
+    for (g, why) in [
+        ("linked", "symbolic link"),
+        ("big", "larger than 65536 bytes"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("guest {g} skipped")))
+            .unwrap_or_else(|| panic!("no warning for {g}: {}", show(&c, &out)));
+        assert!(
+            line.contains(why) && line.contains("its own start fails"),
+            "{line}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "/proc\n");
+    assert_eq!(
+        std::fs::read(vs.join("big/namespace-cleanup-skip")).unwrap(),
+        big
+    );
+    assert!(z.entry().exists());
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+    // A member's start is not held up either; the odd guest's own start fails, naming it.
+    let mut c = z.cmd(&["hook", "initialize", "web"]);
+    let out = run_bounded(&mut c);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+    common::run_ok(&mut z.cmd(&["hook", "post-start", "web"]));
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+    let mut c = z.cmd(&["hook", "initialize", "linked"]);
+    let out = run_bounded(&mut c);
+    assert_no_panic(&c, &out);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+    assert!(
+        text(&out.stderr).contains("linked/namespace-cleanup-skip"),
+        "{}",
+        show(&c, &out)
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "/proc\n");
+}
+
 /// Runs `script` on a private host with one zone `name` (id `id`, a veth link `e0` whose host
 /// end is `peer`, address `addr`); returns the context for messages, stdout and stderr, and
 /// fails the test unless the script itself succeeded.

@@ -6,7 +6,10 @@
 //! - a member of the zone: its own file (a copy of `.defaults` first when it has none) gets
 //!   `/run/netns`, `/run/netns/ZONE` and `/run/netns/*`;
 //! - every other guest with a file of its own: `/run/netns` and `/run/netns/*` (util-vserver
-//!   expands the glob at start, so every entry then present is kept);
+//!   expands the glob at start, so every entry then present is kept); one whose file cannot
+//!   be edited safely (no regular file of at most 64 KiB, or a name a printed line cannot
+//!   hold) is skipped with a warning naming it, so that it blocks no zone: its own start
+//!   (`for_guest`) edits its file, or refuses it;
 //! - `.defaults/namespace-cleanup-skip`, which serves every guest without a file of its own,
 //!   the same two lines, last (so a member's copy is made from it as it was). When there is no
 //!   `.defaults` directory, each guest without a file gets a file of its own instead.
@@ -88,6 +91,22 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
     }
     for g in config::guests(&vservers).map_err(|e| io(&vservers, e))? {
         if members.contains(&g) {
+            continue;
+        }
+        // A guest outside this zone whose file is no regular file of at most 64 KiB (a
+        // symlink, a FIFO, too large) blocks no zone either: skipped with a warning naming
+        // it; its own start refuses the file.
+        let (own, _) = config::skip_files(&vservers, &g);
+        if let Err(e) = config::read_optional(&own)
+            && e.kind() == std::io::ErrorKind::InvalidData
+        {
+            crate::out::warn(&format!(
+                "{PREFIX}: warning: guest {} skipped: cannot read {}: {}; its own start fails until it is a regular file of at most {} bytes",
+                escape(&g),
+                escape(own.as_os_str()),
+                exec::io_reason(&e),
+                config::MAX_FILE,
+            ));
             continue;
         }
         let edit = edit_for(&vservers, &g, &run_dir_lines(), false)?;
