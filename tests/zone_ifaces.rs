@@ -603,3 +603,85 @@ fn a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing() {
     );
     assert!(!g.join("interfaces/0/nodev").exists() && !g.join("interfaces/1/nodev").exists());
 }
+
+/// The flags are tested as util-vserver's `test -e` tests them: a symlink is followed, one
+/// that leads nowhere is absent (util-vserver then applies the directory, so the hook must
+/// too, or the address lands on the host). Contents are never read through a symlink (a
+/// symlinked `nodev` is the admin's, whatever it holds), and an `interfaces/N` leading out of
+/// the guest's configuration directory fails the start naming it, nothing read or written
+/// there.
+#[test]
+fn flags_are_tested_as_test_e_and_nothing_outside_the_guest_is_read_or_written() {
+    use std::os::unix::fs::symlink;
+    let (z, v, _p) = zone();
+    let n = z.name.clone();
+    let dev = format!("{v}\n");
+    let g = guest(
+        &z,
+        "web",
+        &format!("{n}\n"),
+        &[("ip", "192.0.2.30\n"), ("prefix", "24\n"), ("dev", &dev)],
+    );
+    let outside = z.root.path().join("outside");
+    write(&outside.join("flag"), "");
+    let ours = format!("{}\n", vspace_netns::zone::ifaces::NODEV_TEXT);
+    write(&outside.join("nodev"), &ours);
+    // 0: a `disabled` leading nowhere is absent: applied.
+    symlink(outside.join("nowhere"), g.join("interfaces/0/disabled")).unwrap();
+    // 1: a `disabled` leading to a file elsewhere is present: skipped.
+    write(&g.join("interfaces/1/ip"), "192.0.2.31\n");
+    write(&g.join("interfaces/1/dev"), &dev);
+    symlink(outside.join("flag"), g.join("interfaces/1/disabled")).unwrap();
+    // 2: a symlinked `nodev` is present, and not ours even if its target holds our line.
+    write(&g.join("interfaces/2/ip"), "192.0.2.32\n");
+    write(&g.join("interfaces/2/dev"), &dev);
+    symlink(outside.join("nodev"), g.join("interfaces/2/nodev")).unwrap();
+
+    hook_ok(&z, "initialize", "web");
+    let inside = zone_addrs(&z);
+    assert!(inside.contains("inet 192.0.2.30/24"), "{inside}");
+    assert!(
+        !inside.contains("192.0.2.31") && !inside.contains("192.0.2.32"),
+        "{inside}"
+    );
+    assert!(g.join("interfaces/0/nodev").is_file());
+    assert!(std::fs::symlink_metadata(g.join("interfaces/1/nodev")).is_err());
+    // util-vserver (bash's `test -e`) agrees: nothing for the host's devices.
+    let cmds = uv(&z, "generate", &g);
+    assert!(!cmds.contains("IP_ADDR"), "{cmds}");
+    assert!(cmds.contains("192.0.2.30/24"), "{cmds}");
+    hook_ok(&z, "post-stop", "web");
+    assert!(!g.join("interfaces/0/nodev").exists());
+    assert!(
+        std::fs::symlink_metadata(g.join("interfaces/2/nodev"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the admin's nodev was taken"
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("nodev")).unwrap(),
+        ours
+    );
+
+    // 3: a directory leading out of the guest's configuration directory fails the start.
+    let elsewhere = outside.join("if");
+    write(&elsewhere.join("ip"), "192.0.2.33\n");
+    write(&elsewhere.join("dev"), &dev);
+    symlink(&elsewhere, g.join("interfaces/3")).unwrap();
+    let out = hook(&z, "initialize", "web");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = err_text(&out);
+    assert!(
+        err.contains("interfaces/3 leads out of the guest's configuration directory"),
+        "{err}"
+    );
+    assert!(!zone_addrs(&z).contains("192.0.2.3"), "{}", zone_addrs(&z));
+    assert!(!elsewhere.join("nodev").exists());
+    assert!(!g.join("interfaces/0/nodev").exists());
+    let d = text(&run(&mut z.cmd(&["doctor", &n])).stdout);
+    assert!(
+        d.contains("interfaces/3 leads out of the guest's configuration directory"),
+        "{d}"
+    );
+}

@@ -25,8 +25,8 @@ pub fn checks(
         Ok(e) => e,
         Err(m) => {
             checks.push(bad(
-                format!("guest {g}: interfaces"),
-                format!("{m}; make it a regular file"),
+                format!("guest {g}: interfaces: {m}"),
+                "the guest's start fails until this is fixed".into(),
             ));
             return;
         }

@@ -16,7 +16,12 @@
 //! content) is util-vserver's own meaning, an address for the context list only, applied
 //! nowhere.
 //!
-//! Invariants: a value is read as `_getInterfaceValue` reads it (`read` without `-r`; the
+//! Invariants: a flag (`disabled`, `nodev`, `vlandev`, ...) is tested as util-vserver's
+//! `test -e` tests it: a symlink is followed, one that leads nowhere is absent, and nothing
+//! is read through it. Contents (values, `nodev`'s text) are read only from regular files,
+//! never through a symlink, and never under an `interfaces/` or `interfaces/N` that leads out
+//! of the guest's configuration directory (such a guest's start fails, naming it: util-vserver
+//! would follow it). A value is read as `_getInterfaceValue` reads it (`read` without `-r`; the
 //! directory's own file first, then for `dev`, `prefix`, `mask`, `bcast`, `scope` the one in
 //! `interfaces/`); `scope` is read and, as util-vserver does, not applied; `mask` becomes a
 //! prefix as util-vserver's `mask2prefix` counts it; an IPv6 address gets no broadcast. What
@@ -782,8 +787,28 @@ fn io(p: &Path, e: io::Error) -> String {
     )
 }
 
+/// util-vserver's `test -e`: a flag present, a symlink followed (one that leads nowhere is
+/// absent). Only whether it exists counts; nothing is read through it.
 fn exists(p: &Path) -> bool {
-    std::fs::symlink_metadata(p).is_ok()
+    p.exists()
+}
+
+/// Refuses `dir` (the guest's `interfaces/` or one `interfaces/N`) when it resolves outside
+/// the guest's configuration directory `guest_dir` (a symlink to elsewhere): the hook reads
+/// the files under it and writes `nodev` there, and reaches nothing outside the guest's own.
+fn inside(guest_dir: &Path, dir: &Path) -> Result<(), String> {
+    let (Ok(base), Ok(real)) = (guest_dir.canonicalize(), dir.canonicalize()) else {
+        return Ok(()); // gone meanwhile: read as missing
+    };
+    if real.starts_with(&base) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} leads out of the guest's configuration directory (to {}): the hook reads and writes only inside {}; make it a directory there",
+        escape(dir.as_os_str()),
+        escape(real.as_os_str()),
+        escape(guest_dir.as_os_str())
+    ))
 }
 
 /// Reads one directory's files (`names` values, every flag).
@@ -811,10 +836,12 @@ fn files(dir: &Path, names: &[&str]) -> Result<Files, String> {
 /// A guest's `interfaces/*` directories (util-vserver's glob: no dot names, in name order,
 /// a link to a directory counts), read. None when it has no `interfaces/`.
 pub fn read(vservers: &Path, guest: &OsStr) -> Result<Vec<Raw>, String> {
-    let top = vservers.join(guest).join("interfaces");
+    let guest_dir = vservers.join(guest);
+    let top = guest_dir.join("interfaces");
     if !top.is_dir() {
         return Ok(Vec::new());
     }
+    inside(&guest_dir, &top)?;
     let parent = files(&top, SHARED)?;
     let defaults_vlandev = exists(&vservers.join(".defaults/interfaces/vlandev"));
     let mut names: Vec<OsString> = std::fs::read_dir(&top)
@@ -829,6 +856,7 @@ pub fn read(vservers: &Path, guest: &OsStr) -> Result<Vec<Raw>, String> {
         .into_iter()
         .map(|n| {
             let dir = top.join(&n);
+            inside(&guest_dir, &dir)?;
             Ok(Raw {
                 own: files(&dir, OWN)?,
                 parent: parent.clone(),
