@@ -684,4 +684,20 @@ fn flags_are_tested_as_test_e_and_nothing_outside_the_guest_is_read_or_written()
         d.contains("interfaces/3 leads out of the guest's configuration directory"),
         "{d}"
     );
+
+    // 4: a `nodev` leading nowhere is absent (util-vserver would apply the directory on the
+    // host): the hook applies it, but writes no `nodev` through the symlink; the start fails.
+    std::fs::remove_file(g.join("interfaces/3")).unwrap();
+    write(&g.join("interfaces/4/ip"), "192.0.2.34\n");
+    write(&g.join("interfaces/4/dev"), &dev);
+    symlink(outside.join("made"), g.join("interfaces/4/nodev")).unwrap();
+    let out = hook(&z, "initialize", "web");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = err_text(&out);
+    assert!(err.contains("interfaces/4/nodev"), "{err}");
+    assert!(
+        !outside.join("made").exists(),
+        "written through the symlink"
+    );
+    assert!(!zone_addrs(&z).contains("192.0.2.3"), "{}", zone_addrs(&z));
 }
