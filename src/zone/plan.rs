@@ -988,9 +988,13 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
     let live = facts.netns == Entry::Netns(());
     for name in names.filter(|_| live) {
         if let Some(l) = facts.inside.get(name) {
-            // A guest's VLAN device under its temporary name: a start killed before its mark.
-            let half_made =
-                temps.iter().any(|t| t == name) || crate::zone::ifaces::is_vlan_temp(ns, name, l);
+            // A guest's VLAN device under its temporary name (a start killed before its mark)
+            // goes with the namespace, as a marked one does: deleted explicitly it might be
+            // gone already, with its parent, a link of the zone deleted before it.
+            if crate::zone::ifaces::is_vlan_temp(ns, name, l) {
+                continue;
+            }
+            let half_made = temps.iter().any(|t| t == name);
             if !marked(l) && !force && !half_made {
                 unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
                 continue;
