@@ -16,6 +16,12 @@
 //! content) is util-vserver's own meaning, an address for the context list only, applied
 //! nowhere.
 //!
+//! A `vlandev` device is made inside the zone under a temporary name ([`vlan_temp_name`]),
+//! marked `vspace-netns:ZONE:guest:GUEST` ([`vlan_mark`]), and only then renamed, so a start
+//! killed at any point leaves no unmarked device: one found under its temporary name
+//! ([`is_vlan_temp`]) is deleted by the guest's next start (and made anew) or stop, and taken
+//! with the namespace by `down` unforced.
+//!
 //! Invariants: a flag (`disabled`, `nodev`, `vlandev`, ...) is tested as util-vserver's
 //! `test -e` tests it: a symlink is followed, one that leads nowhere is absent, and nothing
 //! is read through it. Contents (values, `nodev`'s text) are read only from regular files,
