@@ -8,11 +8,14 @@
 # For each N in SIZES (default "10 100 1000"), ROUNDS times (default 1; 3 for N <= 100),
 # interleaved: `vspace-netns up --all`, `vspace-netns down --all`, then the ip script's up of
 # every zone and its down of every zone. Prints the median wall time of each (s), the cost per
-# zone (ms) and the ratios. Needs root. Not a test: the figures go to docs/benchmarks.md.
+# zone (ms) and the ratios. With BASE=path/to/another/build, that build's `up --all` and
+# `down --all` are timed in the same rounds too (its ms per zone printed after ours). Needs
+# root. Not a test: the figures go to docs/benchmarks.md.
 set -euo pipefail
 export LC_ALL=C
 
 BIN=$(realpath "${1:?usage: bench/zones-scale.sh path/to/vspace-netns}")
+BASE=${BASE:+$(realpath "$BASE")}
 SIZES=${SIZES:-10 100 1000}
 [ "$(id -u)" = 0 ] || { echo "bench/zones-scale.sh: needs root (it makes network namespaces)" >&2; exit 1; }
 
@@ -78,6 +81,15 @@ for n in $SIZES; do
     [ "$(ls /run/netns | wc -l)" = "$n" ] || { echo "bench/zones-scale.sh: up --all made $(ls /run/netns | wc -l) of $n zones" >&2; exit 1; }
     "$BIN" down --all >/dev/null 2>>"$work/bin.err"; t2=$(now)
     [ -z "$(ls /run/netns)" ] || { echo "bench/zones-scale.sh: down --all left zones" >&2; exit 1; }
+    if [ -n "$BASE" ]; then
+      b0=$(now); "$BASE" up --all >/dev/null 2>>"$work/bin.err"; b1=$(now)
+      [ "$(ls /run/netns | wc -l)" = "$n" ] || { echo "bench/zones-scale.sh: BASE up --all made $(ls /run/netns | wc -l) of $n zones" >&2; exit 1; }
+      "$BASE" down --all >/dev/null 2>>"$work/bin.err"; b2=$(now)
+      [ -z "$(ls /run/netns)" ] || { echo "bench/zones-scale.sh: BASE down --all left zones" >&2; exit 1; }
+      echo "base_up $(secs "$b0" "$b1")" >>"$work/samples"
+      echo "base_down $(secs "$b1" "$b2")" >>"$work/samples"
+    fi
+    t2=$(now)
     for i in $(seq 1 "$n"); do ip_up "$i"; done; t3=$(now)
     for i in $(seq 1 "$n"); do ip_down "$i"; done; t4=$(now)
     echo "bin_up $(secs "$t0" "$t1")" >>"$work/samples"
@@ -89,5 +101,9 @@ for n in $SIZES; do
   awk -v n="$n" -v r="$rounds" -v bu="$bu" -v bd="$bd" -v iu="$iu" -v id="$id" 'BEGIN {
     printf "%6d %7d | %8.2fs %8.2fs %8.2fs %8.2fs | %6.2fx %6.2fx | %6.2fms %6.2fms\n",
       n, r, bu, iu, bd, id, bu / iu, bd / id, bu * 1000 / n, bd * 1000 / n }'
+  if [ -n "$BASE" ]; then
+    awk -v n="$n" -v u="$(median base_up)" -v d="$(median base_down)" 'BEGIN {
+      printf "%6s BASE: up --all %.2fs (%.2fms/zone), down --all %.2fs (%.2fms/zone)\n", "", u, u * 1000 / n, d, d * 1000 / n }'
+  fi
 done
 echo "targets: up --all <= 0.25x, down --all <= 0.25x; up/zone and dn/zone are ours per zone"

@@ -439,9 +439,11 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
     };
     let mut nsids = Nsids::open().ok();
     let mut text: Vec<u8> = Vec::new();
+    // The mount table once for all entries (read only if one is stale): not once per entry.
+    let mut mounts = nsfs::Mounts::default();
     for name in names {
         let path = netns::entry_path(run_dir, &name);
-        let suffix = match nsfs::probe(&path) {
+        let suffix = match nsfs::probe_in(&path, &mut mounts) {
             Entry::Netns(f) => match nsids.as_mut().and_then(|s| s.id_of(f.file()).ok()) {
                 Some(Some(id)) => format!(" (id: {id})"),
                 _ => String::new(),

@@ -10,12 +10,14 @@
 //! the program we exec. An empty file that is no namespace here is looked up in the mount table
 //! once more: an nsfs mount covered by a later mount of the run dir over itself is named so.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::sched::{CloneFlags, setns};
@@ -64,6 +66,12 @@ fn errno_of(e: &io::Error) -> Errno {
 /// Opens and checks `path`, following a symlink, never opening anything but a regular file
 /// (nsfs files are regular files): a FIFO cannot block us, a device is never opened.
 pub fn probe(path: &Path) -> Probe {
+    probe_in(path, &mut Mounts::default())
+}
+
+/// [`probe`], the mount table (read only for an empty file, to tell covered from stale) taken
+/// from `mounts`: many entries probed in one run (`list`) read it once.
+pub fn probe_in(path: &Path, mounts: &mut Mounts) -> Probe {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -102,7 +110,7 @@ pub fn probe(path: &Path) -> Probe {
     };
     match classify(&file) {
         Ok(()) => Entry::Netns(NetnsFile { file }),
-        Err(Unusable::Stale) if covered_nsfs_mount(path) => Entry::Unusable(Unusable::Covered),
+        Err(Unusable::Stale) if mounts.covered_nsfs(path) => Entry::Unusable(Unusable::Covered),
         Err(u) => Entry::Unusable(u),
     }
 }
@@ -112,29 +120,92 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     crate::sys::regular::special_kind(meta.file_type()).unwrap_or("a regular file with content")
 }
 
+/// The mount table, read when first asked and then kept: each mount point's filesystem
+/// types, in mountinfo order. `None` inside when it could not be read (no mounts known).
+#[derive(Debug, Default)]
+pub struct Mounts {
+    table: Option<BTreeMap<Vec<u8>, Vec<String>>>,
+    /// Whether the table has an nsfs mount at all (set with it).
+    any_nsfs: bool,
+    /// Each directory resolved (symlinks followed) once: the run dir of many entries.
+    dirs: BTreeMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Mounts {
+    fn table(&mut self) -> &BTreeMap<Vec<u8>, Vec<String>> {
+        if self.table.is_none() {
+            let mut by_point: BTreeMap<Vec<u8>, Vec<String>> = BTreeMap::new();
+            for m in crate::sys::mountinfo::read_self().unwrap_or_default() {
+                by_point
+                    .entry(m.mount_point.into_vec())
+                    .or_default()
+                    .push(m.fs_type);
+            }
+            self.any_nsfs = by_point.values().flatten().any(|t| t == "nsfs");
+            self.table = Some(by_point);
+        }
+        self.table.get_or_insert_default()
+    }
+
+    /// `path` with every symlink resolved: the resolved directory (kept) joined with the
+    /// file's name when the file itself is no symlink, else `canonicalize`.
+    fn real(&mut self, path: &Path) -> Option<PathBuf> {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path).ok();
+        };
+        if std::fs::symlink_metadata(path)
+            .ok()?
+            .file_type()
+            .is_symlink()
+            || name == ".."
+        {
+            return std::fs::canonicalize(path).ok();
+        }
+        let dir = self
+            .dirs
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(dir).ok())
+            .clone()?;
+        Some(dir.join(name))
+    }
+
+    /// The filesystem types of every mount in the mount table whose mount point is `path`
+    /// (symlinks resolved), reachable or not, in mountinfo order.
+    pub fn on(&mut self, path: &Path) -> Vec<String> {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(real) = self.real(path) else {
+            return Vec::new();
+        };
+        self.table()
+            .get(real.as_os_str().as_bytes())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether the mount table has an nsfs mount on `path` that this path does not reach (it
+    /// lies under a later mount of the directory: a run dir bound onto itself), and nothing
+    /// but nsfs.
+    pub fn covered_nsfs(&mut self, path: &Path) -> bool {
+        // No nsfs mount anywhere (a run dir of stale entries alone): nothing to resolve.
+        self.table();
+        if !self.any_nsfs {
+            return false;
+        }
+        let types = self.on(path);
+        !types.is_empty() && types.iter().all(|t| t == "nsfs")
+    }
+}
+
 /// The filesystem types of every mount in the mount table whose mount point is `path`
 /// (symlinks resolved), reachable or not, in mountinfo order.
 pub fn mounts_on(path: &Path) -> Vec<String> {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(real) = std::fs::canonicalize(path) else {
-        return Vec::new();
-    };
-    crate::sys::mountinfo::read_self()
-        .map(|mounts| {
-            mounts
-                .into_iter()
-                .filter(|m| m.mount_point.as_bytes() == real.as_os_str().as_bytes())
-                .map(|m| m.fs_type)
-                .collect()
-        })
-        .unwrap_or_default()
+    Mounts::default().on(path)
 }
 
 /// Whether the mount table has an nsfs mount on `path` that this path does not reach (it lies
 /// under a later mount of the directory: a run dir bound onto itself), and nothing but nsfs.
 pub fn covered_nsfs_mount(path: &Path) -> bool {
-    let types = mounts_on(path);
-    !types.is_empty() && types.iter().all(|t| t == "nsfs")
+    Mounts::default().covered_nsfs(path)
 }
 
 /// The same checks as [`probe`] on a file opened some other way (PID 1's view of an entry,

@@ -196,14 +196,51 @@ impl Rtnl {
     /// made on one thread: the first receives the link notifications (RTNLGRP_LINK) of that
     /// namespace from now on, the second is for requests.
     pub fn open_link_watch(entry: Option<&Path>) -> Result<(Rtnl, Rtnl), NlError> {
-        in_netns(entry, || {
+        Rtnl::open_watch(entry, &[libc::RTNLGRP_LINK])
+    }
+
+    /// Two sockets of the network namespace mounted at `entry` (the caller's when `None`),
+    /// made on one thread: the first receives the notifications of the multicast `groups`
+    /// (RTNLGRP_*) of that namespace from now on, without blocking; the second is for
+    /// requests (a dump on the first would skip the notifications that come between).
+    pub fn open_watch(
+        entry: Option<&Path>,
+        groups: &'static [u32],
+    ) -> Result<(Rtnl, Rtnl), NlError> {
+        in_netns(entry, move || {
             let s = Rtnl::open()?;
-            s.sock
-                .add_membership(libc::RTNLGRP_LINK)
-                .map_err(NlError::io)?;
+            for g in groups {
+                s.sock.add_membership(*g).map_err(NlError::io)?;
+            }
             s.sock.set_non_blocking(true).map_err(NlError::io)?;
             Ok((s, Rtnl::open()?))
         })
+    }
+
+    /// Every notification queued on a socket of [`Rtnl::open_watch`], in the order the
+    /// kernel sent them, without blocking. Lost notifications (the queue overflowed: ENOBUFS)
+    /// or an undecodable one are the error: what the caller knows is then incomplete.
+    pub fn drain(&mut self) -> Result<Vec<RouteNetlinkMessage>, NlError> {
+        let mut out = Vec::new();
+        let mut rx = vec![0u8; 1 << 16];
+        loop {
+            rx.clear();
+            let n = match self.sock.recv(&mut rx, libc::MSG_DONTWAIT) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(out),
+                Err(e) => return Err(NlError::io(e)),
+            };
+            let mut at = 0;
+            while at < n {
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&rx[at..n]).map_err(
+                    |e| NlError::local(Errno::EBADMSG, format!("undecodable notification: {e}")),
+                )?;
+                at += (m.header.length as usize).max(16).next_multiple_of(4);
+                if let NetlinkPayload::InnerMessage(m) = m.payload {
+                    out.push(m);
+                }
+            }
+        }
     }
 
     /// Sends `msg` (REQUEST and ACK added to `flags`) from a detached process of its own (see

@@ -19,6 +19,7 @@ pub mod config;
 pub mod doctor;
 pub mod hook;
 pub mod hostside;
+pub mod hostview;
 pub mod ifaces;
 pub mod mac;
 pub mod plan;

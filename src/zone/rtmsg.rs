@@ -300,24 +300,97 @@ pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
 pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, dump: &[Msg]) {
     for m in dump {
         let Msg::NewAddress(a) = m else { continue };
-        let mut local = None;
-        let mut address = None;
-        for at in &a.attributes {
-            match at {
-                AddressAttribute::Local(ip) => local = Some(*ip),
-                AddressAttribute::Address(ip) => address = Some(*ip),
+        let Some((index, cidr)) = address_of(a) else {
+            continue;
+        };
+        if let Some(l) = links.values_mut().find(|l| l.index == index) {
+            l.addresses.push(cidr);
+        }
+    }
+}
+
+/// The link index and address of an address message (IFA_LOCAL, else IFA_ADDRESS).
+fn address_of(a: &AddressMessage) -> Option<(u32, Cidr)> {
+    let mut local = None;
+    let mut address = None;
+    for at in &a.attributes {
+        match at {
+            AddressAttribute::Local(ip) => local = Some(*ip),
+            AddressAttribute::Address(ip) => address = Some(*ip),
+            _ => {}
+        }
+    }
+    let ip = local.or(address)?;
+    Some((
+        a.header.index,
+        Cidr {
+            addr: ip,
+            prefix: a.header.prefix_len,
+        },
+    ))
+}
+
+/// The links of one namespace with their addresses, kept current from a dump of each and
+/// the notifications that follow (RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR, in the
+/// order the kernel sent them): the same links as a fresh [`links`] + [`add_addresses`]
+/// dump, without one. A dump's answers are the same messages as the notifications.
+#[derive(Debug, Clone, Default)]
+pub struct LinkTable {
+    links: BTreeMap<String, LinkState>,
+    names: BTreeMap<u32, String>,
+}
+
+impl LinkTable {
+    /// Applies dump answers or notifications, in order.
+    pub fn apply(&mut self, msgs: &[Msg]) {
+        for m in msgs {
+            match m {
+                Msg::NewLink(_) => {
+                    for (name, mut state) in links(std::slice::from_ref(m)) {
+                        // Renamed: the index's entry under its old name goes; a link message
+                        // carries no addresses, the ones known stay.
+                        if let Some(old) = self.names.insert(state.index, name.clone()) {
+                            if let Some(was) = self.links.remove(&old) {
+                                state.addresses = was.addresses;
+                            }
+                        }
+                        let index = state.index;
+                        if let Some(prev) = self.links.insert(name, state) {
+                            if prev.index != index {
+                                self.names.remove(&prev.index);
+                            }
+                        }
+                    }
+                }
+                Msg::DelLink(l) => {
+                    if let Some(old) = self.names.remove(&l.header.index) {
+                        self.links.remove(&old);
+                    }
+                }
+                Msg::NewAddress(a) | Msg::DelAddress(a) => {
+                    let Some((index, cidr)) = address_of(a) else {
+                        continue;
+                    };
+                    let Some(l) = self.names.get(&index).and_then(|n| self.links.get_mut(n)) else {
+                        continue;
+                    };
+                    let at = l.addresses.iter().position(|c| *c == cidr);
+                    match (matches!(m, Msg::NewAddress(_)), at) {
+                        (true, None) => l.addresses.push(cidr),
+                        (false, Some(i)) => {
+                            l.addresses.remove(i);
+                        }
+                        _ => {}
+                    }
+                }
                 _ => {}
             }
         }
-        let Some(ip) = local.or(address) else {
-            continue;
-        };
-        if let Some(l) = links.values_mut().find(|l| l.index == a.header.index) {
-            l.addresses.push(Cidr {
-                addr: ip,
-                prefix: a.header.prefix_len,
-            });
-        }
+    }
+
+    /// The links, by name.
+    pub fn links(&self) -> &BTreeMap<String, LinkState> {
+        &self.links
     }
 }
 
@@ -475,5 +548,52 @@ mod tests {
         assert_eq!(e0.mac, Some(Mac([2, 0, 0, 0, 0, 1])));
         assert_eq!(e0.addresses, ["192.0.2.10/24".parse().unwrap()]);
         assert_eq!(got["lo"].mac, None);
+    }
+
+    fn link(index: u32, name: &str, mac: u8) -> LinkMessage {
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        m.attributes.push(LinkAttribute::IfName(name.into()));
+        m.attributes
+            .push(LinkAttribute::Address(vec![2, 0, 0, 0, 0, mac]));
+        m
+    }
+
+    fn address(index: u32, cidr: &str) -> AddressMessage {
+        let c: Cidr = cidr.parse().unwrap();
+        let mut m = AddressMessage::default();
+        m.header.index = index;
+        m.header.prefix_len = c.prefix;
+        m.attributes.push(AddressAttribute::Local(c.addr));
+        m
+    }
+
+    #[test]
+    fn a_link_table_follows_notifications_as_a_fresh_dump_would_read() {
+        let mut t = LinkTable::default();
+        t.apply(&[
+            Msg::NewLink(link(1, "lo", 0)),
+            Msg::NewLink(link(2, "eth0", 1)),
+            Msg::NewAddress(address(2, "192.0.2.1/24")),
+        ]);
+        // Changes: a rename keeps the addresses, a link goes, one comes, addresses come and go.
+        t.apply(&[
+            Msg::NewLink(link(2, "wan0", 1)),
+            Msg::NewAddress(address(2, "192.0.2.1/24")),
+            Msg::NewAddress(address(2, "2001:db8::1/64")),
+            Msg::NewLink(link(3, "ve-z1", 3)),
+            Msg::NewAddress(address(3, "198.51.100.1/24")),
+            Msg::DelAddress(address(2, "192.0.2.1/24")),
+            Msg::DelLink(link(3, "ve-z1", 3)),
+            Msg::NewLink(link(4, "ve-z2", 4)),
+            Msg::NewAddress(address(9, "203.0.113.1/24")),
+        ]);
+        let mut fresh = links(&[
+            Msg::NewLink(link(1, "lo", 0)),
+            Msg::NewLink(link(2, "wan0", 1)),
+            Msg::NewLink(link(4, "ve-z2", 4)),
+        ]);
+        add_addresses(&mut fresh, &[Msg::NewAddress(address(2, "2001:db8::1/64"))]);
+        assert_eq!(t.links(), &fresh);
     }
 }

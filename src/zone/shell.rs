@@ -168,12 +168,11 @@ pub fn gather_with(
             Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
         )
     {
-        facts.host = match survey {
-            Some(s) => s.host_for(zone),
-            None => {
-                let mut host = host_sock(&hn)?;
-                dump_links(&mut host).map_err(nl("cannot list the host's links"))?
-            }
+        // One dump a run, then the changes since (`up --all`: not every host link per zone).
+        (facts.host, facts.macs_elsewhere) = match survey {
+            Some(s) if for_up => (s.host_for(zone), s.macs_for(zone)),
+            Some(s) => (s.host_for(zone), BTreeMap::new()),
+            None => crate::zone::hostview::for_zone(&hn, zone, for_up)?,
         };
     }
     // No entry, but a veth host end of the zone still carries its mark: the zone's namespace
@@ -212,10 +211,6 @@ pub fn gather_with(
     }
     if for_up {
         facts.sysctls = sysctl_values(zone, &facts, &hn)?;
-        facts.macs_elsewhere = match survey {
-            Some(s) => s.macs_for(zone),
-            None => macs_elsewhere(zone, &facts.host),
-        };
     }
     let unhide = vprocunhide_path().map_err(fail)?;
     if unhide.exists() {
@@ -409,43 +404,6 @@ pub fn all_zones() -> Vec<Zone> {
 pub fn mac_clashes() -> Vec<String> {
     plan::zone_macs(&all_zones()).1
 }
-
-/// The MACs other configured zones give and the host's links (other than this zone's veth
-/// host ends) carry.
-fn macs_elsewhere(
-    zone: &Zone,
-    host: &BTreeMap<String, LinkState>,
-) -> BTreeMap<plan_mac::Mac, String> {
-    // Read once a run: `up --all` asks for every zone, and reading them all again for each
-    // one made it grow with the square of the zones.
-    static ALL: std::sync::OnceLock<Vec<Zone>> = std::sync::OnceLock::new();
-    let others: Vec<Zone> = ALL
-        .get_or_init(all_zones)
-        .iter()
-        .filter(|z| z.netns != zone.netns)
-        .cloned()
-        .collect();
-    let mut out = BTreeMap::new();
-    for (mac, users) in plan::zone_macs(&others).0 {
-        out.insert(mac, users[0].1.clone());
-    }
-    let peers: Vec<&str> = zone
-        .links
-        .iter()
-        .filter_map(|l| l.kind.peer().map(|p| p.0))
-        .collect();
-    for (name, l) in host {
-        if let Some(m) = l.mac {
-            if !peers.contains(&name.as_str()) {
-                out.entry(m)
-                    .or_insert_with(|| format!("the host's link {name}"));
-            }
-        }
-    }
-    out
-}
-
-use crate::zone::mac as plan_mac;
 
 /// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
 /// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word

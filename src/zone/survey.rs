@@ -98,55 +98,14 @@ impl Survey {
     /// The host's links a plan for `zone` looks up: its links' names, veth host ends and
     /// parents.
     pub fn host_for(&self, zone: &Zone) -> BTreeMap<String, LinkState> {
-        let mut out = BTreeMap::new();
-        for l in &zone.links {
-            let names = [
-                Some(l.name.as_str()),
-                l.kind.peer().map(|p| p.0),
-                l.kind.parent(),
-            ];
-            for n in names.into_iter().flatten() {
-                if let Some(s) = self.host.get(n) {
-                    out.insert(n.to_string(), s.clone());
-                }
-            }
-        }
-        out
+        host_for(&self.host, zone)
     }
 
     /// The MACs `zone` configures that another zone gives or a host link (not one of its
     /// own veth host ends) carries, with who: `shell::macs_elsewhere` limited to the MACs
     /// the plan looks up.
     pub fn macs_for(&self, zone: &Zone) -> BTreeMap<Mac, String> {
-        let peers: Vec<&str> = zone
-            .links
-            .iter()
-            .filter_map(|l| l.kind.peer().map(|p| p.0))
-            .collect();
-        let mut out = BTreeMap::new();
-        let wanted = zone
-            .links
-            .iter()
-            .flat_map(|l| std::iter::once(l.mac).chain(l.kind.peer().map(|p| p.1)));
-        for mac in wanted {
-            let other_zone = self
-                .macs
-                .get(&mac)
-                .and_then(|users| users.iter().find(|u| u.0 != zone.netns))
-                .map(|u| u.1.clone());
-            let host = || {
-                self.host_macs.get(&mac).and_then(|names| {
-                    names
-                        .iter()
-                        .find(|n| !peers.contains(&n.as_str()))
-                        .map(|n| format!("the host's link {n}"))
-                })
-            };
-            if let Some(who) = other_zone.or_else(host) {
-                out.insert(mac, who);
-            }
-        }
-        out
+        macs_for(zone, &self.macs, &self.host_macs)
     }
 
     /// The zone named `name`, as read for the survey (None when it is not a valid zone).
@@ -238,6 +197,67 @@ pub fn owners(pids: &[i32], guests: &[Guest]) -> BTreeMap<OsString, Vec<i32>> {
         }
     }
     out
+}
+
+/// The links of `host` a plan for `zone` looks up: its links' names, veth host ends and
+/// parents.
+pub fn host_for(host: &BTreeMap<String, LinkState>, zone: &Zone) -> BTreeMap<String, LinkState> {
+    let mut out = BTreeMap::new();
+    for l in &zone.links {
+        let names = [
+            Some(l.name.as_str()),
+            l.kind.peer().map(|p| p.0),
+            l.kind.parent(),
+        ];
+        for n in names.into_iter().flatten() {
+            if let Some(s) = host.get(n) {
+                out.insert(n.to_string(), s.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The MACs `zone` configures (its links' and their host ends') that another zone gives
+/// (`macs`: every zone's) or a host link carries (`host_macs`: the host's links by MAC, in
+/// name order) that is not one of the zone's own veth host ends, with who (another zone
+/// first).
+pub fn macs_for(
+    zone: &Zone,
+    macs: &MacUsers,
+    host_macs: &BTreeMap<Mac, Vec<String>>,
+) -> BTreeMap<Mac, String> {
+    let peers: Vec<&str> = zone
+        .links
+        .iter()
+        .filter_map(|l| l.kind.peer().map(|p| p.0))
+        .collect();
+    let mut out = BTreeMap::new();
+    for mac in wanted_macs(zone) {
+        let other_zone = macs
+            .get(&mac)
+            .and_then(|users| users.iter().find(|u| u.0 != zone.netns))
+            .map(|u| u.1.clone());
+        let host = || {
+            host_macs.get(&mac).and_then(|names| {
+                names
+                    .iter()
+                    .find(|n| !peers.contains(&n.as_str()))
+                    .map(|n| format!("the host's link {n}"))
+            })
+        };
+        if let Some(who) = other_zone.or_else(host) {
+            out.insert(mac, who);
+        }
+    }
+    out
+}
+
+/// Every MAC `zone` configures: its links' and their veth host ends'.
+pub fn wanted_macs(zone: &Zone) -> impl Iterator<Item = Mac> + '_ {
+    zone.links
+        .iter()
+        .flat_map(|l| std::iter::once(l.mac).chain(l.kind.peer().map(|p| p.1)))
 }
 
 #[cfg(test)]
