@@ -19,7 +19,7 @@
 //!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
 //!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
 //!   messages), `cnum` (C's number parsers, exactly), `env` (the one rule for paths from the
-//!   environment).
+//!   environment), `realtool` (the real vspace and ip: the rule, then `sys::exec::locate`).
 
 #![deny(unsafe_code)]
 
@@ -33,6 +33,7 @@ pub mod netns;
 pub mod out;
 pub mod personality;
 pub mod quote;
+pub mod realtool;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod vspace;
