@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::quote::escape;
-use crate::sys::nsfs::{self, NetnsFile};
+use vspace_netns_sys::nsfs::{self, NetnsFile};
 
 /// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise: `/run/netns`, the
 /// spelling of Debian's iproute2 build (upstream's `/var/run/netns` is the same directory
@@ -213,7 +213,7 @@ pub fn shown(path: &Path, link: Option<&Path>) -> String {
 }
 
 /// What a run-dir entry is: the one fact every planner takes about an entry. `H` is what the
-/// shell holds for a live namespace: an open [`crate::sys::nsfs::NetnsFile`] where it will be
+/// shell holds for a live namespace: an open [`NetnsFile`] where it will be
 /// entered, `()` where only the fact matters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry<H = ()> {
@@ -237,7 +237,7 @@ impl<H> Entry<H> {
 }
 
 /// A namespace's identity: `sys::nsfs`'s plain data.
-pub use crate::sys::nsfs::Ident;
+pub use vspace_netns_sys::nsfs::Ident;
 
 /// An entry with its namespace file open where it is one: what [`probe`] finds.
 pub type Probe = Entry<NetnsFile>;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::env::{self, EnvError};
 use crate::quote::escape;
-use crate::sys::exec::{self, RealTool, Unfit};
+use vspace_netns_sys::exec::{self, RealTool, Unfit};
 
 /// Why the real tool could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]

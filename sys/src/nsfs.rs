@@ -176,7 +176,7 @@ pub fn mounts_on(path: &Path) -> Vec<String> {
     let Ok(real) = std::fs::canonicalize(path) else {
         return Vec::new();
     };
-    crate::sys::mountinfo::read_self()
+    crate::mountinfo::read_self()
         .map(|mounts| {
             mounts
                 .into_iter()

@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 
 use libc::{RTM_GETNSID, RTM_NEWNSID};
 
-use crate::sys::bytes::{u16_at, u32_at};
+use crate::bytes::{u16_at, u32_at};
 
 use nix::sys::socket::{
     AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto, socket,
