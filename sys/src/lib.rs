@@ -10,7 +10,7 @@
 //! - `nsfs`: open a run-dir entry and check it is a network namespace; setns; identities.
 //! - `exec`: locate the real tools, exec with argv untouched.
 //! - `mountinfo`, `remount`: the mount table and the `/sys` carry-over of `ip netns exec`.
-//! - `nsid`: RTM_GETNSID over rtnetlink for `ip netns list`.
+//! - `nsid`: RTM_GETNSID through `rtnl` for `ip netns list`.
 //! - `link`, `process`: bring a link up by ioctl, fork, an rtnetlink request from a detached
 //!   process.
 //! - `rtnl`: rtnetlink sockets inside a network namespace (the zones' links, addresses, routes).
