@@ -55,7 +55,7 @@ BUILT   := $(firstword $(wildcard target/$(TARGET)/release/vspace-netns) $(wildc
 BIN     ?= $(or $(BUILT),target/$(or $(TARGET),HOST-TRIPLE)/release/vspace-netns)
 # The targets that use the binary check for it first (and say when it is older than the sources).
 NEED_BIN = @test -x "$(BIN)" || { echo "make $@: no binary at $(BIN): run make build first (as your user), or give BIN=path" >&2; exit 1; }; \
-	if [ -n "$$(find src Cargo.toml Cargo.lock completions -newer "$(BIN)" 2>/dev/null | head -n 1)" ]; then \
+	if [ -n "$$(find src sys Cargo.toml Cargo.lock completions -newer "$(BIN)" 2>/dev/null | head -n 1)" ]; then \
 		echo "make $@: warning: $(BIN) is older than the sources: make build (as your user) to rebuild" >&2; fi
 NAMES    = vspace-netns ip-netns-shim
 MANPAGES = $(wildcard man/*.8)

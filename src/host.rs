@@ -17,10 +17,11 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
+use crate::netns::Probe;
 use crate::netns::{Entry, Ident, Unusable};
 use crate::quote::escape;
 use crate::sys::hostns::{self, PID1_MNT, Pid1Mnt};
-use crate::sys::nsfs::{self, Probe};
+use crate::sys::nsfs;
 
 /// Where the admin tool does its work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +143,7 @@ pub fn pid1_view(path: &Path) -> Pid1View {
         Pid1Mnt::Other { .. } => {}
     }
     match hostns::open_as_pid1(path) {
-        Ok(f) => Pid1View::Seen(nsfs::check_open(f)),
+        Ok(f) => Pid1View::Seen(crate::netns::check_open(f)),
         Err(Errno::ENOENT) => Pid1View::Seen(Entry::Missing),
         Err(Errno::ELOOP) => Pid1View::Seen(Entry::Unusable(Unusable::Symlink)),
         Err(e @ (Errno::EACCES | Errno::EPERM)) => Pid1View::Unknown(e),
@@ -153,7 +154,7 @@ pub fn pid1_view(path: &Path) -> Pid1View {
 /// [`nsfs::probe`], except that an entry stale here but live in PID 1's view is that live
 /// namespace (the second value says so).
 pub fn probe(path: &Path) -> (Probe, bool) {
-    match nsfs::probe(path) {
+    match crate::netns::probe(path) {
         Entry::Unusable(Unusable::Stale) => match pid1_view(path) {
             Pid1View::Seen(Entry::Netns(f)) => (Entry::Netns(f), true),
             _ => (Entry::Unusable(Unusable::Stale), false),

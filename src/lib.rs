@@ -11,17 +11,18 @@
 //!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
 //!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is
 //!   argv -> pure planner -> plan -> thin shell that carries it out.
-//! - `sys/`: every system call std does not wrap safely, and the only module allowed unsafe_code
-//!   (`nsfs`, `hostns`, `exec`, `process`, `mountinfo`, `remount`, `nsid`, `rtnl`, `link`,
-//!   `regular`, and the pure `bytes`). The crate denies unsafe_code everywhere else.
+//! - `sys` (the crate `vspace-netns-sys`, in sys/ of the workspace): every system call std does
+//!   not wrap safely, and every `unsafe` of the project (`nsfs`, `hostns`, `exec`, `process`,
+//!   `mountinfo`, `remount`, `nsid`, `rtnl`, `link`, `regular`, `start`, and the pure `bytes`).
+//!   Re-exported here as `sys`; this crate forbids unsafe_code.
 //! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
 //!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
 //!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
 //!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
 //!   messages), `cnum` (C's number parsers, exactly), `env` (the one rule for paths from the
-//!   environment).
+//!   environment), `realtool` (the real vspace and ip: the rule, then `sys::exec::locate`).
 
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod cnum;
@@ -33,10 +34,12 @@ pub mod netns;
 pub mod out;
 pub mod personality;
 pub mod quote;
-#[allow(unsafe_code)]
-pub mod sys;
+pub mod realtool;
 pub mod vspace;
 pub mod zone;
+
+/// The system layer, for the modules that name it `crate::sys::...`.
+pub use vspace_netns_sys as sys;
 
 use std::ffi::OsString;
 

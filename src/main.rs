@@ -9,18 +9,15 @@
 //! (`reserve_stdio`). Arguments come from std (glibc hands them to std's initialiser), not from
 //! the raw pointers. (The test harness keeps its own main.)
 //!
-//! `#[unsafe(no_mangle)]` on C's `main` is the crate's one `unsafe` outside `src/sys/`: the
-//! attribute the entry point needs, no unsafe code.
+//! C's `main` needs `#[unsafe(no_mangle)]`: `vspace_netns_sys::c_main!` writes it, so that
+//! this crate forbids unsafe code too.
 #![cfg_attr(not(test), no_main)]
+#![forbid(unsafe_code)]
 
 #[cfg(not(test))]
-use std::ffi::{c_char, c_int};
-
-#[cfg(not(test))]
-#[unsafe(no_mangle)]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    vspace_netns::sys::exec::reserve_stdio();
+vspace_netns_sys::c_main!({
+    vspace_netns_sys::exec::reserve_stdio();
     let status = vspace_netns::main(std::env::args_os().collect());
     // std::process::exit flushes std's buffered stdout, as returning from std's main would.
     std::process::exit(i32::from(status))
-}
+});

@@ -1,7 +1,8 @@
 //! Named network namespaces, the pure part: names (iproute2's rule), the run dir and the etc
 //! dir, and what a run-dir entry is ([`Entry`], [`Unusable`], [`Ident`]) with the words and
-//! hints we say about it. Reads only the environment (its paths checked by `env`); opening an
-//! entry is `sys::nsfs`.
+//! hints we say about it. Reads only the environment (its paths checked by `env`), except
+//! [`probe`] and [`check_open`]: `sys::nsfs`'s checks, whose plain answer they turn into an
+//! [`Entry`].
 #![deny(unsafe_code)]
 
 use std::ffi::OsStr;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::quote::escape;
+use vspace_netns_sys::nsfs::{self, NetnsFile};
 
 /// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise: `/run/netns`, the
 /// spelling of Debian's iproute2 build (upstream's `/var/run/netns` is the same directory
@@ -211,7 +213,7 @@ pub fn shown(path: &Path, link: Option<&Path>) -> String {
 }
 
 /// What a run-dir entry is: the one fact every planner takes about an entry. `H` is what the
-/// shell holds for a live namespace: an open [`crate::sys::nsfs::NetnsFile`] where it will be
+/// shell holds for a live namespace: an open [`NetnsFile`] where it will be
 /// entered, `()` where only the fact matters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry<H = ()> {
@@ -234,12 +236,64 @@ impl<H> Entry<H> {
     }
 }
 
-/// A namespace's identity, `(st_dev, st_ino)` of its nsfs inode, as `/proc/PID/ns/net` and a
-/// bind mount of it both show it: two paths name the same namespace when these are equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Ident {
-    pub dev: u64,
-    pub ino: u64,
+/// A namespace's identity: `sys::nsfs`'s plain data.
+pub use vspace_netns_sys::nsfs::Ident;
+
+/// An entry with its namespace file open where it is one: what [`probe`] finds.
+pub type Probe = Entry<NetnsFile>;
+
+/// Opens and checks a run-dir entry ([`nsfs::probe`]: side-effecting), as an [`Entry`].
+pub fn probe(path: &Path) -> Probe {
+    nsfs::probe(path).into()
+}
+
+/// [`probe`] with the mount table kept in `mounts` across many entries (`list`).
+pub fn probe_in(path: &Path, mounts: &mut nsfs::Mounts) -> Probe {
+    nsfs::probe_in(path, mounts).into()
+}
+
+/// The same checks on a file opened some other way ([`nsfs::check_open`]).
+pub fn check_open(file: std::fs::File) -> Probe {
+    nsfs::check_open(file).into()
+}
+
+impl From<nsfs::Probe> for Probe {
+    fn from(p: nsfs::Probe) -> Probe {
+        match p {
+            nsfs::Probe::Missing => Entry::Missing,
+            nsfs::Probe::Netns(f) => Entry::Netns(f),
+            nsfs::Probe::Unfit(u) => Entry::Unusable(u.into()),
+        }
+    }
+}
+
+impl From<nsfs::Unfit> for Unusable {
+    fn from(u: nsfs::Unfit) -> Unusable {
+        match u {
+            nsfs::Unfit::Symlink => Unusable::Symlink,
+            nsfs::Unfit::Stale => Unusable::Stale,
+            nsfs::Unfit::NotNamespace(kind) => Unusable::NotNamespace {
+                what: file_kind(kind),
+            },
+            nsfs::Unfit::Socket => Unusable::Socket,
+            nsfs::Unfit::OtherType(nstype) => Unusable::OtherType {
+                what: namespace_kind(nstype),
+            },
+            nsfs::Unfit::Open(e) => Unusable::Open(e),
+            nsfs::Unfit::Covered => Unusable::Covered,
+        }
+    }
+}
+
+/// "a directory", "a FIFO", ... for a file that is not a namespace.
+pub fn file_kind(kind: nsfs::Kind) -> &'static str {
+    match kind {
+        nsfs::Kind::Directory => "a directory",
+        nsfs::Kind::Fifo => "a FIFO",
+        nsfs::Kind::Device => "a device",
+        nsfs::Kind::Socket => "a socket",
+        nsfs::Kind::Regular => "a regular file with content",
+    }
 }
 
 /// "a mount", "a pid", ... for a CLONE_NEW* value, to say what an entry is instead.

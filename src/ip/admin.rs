@@ -397,7 +397,7 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
     use crate::netns::{Entry, Unusable};
     let path = run_dir.join(name);
     let link = std::fs::read_link(&path).ok();
-    let probe = crate::sys::nsfs::probe(&path);
+    let probe = crate::netns::probe(&path);
     let pids = match &probe {
         Entry::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
         _ => Vec::new(),
@@ -542,7 +542,7 @@ pub fn names_of(run_dir: &Path, id: Ident) -> io::Result<Vec<OsString>> {
             let p = run_dir.join(n);
             // The cheap stat first; the full probe only for a candidate.
             identity(&p).ok() == Some(id)
-                && matches!(crate::sys::nsfs::probe(&p), crate::netns::Entry::Netns(_))
+                && matches!(crate::netns::probe(&p), crate::netns::Entry::Netns(_))
         })
         .collect())
 }

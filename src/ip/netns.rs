@@ -128,7 +128,7 @@ fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
     match command {
         IpCommand::Refuse { line, status } => Err(IpFail::new(status, &[&line])),
         IpCommand::PassToRealIp { argv0, args } => {
-            let real = exec::locate(&REAL_IP)
+            let real = crate::realtool::locate(&REAL_IP)
                 .map_err(|e| IpFail::ours(SETUP_FAILED, prefix, &e.message(&REAL_IP)))?;
             let err = exec::exec(real.as_os_str(), &argv0, &args);
             Err(IpFail::ours(
@@ -443,7 +443,7 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
     let mut mounts = nsfs::Mounts::default();
     for name in names {
         let path = netns::entry_path(run_dir, &name);
-        let suffix = match nsfs::probe_in(&path, &mut mounts) {
+        let suffix = match crate::netns::probe_in(&path, &mut mounts) {
             Entry::Netns(f) => match nsids.as_mut().and_then(|s| s.id_of(f.file()).ok()) {
                 Some(Some(id)) => format!(" (id: {id})"),
                 _ => String::new(),
@@ -605,7 +605,7 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
 /// namespace lists none and succeeds, as iproute2; under `ip-netns-shim` with the reason.
 fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
     let path = netns::entry_path(run_dir, name);
-    let id = match nsfs::probe(&path) {
+    let id = match crate::netns::probe(&path) {
         Entry::Netns(f) => f.identity().map_err(|e| {
             IpFail::new(
                 FAILED,

@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::host::{self, is_zone};
 use crate::netns::{self, Entry, Unusable};
 use crate::quote::escape;
-use crate::sys::nsfs::{self, NetnsFile};
+use crate::sys::nsfs::NetnsFile;
 use crate::vspace::plan::{self, Plan};
 
 /// The probe the planner uses: ours, then PID 1's view of an entry stale here.
@@ -38,7 +38,7 @@ pub fn amend(argv: &[OsString], run_dir: Option<&Path>, plan: Plan<NetnsFile>) -
             prefixed,
             hints,
         } => {
-            let hints = match nsfs::probe(&path) {
+            let hints = match crate::netns::probe(&path) {
                 Entry::Unusable(u @ Unusable::Stale) => host::hints(&u, &name, &path),
                 _ => hints,
             };
@@ -70,7 +70,7 @@ fn missing_zone(name: &OsStr, path: &Path) -> Plan<NetnsFile> {
 /// For `explain`: a line when the namespace entered is not the entry this mount namespace
 /// shows (stale here, live as PID 1 sees it).
 pub fn view_line(path: &Path) -> Option<String> {
-    match nsfs::probe(path) {
+    match crate::netns::probe(path) {
         Entry::Unusable(Unusable::Stale) => Some(format!(
             "{} is stale in this mount namespace (not visible here: a private mount namespace that receives no mounts from the host); entered as PID 1 sees it (/proc/1/root, RESOLVE_IN_ROOT), a live network namespace",
             escape(path.as_os_str())

@@ -83,7 +83,7 @@ pub fn refuse_setuid(prefix: &'static str) -> Result<(), Fail> {
 
 /// The real vspace, or the message that says why it cannot be used.
 pub fn real_vspace() -> Result<PathBuf, Fail> {
-    exec::locate(&REAL_VSPACE).map_err(|e| fail(e.message(&REAL_VSPACE)))
+    crate::realtool::locate(&REAL_VSPACE).map_err(|e| fail(e.message(&REAL_VSPACE)))
 }
 
 fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {

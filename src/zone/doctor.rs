@@ -34,7 +34,6 @@ use crate::netns::{self, Entry, Unusable};
 use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
-use crate::sys::nsfs;
 use crate::zone::config::{self, Kind, Zone};
 use crate::zone::hostside::{self, Support};
 use crate::zone::plan::{self, Facts, PlanError, Step};
@@ -330,7 +329,7 @@ fn member_names(vservers: &Path, zone: &str, ctx: &Ctx) -> Vec<OsString> {
 }
 
 fn host_checks(checks: &mut Vec<Check>) {
-    checks.push(match exec::locate(&REAL_VSPACE) {
+    checks.push(match crate::realtool::locate(&REAL_VSPACE) {
         Ok(p) => ok(format!("real vspace: {}", show(&p))),
         Err(e) => bad("real vspace".into(), e.message(&REAL_VSPACE)),
     });
@@ -491,7 +490,7 @@ pub(crate) fn entry_check(
     ctx: &Ctx,
 ) -> bool {
     let kind = if zone { "zone" } else { "namespace" };
-    match nsfs::probe(entry) {
+    match crate::netns::probe(entry) {
         Entry::Netns(_) if zone => {
             checks.push(ok(format!(
                 "zone {ns}: {} is a live network namespace",

@@ -284,7 +284,7 @@ pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths),
     let found = Found {
         zone: zone_dir.exists(),
         guest: vservers.join(ns).is_dir(),
-        entry: crate::sys::nsfs::probe(&entry).fact(),
+        entry: crate::netns::probe(&entry).fact(),
     };
     let paths = Paths {
         zone_dir: escape(zone_dir.as_os_str()),

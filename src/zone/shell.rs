@@ -134,7 +134,7 @@ pub fn gather_with(
 ) -> Result<Facts, Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
-    let probe = nsfs::probe(&entry);
+    let probe = crate::netns::probe(&entry);
     let mut id = match &probe {
         Entry::Netns(f) => f.identity().ok(),
         _ => None,

@@ -93,7 +93,7 @@ fn answer(sock: RawFd, pipe: RawFd, request: &[u8]) -> ! {
         // SAFETY: `pipe` is the write end this process holds; `got` is a valid buffer.
         unsafe { libc::write(pipe, got.as_ptr().cast(), got.len()) };
         // NLMSG_ERROR (an ACK too) or NLMSG_DONE as the first message's type ends it.
-        let kind = crate::sys::bytes::u16_at(got, 4).unwrap_or(0);
+        let kind = crate::bytes::u16_at(got, 4).unwrap_or(0);
         if kind == libc::NLMSG_ERROR as u16 || kind == libc::NLMSG_DONE as u16 {
             exit_now(0);
         }

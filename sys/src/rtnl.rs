@@ -25,7 +25,7 @@ use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use nix::errno::Errno;
 use nix::sched::{CloneFlags, setns};
 
-use crate::sys::bytes::u16_at;
+use crate::bytes::u16_at;
 
 /// A failed request: the kernel's errno and extended ACK message, or our own reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl fmt::Display for NlError {
         let code = format!(
             "{:?}: {}",
             self.errno,
-            crate::sys::exec::strerror(self.errno as i32)
+            crate::exec::strerror(self.errno as i32)
         );
         match &self.message {
             Some(m) => write!(f, "{m} ({code})"),
@@ -78,7 +78,7 @@ pub struct Rtnl {
 pub fn no_thread(e: &std::io::Error) -> String {
     format!(
         "cannot start a thread: {} (a limit on tasks or memory: the cgroup's pids.max, systemd TasksMax=, ulimit -u or -v)",
-        crate::sys::exec::io_reason(e)
+        crate::exec::io_reason(e)
     )
 }
 
@@ -255,7 +255,7 @@ impl Rtnl {
         flags: u16,
     ) -> Result<Detached, NlError> {
         let (seq, buf) = self.request(msg, flags | NLM_F_ACK);
-        let answer = crate::sys::process::detach(self.sock.as_raw_fd(), &buf)
+        let answer = crate::process::detach(self.sock.as_raw_fd(), &buf)
             .map_err(|e| NlError::local(e, "cannot start the process of a request"))?;
         Ok(Detached { answer, seq })
     }

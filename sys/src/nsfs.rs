@@ -9,6 +9,9 @@
 //! namespace (NS_GET_NSTYPE == CLONE_NEWNET). The fd is a `File`: CLOEXEC, never leaked into
 //! the program we exec. An empty file that is no namespace here is looked up in the mount table
 //! once more: an nsfs mount covered by a later mount of the run dir over itself is named so.
+//!
+//! What a probe finds is plain data ([`Probe`], [`Unfit`], [`Kind`], [`Ident`]); the words
+//! said about it are `netns`'s.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -23,15 +26,60 @@ use nix::errno::Errno;
 use nix::sched::{CloneFlags, setns};
 use nix::sys::statfs::fstatfs;
 
-use crate::netns::{Entry, Ident, Unusable, namespace_kind};
-
 /// `statfs.f_type` of the namespace filesystem.
 pub const NSFS_MAGIC: i64 = 0x6e73_6673;
 
 nix::ioctl_none!(ns_get_nstype, 0xb7, 3);
 
-/// What [`probe`] returns: the entry, with the open namespace file when it is one.
-pub type Probe = Entry<NetnsFile>;
+/// A namespace's identity, `(st_dev, st_ino)` of its nsfs inode, as `/proc/PID/ns/net` and a
+/// bind mount of it both show it: two paths name the same namespace when these are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ident {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// What [`probe`] finds at a path.
+#[derive(Debug)]
+pub enum Probe {
+    /// Nothing there.
+    Missing,
+    /// A network namespace, open and checked.
+    Netns(NetnsFile),
+    /// Something that exists but is no network namespace to enter.
+    Unfit(Unfit),
+}
+
+/// Why what exists at a path is no network namespace to enter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    /// A symbolic link whose target does not exist.
+    Symlink,
+    /// An empty regular file with no namespace mounted on it here.
+    Stale,
+    /// Some other file that is not a namespace.
+    NotNamespace(Kind),
+    /// A socket (never opened).
+    Socket,
+    /// A namespace of another type: its `CLONE_NEW*` value (NS_GET_NSTYPE).
+    OtherType(libc::c_int),
+    /// The open (or fstat, fstatfs, ioctl) failed.
+    Open(Errno),
+    /// An empty file with an nsfs mount on it that this path does not reach (the run dir was
+    /// bound onto itself after the namespace was mounted).
+    Covered,
+}
+
+/// The type of a file that is not a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Directory,
+    Fifo,
+    Device,
+    Socket,
+    /// A regular file with content (not nsfs).
+    Regular,
+}
 
 /// An open, checked network namespace file: entering it is all that is left to do.
 #[derive(Debug)]
@@ -78,21 +126,19 @@ pub fn probe_in(path: &Path, mounts: &mut Mounts) -> Probe {
             return match errno_of(&e) {
                 // A link to nothing: an entry that exists, but is no namespace.
                 Errno::ENOENT if std::fs::symlink_metadata(path).is_ok() => {
-                    Entry::Unusable(Unusable::Symlink)
+                    Probe::Unfit(Unfit::Symlink)
                 }
-                Errno::ENOENT => Entry::Missing,
-                errno => Entry::Unusable(Unusable::Open(errno)),
+                Errno::ENOENT => Probe::Missing,
+                errno => Probe::Unfit(Unfit::Open(errno)),
             };
         }
     };
     let t = meta.file_type();
     if !t.is_file() {
-        return Entry::Unusable(if t.is_socket() {
-            Unusable::Socket
+        return Probe::Unfit(if t.is_socket() {
+            Unfit::Socket
         } else {
-            Unusable::NotNamespace {
-                what: kind_of(&meta),
-            }
+            Unfit::NotNamespace(kind_of(&meta))
         });
     }
     let opened = std::fs::OpenOptions::new()
@@ -103,21 +149,32 @@ pub fn probe_in(path: &Path, mounts: &mut Mounts) -> Probe {
         Ok(f) => f,
         Err(e) => {
             return match errno_of(&e) {
-                Errno::ENOENT => Entry::Missing,
-                errno => Entry::Unusable(Unusable::Open(errno)),
+                Errno::ENOENT => Probe::Missing,
+                errno => Probe::Unfit(Unfit::Open(errno)),
             };
         }
     };
     match classify(&file) {
-        Ok(()) => Entry::Netns(NetnsFile { file }),
-        Err(Unusable::Stale) if mounts.covered_nsfs(path) => Entry::Unusable(Unusable::Covered),
-        Err(u) => Entry::Unusable(u),
+        Ok(()) => Probe::Netns(NetnsFile { file }),
+        Err(Unfit::Stale) if mounts.covered_nsfs(path) => Probe::Unfit(Unfit::Covered),
+        Err(u) => Probe::Unfit(u),
     }
 }
 
-/// "a directory", "a FIFO", ... for what is not a namespace file.
-fn kind_of(meta: &std::fs::Metadata) -> &'static str {
-    crate::sys::regular::special_kind(meta.file_type()).unwrap_or("a regular file with content")
+/// The type of what is not a namespace file.
+fn kind_of(meta: &std::fs::Metadata) -> Kind {
+    let t = meta.file_type();
+    if t.is_dir() {
+        Kind::Directory
+    } else if t.is_fifo() {
+        Kind::Fifo
+    } else if t.is_char_device() || t.is_block_device() {
+        Kind::Device
+    } else if t.is_socket() {
+        Kind::Socket
+    } else {
+        Kind::Regular
+    }
 }
 
 /// The mount table, read when first asked and then kept: each mount point's filesystem
@@ -135,7 +192,7 @@ impl Mounts {
     fn table(&mut self) -> &BTreeMap<Vec<u8>, Vec<String>> {
         if self.table.is_none() {
             let mut by_point: BTreeMap<Vec<u8>, Vec<String>> = BTreeMap::new();
-            for m in crate::sys::mountinfo::read_self().unwrap_or_default() {
+            for m in crate::mountinfo::read_self().unwrap_or_default() {
                 by_point
                     .entry(m.mount_point.into_vec())
                     .or_default()
@@ -212,31 +269,27 @@ pub fn covered_nsfs_mount(path: &Path) -> bool {
 /// `sys::hostns::open_as_pid1`).
 pub fn check_open(file: File) -> Probe {
     match classify(&file) {
-        Ok(()) => Entry::Netns(NetnsFile { file }),
-        Err(u) => Entry::Unusable(u),
+        Ok(()) => Probe::Netns(NetnsFile { file }),
+        Err(u) => Probe::Unfit(u),
     }
 }
 
 /// The checks on an open regular file: nsfs, then the namespace type.
-fn classify(file: &File) -> Result<(), Unusable> {
-    let fs = fstatfs(file.as_fd()).map_err(Unusable::Open)?;
+fn classify(file: &File) -> Result<(), Unfit> {
+    let fs = fstatfs(file.as_fd()).map_err(Unfit::Open)?;
     if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
-        let meta = file.metadata().map_err(|e| Unusable::Open(errno_of(&e)))?;
+        let meta = file.metadata().map_err(|e| Unfit::Open(errno_of(&e)))?;
         return Err(if meta.len() == 0 {
-            Unusable::Stale
+            Unfit::Stale
         } else {
-            Unusable::NotNamespace {
-                what: kind_of(&meta),
-            }
+            Unfit::NotNamespace(kind_of(&meta))
         });
     }
     use std::os::fd::AsRawFd;
     // SAFETY: NS_GET_NSTYPE takes no argument and only reads the fd, which `file` keeps open.
-    let nstype = unsafe { ns_get_nstype(file.as_raw_fd()) }.map_err(Unusable::Open)?;
+    let nstype = unsafe { ns_get_nstype(file.as_raw_fd()) }.map_err(Unfit::Open)?;
     if nstype != libc::CLONE_NEWNET {
-        return Err(Unusable::OtherType {
-            what: namespace_kind(nstype),
-        });
+        return Err(Unfit::OtherType(nstype));
     }
     Ok(())
 }
@@ -297,19 +350,13 @@ mod tests {
         let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         let cases = [
             (dir.path().join("missing"), "Missing"),
-            (sock, "Unusable(Socket)"),
-            (empty, "Unusable(Stale)"),
-            (
-                full,
-                "Unusable(NotNamespace { what: \"a regular file with content\" })",
-            ),
-            (link, "Unusable(Stale)"),
-            (dangling, "Unusable(Symlink)"),
-            (fifo, "Unusable(NotNamespace { what: \"a FIFO\" })"),
-            (
-                dir.path().to_owned(),
-                "Unusable(NotNamespace { what: \"a directory\" })",
-            ),
+            (sock, "Unfit(Socket)"),
+            (empty, "Unfit(Stale)"),
+            (full, "Unfit(NotNamespace(Regular))"),
+            (link, "Unfit(Stale)"),
+            (dangling, "Unfit(Symlink)"),
+            (fifo, "Unfit(NotNamespace(Fifo))"),
+            (dir.path().to_owned(), "Unfit(NotNamespace(Directory))"),
         ];
         for (path, want) in cases {
             assert_eq!(format!("{:?}", probe(&path)), want, "{}", path.display());
@@ -321,27 +368,27 @@ mod tests {
         // /proc/PID/ns/net is a (magic) link: followed, it is a network namespace.
         assert!(matches!(
             probe(Path::new("/proc/self/ns/net")),
-            Entry::Netns(_)
+            Probe::Netns(_)
         ));
         let dir = tempfile::tempdir().unwrap();
         let to_ns = dir.path().join("to-ns");
         std::os::unix::fs::symlink("/proc/self/ns/net", &to_ns).unwrap();
         let own = identity(Path::new("/proc/self/ns/net")).unwrap();
         match probe(&to_ns) {
-            Entry::Netns(f) => assert_eq!(f.identity().unwrap(), own),
+            Probe::Netns(f) => assert_eq!(f.identity().unwrap(), own),
             other => panic!("{other:?}"),
         }
         let to_uts = dir.path().join("to-uts");
         std::os::unix::fs::symlink("/proc/self/ns/uts", &to_uts).unwrap();
         assert_eq!(
             format!("{:?}", probe(&to_uts)),
-            "Unusable(OtherType { what: \"a uts\" })"
+            format!("Unfit(OtherType({}))", libc::CLONE_NEWUTS)
         );
         let to_dev = dir.path().join("to-dev");
         std::os::unix::fs::symlink("/dev/null", &to_dev).unwrap();
         assert_eq!(
             format!("{:?}", probe(&to_dev)),
-            "Unusable(NotNamespace { what: \"a device\" })"
+            "Unfit(NotNamespace(Device))"
         );
     }
 }

@@ -25,7 +25,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sched::{CloneFlags, setns};
 
-use crate::netns::Ident;
+use crate::nsfs::Ident;
 
 /// PID 1's mount namespace.
 pub const PID1_MNT: &str = "/proc/1/ns/mnt";

@@ -128,7 +128,7 @@ pub fn submounts_from(point: &[u8], source: Source) -> std::io::Result<Vec<Submo
 /// listmount(2)/statmount(2), Linux >= 6.8; `None` whenever they are not usable here.
 mod listmount {
     use super::Submount;
-    use crate::sys::bytes::{u32_at, u64_at};
+    use crate::bytes::{u32_at, u64_at};
     use std::ffi::{CString, OsString};
     use std::os::unix::ffi::OsStringExt;
 

@@ -25,8 +25,6 @@ use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::stat::Mode;
 
-use crate::quote::escape;
-
 /// A tool we stand in for: where to look for the real one.
 #[derive(Debug, Clone, Copy)]
 pub struct RealTool {
@@ -69,11 +67,8 @@ pub const REAL_IP: RealTool = RealTool {
 /// Why the real tool could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocateError {
-    /// The variable is set to a relative path.
-    NotAbsolute { env: &'static str, value: OsString },
-    /// The variable's path breaks the environment rule (`crate::env`); the message says how.
-    Unsafe(String),
-    /// The variable names this binary (or a link to it).
+    /// The path named by the variable is this binary (or a link to it); `from_env` is the
+    /// variable, `None` for a default.
     IsSelf {
         path: PathBuf,
         from_env: Option<&'static str>,
@@ -82,7 +77,7 @@ pub enum LocateError {
     Unusable {
         path: PathBuf,
         env: &'static str,
-        why: String,
+        why: Unfit,
     },
     /// No default exists (the ones that are this binary are listed in `selves`).
     NotFound {
@@ -91,51 +86,13 @@ pub enum LocateError {
     },
 }
 
-impl LocateError {
-    /// A sentence for the user, naming the fix.
-    pub fn message(&self, tool: &RealTool) -> String {
-        match self {
-            LocateError::NotAbsolute { env, value } => format!(
-                "{env}='{}' is not an absolute path; set it to the real {}",
-                escape(value),
-                tool.name
-            ),
-            LocateError::Unsafe(m) => m.clone(),
-            LocateError::IsSelf {
-                path,
-                from_env: Some(env),
-            } => format!(
-                "{env}={} is this wrapper, not the real {}; point it at the real one",
-                escape(path.as_os_str()),
-                tool.name
-            ),
-            LocateError::IsSelf {
-                path,
-                from_env: None,
-            } => format!(
-                "{} is this wrapper, not the real {}",
-                escape(path.as_os_str()),
-                tool.name
-            ),
-            LocateError::Unusable { path, env, why } => format!(
-                "{env}={}: {why}; point it at the real {}",
-                escape(path.as_os_str()),
-                tool.name
-            ),
-            LocateError::NotFound { tried, selves } => {
-                let mut m = format!(
-                    "cannot find the real {}: tried {}",
-                    tool.name,
-                    tried.join(", ")
-                );
-                for s in selves {
-                    m.push_str(&format!("; {s} is this wrapper"));
-                }
-                m.push_str(&format!("; set {} to its absolute path", tool.env));
-                m
-            }
-        }
-    }
+/// Why the path a variable names is no program to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    /// stat(2) failed.
+    Stat(Errno),
+    NotRegular,
+    NotExecutable,
 }
 
 /// The (st_dev, st_ino) of the running binary.
@@ -150,35 +107,25 @@ pub fn is_self(path: &Path) -> io::Result<bool> {
     Ok(self_identity()? == (m.dev(), m.ino()))
 }
 
-/// Finds the real tool: the variable if set (and it passes `crate::env`'s rule; ignored unless
-/// run by root), else the first default that exists and is not us.
-pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
-    let from_env = match crate::env::path(tool.env) {
-        Ok(p) => p,
-        Err(crate::env::EnvError::NotAbsolute { value, .. }) => {
-            return Err(LocateError::NotAbsolute {
-                env: tool.env,
-                value,
-            });
-        }
-        Err(e) => return Err(LocateError::Unsafe(e.message())),
-    };
+/// Finds the real tool: `from_env` (the variable's path, already checked by the caller against
+/// the environment's rule) when given, else the first default that exists and is not us.
+pub fn locate(tool: &RealTool, from_env: Option<PathBuf>) -> Result<PathBuf, LocateError> {
     if let Some(path) = from_env {
         return match std::fs::metadata(&path) {
             Err(e) => Err(LocateError::Unusable {
                 path,
                 env: tool.env,
-                why: io_reason(&e),
+                why: Unfit::Stat(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))),
             }),
             Ok(m) if !m.is_file() => Err(LocateError::Unusable {
                 path,
                 env: tool.env,
-                why: "not a regular file".into(),
+                why: Unfit::NotRegular,
             }),
             Ok(m) if m.mode() & 0o111 == 0 => Err(LocateError::Unusable {
                 path,
                 env: tool.env,
-                why: "not executable".into(),
+                why: Unfit::NotExecutable,
             }),
             Ok(m) if Some((m.dev(), m.ino())) == self_identity().ok() => Err(LocateError::IsSelf {
                 path,
