@@ -14,12 +14,13 @@
 
 use std::ffi::OsString;
 
-use crate::out;
+use crate::report::out;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, Command, value_parser};
 
-use crate::fail;
+use crate::report::fail;
+use crate::report::status::Status;
 use crate::vspace::explain;
 use crate::zone::{self, doctor, hook, mac};
 
@@ -222,7 +223,7 @@ const PREFIX: &str = "vspace-netns";
 
 fn done(r: Result<(), fail::Fail>) -> anyhow::Result<u8> {
     Ok(match r {
-        Ok(()) => 0,
+        Ok(()) => Status::Ok.code(),
         Err(f) => fail::report(&f),
     })
 }
@@ -233,20 +234,20 @@ fn in_host_mount_ns(dry_run: bool) {
     let w = crate::host::enter_pid1(zone::PREFIX);
     if dry_run {
         if let Some(line) = w.dry_run_line() {
-            crate::out::note(&line);
+            crate::report::out::note(&line);
         }
     }
 }
 
 /// `down ZONE...`: each zone as `down ZONE` takes it, in the order given, the rest still done
 /// after one fails or is refused; the status is 1 when any failed, else 3 when any was refused
-/// because it is in use or claimed ([`zone::BUSY`]), else 0.
+/// because it is in use or claimed ([`Status::Busy`]), else 0.
 fn down_each(zones: &[&OsString], force: bool, dry: bool) -> u8 {
-    let mut status = 0;
+    let mut status = Status::Ok.code();
     for z in zones {
         if let Err(f) = zone::down(z, force, dry) {
             let code = fail::report(&f);
-            if status != 1 {
+            if status != Status::Failed.code() {
                 status = code;
             }
         }
@@ -256,8 +257,8 @@ fn down_each(zones: &[&OsString], force: bool, dry: bool) -> u8 {
 
 /// Writes `text` on stdout: 0, or one message and 1 when it cannot be written.
 fn print(text: &str) -> u8 {
-    match out::stdout_or_fail(PREFIX, text) {
-        Ok(()) => 0,
+    match fail::stdout_or_fail(PREFIX, text) {
+        Ok(()) => Status::Ok.code(),
         Err(f) => fail::report(&f),
     }
 }
@@ -337,8 +338,11 @@ pub fn unknown_subcommand(word: &std::ffi::OsStr) -> Option<fail::Fail> {
     Some(
         fail::Fail::new(
             PREFIX,
-            2,
-            format!("unknown subcommand '{}'{near}", crate::quote::escape(word)),
+            Status::Usage,
+            format!(
+                "unknown subcommand '{}'{near}",
+                crate::report::quote::escape(word)
+            ),
         )
         .hint(format!(
             "the subcommands are {}; vspace's calls start with an option (--enter, --new, ...)",
@@ -359,7 +363,7 @@ pub fn main(argv: Vec<OsString>) -> u8 {
             let text = e.render().to_string();
             return if e.use_stderr() {
                 out::warn(text.trim_end_matches('\n'));
-                2
+                Status::Usage.code()
             } else {
                 print(&text)
             };
@@ -374,12 +378,12 @@ pub fn main(argv: Vec<OsString>) -> u8 {
             Ok(explain::run(args))
         }
         Some(("mac", m)) => {
-            let text = |n| crate::quote::escape(os(m, n));
+            let text = |n| crate::report::quote::escape(os(m, n));
             match mac::from_operands(&text("vid"), &text("id"), &text("index")) {
                 Ok(mac) => Ok(print(&format!("{mac}\n"))),
                 Err(e) => Ok(fail::report(&fail::Fail::new(
                     "vspace-netns",
-                    2,
+                    Status::Usage,
                     format!("mac: {e}"),
                 ))),
             }
@@ -442,7 +446,11 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     match result {
         Ok(code) => code,
         // Reported through `fail::report`, which never panics when stderr is unwritable.
-        Err(e) => crate::fail::report(&crate::fail::Fail::new(PREFIX, 1, format!("{e:#}"))),
+        Err(e) => crate::report::fail::report(&crate::report::fail::Fail::new(
+            PREFIX,
+            Status::Failed,
+            format!("{e:#}"),
+        )),
     }
 }
 
@@ -495,7 +503,7 @@ mod tests {
             let got = unknown_subcommand(std::ffi::OsStr::from_bytes(word));
             assert_eq!(got.as_ref().map(|f| f.message.as_str()), *want, "{word:?}");
             if let Some(f) = got {
-                assert_eq!(f.status, 2);
+                assert_eq!(f.status, Status::Usage);
             }
         }
     }

@@ -18,7 +18,7 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use crate::netns::{Entry, Ident, Unusable};
-use crate::quote::escape;
+use crate::report::quote::escape;
 use crate::sys::hostns::{self, PID1_MNT, Pid1Mnt};
 use crate::sys::nsfs::{self, Probe};
 
@@ -86,7 +86,7 @@ pub fn host_net() -> Result<HostNet, String> {
         }
         (Err(e), _) => Err(format!(
             "PID 1's network namespace, the host's, cannot be opened ({PID1_NET}: {}): refusing to take this process's for it; run it as root on the host",
-            crate::sys::exec::io_reason(&e)
+            crate::report::errno::io_reason(&e)
         )),
         // Whether it is this process's own is unknown: entered all the same.
         (Ok(_), Err(_)) => Ok(HostNet::Pid1),
@@ -117,7 +117,7 @@ pub fn enter_pid1(prefix: &str) -> Where {
         Pid1Mnt::Unreadable(e) => Where::OwnOnly(unreadable(e)),
     };
     if let Where::OwnOnly(why) = &w {
-        crate::out::warn(&format!("{prefix}: note: {why}"));
+        crate::report::out::warn(&format!("{prefix}: note: {why}"));
     }
     w
 }

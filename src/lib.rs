@@ -26,21 +26,24 @@
 pub mod cli;
 pub mod cnum;
 pub mod env;
-pub mod fail;
 pub mod host;
 pub mod ip;
 pub mod netns;
-pub mod out;
 pub mod personality;
-pub mod quote;
+pub mod report;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod vspace;
 pub mod zone;
 
+// The report layer's modules under their former paths, for the code below that still names
+// them so (`zone/`, `sys/`); tests/layers.rs lists each alias and resolves it to its module.
+pub use report::{fail, out, quote};
+
 use std::ffi::OsString;
 
 use personality::Personality;
+use report::{Fail, Status};
 
 /// Runs the personality named by `argv[0]` and returns the exit status for the process (0-255).
 /// Only returns when no `exec` replaced the process.
@@ -50,12 +53,12 @@ pub fn main(argv: Vec<OsString>) -> u8 {
         Personality::Vspace => vspace::main(argv),
         Personality::Tool => cli::main(argv),
         Personality::Ip { shim } => ip::main(argv, shim),
-        Personality::Unknown(name) => fail::report(&fail::Fail::new(
+        Personality::Unknown(name) => report::fail::report(&Fail::new(
             "vspace-netns",
-            255,
+            Status::Setup,
             format!(
                 "unknown name '{}': install this binary as vspace, vspace-netns, ip or ip-netns-shim",
-                quote::escape(&name)
+                report::quote::escape(&name)
             ),
         )),
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 
 /// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise: `/run/netns`, the
 /// spelling of Debian's iproute2 build (upstream's `/var/run/netns` is the same directory

@@ -31,28 +31,30 @@ use nix::unistd::ForkResult;
 use crate::ip::admin;
 use crate::ip::args::{self, IpCommand, NetnsCommand};
 use crate::netns::{self, Entry, Unusable};
-use crate::out;
-use crate::quote::escape;
+use crate::report::errno;
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::report::status::Status;
 use crate::sys::exec::{self, REAL_IP};
 use crate::sys::nsfs;
 use crate::sys::nsid::Nsids;
 use crate::sys::remount;
 
 /// Status of every setup failure (iproute2's `exit(-1)` / `return -1` from `do_cmd`).
-pub const SETUP_FAILED: u8 = 255;
+const SETUP_FAILED: Status = Status::Setup;
 /// Status of a failed exec and of the subcommands' own failures.
-pub const FAILED: u8 = 1;
+const FAILED: Status = Status::Failed;
 
 /// A failure: iproute2's first line (raw bytes), then our explanation lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpFail {
-    pub status: u8,
+    pub status: Status,
     pub line: Vec<u8>,
     pub more: Vec<String>,
 }
 
 impl IpFail {
-    fn new(status: u8, parts: &[&[u8]]) -> IpFail {
+    fn new(status: Status, parts: &[&[u8]]) -> IpFail {
         IpFail {
             status,
             line: parts.concat(),
@@ -60,7 +62,7 @@ impl IpFail {
         }
     }
 
-    fn ours(status: u8, prefix: &str, message: &str) -> IpFail {
+    fn ours(status: Status, prefix: &str, message: &str) -> IpFail {
         IpFail::new(status, &[prefix.as_bytes(), b": ", message.as_bytes()])
     }
 
@@ -97,7 +99,7 @@ impl Voice {
             Err(e) if self.shim => Err(IpFail::ours(
                 FAILED,
                 self.prefix,
-                &format!("write error on stdout: {}", exec::io_reason(&e)),
+                &format!("write error on stdout: {}", errno::io_reason(&e)),
             )),
             _ => Ok(()),
         }
@@ -115,15 +117,15 @@ pub fn main(argv: Vec<OsString>, shim: bool) -> u8 {
         .map_err(|f| IpFail::ours(f.status, voice.prefix, &f.message))
         .and_then(|()| run(voice, args::parse(&argv, shim)));
     match result {
-        Ok(code) => code,
+        Ok(status) => status.code(),
         Err(f) => {
             f.print(voice.prefix);
-            f.status
+            f.status.code()
         }
     }
 }
 
-fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
+fn run(voice: Voice, command: IpCommand) -> Result<Status, IpFail> {
     let prefix = voice.prefix;
     match command {
         IpCommand::Refuse { line, status } => Err(IpFail::new(status, &[&line])),
@@ -137,7 +139,7 @@ fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
                 &format!(
                     "cannot run the real ip {}: {}",
                     escape(real.as_os_str()),
-                    exec::io_reason(&err)
+                    errno::io_reason(&err)
                 ),
             ))
         }
@@ -163,7 +165,7 @@ fn etc_dir(voice: Voice) -> Result<PathBuf, IpFail> {
     netns::etc_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
-fn netns_command(voice: Voice, c: NetnsCommand) -> Result<u8, IpFail> {
+fn netns_command(voice: Voice, c: NetnsCommand) -> Result<Status, IpFail> {
     let run_dir = run_dir(voice)?;
     match c {
         NetnsCommand::Exec { name, argv } => {
@@ -176,10 +178,10 @@ fn netns_command(voice: Voice, c: NetnsCommand) -> Result<u8, IpFail> {
         }
         NetnsCommand::List => list(voice, &run_dir),
         NetnsCommand::Add { name, lo_up } => admin::add(&run_dir, &name, lo_up)
-            .map(|_| 0)
+            .map(|_| Status::Ok)
             .map_err(admin_fail),
         NetnsCommand::Attach { name, pid } => admin::attach(&run_dir, &name, pid)
-            .map(|_| 0)
+            .map(|_| Status::Ok)
             .map_err(admin_fail),
         NetnsCommand::Delete { name } => delete(voice, &run_dir, &name),
         NetnsCommand::DeleteAll => delete_all(voice, &run_dir),
@@ -199,7 +201,7 @@ fn cannot_open(name: &OsStr, errno: Errno) -> IpFail {
             b"Cannot open network namespace \"",
             name.as_bytes(),
             b"\": ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -211,7 +213,7 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
             b"setting the network namespace \"",
             name.as_bytes(),
             b"\" failed: ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -259,7 +261,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
-            &[b"unshare failed: ", exec::strerror(e as i32).as_bytes()],
+            &[b"unshare failed: ", errno::strerror(e as i32).as_bytes()],
         )
     })?;
     // Nothing we mount from here on may propagate back to the caller's mount namespace.
@@ -276,7 +278,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             SETUP_FAILED,
             &[
                 b"\"mount --make-rslave /\" failed: ",
-                exec::strerror(e as i32).as_bytes(),
+                errno::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
@@ -285,7 +287,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             SETUP_FAILED,
             &[
                 b"mount of /sys failed: ",
-                exec::strerror(e as i32).as_bytes(),
+                errno::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
@@ -293,7 +295,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
         voice.warn(&format!(
             "warning: {} stays hidden under the namespace's /sys: {}",
             escape(&point),
-            exec::io_reason(&e)
+            errno::io_reason(&e)
         ));
     }
     bind_etc(voice, etc_dir, name);
@@ -326,7 +328,7 @@ fn bind_etc(voice: Voice, etc_dir: &Path, name: &OsStr) {
                         b" -> ",
                         dst.as_os_str().as_bytes(),
                         b" failed: ",
-                        exec::strerror(e as i32).as_bytes(),
+                        errno::strerror(e as i32).as_bytes(),
                         b"\n",
                     ]
                     .concat(),
@@ -365,14 +367,19 @@ fn exec_in(
             b"exec of \"",
             argv[0].as_bytes(),
             b"\" failed: ",
-            exec::io_reason(&err).as_bytes(),
+            errno::io_reason(&err).as_bytes(),
         ],
     )
 }
 
 /// `-all exec CMD...`: for every name, `\nnetns: NAME\n`, then CMD in a child switched into it.
 /// Statuses are ignored (0), but a child killed by a signal stops the loop with 1, as iproute2.
-fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> Result<u8, IpFail> {
+fn exec_all(
+    voice: Voice,
+    run_dir: &Path,
+    etc_dir: &Path,
+    argv: &[OsString],
+) -> Result<Status, IpFail> {
     let names = names_in(run_dir)?;
     for name in names {
         // A header that cannot be written stops nothing (iproute2's printf neither), under
@@ -383,7 +390,7 @@ fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
             Err(e) => {
                 return Err(IpFail::new(
                     FAILED,
-                    &[b"fork: ", exec::strerror(e as i32).as_bytes()],
+                    &[b"fork: ", errno::strerror(e as i32).as_bytes()],
                 ));
             }
             Ok(ForkResult::Child) => {
@@ -397,13 +404,13 @@ fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
                 Err(e) => {
                     return Err(IpFail::new(
                         FAILED,
-                        &[b"waitpid: ", exec::strerror(e as i32).as_bytes()],
+                        &[b"waitpid: ", errno::strerror(e as i32).as_bytes()],
                     ));
                 }
             },
         }
     }
-    Ok(0)
+    Ok(Status::Ok)
 }
 
 /// The names in the run dir (readdir order); a missing dir has none.
@@ -415,7 +422,7 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
                 b"Failed to open directory ",
                 run_dir.as_os_str().as_bytes(),
                 b": ",
-                exec::io_reason(&e).as_bytes(),
+                errno::io_reason(&e).as_bytes(),
             ],
         )
     })
@@ -424,7 +431,7 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
 /// `list`: every name, with `(id: N)` where the kernel has one. A bad entry is listed by name;
 /// under `ip` with iproute2's two `Error: Peer netns reference is invalid.` lines on stderr,
 /// under `ip-netns-shim` marked `(stale)` / `(covered)` / `(unusable)` with a line saying why.
-fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
+fn list(voice: Voice, run_dir: &Path) -> Result<Status, IpFail> {
     let names = match nsfs::list_names(run_dir) {
         Ok(n) => n,
         Err(e) => {
@@ -432,9 +439,9 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
             voice.warn(&format!(
                 "warning: cannot read {}: {}",
                 escape(run_dir.as_os_str()),
-                exec::io_reason(&e)
+                errno::io_reason(&e)
             ));
-            return Ok(0);
+            return Ok(Status::Ok);
         }
     };
     let mut nsids = Nsids::open().ok();
@@ -467,7 +474,7 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
         };
         text.extend_from_slice(&[name.as_bytes(), suffix.as_bytes(), b"\n"].concat());
     }
-    voice.print(&text).map(|()| 0)
+    voice.print(&text).map(|()| Status::Ok)
 }
 
 /// What iproute2 6.1's `list` says (twice) for an entry that is no namespace.
@@ -475,7 +482,7 @@ const PEER_INVALID: &[u8] = b"Error: Peer netns reference is invalid.\n";
 
 /// `delete NAME`: every mount layer, then the file; only namespaces (see [`admin::delete`]).
 /// Under `ip-netns-shim` a warning names processes still inside, or the link's target.
-fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status, IpFail> {
     let deleted = admin::delete(run_dir, name).map_err(delete_fail)?;
     if !deleted.pids.is_empty() {
         let pids: Vec<String> = deleted.pids.iter().map(i32::to_string).collect();
@@ -492,7 +499,7 @@ fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
             escape(target.as_os_str())
         ));
     }
-    Ok(0)
+    Ok(Status::Ok)
 }
 
 /// A refused or failed delete: iproute2's first line, then what the entry is.
@@ -513,7 +520,7 @@ fn delete_fail(e: admin::DeleteError) -> IpFail {
                     b"Cannot remove namespace file \"",
                     n.path.as_os_str().as_bytes(),
                     b"\": ",
-                    exec::strerror(errno).as_bytes(),
+                    errno::strerror(errno).as_bytes(),
                 ],
             );
             f.more.push(format!(
@@ -528,8 +535,8 @@ fn delete_fail(e: admin::DeleteError) -> IpFail {
 /// `-all delete`: every namespace entry, going on after a failure; 1 if any failed (iproute2
 /// stops at the first failure and returns 0). Entries that are no namespace are skipped (said
 /// under `ip-netns-shim`).
-fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
-    let mut status = 0;
+fn delete_all(voice: Voice, run_dir: &Path) -> Result<Status, IpFail> {
+    let mut status = Status::Ok;
     for name in names_in(run_dir)? {
         match admin::delete(run_dir, &name) {
             Ok(_) => {}
@@ -549,14 +556,14 @@ fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
 /// `identify [PID]`: the names whose entry is PID's network namespace (symlinked entries
 /// followed). Under `ip` the last one, as iproute2 6.1 prints it; under `ip-netns-shim` all of
 /// them, one a line. An empty line when none is, as iproute2.
-fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
+fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<Status, IpFail> {
     let proc_path = Path::new("/proc").join(pid).join("ns/net");
     let id = nsfs::identity(&proc_path).map_err(|e| {
         IpFail::new(
             FAILED,
             &[
                 b"Cannot open network namespace: ",
-                exec::io_reason(&e).as_bytes(),
+                errno::io_reason(&e).as_bytes(),
             ],
         )
     })?;
@@ -570,7 +577,7 @@ fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
                     b"Failed to open directory ",
                     run_dir.as_os_str().as_bytes(),
                     b":",
-                    exec::io_reason(&e).as_bytes(),
+                    errno::io_reason(&e).as_bytes(),
                 ],
             ));
         }
@@ -586,7 +593,7 @@ fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
     if names.is_empty() {
         text.push(b'\n');
     }
-    voice.print(&text).map(|()| 0)
+    voice.print(&text).map(|()| Status::Ok)
 }
 
 fn pids_cannot_open(errno: Errno) -> IpFail {
@@ -594,20 +601,20 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
         FAILED,
         &[
             b"Cannot open network namespace: ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
 
 /// `pids NAME`: the processes in the namespace (a symlinked entry followed). An entry that is no
 /// namespace lists none and succeeds, as iproute2; under `ip-netns-shim` with the reason.
-fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status, IpFail> {
     let path = netns::entry_path(run_dir, name);
     let id = match nsfs::probe(&path) {
         Entry::Netns(f) => f.identity().map_err(|e| {
             IpFail::new(
                 FAILED,
-                &[b"Stat of netns failed: ", exec::io_reason(&e).as_bytes()],
+                &[b"Stat of netns failed: ", errno::io_reason(&e).as_bytes()],
             )
         })?,
         Entry::Missing | Entry::Unusable(Unusable::Symlink) => {
@@ -621,12 +628,12 @@ fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
             for h in crate::host::hints(&u, name, &path) {
                 voice.warn(&format!("hint: {h}"));
             }
-            return Ok(0);
+            return Ok(Status::Ok);
         }
     };
     let mut text = String::new();
     for pid in admin::pids_in(id) {
         text.push_str(&format!("{pid}\n"));
     }
-    voice.print(text.as_bytes()).map(|()| 0)
+    voice.print(text.as_bytes()).map(|()| Status::Ok)
 }

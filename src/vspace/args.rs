@@ -103,7 +103,7 @@ pub enum ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::quote::escape;
+        use crate::report::quote::escape;
         match self {
             ParseError::UnknownOption(o) => write!(f, "unrecognized option '{}'", escape(o)),
             ParseError::Ambiguous(o) => write!(f, "option '{}' is ambiguous", escape(o)),

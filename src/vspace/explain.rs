@@ -5,7 +5,8 @@
 
 use std::ffi::OsString;
 
-use crate::quote::{command_line, escape};
+use crate::report::quote::{command_line, escape};
+use crate::report::status::Status;
 use crate::vspace::plan::{Plan, Then};
 use crate::vspace::shell::{self as vspace, decide};
 
@@ -17,9 +18,9 @@ pub fn run(args: Vec<OsString>) -> u8 {
         .collect();
     let mut out = String::new();
     let code = describe(&argv, &mut out);
-    match crate::out::stdout_or_fail("vspace-netns", &out) {
-        Ok(()) => code,
-        Err(f) => crate::fail::report(&f),
+    match crate::report::fail::stdout_or_fail("vspace-netns", &out) {
+        Ok(()) => code.code(),
+        Err(f) => crate::report::fail::report(&f),
     }
 }
 
@@ -36,13 +37,17 @@ fn real_line(out: &mut String) -> bool {
     }
 }
 
-fn describe(argv: &[OsString], out: &mut String) -> u8 {
+fn describe(argv: &[OsString], out: &mut String) -> Status {
     out.push_str(&format!("call:        {}\n", command_line(argv)));
     match decide(argv) {
         Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));
-            if real_line(out) { 0 } else { vspace::FAILURE }
+            if real_line(out) {
+                Status::Ok
+            } else {
+                Status::Setup
+            }
         }
         Plan::Refuse {
             message,
@@ -55,7 +60,7 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
             for h in hints {
                 out.push_str(&format!("hint:        {h}\n"));
             }
-            vspace::FAILURE
+            Status::Setup
         }
         Plan::Enter {
             name,
@@ -87,14 +92,18 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
                         "then:        exec {} directly (net was the only space; the real vspace is not needed)\n",
                         command_line(&argv[program..])
                     ));
-                    0
+                    Status::Ok
                 }
                 Then::RealVspace { args } => {
                     out.push_str(&format!(
                         "then:        exec the real vspace with net cleared: vspace {}\n",
                         command_line(&args)
                     ));
-                    if real_line(out) { 0 } else { vspace::FAILURE }
+                    if real_line(out) {
+                        Status::Ok
+                    } else {
+                        Status::Setup
+                    }
                 }
             }
         }

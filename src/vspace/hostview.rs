@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::host::{self, is_zone};
 use crate::netns::{self, Entry, Unusable};
-use crate::quote::escape;
+use crate::report::quote::escape;
 use crate::sys::nsfs::{self, NetnsFile};
 use crate::vspace::plan::{self, Plan};
 

@@ -16,7 +16,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::netns::{self, Entry};
-use crate::quote::escape;
+use crate::report::quote::escape;
 use crate::vspace::args::{self, NET, Operation, Parsed};
 
 /// What to do after entering the namespace.

@@ -11,19 +11,18 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use crate::fail::{self, Fail};
 use crate::netns::{self, Entry, Unusable};
-use crate::quote::escape;
+use crate::report::errno;
+use crate::report::fail::{self, Fail};
+use crate::report::quote::escape;
+use crate::report::status::Status;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::nsfs::{self, NetnsFile};
 use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";
-/// vspace's status for every failure of its own.
-pub const FAILURE: u8 = 255;
-
 fn fail(message: String) -> Fail {
-    Fail::new(PREFIX, FAILURE, message)
+    Fail::new(PREFIX, Status::Setup, message)
 }
 
 /// Runs one vspace invocation; returns (the exit status) only when no exec happened.
@@ -72,7 +71,7 @@ pub fn refuse_setuid(prefix: &'static str) -> Result<(), Fail> {
     if uid != euid || gid != egid {
         return Err(Fail::new(
             prefix,
-            FAILURE,
+            Status::Setup,
             format!(
                 "refusing to run setuid or setgid (uid {uid}, euid {euid}, gid {gid}, egid {egid}); remove the set-id bits (chmod u-s,g-s) and run it as root"
             ),
@@ -94,7 +93,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
             prefixed,
             hints,
         } => {
-            let mut f = Fail::new(if prefixed { PREFIX } else { "" }, FAILURE, message);
+            let mut f = Fail::new(if prefixed { PREFIX } else { "" }, Status::Setup, message);
             f.hints = hints;
             Err(f)
         }
@@ -114,7 +113,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
                 Err(fail(format!(
                     "execvp(\"{}\"): {}",
                     escape(prog),
-                    exec::io_reason(&err)
+                    errno::io_reason(&err)
                 )))
             }
             Then::RealVspace { args } => {
@@ -134,7 +133,7 @@ fn exec_real(real: &std::path::Path, argv0: &std::ffi::OsStr, args: &[OsString])
     fail(format!(
         "execv(\"{}\"): {}",
         escape(real.as_os_str()),
-        exec::io_reason(&err)
+        errno::io_reason(&err)
     ))
 }
 
