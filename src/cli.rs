@@ -231,7 +231,7 @@ fn done(r: Result<(), fail::Fail>) -> anyhow::Result<u8> {
 /// Moves the process into PID 1's mount namespace (zones are the host's: see `host`), before
 /// any thread exists; `--dry-run` says where it runs.
 fn in_host_mount_ns(dry_run: bool) {
-    let w = crate::host::enter_pid1(zone::PREFIX);
+    let w = crate::netns::host::enter_pid1(zone::PREFIX);
     if dry_run {
         if let Some(line) = w.dry_run_line() {
             crate::report::out::note(&line);
@@ -375,7 +375,7 @@ pub fn main(argv: Vec<OsString>) -> u8 {
                 .get_many::<OsString>("args")
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default();
-            Ok(explain::run(args))
+            Ok(explain::run(args, &crate::netns::Roots::from_env()))
         }
         Some(("mac", m)) => {
             let text = |n| crate::report::quote::escape(os(m, n));

@@ -24,9 +24,6 @@
 #![deny(unsafe_code)]
 
 pub mod cli;
-pub mod cnum;
-pub mod env;
-pub mod host;
 pub mod ip;
 pub mod netns;
 pub mod personality;
@@ -36,8 +33,10 @@ pub mod sys;
 pub mod vspace;
 pub mod zone;
 
-// The report layer's modules under their former paths, for the code below that still names
-// them so (`zone/`, `sys/`); tests/layers.rs lists each alias and resolves it to its module.
+// Modules of the report and netns layers under their former paths, for the code that still
+// names them so (`zone/`, `sys/`); tests/layers.rs lists each alias and resolves it to its
+// module.
+pub use netns::{cnum, env, host};
 pub use report::{fail, out, quote};
 
 use std::ffi::OsString;

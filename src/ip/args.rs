@@ -352,7 +352,7 @@ fn netns_command(sub: Sub, ops: &[OsString], all: bool) -> IpCommand {
             },
         },
         Sub::Attach => match ops {
-            [name, pid, ..] => match crate::cnum::get_s32(pid.as_bytes()) {
+            [name, pid, ..] => match crate::netns::cnum::get_s32(pid.as_bytes()) {
                 Some(pid) if pid != 0 => NetnsCommand::Attach {
                     name: name.clone(),
                     pid,

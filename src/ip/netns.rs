@@ -28,9 +28,9 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::ForkResult;
 
-use crate::ip::admin;
 use crate::ip::args::{self, IpCommand, NetnsCommand};
-use crate::netns::{self, Entry, Unusable};
+use crate::netns::registry as admin;
+use crate::netns::{self, Entry, Roots, Unusable};
 use crate::report::errno;
 use crate::report::out;
 use crate::report::quote::escape;
@@ -77,14 +77,17 @@ impl IpFail {
 }
 
 /// Who speaks: `ip` (exactly iproute2 where the call succeeds) or `ip-netns-shim` (richer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Voice {
+#[derive(Debug, Clone, Copy)]
+pub struct Voice<'r> {
     pub prefix: &'static str,
     /// `ip-netns-shim`: warnings, all names, marks, write errors reported.
     pub shim: bool,
+    /// The roots, read once at the edge (`main`): under `ip` the run and etc dirs are
+    /// iproute2's compiled-in ones.
+    pub roots: &'r Roots,
 }
 
-impl Voice {
+impl Voice<'_> {
     /// A warning line, said only under `ip-netns-shim`.
     fn warn(&self, line: &str) {
         if self.shim {
@@ -109,11 +112,17 @@ impl Voice {
 /// Runs one `ip` / `ip-netns-shim` invocation; returns (the exit status) only when no exec
 /// replaced the process.
 pub fn main(argv: Vec<OsString>, shim: bool) -> u8 {
+    let roots = if shim {
+        Roots::from_env()
+    } else {
+        Roots::iproute2()
+    };
     let voice = Voice {
         prefix: if shim { "ip-netns-shim" } else { "ip" },
         shim,
+        roots: &roots,
     };
-    let result = crate::vspace::shell::refuse_setuid(voice.prefix)
+    let result = crate::netns::guard::refuse_setuid(voice.prefix)
         .map_err(|f| IpFail::ours(f.status, voice.prefix, &f.message))
         .and_then(|()| run(voice, args::parse(&argv, shim)));
     match result {
@@ -148,21 +157,23 @@ fn run(voice: Voice, command: IpCommand) -> Result<Status, IpFail> {
 }
 
 /// The run dir: under `ip` always [`netns::DEFAULT_RUN_DIR`] (iproute2 compiles it in and
-/// ignores `NETNS_RUN_DIR`); under `ip-netns-shim` [`netns::run_dir`] (the variable, when it
-/// passes the environment rule).
+/// ignores `NETNS_RUN_DIR`); under `ip-netns-shim` `$NETNS_RUN_DIR` when it passes the
+/// environment rule ([`Roots`]).
 pub fn run_dir(voice: Voice) -> Result<PathBuf, IpFail> {
-    if !voice.shim {
-        return Ok(PathBuf::from(netns::DEFAULT_RUN_DIR));
-    }
-    netns::run_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
+    voice
+        .roots
+        .run_dir()
+        .map(Path::to_path_buf)
+        .map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
 /// The per-namespace `/etc` dir, with the same rule as [`run_dir`].
 fn etc_dir(voice: Voice) -> Result<PathBuf, IpFail> {
-    if !voice.shim {
-        return Ok(PathBuf::from(netns::DEFAULT_ETC_DIR));
-    }
-    netns::etc_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
+    voice
+        .roots
+        .etc_dir()
+        .map(Path::to_path_buf)
+        .map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
 fn netns_command(voice: Voice, c: NetnsCommand) -> Result<Status, IpFail> {
@@ -219,7 +230,7 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
 }
 
 /// The first line iproute2 would print for an entry we refuse, then why and what to do.
-fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
+fn unusable(voice: Voice, name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
     let mut f = match u {
         // A link to nothing: iproute2's open fails with ENOENT.
         Unusable::Symlink => cannot_open(name, Errno::ENOENT),
@@ -238,7 +249,7 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
         let link = std::fs::read_link(path).ok();
         f.more.push(u.describe_via(path, link.as_deref()));
         f.more.extend(
-            crate::host::hints(u, name, path)
+            crate::netns::host::hints(u, name, path, voice.roots.is_zone(name))
                 .into_iter()
                 .map(|h| format!("hint: {h}")),
         );
@@ -251,10 +262,10 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
     // Stale here but live as PID 1 sees it (a private mount namespace): the host's namespace.
-    let entry = match crate::host::probe(&path).0 {
+    let entry = match crate::netns::host::probe(&path).0 {
         Entry::Netns(f) => f,
         Entry::Missing => return Err(cannot_open(name, Errno::ENOENT)),
-        Entry::Unusable(u) => return Err(unusable(name, &path, &u)),
+        Entry::Unusable(u) => return Err(unusable(voice, name, &path, &u)),
     };
     entry.enter().map_err(|e| setns_failed(name, e))?;
     drop(entry);
@@ -625,7 +636,7 @@ fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status, IpFail> {
         Entry::Unusable(u) => {
             let link = std::fs::read_link(&path).ok();
             voice.warn(&u.describe_via(&path, link.as_deref()));
-            for h in crate::host::hints(&u, name, &path) {
+            for h in crate::netns::host::hints(&u, name, &path, voice.roots.is_zone(name)) {
                 voice.warn(&format!("hint: {h}"));
             }
             return Ok(Status::Ok);

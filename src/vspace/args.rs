@@ -279,7 +279,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
         Opt::New => args.new = true,
         Opt::Set => args.set = true,
         Opt::Enter => args.enter.push(OsStr::from_bytes(arg).to_owned()),
-        Opt::Mask => match crate::cnum::strtoull_whole(arg) {
+        Opt::Mask => match crate::netns::cnum::strtoull_whole(arg) {
             Some(m) => args.mask = m,
             None => {
                 return Err(Parsed::Error(ParseError::BadMask(
@@ -287,7 +287,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
                 )));
             }
         },
-        Opt::Index => match crate::cnum::strtoull_whole(arg) {
+        Opt::Index => match crate::netns::cnum::strtoull_whole(arg) {
             Some(i) => args.index = Some(i),
             None => {
                 return Err(Parsed::Error(ParseError::BadIndex(

@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 
+use crate::netns::Roots;
 use crate::report::quote::{command_line, escape};
 use crate::report::status::Status;
 use crate::vspace::plan::{Plan, Then};
@@ -12,12 +13,12 @@ use crate::vspace::shell::{self as vspace, decide};
 
 /// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused, 1 when
 /// stdout cannot be written (one message on stderr).
-pub fn run(args: Vec<OsString>) -> u8 {
+pub fn run(args: Vec<OsString>, roots: &Roots) -> u8 {
     let argv: Vec<OsString> = std::iter::once(OsString::from("vspace"))
         .chain(args)
         .collect();
     let mut out = String::new();
-    let code = describe(&argv, &mut out);
+    let code = describe(&argv, roots, &mut out);
     match crate::report::fail::stdout_or_fail("vspace-netns", &out) {
         Ok(()) => code.code(),
         Err(f) => crate::report::fail::report(&f),
@@ -37,9 +38,9 @@ fn real_line(out: &mut String) -> bool {
     }
 }
 
-fn describe(argv: &[OsString], out: &mut String) -> Status {
+fn describe(argv: &[OsString], roots: &Roots, out: &mut String) -> Status {
     out.push_str(&format!("call:        {}\n", command_line(argv)));
-    match decide(argv) {
+    match decide(argv, roots) {
         Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));

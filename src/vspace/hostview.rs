@@ -14,8 +14,8 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use crate::host::{self, is_zone};
-use crate::netns::{self, Entry, Unusable};
+use crate::netns::host;
+use crate::netns::{self, Entry, Roots, Unusable};
 use crate::report::quote::escape;
 use crate::sys::nsfs::{self, NetnsFile};
 use crate::vspace::plan::{self, Plan};
@@ -26,20 +26,22 @@ pub fn probe(path: &Path) -> Entry<NetnsFile> {
 }
 
 /// The plan, amended for configured zones and for what PID 1's view says.
-pub fn amend(argv: &[OsString], run_dir: Option<&Path>, plan: Plan<NetnsFile>) -> Plan<NetnsFile> {
-    let (Ok((name, _)), Some(dir)) = (plan::candidate(argv), run_dir) else {
+pub fn amend(argv: &[OsString], roots: &Roots, plan: Plan<NetnsFile>) -> Plan<NetnsFile> {
+    let (Ok((name, _)), Ok(dir)) = (plan::candidate(argv), roots.run_dir()) else {
         return plan;
     };
     let path = netns::entry_path(dir, &name);
     match plan {
-        Plan::PassThrough { .. } if is_zone(&name) => missing_zone(&name, &path),
+        Plan::PassThrough { .. } if roots.is_zone(&name) => missing_zone(&name, &path),
         Plan::Refuse {
             message,
             prefixed,
             hints,
         } => {
             let hints = match nsfs::probe(&path) {
-                Entry::Unusable(u @ Unusable::Stale) => host::hints(&u, &name, &path),
+                Entry::Unusable(u @ Unusable::Stale) => {
+                    host::hints(&u, &name, &path, roots.is_zone(&name))
+                }
                 _ => hints,
             };
             Plan::Refuse {

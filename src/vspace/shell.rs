@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use crate::netns::{self, Entry, Unusable};
+use crate::netns::{Entry, Roots, Unusable};
 use crate::report::errno;
 use crate::report::fail::{self, Fail};
 use crate::report::quote::escape;
@@ -27,15 +27,15 @@ fn fail(message: String) -> Fail {
 
 /// Runs one vspace invocation; returns (the exit status) only when no exec happened.
 pub fn main(argv: Vec<OsString>) -> u8 {
-    match run(&argv) {
+    match run(&argv, &Roots::from_env()) {
         Ok(never) => match never {},
         Err(f) => fail::report(&f),
     }
 }
 
-fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
-    refuse_setuid(PREFIX)?;
-    let plan = decide(argv);
+fn run(argv: &[OsString], roots: &Roots) -> Result<std::convert::Infallible, Fail> {
+    crate::netns::guard::refuse_setuid(PREFIX)?;
+    let plan = decide(argv, roots);
     carry_out(argv, plan)
 }
 
@@ -43,8 +43,8 @@ fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
 /// network namespace (PID 1's, see [`nsfs::host_identity`]) is refused whatever it is: a guest
 /// that asked for a zone never runs in the host's network. Where that cannot be told (no
 /// `/proc` here), the entry is refused too.
-pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
-    let run_dir = netns::run_dir();
+pub fn decide(argv: &[OsString], roots: &Roots) -> Plan<NetnsFile> {
+    let run_dir = roots.run_dir();
     let plan = plan::plan_naming_links(
         argv,
         run_dir.as_deref().map_err(String::as_str),
@@ -61,23 +61,7 @@ pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
         },
         |path| std::fs::read_link(path).ok(),
     );
-    crate::vspace::hostview::amend(argv, run_dir.as_deref().ok(), plan)
-}
-
-/// Refuses to run with real and effective ids that differ: this binary is not a setuid helper.
-pub fn refuse_setuid(prefix: &'static str) -> Result<(), Fail> {
-    let (uid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
-    let (gid, egid) = (nix::unistd::getgid(), nix::unistd::getegid());
-    if uid != euid || gid != egid {
-        return Err(Fail::new(
-            prefix,
-            Status::Setup,
-            format!(
-                "refusing to run setuid or setgid (uid {uid}, euid {euid}, gid {gid}, egid {egid}); remove the set-id bits (chmod u-s,g-s) and run it as root"
-            ),
-        ));
-    }
-    Ok(())
+    crate::vspace::hostview::amend(argv, roots, plan)
 }
 
 /// The real vspace, or the message that says why it cannot be used.

@@ -369,7 +369,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
                 "'{name}' is not a zone, and {}",
                 u.describe(&paths.entry_path)
             ),
-            crate::host::hints(u, &paths.name, &paths.entry_path),
+            crate::host::hints(u, &paths.name, &paths.entry_path, false),
         ),
     }
 }

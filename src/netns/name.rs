@@ -31,14 +31,14 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-/// `$var` when set and it passes the environment rule ([`crate::env`]: absolute, not under
+/// `$var` when set and it passes the environment rule ([`super::env`]: absolute, not under
 /// /proc, root's all the way up; ignored unless run by root), else `default`. The one function
 /// every path variable goes through (the zone code's too).
 pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match crate::env::path(var) {
+    match super::env::path(var) {
         Ok(None) => Ok(PathBuf::from(default)),
         Ok(Some(p)) => Ok(p),
-        Err(crate::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
+        Err(super::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
             "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
             escape(&value)
         )),

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use crate::netns::{Entry, Ident, Unusable};
+use super::name::{Entry, Ident, Unusable};
 use crate::report::quote::escape;
 use crate::sys::hostns::{self, PID1_MNT, Pid1Mnt};
 use crate::sys::nsfs::{self, Probe};
@@ -183,16 +183,12 @@ pub fn host_says(path: &Path) -> HostSays {
     }
 }
 
-/// Whether `name` is a configured zone (its directory exists under the zones root).
-pub fn is_zone(name: &OsStr) -> bool {
-    crate::zone::config::confdir().is_ok_and(|c| c.join(name).is_dir())
-}
-
 /// The hints for the unusable entry `path` of `name`: for a stale one, what PID 1's view and
-/// the zones root make true ([`stale_hints`]); else the entry's own.
-pub fn hints(u: &Unusable, name: &OsStr, path: &Path) -> Vec<String> {
+/// whether `name` is a configured zone (`zone`, the caller's to know: `Roots::is_zone`) make
+/// true ([`stale_hints`]); else the entry's own.
+pub fn hints(u: &Unusable, name: &OsStr, path: &Path, zone: bool) -> Vec<String> {
     match u {
-        Unusable::Stale => stale_hints(name, is_zone(name), host_says(path)),
+        Unusable::Stale => stale_hints(name, zone, host_says(path)),
         other => other.hints(name),
     }
 }
