@@ -6,7 +6,7 @@
 //!
 //! Layout (ARCHITECTURE.md has the whole tree, each personality's data flow, and where new
 //! subcommands, link types, route options, sysctls and system calls go):
-//! - `vspace/` (`args` -> `plan` -> `hostview` -> `shell`, and `explain`), `ip/` (`args` ->
+//! - `vspace/` (`args` -> `facts` + `plan` -> `shell`, and `explain`), `ip/` (`args` ->
 //!   `netns`, with `admin`): the two personalities that stand in for other tools; `zone/`
 //!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
 //!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is

@@ -84,7 +84,7 @@ fn describe(argv: &[OsString], roots: &Roots, out: &mut String) -> Status {
                 escape(&name),
                 escape(path.as_os_str())
             ));
-            if let Some(line) = crate::vspace::hostview::view_line(&path) {
+            if let Some(line) = crate::vspace::facts::view_line(&path) {
                 out.push_str(&format!("view:        {line}\n"));
             }
             match then {

@@ -11,13 +11,14 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use crate::netns::{Entry, Roots, Unusable};
+use crate::netns::Roots;
 use crate::report::errno;
 use crate::report::fail::{self, Fail};
 use crate::report::quote::escape;
 use crate::report::status::Status;
 use crate::sys::exec::{self, REAL_VSPACE};
-use crate::sys::nsfs::{self, NetnsFile};
+use crate::sys::nsfs::NetnsFile;
+use crate::vspace::facts;
 use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";
@@ -39,29 +40,16 @@ fn run(argv: &[OsString], roots: &Roots) -> Result<std::convert::Infallible, Fai
     carry_out(argv, plan)
 }
 
-/// Gathers the facts and decides (also what `explain` shows). An entry that is the host's own
-/// network namespace (PID 1's, see [`nsfs::host_identity`]) is refused whatever it is: a guest
-/// that asked for a zone never runs in the host's network. Where that cannot be told (no
-/// `/proc` here), the entry is refused too.
+/// Decides (also what `explain` shows): the planner, with the facts about the candidate's
+/// entry gathered by [`facts::gather`] (an entry that is the host's own network namespace is
+/// refused whatever it is: a guest that asked for a zone never runs in the host's network).
 pub fn decide(argv: &[OsString], roots: &Roots) -> Plan<NetnsFile> {
     let run_dir = roots.run_dir();
-    let plan = plan::plan_naming_links(
+    plan::decide(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        |path| match crate::vspace::hostview::probe(path) {
-            Entry::Netns(f) => match nsfs::is_host(&f) {
-                Ok(false) => Entry::Netns(f),
-                Ok(true) => Entry::Unusable(Unusable::Host {
-                    pid1: nsfs::identity(std::path::Path::new("/proc/1/ns/net")).is_ok(),
-                }),
-                // Unknown is refused: fail closed.
-                Err(e) => Entry::Unusable(Unusable::HostUnknown(e)),
-            },
-            other => other,
-        },
-        |path| std::fs::read_link(path).ok(),
-    );
-    crate::vspace::hostview::amend(argv, roots, plan)
+        |name, path| facts::gather(roots, name, path),
+    )
 }
 
 /// The real vspace, or the message that says why it cannot be used.
