@@ -23,13 +23,13 @@
 
 #![deny(unsafe_code)]
 
-pub mod cli;
 pub mod ip;
 pub mod netns;
 pub mod personality;
 pub mod report;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod tool;
 pub mod vspace;
 pub mod zone;
 
@@ -38,6 +38,7 @@ pub mod zone;
 // module.
 pub use netns::{cnum, env, host};
 pub use report::{fail, out, quote};
+pub use tool::cli;
 
 use std::ffi::OsString;
 
@@ -50,7 +51,7 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     let argv0 = argv.first().cloned().unwrap_or_default();
     match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
         Personality::Vspace => vspace::main(argv),
-        Personality::Tool => cli::main(argv),
+        Personality::Tool => tool::main(argv),
         Personality::Ip { shim } => ip::main(argv, shim),
         Personality::Unknown(name) => report::fail::report(&Fail::new(
             "vspace-netns",
