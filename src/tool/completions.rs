@@ -7,7 +7,7 @@
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgMatches, Command};
 
-use super::cli::print;
+use super::common::print;
 use crate::report::fail::{self, Fail};
 use crate::report::status::Status;
 
@@ -47,7 +47,7 @@ pub fn run(m: &ArgMatches) -> u8 {
     match script(shell) {
         Some(text) => print(text),
         None => fail::report(&Fail::new(
-            super::cli::PREFIX,
+            super::common::PREFIX,
             Status::Usage,
             format!("no completions for shell '{shell}'"),
         )),

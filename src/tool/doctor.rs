@@ -5,7 +5,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
 
-use super::cli::expect_up_flag;
+use super::common::expect_up_flag;
 use crate::zone::doctor;
 
 pub const NAME: &str = "doctor";

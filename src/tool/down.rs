@@ -5,7 +5,7 @@ use std::ffi::OsString;
 
 use clap::{ArgAction, ArgMatches, Command};
 
-use super::cli::{all_flag, flag, in_host_mount_ns, zone_operand};
+use super::common::{all_flag, flag, in_host_mount_ns, zone_operand};
 use crate::report::fail;
 use crate::report::status::Status;
 use crate::zone;

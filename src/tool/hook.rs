@@ -3,7 +3,7 @@
 
 use clap::{ArgMatches, Command};
 
-use super::cli::{done, in_host_mount_ns, operand, os};
+use super::common::{done, in_host_mount_ns, operand, os};
 use crate::zone::hook;
 
 pub const NAME: &str = "hook";

@@ -2,7 +2,7 @@
 
 use clap::{ArgMatches, Command};
 
-use super::cli::{PREFIX, operand, os, print};
+use super::common::{PREFIX, operand, os, print};
 use crate::report::fail::{self, Fail};
 use crate::report::quote::escape;
 use crate::report::status::Status;

@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 pub mod cli;
+mod common;
 pub mod completions;
 mod doctor;
 mod down;

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
 
-use super::cli::{flag, os};
+use super::common::{flag, os};
 use crate::report::fail;
 
 pub const NAME: &str = "show";

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
-use super::cli::{expect_up_flag, flag};
+use super::common::{expect_up_flag, flag};
 use crate::report::fail;
 use crate::zone::status::{self, Format};
 
@@ -38,7 +38,7 @@ pub fn command() -> Command {
 }
 
 pub fn run(m: &ArgMatches) -> u8 {
-    super::cli::in_host_mount_ns(false);
+    super::common::in_host_mount_ns(false);
     let zones: Vec<OsString> = m
         .get_many::<OsString>("zones")
         .map(|v| v.cloned().collect())

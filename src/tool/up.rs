@@ -5,7 +5,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
 
-use super::cli::{all_flag, done, flag, in_host_mount_ns, os, zone_operand};
+use super::common::{all_flag, done, flag, in_host_mount_ns, os, zone_operand};
 use crate::zone;
 
 pub const NAME: &str = "up";
