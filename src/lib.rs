@@ -4,22 +4,22 @@
 //! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
-//! Layout (ARCHITECTURE.md has the whole tree, each personality's data flow, and where new
-//! subcommands, link types, route options, sysctls and system calls go):
-//! - `vspace/` (`args` -> `facts` + `plan` -> `shell`, and `explain`), `ip/` (`args` ->
-//!   `netns`, with `admin`): the two personalities that stand in for other tools; `zone/`
-//!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
-//!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is
-//!   argv -> pure planner -> plan -> thin shell that carries it out.
-//! - `sys/`: every system call std does not wrap safely, and the only module allowed unsafe_code
-//!   (`nsfs`, `hostns`, `exec`, `process`, `mountinfo`, `remount`, `nsid`, `rtnl`, `link`,
-//!   `regular`, and the pure `bytes`). The crate denies unsafe_code everywhere else.
-//! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
-//!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
-//!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
-//!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
-//!   messages), `cnum` (C's number parsers, exactly), `env` (the one rule for paths from the
-//!   environment).
+//! Layers, each importing only those below it (ARCHITECTURE.md draws them and lists every file;
+//! tests/layers.rs keeps the order and the absence of cycles):
+//! - the personalities: `vspace/` (`args` -> `facts` + `plan` -> `shell`, and `explain`),
+//!   `ip/` (`args` -> `netns`), `tool/` (`cli` and one file per subcommand). Each is argv ->
+//!   pure planner -> plan -> thin shell that carries it out, and reads the roots once at its
+//!   edge (`netns::Roots`);
+//! - `zone/`: the zones of the admin tool (`config` -> `plan` -> `shell`, with `all`, `hook`,
+//!   `claims`, `skips`, `status`, `doctor`, and the pure `mac`, `rtmsg`, `script`, `shread`);
+//! - `netns/`: names and what a run-dir entry is, the environment rule and the roots, PID 1's
+//!   view, the registry (add, attach, delete, pids), the set-ID guard, C's number parsers;
+//! - `report/`: `Fail` (printed once, at the top), `Status` (every exit status), `out` (the one
+//!   checked path to stdout and stderr), `quote`, errno text;
+//! - `sys/`: every system call std does not wrap safely, and the only module allowed
+//!   unsafe_code. The crate denies unsafe_code everywhere else.
+//!
+//! `personality` (argv[0] -> who we are) and this file sit on top.
 
 #![deny(unsafe_code)]
 
