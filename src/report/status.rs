@@ -70,4 +70,58 @@ mod tests {
         assert_eq!(u8::from(Status::Setup), 255);
         assert_eq!(i32::from(Status::Busy), 3);
     }
+
+    /// No status is written as a number anywhere else: a `Fail`, a refusal or an `exit` with a
+    /// literal status fails here (sys/, whose forked children exit before any of this exists,
+    /// aside).
+    #[test]
+    fn no_literal_status_outside_this_file() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    if !p.ends_with("sys") {
+                        walk(&p, out);
+                    }
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut found = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            // Statements, whitespace squeezed: `Fail::new(PREFIX,\n 1,` reads as one.
+            let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for lead in [
+                "Fail::new(",
+                "IpFail::new(",
+                "IpFail::ours(",
+                "refuse(",
+                "process::exit(",
+            ] {
+                for (i, _) in flat.match_indices(lead) {
+                    let args = &flat[i + lead.len()..];
+                    let args = &args[..args.find(')').unwrap_or(args.len())];
+                    let literal = args
+                        .split(',')
+                        .map(str::trim)
+                        .any(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()));
+                    if literal {
+                        found.push(format!("{}: {lead}{args}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "statuses written as numbers (use Status):\n{}",
+            found.join("\n")
+        );
+    }
 }
