@@ -4,39 +4,40 @@
 //! calls and hands every other call to the real vspace byte for byte; installed as `ip` or
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
-//! Layout (ARCHITECTURE.md has the whole tree, each personality's data flow, and where new
-//! subcommands, link types, route options, sysctls and system calls go):
-//! - `vspace/` (`args` -> `plan` -> `hostview` -> `shell`, and `explain`), `ip/` (`args` ->
-//!   `netns`, with `admin`): the two personalities that stand in for other tools; `zone/`
-//!   (`config` -> `plan` -> `shell`, with `all`, `hook`, `claims`, `skips`, `status`, `doctor`,
-//!   and the pure `mac`, `rtmsg`, `script`, `shread`): the zones of the admin tool. Each is
-//!   argv -> pure planner -> plan -> thin shell that carries it out.
-//! - `sys` (the crate `vspace-netns-sys`, in sys/ of the workspace): every system call std does
-//!   not wrap safely, and every `unsafe` of the project (`nsfs`, `hostns`, `exec`, `process`,
-//!   `mountinfo`, `remount`, `nsid`, `rtnl`, `link`, `regular`, `start`, and the pure `bytes`).
-//!   Re-exported here as `sys`; this crate forbids unsafe_code.
-//! - At the top, what all of them share: `personality` (argv[0] -> who we are), `cli` (the
-//!   admin tool's own subcommands), `host` (the host's mount namespace, PID 1's, as the truth
-//!   for run-dir entries), `netns` (run-dir names and what an entry is), `fail` (messages and
-//!   exit statuses), `out` (the one checked path to stdout and stderr), `quote` (escaping for
-//!   messages), `cnum` (C's number parsers, exactly), `env` (the one rule for paths from the
-//!   environment), `realtool` (the real vspace and ip: the rule, then `sys::exec::locate`).
+//! Layers, each importing only those below it (ARCHITECTURE.md draws them and lists every file;
+//! tests/layers.rs keeps the order and the absence of cycles):
+//! - the personalities: `vspace/` (`args` -> `facts` + `plan` -> `shell`, and `explain`),
+//!   `ip/` (`args` -> `netns`), `tool/` (`cli` and one file per subcommand). Each is argv ->
+//!   pure planner -> plan -> thin shell that carries it out, and reads the roots once at its
+//!   edge (`netns::Roots`);
+//! - `zone/`: the zones of the admin tool (`config` -> `plan` -> `shell`, with `all`, `hook`,
+//!   `claims`, `skips`, `status`, `doctor`, and the pure `mac`, `rtmsg`, `script`, `shread`);
+//! - `netns/`: names and what a run-dir entry is, the environment rule and the roots, PID 1's
+//!   view, the registry (add, attach, delete, pids), the set-ID guard, C's number parsers;
+//! - `report/`: `Fail` (printed once, at the top), `Status` (every exit status), `out` (the one
+//!   checked path to stdout and stderr), `quote`, errno text;
+//! - `sys` (the crate `vspace-netns-sys`, in sys/ of the workspace, re-exported here as
+//!   `sys`): every system call std does not wrap safely, and every `unsafe` of the project;
+//!   it imports nothing from this crate, which forbids unsafe_code.
+//!
+//! `personality` (argv[0] -> who we are) and this file sit on top.
 
 #![forbid(unsafe_code)]
 
-pub mod cli;
-pub mod cnum;
-pub mod env;
-pub mod fail;
-pub mod host;
 pub mod ip;
 pub mod netns;
-pub mod out;
 pub mod personality;
-pub mod quote;
-pub mod realtool;
+pub mod report;
+pub mod tool;
 pub mod vspace;
 pub mod zone;
+
+// Modules of the report and netns layers under their former paths, for the code that still
+// names them so (`zone/`, `sys/`); tests/layers.rs lists each alias and resolves it to its
+// module.
+pub use netns::{cnum, env, host};
+pub use report::{fail, out, quote};
+pub use tool::cli;
 
 /// The system layer, for the modules that name it `crate::sys::...`.
 pub use vspace_netns_sys as sys;
@@ -44,6 +45,7 @@ pub use vspace_netns_sys as sys;
 use std::ffi::OsString;
 
 use personality::Personality;
+use report::{Fail, Status};
 
 /// Runs the personality named by `argv[0]` and returns the exit status for the process (0-255).
 /// Only returns when no `exec` replaced the process.
@@ -51,14 +53,14 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     let argv0 = argv.first().cloned().unwrap_or_default();
     match personality::from_argv0(&argv0, argv.get(1).map(OsString::as_os_str)) {
         Personality::Vspace => vspace::main(argv),
-        Personality::Tool => cli::main(argv),
+        Personality::Tool => tool::main(argv),
         Personality::Ip { shim } => ip::main(argv, shim),
-        Personality::Unknown(name) => fail::report(&fail::Fail::new(
+        Personality::Unknown(name) => report::fail::report(&Fail::new(
             "vspace-netns",
-            255,
+            Status::Setup,
             format!(
                 "unknown name '{}': install this binary as vspace, vspace-netns, ip or ip-netns-shim",
-                quote::escape(&name)
+                report::quote::escape(&name)
             ),
         )),
     }

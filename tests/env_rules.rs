@@ -1,4 +1,4 @@
-//! The environment rule (src/env.rs), through the binary, as root: a path variable is used
+//! The environment rule (src/netns/env.rs), through the binary, as root: a path variable is used
 //! only when it and every directory above it are root's and writable by no one else (a sticky
 //! directory such as /tmp may be above it), and it does not lie under /proc; run by another
 //! user, the variables are ignored. Under the name `ip` NETNS_RUN_DIR is ignored altogether.

@@ -464,7 +464,7 @@ fn ip_keeps_the_callers_words(
         IpCommand::Refuse { line, status } => {
             seen[1] += 1;
             prop_assert!(!line.is_empty());
-            prop_assert!(*status == 1 || *status == 255, "{}", status);
+            prop_assert!(matches!(status.code(), 1 | 255), "{:?}", status);
         }
         IpCommand::Netns(c) => {
             let name = match c {

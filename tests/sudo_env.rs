@@ -1,6 +1,6 @@
 //! `sudo` with `env_keep`, the way a user hands root their environment: a sudoers file keeping
 //! NETNS_RUN_DIR, VSPACE_NETNS_REAL_VSPACE and VSPACE_NETNS_CONFDIR, and user `nobody` running
-//! the binary under each name through it. The environment rule (src/env.rs) must refuse the
+//! the binary under each name through it. The environment rule (src/netns/env.rs) must refuse the
 //! user's own paths (owned by the user: the kept variable reaches root, and the refusal names
 //! it) and use root's (owned by root, writable by no one else), so that the rule, not a blanket
 //! reset, is what decides. The sudoers file is bind-mounted over /etc/sudoers in a private mount

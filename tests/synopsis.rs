@@ -1,6 +1,7 @@
-//! One source for the admin tool's words: clap's description in `src/cli.rs`. The man page's
-//! synopsis and SUBCOMMANDS entries, each subcommand's usage line (what clap prints on a usage
-//! error), and the README's table of everyday commands must name exactly its subcommands and,
+//! One source for the admin tool's words: clap's description in `src/tool/` (one file per
+//! subcommand, listed in `tool::cli::SUBCOMMANDS`). The man page's synopsis and SUBCOMMANDS
+//! entries, each subcommand's usage line (what clap prints on a usage error), and the README's
+//! table of everyday commands must name exactly its subcommands and,
 //! per subcommand, exactly its options. (The shell completions are held to the same source by
 //! tests/completions.rs, the first-word check by `cli::subcommand_names`.) Pure: reads files.
 

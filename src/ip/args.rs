@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::netns::check_name;
+use crate::report::status::Status;
 
 /// iproute2's `ip` objects in its table order, up to and including `netns` (later ones can never
 /// shadow it).
@@ -92,7 +93,7 @@ pub enum IpCommand {
     /// An `ip netns` subcommand that is ours.
     Netns(NetnsCommand),
     /// Stop with iproute2's first line and status (a usage error found before any action).
-    Refuse { line: Vec<u8>, status: u8 },
+    Refuse { line: Vec<u8>, status: Status },
 }
 
 /// The `ip netns` subcommands we carry out ourselves.
@@ -224,7 +225,7 @@ fn is_all_option(opt: &[u8]) -> bool {
     global_option(opt).is_some_and(|(name, _)| name == "-all")
 }
 
-fn refuse(parts: &[&[u8]], status: u8) -> IpCommand {
+fn refuse(parts: &[&[u8]], status: Status) -> IpCommand {
     IpCommand::Refuse {
         line: parts.concat(),
         status,
@@ -232,7 +233,7 @@ fn refuse(parts: &[&[u8]], status: u8) -> IpCommand {
 }
 
 fn usage(line: &str) -> IpCommand {
-    refuse(&[line.as_bytes()], 1)
+    refuse(&[line.as_bytes()], Status::Failed)
 }
 
 /// The shim's arguments read as `ip netns ARGS`: `netns` goes after the global options (each
@@ -259,7 +260,7 @@ fn shim_args(rest: &[OsString]) -> Result<Vec<OsString>, IpCommand> {
                         b,
                         b" FILE' instead",
                     ],
-                    255,
+                    Status::Setup,
                 ));
             }
             // The value is the next word, whatever it looks like (ip's NEXT_ARG).
@@ -334,7 +335,10 @@ fn netns_command(sub: Sub, ops: &[OsString], all: bool) -> IpCommand {
     if checks_operand {
         if let Some(op) = ops.first() {
             if check_name(op).is_err() {
-                return refuse(&[b"Invalid netns name \"", op.as_bytes(), b"\""], 255);
+                return refuse(
+                    &[b"Invalid netns name \"", op.as_bytes(), b"\""],
+                    Status::Setup,
+                );
             }
         }
     }
@@ -348,12 +352,12 @@ fn netns_command(sub: Sub, ops: &[OsString], all: bool) -> IpCommand {
             },
         },
         Sub::Attach => match ops {
-            [name, pid, ..] => match crate::cnum::get_s32(pid.as_bytes()) {
+            [name, pid, ..] => match crate::netns::cnum::get_s32(pid.as_bytes()) {
                 Some(pid) if pid != 0 => NetnsCommand::Attach {
                     name: name.clone(),
                     pid,
                 },
-                _ => return refuse(&[b"Invalid PID: ", pid.as_bytes()], 1),
+                _ => return refuse(&[b"Invalid PID: ", pid.as_bytes()], Status::Failed),
             },
             _ => return usage("No netns name and PID specified"),
         },
@@ -381,7 +385,7 @@ fn identify(ops: &[OsString]) -> IpCommand {
         [pid] => {
             return refuse(
                 &[b"Specified string '", pid.as_bytes(), b"' is not a pid"],
-                1,
+                Status::Failed,
             );
         }
         _ => return usage("extra arguments specified"),
@@ -427,7 +431,7 @@ mod tests {
         IpCommand::Netns(c)
     }
 
-    fn refused(line: &[u8], status: u8) -> IpCommand {
+    fn refused(line: &[u8], status: Status) -> IpCommand {
         IpCommand::Refuse {
             line: line.to_vec(),
             status,
@@ -496,7 +500,11 @@ mod tests {
             (b"netns pids db x", b"extra arguments specified"),
         ];
         for (words, line) in refusals {
-            assert_eq!(parse(&ip(words), false), refused(line, 1), "{words:?}");
+            assert_eq!(
+                parse(&ip(words), false),
+                refused(line, Status::Failed),
+                "{words:?}"
+            );
         }
         // The names ip refuses with 255, "Invalid netns name \"NAME\"": the word at the index.
         let bad_names: &[(&[u8], usize)] = &[
@@ -514,7 +522,11 @@ mod tests {
             let argv = ip(words);
             let name = argv[*at].as_bytes();
             let line = [&b"Invalid netns name \""[..], name, b"\""].concat();
-            assert_eq!(parse(&argv, false), refused(&line, 255), "{words:?}");
+            assert_eq!(
+                parse(&argv, false),
+                refused(&line, Status::Setup),
+                "{words:?}"
+            );
         }
         let parsed: Vec<(&[u8], IpCommand)> = vec![
             (b"netns exec db true", exec(b"db", &[b"true"])),
@@ -615,7 +627,7 @@ mod tests {
         );
         assert_eq!(
             shim(&[b"exec", b"a/b", b"x"]),
-            refused(b"Invalid netns name \"a/b\"", 255)
+            refused(b"Invalid netns name \"a/b\"", Status::Setup)
         );
         // What we leave to ip goes there as `ip netns ...` under the name `ip`.
         assert_eq!(
@@ -713,7 +725,7 @@ mod tests {
             shim(&[b"-b", b"cmds"]),
             refused(
                 b"ip-netns-shim: -b reads whole ip command lines from a file: run 'ip -b FILE' instead",
-                255
+                Status::Setup
             )
         );
         assert_eq!(

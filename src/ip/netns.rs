@@ -28,31 +28,33 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::ForkResult;
 
-use crate::ip::admin;
 use crate::ip::args::{self, IpCommand, NetnsCommand};
-use crate::netns::{self, Entry, Unusable};
-use crate::out;
-use crate::quote::escape;
+use crate::netns::registry as admin;
+use crate::netns::{self, Entry, Roots, Unusable};
+use crate::report::errno;
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::report::status::Status;
 use crate::sys::exec::{self, REAL_IP};
 use crate::sys::nsfs;
 use crate::sys::nsid::Nsids;
 use crate::sys::remount;
 
 /// Status of every setup failure (iproute2's `exit(-1)` / `return -1` from `do_cmd`).
-pub const SETUP_FAILED: u8 = 255;
+const SETUP_FAILED: Status = Status::Setup;
 /// Status of a failed exec and of the subcommands' own failures.
-pub const FAILED: u8 = 1;
+const FAILED: Status = Status::Failed;
 
 /// A failure: iproute2's first line (raw bytes), then our explanation lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpFail {
-    pub status: u8,
+    pub status: Status,
     pub line: Vec<u8>,
     pub more: Vec<String>,
 }
 
 impl IpFail {
-    fn new(status: u8, parts: &[&[u8]]) -> IpFail {
+    fn new(status: Status, parts: &[&[u8]]) -> IpFail {
         IpFail {
             status,
             line: parts.concat(),
@@ -60,7 +62,7 @@ impl IpFail {
         }
     }
 
-    fn ours(status: u8, prefix: &str, message: &str) -> IpFail {
+    fn ours(status: Status, prefix: &str, message: &str) -> IpFail {
         IpFail::new(status, &[prefix.as_bytes(), b": ", message.as_bytes()])
     }
 
@@ -75,14 +77,17 @@ impl IpFail {
 }
 
 /// Who speaks: `ip` (exactly iproute2 where the call succeeds) or `ip-netns-shim` (richer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Voice {
+#[derive(Debug, Clone, Copy)]
+pub struct Voice<'r> {
     pub prefix: &'static str,
     /// `ip-netns-shim`: warnings, all names, marks, write errors reported.
     pub shim: bool,
+    /// The roots, read once at the edge (`main`): under `ip` the run and etc dirs are
+    /// iproute2's compiled-in ones.
+    pub roots: &'r Roots,
 }
 
-impl Voice {
+impl Voice<'_> {
     /// A warning line, said only under `ip-netns-shim`.
     fn warn(&self, line: &str) {
         if self.shim {
@@ -97,7 +102,7 @@ impl Voice {
             Err(e) if self.shim => Err(IpFail::ours(
                 FAILED,
                 self.prefix,
-                &format!("write error on stdout: {}", exec::io_reason(&e)),
+                &format!("write error on stdout: {}", errno::io_reason(&e)),
             )),
             _ => Ok(()),
         }
@@ -107,28 +112,34 @@ impl Voice {
 /// Runs one `ip` / `ip-netns-shim` invocation; returns (the exit status) only when no exec
 /// replaced the process.
 pub fn main(argv: Vec<OsString>, shim: bool) -> u8 {
+    let roots = if shim {
+        Roots::from_env()
+    } else {
+        Roots::iproute2()
+    };
     let voice = Voice {
         prefix: if shim { "ip-netns-shim" } else { "ip" },
         shim,
+        roots: &roots,
     };
-    let result = crate::vspace::shell::refuse_setuid(voice.prefix)
+    let result = crate::netns::guard::refuse_setuid(voice.prefix)
         .map_err(|f| IpFail::ours(f.status, voice.prefix, &f.message))
         .and_then(|()| run(voice, args::parse(&argv, shim)));
     match result {
-        Ok(code) => code,
+        Ok(status) => status.code(),
         Err(f) => {
             f.print(voice.prefix);
-            f.status
+            f.status.code()
         }
     }
 }
 
-fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
+fn run(voice: Voice, command: IpCommand) -> Result<Status, IpFail> {
     let prefix = voice.prefix;
     match command {
         IpCommand::Refuse { line, status } => Err(IpFail::new(status, &[&line])),
         IpCommand::PassToRealIp { argv0, args } => {
-            let real = crate::realtool::locate(&REAL_IP)
+            let real = crate::netns::realtool::locate(&REAL_IP)
                 .map_err(|e| IpFail::ours(SETUP_FAILED, prefix, &e.message(&REAL_IP)))?;
             let err = exec::exec(real.as_os_str(), &argv0, &args);
             Err(IpFail::ours(
@@ -137,7 +148,7 @@ fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
                 &format!(
                     "cannot run the real ip {}: {}",
                     escape(real.as_os_str()),
-                    exec::io_reason(&err)
+                    errno::io_reason(&err)
                 ),
             ))
         }
@@ -146,24 +157,26 @@ fn run(voice: Voice, command: IpCommand) -> Result<u8, IpFail> {
 }
 
 /// The run dir: under `ip` always [`netns::DEFAULT_RUN_DIR`] (iproute2 compiles it in and
-/// ignores `NETNS_RUN_DIR`); under `ip-netns-shim` [`netns::run_dir`] (the variable, when it
-/// passes the environment rule).
+/// ignores `NETNS_RUN_DIR`); under `ip-netns-shim` `$NETNS_RUN_DIR` when it passes the
+/// environment rule ([`Roots`]).
 pub fn run_dir(voice: Voice) -> Result<PathBuf, IpFail> {
-    if !voice.shim {
-        return Ok(PathBuf::from(netns::DEFAULT_RUN_DIR));
-    }
-    netns::run_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
+    voice
+        .roots
+        .run_dir()
+        .map(Path::to_path_buf)
+        .map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
 /// The per-namespace `/etc` dir, with the same rule as [`run_dir`].
 fn etc_dir(voice: Voice) -> Result<PathBuf, IpFail> {
-    if !voice.shim {
-        return Ok(PathBuf::from(netns::DEFAULT_ETC_DIR));
-    }
-    netns::etc_dir().map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
+    voice
+        .roots
+        .etc_dir()
+        .map(Path::to_path_buf)
+        .map_err(|m| IpFail::ours(SETUP_FAILED, voice.prefix, &m))
 }
 
-fn netns_command(voice: Voice, c: NetnsCommand) -> Result<u8, IpFail> {
+fn netns_command(voice: Voice, c: NetnsCommand) -> Result<Status, IpFail> {
     let run_dir = run_dir(voice)?;
     match c {
         NetnsCommand::Exec { name, argv } => {
@@ -176,10 +189,10 @@ fn netns_command(voice: Voice, c: NetnsCommand) -> Result<u8, IpFail> {
         }
         NetnsCommand::List => list(voice, &run_dir),
         NetnsCommand::Add { name, lo_up } => admin::add(&run_dir, &name, lo_up)
-            .map(|_| 0)
+            .map(|_| Status::Ok)
             .map_err(admin_fail),
         NetnsCommand::Attach { name, pid } => admin::attach(&run_dir, &name, pid)
-            .map(|_| 0)
+            .map(|_| Status::Ok)
             .map_err(admin_fail),
         NetnsCommand::Delete { name } => delete(voice, &run_dir, &name),
         NetnsCommand::DeleteAll => delete_all(voice, &run_dir),
@@ -199,7 +212,7 @@ fn cannot_open(name: &OsStr, errno: Errno) -> IpFail {
             b"Cannot open network namespace \"",
             name.as_bytes(),
             b"\": ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
@@ -211,13 +224,13 @@ fn setns_failed(name: &OsStr, errno: Errno) -> IpFail {
             b"setting the network namespace \"",
             name.as_bytes(),
             b"\" failed: ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
 
 /// The first line iproute2 would print for an entry we refuse, then why and what to do.
-fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
+fn unusable(voice: Voice, name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
     let mut f = match u {
         // A link to nothing: iproute2's open fails with ENOENT.
         Unusable::Symlink => cannot_open(name, Errno::ENOENT),
@@ -236,7 +249,7 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
         let link = std::fs::read_link(path).ok();
         f.more.push(u.describe_via(path, link.as_deref()));
         f.more.extend(
-            crate::host::hints(u, name, path)
+            crate::netns::host::hints(u, name, path, voice.roots.is_zone(name))
                 .into_iter()
                 .map(|h| format!("hint: {h}")),
         );
@@ -249,17 +262,17 @@ fn unusable(name: &OsStr, path: &Path, u: &Unusable) -> IpFail {
 pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Result<(), IpFail> {
     let path = netns::entry_path(run_dir, name);
     // Stale here but live as PID 1 sees it (a private mount namespace): the host's namespace.
-    let entry = match crate::host::probe(&path).0 {
+    let entry = match crate::netns::host::probe(&path).0 {
         Entry::Netns(f) => f,
         Entry::Missing => return Err(cannot_open(name, Errno::ENOENT)),
-        Entry::Unusable(u) => return Err(unusable(name, &path, &u)),
+        Entry::Unusable(u) => return Err(unusable(voice, name, &path, &u)),
     };
     entry.enter().map_err(|e| setns_failed(name, e))?;
     drop(entry);
     unshare(CloneFlags::CLONE_NEWNS).map_err(|e| {
         IpFail::new(
             SETUP_FAILED,
-            &[b"unshare failed: ", exec::strerror(e as i32).as_bytes()],
+            &[b"unshare failed: ", errno::strerror(e as i32).as_bytes()],
         )
     })?;
     // Nothing we mount from here on may propagate back to the caller's mount namespace.
@@ -276,7 +289,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             SETUP_FAILED,
             &[
                 b"\"mount --make-rslave /\" failed: ",
-                exec::strerror(e as i32).as_bytes(),
+                errno::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
@@ -285,7 +298,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
             SETUP_FAILED,
             &[
                 b"mount of /sys failed: ",
-                exec::strerror(e as i32).as_bytes(),
+                errno::strerror(e as i32).as_bytes(),
             ],
         )
     })?;
@@ -293,7 +306,7 @@ pub fn switch(voice: Voice, run_dir: &Path, etc_dir: &Path, name: &OsStr) -> Res
         voice.warn(&format!(
             "warning: {} stays hidden under the namespace's /sys: {}",
             escape(&point),
-            exec::io_reason(&e)
+            errno::io_reason(&e)
         ));
     }
     bind_etc(voice, etc_dir, name);
@@ -326,7 +339,7 @@ fn bind_etc(voice: Voice, etc_dir: &Path, name: &OsStr) {
                         b" -> ",
                         dst.as_os_str().as_bytes(),
                         b" failed: ",
-                        exec::strerror(e as i32).as_bytes(),
+                        errno::strerror(e as i32).as_bytes(),
                         b"\n",
                     ]
                     .concat(),
@@ -365,14 +378,19 @@ fn exec_in(
             b"exec of \"",
             argv[0].as_bytes(),
             b"\" failed: ",
-            exec::io_reason(&err).as_bytes(),
+            errno::io_reason(&err).as_bytes(),
         ],
     )
 }
 
 /// `-all exec CMD...`: for every name, `\nnetns: NAME\n`, then CMD in a child switched into it.
 /// Statuses are ignored (0), but a child killed by a signal stops the loop with 1, as iproute2.
-fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> Result<u8, IpFail> {
+fn exec_all(
+    voice: Voice,
+    run_dir: &Path,
+    etc_dir: &Path,
+    argv: &[OsString],
+) -> Result<Status, IpFail> {
     let names = names_in(run_dir)?;
     for name in names {
         // A header that cannot be written stops nothing (iproute2's printf neither), under
@@ -383,7 +401,7 @@ fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
             Err(e) => {
                 return Err(IpFail::new(
                     FAILED,
-                    &[b"fork: ", exec::strerror(e as i32).as_bytes()],
+                    &[b"fork: ", errno::strerror(e as i32).as_bytes()],
                 ));
             }
             Ok(ForkResult::Child) => {
@@ -397,13 +415,13 @@ fn exec_all(voice: Voice, run_dir: &Path, etc_dir: &Path, argv: &[OsString]) -> 
                 Err(e) => {
                     return Err(IpFail::new(
                         FAILED,
-                        &[b"waitpid: ", exec::strerror(e as i32).as_bytes()],
+                        &[b"waitpid: ", errno::strerror(e as i32).as_bytes()],
                     ));
                 }
             },
         }
     }
-    Ok(0)
+    Ok(Status::Ok)
 }
 
 /// The names in the run dir (readdir order); a missing dir has none.
@@ -415,7 +433,7 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
                 b"Failed to open directory ",
                 run_dir.as_os_str().as_bytes(),
                 b": ",
-                exec::io_reason(&e).as_bytes(),
+                errno::io_reason(&e).as_bytes(),
             ],
         )
     })
@@ -424,7 +442,7 @@ fn names_in(run_dir: &Path) -> Result<Vec<OsString>, IpFail> {
 /// `list`: every name, with `(id: N)` where the kernel has one. A bad entry is listed by name;
 /// under `ip` with iproute2's two `Error: Peer netns reference is invalid.` lines on stderr,
 /// under `ip-netns-shim` marked `(stale)` / `(covered)` / `(unusable)` with a line saying why.
-fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
+fn list(voice: Voice, run_dir: &Path) -> Result<Status, IpFail> {
     let names = match nsfs::list_names(run_dir) {
         Ok(n) => n,
         Err(e) => {
@@ -432,9 +450,9 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
             voice.warn(&format!(
                 "warning: cannot read {}: {}",
                 escape(run_dir.as_os_str()),
-                exec::io_reason(&e)
+                errno::io_reason(&e)
             ));
-            return Ok(0);
+            return Ok(Status::Ok);
         }
     };
     let mut nsids = Nsids::open().ok();
@@ -469,7 +487,7 @@ fn list(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
         };
         text.extend_from_slice(&[name.as_bytes(), suffix.as_bytes(), b"\n"].concat());
     }
-    voice.print(&text).map(|()| 0)
+    voice.print(&text).map(|()| Status::Ok)
 }
 
 /// What iproute2 6.1's `list` says (twice) for an entry that is no namespace.
@@ -477,7 +495,7 @@ const PEER_INVALID: &[u8] = b"Error: Peer netns reference is invalid.\n";
 
 /// `delete NAME`: every mount layer, then the file; only namespaces (see [`admin::delete`]).
 /// Under `ip-netns-shim` a warning names processes still inside, or the link's target.
-fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status, IpFail> {
     let deleted = admin::delete(run_dir, name).map_err(delete_fail)?;
     if !deleted.pids.is_empty() {
         let pids: Vec<String> = deleted.pids.iter().map(i32::to_string).collect();
@@ -494,7 +512,7 @@ fn delete(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
             escape(target.as_os_str())
         ));
     }
-    Ok(0)
+    Ok(Status::Ok)
 }
 
 /// A refused or failed delete: iproute2's first line, then what the entry is.
@@ -515,7 +533,7 @@ fn delete_fail(e: admin::DeleteError) -> IpFail {
                     b"Cannot remove namespace file \"",
                     n.path.as_os_str().as_bytes(),
                     b"\": ",
-                    exec::strerror(errno).as_bytes(),
+                    errno::strerror(errno).as_bytes(),
                 ],
             );
             f.more.push(format!(
@@ -530,8 +548,8 @@ fn delete_fail(e: admin::DeleteError) -> IpFail {
 /// `-all delete`: every namespace entry, going on after a failure; 1 if any failed (iproute2
 /// stops at the first failure and returns 0). Entries that are no namespace are skipped (said
 /// under `ip-netns-shim`).
-fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
-    let mut status = 0;
+fn delete_all(voice: Voice, run_dir: &Path) -> Result<Status, IpFail> {
+    let mut status = Status::Ok;
     for name in names_in(run_dir)? {
         match admin::delete(run_dir, &name) {
             Ok(_) => {}
@@ -551,14 +569,14 @@ fn delete_all(voice: Voice, run_dir: &Path) -> Result<u8, IpFail> {
 /// `identify [PID]`: the names whose entry is PID's network namespace (symlinked entries
 /// followed). Under `ip` the last one, as iproute2 6.1 prints it; under `ip-netns-shim` all of
 /// them, one a line. An empty line when none is, as iproute2.
-fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
+fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<Status, IpFail> {
     let proc_path = Path::new("/proc").join(pid).join("ns/net");
     let id = nsfs::identity(&proc_path).map_err(|e| {
         IpFail::new(
             FAILED,
             &[
                 b"Cannot open network namespace: ",
-                exec::io_reason(&e).as_bytes(),
+                errno::io_reason(&e).as_bytes(),
             ],
         )
     })?;
@@ -572,7 +590,7 @@ fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
                     b"Failed to open directory ",
                     run_dir.as_os_str().as_bytes(),
                     b":",
-                    exec::io_reason(&e).as_bytes(),
+                    errno::io_reason(&e).as_bytes(),
                 ],
             ));
         }
@@ -588,7 +606,7 @@ fn identify(voice: Voice, run_dir: &Path, pid: &OsStr) -> Result<u8, IpFail> {
     if names.is_empty() {
         text.push(b'\n');
     }
-    voice.print(&text).map(|()| 0)
+    voice.print(&text).map(|()| Status::Ok)
 }
 
 fn pids_cannot_open(errno: Errno) -> IpFail {
@@ -596,20 +614,20 @@ fn pids_cannot_open(errno: Errno) -> IpFail {
         FAILED,
         &[
             b"Cannot open network namespace: ",
-            exec::strerror(errno as i32).as_bytes(),
+            errno::strerror(errno as i32).as_bytes(),
         ],
     )
 }
 
 /// `pids NAME`: the processes in the namespace (a symlinked entry followed). An entry that is no
 /// namespace lists none and succeeds, as iproute2; under `ip-netns-shim` with the reason.
-fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
+fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status, IpFail> {
     let path = netns::entry_path(run_dir, name);
     let id = match crate::netns::probe(&path) {
         Entry::Netns(f) => f.identity().map_err(|e| {
             IpFail::new(
                 FAILED,
-                &[b"Stat of netns failed: ", exec::io_reason(&e).as_bytes()],
+                &[b"Stat of netns failed: ", errno::io_reason(&e).as_bytes()],
             )
         })?,
         Entry::Missing | Entry::Unusable(Unusable::Symlink) => {
@@ -620,15 +638,15 @@ fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<u8, IpFail> {
         Entry::Unusable(u) => {
             let link = std::fs::read_link(&path).ok();
             voice.warn(&u.describe_via(&path, link.as_deref()));
-            for h in crate::host::hints(&u, name, &path) {
+            for h in crate::netns::host::hints(&u, name, &path, voice.roots.is_zone(name)) {
                 voice.warn(&format!("hint: {h}"));
             }
-            return Ok(0);
+            return Ok(Status::Ok);
         }
     };
     let mut text = String::new();
     for pid in admin::pids_in(id) {
         text.push_str(&format!("{pid}\n"));
     }
-    voice.print(text.as_bytes()).map(|()| 0)
+    voice.print(text.as_bytes()).map(|()| Status::Ok)
 }

@@ -103,7 +103,7 @@ pub enum ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::quote::escape;
+        use crate::report::quote::escape;
         match self {
             ParseError::UnknownOption(o) => write!(f, "unrecognized option '{}'", escape(o)),
             ParseError::Ambiguous(o) => write!(f, "option '{}' is ambiguous", escape(o)),
@@ -279,7 +279,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
         Opt::New => args.new = true,
         Opt::Set => args.set = true,
         Opt::Enter => args.enter.push(OsStr::from_bytes(arg).to_owned()),
-        Opt::Mask => match crate::cnum::strtoull_whole(arg) {
+        Opt::Mask => match crate::netns::cnum::strtoull_whole(arg) {
             Some(m) => args.mask = m,
             None => {
                 return Err(Parsed::Error(ParseError::BadMask(
@@ -287,7 +287,7 @@ fn apply(args: &mut Args, opt: Opt, arg: &[u8]) -> Result<(), Parsed> {
                 )));
             }
         },
-        Opt::Index => match crate::cnum::strtoull_whole(arg) {
+        Opt::Index => match crate::netns::cnum::strtoull_whole(arg) {
             Some(i) => args.index = Some(i),
             None => {
                 return Err(Parsed::Error(ParseError::BadIndex(

@@ -5,21 +5,23 @@
 
 use std::ffi::OsString;
 
-use crate::quote::{command_line, escape};
+use crate::netns::Roots;
+use crate::report::quote::{command_line, escape};
+use crate::report::status::Status;
 use crate::vspace::plan::{Plan, Then};
 use crate::vspace::shell::{self as vspace, decide};
 
 /// Prints the plan; exits 0 when the call would go ahead, 255 when it would be refused, 1 when
 /// stdout cannot be written (one message on stderr).
-pub fn run(args: Vec<OsString>) -> u8 {
+pub fn run(args: Vec<OsString>, roots: &Roots) -> u8 {
     let argv: Vec<OsString> = std::iter::once(OsString::from("vspace"))
         .chain(args)
         .collect();
     let mut out = String::new();
-    let code = describe(&argv, &mut out);
-    match crate::out::stdout_or_fail("vspace-netns", &out) {
-        Ok(()) => code,
-        Err(f) => crate::fail::report(&f),
+    let code = describe(&argv, roots, &mut out);
+    match crate::report::fail::stdout_or_fail("vspace-netns", &out) {
+        Ok(()) => code.code(),
+        Err(f) => crate::report::fail::report(&f),
     }
 }
 
@@ -36,13 +38,17 @@ fn real_line(out: &mut String) -> bool {
     }
 }
 
-fn describe(argv: &[OsString], out: &mut String) -> u8 {
+fn describe(argv: &[OsString], roots: &Roots, out: &mut String) -> Status {
     out.push_str(&format!("call:        {}\n", command_line(argv)));
-    match decide(argv) {
+    match decide(argv, roots) {
         Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));
-            if real_line(out) { 0 } else { vspace::FAILURE }
+            if real_line(out) {
+                Status::Ok
+            } else {
+                Status::Setup
+            }
         }
         Plan::Refuse {
             message,
@@ -55,7 +61,7 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
             for h in hints {
                 out.push_str(&format!("hint:        {h}\n"));
             }
-            vspace::FAILURE
+            Status::Setup
         }
         Plan::Enter {
             name,
@@ -78,7 +84,7 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
                 escape(&name),
                 escape(path.as_os_str())
             ));
-            if let Some(line) = crate::vspace::hostview::view_line(&path) {
+            if let Some(line) = crate::vspace::facts::view_line(&path) {
                 out.push_str(&format!("view:        {line}\n"));
             }
             match then {
@@ -87,14 +93,18 @@ fn describe(argv: &[OsString], out: &mut String) -> u8 {
                         "then:        exec {} directly (net was the only space; the real vspace is not needed)\n",
                         command_line(&argv[program..])
                     ));
-                    0
+                    Status::Ok
                 }
                 Then::RealVspace { args } => {
                     out.push_str(&format!(
                         "then:        exec the real vspace with net cleared: vspace {}\n",
                         command_line(&args)
                     ));
-                    if real_line(out) { 0 } else { vspace::FAILURE }
+                    if real_line(out) {
+                        Status::Ok
+                    } else {
+                        Status::Setup
+                    }
                 }
             }
         }

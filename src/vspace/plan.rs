@@ -8,6 +8,14 @@
 //! network namespace is refused: a guest that asked for a named network never runs in the
 //! host's. Everything else goes to the real vspace untouched.
 //!
+//! The planner owns the whole decision. For a candidate it asks the shell once for the facts
+//! about that one entry ([`Facts`]: the entry as opened here or, stale here, as PID 1 sees it;
+//! a symlink's target; whether the name is a configured zone; PID 1's view of a stale entry)
+//! and decides with them: a configured zone whose entry is missing fails closed instead of
+//! reaching the real vspace (which would read the name as a context), and a stale entry's
+//! hints say what is true given PID 1's view and whether the name is a zone. Nothing amends a
+//! plan afterwards.
+//!
 //! The entry fact is generic (`H`) so the shell can carry the opened fd inside the plan and the
 //! tests can use `()`.
 
@@ -15,8 +23,9 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::netns::{self, Entry};
-use crate::quote::escape;
+use crate::netns::host::{HostSays, stale_hints};
+use crate::netns::{self, Entry, Unusable};
+use crate::report::quote::escape;
 use crate::vspace::args::{self, NET, Operation, Parsed};
 
 /// What to do after entering the namespace.
@@ -46,6 +55,34 @@ pub enum Plan<H> {
         prefixed: bool,
         hints: Vec<String>,
     },
+}
+
+/// What the shell found about the one entry a candidate names, gathered in one call before the
+/// planner decides anything about it.
+#[derive(Debug)]
+pub struct Facts<H> {
+    /// The entry, opened and checked (as PID 1 sees it when it is stale here but live there).
+    pub entry: Entry<H>,
+    /// A symlinked entry's target, named in a refusal (None: not a link, or not looked at).
+    pub link: Option<PathBuf>,
+    /// Whether the name is a configured zone (a directory under the zones root); looked at
+    /// only for an entry that is missing or stale.
+    pub zone: bool,
+    /// For an entry stale here: what PID 1's view says of it (None: not asked, and the
+    /// entry's own hints are given).
+    pub host: Option<HostSays>,
+}
+
+impl<H> Facts<H> {
+    /// The entry alone: no link named, not a zone, PID 1's view not asked.
+    pub fn entry(entry: Entry<H>) -> Facts<H> {
+        Facts {
+            entry,
+            link: None,
+            zone: false,
+            host: None,
+        }
+    }
 }
 
 /// The namespace an argv asks to enter, if it is an intercept candidate; else why not.
@@ -87,22 +124,22 @@ pub fn candidate(argv: &[OsString]) -> Result<(OsString, args::Args), String> {
     Ok((name, args))
 }
 
-/// The whole decision. `run_dir` is the run dir or why it is unusable; `probe` looks at one
-/// entry (only called for a candidate).
+/// The decision with the entry as the only fact. `run_dir` is the run dir or why it is
+/// unusable; `probe` looks at one entry (only called for a candidate).
 pub fn plan<H>(
     argv: &[OsString],
     run_dir: Result<&Path, &str>,
     probe: impl FnOnce(&Path) -> Entry<H>,
 ) -> Plan<H> {
-    plan_naming_links(argv, run_dir, probe, |_| None)
+    decide(argv, run_dir, |_, path| Facts::entry(probe(path)))
 }
 
-/// [`plan`], with `link` giving a symlinked entry's target so that a refusal names it.
-pub fn plan_naming_links<H>(
+/// The whole decision. `run_dir` is the run dir or why it is unusable; `gather` gives the facts
+/// about the candidate's entry (name, path), called once and only for a candidate.
+pub fn decide<H>(
     argv: &[OsString],
     run_dir: Result<&Path, &str>,
-    probe: impl FnOnce(&Path) -> Entry<H>,
-    link: impl FnOnce(&Path) -> Option<PathBuf>,
+    gather: impl FnOnce(&OsStr, &Path) -> Facts<H>,
 ) -> Plan<H> {
     let (name, args) = match candidate(argv) {
         Ok(c) => c,
@@ -122,7 +159,9 @@ pub fn plan_naming_links<H>(
         }
     };
     let path = netns::entry_path(dir, &name);
-    let entry = match probe(&path) {
+    let facts = gather(&name, &path);
+    let entry = match facts.entry {
+        Entry::Missing if facts.zone => return missing_zone(&name, &path),
         Entry::Missing => {
             return pass_through(
                 argv,
@@ -134,14 +173,18 @@ pub fn plan_naming_links<H>(
             );
         }
         Entry::Unusable(u) => {
+            let hints = match (&u, facts.host) {
+                (Unusable::Stale, Some(host)) => stale_hints(&name, facts.zone, host),
+                _ => u.hints(&name),
+            };
             return Plan::Refuse {
                 message: format!(
                     "cannot enter network namespace '{}': {}",
                     escape(&name),
-                    u.describe_via(&path, link(&path).as_deref())
+                    u.describe_via(&path, facts.link.as_deref())
                 ),
                 prefixed: true,
-                hints: u.hints(&name),
+                hints,
             };
         }
         Entry::Netns(h) => h,
@@ -168,6 +211,22 @@ pub fn plan_naming_links<H>(
         path,
         entry,
         then,
+    }
+}
+
+/// A configured zone whose entry is missing: refused, never handed to the real vspace.
+fn missing_zone<H>(name: &OsStr, path: &Path) -> Plan<H> {
+    let n = escape(name);
+    Plan::Refuse {
+        message: format!(
+            "cannot enter network namespace '{n}': '{n}' is a configured zone but {} does not exist (the zone is down)",
+            escape(path.as_os_str())
+        ),
+        prefixed: true,
+        hints: vec![
+            format!("bring it up: vspace-netns up {n} (util-vserver's hook does it at prepre-start)"),
+            "a zone's guest never starts outside its zone: the call is not handed to the real vspace, which would read the name as a context".into(),
+        ],
     }
 }
 
@@ -327,5 +386,70 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The decision with every fact: the planner alone says what a missing zone and a stale
+    /// entry mean (no amending afterwards).
+    #[test]
+    fn zones_and_stale_entries_are_decided_by_the_planner() {
+        let words = ["--enter", "db", "--net", "--", "x"];
+        let with = |entry: Entry<()>, zone: bool, host: Option<HostSays>| {
+            super::decide(&argv(&words), Ok(Path::new("/run/netns")), |name, path| {
+                assert_eq!((name, path), (OsStr::new("db"), Path::new("/run/netns/db")));
+                Facts {
+                    entry,
+                    link: None,
+                    zone,
+                    host,
+                }
+            })
+        };
+        match with(Entry::Missing, true, None) {
+            Plan::Refuse { message, hints, .. } => {
+                assert!(
+                    message.contains("'db' is a configured zone but /run/netns/db does not exist"),
+                    "{message}"
+                );
+                assert!(hints[0].contains("vspace-netns up db"), "{hints:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            with(Entry::Missing, false, None),
+            Plan::PassThrough { .. }
+        ));
+        for (zone, host, want) in [
+            (true, HostSays::Dead, "recreate it: vspace-netns up db"),
+            (
+                false,
+                HostSays::Dead,
+                "recreate it: ip netns delete db; ip netns add db",
+            ),
+            (false, HostSays::Live, "not visible in this mount namespace"),
+        ] {
+            match with(Entry::Unusable(Unusable::Stale), zone, Some(host)) {
+                Plan::Refuse { hints, .. } => {
+                    assert!(
+                        hints.iter().any(|h| h.contains(want)),
+                        "{zone} {host:?}: {hints:?}"
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // No view asked: the entry's own hints.
+        match with(Entry::Unusable(Unusable::Stale), false, None) {
+            Plan::Refuse { hints, .. } => {
+                assert_eq!(hints, Unusable::Stale.hints(OsStr::new("db")))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Never probed when the argv is no candidate.
+        let p: Plan<()> = super::decide(
+            &argv(&["--enter", "db", "--", "x"]),
+            Ok(Path::new("/r")),
+            |_, _| panic!("gathered for a call that is no candidate"),
+        );
+        assert!(matches!(p, Plan::PassThrough { .. }));
     }
 }

@@ -11,79 +11,50 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use crate::fail::{self, Fail};
-use crate::netns::{self, Entry, Unusable};
-use crate::quote::escape;
+use crate::netns::Roots;
+use crate::report::errno;
+use crate::report::fail::{self, Fail};
+use crate::report::quote::escape;
+use crate::report::status::Status;
 use crate::sys::exec::{self, REAL_VSPACE};
-use crate::sys::nsfs::{self, NetnsFile};
+use crate::sys::nsfs::NetnsFile;
+use crate::vspace::facts;
 use crate::vspace::plan::{self, Plan, Then};
 
 const PREFIX: &str = "vspace";
-/// vspace's status for every failure of its own.
-pub const FAILURE: u8 = 255;
-
 fn fail(message: String) -> Fail {
-    Fail::new(PREFIX, FAILURE, message)
+    Fail::new(PREFIX, Status::Setup, message)
 }
 
 /// Runs one vspace invocation; returns (the exit status) only when no exec happened.
 pub fn main(argv: Vec<OsString>) -> u8 {
-    match run(&argv) {
+    match run(&argv, &Roots::from_env()) {
         Ok(never) => match never {},
         Err(f) => fail::report(&f),
     }
 }
 
-fn run(argv: &[OsString]) -> Result<std::convert::Infallible, Fail> {
-    refuse_setuid(PREFIX)?;
-    let plan = decide(argv);
+fn run(argv: &[OsString], roots: &Roots) -> Result<std::convert::Infallible, Fail> {
+    crate::netns::guard::refuse_setuid(PREFIX)?;
+    let plan = decide(argv, roots);
     carry_out(argv, plan)
 }
 
-/// Gathers the facts and decides (also what `explain` shows). An entry that is the host's own
-/// network namespace (PID 1's, see [`nsfs::host_identity`]) is refused whatever it is: a guest
-/// that asked for a zone never runs in the host's network. Where that cannot be told (no
-/// `/proc` here), the entry is refused too.
-pub fn decide(argv: &[OsString]) -> Plan<NetnsFile> {
-    let run_dir = netns::run_dir();
-    let plan = plan::plan_naming_links(
+/// Decides (also what `explain` shows): the planner, with the facts about the candidate's
+/// entry gathered by [`facts::gather`] (an entry that is the host's own network namespace is
+/// refused whatever it is: a guest that asked for a zone never runs in the host's network).
+pub fn decide(argv: &[OsString], roots: &Roots) -> Plan<NetnsFile> {
+    let run_dir = roots.run_dir();
+    plan::decide(
         argv,
         run_dir.as_deref().map_err(String::as_str),
-        |path| match crate::vspace::hostview::probe(path) {
-            Entry::Netns(f) => match nsfs::is_host(&f) {
-                Ok(false) => Entry::Netns(f),
-                Ok(true) => Entry::Unusable(Unusable::Host {
-                    pid1: nsfs::identity(std::path::Path::new("/proc/1/ns/net")).is_ok(),
-                }),
-                // Unknown is refused: fail closed.
-                Err(e) => Entry::Unusable(Unusable::HostUnknown(e)),
-            },
-            other => other,
-        },
-        |path| std::fs::read_link(path).ok(),
-    );
-    crate::vspace::hostview::amend(argv, run_dir.as_deref().ok(), plan)
-}
-
-/// Refuses to run with real and effective ids that differ: this binary is not a setuid helper.
-pub fn refuse_setuid(prefix: &'static str) -> Result<(), Fail> {
-    let (uid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
-    let (gid, egid) = (nix::unistd::getgid(), nix::unistd::getegid());
-    if uid != euid || gid != egid {
-        return Err(Fail::new(
-            prefix,
-            FAILURE,
-            format!(
-                "refusing to run setuid or setgid (uid {uid}, euid {euid}, gid {gid}, egid {egid}); remove the set-id bits (chmod u-s,g-s) and run it as root"
-            ),
-        ));
-    }
-    Ok(())
+        |name, path| facts::gather(roots, name, path),
+    )
 }
 
 /// The real vspace, or the message that says why it cannot be used.
 pub fn real_vspace() -> Result<PathBuf, Fail> {
-    crate::realtool::locate(&REAL_VSPACE).map_err(|e| fail(e.message(&REAL_VSPACE)))
+    crate::netns::realtool::locate(&REAL_VSPACE).map_err(|e| fail(e.message(&REAL_VSPACE)))
 }
 
 fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {
@@ -94,7 +65,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
             prefixed,
             hints,
         } => {
-            let mut f = Fail::new(if prefixed { PREFIX } else { "" }, FAILURE, message);
+            let mut f = Fail::new(if prefixed { PREFIX } else { "" }, Status::Setup, message);
             f.hints = hints;
             Err(f)
         }
@@ -114,7 +85,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
                 Err(fail(format!(
                     "execvp(\"{}\"): {}",
                     escape(prog),
-                    exec::io_reason(&err)
+                    errno::io_reason(&err)
                 )))
             }
             Then::RealVspace { args } => {
@@ -134,7 +105,7 @@ fn exec_real(real: &std::path::Path, argv0: &std::ffi::OsStr, args: &[OsString])
     fail(format!(
         "execv(\"{}\"): {}",
         escape(real.as_os_str()),
-        exec::io_reason(&err)
+        errno::io_reason(&err)
     ))
 }
 

@@ -19,16 +19,17 @@ use std::ffi::OsString;
 use crate::fail::{self, Fail};
 use crate::out;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::zone::config;
 use crate::zone::shell::{self, PREFIX};
 
 /// The configured zones (directories under the zones root), in byte order of their names.
 pub fn zones() -> Result<Vec<OsString>, Fail> {
-    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let rd = std::fs::read_dir(&confdir).map_err(|e| {
         Fail::new(
             PREFIX,
-            1,
+            Status::Failed,
             format!(
                 "cannot read the zones root {}: {}",
                 escape(confdir.as_os_str()),
@@ -64,12 +65,12 @@ fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(
     if failed > 0 {
         fail::report(&Fail::new(
             PREFIX,
-            1,
+            Status::Failed,
             format!("{failed} of {} zones failed (see above)", names.len()),
         ));
-        1
+        Status::Failed.code()
     } else {
-        0
+        Status::Ok.code()
     }
 }
 
@@ -104,7 +105,7 @@ pub fn is_ifname(name: &[u8]) -> bool {
 /// The configured zones (in name order) with a link whose parent is the host's `parent`.
 /// A zone whose configuration does not read is passed over with a warning.
 pub fn on_parent(parent: &str) -> Result<Vec<OsString>, Fail> {
-    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let mut out = Vec::new();
     for name in zones()? {
         match config::read_zone(&confdir, &name) {
@@ -126,7 +127,7 @@ pub fn up_parent(parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
         return fail::report(
             &Fail::new(
                 PREFIX,
-                2,
+                Status::Usage,
                 format!("up --parent: '{}' is not an interface name", escape(parent)),
             )
             .hint("give the host interface the zones' VLAN or macvlan links sit on (1-15 bytes, no '/', ':' or blanks)"),

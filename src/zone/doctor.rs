@@ -32,6 +32,7 @@ use std::path::Path;
 
 use crate::netns::{self, Entry, Unusable};
 use crate::quote::escape;
+use crate::report::Status;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
 use crate::zone::config::{self, Kind, Zone};
@@ -146,14 +147,14 @@ pub fn run(target: Option<&OsStr>, expect_up: bool) -> u8 {
     }
     sections.insert(0, ("host".into(), host));
     let text = render(&sections);
-    if let Err(f) = crate::out::stdout_or_fail(zone::PREFIX, &text) {
+    if let Err(f) = crate::fail::stdout_or_fail(zone::PREFIX, &text) {
         return crate::fail::report(&f);
     }
     let failed = sections
         .iter()
         .flat_map(|s| &s.1)
         .any(|c| c.level == Level::Fail);
-    u8::from(failed)
+    if failed { Status::Failed } else { Status::Ok }.code()
 }
 
 /// The subject a check's text starts with (`zone NAME`, `guest NAME`, `namespace NAME`) and
@@ -329,7 +330,7 @@ fn member_names(vservers: &Path, zone: &str, ctx: &Ctx) -> Vec<OsString> {
 }
 
 fn host_checks(checks: &mut Vec<Check>) {
-    checks.push(match crate::realtool::locate(&REAL_VSPACE) {
+    checks.push(match crate::netns::realtool::locate(&REAL_VSPACE) {
         Ok(p) => ok(format!("real vspace: {}", show(&p))),
         Err(e) => bad("real vspace".into(), e.message(&REAL_VSPACE)),
     });

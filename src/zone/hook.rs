@@ -36,6 +36,7 @@ use crate::fail::Fail;
 use crate::netns::Entry;
 use crate::out;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::{claims, ifaces, shread, skips};
@@ -75,7 +76,7 @@ pub fn action(phase: &[u8]) -> Option<Action> {
 }
 
 fn fail(m: String) -> Fail {
-    Fail::new(PREFIX, 1, m)
+    Fail::new(PREFIX, Status::Failed, m)
 }
 
 /// Runs one phase for one guest.
@@ -83,7 +84,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     let act = action(phase.as_bytes()).ok_or_else(|| {
         Fail::new(
             PREFIX,
-            2,
+            Status::Usage,
             format!(
                 "hook: unknown phase '{}'; util-vserver's phases are {}",
                 escape(phase),
@@ -94,7 +95,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     crate::netns::check_name(guest).map_err(|e| {
         Fail::new(
             PREFIX,
-            2,
+            Status::Usage,
             format!("hook: bad guest name '{}': {e}", escape(guest)),
         )
     })?;
@@ -368,7 +369,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
                 "'{name}' is not a zone, and {}",
                 u.describe(&paths.entry_path)
             ),
-            crate::host::hints(u, &paths.name, &paths.entry_path),
+            crate::host::hints(u, &paths.name, &paths.entry_path, false),
         ),
     }
 }

@@ -42,7 +42,13 @@ pub type HostLinks = BTreeMap<String, LinkState>;
 static VIEW: Mutex<Option<View>> = Mutex::new(None);
 
 fn nl(what: &'static str) -> impl Fn(NlError) -> Fail {
-    move |e| Fail::new(PREFIX, 1, format!("{what}: {e}"))
+    move |e| {
+        Fail::new(
+            PREFIX,
+            crate::report::Status::Failed,
+            format!("{what}: {e}"),
+        )
+    }
 }
 
 /// The host's links now (PID 1's network namespace, `hn`), given to `f`.

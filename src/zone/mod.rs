@@ -32,4 +32,4 @@ pub mod skips;
 pub mod status;
 pub mod survey;
 
-pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};
+pub use shell::{Down, PREFIX, down, down_checked, up};

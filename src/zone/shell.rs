@@ -47,6 +47,7 @@ use crate::ip::admin;
 use crate::netns::{self, Entry};
 use crate::out;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::sys::exec;
 use crate::sys::nsfs;
 use crate::sys::rtnl::{self, NlError, Rtnl};
@@ -58,13 +59,11 @@ use crate::zone::survey::Survey;
 
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
-/// Status of a `down` refused because the namespace is in use.
-pub const BUSY: u8 = 3;
 /// util-vserver's vprocunhide, unless `VSPACE_NETNS_VPROCUNHIDE` names another path.
 pub const DEFAULT_VPROCUNHIDE: &str = "/usr/lib/util-vserver/vprocunhide";
 
 fn fail(message: String) -> Fail {
-    Fail::new(PREFIX, 1, message)
+    Fail::new(PREFIX, Status::Failed, message)
 }
 
 /// Where vprocunhide is looked for.
@@ -812,7 +811,7 @@ fn append(file: &Path, text: &[u8], create: bool) -> std::io::Result<()> {
 }
 
 fn say(line: &str) -> Result<(), Fail> {
-    out::stdout_or_fail(PREFIX, &format!("{line}\n"))
+    crate::fail::stdout_or_fail(PREFIX, &format!("{line}\n"))
 }
 
 /// What the kernel's refusal of `step` means, chosen by its errno (never by the text, which
@@ -1121,11 +1120,11 @@ impl Down {
 }
 
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
-/// status [`BUSY`].
+/// status [`Status::Busy`].
 pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
     let refused =
         |m: String| {
-            Fail::new(PREFIX, BUSY, format!("down {}: refused: {m}", escape(netns))).hint(
+            Fail::new(PREFIX, Status::Busy, format!("down {}: refused: {m}", escape(netns))).hint(
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };

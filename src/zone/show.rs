@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::zone::config::{self, Kind};
 use crate::zone::shell::PREFIX;
 
@@ -62,7 +63,7 @@ pub struct Shown {
 
 /// Gathers the view of `netns` (configuration and the guests' files).
 pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
-    let fail = |m: String| Fail::new(PREFIX, 1, m);
+    let fail = |m: String| Fail::new(PREFIX, Status::Failed, m);
     config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
     let confdir = config::confdir().map_err(fail)?;
     let raw = config::read_raw(&confdir, netns).map_err(|e| fail(e.to_string()))?;
@@ -194,14 +195,14 @@ pub fn run(netns: &OsStr, json: bool) -> Result<u8, Fail> {
     let shown = gather(netns)?;
     let text = if json {
         let mut t = serde_json::to_string_pretty(&shown)
-            .map_err(|e| Fail::new(PREFIX, 1, format!("show: {e}")))?;
+            .map_err(|e| Fail::new(PREFIX, Status::Failed, format!("show: {e}")))?;
         t.push('\n');
         t
     } else {
         render(&shown)
     };
-    crate::out::stdout_or_fail(PREFIX, &text)?;
-    Ok(0)
+    crate::fail::stdout_or_fail(PREFIX, &text)?;
+    Ok(Status::Ok.code())
 }
 
 #[cfg(test)]

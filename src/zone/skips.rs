@@ -19,6 +19,7 @@ use std::path::Path;
 
 use crate::fail::Fail;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::sys::exec;
 use crate::zone::config;
 use crate::zone::plan::{SkipFact, Step};
@@ -33,7 +34,7 @@ pub fn run_dir_lines() -> Vec<String> {
 fn io(p: &Path, e: std::io::Error) -> Fail {
     Fail::new(
         PREFIX,
-        1,
+        Status::Failed,
         format!(
             "cannot read {}: {}",
             escape(p.as_os_str()),
@@ -73,7 +74,7 @@ pub(crate) fn edit_for(
 /// The edits for a zone (or a namespace made by hand) named `ns`: members, other guests,
 /// then `.defaults`.
 pub fn facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     facts_in(&vservers, ns)
 }
 
@@ -132,7 +133,7 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
 /// The edits that make one guest's start spare every zone (its own file, or `.defaults` when
 /// that is what serves it).
 pub fn for_guest(guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let (own, _) = config::skip_files(&vservers, guest);
     match edit_for(&vservers, guest, &run_dir_lines(), false)? {
         Some(f) => Ok(vec![f]),
@@ -162,7 +163,7 @@ pub(crate) fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
 /// guest's), so each plans and makes its edits, or undoes them, while no other does. None when
 /// the root does not exist (there is nothing to edit then).
 pub fn lock() -> Result<Option<nix::fcntl::Flock<std::fs::File>>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let dir = match std::fs::File::open(&vservers) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -173,7 +174,7 @@ pub fn lock() -> Result<Option<nix::fcntl::Flock<std::fs::File>>, Fail> {
         .map_err(|(_, e)| {
             Fail::new(
                 PREFIX,
-                1,
+                Status::Failed,
                 format!("cannot lock {}: {}", escape(vservers.as_os_str()), e.desc()),
             )
         })

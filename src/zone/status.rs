@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::netns::{Entry, Unusable};
+use crate::report::Status;
 use crate::zone::config::{self, Kind, MAIN_TABLE, Route, Zone};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::shell::{self as zone, PREFIX};
@@ -179,7 +180,7 @@ pub fn gather(zones: &[OsString]) -> Result<Report, Fail> {
     } else {
         zones.to_vec()
     };
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, 1, m))?;
+    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let survey = Survey::read(&vservers)?;
     let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(n, &survey)).collect();
     let guests = guest_zones(&statuses);
@@ -198,15 +199,20 @@ pub fn run(zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fa
     let text = match format {
         Format::Json => {
             let mut t = serde_json::to_string_pretty(&report)
-                .map_err(|e| Fail::new(PREFIX, 1, format!("status: {e}")))?;
+                .map_err(|e| Fail::new(PREFIX, Status::Failed, format!("status: {e}")))?;
             t.push('\n');
             t
         }
         Format::Text => render(&report),
         Format::Prometheus => prometheus(&report, expect_up),
     };
-    crate::out::stdout_or_fail(PREFIX, &text)?;
-    Ok(if report.healthy { 0 } else { 1 })
+    crate::fail::stdout_or_fail(PREFIX, &text)?;
+    Ok(if report.healthy {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+    .code())
 }
 
 fn invalid(name: String, error: String) -> ZoneStatus {

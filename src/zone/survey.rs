@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fail::Fail;
 use crate::netns::Ident;
+use crate::report::Status;
 use crate::sys::nsfs;
 use crate::zone::config::{self, NetSpace, Zone};
 use crate::zone::mac::Mac;
@@ -59,9 +60,10 @@ pub struct Survey {
 impl Survey {
     /// Reads the shared facts; `vservers` is the guests' root.
     pub fn read(vservers: &Path) -> Result<Survey, Fail> {
-        let nl = |what: &'static str| move |e| Fail::new(PREFIX, 1, format!("{what}: {e}"));
+        let nl =
+            |what: &'static str| move |e| Fail::new(PREFIX, Status::Failed, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
-        let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, 1, m))?;
+        let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
         let mut sock = shell::host_sock(&hn)?;
         let host = shell::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
         let zones = shell::all_zones();

@@ -258,7 +258,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
         .flatten()
         .map(|b| shread::read(&b));
     if let (Some(z), Some(m)) = (zone, mask) {
-        if parse_c_ulong(&m.value).is_some_and(|v| v & NET != 0) {
+        if crate::cnum::strtoull_whole(&m.value).is_some_and(|v| v & NET != 0) {
             let what = format!(
                 "guest {g}: {} has the net bit (0x40000000)",
                 show(&mask_file)
@@ -318,18 +318,6 @@ fn is_zone(name: &[u8]) -> bool {
     !name.is_empty()
         && crate::netns::check_name(OsStr::from_bytes(name)).is_ok()
         && config::confdir().is_ok_and(|c| c.join(OsStr::from_bytes(name)).is_dir())
-}
-
-/// C's strtoul with base 0 (vspace's `--mask`): 0x hex, leading 0 octal, else decimal.
-pub fn parse_c_ulong(v: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(v).ok()?.trim();
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()
-    } else if s.len() > 1 && s.starts_with('0') {
-        u64::from_str_radix(&s[1..], 8).ok()
-    } else {
-        s.parse().ok()
-    }
 }
 
 /// The scriptlets util-vserver runs for `phase` from `scripts`: `scripts/PHASE` and
@@ -434,20 +422,6 @@ mod tests {
             ("x~y", false),
         ] {
             assert_eq!(is_backup(Path::new(name)), backup, "{name}");
-        }
-    }
-
-    #[test]
-    fn masks_parse_as_strtoul_base_0() {
-        let table: &[(&[u8], Option<u64>)] = &[
-            (b"0x4c000000", Some(0x4c00_0000)),
-            (b"1073741824", Some(NET)),
-            (b"010", Some(8)),
-            (b"0", Some(0)),
-            (b"x", None),
-        ];
-        for (v, want) in table {
-            assert_eq!(parse_c_ulong(v), *want, "{v:?}");
         }
     }
 }

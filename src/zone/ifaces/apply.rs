@@ -12,13 +12,14 @@ use std::path::Path;
 use crate::fail::Fail;
 use crate::netns::Entry as NsEntry;
 use crate::quote::escape;
+use crate::report::Status;
 use crate::zone::config::{self, Zone};
 use crate::zone::ifaces::{self, Entry};
 use crate::zone::plan::{LinkState, Step};
 use crate::zone::shell::{self, PREFIX, Runner};
 
 fn fail(m: String) -> Fail {
-    Fail::new(PREFIX, 1, m)
+    Fail::new(PREFIX, Status::Failed, m)
 }
 
 /// The guest's entries, or a failure naming the guest.

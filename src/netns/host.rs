@@ -17,9 +17,8 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use crate::netns::Probe;
-use crate::netns::{Entry, Ident, Unusable};
-use crate::quote::escape;
+use super::name::{Entry, Ident, Probe, Unusable};
+use crate::report::quote::escape;
 use crate::sys::hostns::{self, PID1_MNT, Pid1Mnt};
 use crate::sys::nsfs;
 
@@ -87,7 +86,7 @@ pub fn host_net() -> Result<HostNet, String> {
         }
         (Err(e), _) => Err(format!(
             "PID 1's network namespace, the host's, cannot be opened ({PID1_NET}: {}): refusing to take this process's for it; run it as root on the host",
-            crate::sys::exec::io_reason(&e)
+            crate::report::errno::io_reason(&e)
         )),
         // Whether it is this process's own is unknown: entered all the same.
         (Ok(_), Err(_)) => Ok(HostNet::Pid1),
@@ -118,7 +117,7 @@ pub fn enter_pid1(prefix: &str) -> Where {
         Pid1Mnt::Unreadable(e) => Where::OwnOnly(unreadable(e)),
     };
     if let Where::OwnOnly(why) = &w {
-        crate::out::warn(&format!("{prefix}: note: {why}"));
+        crate::report::out::warn(&format!("{prefix}: note: {why}"));
     }
     w
 }
@@ -184,16 +183,12 @@ pub fn host_says(path: &Path) -> HostSays {
     }
 }
 
-/// Whether `name` is a configured zone (its directory exists under the zones root).
-pub fn is_zone(name: &OsStr) -> bool {
-    crate::zone::config::confdir().is_ok_and(|c| c.join(name).is_dir())
-}
-
 /// The hints for the unusable entry `path` of `name`: for a stale one, what PID 1's view and
-/// the zones root make true ([`stale_hints`]); else the entry's own.
-pub fn hints(u: &Unusable, name: &OsStr, path: &Path) -> Vec<String> {
+/// whether `name` is a configured zone (`zone`, the caller's to know: `Roots::is_zone`) make
+/// true ([`stale_hints`]); else the entry's own.
+pub fn hints(u: &Unusable, name: &OsStr, path: &Path, zone: bool) -> Vec<String> {
     match u {
-        Unusable::Stale => stale_hints(name, is_zone(name), host_says(path)),
+        Unusable::Stale => stale_hints(name, zone, host_says(path)),
         other => other.hints(name),
     }
 }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::quote::escape;
-use vspace_netns_sys::nsfs::{self, NetnsFile};
+use crate::report::quote::escape;
+use crate::sys::nsfs::{self, NetnsFile};
 
 /// Where `ip netns` keeps its names unless `NETNS_RUN_DIR` says otherwise: `/run/netns`, the
 /// spelling of Debian's iproute2 build (upstream's `/var/run/netns` is the same directory
@@ -33,14 +33,14 @@ pub fn etc_dir() -> Result<PathBuf, String> {
     dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
 }
 
-/// `$var` when set and it passes the environment rule ([`crate::env`]: absolute, not under
+/// `$var` when set and it passes the environment rule ([`super::env`]: absolute, not under
 /// /proc, root's all the way up; ignored unless run by root), else `default`. The one function
 /// every path variable goes through (the zone code's too).
 pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match crate::env::path(var) {
+    match super::env::path(var) {
         Ok(None) => Ok(PathBuf::from(default)),
         Ok(Some(p)) => Ok(p),
-        Err(crate::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
+        Err(super::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
             "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
             escape(&value)
         )),
@@ -237,7 +237,7 @@ impl<H> Entry<H> {
 }
 
 /// A namespace's identity: `sys::nsfs`'s plain data.
-pub use vspace_netns_sys::nsfs::Ident;
+pub use crate::sys::nsfs::Ident;
 
 /// An entry with its namespace file open where it is one: what [`probe`] finds.
 pub type Probe = Entry<NetnsFile>;

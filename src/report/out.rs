@@ -2,15 +2,15 @@
 //!
 //! Nothing here panics: `print!` does when stdout cannot be written (`/dev/full`, a closed pipe
 //! with SIGPIPE ignored). Callers choose what a failed write means: under our own names one
-//! message and status 1 ([`stdout_or_fail`]); for a line that only informs (a hook's note), the
+//! message and status 1 (`fail::stdout_or_fail`); for a line that only informs (a hook's note), the
 //! work stands and the error is dropped ([`note`]); under the name `ip`, what iproute2 does.
+//!
+//! Imports nothing but std: a failed write is an `io::Error` here, and a `Fail` only where its
+//! caller makes it one.
 
 #![deny(unsafe_code)]
 
 use std::io::{self, Write};
-
-use crate::fail::Fail;
-use crate::sys::exec::io_reason;
 
 /// Writes `text` to stdout and flushes it.
 pub fn stdout(text: &str) -> io::Result<()> {
@@ -34,21 +34,6 @@ pub fn stderr_bytes(bytes: &[u8]) {
 /// Writes `text` to stderr (unbuffered).
 pub fn stderr(text: &str) -> io::Result<()> {
     io::stderr().lock().write_all(text.as_bytes())
-}
-
-/// [`stdout`], with a failed write turned into the failure our own names report: status 1,
-/// `PREFIX: write error on stdout: CAUSE`.
-pub fn stdout_or_fail(prefix: &'static str, text: &str) -> Result<(), Fail> {
-    stdout(text).map_err(|e| write_failed(prefix, &e))
-}
-
-/// The failure for a write to stdout that did not happen.
-pub fn write_failed(prefix: &'static str, e: &io::Error) -> Fail {
-    Fail::new(
-        prefix,
-        1,
-        format!("write error on stdout: {}", io_reason(e)),
-    )
 }
 
 /// A line that only informs (`# hook: ...`): written when it can be, never a reason to fail or

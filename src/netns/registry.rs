@@ -26,7 +26,7 @@ use nix::fcntl::{Flock, FlockArg};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, unshare};
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 
 /// A failed step, worded as iproute2 words it (the first line scripts see).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "mkdir {} failed: {}",
                     show(run_dir),
-                    crate::sys::exec::strerror(errno_of(&e) as i32)
+                    crate::report::errno::strerror(errno_of(&e) as i32)
                 ),
             ));
         }
@@ -89,7 +89,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
                 format!(
                     "Cannot open netns runtime directory \"{}\": {}",
                     show(run_dir),
-                    crate::sys::exec::strerror(errno_of(&e) as i32)
+                    crate::report::errno::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -99,7 +99,7 @@ pub fn lock_run_dir(run_dir: &Path) -> Result<RunDirLock, AdminError> {
             format!(
                 "Warning: could not flock netns runtime directory \"{}\": {}",
                 show(run_dir),
-                crate::sys::exec::strerror(e as i32)
+                crate::report::errno::strerror(e as i32)
             ),
         )
     })?;
@@ -125,7 +125,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 format!(
                     "mount --make-shared {} failed: {}",
                     show(run_dir),
-                    crate::sys::exec::strerror(e as i32)
+                    crate::report::errno::strerror(e as i32)
                 ),
             ));
         }
@@ -145,7 +145,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 "mount --bind {} {} failed: {}",
                 show(run_dir),
                 show(run_dir),
-                crate::sys::exec::strerror(e as i32)
+                crate::report::errno::strerror(e as i32)
             ),
         )
     })?;
@@ -160,7 +160,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
                 format!(
                     "mount {what} {} failed: {}",
                     show(run_dir),
-                    crate::sys::exec::strerror(e as i32)
+                    crate::report::errno::strerror(e as i32)
                 ),
             )
         })?;
@@ -233,7 +233,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
                 format!(
                     "Cannot create namespace file \"{}\": {}",
                     show(&path),
-                    crate::sys::exec::strerror(errno_of(&e) as i32)
+                    crate::report::errno::strerror(errno_of(&e) as i32)
                 ),
             )
         })?;
@@ -257,7 +257,7 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
                 "Bind {} -> {} failed: {}",
                 show(source),
                 show(target),
-                crate::sys::exec::strerror(e as i32)
+                crate::report::errno::strerror(e as i32)
             ),
         )
     })
@@ -290,7 +290,7 @@ fn bind_new(
                     format!(
                         "Failed to create a new network namespace \"{}\": {}",
                         escape(&name),
-                        crate::sys::exec::strerror(e as i32)
+                        crate::report::errno::strerror(e as i32)
                     ),
                 )
             })?;
@@ -301,7 +301,7 @@ fn bind_new(
                         format!(
                             "Cannot bring up lo in \"{}\": {}",
                             escape(&name),
-                            crate::sys::exec::strerror(e as i32)
+                            crate::report::errno::strerror(e as i32)
                         ),
                     )
                 })?;
@@ -422,7 +422,7 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
                 format!(
                     "Cannot remove namespace file \"{}\": {}",
                     show(&path),
-                    crate::sys::exec::strerror(libc::ENOENT)
+                    crate::report::errno::strerror(libc::ENOENT)
                 ),
             )));
         }
@@ -457,7 +457,7 @@ fn cannot_remove(path: &Path, e: &io::Error) -> AdminError {
         format!(
             "Cannot remove namespace file \"{}\": {}",
             show(path),
-            crate::sys::exec::strerror(errno_of(e) as i32)
+            crate::report::errno::strerror(errno_of(e) as i32)
         ),
     )
 }
@@ -491,7 +491,7 @@ fn unlink_beneath(run_dir: &Path, path: &Path) -> Result<(), AdminError> {
                     format!(
                         "Cannot remove namespace file \"{}\": {what}: {}",
                         show(&path),
-                        crate::sys::exec::strerror(e as i32)
+                        crate::report::errno::strerror(e as i32)
                     ),
                 )
             };

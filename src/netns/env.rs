@@ -25,7 +25,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 
 /// Why a variable's path is not used.
 #[derive(Debug, Clone, PartialEq, Eq)]

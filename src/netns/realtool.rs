@@ -3,14 +3,13 @@
 //!
 //! The variable (`VSPACE_NETNS_REAL_VSPACE`, `VSPACE_NETNS_REAL_IP`) passes `env`'s rule first;
 //! `sys::exec::locate` then checks the path (or the defaults) against the running binary.
-#![deny(unsafe_code)]
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::env::{self, EnvError};
-use crate::quote::escape;
-use vspace_netns_sys::exec::{self, RealTool, Unfit};
+use super::env::{self, EnvError};
+use crate::report::quote::escape;
+use crate::sys::exec::{self, RealTool, Unfit};
 
 /// Why the real tool could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
