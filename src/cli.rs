@@ -6,7 +6,7 @@
 //! `down` exits 3 when it refuses a namespace that processes still use.
 //!
 //! `completions SHELL` prints the shell completion script shipped in `completions/` (written by
-//! hand, so that zone and guest names complete; `tests/completions.rs` runs each shell on them
+//! hand, so that zone and guest names complete; `tests/it/completions.rs` runs each shell on them
 //! and checks that they offer exactly the subcommands and options described here).
 //! `--help` is wrapped to the terminal's width (`COLUMNS`, then the terminal), at most 100.
 
