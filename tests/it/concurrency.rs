@@ -21,7 +21,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::common::zone::{HostVeth, TestZone, host_has_link, text};
+use crate::common::zone::{HostVeth, TestZone, text};
 use crate::common::*;
 
 /// Calls in one storm, and how many run at once.

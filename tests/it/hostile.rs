@@ -229,64 +229,6 @@ impl Run {
     }
 }
 
-/// A named netns in the host's run dir with any bytes for a name, made and removed with the
-/// real `ip netns`.
-struct RawNetns {
-    name: OsString,
-}
-
-impl RawNetns {
-    fn new(name: OsString) -> RawNetns {
-        require_root();
-        run_ok(Command::new("ip").arg("netns").arg("add").arg(&name));
-        RawNetns { name }
-    }
-
-    fn id(&self) -> String {
-        use std::os::unix::fs::MetadataExt;
-        let ino = std::fs::metadata(Path::new("/run/netns").join(&self.name))
-            .unwrap()
-            .ino();
-        format!("net:[{ino}]")
-    }
-}
-
-impl Drop for RawNetns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .arg("netns")
-            .arg("delete")
-            .arg(&self.name)
-            .output();
-    }
-}
-
-/// A namespace file bind-mounted onto a file, unmounted on drop.
-struct BindMount {
-    target: PathBuf,
-}
-
-impl BindMount {
-    fn new(source: &str, target: PathBuf) -> BindMount {
-        std::fs::write(&target, b"").unwrap();
-        nix::mount::mount(
-            Some(source),
-            &target,
-            None::<&str>,
-            nix::mount::MsFlags::MS_BIND,
-            None::<&str>,
-        )
-        .unwrap_or_else(|e| panic!("bind {source} -> {}: {e}", target.display()));
-        BindMount { target }
-    }
-}
-
-impl Drop for BindMount {
-    fn drop(&mut self) {
-        let _ = nix::mount::umount2(&self.target, nix::mount::MntFlags::MNT_DETACH);
-    }
-}
-
 use std::os::unix::process::CommandExt;
 
 // ---- netns names: those that are no netns name are vspace contexts, handed on untouched ----
@@ -592,12 +534,7 @@ fn entry_device_node_is_refused() {
 fn other_namespace_type(kind: &str, what: &str) {
     let mut mount = None;
     refused_entry(
-        |p| {
-            mount = Some(BindMount::new(
-                &format!("/proc/self/ns/{kind}"),
-                p.to_owned(),
-            ))
-        },
+        |p| mount = Some(RunDirEntry::other_namespace(p, kind)),
         &format!(" is {what} namespace, not a network namespace"),
     );
     drop(mount);
@@ -623,7 +560,7 @@ fn entry_real_netns_bind_mounted_into_an_own_run_dir_is_entered() {
     let ns = Netns::new("hb");
     let mut c = Case::new();
     let dir = c.own_run_dir();
-    let _mount = BindMount::new(ns.path().to_str().unwrap(), dir.join("web"));
+    let _mount = RunDirEntry::bind(&dir.join("web"), &ns.path());
     let args = c.with_program(&[b"--enter", b"web", b"--net"]);
     c.vspace(&args).entered(&ns.id());
 }
@@ -1390,7 +1327,7 @@ fn ip_entry_socket_is_refused() {
 fn ip_entry_ipc_namespace_mount_is_refused() {
     let mut mount = None;
     ip_refused_entry(
-        |p| mount = Some(BindMount::new("/proc/self/ns/ipc", p.to_owned())),
+        |p| mount = Some(RunDirEntry::other_namespace(p, "ipc")),
         IP_EINVAL,
         " is an ipc namespace, not a network namespace",
     );
@@ -1402,7 +1339,7 @@ fn ip_entry_real_netns_bind_mounted_into_an_own_run_dir_is_entered() {
     let ns = Netns::new("hb");
     let mut c = Case::new();
     let dir = c.own_run_dir();
-    let _mount = BindMount::new(ns.path().to_str().unwrap(), dir.join("web"));
+    let _mount = RunDirEntry::bind(&dir.join("web"), &ns.path());
     c.shim_exec(b"web").ip_entered(&ns.id());
 }
 

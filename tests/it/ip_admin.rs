@@ -3,50 +3,24 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::common::ip::*;
 use crate::common::*;
 
-/// A process left sleeping inside a namespace (killed on drop).
-struct Sleeper(Child);
-
-impl Sleeper {
-    fn in_ns(names: &Names, run_dir: Option<&Path>, ns: &str) -> Sleeper {
-        let mut c = shim(names);
-        if let Some(d) = run_dir {
-            c.env("NETNS_RUN_DIR", d);
-        }
-        c.args(["exec", ns, "sleep", "600"]).stdin(Stdio::null());
-        let sleeper = Sleeper(c.spawn().unwrap());
-        let child = &sleeper.0;
-        // exec happens in place: wait until the process is inside.
-        let path = run_dir.unwrap_or(Path::new("/run/netns")).join(ns);
-        let want = std::fs::metadata(&path).unwrap().ino();
-        for _ in 0..500 {
-            let inside = std::fs::metadata(format!("/proc/{}/ns/net", child.id()))
-                .map(|m| m.ino())
-                .ok();
-            let comm =
-                std::fs::read_to_string(format!("/proc/{}/comm", child.id())).unwrap_or_default();
-            if inside == Some(want) && comm.trim() == "sleep" {
-                return sleeper;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        panic!("the sleeper never entered {ns}");
+/// `sleep 600` inside the namespace `ns` (of `run_dir`, else the host's run dir), through
+/// the shim's exec (in place: the process we started is the sleeper).
+fn sleeper_in(names: &Names, run_dir: Option<&Path>, ns: &str) -> Sleeper {
+    let mut c = shim(names);
+    if let Some(d) = run_dir {
+        c.env("NETNS_RUN_DIR", d);
     }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    c.args(["exec", ns, "sleep", "600"]);
+    Sleeper::start(
+        &mut c,
+        &run_dir.unwrap_or(Path::new("/run/netns")).join(ns),
+        "sleep",
+    )
 }
 
 fn lo_flags(names: &Names, rd: &RunDir, ns: &str) -> String {
@@ -150,7 +124,7 @@ fn attach_names_a_running_process_namespace() {
     let rd = RunDir::new();
     let first = unique("ipat");
     run_ok(rd.with(&mut shim(&names)).args(["add", &first]));
-    let sleeper = Sleeper::in_ns(&names, Some(rd.path()), &first);
+    let sleeper = sleeper_in(&names, Some(rd.path()), &first);
     let second = unique("ipat");
     run_ok(
         rd.with(&mut shim(&names))
@@ -182,7 +156,7 @@ fn attach_names_a_running_process_namespace() {
 fn identify_and_pids_agree_with_real_ip() {
     let ns = Netns::new("ipid");
     let names = Names::new();
-    let sleeper = Sleeper::in_ns(&names, None, &ns.name);
+    let sleeper = sleeper_in(&names, None, &ns.name);
     let pid = sleeper.pid().to_string();
     for args in [
         vec!["netns", "identify", pid.as_str()],
@@ -242,10 +216,7 @@ fn list_shows_ids_like_real_ip_and_stale_entries_as_stale() {
     // A stale entry: under `ip` listed as iproute2 lists it (the bare name on stdout, iproute2's
     // two error lines on stderr), under `ip-netns-shim` marked, with the reason on stderr.
     let stale = unique("iplst");
-    let junk = Junk {
-        path: Path::new("/run/netns").join(&stale),
-    };
-    std::fs::write(&junk.path, b"").unwrap();
+    let _junk = RunDirEntry::stale(&Path::new("/run/netns").join(&stale));
     let lines_of = |out: &std::process::Output| -> Vec<String> {
         String::from_utf8_lossy(&out.stdout)
             .lines()
@@ -329,7 +300,7 @@ fn delete_warns_about_processes_still_inside() {
     let rd = RunDir::new();
     let name = unique("ipdw");
     run_ok(rd.with(&mut shim(&names)).args(["add", &name]));
-    let sleeper = Sleeper::in_ns(&names, Some(rd.path()), &name);
+    let sleeper = sleeper_in(&names, Some(rd.path()), &name);
     let mut c = shim(&names);
     rd.with(&mut c).args(["delete", &name]);
     let out = run_ok(&mut c);
@@ -348,7 +319,7 @@ fn delete_warns_about_processes_still_inside() {
     // Under the name `ip` the same delete says nothing, as iproute2 (its test suite counts any
     // stderr as a failure).
     let ns = Netns::new("ipdq");
-    let _inside = Sleeper::in_ns(&names, None, &ns.name);
+    let _inside = sleeper_in(&names, None, &ns.name);
     let mut c = our_ip(&names);
     c.args(["netns", "delete", &ns.name]);
     let out = run_ok(&mut c);
@@ -498,7 +469,7 @@ fn delete_of_a_symlinked_entry_removes_only_the_link() {
     run_ok(rd.with(&mut shim(&names)).args(["add", &a]));
     std::os::unix::fs::symlink(rd.path().join(&a), rd.path().join(&b)).unwrap();
     // Followed by pids and identify, like exec.
-    let sleeper = Sleeper::in_ns(&names, Some(rd.path()), &b);
+    let sleeper = sleeper_in(&names, Some(rd.path()), &b);
     let out = run_ok(rd.with(&mut shim(&names)).args(["pids", &b]));
     assert_eq!(text(&out), sleeper.pid().to_string());
     let out = run_ok(
@@ -545,7 +516,7 @@ fn identify_with_two_names_is_iproute2s_under_ip_and_richer_under_the_shim() {
     let names = Names::new();
     let second = unique("ipi2b");
     let _alias = RunDirEntry::bind(&Path::new("/run/netns").join(&second), &ns.path());
-    let sleeper = Sleeper::in_ns(&names, None, &ns.name);
+    let sleeper = sleeper_in(&names, None, &ns.name);
     let pid = sleeper.pid().to_string();
     let t = run_ok(real().args(["netns", "identify", &pid]));
     let mut c = our_ip(&names);

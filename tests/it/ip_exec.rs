@@ -335,7 +335,7 @@ fn non_utf8_names_and_arguments_travel_as_bytes() {
     name.push(0xff);
     let name = os(&name);
     run_ok(our_ip(&names).arg("netns").arg("add").arg(&name));
-    let _guard = NetnsBytes(name.clone());
+    let _guard = RawNetns { name: name.clone() };
     let mut ours = our_ip(&names);
     ours.arg("netns")
         .arg("exec")
@@ -388,15 +388,6 @@ fn non_utf8_names_and_arguments_travel_as_bytes() {
         &[os(b"netns"), os(b"exec"), os(b"nosuch\xfe"), os(b"true")],
     );
     assert!(first_err_line(&o).windows(2).any(|w| w == b"\xfe\""));
-}
-
-/// A namespace whose name is not UTF-8, deleted with the real ip on drop.
-struct NetnsBytes(std::ffi::OsString);
-
-impl Drop for NetnsBytes {
-    fn drop(&mut self) {
-        let _ = real().arg("netns").arg("delete").arg(&self.0).output();
-    }
 }
 
 #[test]

@@ -62,10 +62,7 @@ fn a_stale_entry_fails_like_real_ip_and_is_explained() {
     let names = Names::new();
     let name = unique("ipstale");
     std::fs::create_dir_all("/run/netns").unwrap();
-    let junk = Junk {
-        path: std::path::Path::new("/run/netns").join(&name),
-    };
-    std::fs::write(&junk.path, b"").unwrap();
+    let _junk = RunDirEntry::stale(&std::path::Path::new("/run/netns").join(&name));
     let (o, t) = same_failure(&names, &["netns", "exec", &name, "true"]);
     assert_eq!(
         String::from_utf8_lossy(&first_err_line(&t)),
@@ -90,17 +87,14 @@ fn a_stale_entry_fails_like_real_ip_and_is_explained() {
 fn other_things_in_the_run_dir_fail_like_real_ip() {
     let names = Names::new();
     let dir_name = unique("ipdir");
-    let dir = Junk {
-        path: std::path::Path::new("/run/netns").join(&dir_name),
-    };
-    std::fs::create_dir_all(&dir.path).unwrap();
+    let _dir = RunDirEntry::dir(&std::path::Path::new("/run/netns").join(&dir_name));
     let (o, _) = same_failure(&names, &["netns", "exec", &dir_name, "true"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("is a directory, not a namespace mount"));
     let full_name = unique("ipful");
-    let full = Junk {
-        path: std::path::Path::new("/run/netns").join(&full_name),
-    };
-    std::fs::write(&full.path, b"not a namespace").unwrap();
+    let _full = RunDirEntry::file(
+        &std::path::Path::new("/run/netns").join(&full_name),
+        b"not a namespace",
+    );
     same_failure(&names, &["netns", "exec", &full_name, "true"]);
 }
 
@@ -109,10 +103,10 @@ fn a_symlinked_entry_is_followed_as_real_ip_follows_it() {
     let ns = Netns::new("iptg");
     let names = Names::new();
     let link_name = unique("iplnk");
-    let link = Junk {
-        path: std::path::Path::new("/run/netns").join(&link_name),
-    };
-    std::os::unix::fs::symlink(ns.path(), &link.path).unwrap();
+    let _link = RunDirEntry::symlink(
+        &std::path::Path::new("/run/netns").join(&link_name),
+        &ns.path(),
+    );
     let args = ["netns", "exec", &link_name, "readlink", "/proc/self/ns/net"];
     let theirs = run_ok(real().args(args));
     assert_eq!(text(&theirs), ns.id());
@@ -122,25 +116,16 @@ fn a_symlinked_entry_is_followed_as_real_ip_follows_it() {
     assert_eq!(ours.stdout, theirs.stdout, "{}", show(&c, &ours));
     assert_eq!(ours.stderr, theirs.stderr, "{}", show(&c, &ours));
     // The issue's own form: a link to a process's /proc/PID/ns/net, for exec, pids and list.
-    let mut sleeper = real()
-        .args(["netns", "exec", &ns.name, "sleep", "600"])
-        .stdin(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = sleeper.id();
-    for _ in 0..500 {
-        if std::fs::read_link(format!("/proc/{pid}/ns/net"))
-            .is_ok_and(|l| l.to_string_lossy() == ns.id())
-        {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let sleeper = Sleeper::start(
+        real().args(["netns", "exec", &ns.name, "sleep", "600"]),
+        &ns.path(),
+        "sleep",
+    );
     let proc_name = unique("iplnp");
-    let proc_link = Junk {
-        path: std::path::Path::new("/run/netns").join(&proc_name),
-    };
-    std::os::unix::fs::symlink(format!("/proc/{pid}/ns/net"), &proc_link.path).unwrap();
+    let _proc_link = RunDirEntry::symlink(
+        &std::path::Path::new("/run/netns").join(&proc_name),
+        std::path::Path::new(&format!("/proc/{}/ns/net", sleeper.pid())),
+    );
     for args in [
         vec!["netns", "exec", &proc_name, "readlink", "/proc/self/ns/net"],
         vec!["netns", "pids", &proc_name],
@@ -161,8 +146,6 @@ fn a_symlinked_entry_is_followed_as_real_ip_follows_it() {
         "{}",
         text(&listed)
     );
-    let _ = sleeper.kill();
-    let _ = sleeper.wait();
 }
 
 #[test]

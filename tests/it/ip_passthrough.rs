@@ -14,18 +14,7 @@ use crate::common::*;
 /// A compiled stand-in that prints its argv (NUL-separated) and exits 3.
 fn print_argv() -> &'static Path {
     static P: OnceLock<PathBuf> = OnceLock::new();
-    P.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/print_argv.c");
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("print-argv-{}", std::process::id()));
-        run_ok(
-            Command::new("cc")
-                .args(["-O2", "-Wall", "-Werror", "-o"])
-                .arg(&out)
-                .arg(&src),
-        );
-        out
-    })
+    P.get_or_init(|| compile_c("print_argv.c", "print-argv", &[]))
 }
 
 fn argv_of(stdout: &[u8]) -> Vec<OsString> {

@@ -212,21 +212,8 @@ fn hook_notes_never_fail_the_hook() {
 fn ip_and_shim_subcommands() {
     let ns = Netns::new("oen");
     let names = Names::new();
-    let sleeper = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "sleep", "600"])
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let sleeper = Kill(sleeper);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let pid = sleeper.0.id().to_string();
+    let sleeper = Sleeper::new(&ns.name);
+    let pid = sleeper.pid().to_string();
     let printing: Vec<Vec<String>> = vec![
         vec!["netns".into(), "list".into()],
         vec!["netns".into(), "identify".into(), pid.clone()],

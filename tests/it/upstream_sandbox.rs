@@ -117,7 +117,7 @@ fn what_a_case_makes_stays_in_the_sandbox() {
         !Path::new("/run/netns").join(&ns).exists(),
         "{ns} left in the host's run dir"
     );
-    assert!(!host_link_exists(&link), "link {link} left on the host");
+    assert!(!host_has_link(&link), "link {link} left on the host");
     assert!(
         mounts_with("upstream-").is_empty(),
         "{:?}",

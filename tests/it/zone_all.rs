@@ -2,21 +2,8 @@
 //! zone in name order, a failing zone reported and the rest still done, status 1 when any
 //! failed; `down --all` keeps a zone in use unless `--force`.
 
-use std::process::Command;
-
 use crate::common::zone::*;
 use crate::common::*;
-
-/// Deletes the extra zones' namespaces on drop.
-struct Extra(Vec<String>);
-
-impl Drop for Extra {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "delete", n]).output();
-        }
-    }
-}
 
 #[test]
 fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
@@ -26,7 +13,7 @@ fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
         format!("{}b", z.name),
         format!("{}c", z.name),
     );
-    let _extra = Extra(vec![b.clone(), c.clone()]);
+    let _extra = [b.clone(), c.clone()].map(|name| Netns { name });
     // b's configuration is broken; a and c are zones with only lo.
     write(&z.conf().join(&b).join("links/x0/type"), "bridge\n");
     std::fs::create_dir_all(z.conf().join(&c)).unwrap();
@@ -84,7 +71,7 @@ fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
 fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
     let z = TestZone::new("zq");
     let names: Vec<String> = (0..6).map(|i| format!("{}{i}", z.name)).collect();
-    let _extra = Extra(names.clone());
+    let _extra: Vec<Netns> = names.iter().map(|n| Netns { name: n.clone() }).collect();
     for (i, n) in names.iter().enumerate() {
         std::fs::create_dir_all(z.conf().join(n)).unwrap();
         z.guest(&format!("g{i}"), format!("{n}\n").as_bytes());

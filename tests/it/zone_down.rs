@@ -247,28 +247,13 @@ fn a_stale_entry_whose_namespace_processes_hold_is_attached_again() {
     );
 }
 
-/// A bind mount of a namespace outside the run dir, unmounted on drop.
-struct Hold(std::path::PathBuf);
-
-impl Drop for Hold {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).output();
-    }
-}
-
 #[test]
 fn a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down() {
     let (z, peer) = veth_zone("dhold", None);
     let n = z.name.clone();
     run_ok(&mut z.cmd(&["up", &n]));
-    let hold = Hold(z.root.path().join("hold"));
-    std::fs::write(&hold.0, "").unwrap();
-    run_ok(
-        Command::new("mount")
-            .arg("--bind")
-            .arg(z.entry())
-            .arg(&hold.0),
-    );
+    // The namespace held by a bind mount outside the run dir.
+    let _hold = RunDirEntry::bind(&z.root.path().join("hold"), &z.entry());
     unmount_entry(&z);
     let unreachable = format!(
         "the host end {peer} of eth0 carries this zone's mark: the zone's namespace lives on, unreachable from /run/netns/{n}"

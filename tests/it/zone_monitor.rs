@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::common::zone::*;
@@ -84,44 +84,16 @@ fn pause_bin() -> &'static Path {
 
 /// A process of guest root `root` in the namespace `ns`: `ip netns exec NS chroot ROOT
 /// /pause`, killed on drop.
-struct InGuest(Child);
-
-impl InGuest {
-    fn new(ns: &str, root: &Path) -> InGuest {
-        copy_program(pause_bin(), &root.join("pause"), 0o755);
-        let mut child = Command::new("ip")
+fn in_guest(ns: &str, root: &Path) -> Sleeper {
+    copy_program(pause_bin(), &root.join("pause"), 0o755);
+    Sleeper::start(
+        Command::new("ip")
             .args(["netns", "exec", ns, "chroot"])
             .arg(root)
-            .arg("/pause")
-            .spawn()
-            .unwrap();
-        let want_ns = format!(
-            "net:[{}]",
-            std::os::unix::fs::MetadataExt::ino(
-                &std::fs::metadata(Path::new("/run/netns").join(ns)).unwrap()
-            )
-        );
-        loop {
-            if let Some(st) = child.try_wait().unwrap() {
-                panic!("chroot {} /pause exited: {st}", root.display());
-            }
-            let pid = child.id();
-            let nsl = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap_or_default();
-            let r = std::fs::read_link(format!("/proc/{pid}/root")).unwrap_or_default();
-            if nsl.to_string_lossy() == want_ns && r == root {
-                break;
-            }
-            std::thread::yield_now();
-        }
-        InGuest(child)
-    }
-}
-
-impl Drop for InGuest {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+            .arg("/pause"),
+        &Path::new("/run/netns").join(ns),
+        "pause",
+    )
 }
 
 #[test]
@@ -134,9 +106,9 @@ fn pids_and_running_guests_are_found_by_what_runs_in_the_zone() {
     let root = std::fs::canonicalize(&root).unwrap();
     std::os::unix::fs::symlink(&root, z.vservers().join("web/vdir")).unwrap();
     run_ok(&mut z.cmd(&["up", &n]));
-    let web = InGuest::new(&n, &root);
+    let web = in_guest(&n, &root);
     let other = Sleeper::new(&n); // in the zone, but no guest's (its root is /)
-    let (wp, op) = (web.0.id() as i32, other.pid() as i32);
+    let (wp, op) = (web.pid() as i32, other.pid() as i32);
     // No run file anywhere: web runs because its process is in the zone.
     let j = json(&z, &[&n], 0);
     let zs = &j["zones"][0];

@@ -332,7 +332,9 @@ fn macs_are_unique_per_host() {
     ] {
         write(&a.conf().join(&b_name).join(f), &c);
     }
-    let _b_guard = NsGuard(b_name.clone());
+    let _b_guard = Netns {
+        name: b_name.clone(),
+    };
     let out = run_status(&mut a.cmd(&["up", &b_name]), 1);
     assert_eq!(
         err_text(&out),
@@ -359,15 +361,6 @@ fn macs_are_unique_per_host() {
         text(&out.stderr)
     );
     assert!(!a.entry().exists());
-}
-
-struct NsGuard(String);
-impl Drop for NsGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "delete", &self.0])
-            .output();
-    }
 }
 
 #[test]
@@ -565,23 +558,4 @@ fn netns_run_dir_is_honoured() {
     assert!(t.contains(" e0@if"), "{t}");
     assert!(!host_has_link(&p));
     let _: PathBuf = dir;
-}
-
-/// A read-only bind mount of a file on itself, unmounted on drop.
-struct ReadOnly(PathBuf);
-
-impl ReadOnly {
-    fn new(file: &Path) -> ReadOnly {
-        let f = file.to_str().unwrap();
-        run_ok(Command::new("mount").args(["--bind", f, f]));
-        let guard = ReadOnly(file.to_path_buf());
-        run_ok(Command::new("mount").args(["-o", "remount,bind,ro", f]));
-        guard
-    }
-}
-
-impl Drop for ReadOnly {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).output();
-    }
 }

@@ -225,25 +225,6 @@ fn a_failed_up_leaves_the_guests_files_as_they_were() {
     }
 }
 
-/// A read-only bind mount of a file on itself, unmounted on drop.
-struct ReadOnly(std::path::PathBuf);
-
-impl ReadOnly {
-    fn new(file: &std::path::Path) -> ReadOnly {
-        let f = file.to_str().unwrap();
-        run_ok(std::process::Command::new("mount").args(["--bind", f, f]));
-        let guard = ReadOnly(file.to_path_buf());
-        run_ok(std::process::Command::new("mount").args(["-o", "remount,bind,ro", f]));
-        guard
-    }
-}
-
-impl Drop for ReadOnly {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).output();
-    }
-}
-
 #[test]
 fn a_failing_cleanup_skip_edit_undoes_the_namespace_links_and_edits() {
     let mut z = TestZone::new("ze");

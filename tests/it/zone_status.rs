@@ -7,16 +7,6 @@ use std::process::Command;
 use crate::common::zone::*;
 use crate::common::*;
 
-struct Extra(Vec<String>);
-
-impl Drop for Extra {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            let _ = Command::new("ip").args(["netns", "delete", n]).output();
-        }
-    }
-}
-
 fn json(z: &TestZone, args: &[&str], status: i32) -> serde_json::Value {
     let mut a = vec!["status", "--json"];
     a.extend_from_slice(args);
@@ -45,7 +35,9 @@ fn status_shows_zones_in_every_state_and_says_whether_all_are_as_configured() {
         format!("{up}d"),
         format!("{up}i"),
     );
-    let _extra = Extra(vec![partial.clone()]);
+    let _extra = Netns {
+        name: partial.clone(),
+    };
     for n in [&partial, &stale, &down] {
         std::fs::create_dir_all(z.conf().join(n)).unwrap();
     }

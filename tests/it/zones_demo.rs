@@ -30,7 +30,7 @@ impl Names {
         }
         for link in ["trunk", "trunkp", "dmz", "lan", "vdmz"] {
             assert!(
-                !host_link_exists(&format!("{link}{p}")),
+                !host_has_link(&format!("{link}{p}")),
                 "link {link}{p} is left\n{stdout}"
             );
         }

@@ -136,18 +136,6 @@ impl Drop for RunDir {
     }
 }
 
-/// A file of the test's own in the host's run dir (a stale entry or other junk), removed on drop.
-pub struct Junk {
-    pub path: PathBuf,
-}
-
-impl Drop for Junk {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        let _ = std::fs::remove_dir(&self.path);
-    }
-}
-
 /// `stdout` as trimmed text.
 pub fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()

@@ -100,8 +100,8 @@ impl Drop for Netns {
     }
 }
 
-/// A run-dir entry made by a test (stale file, symlink, bind mount); unmounted (when it is a
-/// mount) and removed on drop.
+/// A run-dir entry made by a test (stale file, other file, directory, symlink, bind mount; or
+/// any such file elsewhere); unmounted (when it is a mount) and removed on drop.
 pub struct RunDirEntry {
     pub path: PathBuf,
     mounted: bool,
@@ -110,7 +110,21 @@ pub struct RunDirEntry {
 impl RunDirEntry {
     /// An empty regular file: what an unmounted (stale) entry looks like.
     pub fn stale(path: &Path) -> RunDirEntry {
-        std::fs::write(path, b"").unwrap();
+        RunDirEntry::file(path, b"")
+    }
+
+    /// A regular file holding `bytes`.
+    pub fn file(path: &Path, bytes: &[u8]) -> RunDirEntry {
+        std::fs::write(path, bytes).unwrap();
+        RunDirEntry {
+            path: path.to_owned(),
+            mounted: false,
+        }
+    }
+
+    /// An empty directory.
+    pub fn dir(path: &Path) -> RunDirEntry {
+        std::fs::create_dir(path).unwrap();
         RunDirEntry {
             path: path.to_owned(),
             mounted: false,
@@ -161,7 +175,126 @@ impl Drop for RunDirEntry {
             let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
         }
         let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_dir(&self.path);
     }
+}
+
+/// A named network namespace with any bytes for a name, in the host's run dir, deleted with
+/// the real `ip netns delete` on drop.
+pub struct RawNetns {
+    pub name: OsString,
+}
+
+impl RawNetns {
+    /// Made with the real `ip netns add`.
+    pub fn new(name: OsString) -> RawNetns {
+        require_root();
+        run_ok(Command::new("ip").arg("netns").arg("add").arg(&name));
+        RawNetns { name }
+    }
+
+    /// `net:[ino]` of this namespace.
+    pub fn id(&self) -> String {
+        use std::os::unix::fs::MetadataExt;
+        let ino = std::fs::metadata(Path::new("/run/netns").join(&self.name))
+            .unwrap()
+            .ino();
+        format!("net:[{ino}]")
+    }
+}
+
+impl Drop for RawNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .arg("netns")
+            .arg("delete")
+            .arg(&self.name)
+            .output();
+    }
+}
+
+/// A program left running in a network namespace, killed (and reaped) on drop.
+pub struct Sleeper {
+    pub child: std::process::Child,
+}
+
+impl Sleeper {
+    /// `sleep 600` in the namespace `ns` of the host's run dir, through the real ip.
+    pub fn new(ns: &str) -> Sleeper {
+        Sleeper::start(
+            Command::new("ip").args(["netns", "exec", ns, "sleep", "600"]),
+            &Path::new("/run/netns").join(ns),
+            "sleep",
+        )
+    }
+
+    /// Starts `cmd` (stdin empty) and returns once its process runs `comm` (the program `cmd`
+    /// ends in: ip execs it in place) in the namespace of the namespace file `entry`.
+    pub fn start(cmd: &mut Command, entry: &Path, comm: &str) -> Sleeper {
+        use std::os::unix::fs::MetadataExt;
+        let want = format!("net:[{}]", std::fs::metadata(entry).unwrap().ino());
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + HANG_LIMIT;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{cmd:?} exited: {status}");
+            }
+            let inside = std::fs::read_link(format!("/proc/{pid}/ns/net"))
+                .is_ok_and(|l| l.to_string_lossy() == want);
+            let running = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim_end() == comm);
+            if inside && running {
+                return Sleeper { child };
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{cmd:?} never ran {comm} in {}", entry.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A read-only bind mount of a file on itself (a file `up` cannot write), unmounted on drop.
+pub struct ReadOnly(PathBuf);
+
+impl ReadOnly {
+    pub fn new(file: &Path) -> ReadOnly {
+        let f = file.to_str().unwrap();
+        run_ok(Command::new("mount").args(["--bind", f, f]));
+        let guard = ReadOnly(file.to_path_buf());
+        run_ok(Command::new("mount").args(["-o", "remount,bind,ro", f]));
+        guard
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+/// Whether a link of this name exists in the host's namespace.
+pub fn host_has_link(name: &str) -> bool {
+    run(Command::new("ip").args(["link", "show", "dev", name]))
+        .status
+        .success()
 }
 
 /// A program that records where it ran: run as `SH... args`, it writes its netns and then its
@@ -541,17 +674,6 @@ pub fn word_after<'a>(text: &'a str, marker: &str) -> &'a str {
         .find(|c: char| c.is_whitespace() || c == '\'' || c == ',' || c == ')')
         .unwrap_or(rest.len());
     &rest[..end]
-}
-
-/// Whether `dev` is a link in this process's network namespace.
-pub fn host_link_exists(dev: &str) -> bool {
-    Command::new("ip")
-        .args(["link", "show", "dev", dev])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .success()
 }
 
 /// The oracle's line for `argv` (argv[0] included): what glibc's getopt_long with vspace's

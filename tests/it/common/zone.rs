@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{bin, require_root, run, run_ok, unique};
+use super::{bin, require_root, run_ok, unique};
 
 /// A zone under test: its unique name, its temporary roots, and what to clean up.
 pub struct TestZone {
@@ -141,63 +141,9 @@ impl Drop for HostVeth {
     }
 }
 
-/// Whether a link of this name exists in the host's namespace.
-pub fn host_has_link(name: &str) -> bool {
-    run(Command::new("ip").args(["link", "show", "dev", name]))
-        .status
-        .success()
-}
-
 /// Output as text.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A process sleeping in the namespace `ns` until dropped.
-pub struct Sleeper {
-    pub child: std::process::Child,
-}
-
-impl Sleeper {
-    pub fn new(ns: &str) -> Sleeper {
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, "sleep", "600"])
-            .spawn()
-            .unwrap();
-        // Wait until the process is in the namespace (ip execs sleep after setns).
-        let id = std::fs::metadata(Path::new("/run/netns").join(ns))
-            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
-            .unwrap();
-        let want = format!("net:[{id}]");
-        let mut child = child;
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("ip netns exec {ns} sleep exited: {status}");
-            }
-            let link = std::fs::read_link(format!("/proc/{}/ns/net", child.id()))
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let exe = std::fs::read_link(format!("/proc/{}/exe", child.id()))
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if link == want && exe.ends_with("sleep") {
-                break;
-            }
-            std::thread::yield_now();
-        }
-        Sleeper { child }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A zone id unique to this test process and call (1024-65535). `up` refuses a MAC that a
