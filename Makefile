@@ -9,9 +9,10 @@
 #                  each under iproute2's ip and under the binary as `ip`; fails on any
 #                  difference (root; apt-get installs their sources and tools; see README)
 #   make test-vm   VM_RELEASES="bookworm trixie" ; Debian's own kernels and systemd under QEMU:
-#                  builds (as make build, the test binaries, make deb when cargo-deb is there),
-#                  then vm/run.sh boots each release and runs vm/checks/*.sh inside (root;
-#                  needs qemu-system-x86 qemu-utils debootstrap; see docs/testing.md)
+#                  builds (as make build, the integration test binary, make deb when
+#                  cargo-deb is there), then vm/run.sh boots each release and runs
+#                  vm/checks/*.sh inside (root; needs qemu-system-x86 qemu-utils debootstrap;
+#                  see docs/testing.md)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
@@ -89,8 +90,9 @@ test-upstream:
 	$(if $(filter command line,$(origin BIN)),,$(CARGO) build --locked)
 	sh upstream/run.sh $(if $(filter command line,$(origin BIN)),$(BIN),target/debug/vspace-netns)
 
-# With cargo in PATH: the static-pie build, the test binaries (their list from cargo's JSON)
-# and the package when cargo-deb is there; without cargo: BIN= and what is already built.
+# With cargo in PATH: the static-pie build, the integration test binary (tests/it, its path
+# from cargo's JSON) and the package when cargo-deb is there; without cargo: BIN= and what is
+# already built.
 VM_RELEASES ?= bookworm trixie
 test-vm:
 	@if command -v $(CARGO) >/dev/null 2>&1; then \

@@ -1,6 +1,6 @@
 # bash completion for vspace-netns(8)                                -*- shell-script -*-
 #
-# Subcommands and options are the ones `vspace-netns --help` lists (tests/completions.rs
+# Subcommands and options are the ones `vspace-netns --help` lists (tests/it/completions.rs
 # compares them with the binary's own description, so this file cannot drift from it).
 # Zones are the directory names under $VSPACE_NETNS_CONFDIR (default /etc/vspace-netns),
 # guests those under $VSPACE_NETNS_VSERVERS (default /etc/vservers); names starting with a

@@ -5,7 +5,7 @@
 //! `ip-netns-shim` it is `ip netns`; under its own name it is the admin tool (`explain`, ...).
 //!
 //! Layers, each importing only those below it (ARCHITECTURE.md draws them and lists every file;
-//! tests/layers.rs keeps the order and the absence of cycles):
+//! tests/it/layers.rs keeps the order and the absence of cycles):
 //! - the personalities: `vspace/` (`args` -> `facts` + `plan` -> `shell`, and `explain`),
 //!   `ip/` (`args` -> `netns`), `tool/` (`cli` and one file per subcommand). Each is argv ->
 //!   pure planner -> plan -> thin shell that carries it out, and reads the roots once at its
@@ -33,7 +33,7 @@ pub mod vspace;
 pub mod zone;
 
 // Modules of the report and netns layers under their former paths, for the code that still
-// names them so (`zone/`, `sys/`); tests/layers.rs lists each alias and resolves it to its
+// names them so (`zone/`, `sys/`); tests/it/layers.rs lists each alias and resolves it to its
 // module.
 pub use netns::{cnum, env, host};
 pub use report::{fail, out, quote};

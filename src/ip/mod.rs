@@ -11,5 +11,5 @@ pub mod netns;
 
 pub use netns::main;
 
-/// The registry under its former path, for zone/ (tests/layers.rs resolves the alias).
+/// The registry under its former path, for zone/ (tests/it/layers.rs resolves the alias).
 pub use crate::netns::registry as admin;

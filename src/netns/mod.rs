@@ -5,7 +5,7 @@
 //! [`registry`]), the set-ID guard ([`guard`]), C's number parsers ([`cnum`]) and where the real vspace and
 //! ip are ([`realtool`]).
 //!
-//! Invariant: this layer imports only `report` and `sys` (tests/layers.rs keeps it so): what
+//! Invariant: this layer imports only `report` and `sys` (tests/it/layers.rs keeps it so): what
 //! a zone is, it is told (`Roots::is_zone` looks at the zones root's path, nothing of a zone's
 //! configuration).
 

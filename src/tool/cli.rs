@@ -4,7 +4,7 @@
 //! effects through the folders below.
 //!
 //! One table, [`SUBCOMMANDS`], lists the subcommands: clap's description (help, usage, the man
-//! page's synopsis checked by tests/synopsis.rs), the first-word check and its suggestions,
+//! page's synopsis checked by tests/it/synopsis.rs), the first-word check and its suggestions,
 //! and the completions' subcommand lists (`completions`) all come from it.
 //! `--help` is wrapped to the terminal's width (`COLUMNS`, then the terminal), at most 100.
 

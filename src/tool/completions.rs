@@ -2,7 +2,7 @@
 //! by hand so that zone and guest names complete; `make install` and the package copy the same
 //! files). Its lists restate two tables, and the tests here hold them to those tables: the
 //! subcommands (`cli::SUBCOMMANDS`) and util-vserver's hook phases (`zone::hook::PHASES`);
-//! tests/completions.rs runs each shell on the scripts. Pure but for printing.
+//! tests/it/completions.rs runs each shell on the scripts. Pure but for printing.
 
 use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgMatches, Command};

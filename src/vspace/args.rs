@@ -3,7 +3,7 @@
 //! vspace calls `getopt_long(argc, argv, "+nsce:m:i:MFIUSPN", ...)`: options in any order,
 //! parsing stops at the first non-option or at `--` (the `+`), long options may be shortened to a
 //! unique prefix, `--opt=value` and short clusters (`-Ne db`) work. This module repeats glibc's
-//! algorithm step for step (`tests/getopt_oracle.rs` compares it with glibc itself), never
+//! algorithm step for step (`tests/it/getopt_oracle.rs` compares it with glibc itself), never
 //! copies or rewrites a token, and reports where the options end, so that a caller can hand the
 //! original argv on byte for byte.
 //!

@@ -1,7 +1,7 @@
 /* sig_probe.c: what a program inherits across exec. Writes to the file named by argv[1]:
  *   fds: N N ...          the open fds (from /proc/self/fd, before this program opened any)
  *   SigIgn: / SigBlk: / SigCgt: lines of /proc/self/status
- * Used by tests/exec_signals.rs to compare the binary with iproute2 and the vspace stand-in
+ * Used by tests/it/exec_signals.rs to compare the binary with iproute2 and the vspace stand-in
  * with fds 0-2 closed, SIGPIPE ignored and signals blocked. Opens nothing before listing fds.
  */
 #define _GNU_SOURCE

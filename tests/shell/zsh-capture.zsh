@@ -1,4 +1,4 @@
-# zsh-capture.zsh: what zsh completion offers for a command line (tests/completions.rs).
+# zsh-capture.zsh: what zsh completion offers for a command line (tests/it/completions.rs).
 # usage: zsh -f zsh-capture.zsh FPATH_DIR OUT_FILE 'command line'
 # Runs an interactive zsh on a pseudo-terminal (zpty), loads compinit with FPATH_DIR first in
 # $fpath, types the command line and TAB, and writes every match the completion system

@@ -1,0 +1,105 @@
+//! `vspace-netns up --all` and `down --all` (boot and shutdown), as root: every configured
+//! zone in name order, a failing zone reported and the rest still done, status 1 when any
+//! failed; `down --all` keeps a zone in use unless `--force`.
+
+use crate::common::zone::*;
+use crate::common::*;
+
+#[test]
+fn up_all_and_down_all_do_every_zone_and_report_each_failure() {
+    let z = TestZone::new("za");
+    let (a, b, c) = (
+        z.name.clone(),
+        format!("{}b", z.name),
+        format!("{}c", z.name),
+    );
+    let _extra = [b.clone(), c.clone()].map(|name| Netns { name });
+    // b's configuration is broken; a and c are zones with only lo.
+    write(&z.conf().join(&b).join("links/x0/type"), "bridge\n");
+    std::fs::create_dir_all(z.conf().join(&c)).unwrap();
+    let out = run_status(&mut z.cmd(&["up", "--all"]), 1);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# zone {a}\nip netns add {a}\nip -n {a} link set dev lo up\n\
+             ip -n {a} link set dev lo alias vspace-netns:{a}\n\
+             # zone {b}\n\
+             # zone {c}\nip netns add {c}\nip -n {c} link set dev lo up\n\
+             ip -n {c} link set dev lo alias vspace-netns:{c}\n"
+        )
+    );
+    let err = err_text(&out);
+    assert!(
+        err.contains(&format!("/{b}/links/x0/type: 'bridge' is not a link type"))
+            && err.ends_with("vspace-netns: 1 of 3 zones failed (see above)\n"),
+        "{err}"
+    );
+    for n in [&a, &c] {
+        assert!(std::path::Path::new("/run/netns").join(n).exists(), "{n}");
+    }
+    // A second up --all: nothing to do but b.
+    std::fs::remove_dir_all(z.conf().join(&b)).unwrap();
+    let out = run_ok(&mut z.cmd(&["up", "--all"]));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# zone {a}\n# nothing to do: zone {a} is up as configured\n\
+             # zone {c}\n# nothing to do: zone {c} is up as configured\n"
+        )
+    );
+    // Shutdown: a is in use and kept (not a failure), c goes.
+    let sleeper = Sleeper::new(&a);
+    let out = run_ok(&mut z.cmd(&["down", "--all"]));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# zone {a}\n# zone {a} kept: processes still use it (pids {}); --force takes it down under them\n\
+             # zone {c}\nip netns delete {c}\n",
+            sleeper.pid()
+        )
+    );
+    assert!(z.entry().exists());
+    let out = run_ok(&mut z.cmd(&["down", "--all", "--force"]));
+    assert!(text(&out.stdout).contains(&format!("ip netns delete {a}\n")));
+    assert!(!z.entry().exists());
+    // A zone operand and --all exclude each other; one of them is needed.
+    run_status(&mut z.cmd(&["up", "--all", &a]), 2);
+    run_status(&mut z.cmd(&["down"]), 2);
+}
+
+#[test]
+fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
+    let z = TestZone::new("zq");
+    let names: Vec<String> = (0..6).map(|i| format!("{}{i}", z.name)).collect();
+    let _extra: Vec<Netns> = names.iter().map(|n| Netns { name: n.clone() }).collect();
+    for (i, n) in names.iter().enumerate() {
+        std::fs::create_dir_all(z.conf().join(n)).unwrap();
+        z.guest(&format!("g{i}"), format!("{n}\n").as_bytes());
+    }
+    // Files every zone's up edits: .defaults and a guest outside every zone.
+    write(
+        &z.vservers().join(".defaults/namespace-cleanup-skip"),
+        "/proc\n",
+    );
+    write(
+        &z.guest("other", b"").join("namespace-cleanup-skip"),
+        "/sys\n",
+    );
+    std::thread::scope(|s| {
+        for n in &names {
+            let z = &z;
+            s.spawn(move || run_ok(&mut z.cmd(&["up", n])));
+        }
+    });
+    for f in [".defaults", "other"] {
+        let text =
+            std::fs::read_to_string(z.vservers().join(f).join("namespace-cleanup-skip")).unwrap();
+        for line in ["/run/netns", "/run/netns/*"] {
+            assert_eq!(
+                text.lines().filter(|l| *l == line).count(),
+                1,
+                "{f}: {line} not exactly once:\n{text}"
+            );
+        }
+    }
+}

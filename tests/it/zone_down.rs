@@ -1,0 +1,280 @@
+//! `vspace-netns up|down|status` on zones that drifted from what `up` made, as root, on real
+//! namespaces: an MTU changed in the configuration reaches both ends of a veth; `down` refuses
+//! links inside it did not make; the printed fix for a veth whose host end is gone works as
+//! printed; a stale entry whose namespace processes still hold.
+
+use std::process::Command;
+
+use crate::common::zone::*;
+use crate::common::*;
+
+/// A zone with one veth `eth0` (host end `peer`), an address and `mtu`.
+fn veth_zone(prefix: &str, mtu: Option<u32>) -> (TestZone, String) {
+    let mut z = TestZone::new(prefix);
+    let peer = unique("dvp");
+    z.write("id", &format!("{}\n", unique_id()));
+    let mut files = vec![
+        ("type", "veth\n".to_string()),
+        ("peer", format!("{peer}\n")),
+        ("address", "10.78.1.2/24\n".to_string()),
+    ];
+    if let Some(m) = mtu {
+        files.push(("mtu", format!("{m}\n")));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(f, c)| (*f, c.as_str())).collect();
+    z.link("eth0", &files);
+    (z, peer)
+}
+
+/// The MTU of `dev` in the host's namespace (`ns` None) or inside `ns`.
+fn mtu_of(ns: Option<&str>, dev: &str) -> u32 {
+    let mut c = Command::new("ip");
+    if let Some(n) = ns {
+        c.args(["-n", n]);
+    }
+    let out = text(&run_ok(c.args(["-o", "link", "show", "dev", dev])).stdout);
+    word_after(&out, " mtu ").parse().unwrap()
+}
+
+#[test]
+fn an_mtu_change_reaches_both_ends_of_a_veth() {
+    let (z, peer) = veth_zone("dmtu", Some(1400));
+    let n = &z.name;
+    run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!((mtu_of(Some(n), "eth0"), mtu_of(None, &peer)), (1400, 1400));
+    z.write("links/eth0/mtu", "1300\n");
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip -n {n} link set dev eth0 mtu 1300\nip link set dev {peer} mtu 1300\n")
+    );
+    assert_eq!((mtu_of(Some(n), "eth0"), mtu_of(None, &peer)), (1300, 1300));
+    // Only the host end drifted: only it is set.
+    run_ok(Command::new("ip").args(["link", "set", "dev", &peer, "mtu", "1500"]));
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link set dev {peer} mtu 1300\n")
+    );
+    assert_eq!(mtu_of(None, &peer), 1300);
+    let out = run_ok(&mut z.cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    run_ok(&mut z.cmd(&["down", n]));
+    assert!(!host_has_link(&peer));
+}
+
+/// The command between the first pair of single quotes after `marker` in `msg`.
+fn quoted_after<'a>(msg: &'a str, marker: &str) -> &'a str {
+    let rest = &msg[msg
+        .find(marker)
+        .unwrap_or_else(|| panic!("no '{marker}' in:\n{msg}"))..];
+    let start = rest.find('\'').unwrap() + 1;
+    let end = start + rest[start..].find('\'').unwrap();
+    &rest[start..end]
+}
+
+#[test]
+fn a_veth_whose_host_end_is_gone_is_fixed_as_printed_marked_or_not() {
+    for unmarked in [false, true] {
+        let (mut z, peer) = veth_zone("dgone", None);
+        let n = z.name.clone();
+        run_ok(&mut z.cmd(&["up", &n]));
+        if unmarked {
+            // Alias removed: `down` would refuse eth0 without --force.
+            run_ok(Command::new("ip").args(["-n", &n, "link", "set", "dev", "eth0", "alias", ""]));
+            assert!(
+                !z.ip_in(&["-d", "link", "show", "dev", "eth0"])
+                    .contains("alias")
+            );
+        }
+        let moved = unique("dmv");
+        z.host_links.push(moved.clone());
+        run_ok(Command::new("ip").args(["link", "set", "dev", &peer, "name", &moved]));
+        let out = run_status(&mut z.cmd(&["up", &n]), 1);
+        let err = err_text(&out);
+        assert!(
+            err.contains(&format!(
+                "eth0 is in {n} but its host end {peer} is not on the host"
+            )),
+            "{err}"
+        );
+        let fix = quoted_after(&err, "delete the pair with");
+        assert_eq!(fix, format!("ip -n {n} link del dev eth0"));
+        run_ok(Command::new("sh").args(["-c", fix]));
+        assert!(!host_has_link(&moved), "the pair outlived the printed fix");
+        let out = run_ok(&mut z.cmd(&["up", &n]));
+        assert!(
+            text(&out.stdout).contains(&format!("type veth peer name {peer} ")),
+            "{}",
+            text(&out.stdout)
+        );
+        assert!(host_has_link(&peer));
+        run_ok(&mut z.cmd(&["down", &n]));
+        assert!(!host_has_link(&peer) && !z.entry().exists());
+    }
+}
+
+#[test]
+fn down_refuses_a_link_inside_that_up_did_not_make() {
+    let (mut z, peer) = veth_zone("dforeign", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let hostend = unique("dfh");
+    z.host_links.push(hostend.clone());
+    run_ok(Command::new("ip").args([
+        "link", "add", &hostend, "type", "veth", "peer", "name", "foreign0", "netns", &n,
+    ]));
+    // status: partial, naming it; doctor: a FAIL with the line that deletes it.
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!("zone {n}: partial, net:["))
+            && said.contains("link foreign0 inside is not configured"),
+        "{said}"
+    );
+    let out = run_status(&mut z.cmd(&["doctor", &n]), 1);
+    let said = doctor_text(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "FAIL zone {n}: link foreign0 inside is not configured: delete it (ip -n {n} link del dev foreign0)"
+        )),
+        "{said}"
+    );
+    // up leaves it alone.
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    // down refuses by name and changes nothing.
+    let out = run_status(&mut z.cmd(&["down", &n]), 1);
+    let err = err_text(&out);
+    assert!(
+        err.contains(&format!(
+            "down {n}: refused: link foreign0 in {n} (no alias)"
+        )),
+        "{err}"
+    );
+    assert!(host_has_link(&hostend) && host_has_link(&peer) && z.entry().exists());
+    assert!(
+        z.ip_in(&["link", "show", "dev", "foreign0"])
+            .contains("foreign0")
+    );
+    // Once it carries the zone's mark, down takes it with the zone.
+    run_ok(Command::new("ip").args([
+        "-n",
+        &n,
+        "link",
+        "set",
+        "dev",
+        "foreign0",
+        "alias",
+        &format!("vspace-netns:{n}"),
+    ]));
+    let out = run_ok(&mut z.cmd(&["down", &n, "--dry-run"]));
+    assert!(
+        text(&out.stdout).contains(&format!("ip -n {n} link del dev foreign0\n")),
+        "{}",
+        text(&out.stdout)
+    );
+    run_ok(Command::new("ip").args(["-n", &n, "link", "set", "dev", "foreign0", "alias", ""]));
+    // --force deletes it all the same.
+    run_ok(&mut z.cmd(&["down", &n, "--force"]));
+    assert!(!host_has_link(&hostend) && !host_has_link(&peer) && !z.entry().exists());
+}
+
+/// Unmounts the zone's entry, leaving the empty file: what util-vserver's namespace cleanup
+/// does under a running guest.
+fn unmount_entry(z: &TestZone) {
+    run_ok(Command::new("umount").arg(z.entry()));
+    assert!(std::fs::metadata(z.entry()).unwrap().len() == 0);
+}
+
+#[test]
+fn a_stale_entry_whose_namespace_processes_hold_is_attached_again() {
+    let (z, peer) = veth_zone("dheld", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let guest = Sleeper::new(&n);
+    let pid = guest.pid();
+    unmount_entry(&z);
+    // status: stale, in use, and no advice to delete the zone's own host end.
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!(
+            "zone {n}: stale: still in use by pids {pid}: its namespace lives on without its entry; 'vspace-netns up {n}' attaches the entry to it again\n"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("    link eth0 (inside): up "), "{said}");
+    // down: refused with status 3, the host end kept.
+    let out = run_status(&mut z.cmd(&["down", &n]), 3);
+    assert!(
+        err_text(&out).contains(&format!("processes still use it (pids {pid})")),
+        "{}",
+        err_text(&out)
+    );
+    assert!(host_has_link(&peer));
+    // up: the entry made again for the living namespace, nothing else to do.
+    let attach = format!("ip netns delete {n}\nip netns attach {n} {pid}\n");
+    let out = run_ok(&mut z.cmd(&["up", &n, "--dry-run"]));
+    assert_eq!(text(&out.stdout), attach);
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(text(&out.stdout), attach);
+    let id = run_ok(Command::new("ip").args(["netns", "identify", &pid.to_string()]));
+    assert_eq!(text(&id.stdout), format!("{n}\n"));
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    // Stale again: --force deletes the zone's marked host end (the pair with it) and the entry.
+    unmount_entry(&z);
+    let out = run_ok(&mut z.cmd(&["down", &n, "--force"]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link del dev {peer}\nip netns delete {n}\n")
+    );
+    assert!(!host_has_link(&peer) && !z.entry().exists());
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is down\n")
+    );
+}
+
+#[test]
+fn a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down() {
+    let (z, peer) = veth_zone("dhold", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    // The namespace held by a bind mount outside the run dir.
+    let _hold = RunDirEntry::bind(&z.root.path().join("hold"), &z.entry());
+    unmount_entry(&z);
+    let unreachable = format!(
+        "the host end {peer} of eth0 carries this zone's mark: the zone's namespace lives on, unreachable from /run/netns/{n}"
+    );
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&unreachable) && !said.contains("delete or rename"),
+        "{said}"
+    );
+    let out = run_status(&mut z.cmd(&["up", &n]), 1);
+    assert!(err_text(&out).contains(&unreachable), "{}", err_text(&out));
+    assert!(host_has_link(&peer));
+    // down deletes what up made: the marked host end (the pair with it), then the entry.
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip link del dev {peer}\nip netns delete {n}\n")
+    );
+    assert!(!host_has_link(&peer) && !z.entry().exists());
+    run_ok(&mut z.cmd(&["up", &n]));
+    assert!(host_has_link(&peer));
+    run_ok(&mut z.cmd(&["down", &n]));
+}

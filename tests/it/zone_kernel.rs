@@ -1,0 +1,289 @@
+//! The zone lifecycle where kernels and callers differ, as root, on real namespaces: the host
+//! side is PID 1's network namespace whichever one `up` runs in; what cannot succeed (a
+//! parent missing or down, an MTU above the parent's, a VLAN without 802.1Q) is refused before
+//! anything changes, `--dry-run` included; `up` killed (SIGKILL) at every netlink send, mount and
+//! write leaves nothing the next `up` finishes unmarked, and `down` then removes it all;
+//! `down` takes several zones. What only Debian's kernels show (a zone link named like a host
+//! link on 6.1/6.12, a VLAN parent down, 8021q unloadable) is checked in the VM tier
+//! (`vm/checks/zone-kernel-*.sh`).
+
+use std::process::Command;
+
+use crate::common::host::{Host, field};
+use crate::common::zone::*;
+use crate::common::*;
+
+/// A zone with a veth `eth0` (host end returned) and a macvlan `m0` on `parent`.
+fn zone_on(prefix: &str, parent: &str, mtu: Option<u32>) -> (TestZone, String) {
+    let mut z = TestZone::new(prefix);
+    let peer = unique("kvp");
+    z.write("id", &format!("{}\n", unique_id()));
+    z.link(
+        "eth0",
+        &[
+            ("type", "veth\n"),
+            ("peer", &format!("{peer}\n")),
+            ("address", "10.79.1.2/24\n"),
+        ],
+    );
+    let mut m0 = vec![
+        ("type", "macvlan\n".to_string()),
+        ("link", format!("{parent}\n")),
+        ("mode", "bridge\n".to_string()),
+    ];
+    if let Some(m) = mtu {
+        m0.push(("mtu", format!("{m}\n")));
+    }
+    let m0: Vec<(&str, &str)> = m0.iter().map(|(f, c)| (*f, c.as_str())).collect();
+    z.link("m0", &m0);
+    (z, peer)
+}
+
+/// Every link inside (and `lo`) carries the zone's mark, the veth host end `peer` too.
+fn assert_marked(z: &TestZone, peer: &str) {
+    let mark = format!("alias vspace-netns:{}", z.name);
+    for dev in ["lo", "eth0", "m0"] {
+        let d = z.ip_in(&["-d", "link", "show", "dev", dev]);
+        assert!(d.contains(&mark), "{dev} lacks the mark:\n{d}");
+    }
+    let out = run_ok(Command::new("ip").args(["-d", "link", "show", "dev", peer]));
+    assert!(text(&out.stdout).contains(&mark), "{peer} lacks the mark");
+}
+
+#[test]
+fn up_inside_another_netns_makes_the_host_side_in_pid1s() {
+    let parent = HostVeth::new();
+    let (z, peer) = zone_on("zk", &parent.a, None);
+    let h = Host::new();
+    // PID 1 of the test's pid namespace shares the test's network namespace (the host here).
+    let out = h.ok(
+        &z,
+        &format!(
+            r#"boot
+ip netns add caller
+ip netns exec caller "$BIN" up "$Z" >"$T/up.out" 2>"$T/up.err" || {{ cat "$T/up.err"; exit 1; }}
+say "host: $(ip -br link show dev {peer} 2>/dev/null | wc -l)"
+say "caller: $(ip -n caller -br link show dev {peer} 2>/dev/null | wc -l)"
+say "caller links: $(ip -n caller -o link | wc -l)"
+say "m0: $(ip -n "$Z" -d link show dev m0 | grep -c macvlan)"
+"$BIN" doctor >"$T/doctor.out" 2>&1 || :
+say "doctor mnt: $(grep -c "^ *ok PID 1's mount namespace (mnt:\[[0-9]*\]) is this process's" "$T/doctor.out")"
+say "doctor net: $(grep -c "^ *ok PID 1's network namespace can be opened" "$T/doctor.out")"
+ip netns exec caller "$BIN" down "$Z" >/dev/null
+say "after: $(ip -br link show dev {peer} 2>/dev/null | wc -l) $(ls /run/netns)"
+ip netns delete caller
+"#
+        ),
+    );
+    assert_eq!(field(&out, "host"), "1", "{out}");
+    assert_eq!(field(&out, "caller"), "0", "{out}");
+    assert_eq!(
+        field(&out, "caller links"),
+        "1",
+        "only lo in the caller's: {out}"
+    );
+    assert_eq!(field(&out, "m0"), "1", "{out}");
+    assert_eq!(field(&out, "after"), "0 caller", "{out}");
+    // doctor says where the host's view comes from.
+    assert_eq!(field(&out, "doctor mnt"), "1", "{out}");
+    assert_eq!(field(&out, "doctor net"), "1", "{out}");
+}
+
+#[test]
+fn a_missing_or_down_parent_and_a_too_large_mtu_are_refused_before_anything_changes() {
+    let parent = HostVeth::new();
+    let missing = unique("nop");
+    let cases = [
+        (
+            zone_on("zk", &missing, None),
+            format!(
+                "the parent {missing} of the macvlan link m0 does not exist on the host (in PID 1's network namespace)"
+            ),
+        ),
+        (
+            zone_on("zk", &parent.a, Some(9000)),
+            format!(
+                "the MTU 9000 of the macvlan link m0 is above the MTU 1500 of its parent {}",
+                parent.a
+            ),
+        ),
+    ];
+    for ((z, peer), want) in &cases {
+        for args in [vec!["up", &z.name, "--dry-run"], vec!["up", &z.name]] {
+            let out = run_status(&mut z.cmd(&args), 1);
+            let err = text(&out.stderr);
+            assert!(err.contains(want), "{args:?}: {err}");
+            assert!(text(&out.stdout).is_empty(), "{args:?}: a step ran");
+            assert!(!z.entry().exists() && !host_has_link(peer));
+        }
+    }
+    // A parent that is down: refused, naming it; up after it is raised.
+    let (z, peer) = zone_on("zk", &parent.a, None);
+    run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "down"]));
+    let out = run_status(&mut z.cmd(&["up", &z.name]), 1);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "the parent {} of the macvlan link m0 is down on the host",
+            parent.a
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!z.entry().exists() && !host_has_link(&peer));
+    run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "up"]));
+    run_ok(&mut z.cmd(&["up", &z.name]));
+    // The parent's MTU lowered under the zone: no step the kernel refuses with ERANGE.
+    let (z2, _) = zone_on("zk", &parent.a, Some(1400));
+    run_ok(&mut z2.cmd(&["up", &z2.name]));
+    run_ok(Command::new("ip").args(["link", "set", "dev", &parent.a, "mtu", "1300"]));
+    let out = run_status(&mut z2.cmd(&["up", &z2.name]), 1);
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "the MTU 1400 of the macvlan link m0 is above the MTU 1300 of its parent {}",
+            parent.a
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).is_empty());
+    // down takes several zones (both configured under one root).
+    run_ok(Command::new("cp").arg("-r").arg(z2.dir()).arg(z.conf()));
+    let out = run_ok(&mut z.cmd(&["down", &z.name, &z2.name]));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(&format!("ip netns delete {}", z.name)),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("ip netns delete {}", z2.name)),
+        "{said}"
+    );
+    assert!(!z.entry().exists() && !z2.entry().exists());
+}
+
+#[test]
+fn a_vlan_without_8021q_is_refused_before_anything_changes() {
+    let parent = HostVeth::new();
+    let mut z = TestZone::new("zk");
+    z.write("id", &format!("{}\n", unique_id()));
+    z.link(
+        "v0",
+        &[
+            ("type", "vlan\n"),
+            ("link", &format!("{}\n", parent.a)),
+            ("vlan", "7\n"),
+        ],
+    );
+    if std::path::Path::new("/proc/net/vlan/config").exists() {
+        eprintln!(
+            "SKIPPED: this kernel has 802.1Q VLAN support (vm/checks/zone-kernel-8021q.sh checks the refusal)"
+        );
+        run_ok(&mut z.cmd(&["up", &z.name]));
+        run_ok(&mut z.cmd(&["down", &z.name]));
+        return;
+    }
+    for args in [vec!["up", &z.name, "--dry-run"], vec!["up", &z.name]] {
+        let out = run_status(&mut z.cmd(&args), 1);
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable)"),
+            "{err}"
+        );
+        assert!(
+            text(&out.stdout).is_empty(),
+            "a step ran: {}",
+            text(&out.stdout)
+        );
+        assert!(!z.entry().exists());
+    }
+}
+
+/// How often the main thread of `up` of a fresh zone calls `syscall` (strace's counters of
+/// `inject=...:when=N` are per thread; the namespace threads' calls come after the main
+/// thread's first, so `when=N` reaches the main thread's N-th call). What the short-lived
+/// threads do inside a new namespace before its entry is mounted leaves at most the empty
+/// entry file when killed, which reads as stale.
+fn count(z: &TestZone, syscall: &str) -> usize {
+    let log = z.root.path().join(format!("{syscall}.count"));
+    let mut c = z.cmd(&[]);
+    let mut s = Command::new("strace");
+    s.args(["-f", "-qq", "-e", &format!("trace={syscall}"), "-o"])
+        .arg(&log)
+        .arg(bin())
+        .args(["up", &z.name]);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    let _ = &mut c;
+    run_ok(&mut s);
+    run_ok(&mut z.cmd(&["down", &z.name]));
+    let log = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&format!("{syscall}(")))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    // The main thread's pid is the process's: the first to call (before any thread exists).
+    calls.iter().filter(|p| Some(*p) == calls.first()).count()
+}
+
+#[test]
+fn up_killed_at_every_netlink_send_mount_and_write_leaves_nothing_unmarked() {
+    if !run(Command::new("strace").arg("-V")).status.success() {
+        panic!("strace is needed (apt-get install strace)");
+    }
+    let parent = HostVeth::new();
+    let (z, peer) = zone_on("zk", &parent.a, None);
+    for syscall in ["sendto", "mount", "write"] {
+        let n = count(&z, syscall);
+        assert!(n >= 1, "{syscall}: no call");
+        for at in 1..=n {
+            let mut s = Command::new("strace");
+            s.args([
+                "-f",
+                "-qq",
+                "-o",
+                "/dev/null",
+                "-e",
+                &format!("inject={syscall}:signal=KILL:when={at}"),
+            ])
+            .arg(bin())
+            .args(["up", &z.name]);
+            for (k, v) in z.cmd(&[]).get_envs() {
+                match v {
+                    Some(v) => s.env(k, v),
+                    None => s.env_remove(k),
+                };
+            }
+            let killed = run(&mut s);
+            let what = format!("killed at {syscall} {at} of {n}");
+            // strace ends as the traced process did (by the signal, or 128 + it): killed there.
+            use std::os::unix::process::ExitStatusExt;
+            assert!(
+                killed.status.signal() == Some(9) || killed.status.code() == Some(128 + 9),
+                "{what}: not killed: {}",
+                show(&s, &killed)
+            );
+            // The next up finishes the zone, every part marked, and down removes it unforced.
+            let out = run(&mut z.cmd(&["up", &z.name]));
+            assert!(
+                out.status.success(),
+                "{what}: {}\n{}",
+                show(&s, &killed),
+                show(&z.cmd(&["up", &z.name]), &out)
+            );
+            assert_marked(&z, &peer);
+            let out = run(&mut z.cmd(&["down", &z.name]));
+            assert!(
+                out.status.success(),
+                "{what}: {}",
+                show(&z.cmd(&["down", &z.name]), &out)
+            );
+            assert!(!z.entry().exists(), "{what}: the entry is left");
+            assert!(!host_has_link(&peer), "{what}: {peer} is left");
+        }
+    }
+}
