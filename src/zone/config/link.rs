@@ -1,0 +1,450 @@
+//! A zone's links: the `links/<ifname>/` directories, their kinds ([`KINDS`]) and the common
+//! files (`mac`, `mtu`, `address`, `index`). Pure: parses what `read` read. Invariants: every
+//! name (links and veth peers) and every MAC is used once in a zone; a file another kind owns
+//! is refused, never ignored.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::quote::escape;
+use crate::zone::mac::{self, Mac};
+
+use super::cidr::Cidr;
+use super::{ConfigError, RawZone, cerr, number, single};
+
+/// What kind of link, with what only that kind has. Everything a kind means is in this type's
+/// `impl` and in [`KINDS`] (its files and parser): a new kind touches those two places, and
+/// `zone::rtmsg::link_info` for its netlink attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// `ip link add link PARENT name X type vlan id VID`.
+    Vlan { parent: String, vid: u16 },
+    /// `ip link add link PARENT name X type macvlan mode MODE`.
+    Macvlan { parent: String, mode: String },
+    /// `ip link add name X type veth peer name PEER`; PEER stays on the host.
+    Veth { peer: String, peer_mac: Mac },
+}
+
+impl Kind {
+    /// The kernel's name of the kind (IFLA_INFO_KIND, `ip link ... type NAME`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Vlan { .. } => "vlan",
+            Kind::Macvlan { .. } => "macvlan",
+            Kind::Veth { .. } => "veth",
+        }
+    }
+
+    /// The parent device on the host (IFLA_LINK), for kinds that have one.
+    pub fn parent(&self) -> Option<&str> {
+        match self {
+            Kind::Vlan { parent, .. } | Kind::Macvlan { parent, .. } => Some(parent),
+            Kind::Veth { .. } => None,
+        }
+    }
+
+    /// The host end of a veth, with its MAC.
+    pub fn peer(&self) -> Option<(&str, Mac)> {
+        match self {
+            Kind::Veth { peer, peer_mac } => Some((peer, *peer_mac)),
+            _ => None,
+        }
+    }
+
+    /// The words after `type NAME` of `ip link add` (the peer's come from the planner).
+    pub fn type_args(&self) -> Vec<String> {
+        match self {
+            Kind::Vlan { vid, .. } => vec!["id".into(), vid.to_string()],
+            Kind::Macvlan { mode, .. } => vec!["mode".into(), mode.clone()],
+            Kind::Veth { .. } => vec![],
+        }
+    }
+}
+
+/// One link of a zone, as it must be inside the namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub name: String,
+    pub kind: Kind,
+    pub mac: Mac,
+    /// IFLA_MTU, when configured (a veth's host end gets the same).
+    pub mtu: Option<u32>,
+    pub addresses: Vec<Cidr>,
+}
+
+const MACVLAN_MODES: &[&str] = &["bridge", "private", "vepa", "passthru", "source"];
+/// Files every link may have.
+pub(super) const COMMON_FILES: &[&str] = &["type", "mac", "address", "index", "mtu"];
+
+/// A link kind's configuration: its `type` word, the files only it has, and its parser.
+pub struct KindSpec {
+    pub name: &'static str,
+    pub files: &'static [&'static str],
+    /// The kind from its files; the VLAN id that goes into the derived MAC (0 when none).
+    parse: fn(&LinkFiles) -> Result<(Kind, u16), ConfigError>,
+}
+
+/// The link kinds: one row each.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec {
+        name: "vlan",
+        files: &["link", "vlan"],
+        parse: parse_vlan,
+    },
+    KindSpec {
+        name: "macvlan",
+        files: &["link", "mode"],
+        parse: parse_macvlan,
+    },
+    KindSpec {
+        name: "veth",
+        files: &["peer"],
+        parse: parse_veth,
+    },
+];
+
+pub(super) fn kind_names() -> String {
+    let n: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    match n.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => n.join(""),
+    }
+}
+
+/// The rule for interface names: the kernel's `dev_valid_name` (1-15 bytes, not `.` or `..`,
+/// no `/`, `:` or whitespace) plus `%` (the kernel expands `name%d` into a free name, which
+/// the rollback would not find) and `@` (`ip` shows `NAME@PEER`, so such a name reads back as
+/// another), no control characters, and UTF-8 for messages and files.
+pub fn check_ifname(name: &[u8]) -> Result<&str, String> {
+    let s = std::str::from_utf8(name).map_err(|_| {
+        format!(
+            "'{}' is not valid UTF-8; use a plain name",
+            escape(OsStr::from_bytes(name))
+        )
+    })?;
+    if s.is_empty() || s.len() > 15 {
+        return Err(format!(
+            "'{}' must be 1-15 bytes long (IFNAMSIZ)",
+            escape(OsStr::new(s))
+        ));
+    }
+    if s == "." || s == ".." {
+        return Err(format!("'{s}' is not an interface name"));
+    }
+    if s.bytes().any(|b| {
+        matches!(b, b'/' | b':' | b'%' | b'@') || b.is_ascii_whitespace() || b < 0x20 || b == 0x7f
+    }) {
+        return Err(format!(
+            "'{}' contains '/', ':', '%', '@', a blank or a control character (an interface name may not)",
+            escape(OsStr::new(s))
+        ));
+    }
+    Ok(s)
+}
+
+/// Every link of the zone, in name order, each name (links and veth peers) and MAC used once.
+pub(super) fn parse_links(raw: &RawZone, id: Option<u16>) -> Result<Vec<Link>, ConfigError> {
+    let mut links = Vec::new();
+    let mut taken = Taken::default();
+    for (position, (ifname, files)) in raw.links.iter().enumerate() {
+        let ldir = raw.dir.join("links").join(ifname);
+        let ifname = check_link_dir(&ldir, ifname)?;
+        let files = LinkFiles {
+            dir: ldir.clone(),
+            files: link_files(&ldir, files)?,
+            id,
+            zone_dir: raw.dir.clone(),
+            position,
+        };
+        let link = parse_link(&ifname, &files)?;
+        // Names first, then MACs: a clash of both is reported as the name's.
+        let peer = link.kind.peer().map(|(p, m)| (p, m, ldir.join("peer")));
+        taken.name(&ifname, &ldir)?;
+        if let Some((name, _, file)) = &peer {
+            taken.name(name, file)?;
+        }
+        taken.mac(link.mac, &ldir)?;
+        if let Some((_, mac, file)) = &peer {
+            taken.mac(*mac, file)?;
+        }
+        links.push(link);
+    }
+    Ok(links)
+}
+
+/// The interface name a link directory stands for: a valid name, and not `lo`.
+fn check_link_dir(ldir: &Path, ifname: &OsStr) -> Result<String, ConfigError> {
+    let ifname = check_ifname(ifname.as_bytes()).map_err(|e| {
+        cerr(
+            ldir,
+            format!("bad interface name {e}"),
+            "rename the directory",
+        )
+    })?;
+    if ifname == "lo" {
+        return Err(cerr(
+            ldir,
+            "'lo' is made with every namespace",
+            "remove this directory",
+        ));
+    }
+    Ok(ifname.to_string())
+}
+
+/// The names and MACs a zone's links have taken so far, with the file that took each.
+#[derive(Default)]
+struct Taken {
+    names: BTreeMap<String, PathBuf>,
+    macs: BTreeMap<Mac, PathBuf>,
+}
+
+impl Taken {
+    fn name(&mut self, n: &str, p: &Path) -> Result<(), ConfigError> {
+        match self.names.insert(n.to_string(), p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!(
+                    "the name '{n}' is also used by {}",
+                    escape(other.as_os_str())
+                ),
+                "give every link and veth peer its own name",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn mac(&mut self, m: Mac, p: &Path) -> Result<(), ConfigError> {
+        match self.macs.insert(m, p.to_owned()) {
+            Some(other) => Err(cerr(
+                p,
+                format!("MAC {m} is also the MAC of {}", escape(other.as_os_str())),
+                "give one of them another 'index' or an explicit 'mac'",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A link directory's files, checked against the kinds' tables, with what deriving a MAC needs.
+pub struct LinkFiles {
+    dir: PathBuf,
+    files: BTreeMap<String, Vec<u8>>,
+    id: Option<u16>,
+    zone_dir: PathBuf,
+    position: usize,
+}
+
+impl LinkFiles {
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.join(f)
+    }
+
+    /// The problem `problem` with this link's `file`, and its fix.
+    fn err(&self, file: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+        cerr(&self.path(file), problem, fix)
+    }
+
+    /// The single value of `file`, or None when it is absent.
+    fn value(&self, file: &str, fix: &str) -> Result<Option<String>, ConfigError> {
+        self.files
+            .get(file)
+            .map(|b| single(&self.path(file), b, fix))
+            .transpose()
+    }
+
+    /// The single value of a file the kind needs.
+    fn need(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+        self.value(file, fix)?
+            .ok_or_else(|| self.err(file, format!("is missing (a {kind} link needs it)"), fix))
+    }
+
+    /// A file holding an interface name (a parent or a peer).
+    fn ifname(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+        let v = self.need(file, kind, fix)?;
+        check_ifname(v.as_bytes()).map_err(|e| self.err(file, format!("bad name {e}"), fix))?;
+        Ok(v)
+    }
+
+    fn number(
+        &self,
+        file: &str,
+        what: &str,
+        min: u32,
+        max: u32,
+    ) -> Result<Option<u32>, ConfigError> {
+        self.files
+            .get(file)
+            .map(|b| number(&self.path(file), b, what, min, max))
+            .transpose()
+    }
+
+    /// `index`, or twice the link's position in name order.
+    fn index(&self) -> Result<u8, ConfigError> {
+        match self.number("index", "link index", 0, 255)? {
+            Some(i) => Ok(i as u8),
+            None if self.position * 2 <= 254 => Ok((self.position * 2) as u8),
+            None => Err(self.err(
+                "index",
+                "is missing and this link is past the 128th",
+                "write an index 0-255 for it",
+            )),
+        }
+    }
+
+    fn zone_id(&self) -> Result<u16, ConfigError> {
+        need_id(self.id, &self.zone_dir, &self.dir)
+    }
+}
+
+/// Checks every file of a link directory against the common files and the kinds' files.
+fn link_files(
+    ldir: &Path,
+    files: &BTreeMap<OsString, Option<Vec<u8>>>,
+) -> Result<BTreeMap<String, Vec<u8>>, ConfigError> {
+    let mut all: Vec<&str> = COMMON_FILES.to_vec();
+    for k in KINDS {
+        all.extend(
+            k.files
+                .iter()
+                .filter(|f| !all.contains(f))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mut out = BTreeMap::new();
+    for (f, content) in files {
+        let path = ldir.join(f);
+        let known = all.iter().find(|k| k.as_bytes() == f.as_bytes());
+        match (known, content) {
+            (Some(k), Some(bytes)) => {
+                out.insert(k.to_string(), bytes.clone());
+            }
+            (Some(_), None) => {
+                return Err(cerr(
+                    &path,
+                    "is a directory",
+                    "make it a file holding one value",
+                ));
+            }
+            (None, _) => {
+                return Err(cerr(
+                    &path,
+                    "is not a link setting",
+                    format!("remove it; a link directory holds {}", all.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
+    let types = format!("write {}", kind_names());
+    let ty = f
+        .value("type", &types)?
+        .ok_or_else(|| f.err("type", "is missing", format!("{types} into it")))?;
+    let spec = KINDS
+        .iter()
+        .find(|k| k.name == ty)
+        .ok_or_else(|| f.err("type", format!("'{ty}' is not a link type"), types.clone()))?;
+    for file in f.files.keys() {
+        if !COMMON_FILES.contains(&file.as_str()) && !spec.files.contains(&file.as_str()) {
+            let owners: Vec<&str> = KINDS
+                .iter()
+                .filter(|k| k.files.contains(&file.as_str()))
+                .map(|k| k.name)
+                .collect();
+            return Err(f.err(
+                file,
+                format!(
+                    "is only for {} links, and this one is {ty}",
+                    owners.join(" and ")
+                ),
+                "remove it or change 'type'",
+            ));
+        }
+    }
+    let (kind, vid) = (spec.parse)(f)?;
+    let mac = match f.value(
+        "mac",
+        "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
+    )? {
+        Some(v) => v.parse::<Mac>().map_err(|e| {
+            f.err("mac", e,
+                "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
+            )
+        })?,
+        None => mac::derive(vid, f.zone_id()?, f.index()?).expect("vid was validated"),
+    };
+    let mtu = f.number("mtu", "MTU", 68, 65535)?;
+    let mut addresses = Vec::new();
+    if let Some(b) = f.files.get("address") {
+        let path = f.path("address");
+        let text = std::str::from_utf8(b)
+            .map_err(|_| cerr(&path, "is not valid UTF-8", "write one CIDR per line"))?;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let c: Cidr = line
+                .parse()
+                .map_err(|e: String| cerr(&path, e, "write one CIDR per line"))?;
+            if !addresses.contains(&c) {
+                addresses.push(c);
+            }
+        }
+    }
+    Ok(Link {
+        name: ifname.to_string(),
+        kind,
+        mac,
+        mtu,
+        addresses,
+    })
+}
+
+fn parse_vlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
+    let vid =
+        f.number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
+            .ok_or_else(|| f.err("vlan", "is missing (a vlan link needs it)", fix))? as u16;
+    let parent = f.ifname("link", "vlan", "write the host's trunk device, e.g. eth0")?;
+    Ok((Kind::Vlan { parent, vid }, vid))
+}
+
+fn parse_macvlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let host_device = "write the host device to attach to, e.g. eth0";
+    let parent = f.ifname("link", "macvlan", host_device)?;
+    let modes = format!("write one of {}", MACVLAN_MODES.join(", "));
+    let mode = f.value("mode", &modes)?.unwrap_or_else(|| "bridge".into());
+    if !MACVLAN_MODES.contains(&mode.as_str()) {
+        return Err(f.err("mode", format!("'{mode}' is not a macvlan mode"), modes));
+    }
+    Ok((Kind::Macvlan { parent, mode }, 0))
+}
+
+fn parse_veth(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
+    let host_end = "write the name of the host end, e.g. ve-web";
+    let peer = f.ifname("peer", "veth", host_end)?;
+    let index = f.index()?;
+    if index == 255 {
+        return Err(f.err(
+            "index",
+            "255 leaves no index for the veth host end (index + 1)",
+            "use 0-254",
+        ));
+    }
+    let peer_mac = mac::derive(0, f.zone_id()?, index + 1).expect("0 is a valid VLAN id");
+    Ok((Kind::Veth { peer, peer_mac }, 0))
+}
+
+fn need_id(id: Option<u16>, zone_dir: &Path, ldir: &Path) -> Result<u16, ConfigError> {
+    id.ok_or_else(|| {
+        cerr(
+            &zone_dir.join("id"),
+            format!(
+                "is missing, and {} derives its MAC from it",
+                escape(ldir.as_os_str())
+            ),
+            "write the zone's number (0-65535) into it, or give the link an explicit 'mac'",
+        )
+    })
+}
