@@ -23,7 +23,7 @@
 //! present and up, the kernel's support for each kind); its entry is live here, or what PID 1's
 //! view says about it; a zone without an entry while none of its guests runs is `idle` (ok,
 //! unless `--expect-up`); then, per item, what `up --dry-run` would change
-//! (`zone::shell::gather_with` + `zone::plan::plan_up`): `lo` down, a link missing, down or
+//! (`zone::facts::gather_with` + `zone::plan::plan_up`): `lo` down, a link missing, down or
 //! with another MAC, an address missing, each a FAIL naming the step that fixes it; and every
 //! member guest's checks. Without an operand: every zone, then every other guest.
 
@@ -291,7 +291,7 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
     // Zone ids give MACs: every zone against every other.
     let clashes = match &ctx.survey {
         Some(s) => s.clashes.clone(),
-        None => zone::mac_clashes(),
+        None => crate::zone::facts::mac_clashes(),
     };
     let clashes: Vec<Check> = clashes
         .into_iter()
@@ -574,7 +574,7 @@ pub(crate) fn entry_check(
 fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) {
     let ns = &zone.netns;
     // As `up` sees it (routes, sysctls, MACs elsewhere); the guests' files are checked per guest.
-    let facts = match zone::gather_with(zone, run_dir, true, ctx.survey.as_ref()) {
+    let facts = match crate::zone::facts::gather_with(zone, run_dir, true, ctx.survey.as_ref()) {
         Ok(mut f) => {
             f.skips.clear();
             f

@@ -266,12 +266,12 @@ fn write_skips(
         return Ok(());
     }
     let run_dir = zone::run_dir()?;
-    let mut runner = zone::Runner::new(&run_dir)?;
-    zone::apply(
+    let mut runner = crate::zone::perform::Runner::new(&run_dir)?;
+    crate::zone::apply::apply(
         &mut runner,
         &steps,
         zone::Lines::Informative,
-        zone::OnFail::Undo,
+        crate::zone::apply::OnFail::Undo,
         |_, line, reason| fail(format!("hook: {line}: {reason}")),
     )
 }

@@ -3,7 +3,7 @@
 //! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
 //! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
 //! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
-//! few scans, never a scan per zone (`zone::shell::gather_with`).
+//! few scans, never a scan per zone (`zone::facts::gather_with`).
 //!
 //! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
 //! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
@@ -18,9 +18,10 @@ use crate::fail::Fail;
 use crate::netns::Ident;
 use crate::sys::nsfs;
 use crate::zone::config::{self, NetSpace, Zone};
+use crate::zone::facts;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
-use crate::zone::shell::{self, PREFIX};
+use crate::zone::shell::PREFIX;
 
 /// A guest that names a zone, with what tells its processes apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +63,9 @@ impl Survey {
         let nl = |what: &'static str| move |e| Fail::new(PREFIX, 1, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
         let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, 1, m))?;
-        let mut sock = shell::host_sock(&hn)?;
-        let host = shell::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
-        let zones = shell::all_zones();
+        let mut sock = facts::host_sock(&hn)?;
+        let host = facts::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
+        let zones = facts::all_zones();
         let (macs, clashes) = plan::zone_macs(&zones);
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in &host {
@@ -115,7 +116,7 @@ impl Survey {
     }
 
     /// The MACs `zone` configures that another zone gives or a host link (not one of its
-    /// own veth host ends) carries, with who: `shell::macs_elsewhere` limited to the MACs
+    /// own veth host ends) carries, with who: `facts::macs_elsewhere` limited to the MACs
     /// the plan looks up.
     pub fn macs_for(&self, zone: &Zone) -> BTreeMap<Mac, String> {
         let peers: Vec<&str> = zone

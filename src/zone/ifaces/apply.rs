@@ -1,7 +1,7 @@
 //! Carrying a zone guest's interfaces out: at its start (the hook's `initialize` and
 //! `prepre-start`) and its stop (`post-stop`), and the `nodev` files taken back by `down`.
-//! Side-effecting: it reads the guest's files, observes the zone (`shell::gather`), and
-//! performs the pure planner's steps with the zones' executor (`shell::Runner`), printing each
+//! Side-effecting: it reads the guest's files, observes the zone (`facts::gather`), and
+//! performs the pure planner's steps with the zones' executor (`perform::Runner`), printing each
 //! as its command line; a failed start undoes what the run did (`plan::undo`), under the
 //! zone's lock as `up` and `down` work.
 
@@ -12,10 +12,13 @@ use std::path::Path;
 use crate::fail::Fail;
 use crate::netns::Entry as NsEntry;
 use crate::quote::escape;
+use crate::zone::apply::{self, OnFail};
 use crate::zone::config::{self, Zone};
+use crate::zone::facts;
 use crate::zone::ifaces::{self, Entry};
+use crate::zone::perform::Runner;
 use crate::zone::plan::{LinkState, Step};
-use crate::zone::shell::{self, PREFIX, Runner};
+use crate::zone::shell::{self, PREFIX};
 
 fn fail(m: String) -> Fail {
     Fail::new(PREFIX, 1, m)
@@ -38,7 +41,7 @@ pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
         };
     }
     let run_dir = shell::run_dir()?;
-    let facts = shell::gather(zone, &run_dir, false)?;
+    let facts = facts::gather(zone, &run_dir, false)?;
     let others = ifaces::others(&vservers, &zone.netns, guest);
     ifaces::plan_start(zone, &escape(guest), &entries, &facts.inside, &others)
         .map_err(|(m, fix)| fail(format!("{context}: {m}")).hint(fix))
@@ -65,7 +68,7 @@ pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     }
     let _lock = shell::lock_zone(ns)?;
     let run_dir = shell::run_dir()?;
-    let facts = shell::gather(&zone, &run_dir, false)?;
+    let facts = facts::gather(&zone, &run_dir, false)?;
     let steps = if matches!(facts.netns, NsEntry::Netns(())) {
         let others = ifaces::others(&vservers, &zone.netns, guest);
         ifaces::plan_stop(&zone, &escape(guest), &entries, &facts.inside, &others)
@@ -145,12 +148,8 @@ pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
     let run_dir = shell::run_dir()?;
     let mut runner = Runner::new(&run_dir)?;
     // The hook's lines only inform: one that cannot be written loses the line, not the step.
-    let on_fail = if undo {
-        shell::OnFail::Undo
-    } else {
-        shell::OnFail::Stop
-    };
-    shell::apply(
+    let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
+    apply::apply(
         &mut runner,
         steps,
         shell::Lines::Informative,
