@@ -35,7 +35,7 @@ use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
 use crate::sys::nsfs;
-use crate::zone::config::{self, Kind, Zone};
+use crate::zone::config::{self, Zone};
 use crate::zone::hostside::{self, Support};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::shell as zone;
@@ -606,8 +606,12 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
     for (dev, mac, state, place) in link_ends(zone, &facts) {
         let touched = steps.iter().any(|s| step_dev(s) == Some(dev));
         if let (false, Some(_)) = (touched, state) {
+            let mac = match mac {
+                Some(m) => format!("MAC {m}"),
+                None => "its parent's MAC".into(),
+            };
             checks.push(ok(format!(
-                "zone {ns}: link {dev} is up {place} with MAC {mac}"
+                "zone {ns}: link {dev} is up {place} with {mac}"
             )));
         }
     }
@@ -619,7 +623,7 @@ fn link_ends<'a>(
     facts: &'a Facts,
 ) -> Vec<(
     &'a str,
-    crate::zone::mac::Mac,
+    Option<crate::zone::mac::Mac>,
     Option<&'a plan::LinkState>,
     &'static str,
 )> {
@@ -631,13 +635,8 @@ fn link_ends<'a>(
             facts.inside.get(&link.name),
             "inside",
         ));
-        if let Kind::Veth { peer, peer_mac } = &link.kind {
-            ends.push((
-                peer.as_str(),
-                *peer_mac,
-                facts.host.get(peer),
-                "on the host",
-            ));
+        if let Some((peer, peer_mac)) = link.kind.peer() {
+            ends.push((peer, Some(peer_mac), facts.host.get(peer), "on the host"));
         }
     }
     ends

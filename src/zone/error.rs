@@ -6,7 +6,6 @@ use nix::errno::Errno;
 use std::fmt;
 
 use crate::sys::rtnl::NlError;
-use crate::zone::config;
 use crate::zone::plan::Step;
 
 /// A step the kernel or the system refused: the reason in words, and the kernel's errno when
@@ -61,21 +60,13 @@ impl std::error::Error for StepError {}
 /// differs between kernels and is often absent): the cause a check before the run could not
 /// rule out, and its fix.
 fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
-    use config::Kind;
     let errno = errno?;
     Some(match (step, errno) {
         (_, Errno::EPERM | Errno::EACCES) => {
             "the kernel refused the change to this process: run it as root (CAP_NET_ADMIN in the host's user namespace), not in a container or under a unit that drops capabilities".into()
         }
         (Step::AddVlanIn { .. }, Errno::EOPNOTSUPP) => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
-        (Step::AddLink { link, .. }, Errno::EOPNOTSUPP) => match link.kind {
-            Kind::Vlan { .. } => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
-            _ => format!(
-                "this kernel has no {} links: load the module (modprobe {}) or build it in",
-                link.kind.type_name(),
-                link.kind.type_name()
-            ),
-        },
+        (Step::AddLink { link, .. }, Errno::EOPNOTSUPP) => link.kind.missing_hint(),
         (Step::AddLink { link, .. }, Errno::ENODEV) => format!(
             "the parent {} of {} does not exist in the host's network namespace (PID 1's); create it, or name the right one in links/{}/link",
             link.kind.parent().unwrap_or("device"),
@@ -104,7 +95,7 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
                     .parent()
                     .map(|p| format!("above the MTU of its parent {p}, or "))
                     .unwrap_or_default(),
-                link.mac,
+                link.mac.map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
                 link.name
             )
         }
@@ -115,7 +106,7 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
             "the kernel refused the {} link {} as configured (its MAC {}, MTU or {} settings): check links/{}/",
             link.kind.type_name(),
             link.name,
-            link.mac,
+            link.mac.map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
             link.kind.type_name(),
             link.name
         ),
@@ -172,7 +163,7 @@ mod tests {
         Link {
             name: "e0".into(),
             kind,
-            mac: "02:00:00:00:00:01".parse().unwrap(),
+            mac: Some("02:00:00:00:00:01".parse().unwrap()),
             mtu,
             addresses: vec![],
         }
@@ -180,10 +171,10 @@ mod tests {
 
     #[test]
     fn hints_are_chosen_by_errno_and_step() {
-        let vlan = Kind::Vlan {
+        let vlan = Kind::new(crate::zone::config::kind::Vlan {
             parent: "eth1".into(),
             vid: 7,
-        };
+        });
         let add = |kind: Kind, mtu| Step::AddLink {
             ns: "z".into(),
             link: link(kind, mtu),

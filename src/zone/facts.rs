@@ -140,9 +140,10 @@ pub fn gather_with(
             facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
         }
     }
-    let vlans = zone.links.iter().any(|l| {
-        matches!(l.kind, config::Kind::Vlan { .. }) && !facts.inside.contains_key(&l.name)
-    });
+    let vlans = zone
+        .links
+        .iter()
+        .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name));
     if for_up && vlans {
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }

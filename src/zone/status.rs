@@ -27,7 +27,7 @@ use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::netns::{Entry, Unusable};
-use crate::zone::config::{self, Kind, MAIN_TABLE, Route, Zone};
+use crate::zone::config::{self, MAIN_TABLE, Route, Zone};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::survey::{self, Survey};
@@ -356,7 +356,7 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
         .map(|(n, s)| link(n, "inside", s))
         .collect();
     for l in &zone.links {
-        if let Kind::Veth { peer, .. } = &l.kind {
+        if let Some((peer, _)) = l.kind.peer() {
             if let Some(s) = facts.host.get(peer) {
                 out.push(link(peer, "host", s));
             }

@@ -128,7 +128,7 @@ impl Survey {
         let wanted = zone
             .links
             .iter()
-            .flat_map(|l| std::iter::once(l.mac).chain(l.kind.peer().map(|p| p.1)));
+            .flat_map(|l| l.mac.into_iter().chain(l.kind.peer().map(|p| p.1)));
         for mac in wanted {
             let other_zone = self
                 .macs

@@ -12,106 +12,23 @@ use crate::quote::escape;
 use crate::zone::mac::{self, Mac};
 
 use super::cidr::Cidr;
+use super::kind::{KINDS, Kind, kind_names};
 use super::{ConfigError, RawZone, cerr, number, single};
-
-/// What kind of link, with what only that kind has. Everything a kind means is in this type's
-/// `impl` and in [`KINDS`] (its files and parser): a new kind touches those two places, and
-/// `zone::rtmsg::link_info` for its netlink attributes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    /// `ip link add link PARENT name X type vlan id VID`.
-    Vlan { parent: String, vid: u16 },
-    /// `ip link add link PARENT name X type macvlan mode MODE`.
-    Macvlan { parent: String, mode: String },
-    /// `ip link add name X type veth peer name PEER`; PEER stays on the host.
-    Veth { peer: String, peer_mac: Mac },
-}
-
-impl Kind {
-    /// The kernel's name of the kind (IFLA_INFO_KIND, `ip link ... type NAME`).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Kind::Vlan { .. } => "vlan",
-            Kind::Macvlan { .. } => "macvlan",
-            Kind::Veth { .. } => "veth",
-        }
-    }
-
-    /// The parent device on the host (IFLA_LINK), for kinds that have one.
-    pub fn parent(&self) -> Option<&str> {
-        match self {
-            Kind::Vlan { parent, .. } | Kind::Macvlan { parent, .. } => Some(parent),
-            Kind::Veth { .. } => None,
-        }
-    }
-
-    /// The host end of a veth, with its MAC.
-    pub fn peer(&self) -> Option<(&str, Mac)> {
-        match self {
-            Kind::Veth { peer, peer_mac } => Some((peer, *peer_mac)),
-            _ => None,
-        }
-    }
-
-    /// The words after `type NAME` of `ip link add` (the peer's come from the planner).
-    pub fn type_args(&self) -> Vec<String> {
-        match self {
-            Kind::Vlan { vid, .. } => vec!["id".into(), vid.to_string()],
-            Kind::Macvlan { mode, .. } => vec!["mode".into(), mode.clone()],
-            Kind::Veth { .. } => vec![],
-        }
-    }
-}
 
 /// One link of a zone, as it must be inside the namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     pub name: String,
     pub kind: Kind,
-    pub mac: Mac,
+    /// The link's own MAC; `None` for a kind that owns none (an ipvlan has its parent's).
+    pub mac: Option<Mac>,
     /// IFLA_MTU, when configured (a veth's host end gets the same).
     pub mtu: Option<u32>,
     pub addresses: Vec<Cidr>,
 }
 
-const MACVLAN_MODES: &[&str] = &["bridge", "private", "vepa", "passthru", "source"];
 /// Files every link may have.
 pub(super) const COMMON_FILES: &[&str] = &["type", "mac", "address", "index", "mtu"];
-
-/// A link kind's configuration: its `type` word, the files only it has, and its parser.
-pub struct KindSpec {
-    pub name: &'static str,
-    pub files: &'static [&'static str],
-    /// The kind from its files; the VLAN id that goes into the derived MAC (0 when none).
-    parse: fn(&LinkFiles) -> Result<(Kind, u16), ConfigError>,
-}
-
-/// The link kinds: one row each.
-pub const KINDS: &[KindSpec] = &[
-    KindSpec {
-        name: "vlan",
-        files: &["link", "vlan"],
-        parse: parse_vlan,
-    },
-    KindSpec {
-        name: "macvlan",
-        files: &["link", "mode"],
-        parse: parse_macvlan,
-    },
-    KindSpec {
-        name: "veth",
-        files: &["peer"],
-        parse: parse_veth,
-    },
-];
-
-pub(super) fn kind_names() -> String {
-    let n: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
-    match n.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => n.join(""),
-    }
-}
 
 /// The rule for interface names: the kernel's `dev_valid_name` (1-15 bytes, not `.` or `..`,
 /// no `/`, `:` or whitespace) plus `%` (the kernel expands `name%d` into a free name, which
@@ -165,7 +82,9 @@ pub(super) fn parse_links(raw: &RawZone, id: Option<u16>) -> Result<Vec<Link>, C
         if let Some((name, _, file)) = &peer {
             taken.name(name, file)?;
         }
-        taken.mac(link.mac, &ldir)?;
+        if let Some(m) = link.mac {
+            taken.mac(m, &ldir)?;
+        }
         if let Some((_, mac, file)) = &peer {
             taken.mac(*mac, file)?;
         }
@@ -237,17 +156,31 @@ pub struct LinkFiles {
 }
 
 impl LinkFiles {
-    fn path(&self, f: &str) -> PathBuf {
+    /// Whether the link directory has `file`.
+    pub(in crate::zone::config) fn has(&self, file: &str) -> bool {
+        self.files.contains_key(file)
+    }
+
+    pub(in crate::zone::config) fn path(&self, f: &str) -> PathBuf {
         self.dir.join(f)
     }
 
     /// The problem `problem` with this link's `file`, and its fix.
-    fn err(&self, file: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+    pub(in crate::zone::config) fn err(
+        &self,
+        file: &str,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> ConfigError {
         cerr(&self.path(file), problem, fix)
     }
 
     /// The single value of `file`, or None when it is absent.
-    fn value(&self, file: &str, fix: &str) -> Result<Option<String>, ConfigError> {
+    pub(in crate::zone::config) fn value(
+        &self,
+        file: &str,
+        fix: &str,
+    ) -> Result<Option<String>, ConfigError> {
         self.files
             .get(file)
             .map(|b| single(&self.path(file), b, fix))
@@ -255,19 +188,29 @@ impl LinkFiles {
     }
 
     /// The single value of a file the kind needs.
-    fn need(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+    pub(in crate::zone::config) fn need(
+        &self,
+        file: &str,
+        kind: &str,
+        fix: &str,
+    ) -> Result<String, ConfigError> {
         self.value(file, fix)?
             .ok_or_else(|| self.err(file, format!("is missing (a {kind} link needs it)"), fix))
     }
 
     /// A file holding an interface name (a parent or a peer).
-    fn ifname(&self, file: &str, kind: &str, fix: &str) -> Result<String, ConfigError> {
+    pub(in crate::zone::config) fn ifname(
+        &self,
+        file: &str,
+        kind: &str,
+        fix: &str,
+    ) -> Result<String, ConfigError> {
         let v = self.need(file, kind, fix)?;
         check_ifname(v.as_bytes()).map_err(|e| self.err(file, format!("bad name {e}"), fix))?;
         Ok(v)
     }
 
-    fn number(
+    pub(in crate::zone::config) fn number(
         &self,
         file: &str,
         what: &str,
@@ -281,7 +224,7 @@ impl LinkFiles {
     }
 
     /// `index`, or twice the link's position in name order.
-    fn index(&self) -> Result<u8, ConfigError> {
+    pub(in crate::zone::config) fn index(&self) -> Result<u8, ConfigError> {
         match self.number("index", "link index", 0, 255)? {
             Some(i) => Ok(i as u8),
             None if self.position * 2 <= 254 => Ok((self.position * 2) as u8),
@@ -293,7 +236,7 @@ impl LinkFiles {
         }
     }
 
-    fn zone_id(&self) -> Result<u16, ConfigError> {
+    pub(in crate::zone::config) fn zone_id(&self) -> Result<u16, ConfigError> {
         need_id(self.id, &self.zone_dir, &self.dir)
     }
 }
@@ -359,14 +302,21 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
                 file,
                 format!(
                     "is only for {} links, and this one is {ty}",
-                    owners.join(" and ")
+                    match owners.split_last() {
+                        Some((last, rest)) if !rest.is_empty() =>
+                            format!("{} and {last}", rest.join(", ")),
+                        _ => owners.join(""),
+                    }
                 ),
                 "remove it or change 'type'",
             ));
         }
     }
     let (kind, vid) = (spec.parse)(f)?;
-    let mac = match f.value(
+    let mac = if !kind.owns_mac() {
+        None
+    } else {
+        Some(match f.value(
         "mac",
         "write an address such as 02:00:02:00:2a:00, or remove the file for the derived one",
     )? {
@@ -376,6 +326,7 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
             )
         })?,
         None => mac::derive(vid, f.zone_id()?, f.index()?).expect("vid was validated"),
+    })
     };
     let mtu = f.number("mtu", "MTU", 68, 65535)?;
     let mut addresses = Vec::new();
@@ -399,41 +350,6 @@ fn parse_link(ifname: &str, f: &LinkFiles) -> Result<Link, ConfigError> {
         mtu,
         addresses,
     })
-}
-
-fn parse_vlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let fix = format!("write the 802.1Q id, 1-{}", mac::VLAN_MAX);
-    let vid =
-        f.number("vlan", "VLAN id", 1, mac::VLAN_MAX as u32)?
-            .ok_or_else(|| f.err("vlan", "is missing (a vlan link needs it)", fix))? as u16;
-    let parent = f.ifname("link", "vlan", "write the host's trunk device, e.g. eth0")?;
-    Ok((Kind::Vlan { parent, vid }, vid))
-}
-
-fn parse_macvlan(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let host_device = "write the host device to attach to, e.g. eth0";
-    let parent = f.ifname("link", "macvlan", host_device)?;
-    let modes = format!("write one of {}", MACVLAN_MODES.join(", "));
-    let mode = f.value("mode", &modes)?.unwrap_or_else(|| "bridge".into());
-    if !MACVLAN_MODES.contains(&mode.as_str()) {
-        return Err(f.err("mode", format!("'{mode}' is not a macvlan mode"), modes));
-    }
-    Ok((Kind::Macvlan { parent, mode }, 0))
-}
-
-fn parse_veth(f: &LinkFiles) -> Result<(Kind, u16), ConfigError> {
-    let host_end = "write the name of the host end, e.g. ve-web";
-    let peer = f.ifname("peer", "veth", host_end)?;
-    let index = f.index()?;
-    if index == 255 {
-        return Err(f.err(
-            "index",
-            "255 leaves no index for the veth host end (index + 1)",
-            "use 0-254",
-        ));
-    }
-    let peer_mac = mac::derive(0, f.zone_id()?, index + 1).expect("0 is a valid VLAN id");
-    Ok((Kind::Veth { peer, peer_mac }, 0))
 }
 
 fn need_id(id: Option<u16>, zone_dir: &Path, ldir: &Path) -> Result<u16, ConfigError> {

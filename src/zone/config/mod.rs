@@ -19,6 +19,7 @@
 
 mod cidr;
 mod guest;
+pub mod kind;
 mod link;
 mod read;
 mod route;
@@ -31,8 +32,9 @@ pub use guest::{
     Member, NetSpace, SkipEdit, guests, members, net_file, net_space, read_guest_net, skip_edit,
     skip_files, skip_lines,
 };
+pub use kind::{KINDS, Kind, KindSpec, LinkKind};
 use link::parse_links;
-pub use link::{KINDS, Kind, KindSpec, Link, LinkFiles, check_ifname};
+pub use link::{Link, LinkFiles, check_ifname};
 pub use read::{MAX_FILE, read_optional, read_raw, read_regular, read_zone};
 pub use route::{MAIN_TABLE, Route, parse_routes};
 pub use sysctl::{Sysctl, dotted_key, parse_sysctls, sysctl_parts, sysctl_path};

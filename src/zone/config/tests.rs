@@ -4,7 +4,8 @@ use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::link::{COMMON_FILES, kind_names};
+use super::kind::kind_names;
+use super::link::COMMON_FILES;
 use super::*;
 
 type Files<'a> = &'a [(&'a str, &'a [u8])];
@@ -73,7 +74,7 @@ fn a_full_zone_parses() {
         .map(|l| {
             (
                 l.name.clone(),
-                l.mac.to_string(),
+                l.mac.expect("a vlan link owns its MAC").to_string(),
                 l.addresses
                     .iter()
                     .map(|a| a.to_string())
@@ -97,24 +98,24 @@ fn a_full_zone_parses() {
     );
     assert_eq!(
         z.links[0].kind,
-        Kind::Vlan {
+        Kind::new(crate::zone::config::kind::Vlan {
             parent: "eth0".into(),
             vid: 2
-        }
+        })
     );
     assert_eq!(
         z.links[1].kind,
-        Kind::Macvlan {
+        Kind::new(crate::zone::config::kind::Macvlan {
             parent: "br0".into(),
             mode: "vepa".into()
-        }
+        })
     );
     assert_eq!(
         z.links[2].kind,
-        Kind::Veth {
+        Kind::new(crate::zone::config::kind::Veth {
             peer: "ve-z1".into(),
             peer_mac: "02:00:00:00:2a:05".parse().unwrap()
-        }
+        })
     );
 }
 
@@ -150,7 +151,7 @@ fn errors_name_the_file_and_the_fix() {
     let v0: &[(Files, &str)] = &[
         (
             &[("peer", b"p")],
-            "/c/z1/links/v0/type: is missing; write vlan, macvlan or veth",
+            "/c/z1/links/v0/type: is missing; write vlan, macvlan, veth or ipvlan",
         ),
         (
             &[("type", b"bridge")],
@@ -186,7 +187,7 @@ fn errors_name_the_file_and_the_fix() {
         ),
         (
             &[("type", b"veth"), ("peer", b"p"), ("link", b"eth0")],
-            "/c/z1/links/v0/link: is only for vlan and macvlan links",
+            "/c/z1/links/v0/link: is only for vlan, macvlan and ipvlan links",
         ),
         (
             &[("type", b"veth"), ("peer", b"p"), ("vlanid", b"2")],
@@ -547,7 +548,7 @@ fn mtu_and_the_kind_table() {
     };
     assert_eq!(mtu(b"1400").unwrap().links[0].mtu, Some(1400));
     assert!(mtu(b"40").unwrap_err().contains("'40' is not a valid MTU"));
-    assert_eq!(kind_names(), "vlan, macvlan or veth");
+    assert_eq!(kind_names(), "vlan, macvlan, veth or ipvlan");
     assert!(
         KINDS
             .iter()
@@ -562,4 +563,78 @@ fn cidrs_are_canonical() {
     assert!("10.0.0.1/x".parse::<Cidr>().is_err());
     assert!("fd00::1/129".parse::<Cidr>().is_err());
     assert_eq!("10.0.0.1/32".parse::<Cidr>().unwrap().prefix, 32);
+}
+
+#[test]
+fn ipvlan_links_have_a_mode_a_parent_and_no_mac_of_their_own() {
+    let ipv = |files: Files| zone(&one_link("i0", files));
+    // The mode defaults to l3, as ip's does; no zone id is needed: nothing is derived.
+    let z = ipv(&[("type", b"ipvlan"), ("link", b"eth1")]).unwrap();
+    let l = &z.links[0];
+    assert_eq!(l.kind.type_name(), "ipvlan");
+    assert_eq!(l.kind.parent(), Some("eth1"));
+    assert_eq!(l.kind.mode(), Some("l3"));
+    assert!(!l.kind.owns_mac());
+    assert_eq!(l.mac, None);
+    assert_eq!(
+        l.kind,
+        Kind::new(crate::zone::config::kind::Ipvlan {
+            parent: "eth1".into(),
+            mode: "l3".into()
+        })
+    );
+    for mode in ["l2", "l3", "l3s"] {
+        let z = ipv(&[
+            ("type", b"ipvlan"),
+            ("link", b"eth1"),
+            ("mode", mode.as_bytes()),
+        ])
+        .unwrap();
+        assert_eq!(z.links[0].kind.mode(), Some(mode));
+        assert_eq!(z.links[0].kind.type_args(None), ["mode", mode]);
+    }
+    let table: &[(Files, &str)] = &[
+        (
+            &[("type", b"ipvlan"), ("link", b"eth1"), ("mode", b"bridge")],
+            "/c/z1/links/i0/mode: 'bridge' is not an ipvlan mode; write one of l2, l3, l3s",
+        ),
+        (
+            &[("type", b"ipvlan")],
+            "/c/z1/links/i0/link: is missing (a ipvlan link needs it)",
+        ),
+        (
+            &[
+                ("type", b"ipvlan"),
+                ("link", b"eth1"),
+                ("mac", b"02:00:00:00:00:01"),
+            ],
+            "/c/z1/links/i0/mac: is not for an ipvlan link: it has its parent's MAC",
+        ),
+        (
+            &[("type", b"ipvlan"), ("link", b"eth1"), ("index", b"3")],
+            "/c/z1/links/i0/index: is not for an ipvlan link",
+        ),
+        (
+            &[("type", b"ipvlan"), ("link", b"eth1"), ("peer", b"p0")],
+            "/c/z1/links/i0/peer: is only for veth links, and this one is ipvlan",
+        ),
+    ];
+    for (files, want) in table {
+        let got = ipv(files).unwrap_err();
+        assert!(got.contains(want), "\n got: {got}\nwant: {want}");
+    }
+    // Beside a MAC-owning link, an ipvlan takes no MAC and no clash is possible with it.
+    let r = raw(
+        &[("id", Some(b"1"))],
+        &[
+            (
+                "a0",
+                &[("type", b"ipvlan"), ("link", b"eth1"), ("mode", b"l2")],
+            ),
+            ("m0", &[("type", b"macvlan"), ("link", b"eth1")]),
+        ],
+    );
+    let z = zone(&r).unwrap();
+    assert_eq!(z.links[0].mac, None);
+    assert!(z.links[1].mac.is_some());
 }

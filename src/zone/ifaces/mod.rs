@@ -972,11 +972,11 @@ mod tests {
             netns: "z".into(),
             links: vec![Link {
                 name: "e0".into(),
-                kind: Kind::Macvlan {
+                kind: Kind::new(crate::zone::config::kind::Macvlan {
                     parent: "p".into(),
                     mode: "bridge".into(),
-                },
-                mac: Mac([2, 0, 0, 0, 0, 1]),
+                }),
+                mac: Some(Mac([2, 0, 0, 0, 0, 1])),
                 mtu: None,
                 addresses: vec!["192.0.2.1/24".parse().unwrap()],
             }],
@@ -1148,11 +1148,11 @@ mod tests {
         use crate::zone::mac::Mac;
         let link = |a: &[&str]| Link {
             name: "e0".into(),
-            kind: Kind::Veth {
+            kind: Kind::new(crate::zone::config::kind::Veth {
                 peer: "p".into(),
                 peer_mac: Mac([2, 0, 0, 0, 0, 2]),
-            },
-            mac: Mac([2, 0, 0, 0, 0, 1]),
+            }),
+            mac: Some(Mac([2, 0, 0, 0, 0, 1])),
             mtu: None,
             addresses: a.iter().map(|c| c.parse().unwrap()).collect(),
         };

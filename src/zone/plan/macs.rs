@@ -15,10 +15,12 @@ pub fn zone_macs(zones: &[Zone]) -> (MacUsers, Vec<String>) {
     let mut by_mac: BTreeMap<Mac, Vec<(String, String)>> = BTreeMap::new();
     for z in zones {
         for l in &z.links {
-            by_mac.entry(l.mac).or_default().push((
-                z.netns.clone(),
-                format!("link {} of zone {}", l.name, z.netns),
-            ));
+            if let Some(m) = l.mac {
+                by_mac.entry(m).or_default().push((
+                    z.netns.clone(),
+                    format!("link {} of zone {}", l.name, z.netns),
+                ));
+            }
             if let Some((p, m)) = l.kind.peer() {
                 by_mac.entry(m).or_default().push((
                     z.netns.clone(),

@@ -230,26 +230,15 @@ impl Printer<'_> {
                     temp.clone(),
                     "netns".into(),
                     self.netns_operand(ns),
-                    "address".into(),
-                    link.mac.to_string(),
                 ]);
-                let mtu: Vec<String> = link
-                    .mtu
-                    .map(|m| vec!["mtu".into(), m.to_string()])
-                    .unwrap_or_default();
-                w.extend(mtu.clone());
-                w.extend(["type".into(), link.kind.type_name().into()]);
-                w.extend(link.kind.type_args());
-                if let Some((peer, pmac)) = link.kind.peer() {
-                    w.extend([
-                        "peer".into(),
-                        "name".into(),
-                        peer.to_string(),
-                        "address".into(),
-                        pmac.to_string(),
-                    ]);
-                    w.extend(mtu);
+                if let Some(mac) = link.mac {
+                    w.extend(["address".into(), mac.to_string()]);
                 }
+                if let Some(m) = link.mtu {
+                    w.extend(["mtu".into(), m.to_string()]);
+                }
+                w.extend(["type".into(), link.kind.type_name().into()]);
+                w.extend(link.kind.type_args(link.mtu));
                 let r: Vec<&str> = w.iter().map(String::as_str).collect();
                 self.ip(host, &r)
             }

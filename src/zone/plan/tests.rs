@@ -18,21 +18,21 @@ fn zone() -> Zone {
         links: vec![
             Link {
                 name: "m0".into(),
-                kind: Kind::Macvlan {
+                kind: Kind::new(crate::zone::config::kind::Macvlan {
                     parent: "eth0".into(),
                     mode: "bridge".into(),
-                },
-                mac: mac("02:00:00:00:2a:00"),
+                }),
+                mac: Some(mac("02:00:00:00:2a:00")),
                 mtu: None,
                 addresses: vec!["192.0.2.10/24".parse().unwrap()],
             },
             Link {
                 name: "v0".into(),
-                kind: Kind::Veth {
+                kind: Kind::new(crate::zone::config::kind::Veth {
                     peer: "ve-z1".into(),
                     peer_mac: mac("02:00:00:00:2a:03"),
-                },
-                mac: mac("02:00:00:00:2a:02"),
+                }),
+                mac: Some(mac("02:00:00:00:2a:02")),
                 mtu: Some(1400),
                 addresses: vec![],
             },
@@ -174,10 +174,10 @@ fn what_cannot_succeed_is_refused_before_anything_changes() {
     );
     lowered.inside.get_mut("m0").unwrap().mtu = Some(1400);
     let mut vlan_zone = z.clone();
-    vlan_zone.links[0].kind = crate::zone::config::Kind::Vlan {
+    vlan_zone.links[0].kind = Kind::new(crate::zone::config::kind::Vlan {
         parent: "eth0".into(),
         vid: 7,
-    };
+    });
     let mut no_vlan = facts();
     no_vlan.vlan = Some(false);
     let table = [
@@ -567,4 +567,43 @@ fn mac_clashes_between_zones_are_named() {
         ["MAC 02:00:00:00:2a:00 is given to link m0 of zone z1 and link m0 of zone z2"]
     );
     assert!(zone_macs(&[zone()]).1.is_empty());
+}
+
+/// The zone of [`zone`] with its macvlan made an ipvlan of `mode` on the same parent.
+fn ipvlan_zone(mode: &str) -> Zone {
+    let mut z = zone();
+    z.links[0].kind = Kind::new(crate::zone::config::kind::Ipvlan {
+        parent: "eth0".into(),
+        mode: mode.into(),
+    });
+    z.links[0].mac = None;
+    z
+}
+
+#[test]
+fn an_ipvlan_is_made_without_a_mac_and_its_parents_mac_is_left_alone() {
+    for mode in ["l2", "l3", "l3s"] {
+        let steps = plan_up(&ipvlan_zone(mode), &facts()).unwrap();
+        assert_eq!(
+            lines(&steps)[3],
+            format!("ip link add link eth0 name vsn77f3e9ec9025 netns z1 type ipvlan mode {mode}")
+        );
+        // Every other line is the macvlan zone's.
+        assert_eq!(lines(&steps)[4..], FROM_NOTHING[4..]);
+    }
+    // Up, the ipvlan shows its parent's MAC (whatever it is): no SetMac is planned.
+    let mut f = all_up();
+    f.inside.get_mut("m0").unwrap().mac = Some(mac("52:54:00:12:34:56"));
+    assert_eq!(plan_up(&ipvlan_zone("l2"), &f).unwrap(), []);
+    // Its parent missing is refused before anything changes, as for a macvlan.
+    let mut no_parent = facts();
+    no_parent.host.remove("eth0");
+    assert!(matches!(
+        plan_up(&ipvlan_zone("l3"), &no_parent),
+        Err(PlanError::Conflict(m)) if m.contains("eth0")
+    ));
+    // No MAC of its own: nothing to clash with another zone's.
+    let (by_mac, clashes) = zone_macs(&[ipvlan_zone("l2")]);
+    assert!(clashes.is_empty());
+    assert!(!by_mac.contains_key(&mac("02:00:00:00:2a:00")));
 }

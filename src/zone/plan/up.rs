@@ -161,11 +161,7 @@ fn check_parent(link: &Link, facts: &Facts, raise: bool, mtu: bool) -> Result<()
 /// A VLAN link to make where the kernel has no 802.1Q support (probed by the shell).
 fn check_vlan(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanError> {
     let vlan = steps.iter().find_map(|s| match s {
-        Step::AddLink { link, .. }
-            if matches!(link.kind, crate::zone::config::Kind::Vlan { .. }) =>
-        {
-            Some(&link.name)
-        }
+        Step::AddLink { link, .. } if link.kind.vlan_id().is_some() => Some(&link.name),
         _ => None,
     });
     match (vlan, facts.vlan) {
@@ -286,11 +282,11 @@ fn plan_existing_link(
         },
         None => None,
     };
-    if have.mac != Some(link.mac) {
+    if let Some(mac) = link.mac.filter(|m| have.mac != Some(*m)) {
         steps.push(Step::SetMac {
             ns: some_ns.clone(),
             dev: name.clone(),
-            mac: link.mac,
+            mac,
             was: have.mac,
         });
     }
@@ -355,7 +351,10 @@ fn plan_existing_link(
 fn check_macs(steps: &[Step], facts: &Facts) -> Result<(), PlanError> {
     for s in steps {
         let set: Vec<(String, Mac)> = match s {
-            Step::AddLink { link, .. } => std::iter::once((link.name.clone(), link.mac))
+            Step::AddLink { link, .. } => link
+                .mac
+                .map(|m| (link.name.clone(), m))
+                .into_iter()
                 .chain(link.kind.peer().map(|(p, m)| (p.to_string(), m)))
                 .collect(),
             Step::SetMac { dev, mac, .. } => vec![(dev.clone(), *mac)],
