@@ -6,6 +6,7 @@ use nix::errno::Errno;
 use std::fmt;
 
 use crate::sys::rtnl::NlError;
+use crate::zone::config::Link;
 use crate::zone::plan::Step;
 
 /// A step the kernel or the system refused: the reason in words, and the kernel's errno when
@@ -65,50 +66,12 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
         (_, Errno::EPERM | Errno::EACCES) => {
             "the kernel refused the change to this process: run it as root (CAP_NET_ADMIN in the host's user namespace), not in a container or under a unit that drops capabilities".into()
         }
-        (Step::AddVlanIn { .. }, Errno::EOPNOTSUPP) => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
-        (Step::AddLink { link, .. }, Errno::EOPNOTSUPP) => link.kind.missing_hint(),
-        (Step::AddLink { link, .. }, Errno::ENODEV) => format!(
-            "the parent {} of {} does not exist in the host's network namespace (PID 1's); create it, or name the right one in links/{}/link",
-            link.kind.parent().unwrap_or("device"),
-            link.name,
-            link.name
-        ),
-        (Step::AddLink { link, temp, .. }, Errno::EEXIST) => format!(
-            "a link named {temp} (the temporary name of {}) already exists in the zone{}",
-            link.name,
-            link.kind
-                .peer()
-                .map(|(p, _)| format!(", or {p} on the host"))
-                .unwrap_or_default()
-        ),
-        (Step::AddLink { link, .. }, Errno::EBUSY) if link.kind.parent().is_some() => format!(
-            "the parent {} already carries a link of this kind with this VLAN id or MAC (or is a slave that takes none); ip -d link show shows which",
-            link.kind.parent().unwrap_or_default()
-        ),
-        (Step::AddLink { link, .. }, Errno::EINVAL | Errno::ERANGE) if link.mtu.is_some() => {
-            format!(
-                "the kernel refused the {} link {} as configured: its MTU {} is out of range ({}below 68), or its MAC {}: check links/{}/",
-                link.kind.type_name(),
-                link.name,
-                link.mtu.unwrap_or_default(),
-                link.kind
-                    .parent()
-                    .map(|p| format!("above the MTU of its parent {p}, or "))
-                    .unwrap_or_default(),
-                link.mac.map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
-                link.name
-            )
+        (Step::AddLink { link, temp, .. }, _) => {
+            return add_link_hint(link, temp, errno).or_else(|| short_of_memory(errno));
         }
+        (Step::AddVlanIn { .. }, Errno::EOPNOTSUPP) => "this kernel has no 802.1Q VLAN support: load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)".into(),
         (Step::SetMtu { dev, mtu, .. }, Errno::EINVAL | Errno::ERANGE) => format!(
             "the MTU {mtu} is out of range for {dev} (above its parent's, or below 68): lower it in the link's mtu file, or raise the parent's"
-        ),
-        (Step::AddLink { link, .. }, Errno::EINVAL) => format!(
-            "the kernel refused the {} link {} as configured (its MAC {}, MTU or {} settings): check links/{}/",
-            link.kind.type_name(),
-            link.name,
-            link.mac.map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
-            link.kind.type_name(),
-            link.name
         ),
         (Step::Up { dev, .. }, Errno::ENETDOWN) => format!(
             "{dev} cannot go up while the link it sits on is down: bring the parent up on the host (ip link set dev PARENT up) and run up again"
@@ -146,9 +109,63 @@ fn hint_for(step: &Step, errno: Option<Errno>) -> Option<String> {
         (Step::SetSysctl { key, .. }, Errno::ENOENT) => format!(
             "{key} does not exist in the zone: its module is not loaded, or it names a link the zone does not have"
         ),
-        (_, Errno::ENOMEM | Errno::ENOBUFS | Errno::EAGAIN) => {
-            "the kernel is short of memory or netlink buffers: try again".into()
+        _ => return short_of_memory(errno),
+    })
+}
+
+/// The hint for a refusal any step can meet: the kernel short of memory or buffers.
+fn short_of_memory(errno: Errno) -> Option<String> {
+    matches!(errno, Errno::ENOMEM | Errno::ENOBUFS | Errno::EAGAIN)
+        .then(|| "the kernel is short of memory or netlink buffers: try again".into())
+}
+
+/// The hint for a link the kernel refused to make, chosen by errno; `temp` is the name it was
+/// made under.
+fn add_link_hint(link: &Link, temp: &str, errno: Errno) -> Option<String> {
+    Some(match errno {
+        Errno::EOPNOTSUPP => link.kind.missing_hint(),
+        Errno::ENODEV => format!(
+            "the parent {} of {} does not exist in the host's network namespace (PID 1's); create it, or name the right one in links/{}/link",
+            link.kind.parent().unwrap_or("device"),
+            link.name,
+            link.name
+        ),
+        Errno::EEXIST => format!(
+            "a link named {temp} (the temporary name of {}) already exists in the zone{}",
+            link.name,
+            link.kind
+                .peer()
+                .map(|(p, _)| format!(", or {p} on the host"))
+                .unwrap_or_default()
+        ),
+        Errno::EBUSY if link.kind.parent().is_some() => format!(
+            "the parent {} already carries a link of this kind with this VLAN id or MAC (or is a slave that takes none); ip -d link show shows which",
+            link.kind.parent().unwrap_or_default()
+        ),
+        Errno::EINVAL | Errno::ERANGE if link.mtu.is_some() => {
+            format!(
+                "the kernel refused the {} link {} as configured: its MTU {} is out of range ({}below 68), or its MAC {}: check links/{}/",
+                link.kind.type_name(),
+                link.name,
+                link.mtu.unwrap_or_default(),
+                link.kind
+                    .parent()
+                    .map(|p| format!("above the MTU of its parent {p}, or "))
+                    .unwrap_or_default(),
+                link.mac
+                    .map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
+                link.name
+            )
         }
+        Errno::EINVAL => format!(
+            "the kernel refused the {} link {} as configured (its MAC {}, MTU or {} settings): check links/{}/",
+            link.kind.type_name(),
+            link.name,
+            link.mac
+                .map_or_else(|| "(its parent's)".to_string(), |m| m.to_string()),
+            link.kind.type_name(),
+            link.name
+        ),
         _ => return None,
     })
 }

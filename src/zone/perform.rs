@@ -152,39 +152,13 @@ impl Runner {
 
     /// Carries out one step.
     pub(crate) fn perform(&mut self, step: &Step) -> Result<(), StepError> {
-        let io = |e: std::io::Error| StepError::plain(exec::io_reason(&e));
-        let create = NLM_F_CREATE | NLM_F_EXCL;
         match step {
-            Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
-            Step::AppendSkip {
-                file,
-                newline_first,
-                line,
-                was,
-            } => {
-                let text = format!("{}{line}\n", if *newline_first { "\n" } else { "" });
-                append(file, text.as_bytes(), was.is_none()).map_err(io)
-            }
-            Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
-            Step::TruncateSkip { file, len } => open_regular(file, false, false)
-                .and_then(|f| f.set_len(*len))
-                .map_err(io),
-            Step::AddNetns { ns } => {
-                // lo marked before the entry is mounted: the namespace is this zone's from
-                // the moment it can be seen (the printed lo steps follow, and change nothing).
-                let alias = plan::mark(ns);
-                admin::add_prepared(&self.run_dir, OsStr::new(ns), move || {
-                    let mut s = Rtnl::open()?;
-                    let lo = rtmsg::links(&s.call(rtmsg::get_link("lo"), 0)?)
-                        .get("lo")
-                        .map(|l| l.index)
-                        .unwrap_or(1);
-                    s.call(rtmsg::set_link(lo, Change::Alias(&alias)), 0)
-                        .map(|_| ())
-                })
-                .map(|_| ())
-                .map_err(|e| StepError::plain(e.to_string()))
-            }
+            Step::CopySkip { .. }
+            | Step::AppendSkip { .. }
+            | Step::RemoveSkip { .. }
+            | Step::TruncateSkip { .. }
+            | Step::WriteNodev { .. } => file_step(step),
+            Step::AddNetns { ns } => self.add_netns(ns),
             Step::AttachNetns { ns, pid } => admin::attach(&self.run_dir, OsStr::new(ns), *pid)
                 .map(|_| ())
                 .map_err(|e| StepError::plain(e.to_string())),
@@ -196,29 +170,6 @@ impl Runner {
             Step::SetMtu { ns, dev, mtu, .. } => self.set(ns, dev, Change::Mtu(*mtu)),
             Step::Up { ns, dev } => self.set(ns, dev, Change::Up(true)),
             Step::Down { ns, dev } => self.set(ns, dev, Change::Up(false)),
-            Step::AddAddr { ns, dev, cidr } | Step::DelAddr { ns, dev, cidr } => {
-                let ns = Some(ns.clone());
-                let i = self.index(&ns, dev)?;
-                let add = matches!(step, Step::AddAddr { .. });
-                self.send(
-                    &ns,
-                    rtmsg::addr(add, i, *cidr),
-                    if add { create } else { 0 },
-                )
-            }
-            Step::AddRoute { ns, route } | Step::DelRoute { ns, route } => {
-                let ns = Some(ns.clone());
-                let oif = match &route.dev {
-                    Some(d) => Some(self.index(&ns, d)?),
-                    None => None,
-                };
-                let add = matches!(step, Step::AddRoute { .. });
-                self.send(
-                    &ns,
-                    rtmsg::route(add, route, oif),
-                    if add { create } else { 0 },
-                )
-            }
             Step::SetSysctl { ns, key, value, .. } => {
                 self.set_sysctl(ns, key, value).map_err(StepError::refused)
             }
@@ -228,15 +179,59 @@ impl Runner {
                 let i = self.index(ns, dev)?;
                 self.send(ns, rtmsg::del_link(i), 0)
             }
+            Step::AddAddr { .. }
+            | Step::DelAddr { .. }
+            | Step::AddRoute { .. }
+            | Step::DelRoute { .. }
+            | Step::AddGuestAddr { .. }
+            | Step::DelGuestAddr { .. }
+            | Step::AddVlanIn { .. } => self.inside(step),
+        }
+    }
+
+    /// `ip netns add`, with `lo` marked before the entry is mounted: the namespace is this
+    /// zone's from the moment it can be seen (the printed lo steps follow, and change nothing).
+    fn add_netns(&mut self, ns: &str) -> Result<(), StepError> {
+        let alias = plan::mark(ns);
+        admin::add_prepared(&self.run_dir, OsStr::new(ns), move || {
+            let mut s = Rtnl::open()?;
+            let lo = rtmsg::links(&s.call(rtmsg::get_link("lo"), 0)?)
+                .get("lo")
+                .map(|l| l.index)
+                .unwrap_or(1);
+            s.call(rtmsg::set_link(lo, Change::Alias(&alias)), 0)
+                .map(|_| ())
+        })
+        .map(|_| ())
+        .map_err(|e| StepError::plain(e.to_string()))
+    }
+
+    /// The steps on a zone's own devices, each a request on the zone's socket naming a device
+    /// by index: addresses, routes, a guest's addresses and VLAN devices.
+    fn inside(&mut self, step: &Step) -> Result<(), StepError> {
+        let create = NLM_F_CREATE | NLM_F_EXCL;
+        let flags = |add: bool| if add { create } else { 0 };
+        match step {
+            Step::AddAddr { ns, dev, cidr } | Step::DelAddr { ns, dev, cidr } => {
+                let ns = Some(ns.clone());
+                let i = self.index(&ns, dev)?;
+                let add = matches!(step, Step::AddAddr { .. });
+                self.send(&ns, rtmsg::addr(add, i, *cidr), flags(add))
+            }
+            Step::AddRoute { ns, route } | Step::DelRoute { ns, route } => {
+                let ns = Some(ns.clone());
+                let oif = match &route.dev {
+                    Some(d) => Some(self.index(&ns, d)?),
+                    None => None,
+                };
+                let add = matches!(step, Step::AddRoute { .. });
+                self.send(&ns, rtmsg::route(add, route, oif), flags(add))
+            }
             Step::AddGuestAddr { ns, addr } | Step::DelGuestAddr { ns, addr } => {
                 let ns = Some(ns.clone());
                 let i = self.index(&ns, &addr.dev)?;
                 let add = matches!(step, Step::AddGuestAddr { .. });
-                self.send(
-                    &ns,
-                    rtmsg::guest_addr(add, i, addr),
-                    if add { create } else { 0 },
-                )
+                self.send(&ns, rtmsg::guest_addr(add, i, addr), flags(add))
             }
             Step::AddVlanIn {
                 ns,
@@ -248,11 +243,7 @@ impl Runner {
                 let p = self.index(&ns, parent)?;
                 self.send(&ns, rtmsg::new_vlan(name, p, *vid), create)
             }
-            Step::WriteNodev { file } => write_new(
-                file,
-                format!("{}\n", crate::zone::ifaces::NODEV_TEXT).as_bytes(),
-            )
-            .map_err(io),
+            _ => unreachable!("perform hands only steps inside a zone to inside"),
         }
     }
 
@@ -327,19 +318,47 @@ impl Runner {
     }
 }
 
+/// The steps on files (the guests' cleanup-skip files, a guest's `nodev` marker), each
+/// opened with O_NOFOLLOW and the system's reason as the error.
+fn file_step(step: &Step) -> Result<(), StepError> {
+    let io = |e: std::io::Error| StepError::plain(exec::io_reason(&e));
+    match step {
+        Step::CopySkip { from, to } => copy_new(from, to).map_err(io),
+        Step::AppendSkip {
+            file,
+            newline_first,
+            line,
+            was,
+        } => {
+            let text = format!("{}{line}\n", if *newline_first { "\n" } else { "" });
+            append(file, text.as_bytes(), was.is_none()).map_err(io)
+        }
+        Step::RemoveSkip { file } => std::fs::remove_file(file).map_err(io),
+        Step::TruncateSkip { file, len } => open_regular(file, false, false)
+            .and_then(|f| f.set_len(*len))
+            .map_err(io),
+        Step::WriteNodev { file } => write_new(
+            file,
+            format!("{}\n", crate::zone::ifaces::NODEV_TEXT).as_bytes(),
+        )
+        .map_err(io),
+        _ => unreachable!("perform hands only file steps to file_step"),
+    }
+}
+
 /// The ifindex of `dev` on the socket's namespace, in ip's words when it is missing.
-fn link_index(s: &mut Rtnl, dev: &str) -> Result<u32, String> {
+fn link_index(s: &mut Rtnl, dev: &str) -> Result<u32, StepError> {
     let got = s.call(rtmsg::get_link(dev), 0).map_err(|e| {
-        if e.errno == nix::errno::Errno::ENODEV {
+        StepError::plain(if e.errno == nix::errno::Errno::ENODEV {
             format!("Cannot find device \"{dev}\" ({e})")
         } else {
             e.to_string()
-        }
+        })
     })?;
     rtmsg::links(&got)
         .get(dev)
         .map(|l| l.index)
-        .ok_or_else(|| format!("Cannot find device \"{dev}\""))
+        .ok_or_else(|| StepError::plain(format!("Cannot find device \"{dev}\"")))
 }
 
 /// A failed file or program step inside a namespace, as an [`NlError`]: the system's errno

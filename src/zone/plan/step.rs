@@ -204,8 +204,42 @@ impl Printer<'_> {
         v
     }
 
+    /// `ip link add [link PARENT] name TEMP netns NS [address MAC] [mtu N] type KIND ...`:
+    /// made from the host's namespace, the kind's own words last.
+    fn add_link(&self, ns: &str, link: &Link, temp: &str) -> Vec<String> {
+        let mut w: Vec<String> = vec!["link".into(), "add".into()];
+        if let Some(p) = link.kind.parent() {
+            w.extend(["link".into(), p.to_string()]);
+        }
+        w.extend([
+            "name".into(),
+            temp.to_string(),
+            "netns".into(),
+            self.netns_operand(ns),
+        ]);
+        if let Some(mac) = link.mac {
+            w.extend(["address".into(), mac.to_string()]);
+        }
+        if let Some(m) = link.mtu {
+            w.extend(["mtu".into(), m.to_string()]);
+        }
+        w.extend(["type".into(), link.kind.type_name().into()]);
+        w.extend(link.kind.type_args(link.mtu));
+        let r: Vec<&str> = w.iter().map(String::as_str).collect();
+        self.ip(&None, &r)
+    }
+
+    /// `ip -n NS -4|-6 route add|del ...`.
+    fn route(&self, ns: &str, verb: &str, route: &Route) -> Vec<String> {
+        let fam = if route.is_v6() { "-6" } else { "-4" };
+        let mut r = vec![fam, "route", verb];
+        let words = route.words();
+        r.extend(words.iter().map(String::as_str));
+        self.ip(&Some(ns.to_string()), &r)
+    }
+
+    /// The words of a step's `ip` (or `ip netns exec`) command line.
     fn words(&self, step: &Step) -> Vec<String> {
-        let host = &None;
         let some = |n: &String| Some(n.clone());
         match step {
             Step::CopySkip { .. }
@@ -220,28 +254,7 @@ impl Printer<'_> {
                 w.push(pid.to_string());
                 w
             }
-            Step::AddLink { ns, link, temp } => {
-                let mut w: Vec<String> = vec!["link".into(), "add".into()];
-                if let Some(p) = link.kind.parent() {
-                    w.extend(["link".into(), p.to_string()]);
-                }
-                w.extend([
-                    "name".into(),
-                    temp.clone(),
-                    "netns".into(),
-                    self.netns_operand(ns),
-                ]);
-                if let Some(mac) = link.mac {
-                    w.extend(["address".into(), mac.to_string()]);
-                }
-                if let Some(m) = link.mtu {
-                    w.extend(["mtu".into(), m.to_string()]);
-                }
-                w.extend(["type".into(), link.kind.type_name().into()]);
-                w.extend(link.kind.type_args(link.mtu));
-                let r: Vec<&str> = w.iter().map(String::as_str).collect();
-                self.ip(host, &r)
-            }
+            Step::AddLink { ns, link, temp } => self.add_link(ns, link, temp),
             Step::SetAlias { ns, dev, alias } => {
                 self.ip(ns, &["link", "set", "dev", dev, "alias", alias])
             }
@@ -261,18 +274,8 @@ impl Printer<'_> {
             Step::DelAddr { ns, dev, cidr } => {
                 self.ip(&some(ns), &["addr", "del", &cidr.to_string(), "dev", dev])
             }
-            Step::AddRoute { ns, route } | Step::DelRoute { ns, route } => {
-                let verb = if matches!(step, Step::AddRoute { .. }) {
-                    "add"
-                } else {
-                    "del"
-                };
-                let fam = if route.is_v6() { "-6" } else { "-4" };
-                let mut r = vec![fam, "route", verb];
-                let words = route.words();
-                r.extend(words.iter().map(String::as_str));
-                self.ip(&some(ns), &r)
-            }
+            Step::AddRoute { ns, route } => self.route(ns, "add", route),
+            Step::DelRoute { ns, route } => self.route(ns, "del", route),
             Step::SetSysctl { ns, key, value, .. } => {
                 self.exec_in(ns, &["sysctl", "-q", "-w", &format!("{key}={value}")])
             }
@@ -296,21 +299,13 @@ impl Printer<'_> {
                 parent,
                 name,
                 vid,
-            } => self.ip(
-                &some(ns),
-                &[
-                    "link",
-                    "add",
-                    "link",
-                    parent,
-                    "name",
-                    name,
-                    "type",
-                    "vlan",
-                    "id",
-                    &vid.to_string(),
-                ],
-            ),
+            } => {
+                let vid = vid.to_string();
+                let w = [
+                    "link", "add", "link", parent, "name", name, "type", "vlan", "id", &vid,
+                ];
+                self.ip(&some(ns), &w)
+            }
         }
     }
 }

@@ -261,65 +261,12 @@ fn plan_existing_link(
     steps: &mut Vec<Step>,
 ) -> Result<(), PlanError> {
     let ns = &zone.netns;
-    let some_ns = Some(ns.clone());
     let name = &link.name;
-    let host_end = match link.kind.peer() {
-        Some((p, pmac)) => match facts.host.get(p) {
-            Some(h) => Some((p, pmac, h)),
-            None => {
-                // Deleting the inside end takes the pair with it, wherever the host end went
-                // (renamed, moved); `down` would refuse an unmarked link, or a zone in use.
-                let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
-                let del = Step::DelLink {
-                    ns: some_ns.clone(),
-                    dev: name.clone(),
-                };
-                return Err(PlanError::Conflict(format!(
-                    "{name} is in {ns} but its host end {p} is not on the host (renamed, or moved to another namespace); delete the pair with '{}' and run up again to make it anew",
-                    del.line(run_dir)
-                )));
-            }
-        },
-        None => None,
-    };
-    if let Some(mac) = link.mac.filter(|m| have.mac != Some(*m)) {
-        steps.push(Step::SetMac {
-            ns: some_ns.clone(),
-            dev: name.clone(),
-            mac,
-            was: have.mac,
-        });
-    }
-    if let Some(mtu) = link.mtu {
-        if have.mtu != Some(mtu) {
-            steps.push(Step::SetMtu {
-                ns: some_ns.clone(),
-                dev: name.clone(),
-                mtu,
-                was: have.mtu,
-            });
-        }
-    }
+    let host_end = host_end(zone, link, facts)?;
+    set_mac_mtu(Some(ns.clone()), name, link.mac, link.mtu, have, steps);
     if let Some((p, pmac, h)) = host_end {
-        if h.mac != Some(pmac) {
-            steps.push(Step::SetMac {
-                ns: None,
-                dev: p.to_string(),
-                mac: pmac,
-                was: h.mac,
-            });
-        }
         // The host end gets the same MTU (vspace-netns-zones(5), links/IF/mtu).
-        if let Some(mtu) = link.mtu {
-            if h.mtu != Some(mtu) {
-                steps.push(Step::SetMtu {
-                    ns: None,
-                    dev: p.to_string(),
-                    mtu,
-                    was: h.mtu,
-                });
-            }
-        }
+        set_mac_mtu(None, p, Some(pmac), link.mtu, h, steps);
     }
     for cidr in &link.addresses {
         if !have.addresses.contains(cidr) {
@@ -332,7 +279,7 @@ fn plan_existing_link(
     }
     if !have.up {
         steps.push(Step::Up {
-            ns: some_ns,
+            ns: Some(ns.clone()),
             dev: name.clone(),
         });
     }
@@ -345,6 +292,62 @@ fn plan_existing_link(
         }
     }
     Ok(())
+}
+
+/// A veth's host end as found on the host, with the MAC it must have; a veth whose host end
+/// is gone is refused (deleting the inside end takes the pair with it, wherever the host end
+/// went: renamed, moved; `down` would refuse an unmarked link, or a zone in use).
+fn host_end<'a>(
+    zone: &Zone,
+    link: &'a Link,
+    facts: &'a Facts,
+) -> Result<Option<(&'a str, Mac, &'a LinkState)>, PlanError> {
+    let Some((p, pmac)) = link.kind.peer() else {
+        return Ok(None);
+    };
+    match facts.host.get(p) {
+        Some(h) => Ok(Some((p, pmac, h))),
+        None => {
+            let (ns, name) = (&zone.netns, &link.name);
+            let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+            let del = Step::DelLink {
+                ns: Some(ns.clone()),
+                dev: name.clone(),
+            };
+            Err(PlanError::Conflict(format!(
+                "{name} is in {ns} but its host end {p} is not on the host (renamed, or moved to another namespace); delete the pair with '{}' and run up again to make it anew",
+                del.line(run_dir)
+            )))
+        }
+    }
+}
+
+/// The MAC (when the link owns one) and the MTU (when configured) of `dev` in `ns` where they
+/// differ from `have`, MAC first.
+fn set_mac_mtu(
+    ns: Option<String>,
+    dev: &str,
+    mac: Option<Mac>,
+    mtu: Option<u32>,
+    have: &LinkState,
+    steps: &mut Vec<Step>,
+) {
+    if let Some(mac) = mac.filter(|m| have.mac != Some(*m)) {
+        steps.push(Step::SetMac {
+            ns: ns.clone(),
+            dev: dev.to_string(),
+            mac,
+            was: have.mac,
+        });
+    }
+    if let Some(mtu) = mtu.filter(|m| have.mtu != Some(*m)) {
+        steps.push(Step::SetMtu {
+            ns,
+            dev: dev.to_string(),
+            mtu,
+            was: have.mtu,
+        });
+    }
 }
 
 /// Refuses a MAC this plan would set that another configured zone or a host link uses.
