@@ -506,32 +506,7 @@ pub(crate) fn entry_check(
             true
         }
         Entry::Missing if zone => {
-            let running = running_members(ns, ctx);
-            if running.is_empty() && !ctx.expect_up {
-                checks.push(ok(format!(
-                    "zone {ns}: idle: {} does not exist and none of its guests runs (the hook brings it up at the next start)",
-                    show(entry)
-                )));
-            } else if running.is_empty() {
-                checks.push(bad(
-                    format!(
-                        "zone {ns}: idle: {} does not exist (none of its guests runs), and zones must be up",
-                        show(entry)
-                    ),
-                    format!("bring the zone up: vspace-netns up {ns}"),
-                ));
-            } else {
-                checks.push(bad(
-                    format!(
-                        "zone {ns}: {} does not exist while {} runs",
-                        show(entry),
-                        running.join(" and ")
-                    ),
-                    format!(
-                        "bring the zone up: vspace-netns up {ns}; a guest that started without it is outside the zone: restart it (vserver GUEST restart)"
-                    ),
-                ));
-            }
+            checks.push(missing_zone_check(ns, entry, ctx));
             false
         }
         Entry::Missing => {
@@ -566,6 +541,37 @@ pub(crate) fn entry_check(
             ));
             false
         }
+    }
+}
+
+/// A zone whose entry is missing: idle (an OK, unless zones must be up), or a FAIL while one
+/// of its guests runs.
+fn missing_zone_check(ns: &str, entry: &Path, ctx: &Ctx) -> Check {
+    let running = running_members(ns, ctx);
+    if running.is_empty() && !ctx.expect_up {
+        ok(format!(
+            "zone {ns}: idle: {} does not exist and none of its guests runs (the hook brings it up at the next start)",
+            show(entry)
+        ))
+    } else if running.is_empty() {
+        bad(
+            format!(
+                "zone {ns}: idle: {} does not exist (none of its guests runs), and zones must be up",
+                show(entry)
+            ),
+            format!("bring the zone up: vspace-netns up {ns}"),
+        )
+    } else {
+        bad(
+            format!(
+                "zone {ns}: {} does not exist while {} runs",
+                show(entry),
+                running.join(" and ")
+            ),
+            format!(
+                "bring the zone up: vspace-netns up {ns}; a guest that started without it is outside the zone: restart it (vserver GUEST restart)"
+            ),
+        )
     }
 }
 
