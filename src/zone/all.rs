@@ -19,8 +19,9 @@ use std::ffi::OsString;
 use crate::fail::{self, Fail};
 use crate::out;
 use crate::quote::escape;
+use crate::zone::base::PREFIX;
 use crate::zone::config;
-use crate::zone::shell::{self, PREFIX};
+use crate::zone::shell;
 
 /// The configured zones (directories under the zones root), in byte order of their names.
 pub fn zones() -> Result<Vec<OsString>, Fail> {

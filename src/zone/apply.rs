@@ -3,11 +3,11 @@
 //! guest's stop) and reported with its hint. Side-effecting through the performer.
 
 use crate::fail::Fail;
+use crate::zone::base::Lines;
 use crate::zone::error::StepError;
 use crate::zone::perform::Runner;
 use crate::zone::plan;
 use crate::zone::plan::Step;
-use crate::zone::shell::Lines;
 
 /// What [`apply`] does when a step fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,10 +35,10 @@ use crate::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
 use crate::sys::nsfs;
+use crate::zone::base as zone;
 use crate::zone::config::{self, Zone};
 use crate::zone::hostside::{self, Support};
 use crate::zone::plan::{self, Facts, PlanError, Step};
-use crate::zone::shell as zone;
 use crate::zone::survey::Survey;
 
 mod guest;

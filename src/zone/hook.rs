@@ -36,8 +36,9 @@ use crate::fail::Fail;
 use crate::netns::Entry;
 use crate::out;
 use crate::quote::escape;
+use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, NetSpace};
-use crate::zone::shell::{self as zone, PREFIX};
+use crate::zone::shell as zone;
 use crate::zone::{claims, ifaces, shread, skips};
 
 /// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
@@ -201,7 +202,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(&zone_name, guest);
-            let r = zone::up_with(ns, false, zone::Lines::Informative)
+            let r = zone::up_with(ns, false, base::Lines::Informative)
                 .and_then(|()| ifaces::apply::start(ns, guest));
             if r.is_err() {
                 let _ = claims::release(&zone_name, guest);
@@ -213,7 +214,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             claims::release(&zone_name, guest).map_err(fail)?;
             ifaces::apply::stop(ns, guest)?;
             if let Some(why) =
-                zone::down_checked_with(ns, false, false, zone::Lines::Informative)?.why_kept()
+                zone::down_checked_with(ns, false, false, base::Lines::Informative)?.why_kept()
             {
                 out::note(&format!("# zone {zone_name} kept: {why}"));
             }
@@ -265,12 +266,12 @@ fn write_skips(
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = zone::run_dir()?;
+    let run_dir = base::run_dir()?;
     let mut runner = crate::zone::perform::Runner::new(&run_dir)?;
     crate::zone::apply::apply(
         &mut runner,
         &steps,
-        zone::Lines::Informative,
+        base::Lines::Informative,
         crate::zone::apply::OnFail::Undo,
         |_, line, reason| fail(format!("hook: {line}: {reason}")),
     )

@@ -159,7 +159,7 @@ pub fn link_issues(
 /// util-vserver's vprocunhide, missing or not executable (`up` skips it, and the guests then
 /// find `/proc/net` hidden inside their zone).
 pub fn vprocunhide_issue() -> Option<Issue> {
-    let p = match crate::zone::shell::vprocunhide_path() {
+    let p = match crate::zone::base::vprocunhide_path() {
         Ok(p) => p,
         Err(e) => {
             return Some(Issue {

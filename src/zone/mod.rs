@@ -18,6 +18,7 @@
 
 pub mod all;
 pub mod apply;
+pub mod base;
 pub mod claims;
 pub mod config;
 pub mod doctor;
@@ -38,4 +39,5 @@ pub mod skips;
 pub mod status;
 pub mod survey;
 
-pub use shell::{BUSY, Down, PREFIX, down, down_checked, up};
+pub use base::{BUSY, PREFIX};
+pub use shell::{Down, down, down_checked, up};

@@ -23,8 +23,8 @@ use netlink_packet_route::route::{
 };
 
 use crate::zone::config::{Cidr, Link, MAIN_TABLE, Route};
-use crate::zone::ifaces::GuestAddr;
 use crate::zone::mac::Mac;
+use crate::zone::plan::GuestAddr;
 use crate::zone::plan::LinkState;
 
 /// RTM_GETLINK dump.

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::quote::escape;
+use crate::zone::base::PREFIX;
 use crate::zone::config::{self};
-use crate::zone::shell::PREFIX;
 
 /// One link as configured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -17,9 +17,9 @@ use std::path::Path;
 use crate::fail::Fail;
 use crate::quote::escape;
 use crate::sys::exec;
+use crate::zone::base::PREFIX;
 use crate::zone::config;
 use crate::zone::plan::{SkipFact, Step};
-use crate::zone::shell::PREFIX;
 
 /// The lines every guest needs whatever its zone: the run dir and, glob-expanded at start,
 /// every entry in it.

@@ -27,9 +27,9 @@ use serde::Serialize;
 
 use crate::fail::Fail;
 use crate::netns::{Entry, Unusable};
+use crate::zone::base::{self as zone, PREFIX};
 use crate::zone::config::{self, MAIN_TABLE, Route, Zone};
 use crate::zone::plan::{self, Facts, PlanError, Step};
-use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::survey::{self, Survey};
 
 /// What a zone is, as found.

@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use crate::fail::Fail;
 use crate::netns::Ident;
 use crate::sys::nsfs;
+use crate::zone::base::PREFIX;
 use crate::zone::config::{self, NetSpace, Zone};
 use crate::zone::facts;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
-use crate::zone::shell::PREFIX;
 
 /// A guest that names a zone, with what tells its processes apart.
 #[derive(Debug, Clone, PartialEq, Eq)]

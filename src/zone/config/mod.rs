@@ -18,6 +18,7 @@
 //! symlink, never waited on (a FIFO), never cut.
 
 mod cidr;
+mod files;
 mod guest;
 pub mod kind;
 mod link;
@@ -28,13 +29,14 @@ mod sysctl;
 mod tests;
 
 pub use cidr::Cidr;
+pub use files::{LinkFiles, check_ifname};
 pub use guest::{
     Member, NetSpace, SkipEdit, guests, members, net_file, net_space, read_guest_net, skip_edit,
     skip_files, skip_lines,
 };
 pub use kind::{KINDS, Kind, KindSpec, LinkKind};
+pub use link::Link;
 use link::parse_links;
-pub use link::{Link, LinkFiles, check_ifname};
 pub use read::{MAX_FILE, read_optional, read_raw, read_regular, read_zone};
 pub use route::{MAIN_TABLE, Route, parse_routes};
 pub use sysctl::{Sysctl, dotted_key, parse_sysctls, sysctl_parts, sysctl_path};

@@ -13,12 +13,12 @@ use crate::fail::Fail;
 use crate::netns::Entry as NsEntry;
 use crate::quote::escape;
 use crate::zone::apply::{self, OnFail};
+use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, Zone};
 use crate::zone::facts;
 use crate::zone::ifaces::{self, Entry};
 use crate::zone::perform::Runner;
 use crate::zone::plan::{LinkState, Step};
-use crate::zone::shell::{self, PREFIX};
 
 fn fail(m: String) -> Fail {
     Fail::new(PREFIX, 1, m)
@@ -40,7 +40,7 @@ pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
             None => Ok(Vec::new()),
         };
     }
-    let run_dir = shell::run_dir()?;
+    let run_dir = base::run_dir()?;
     let facts = facts::gather(zone, &run_dir, false)?;
     let others = ifaces::others(&vservers, &zone.netns, guest);
     ifaces::plan_start(zone, &escape(guest), &entries, &facts.inside, &others)
@@ -50,8 +50,8 @@ pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
 /// At the guest's start: its interfaces inside its zone, and `nodev` for util-vserver. A
 /// failure undoes this run's steps and fails the start.
 pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = shell::load(ns)?;
-    let _lock = shell::lock_zone(ns)?;
+    let zone = base::load(ns)?;
+    let _lock = base::lock_zone(ns)?;
     let steps = start_steps(&zone, guest)?;
     perform(&steps, &format!("hook: guest {}", escape(guest)), true)
 }
@@ -59,15 +59,15 @@ pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 /// At the guest's stop: its own addresses (and VLAN devices) out of the zone, and the `nodev`
 /// files vspace-netns wrote. A zone whose namespace is gone has only the files left to take.
 pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = shell::load(ns)?;
+    let zone = base::load(ns)?;
     let vservers = config::vservers_dir().map_err(fail)?;
     let context = format!("guest {} in zone {}", escape(guest), zone.netns);
     let entries = guest_entries(&vservers, guest, &context)?;
     if entries.iter().all(|e| e.iface().is_none()) {
         return Ok(());
     }
-    let _lock = shell::lock_zone(ns)?;
-    let run_dir = shell::run_dir()?;
+    let _lock = base::lock_zone(ns)?;
+    let run_dir = base::run_dir()?;
     let facts = facts::gather(&zone, &run_dir, false)?;
     let steps = if matches!(facts.netns, NsEntry::Netns(())) {
         let others = ifaces::others(&vservers, &zone.netns, guest);
@@ -86,7 +86,7 @@ pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<S
     let Ok(vservers) = config::vservers_dir() else {
         return Vec::new();
     };
-    let Ok(run_dir) = shell::run_dir() else {
+    let Ok(run_dir) = base::run_dir() else {
         return Vec::new();
     };
     let mut after = inside.clone();
@@ -145,14 +145,14 @@ pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = shell::run_dir()?;
+    let run_dir = base::run_dir()?;
     let mut runner = Runner::new(&run_dir)?;
     // The hook's lines only inform: one that cannot be written loses the line, not the step.
     let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
     apply::apply(
         &mut runner,
         steps,
-        shell::Lines::Informative,
+        base::Lines::Informative,
         on_fail,
         |_, line, reason| fail(format!("{context}: {line}: {reason}")),
     )

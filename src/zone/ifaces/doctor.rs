@@ -34,7 +34,7 @@ pub fn checks(
     if entries.is_empty() {
         return;
     }
-    let Ok(z) = crate::zone::shell::load(OsStr::new(zone)) else {
+    let Ok(z) = crate::zone::base::load(OsStr::new(zone)) else {
         return; // the zone's own checks say why
     };
     let others = ifaces::others(vservers, zone, guest);

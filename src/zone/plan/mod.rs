@@ -29,6 +29,7 @@
 
 mod down;
 mod facts;
+mod guest_addr;
 mod macs;
 mod step;
 #[cfg(test)]
@@ -38,6 +39,7 @@ mod up;
 
 pub use down::{plan_down, unconfigured, unconfigured_items};
 pub use facts::{Facts, LinkState, SkipFact};
+pub use guest_addr::{Bcast, GuestAddr};
 pub use macs::{MacUsers, zone_macs};
 pub use step::Step;
 pub use undo::undo;

@@ -5,8 +5,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::guest_addr::GuestAddr;
 use crate::zone::config::{Cidr, Link, Route};
-use crate::zone::ifaces::GuestAddr;
 use crate::zone::mac::Mac;
 use crate::zone::script;
 

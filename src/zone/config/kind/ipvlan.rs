@@ -5,7 +5,7 @@
 use netlink_packet_route::link::{InfoData, InfoIpVlan, InfoKind, IpVlanMode, LinkInfo};
 
 use crate::zone::config::ConfigError;
-use crate::zone::config::link::LinkFiles;
+use crate::zone::config::files::LinkFiles;
 
 use super::{Kernel, Kind, KindSpec, LinkKind};
 

@@ -3,7 +3,7 @@
 use netlink_packet_route::link::{InfoData, InfoKind, InfoMacVlan, LinkInfo, MacVlanMode};
 
 use crate::zone::config::ConfigError;
-use crate::zone::config::link::LinkFiles;
+use crate::zone::config::files::LinkFiles;
 
 use super::{Kernel, Kind, KindSpec, LinkKind};
 

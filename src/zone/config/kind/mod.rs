@@ -15,7 +15,7 @@ use netlink_packet_route::link::{InfoKind, LinkInfo};
 use crate::zone::mac::Mac;
 
 use super::ConfigError;
-use super::link::LinkFiles;
+use super::files::LinkFiles;
 
 mod ipvlan;
 mod macvlan;

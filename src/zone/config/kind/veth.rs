@@ -6,7 +6,7 @@ use netlink_packet_route::link::{
 };
 
 use crate::zone::config::ConfigError;
-use crate::zone::config::link::LinkFiles;
+use crate::zone::config::files::LinkFiles;
 use crate::zone::mac::{self, Mac};
 
 use super::{Kernel, Kind, KindSpec, LinkKind};

@@ -4,7 +4,7 @@
 use netlink_packet_route::link::{InfoData, InfoKind, InfoVlan, LinkInfo};
 
 use crate::zone::config::ConfigError;
-use crate::zone::config::link::LinkFiles;
+use crate::zone::config::files::LinkFiles;
 use crate::zone::mac;
 
 use super::{Kernel, Kind, KindSpec, LinkKind};
