@@ -90,8 +90,14 @@ impl LinkFiles {
         kind: &str,
         fix: &str,
     ) -> Result<String, ConfigError> {
-        self.value(file, fix)?
-            .ok_or_else(|| self.err(file, format!("is missing (a {kind} link needs it)"), fix))
+        self.value(file, fix)?.ok_or_else(|| {
+            let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            self.err(file, format!("is missing ({a} {kind} link needs it)"), fix)
+        })
     }
 
     /// A file holding an interface name (a parent or a peer).

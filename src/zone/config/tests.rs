@@ -600,7 +600,7 @@ fn ipvlan_links_have_a_mode_a_parent_and_no_mac_of_their_own() {
         ),
         (
             &[("type", b"ipvlan")],
-            "/c/z1/links/i0/link: is missing (a ipvlan link needs it)",
+            "/c/z1/links/i0/link: is missing (an ipvlan link needs it)",
         ),
         (
             &[
