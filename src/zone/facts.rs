@@ -18,18 +18,12 @@ use crate::sys::{exec, nsfs, rtnl};
 use crate::zone::base::{fail, run_dir, vprocunhide_path};
 use crate::zone::config::Zone;
 use crate::zone::plan::{Facts, LinkState, PlanError, SkipFact};
-use crate::zone::survey::Survey;
+use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
 use crate::zone::{config, plan, rtmsg, script};
 use crate::{host, netns};
 
 fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
     move |e| fail(format!("{what}: {e}"))
-}
-
-/// An rtnetlink socket in the host's network namespace (PID 1's).
-pub(crate) fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
-    Rtnl::open_in(host::host_net_path(h))
-        .map_err(nl("cannot open rtnetlink in the host's network namespace"))
 }
 
 /// Whether the kernel makes 802.1Q VLAN links: a request that would make one, with the VLAN
@@ -42,13 +36,6 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
         Err(e) if e.errno == Errno::EOPNOTSUPP => Some(false),
         _ => None,
     }
-}
-
-/// The links of a namespace (the host's when `entry` is None), with their addresses.
-pub(crate) fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
-    let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
-    rtmsg::add_addresses(&mut links, &sock.dump(rtmsg::dump_addresses())?);
-    Ok(links)
 }
 
 /// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
@@ -319,27 +306,6 @@ fn sysctl_values(
         }
     }
     Ok(out)
-}
-
-/// Every zone in the configuration root that reads and validates (a broken one is doctor's
-/// to report), in name order.
-pub fn all_zones() -> Vec<Zone> {
-    let Ok(confdir) = config::confdir() else {
-        return Vec::new();
-    };
-    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&confdir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .map(|e| e.file_name())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-        .iter()
-        .filter_map(|n| config::read_zone(&confdir, n).ok())
-        .collect()
 }
 
 /// Clashes of MACs between the configured zones, as messages (doctor's check).

@@ -22,9 +22,9 @@ use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, rtnl};
 use crate::zone::base::fail;
 use crate::zone::error::StepError;
-use crate::zone::facts::host_sock;
 use crate::zone::plan::Step;
 use crate::zone::rtmsg::Change;
+use crate::zone::survey::host_sock;
 use crate::zone::{config, plan, rtmsg};
 
 /// Carries steps out: the host's rtnetlink socket, and the zone's, opened when first needed

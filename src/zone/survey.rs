@@ -3,7 +3,9 @@
 //! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
 //! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
 //! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
-//! few scans, never a scan per zone (`zone::facts::gather_with`).
+//! few scans, never a scan per zone (`zone::facts::gather_with`). Its readers of the host's
+//! links (`host_sock`, `dump_links`) and of every zone (`all_zones`) are the ones a single
+//! zone's gathering uses too.
 //!
 //! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
 //! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
@@ -15,13 +17,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::fail::Fail;
+use crate::host::{self, HostNet};
 use crate::netns::Ident;
 use crate::sys::nsfs;
-use crate::zone::base::PREFIX;
+use crate::sys::rtnl::{NlError, Rtnl};
+use crate::zone::base::{PREFIX, fail};
 use crate::zone::config::{self, NetSpace, Zone};
-use crate::zone::facts;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
+use crate::zone::rtmsg;
 
 /// A guest that names a zone, with what tells its processes apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,9 +67,9 @@ impl Survey {
         let nl = |what: &'static str| move |e| Fail::new(PREFIX, 1, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
         let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, 1, m))?;
-        let mut sock = facts::host_sock(&hn)?;
-        let host = facts::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
-        let zones = facts::all_zones();
+        let mut sock = host_sock(&hn)?;
+        let host = dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
+        let zones = all_zones();
         let (macs, clashes) = plan::zone_macs(&zones);
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in &host {
@@ -239,6 +243,43 @@ pub fn owners(pids: &[i32], guests: &[Guest]) -> BTreeMap<OsString, Vec<i32>> {
         }
     }
     out
+}
+
+/// An rtnetlink socket in the host's network namespace (PID 1's).
+pub(crate) fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
+    Rtnl::open_in(host::host_net_path(h)).map_err(|e| {
+        fail(format!(
+            "cannot open rtnetlink in the host's network namespace: {e}"
+        ))
+    })
+}
+
+/// The links of a namespace (the host's when `entry` is None), with their addresses.
+pub(crate) fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
+    let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
+    rtmsg::add_addresses(&mut links, &sock.dump(rtmsg::dump_addresses())?);
+    Ok(links)
+}
+
+/// Every zone in the configuration root that reads and validates (a broken one is doctor's
+/// to report), in name order.
+pub fn all_zones() -> Vec<Zone> {
+    let Ok(confdir) = config::confdir() else {
+        return Vec::new();
+    };
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&confdir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|n| config::read_zone(&confdir, n).ok())
+        .collect()
 }
 
 #[cfg(test)]
