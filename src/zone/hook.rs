@@ -209,9 +209,9 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             }
             r
         }
-        Action::Started => claims::release(&zone_name, guest).map_err(fail),
+        Action::Started => claims::release(&zone_name, guest).map_err(|e| fail(e.to_string())),
         Action::DownIfUnused => {
-            claims::release(&zone_name, guest).map_err(fail)?;
+            claims::release(&zone_name, guest).map_err(|e| fail(e.to_string()))?;
             ifaces::apply::stop(ns, guest)?;
             if let Some(why) =
                 zone::down_checked_with(ns, false, false, base::Lines::Informative)?.why_kept()
@@ -228,7 +228,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 fn claim(zone: &str, guest: &OsStr) {
     let ppid = nix::unistd::getppid().as_raw();
     let r = match claims::starter(ppid) {
-        Some(s) => claims::claim(zone, guest, s),
+        Some(s) => claims::claim(zone, guest, s).map_err(|e| e.to_string()),
         None => Err(format!("the start's process {ppid} is gone")),
     };
     if let Err(e) = r {

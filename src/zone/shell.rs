@@ -181,7 +181,7 @@ pub fn down_checked_with(
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &run_dir, false)?;
     if !force && facts.pids.is_empty() {
-        let claimed = crate::zone::claims::live(&zone.netns).map_err(fail)?;
+        let claimed = crate::zone::claims::live(&zone.netns).map_err(|e| fail(e.to_string()))?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
         }
