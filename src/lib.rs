@@ -32,13 +32,6 @@ pub mod tool;
 pub mod vspace;
 pub mod zone;
 
-// Modules of the report and netns layers under their former paths, for the code that still
-// names them so (`zone/`, `sys/`); tests/it/layers.rs lists each alias and resolves it to its
-// module.
-pub use netns::{cnum, env, host};
-pub use report::{fail, out, quote};
-pub use tool::cli;
-
 /// The system layer, for the modules that name it `crate::sys::...`.
 pub use vspace_netns_sys as sys;
 

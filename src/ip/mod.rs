@@ -10,6 +10,3 @@ pub mod args;
 pub mod netns;
 
 pub use netns::main;
-
-/// The registry under its former path, for zone/ (tests/it/layers.rs resolves the alias).
-pub use crate::netns::registry as admin;

@@ -16,13 +16,13 @@ use crate::sys::exec::{self, RealTool, Unfit};
 pub enum LocateError {
     /// The variable is set to a relative path.
     NotAbsolute { env: &'static str, value: OsString },
-    /// The variable's path breaks the environment rule (`crate::env`).
+    /// The variable's path breaks the environment rule (`crate::netns::env`).
     Unsafe(EnvError),
     /// The path or the defaults do not lead to a usable program.
     Sys(exec::LocateError),
 }
 
-/// The real tool: the variable's path if set (and it passes `crate::env`'s rule; ignored unless
+/// The real tool: the variable's path if set (and it passes `crate::netns::env`'s rule; ignored unless
 /// run by root), else the first default that exists and is not this binary.
 pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
     let from_env = match env::path(tool.env) {

@@ -16,12 +16,13 @@
 
 use std::ffi::OsString;
 
-use crate::fail::{self, Fail};
-use crate::out;
-use crate::quote::escape;
 use crate::report::Status;
+use crate::report::fail::{self, Fail};
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::zone::base::PREFIX;
 use crate::zone::config;
-use crate::zone::shell::{self, PREFIX};
+use crate::zone::shell;
 
 /// The configured zones (directories under the zones root), in byte order of their names.
 pub fn zones() -> Result<Vec<OsString>, Fail> {

@@ -16,21 +16,53 @@
 //! (no symlink followed, no FIFO blocking, regular files only).
 
 use std::ffi::OsStr;
+use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 
 /// The state dir unless `VSPACE_NETNS_STATE_DIR` names another (absolute) one.
 pub const DEFAULT_STATE_DIR: &str = "/run/vspace-netns";
 
+/// A claim that could not be made, removed or read: the state dir's variable refused, or a
+/// file operation the system refused (what, the path, its reason).
+#[derive(Debug)]
+pub enum ClaimError {
+    /// `VSPACE_NETNS_STATE_DIR` names no absolute directory (the message says why).
+    StateDir(String),
+    /// The system refused `what` on `path`.
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimError::StateDir(m) => f.write_str(m),
+            ClaimError::Io { what, path, error } => write!(
+                f,
+                "{what} {}: {}",
+                escape(path.as_os_str()),
+                crate::sys::exec::io_reason(error)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ClaimError {}
+
 /// The state dir.
-pub fn state_dir() -> Result<PathBuf, String> {
+pub fn state_dir() -> Result<PathBuf, ClaimError> {
     crate::zone::config::absolute_env("VSPACE_NETNS_STATE_DIR", DEFAULT_STATE_DIR)
+        .map_err(ClaimError::StateDir)
 }
 
 /// `STATE/claims/ZONE`.
-pub fn zone_dir(zone: &str) -> Result<PathBuf, String> {
+pub fn zone_dir(zone: &str) -> Result<PathBuf, ClaimError> {
     Ok(state_dir()?.join("claims").join(zone))
 }
 
@@ -71,39 +103,37 @@ pub fn parse_claim(text: &[u8]) -> Option<Starter> {
     w.next().is_none().then_some(s)
 }
 
-fn io_msg(what: &str, p: &std::path::Path, e: &io::Error) -> String {
-    format!(
-        "{what} {}: {}",
-        escape(p.as_os_str()),
-        crate::sys::exec::io_reason(e)
-    )
+/// The system's refusal of `what` on `path`, for [`ClaimError`]'s message.
+fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClaimError + use<> {
+    let path = path.to_owned();
+    move |error| ClaimError::Io { what, path, error }
 }
 
 /// `STATE/tmp`: where a claim is written before it is renamed into place. Apart from the
 /// claims, so that no guest name (`x.tmp` is one) can be taken for a temporary or the reverse.
-pub fn tmp_dir() -> Result<PathBuf, String> {
+pub fn tmp_dir() -> Result<PathBuf, ClaimError> {
     Ok(state_dir()?.join("tmp"))
 }
 
 /// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file in
 /// [`tmp_dir`], named for this process, renamed into place).
-pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), String> {
+pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
     let dir = zone_dir(zone)?;
-    std::fs::create_dir_all(&dir).map_err(|e| io_msg("cannot create", &dir, &e))?;
+    std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
     let tmp_dir = tmp_dir()?;
-    std::fs::create_dir_all(&tmp_dir).map_err(|e| io_msg("cannot create", &tmp_dir, &e))?;
+    std::fs::create_dir_all(&tmp_dir).map_err(io_err("cannot create", &tmp_dir))?;
     let file = dir.join(guest);
     let tmp = tmp_dir.join(format!("claim.{}", std::process::id()));
     std::fs::write(&tmp, format!("{} {}\n", by.pid, by.start))
         .and_then(|()| std::fs::rename(&tmp, &file))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            io_msg("cannot write the claim", &file, &e)
+            io_err("cannot write the claim", &file)(e)
         })
 }
 
 /// Removes `guest`'s claim on `zone` (none: nothing to do).
-pub fn release(zone: &str, guest: &OsStr) -> Result<(), String> {
+pub fn release(zone: &str, guest: &OsStr) -> Result<(), ClaimError> {
     let dir = zone_dir(zone)?;
     let file = dir.join(guest);
     match std::fs::remove_file(&file) {
@@ -113,7 +143,7 @@ pub fn release(zone: &str, guest: &OsStr) -> Result<(), String> {
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_msg("cannot remove the claim", &file, &e)),
+        Err(e) => Err(io_err("cannot remove the claim", &file)(e)),
     }
 }
 
@@ -125,12 +155,12 @@ const MAX_CLAIM: u64 = 256;
 /// files are (`sys::regular`: never following a symlink, never blocking on a FIFO, regular
 /// files only): anything else is no claim, left in place with a warning naming it, so that a
 /// stray file never hangs the caller while it holds the zone's lock.
-pub fn live(zone: &str) -> Result<Vec<String>, String> {
+pub fn live(zone: &str) -> Result<Vec<String>, ClaimError> {
     let dir = zone_dir(zone)?;
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_msg("cannot read", &dir, &e)),
+        Err(e) => return Err(io_err("cannot read", &dir)(e)),
     };
     let mut out = Vec::new();
     for e in rd.filter_map(Result::ok) {
@@ -148,7 +178,7 @@ pub fn live(zone: &str) -> Result<Vec<String>, String> {
                         crate::sys::exec::io_reason(&err)
                     )
                 };
-                crate::out::warn(&format!("{}: warning: {why}", crate::zone::PREFIX));
+                crate::report::out::warn(&format!("{}: warning: {why}", crate::zone::PREFIX));
                 continue;
             }
         };

@@ -32,13 +32,14 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::fail::Fail;
 use crate::netns::Entry;
-use crate::out;
-use crate::quote::escape;
 use crate::report::Status;
+use crate::report::fail::Fail;
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, NetSpace};
-use crate::zone::shell::{self as zone, PREFIX};
+use crate::zone::shell as zone;
 use crate::zone::{claims, ifaces, shread, skips};
 
 /// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
@@ -202,19 +203,19 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(&zone_name, guest);
-            let r = zone::up_with(ns, false, zone::Lines::Informative)
+            let r = zone::up_with(ns, false, base::Lines::Informative)
                 .and_then(|()| ifaces::apply::start(ns, guest));
             if r.is_err() {
                 let _ = claims::release(&zone_name, guest);
             }
             r
         }
-        Action::Started => claims::release(&zone_name, guest).map_err(fail),
+        Action::Started => claims::release(&zone_name, guest).map_err(|e| fail(e.to_string())),
         Action::DownIfUnused => {
-            claims::release(&zone_name, guest).map_err(fail)?;
+            claims::release(&zone_name, guest).map_err(|e| fail(e.to_string()))?;
             ifaces::apply::stop(ns, guest)?;
             if let Some(why) =
-                zone::down_checked_with(ns, false, false, zone::Lines::Informative)?.why_kept()
+                zone::down_checked_with(ns, false, false, base::Lines::Informative)?.why_kept()
             {
                 out::note(&format!("# zone {zone_name} kept: {why}"));
             }
@@ -228,7 +229,7 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 fn claim(zone: &str, guest: &OsStr) {
     let ppid = nix::unistd::getppid().as_raw();
     let r = match claims::starter(ppid) {
-        Some(s) => claims::claim(zone, guest, s),
+        Some(s) => claims::claim(zone, guest, s).map_err(|e| e.to_string()),
         None => Err(format!("the start's process {ppid} is gone")),
     };
     if let Err(e) = r {
@@ -266,13 +267,13 @@ fn write_skips(
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = zone::run_dir()?;
-    let mut runner = zone::Runner::new(&run_dir)?;
-    zone::apply(
+    let run_dir = base::run_dir()?;
+    let mut runner = crate::zone::perform::Runner::new(&run_dir)?;
+    crate::zone::apply::apply(
         &mut runner,
         &steps,
-        zone::Lines::Informative,
-        zone::OnFail::Undo,
+        base::Lines::Informative,
+        crate::zone::apply::OnFail::Undo,
         |_, line, reason| fail(format!("hook: {line}: {reason}")),
     )
 }
@@ -369,7 +370,7 @@ pub fn decide(act: Action, name: &str, paths: &Paths, found: &Found) -> Decision
                 "'{name}' is not a zone, and {}",
                 u.describe(&paths.entry_path)
             ),
-            crate::host::hints(u, &paths.name, &paths.entry_path, false),
+            crate::netns::host::hints(u, &paths.name, &paths.entry_path, false),
         ),
     }
 }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::zone::config::Zone;
+use crate::zone::config::kind::Kernel;
+use crate::zone::config::{LinkKind, Zone};
 use crate::zone::plan::LinkState;
 
 /// One missing piece: what is missing, and what to do.
@@ -25,17 +26,6 @@ use crate::zone::plan::LinkState;
 pub struct Issue {
     pub what: String,
     pub fix: String,
-}
-
-/// The module and the words for a kind of link.
-fn module_of(kind: &str) -> (&'static str, &'static str, &'static str) {
-    match kind {
-        "vlan" => ("8021q", "802.1Q VLAN", "CONFIG_VLAN_8021Q"),
-        "macvlan" => ("macvlan", "macvlan", "CONFIG_MACVLAN"),
-        "ipvlan" => ("ipvlan", "ipvlan", "CONFIG_IPVLAN"),
-        "veth" => ("veth", "veth", "CONFIG_VETH"),
-        _ => ("", "", ""),
-    }
 }
 
 /// Which kinds of link this kernel has: kind -> supported.
@@ -50,7 +40,7 @@ impl Support {
             for l in &z.links {
                 let kind = l.kind.type_name();
                 if !out.contains_key(kind) {
-                    out.insert(kind.to_string(), supported(kind));
+                    out.insert(kind.to_string(), supported(&*l.kind));
                 }
             }
         }
@@ -59,11 +49,8 @@ impl Support {
 }
 
 /// Whether the kernel has (or can load) the kind `kind`.
-pub fn supported(kind: &str) -> bool {
-    let (module, _, _) = module_of(kind);
-    if module.is_empty() {
-        return true;
-    }
+pub fn supported(kind: &dyn LinkKind) -> bool {
+    let module = kind.kernel().module;
     if Path::new("/sys/module").join(module).exists()
         || (module == "8021q" && Path::new("/proc/net/vlan").exists())
     {
@@ -95,17 +82,11 @@ pub fn lists(text: &str, module: &str) -> bool {
 
 /// The kernel's own answer (see the module's header); a probe that cannot be made says yes
 /// (`up` then reports the kernel's reason itself).
-fn kernel_knows(kind: &str) -> bool {
+fn kernel_knows(kind: &dyn LinkKind) -> bool {
     use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
     use netlink_packet_route::RouteNetlinkMessage as Msg;
-    use netlink_packet_route::link::{InfoKind, LinkAttribute, LinkInfo, LinkMessage};
-    let info = match kind {
-        "vlan" => InfoKind::Vlan,
-        "macvlan" => InfoKind::MacVlan,
-        "ipvlan" => InfoKind::IpVlan,
-        "veth" => InfoKind::Veth,
-        _ => return true,
-    };
+    use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
+    let info = kind.info_kind();
     let got = crate::sys::rtnl::in_new_netns(move || {
         let mut sock = crate::sys::rtnl::Rtnl::open()?;
         let mut m = LinkMessage::default();
@@ -131,7 +112,11 @@ pub fn link_issues(
         let kind = l.kind.type_name();
         if support.0.get(kind) == Some(&false) && !kinds_said.contains(&kind) {
             kinds_said.push(kind);
-            let (module, words, config) = module_of(kind);
+            let Kernel {
+                module,
+                words,
+                config,
+            } = l.kind.kernel();
             out.push(Issue {
                 what: format!(
                     "zone {ns}: this kernel has no {words} support (link {})",
@@ -174,7 +159,7 @@ pub fn link_issues(
 /// util-vserver's vprocunhide, missing or not executable (`up` skips it, and the guests then
 /// find `/proc/net` hidden inside their zone).
 pub fn vprocunhide_issue() -> Option<Issue> {
-    let p = match crate::zone::shell::vprocunhide_path() {
+    let p = match crate::zone::base::vprocunhide_path() {
         Ok(p) => p,
         Err(e) => {
             return Some(Issue {
@@ -188,7 +173,7 @@ pub fn vprocunhide_issue() -> Option<Issue> {
         _ => Some(Issue {
             what: format!(
                 "vprocunhide {} is missing or not executable",
-                crate::quote::escape(p.as_os_str())
+                crate::report::quote::escape(p.as_os_str())
             ),
             fix: "install util-vserver (or set VSPACE_NETNS_VPROCUNHIDE): without it /proc/net stays hidden from the guests inside a zone".into(),
         }),
@@ -217,7 +202,7 @@ mod tests {
             links: vec![Link {
                 name: "dmz0".into(),
                 kind,
-                mac: Mac([2, 0, 0, 0, 0, 1]),
+                mac: Some(Mac([2, 0, 0, 0, 0, 1])),
                 mtu: None,
                 addresses: vec![],
             }],
@@ -227,10 +212,10 @@ mod tests {
 
     #[test]
     fn parents_missing_or_down_and_kinds_missing_are_issues() {
-        let vlan = zone(Kind::Vlan {
+        let vlan = zone(Kind::new(crate::zone::config::kind::Vlan {
             parent: "eth9".into(),
             vid: 2,
-        });
+        }));
         let yes = Support([("vlan".to_string(), true)].into());
         let no = Support([("vlan".to_string(), false)].into());
         let mut host = BTreeMap::new();

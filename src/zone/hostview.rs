@@ -19,14 +19,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use crate::fail::Fail;
-use crate::host::{self, HostNet};
+use crate::netns::host::{self, HostNet};
+use crate::report::fail::Fail;
 use crate::sys::rtnl::{NlError, Rtnl};
+use crate::zone::base::PREFIX;
 use crate::zone::config::Zone;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
 use crate::zone::rtmsg::{self, LinkTable};
-use crate::zone::shell::PREFIX;
 use crate::zone::survey;
 
 /// The host's links for the run: where they were read, the subscribed socket, the table.
@@ -106,7 +106,7 @@ pub fn for_zone(
         if !macs {
             return (survey::host_for(host, zone), BTreeMap::new());
         }
-        let macs = MACS.get_or_init(|| plan::zone_macs(&crate::zone::shell::all_zones()).0);
+        let macs = MACS.get_or_init(|| plan::zone_macs(&crate::zone::survey::all_zones()).0);
         let wanted: Vec<Mac> = survey::wanted_macs(zone).collect();
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in host {

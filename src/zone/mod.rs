@@ -2,26 +2,34 @@
 //! configuration under `/etc/vspace-netns/ZONE/` (see vspace-netns-zones(5)).
 //!
 //! `config` reads and checks the configuration (pure parsing of raw bytes), `plan` turns
-//! configuration + observed facts into steps (pure), `shell` gathers facts and carries steps out
-//! (`up`, `down`), `all` runs them over every zone (`--all`). Pure helpers: `mac` derives stable
-//! MACs, `rtmsg` builds the rtnetlink messages and reads dumps back, `script` quotes the printed
-//! lines, `shread` reads one-line guest files as util-vserver's bash `read` does. Around
-//! util-vserver: `hook` is the scriptlet's logic, `claims` the starting guests' claims on a
-//! zone, `skips` the namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its
-//! `guest` checks), `status`, `show` (the configuration in one view); doctor and status observe
-//! all zones through one `survey` of what they share, and check the host side a zone needs
-//! through `hostside` (which `up --dry-run` uses too). It denies unsafe_code: system calls go through `sys`.
+//! configuration + observed facts into steps (pure), `facts` gathers what the kernel and the
+//! files say, `apply` is the one executor (each step performed by `perform`, a failure an
+//! `error::StepError` whose hint is chosen by errno), `shell` is `up` and `down` over them,
+//! `all` runs them over every zone (`--all`). Pure helpers: `mac` derives stable MACs, `rtmsg`
+//! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines,
+//! `shread` reads one-line guest files as util-vserver's bash `read` does. Around util-vserver:
+//! `hook` is the scriptlet's logic, `claims` the starting guests' claims on a zone, `skips` the
+//! namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its `guest` checks),
+//! `status`, `show` (the configuration in one view); doctor and status observe all zones
+//! through one `survey` of what they share, and check the host side a zone needs through
+//! `hostside` (which `up --dry-run` uses too). It denies unsafe_code: system calls go through
+//! `sys`.
 #![deny(unsafe_code)]
 
 pub mod all;
+pub mod apply;
+pub mod base;
 pub mod claims;
 pub mod config;
 pub mod doctor;
+pub mod error;
+pub mod facts;
 pub mod hook;
 pub mod hostside;
 pub mod hostview;
 pub mod ifaces;
 pub mod mac;
+pub mod perform;
 pub mod plan;
 pub mod rtmsg;
 pub mod script;
@@ -32,4 +40,5 @@ pub mod skips;
 pub mod status;
 pub mod survey;
 
-pub use shell::{Down, PREFIX, down, down_checked, up};
+pub use base::PREFIX;
+pub use shell::{Down, down, down_checked, up};

@@ -16,16 +16,15 @@ use netlink_packet_route::AddressFamily;
 use netlink_packet_route::RouteNetlinkMessage as Msg;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, LinkAttribute, LinkFlags, LinkInfo,
-    LinkMessage, MacVlanMode,
+    InfoData, InfoKind, InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
 
-use crate::zone::config::{Cidr, Kind, Link, MAIN_TABLE, Route};
-use crate::zone::ifaces::GuestAddr;
+use crate::zone::config::{Cidr, Link, MAIN_TABLE, Route};
 use crate::zone::mac::Mac;
+use crate::zone::plan::GuestAddr;
 use crate::zone::plan::LinkState;
 
 /// RTM_GETLINK dump.
@@ -60,49 +59,24 @@ fn family(v6: bool) -> AddressFamily {
     }
 }
 
-/// The kind's IFLA_LINKINFO: the one place a kind's netlink attributes are.
-fn link_info(link: &Link) -> Vec<LinkInfo> {
-    let (kind, data) = match &link.kind {
-        Kind::Vlan { vid, .. } => (InfoKind::Vlan, InfoData::Vlan(vec![InfoVlan::Id(*vid)])),
-        Kind::Macvlan { mode, .. } => (
-            InfoKind::MacVlan,
-            InfoData::MacVlan(vec![InfoMacVlan::Mode(match mode.as_str() {
-                "private" => MacVlanMode::Private,
-                "vepa" => MacVlanMode::Vepa,
-                "passthru" => MacVlanMode::Passthrough,
-                "source" => MacVlanMode::Source,
-                _ => MacVlanMode::Bridge,
-            })]),
-        ),
-        Kind::Veth { peer, peer_mac } => {
-            let mut p = LinkMessage::default();
-            p.attributes.push(LinkAttribute::IfName(peer.clone()));
-            p.attributes
-                .push(LinkAttribute::Address(peer_mac.0.to_vec()));
-            if let Some(m) = link.mtu {
-                p.attributes.push(LinkAttribute::Mtu(m));
-            }
-            (InfoKind::Veth, InfoData::Veth(InfoVeth::Peer(p)))
-        }
-    };
-    vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]
-}
-
 /// RTM_NEWLINK creating `link` named `name` in the namespace `ns_fd` (send it on the host's
 /// socket: a parent's index and a veth's host end are the host's).
 pub fn new_link(link: &Link, name: &str, ns_fd: RawFd, parent_index: Option<u32>) -> Msg {
     let mut m = LinkMessage::default();
     m.attributes.push(LinkAttribute::IfName(name.to_string()));
     m.attributes.push(LinkAttribute::NetNsFd(ns_fd));
-    m.attributes
-        .push(LinkAttribute::Address(link.mac.0.to_vec()));
+    if let Some(mac) = link.mac {
+        m.attributes.push(LinkAttribute::Address(mac.0.to_vec()));
+    }
     if let Some(mtu) = link.mtu {
         m.attributes.push(LinkAttribute::Mtu(mtu));
     }
     if let Some(i) = parent_index {
         m.attributes.push(LinkAttribute::Link(i));
     }
-    m.attributes.push(LinkAttribute::LinkInfo(link_info(link)));
+    // The kind's own IFLA_LINKINFO (config::kind: the one place a kind's attributes are).
+    m.attributes
+        .push(LinkAttribute::LinkInfo(link.kind.link_info(link.mtu)));
     Msg::NewLink(m)
 }
 
@@ -456,15 +430,16 @@ fn ip_of(a: &RouteAddress) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zone::config::Kind;
 
     fn route_of(text: &str) -> Route {
         let links = vec![Link {
             name: "e0".into(),
-            kind: Kind::Veth {
+            kind: Kind::new(crate::zone::config::kind::Veth {
                 peer: "p0".into(),
                 peer_mac: "02:00:00:00:00:01".parse().unwrap(),
-            },
-            mac: "02:00:00:00:00:00".parse().unwrap(),
+            }),
+            mac: Some("02:00:00:00:00:00".parse().unwrap()),
             mtu: None,
             addresses: vec!["192.0.2.10/24".parse().unwrap()],
         }];
@@ -595,5 +570,41 @@ mod tests {
         ]);
         add_addresses(&mut fresh, &[Msg::NewAddress(address(2, "2001:db8::1/64"))]);
         assert_eq!(t.links(), &fresh);
+    }
+
+    #[test]
+    fn an_ipvlan_is_sent_with_its_mode_its_parent_and_no_address() {
+        use netlink_packet_route::link::{InfoData, InfoIpVlan, InfoKind, IpVlanMode};
+        for (mode, want) in [
+            ("l2", IpVlanMode::L2),
+            ("l3", IpVlanMode::L3),
+            ("l3s", IpVlanMode::L3S),
+        ] {
+            let link = Link {
+                name: "i0".into(),
+                kind: Kind::new(crate::zone::config::kind::Ipvlan {
+                    parent: "eth1".into(),
+                    mode: mode.into(),
+                }),
+                mac: None,
+                mtu: Some(1400),
+                addresses: vec![],
+            };
+            let Msg::NewLink(m) = new_link(&link, "tmp0", 9, Some(4)) else {
+                panic!("not a new link")
+            };
+            assert!(m.attributes.contains(&LinkAttribute::Link(4)));
+            assert!(m.attributes.contains(&LinkAttribute::Mtu(1400)));
+            assert!(
+                !m.attributes
+                    .iter()
+                    .any(|a| matches!(a, LinkAttribute::Address(_))),
+                "an ipvlan has its parent's MAC: none is sent"
+            );
+            assert!(m.attributes.contains(&LinkAttribute::LinkInfo(vec![
+                LinkInfo::Kind(InfoKind::IpVlan),
+                LinkInfo::Data(InfoData::IpVlan(vec![InfoIpVlan::Mode(want)])),
+            ])));
+        }
     }
 }

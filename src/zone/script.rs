@@ -9,7 +9,7 @@
 
 use std::ffi::OsStr;
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 
 /// `w` as one shell word.
 pub fn word(w: &str) -> String {

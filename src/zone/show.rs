@@ -11,11 +11,11 @@ use std::ffi::OsStr;
 
 use serde::Serialize;
 
-use crate::fail::Fail;
-use crate::quote::escape;
 use crate::report::Status;
-use crate::zone::config::{self, Kind};
-use crate::zone::shell::PREFIX;
+use crate::report::fail::Fail;
+use crate::report::quote::escape;
+use crate::zone::base::PREFIX;
+use crate::zone::config::{self};
 
 /// One link as configured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,10 +28,12 @@ pub struct Link {
     pub parent: Option<String>,
     /// The 802.1Q id (vlan).
     pub vlan: Option<u16>,
-    /// The macvlan mode.
+    /// The macvlan or ipvlan mode.
     pub mode: Option<String>,
-    pub mac: String,
-    /// `derived` (02:VV:VV:CC:CC:II) or `explicit` (the link's `mac` file).
+    /// The link's own MAC; none for a kind that has its parent's (ipvlan).
+    pub mac: Option<String>,
+    /// `derived` (02:VV:VV:CC:CC:II), `explicit` (the link's `mac` file) or `parent` (none
+    /// of its own).
     pub mac_source: &'static str,
     /// A veth's host end and its MAC.
     pub peer: Option<String>,
@@ -82,19 +84,19 @@ pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
                 .links
                 .get(OsStr::new(&l.name))
                 .is_some_and(|files| files.contains_key(OsStr::new("mac")));
-            let (vlan, mode) = match &l.kind {
-                Kind::Vlan { vid, .. } => (Some(*vid), None),
-                Kind::Macvlan { mode, .. } => (None, Some(mode.clone())),
-                Kind::Veth { .. } => (None, None),
-            };
+            let (vlan, mode) = (l.kind.vlan_id(), l.kind.mode().map(str::to_owned));
             Link {
                 name: l.name.clone(),
                 kind: l.kind.type_name().to_owned(),
                 parent: l.kind.parent().map(str::to_owned),
                 vlan,
                 mode,
-                mac: l.mac.to_string(),
-                mac_source: if explicit { "explicit" } else { "derived" },
+                mac: l.mac.map(|m| m.to_string()),
+                mac_source: match (l.mac, explicit) {
+                    (None, _) => "parent",
+                    (Some(_), true) => "explicit",
+                    (Some(_), false) => "derived",
+                },
                 peer: l.kind.peer().map(|(p, _)| p.to_owned()),
                 peer_mac: l.kind.peer().map(|(_, m)| m.to_string()),
                 mtu: l.mtu,
@@ -160,7 +162,10 @@ pub fn render(s: &Shown) -> String {
         if let (Some(p), Some(m)) = (&l.peer, &l.peer_mac) {
             line.push_str(&format!(", host end {p} {m}"));
         }
-        line.push_str(&format!(", mac {} ({})", l.mac, l.mac_source));
+        match &l.mac {
+            Some(m) => line.push_str(&format!(", mac {m} ({})", l.mac_source)),
+            None => line.push_str(", its parent's mac"),
+        }
         if let Some(m) = l.mtu {
             line.push_str(&format!(", mtu {m}"));
         }
@@ -201,7 +206,7 @@ pub fn run(netns: &OsStr, json: bool) -> Result<u8, Fail> {
     } else {
         render(&shown)
     };
-    crate::fail::stdout_or_fail(PREFIX, &text)?;
+    crate::report::fail::stdout_or_fail(PREFIX, &text)?;
     Ok(Status::Ok.code())
 }
 
@@ -221,7 +226,7 @@ mod tests {
                 parent: Some("eth1".into()),
                 vlan: Some(20),
                 mode: None,
-                mac: "02:00:14:00:0c:00".into(),
+                mac: Some("02:00:14:00:0c:00".into()),
                 mac_source: "derived",
                 peer: None,
                 peer_mac: None,

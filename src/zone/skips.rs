@@ -17,13 +17,13 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use crate::fail::Fail;
-use crate::quote::escape;
 use crate::report::Status;
+use crate::report::fail::Fail;
+use crate::report::quote::escape;
 use crate::sys::exec;
+use crate::zone::base::PREFIX;
 use crate::zone::config;
 use crate::zone::plan::{SkipFact, Step};
-use crate::zone::shell::PREFIX;
 
 /// The lines every guest needs whatever its zone: the run dir and, glob-expanded at start,
 /// every entry in it.
@@ -101,7 +101,7 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
         if let Err(e) = config::read_optional(&own)
             && e.kind() == std::io::ErrorKind::InvalidData
         {
-            crate::out::warn(&format!(
+            crate::report::out::warn(&format!(
                 "{PREFIX}: warning: guest {} skipped: cannot read {}: {}; its own start fails until it is a regular file of at most {} bytes",
                 escape(&g),
                 escape(own.as_os_str()),
@@ -117,7 +117,7 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
         if let Some(f) = &edit
             && let Err(e) = crate::zone::script::printable(f.own.as_os_str())
         {
-            crate::out::warn(&format!(
+            crate::report::out::warn(&format!(
                 "{PREFIX}: warning: guest {} skipped: its namespace-cleanup-skip {e}; add the lines {} to it by hand, or its start may lose the zones",
                 escape(&g),
                 run_dir_lines().join(", ")

@@ -25,12 +25,12 @@ use std::ffi::{OsStr, OsString};
 
 use serde::Serialize;
 
-use crate::fail::Fail;
 use crate::netns::{Entry, Unusable};
 use crate::report::Status;
-use crate::zone::config::{self, Kind, MAIN_TABLE, Route, Zone};
+use crate::report::fail::Fail;
+use crate::zone::base::{self as zone, PREFIX};
+use crate::zone::config::{self, MAIN_TABLE, Route, Zone};
 use crate::zone::plan::{self, Facts, PlanError, Step};
-use crate::zone::shell::{self as zone, PREFIX};
 use crate::zone::survey::{self, Survey};
 
 /// What a zone is, as found.
@@ -206,7 +206,7 @@ pub fn run(zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fa
         Format::Text => render(&report),
         Format::Prometheus => prometheus(&report, expect_up),
     };
-    crate::fail::stdout_or_fail(PREFIX, &text)?;
+    crate::report::fail::stdout_or_fail(PREFIX, &text)?;
     Ok(if report.healthy {
         Status::Ok
     } else {
@@ -231,7 +231,7 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 
 /// One zone, gathered.
 fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
-    let shown = crate::quote::escape(name);
+    let shown = crate::report::quote::escape(name);
     // Read once, for the survey; a zone that is not there is read again for its error.
     let zone = match survey.zone(name) {
         Some(z) => z.clone(),
@@ -242,7 +242,7 @@ fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
     };
     // As `up` sees it; the guests' files are doctor's to check.
     let gathered = zone::run_dir().and_then(|d| {
-        let f = zone::gather_with(&zone, &d, true, Some(survey))?;
+        let f = crate::zone::facts::gather_with(&zone, &d, true, Some(survey))?;
         Ok((f, d))
     });
     let (facts, run_dir) = match gathered {
@@ -362,7 +362,7 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
         .map(|(n, s)| link(n, "inside", s))
         .collect();
     for l in &zone.links {
-        if let Kind::Veth { peer, .. } = &l.kind {
+        if let Some((peer, _)) = l.kind.peer() {
             if let Some(s) = facts.host.get(peer) {
                 out.push(link(peer, "host", s));
             }
@@ -387,7 +387,7 @@ fn members(survey: &Survey, ns: &str, facts: &Facts) -> Vec<Member> {
                 .map(|e| crate::zone::ifaces::present(&e, &facts.inside))
                 .unwrap_or_default();
             Member {
-                name: crate::quote::escape(&g.name),
+                name: crate::report::quote::escape(&g.name),
                 running: g.run_file || !pids.is_empty(),
                 pids,
                 addresses,
@@ -477,94 +477,116 @@ pub fn label(v: &str) -> String {
 /// each family's HELP and TYPE, then its samples.
 pub fn prometheus(r: &Report, expect_up: bool) -> String {
     let mut out = String::new();
-    let mut family = |name: &str, help: &str, samples: Vec<(String, String)>| {
+    for (name, help, samples) in zone_families(r, expect_up)
+        .into_iter()
+        .chain(member_families(r))
+    {
         out.push_str(&format!(
             "# HELP vspace_netns_{name} {help}\n# TYPE vspace_netns_{name} gauge\n"
         ));
         for (labels, value) in samples {
             out.push_str(&format!("vspace_netns_{name}{{{labels}}} {value}\n"));
         }
-    };
-    let zl = |z: &ZoneStatus| format!("zone=\"{}\"", label(&z.name));
-    family(
-        "zone_state",
-        "The zone's state as found: 1 for its state, 0 for the others.",
-        r.zones
-            .iter()
-            .flat_map(|z| {
-                STATES.iter().map(move |s| {
-                    (
-                        format!("{},state=\"{}\"", zl(z), s.word()),
-                        u8::from(z.state == *s).to_string(),
-                    )
-                })
-            })
-            .collect(),
-    );
-    family(
-        "zone_healthy",
-        if expect_up {
-            "1 when the zone is up as configured (zones must be up)."
-        } else {
-            "1 when the zone is up as configured or idle (down with none of its guests running)."
-        },
-        r.zones
-            .iter()
-            .map(|z| (zl(z), u8::from(health(z.state, expect_up)).to_string()))
-            .collect(),
-    );
-    family(
-        "zone_pids",
-        "Processes in the zone's network namespace.",
-        r.zones
-            .iter()
-            .map(|z| (zl(z), z.pids.len().to_string()))
-            .collect(),
-    );
-    family(
-        "zone_links",
-        "Links of the zone found, inside and veth host ends.",
-        r.zones
-            .iter()
-            .map(|z| (zl(z), z.links.len().to_string()))
-            .collect(),
-    );
-    family(
-        "link_up",
-        "1 when the link is administratively up.",
-        r.zones
-            .iter()
-            .flat_map(|z| {
-                z.links.iter().map(move |l| {
-                    (
-                        format!(
-                            "{},link=\"{}\",place=\"{}\"",
-                            zl(z),
-                            label(&l.name),
-                            l.place
-                        ),
-                        u8::from(l.state == "up").to_string(),
-                    )
-                })
-            })
-            .collect(),
-    );
-    family(
-        "guest_running",
-        "1 when the zone's member guest runs (a process of it in the zone, or its run file).",
-        r.zones
-            .iter()
-            .flat_map(|z| {
-                z.guests.iter().map(move |g| {
-                    (
-                        format!("{},guest=\"{}\"", zl(z), label(&g.name)),
-                        u8::from(g.running).to_string(),
-                    )
-                })
-            })
-            .collect(),
-    );
+    }
     out
+}
+
+/// One gauge family: its name (after `vspace_netns_`), its HELP, its (labels, value) samples.
+type Family = (&'static str, &'static str, Vec<(String, String)>);
+
+/// The zone's label.
+fn zl(z: &ZoneStatus) -> String {
+    format!("zone=\"{}\"", label(&z.name))
+}
+
+/// The families with a sample per zone (and state).
+fn zone_families(r: &Report, expect_up: bool) -> Vec<Family> {
+    vec![
+        (
+            "zone_state",
+            "The zone's state as found: 1 for its state, 0 for the others.",
+            r.zones
+                .iter()
+                .flat_map(|z| {
+                    STATES.iter().map(move |s| {
+                        (
+                            format!("{},state=\"{}\"", zl(z), s.word()),
+                            u8::from(z.state == *s).to_string(),
+                        )
+                    })
+                })
+                .collect(),
+        ),
+        (
+            "zone_healthy",
+            if expect_up {
+                "1 when the zone is up as configured (zones must be up)."
+            } else {
+                "1 when the zone is up as configured or idle (down with none of its guests running)."
+            },
+            r.zones
+                .iter()
+                .map(|z| (zl(z), u8::from(health(z.state, expect_up)).to_string()))
+                .collect(),
+        ),
+        (
+            "zone_pids",
+            "Processes in the zone's network namespace.",
+            r.zones
+                .iter()
+                .map(|z| (zl(z), z.pids.len().to_string()))
+                .collect(),
+        ),
+        (
+            "zone_links",
+            "Links of the zone found, inside and veth host ends.",
+            r.zones
+                .iter()
+                .map(|z| (zl(z), z.links.len().to_string()))
+                .collect(),
+        ),
+    ]
+}
+
+/// The families with a sample per link and per member guest of each zone.
+fn member_families(r: &Report) -> Vec<Family> {
+    vec![
+        (
+            "link_up",
+            "1 when the link is administratively up.",
+            r.zones
+                .iter()
+                .flat_map(|z| {
+                    z.links.iter().map(move |l| {
+                        (
+                            format!(
+                                "{},link=\"{}\",place=\"{}\"",
+                                zl(z),
+                                label(&l.name),
+                                l.place
+                            ),
+                            u8::from(l.state == "up").to_string(),
+                        )
+                    })
+                })
+                .collect(),
+        ),
+        (
+            "guest_running",
+            "1 when the zone's member guest runs (a process of it in the zone, or its run file).",
+            r.zones
+                .iter()
+                .flat_map(|z| {
+                    z.guests.iter().map(move |g| {
+                        (
+                            format!("{},guest=\"{}\"", zl(z), label(&g.name)),
+                            u8::from(g.running).to_string(),
+                        )
+                    })
+                })
+                .collect(),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
 //! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
 //! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
-//! few scans, never a scan per zone (`zone::shell::gather_with`).
+//! few scans, never a scan per zone (`zone::facts::gather_with`). Its readers of the host's
+//! links (`host_sock`, `dump_links`) and of every zone (`all_zones`) are the ones a single
+//! zone's gathering uses too.
 //!
 //! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
 //! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
@@ -14,14 +16,17 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::fail::Fail;
 use crate::netns::Ident;
+use crate::netns::host::{self, HostNet};
 use crate::report::Status;
+use crate::report::fail::Fail;
 use crate::sys::nsfs;
+use crate::sys::rtnl::{NlError, Rtnl};
+use crate::zone::base::{PREFIX, fail};
 use crate::zone::config::{self, NetSpace, Zone};
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
-use crate::zone::shell::{self, PREFIX};
+use crate::zone::rtmsg;
 
 /// A guest that names a zone, with what tells its processes apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,10 +68,11 @@ impl Survey {
         let nl =
             |what: &'static str| move |e| Fail::new(PREFIX, Status::Failed, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
-        let hn = crate::host::host_net().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-        let mut sock = shell::host_sock(&hn)?;
-        let host = shell::dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
-        let zones = shell::all_zones();
+        let hn =
+            crate::netns::host::host_net().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+        let mut sock = host_sock(&hn)?;
+        let host = dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
+        let zones = all_zones();
         let (macs, clashes) = plan::zone_macs(&zones);
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in &host {
@@ -104,7 +110,7 @@ impl Survey {
     }
 
     /// The MACs `zone` configures that another zone gives or a host link (not one of its
-    /// own veth host ends) carries, with who: `shell::macs_elsewhere` limited to the MACs
+    /// own veth host ends) carries, with who: `facts::macs_elsewhere` limited to the MACs
     /// the plan looks up.
     pub fn macs_for(&self, zone: &Zone) -> BTreeMap<Mac, String> {
         macs_for(zone, &self.macs, &self.host_macs)
@@ -259,7 +265,44 @@ pub fn macs_for(
 pub fn wanted_macs(zone: &Zone) -> impl Iterator<Item = Mac> + '_ {
     zone.links
         .iter()
-        .flat_map(|l| std::iter::once(l.mac).chain(l.kind.peer().map(|p| p.1)))
+        .flat_map(|l| l.mac.into_iter().chain(l.kind.peer().map(|p| p.1)))
+}
+
+/// An rtnetlink socket in the host's network namespace (PID 1's).
+pub(crate) fn host_sock(h: &HostNet) -> Result<Rtnl, Fail> {
+    Rtnl::open_in(host::host_net_path(h)).map_err(|e| {
+        fail(format!(
+            "cannot open rtnetlink in the host's network namespace: {e}"
+        ))
+    })
+}
+
+/// The links of a namespace (the host's when `entry` is None), with their addresses.
+pub(crate) fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>, NlError> {
+    let mut links = rtmsg::links(&sock.dump(rtmsg::dump_links())?);
+    rtmsg::add_addresses(&mut links, &sock.dump(rtmsg::dump_addresses())?);
+    Ok(links)
+}
+
+/// Every zone in the configuration root that reads and validates (a broken one is doctor's
+/// to report), in name order.
+pub fn all_zones() -> Vec<Zone> {
+    let Ok(confdir) = config::confdir() else {
+        return Vec::new();
+    };
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&confdir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|n| config::read_zone(&confdir, n).ok())
+        .collect()
 }
 
 #[cfg(test)]

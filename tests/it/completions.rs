@@ -148,7 +148,7 @@ printf '%s\n' "${COMPREPLY[@]}""#,
 
 /// What clap knows: the tool's description, built (so `help` and -h/-V are in it).
 fn clap() -> clap::Command {
-    let mut cmd = vspace_netns::cli::command();
+    let mut cmd = vspace_netns::tool::cli::command();
     cmd.build();
     cmd
 }

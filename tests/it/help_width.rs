@@ -9,7 +9,7 @@ use crate::common::*;
 /// and `help SUBCOMMAND`.
 fn help_calls() -> Vec<Vec<String>> {
     let mut calls = vec![vec!["--help".to_string()], vec!["-h".to_string()]];
-    for sub in vspace_netns::cli::command().get_subcommands() {
+    for sub in vspace_netns::tool::cli::command().get_subcommands() {
         let name = sub.get_name().to_string();
         calls.push(vec![name.clone(), "--help".into()]);
         calls.push(vec![name.clone(), "-h".into()]);

@@ -27,32 +27,11 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[];
 const KNOWN_FOLDER_CYCLES: &[&[&str]] = &[];
 
 /// Known cycles among files (module paths); a cycle found must lie within one of them.
-const KNOWN_FILE_CYCLES: &[&[&str]] = &[
-    // The zone split (config, plan, shell -> facts, apply, error; util-vserver's pieces to
-    // vserver/) removes these.
-    &["zone::ifaces", "zone::plan"],
-    &[
-        "zone::hostside",
-        "zone::hostview",
-        "zone::ifaces::apply",
-        "zone::shell",
-        "zone::skips",
-        "zone::survey",
-    ],
-];
+const KNOWN_FILE_CYCLES: &[&[&str]] = &[];
 
 /// Known aliases (the path, the module it names): former paths kept for code that has not
 /// moved to the new ones yet (zone/, sys/ and the tests).
-const KNOWN_ALIASES: &[(&str, &str)] = &[
-    ("cli", "tool::cli"),
-    ("cnum", "netns::cnum"),
-    ("env", "netns::env"),
-    ("fail", "report::fail"),
-    ("host", "netns::host"),
-    ("ip::admin", "netns::registry"),
-    ("out", "report::out"),
-    ("quote", "report::quote"),
-];
+const KNOWN_ALIASES: &[(&str, &str)] = &[];
 
 /// The layer of each top folder (a file directly under src/ is a folder of its own; lib.rs
 /// and main.rs are `crate`).

@@ -15,7 +15,7 @@ fn read(rel: &str) -> String {
 }
 
 fn tool() -> clap::Command {
-    let mut c = vspace_netns::cli::command();
+    let mut c = vspace_netns::tool::cli::command();
     c.build();
     c
 }

@@ -287,3 +287,87 @@ fn up_killed_at_every_netlink_send_mount_and_write_leaves_nothing_unmarked() {
         }
     }
 }
+
+/// Whether this kernel makes ipvlan links (on `parent`): the probe link is deleted at once.
+fn kernel_has_ipvlan(parent: &str) -> bool {
+    let probe = unique("ipvp");
+    let made = Command::new("ip")
+        .args([
+            "link", "add", "link", parent, "name", &probe, "type", "ipvlan", "mode", "l2",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        run_ok(Command::new("ip").args(["link", "del", "dev", &probe]));
+    }
+    made
+}
+
+#[test]
+fn ipvlan_zones_share_their_parents_mac_and_leave_nothing() {
+    let parent = HostVeth::new();
+    if !kernel_has_ipvlan(&parent.a) {
+        eprintln!(
+            "SKIPPED: this kernel has no ipvlan (the VM tier runs this test, and vm/checks/ipvlan.sh, on Debian's kernels)"
+        );
+        return;
+    }
+    let parent_mac = {
+        let out = run_ok(Command::new("ip").args(["-br", "link", "show", "dev", &parent.a]));
+        text(&out.stdout)
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .to_string()
+    };
+    let mut zones = Vec::new();
+    for (mode, addr) in [("l2", "10.79.7.1/24"), ("l3", "10.79.8.1/24")] {
+        let mut z = TestZone::new("zi");
+        z.write("id", &format!("{}\n", unique_id()));
+        z.link(
+            "i0",
+            &[
+                ("type", "ipvlan\n"),
+                ("link", &format!("{}\n", parent.a)),
+                ("mode", &format!("{mode}\n")),
+                ("address", &format!("{addr}\n")),
+            ],
+        );
+        let dry = text(&run_ok(&mut z.cmd(&["up", &z.name, "--dry-run"])).stdout);
+        assert!(
+            dry.contains(&format!(" type ipvlan mode {mode}\n")) && !dry.contains(" address 0"),
+            "{dry}"
+        );
+        run_ok(&mut z.cmd(&["up", &z.name]));
+        let d = z.ip_in(&["-d", "link", "show", "dev", "i0"]);
+        assert!(d.contains(&format!("ipvlan  mode {mode}")), "{d}");
+        assert!(d.contains(&format!("link/ether {parent_mac}")), "{d}");
+        assert!(d.contains(&format!("alias vspace-netns:{}", z.name)), "{d}");
+        assert!(z.ip_in(&["addr", "show", "dev", "i0"]).contains(addr));
+        // Up as configured: the parent's MAC is no difference to correct.
+        let again = text(&run_ok(&mut z.cmd(&["up", &z.name])).stdout);
+        assert!(again.contains("nothing to do"), "{again}");
+        zones.push(z);
+    }
+    // A MAC of its own is refused, naming the file, before anything changes.
+    let mut bad = TestZone::new("zi");
+    bad.link(
+        "i0",
+        &[
+            ("type", "ipvlan\n"),
+            ("link", &format!("{}\n", parent.a)),
+            ("mac", "02:00:00:00:07:01\n"),
+        ],
+    );
+    let out = run_status(&mut bad.cmd(&["up", &bad.name]), 1);
+    assert!(
+        text(&out.stderr).contains("links/i0/mac: is not for an ipvlan link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad.entry().exists());
+    for z in &zones {
+        run_ok(&mut z.cmd(&["down", &z.name]));
+        assert!(!z.entry().exists());
+    }
+}

@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
-use crate::quote::escape;
+use crate::report::quote::escape;
 use crate::sys::exec;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::hook::PHASES;
@@ -258,7 +258,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
         .flatten()
         .map(|b| shread::read(&b));
     if let (Some(z), Some(m)) = (zone, mask) {
-        if crate::cnum::strtoull_whole(&m.value).is_some_and(|v| v & NET != 0) {
+        if crate::netns::cnum::strtoull_whole(&m.value).is_some_and(|v| v & NET != 0) {
             let what = format!(
                 "guest {g}: {} has the net bit (0x40000000)",
                 show(&mask_file)

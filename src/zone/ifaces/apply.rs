@@ -1,7 +1,7 @@
 //! Carrying a zone guest's interfaces out: at its start (the hook's `initialize` and
 //! `prepre-start`) and its stop (`post-stop`), and the `nodev` files taken back by `down`.
-//! Side-effecting: it reads the guest's files, observes the zone (`shell::gather`), and
-//! performs the pure planner's steps with the zones' executor (`shell::Runner`), printing each
+//! Side-effecting: it reads the guest's files, observes the zone (`facts::gather`), and
+//! performs the pure planner's steps with the zones' executor (`perform::Runner`), printing each
 //! as its command line; a failed start undoes what the run did (`plan::undo`), under the
 //! zone's lock as `up` and `down` work.
 
@@ -9,14 +9,17 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::fail::Fail;
 use crate::netns::Entry as NsEntry;
-use crate::quote::escape;
 use crate::report::Status;
+use crate::report::fail::Fail;
+use crate::report::quote::escape;
+use crate::zone::apply::{self, OnFail};
+use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, Zone};
+use crate::zone::facts;
 use crate::zone::ifaces::{self, Entry};
+use crate::zone::perform::Runner;
 use crate::zone::plan::{LinkState, Step};
-use crate::zone::shell::{self, PREFIX, Runner};
 
 fn fail(m: String) -> Fail {
     Fail::new(PREFIX, Status::Failed, m)
@@ -38,8 +41,8 @@ pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
             None => Ok(Vec::new()),
         };
     }
-    let run_dir = shell::run_dir()?;
-    let facts = shell::gather(zone, &run_dir, false)?;
+    let run_dir = base::run_dir()?;
+    let facts = facts::gather(zone, &run_dir, false)?;
     let others = ifaces::others(&vservers, &zone.netns, guest);
     ifaces::plan_start(zone, &escape(guest), &entries, &facts.inside, &others)
         .map_err(|(m, fix)| fail(format!("{context}: {m}")).hint(fix))
@@ -48,8 +51,8 @@ pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
 /// At the guest's start: its interfaces inside its zone, and `nodev` for util-vserver. A
 /// failure undoes this run's steps and fails the start.
 pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = shell::load(ns)?;
-    let _lock = shell::lock_zone(ns)?;
+    let zone = base::load(ns)?;
+    let _lock = base::lock_zone(ns)?;
     let steps = start_steps(&zone, guest)?;
     perform(&steps, &format!("hook: guest {}", escape(guest)), true)
 }
@@ -57,16 +60,16 @@ pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 /// At the guest's stop: its own addresses (and VLAN devices) out of the zone, and the `nodev`
 /// files vspace-netns wrote. A zone whose namespace is gone has only the files left to take.
 pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = shell::load(ns)?;
+    let zone = base::load(ns)?;
     let vservers = config::vservers_dir().map_err(fail)?;
     let context = format!("guest {} in zone {}", escape(guest), zone.netns);
     let entries = guest_entries(&vservers, guest, &context)?;
     if entries.iter().all(|e| e.iface().is_none()) {
         return Ok(());
     }
-    let _lock = shell::lock_zone(ns)?;
-    let run_dir = shell::run_dir()?;
-    let facts = shell::gather(&zone, &run_dir, false)?;
+    let _lock = base::lock_zone(ns)?;
+    let run_dir = base::run_dir()?;
+    let facts = facts::gather(&zone, &run_dir, false)?;
     let steps = if matches!(facts.netns, NsEntry::Netns(())) {
         let others = ifaces::others(&vservers, &zone.netns, guest);
         ifaces::plan_stop(&zone, &escape(guest), &entries, &facts.inside, &others)
@@ -84,7 +87,7 @@ pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<S
     let Ok(vservers) = config::vservers_dir() else {
         return Vec::new();
     };
-    let Ok(run_dir) = shell::run_dir() else {
+    let Ok(run_dir) = base::run_dir() else {
         return Vec::new();
     };
     let mut after = inside.clone();
@@ -143,18 +146,14 @@ pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = shell::run_dir()?;
+    let run_dir = base::run_dir()?;
     let mut runner = Runner::new(&run_dir)?;
     // The hook's lines only inform: one that cannot be written loses the line, not the step.
-    let on_fail = if undo {
-        shell::OnFail::Undo
-    } else {
-        shell::OnFail::Stop
-    };
-    shell::apply(
+    let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
+    apply::apply(
         &mut runner,
         steps,
-        shell::Lines::Informative,
+        base::Lines::Informative,
         on_fail,
         |_, line, reason| fail(format!("{context}: {line}: {reason}")),
     )

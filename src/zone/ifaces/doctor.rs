@@ -7,7 +7,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::quote::escape;
+use crate::report::quote::escape;
 use crate::zone::doctor::{Check, bad, ok};
 use crate::zone::ifaces::{self, State};
 
@@ -34,7 +34,7 @@ pub fn checks(
     if entries.is_empty() {
         return;
     }
-    let Ok(z) = crate::zone::shell::load(OsStr::new(zone)) else {
+    let Ok(z) = crate::zone::base::load(OsStr::new(zone)) else {
         return; // the zone's own checks say why
     };
     let others = ifaces::others(vservers, zone, guest);

@@ -1,0 +1,105 @@
+//! What every part of the zones shares: the message prefix and a failure in its words, the
+//! run dir, a zone loaded and locked by name, how a printed line counts. Side-effecting
+//! (reads the environment and the zone's files; `lock_zone` takes a lock).
+
+use std::ffi::OsStr;
+use std::path::PathBuf;
+
+use crate::netns;
+use crate::report::Status;
+use crate::report::fail::Fail;
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::sys::exec;
+use crate::zone::config::{self, Zone};
+use crate::zone::script;
+
+/// `1 2 3`.
+pub fn pid_list(pids: &[i32]) -> String {
+    pids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Prefix of every message.
+pub const PREFIX: &str = "vspace-netns";
+/// util-vserver's vprocunhide, unless `VSPACE_NETNS_VPROCUNHIDE` names another path.
+pub const DEFAULT_VPROCUNHIDE: &str = "/usr/lib/util-vserver/vprocunhide";
+
+pub(crate) fn fail(message: String) -> Fail {
+    Fail::new(PREFIX, Status::Failed, message)
+}
+
+/// Where vprocunhide is looked for.
+pub fn vprocunhide_path() -> Result<PathBuf, String> {
+    config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
+}
+
+/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.
+pub fn run_dir() -> Result<PathBuf, Fail> {
+    let dir = netns::run_dir().map_err(fail)?;
+    script::printable(dir.as_os_str()).map_err(|e| fail(format!("NETNS_RUN_DIR {e}")))?;
+    Ok(dir)
+}
+
+/// Validates the operand and reads the zone.
+pub fn load(netns: &OsStr) -> Result<Zone, Fail> {
+    config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
+    let confdir = config::confdir().map_err(fail)?;
+    config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
+}
+
+/// A line on stdout; one that cannot be written fails the run.
+pub(crate) fn say(line: &str) -> Result<(), Fail> {
+    crate::report::fail::stdout_or_fail(PREFIX, &format!("{line}\n"))
+}
+
+/// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
+/// or stopping at the same time run their hooks one after the other, each seeing the facts
+/// the previous one left.
+pub(crate) fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = config::confdir().map_err(fail)?.join(netns);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+        .open(&dir)
+        .map_err(|e| {
+            fail(format!(
+                "cannot open {}: {}",
+                escape(dir.as_os_str()),
+                exec::io_reason(&e)
+            ))
+        })?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+        fail(format!(
+            "cannot lock {}: {}",
+            escape(dir.as_os_str()),
+            e.desc()
+        ))
+    })
+}
+
+/// What a line of `up` or `down` on stdout is to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// The admin's own `up`/`down`: a line that cannot be written fails the run (status 1)
+    /// before its step.
+    Required,
+    /// The hook's: the lines only inform (util-vserver discards them); a line that cannot be
+    /// written (`/dev/full`, a closed pipe) is lost, the work goes on.
+    Informative,
+}
+
+impl Lines {
+    pub(crate) fn say(self, line: &str) -> Result<(), Fail> {
+        match self {
+            Lines::Required => say(line),
+            Lines::Informative => {
+                out::note(line);
+                Ok(())
+            }
+        }
+    }
+}

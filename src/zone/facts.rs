@@ -1,0 +1,322 @@
+//! The facts a zone's plan needs, gathered once before planning: the namespace's entry
+//! (`nsfs::probe`), rtnetlink dumps of the host's and the zone's links, addresses and routes,
+//! the zone's sysctl values, the other zones' MACs, the member guests' cleanup-skip files.
+//! Side-effecting (reads only: nothing here changes the system).
+
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
+use nix::errno::Errno;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::netns::Entry;
+use crate::netns::host::HostNet;
+use crate::netns::registry;
+use crate::netns::{self, host};
+use crate::report::fail::Fail;
+use crate::report::quote::escape;
+use crate::sys::rtnl::{NlError, Rtnl};
+use crate::sys::{exec, nsfs, rtnl};
+use crate::zone::base::{fail, run_dir, vprocunhide_path};
+use crate::zone::config::Zone;
+use crate::zone::plan::{Facts, PlanError, SkipFact};
+use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
+use crate::zone::{config, plan, rtmsg, script};
+
+fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
+    move |e| fail(format!("{what}: {e}"))
+}
+
+/// Whether the kernel makes 802.1Q VLAN links: a request that would make one, with the VLAN
+/// id 4095, is refused by the VLAN code's own check (ERANGE) before anything is made when the
+/// kernel has it (the module autoloaded if need be), by rtnetlink with EOPNOTSUPP when not.
+/// None when the answer says neither.
+fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
+    match sock.call(rtmsg::vlan_probe(), NLM_F_CREATE | NLM_F_EXCL) {
+        Err(e) if e.errno == Errno::ERANGE => Some(true),
+        Err(e) if e.errno == Errno::EOPNOTSUPP => Some(false),
+        _ => None,
+    }
+}
+
+/// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
+/// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
+/// needs none of these).
+pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
+    gather_with(zone, run_dir, for_up, None)
+}
+
+/// [`gather`], with the facts every zone shares taken from `survey` when many zones are
+/// observed together (`status`, `doctor`): then the host's links and the MACs elsewhere are
+/// only those this zone's plan looks up, the pids come from the survey's one scan of /proc,
+/// and the guests' skip files are not read (those callers check them per guest).
+pub fn gather_with(
+    zone: &Zone,
+    run_dir: &Path,
+    for_up: bool,
+    survey: Option<&Survey>,
+) -> Result<Facts, Fail> {
+    let ns = &zone.netns;
+    let entry = run_dir.join(ns);
+    let probe = crate::netns::probe(&entry);
+    let mut id = match &probe {
+        Entry::Netns(f) => f.identity().ok(),
+        _ => None,
+    };
+    let mut facts = Facts::empty(entry.clone());
+    facts.netns = match &probe {
+        // The host's own network namespace under a zone's name is no zone: up refuses it, the
+        // hook never puts a guest's addresses there, down only unmounts it with --force.
+        // Unknown is refused too (fail closed).
+        Entry::Netns(f) => match nsfs::is_host(f) {
+            Ok(false) => Entry::Netns(()),
+            Ok(true) => Entry::Unusable(netns::Unusable::Host {
+                pid1: nsfs::identity(Path::new("/proc/1/ns/net")).is_ok(),
+            }),
+            Err(e) => Entry::Unusable(netns::Unusable::HostUnknown(e)),
+        },
+        other => other.fact(),
+    };
+    if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
+        if let Some((pid, ident)) = find_marked(ns) {
+            facts.found = Some(pid);
+            id = Some(ident);
+        }
+    }
+    let hn = host::host_net().map_err(fail)?;
+    // `down` looks at the host's links only for a stale or missing entry's veth host ends: a
+    // dump of them all for each zone made `down --all` grow with the square of the zones.
+    if for_up
+        || matches!(
+            facts.netns,
+            Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
+        )
+    {
+        // One dump a run, then the changes since (`up --all`: not every host link per zone).
+        (facts.host, facts.macs_elsewhere) = match survey {
+            Some(s) if for_up => (s.host_for(zone), s.macs_for(zone)),
+            Some(s) => (s.host_for(zone), BTreeMap::new()),
+            None => crate::zone::hostview::for_zone(&hn, zone, for_up)?,
+        };
+    }
+    // No entry, but a veth host end of the zone still carries its mark: the zone's namespace
+    // may live on in processes (a run killed between removing a stale entry and attaching it
+    // again, or `ip netns delete` under a running guest). Found, `up` attaches an entry to it
+    // again and `down` removes its host ends, as for a stale entry.
+    let marked_end = zone
+        .links
+        .iter()
+        .filter_map(|l| l.kind.peer())
+        .any(|(p, _)| {
+            facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(plan::mark(ns).as_str())
+        });
+    if facts.netns == Entry::Missing && marked_end {
+        if let Some((pid, ident)) = find_marked(ns) {
+            facts.found = Some(pid);
+            id = Some(ident);
+        }
+    }
+    if let Some(live) = live_path(&facts) {
+        let mut inside =
+            Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
+        facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
+        for v6 in [false, true].into_iter().filter(|_| for_up) {
+            let dump = inside
+                .dump(rtmsg::dump_routes(v6))
+                .map_err(nl("cannot list the zone's routes"))?;
+            facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
+        }
+    }
+    let vlans = zone
+        .links
+        .iter()
+        .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name));
+    if for_up && vlans {
+        facts.vlan = vlan_support(&mut host_sock(&hn)?);
+    }
+    if for_up {
+        facts.sysctls = sysctl_values(zone, &facts, &hn)?;
+    }
+    let unhide = vprocunhide_path().map_err(fail)?;
+    if unhide.exists() {
+        facts.vprocunhide = Some(
+            script::printable(unhide.as_os_str())
+                .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))?
+                .to_string(),
+        );
+    }
+    if for_up && survey.is_none() {
+        facts.skips = skip_facts(ns)?;
+    }
+    facts.pids = match survey {
+        Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
+        None => id.map(registry::pids_in).unwrap_or_default(),
+    };
+    if let Some(first) = facts.pids.first() {
+        // The first in /proc order (the found process may have exited since).
+        facts.found = facts.found.map(|_| *first);
+    }
+    Ok(facts)
+}
+
+/// Where the zone's live namespace is entered: its entry, or, for a stale entry whose
+/// namespace lives on, `/proc/PID/ns/net` of a process in it.
+fn live_path(facts: &Facts) -> Option<PathBuf> {
+    match (&facts.netns, facts.found) {
+        (Entry::Netns(()), _) => Some(facts.entry.clone()),
+        (_, Some(pid)) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
+        _ => None,
+    }
+}
+
+/// The network namespace of the zone `ns` that lives on in processes without its entry: the
+/// first (in /proc order) whose `lo` carries the zone's mark, as a process in it and its
+/// identity. Namespaces that cannot be entered or read are passed over; this process's own
+/// is never the zone's.
+fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
+    use std::os::unix::ffi::OsStrExt;
+    let own = nsfs::identity(Path::new("/proc/self/ns/net")).ok();
+    let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
+    let want = plan::mark(ns);
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
+        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
+            .ok()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
+        let Ok(ident) = nsfs::identity(&path) else {
+            continue;
+        };
+        if Some(ident) == own || Some(ident) == host || seen.contains(&ident) {
+            continue;
+        }
+        seen.push(ident);
+        let lo = Rtnl::open_in(Some(&path)).and_then(|mut s| s.call(rtmsg::get_link("lo"), 0));
+        let marked = lo.is_ok_and(|got| {
+            rtmsg::links(&got)
+                .get("lo")
+                .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()))
+        });
+        if marked {
+            return Some((pid, ident));
+        }
+    }
+    None
+}
+
+/// The facts of a zone as `up` would see them (doctor compares them with the configuration
+/// through `plan::plan_up`).
+pub fn observe(zone: &Zone) -> Result<Facts, Fail> {
+    gather(zone, &run_dir()?, true)
+}
+
+/// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
+/// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
+/// refuse is the error.
+pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
+    let run_dir = run_dir()?;
+    let facts = gather(zone, &run_dir, true)?;
+    match plan::plan_up(zone, &facts) {
+        Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
+        Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
+        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => Ok(Vec::new()),
+    }
+}
+
+/// The configured sysctl keys' values inside the zone (read from a thread that entered it;
+/// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
+/// is an error naming it, unless it names one of the zone's links not made yet.
+fn sysctl_values(
+    zone: &Zone,
+    facts: &Facts,
+    hn: &HostNet,
+) -> Result<BTreeMap<String, Option<String>>, Fail> {
+    if zone.sysctls.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let keys: Vec<String> = zone.sysctls.iter().map(|s| s.key.clone()).collect();
+    let entry = live_path(facts);
+    let read = keys.clone();
+    let at = entry.as_deref().or(host::host_net_path(hn));
+    let values = rtnl::in_netns(at, move || {
+        Ok(read
+            .iter()
+            .map(|k| match std::fs::read(config::sysctl_path(k)) {
+                Ok(b) => Ok(String::from_utf8_lossy(&b)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")),
+                Err(e) => Err(e),
+            })
+            .collect::<Vec<_>>())
+    })
+    .map_err(nl("cannot read the zone's sysctls"))?;
+    let mut out = BTreeMap::new();
+    for ((key, v), s) in keys.into_iter().zip(values).zip(&zone.sysctls) {
+        match v {
+            Ok(v) if entry.is_some() => {
+                out.insert(key, Some(v));
+            }
+            Ok(_) => {
+                out.insert(key, None);
+            }
+            Err(e) => {
+                let names_new_link = zone.links.iter().any(|l| {
+                    !facts.inside.contains_key(&l.name)
+                        && config::sysctl_parts(&key).contains(&l.name)
+                });
+                let missing = e.kind() == std::io::ErrorKind::NotFound;
+                if missing && names_new_link {
+                    out.insert(key, None);
+                } else if missing && s.optional {
+                    // `-KEY` (sysctl.d(5)): a key the kernel has not is skipped.
+                } else if !missing {
+                    // Not the file's fault (EMFILE, EACCES, ...): the errno, no hint to edit it.
+                    return Err(fail(format!(
+                        "zone {}: sysctl '{key}': cannot read {}: {}",
+                        zone.netns,
+                        config::sysctl_path(&key).display(),
+                        exec::io_reason(&e)
+                    )));
+                } else {
+                    return Err(fail(format!(
+                        "zone {}: sysctl '{key}': unknown key (no {} in the zone's network namespace)",
+                        zone.netns,
+                        config::sysctl_path(&key).display()
+                    ))
+                    .hint(format!(
+                        "correct or remove it in {}",
+                        escape(
+                            config::confdir()
+                                .unwrap_or_default()
+                                .join(&zone.netns)
+                                .join("sysctl")
+                                .as_os_str()
+                        )
+                    )));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Clashes of MACs between the configured zones, as messages (doctor's check).
+pub fn mac_clashes() -> Vec<String> {
+    plan::zone_macs(&all_zones()).1
+}
+
+/// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
+/// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word
+/// (the `--dry-run` lines must replay).
+pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let facts = crate::zone::skips::facts(ns)?;
+    for f in &facts {
+        for p in [&f.own, &f.defaults] {
+            script::printable(p.as_os_str()).map_err(fail)?;
+        }
+    }
+    Ok(facts)
+}

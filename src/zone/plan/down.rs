@@ -1,0 +1,171 @@
+//! Planning `down`: the zone's links inside (a veth's host end goes with it), its marked host
+//! ends, then the entry; and the links inside that the configuration does not name. Pure.
+//! Invariant: only what carries the zone's mark is deleted, unless forced.
+
+use std::path::Path;
+
+use crate::netns::Entry;
+use crate::zone::config::Zone;
+
+use super::facts::{Facts, LinkState};
+use super::step::Step;
+use super::{PlanError, mark, temp_name};
+
+/// The deletions of the zone's veth host ends on the host that carry its mark, last made first.
+fn marked_host_ends(zone: &Zone, facts: &Facts, marked: &impl Fn(&LinkState) -> bool) -> Vec<Step> {
+    zone.links
+        .iter()
+        .rev()
+        .filter_map(|l| l.kind.peer())
+        .filter(|(p, _)| facts.host.get(*p).is_some_and(marked))
+        .map(|(p, _)| Step::DelLink {
+            ns: None,
+            dev: p.to_string(),
+        })
+        .collect()
+}
+
+/// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
+/// the entry. Refused while processes live inside, and for links (configured or not) or a
+/// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
+pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
+    let ns = &zone.netns;
+    if !facts.pids.is_empty() && !force {
+        return Err(PlanError::Busy(facts.pids.clone()));
+    }
+    let want = mark(ns);
+    let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
+    // A configured link's temporary name: a half-made link of this zone's `up`.
+    let temps: Vec<String> = zone.links.iter().map(|l| temp_name(ns, &l.name)).collect();
+    let mut unmarked = Vec::new();
+    let mut steps = Vec::new();
+    // The configured links (last made, first deleted), then any other link inside but lo:
+    // deleting the namespace would delete them all, so each must carry the mark too.
+    let names = zone
+        .links
+        .iter()
+        .rev()
+        .map(|l| l.name.as_str())
+        .chain(unconfigured(zone, facts));
+    // A stale entry's namespace that lives on is not entered through the entry: see below.
+    let live = facts.netns == Entry::Netns(());
+    for name in names.filter(|_| live) {
+        if let Some(l) = facts.inside.get(name) {
+            // A guest's VLAN device under its temporary name (a start killed before its mark)
+            // goes with the namespace, as a marked one does: deleted explicitly it might be
+            // gone already, with its parent, a link of the zone deleted before it.
+            if crate::zone::ifaces::is_vlan_temp(ns, name, l) {
+                continue;
+            }
+            let half_made = temps.iter().any(|t| t == name);
+            if !marked(l) && !force && !half_made {
+                unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
+                continue;
+            }
+            steps.push(Step::DelLink {
+                ns: Some(ns.clone()),
+                dev: name.to_string(),
+            });
+        }
+    }
+    match &facts.netns {
+        // No entry: nothing, unless the namespace was found alive by its marked lo; then its
+        // host ends go (there is no entry to remove).
+        Entry::Missing => {
+            if facts.found.is_some() {
+                steps.extend(marked_host_ends(zone, facts, &marked));
+            }
+        }
+        Entry::Netns(()) => {
+            let lo = facts.inside.get("lo").cloned().unwrap_or_default();
+            if marked(&lo) || force {
+                steps.push(Step::DelNetns { ns: ns.clone() });
+            } else {
+                unmarked.push(format!(
+                    "the namespace {} (its lo: {})",
+                    facts.entry.to_string_lossy(),
+                    alias_shown(&lo.alias)
+                ));
+            }
+        }
+        // The namespace may live on without its entry (processes in it are refused above):
+        // the zone's marked veth host ends still on the host go, and the pairs with them.
+        Entry::Unusable(crate::netns::Unusable::Stale) => {
+            steps.extend(marked_host_ends(zone, facts, &marked));
+            steps.push(Step::DelNetns { ns: ns.clone() })
+        }
+
+        Entry::Unusable(u) => {
+            if force {
+                steps.push(Step::DelNetns { ns: ns.clone() });
+            } else {
+                unmarked.push(u.describe(&facts.entry));
+            }
+        }
+    }
+    if !unmarked.is_empty() {
+        return Err(PlanError::Unmarked(unmarked));
+    }
+    Ok(steps)
+}
+
+/// The links inside the zone other than `lo` that its configuration does not name, in name
+/// order: a difference from the configuration `up` leaves alone (`status` partial, a `doctor`
+/// FAIL) and `down` deletes only when they carry the zone's mark, or with `--force`. A guest's
+/// VLAN device (`vlandev`, marked `vspace-netns:ZONE:guest:GUEST`) is no such difference: it
+/// comes and goes with the guest, and with the namespace.
+pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item = &'a str> {
+    let guests = format!("{}:guest:", mark(&zone.netns));
+    facts
+        .inside
+        .iter()
+        .filter(move |(_, l)| !l.alias.as_deref().is_some_and(|a| a.starts_with(&guests)))
+        .map(|(n, _)| n.as_str())
+        .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
+}
+
+/// Each unconfigured link inside as a difference and its fix, `(WHAT, FIX)`: `link X inside
+/// is not configured`, `delete it: ip -n ZONE link del dev X` (or add it to the configuration).
+pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
+    let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
+    unconfigured(zone, facts)
+        .map(|dev| {
+            let del = Step::DelLink {
+                ns: Some(zone.netns.clone()),
+                dev: dev.to_string(),
+            };
+            let half_made = facts
+                .inside
+                .get(dev)
+                .is_some_and(|l| crate::zone::ifaces::is_vlan_temp(&zone.netns, dev, l));
+            if half_made {
+                return (
+                    format!(
+                        "link {dev} inside is a guest's half-made VLAN device (its start was killed before the device was marked)"
+                    ),
+                    format!(
+                        "the guest's next start or stop, or down, deletes it; or delete it now ({})",
+                        del.line(run_dir)
+                    ),
+                );
+            }
+            (
+                format!("link {dev} inside is not configured"),
+                format!(
+                    "delete it ({}), or configure it under links/{dev}",
+                    del.line(run_dir)
+                ),
+            )
+        })
+        .collect()
+}
+
+fn alias_shown(alias: &Option<String>) -> String {
+    match alias {
+        None => "no alias".into(),
+        Some(a) => format!(
+            "alias '{}'",
+            crate::report::quote::escape(std::ffi::OsStr::new(a))
+        ),
+    }
+}

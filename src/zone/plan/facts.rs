@@ -1,0 +1,89 @@
+//! What the planner knows of the world: the namespace's entry, the links inside it and on the
+//! host (MAC, MTU, flags, alias, addresses), routes, sysctl values, guests' cleanup-skip files.
+//! Plain data, gathered by the shell before planning.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::netns::Entry;
+use crate::zone::config::{Cidr, Route, SkipEdit};
+use crate::zone::mac::Mac;
+
+/// One link as observed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkState {
+    /// The ifindex in its namespace.
+    pub index: u32,
+    pub mac: Option<Mac>,
+    /// IFF_UP (administratively up).
+    pub up: bool,
+    pub mtu: Option<u32>,
+    /// IFLA_IFALIAS.
+    pub alias: Option<String>,
+    /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
+    pub kind: Option<String>,
+    pub addresses: Vec<Cidr>,
+}
+
+/// A guest's namespace-cleanup-skip as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipFact {
+    pub own: PathBuf,
+    pub defaults: PathBuf,
+    /// The length of the guest's own file, None when it does not exist (undo restores it).
+    pub own_len: Option<u64>,
+    pub edit: SkipEdit,
+}
+
+/// Everything the planner needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// The zone's run-dir entry, and what it is.
+    pub entry: PathBuf,
+    pub netns: Entry,
+    /// Links inside the namespace (empty when it is missing).
+    pub inside: BTreeMap<String, LinkState>,
+    /// Links in the host's namespace.
+    pub host: BTreeMap<String, LinkState>,
+    /// Routes inside (those the kernel did not make itself), with `dev` as a name.
+    pub routes: Vec<Route>,
+    /// The configured sysctl keys' values inside (blanks collapsed); `None` for a key that
+    /// does not exist yet (it names a link this run makes).
+    pub sysctls: BTreeMap<String, Option<String>>,
+    /// MACs in use elsewhere (other configured zones, the host's links that are not this
+    /// zone's), each with who uses it: a MAC `up` would set must not be among them.
+    pub macs_elsewhere: BTreeMap<Mac, String>,
+    /// vprocunhide, when it exists.
+    pub vprocunhide: Option<String>,
+    /// Edits the member guests' namespace-cleanup-skip files need.
+    pub skips: Vec<SkipFact>,
+    /// Processes living in the namespace.
+    pub pids: Vec<i32>,
+    /// For a stale entry: a process (the first of `pids`) in the zone's namespace, which lives
+    /// on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the zone's
+    /// mark); `inside` and `routes` are then that namespace's.
+    pub found: Option<i32>,
+    /// Whether the kernel can make 802.1Q VLAN links (probed only for a zone that has VLAN
+    /// links to make; `None`: not probed).
+    pub vlan: Option<bool>,
+}
+
+impl Facts {
+    /// Facts for a zone that does not exist, on an empty host.
+    pub fn empty(entry: PathBuf) -> Facts {
+        Facts {
+            entry,
+            netns: Entry::Missing,
+            inside: BTreeMap::new(),
+            host: BTreeMap::new(),
+            routes: Vec::new(),
+            sysctls: BTreeMap::new(),
+            macs_elsewhere: BTreeMap::new(),
+            vprocunhide: None,
+            skips: Vec::new(),
+            pids: Vec::new(),
+            found: None,
+            vlan: None,
+        }
+    }
+}
