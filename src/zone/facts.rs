@@ -63,19 +63,7 @@ pub fn gather_with(
         _ => None,
     };
     let mut facts = Facts::empty(entry.clone());
-    facts.netns = match &probe {
-        // The host's own network namespace under a zone's name is no zone: up refuses it, the
-        // hook never puts a guest's addresses there, down only unmounts it with --force.
-        // Unknown is refused too (fail closed).
-        Entry::Netns(f) => match nsfs::is_host(f) {
-            Ok(false) => Entry::Netns(()),
-            Ok(true) => Entry::Unusable(netns::Unusable::Host {
-                pid1: nsfs::identity(Path::new("/proc/1/ns/net")).is_ok(),
-            }),
-            Err(e) => Entry::Unusable(netns::Unusable::HostUnknown(e)),
-        },
-        other => other.fact(),
-    };
+    facts.netns = entry_fact(&probe);
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
         if let Some((pid, ident)) = find_marked(ns) {
             facts.found = Some(pid);
@@ -116,34 +104,15 @@ pub fn gather_with(
         }
     }
     if let Some(live) = live_path(&facts) {
-        let mut inside =
-            Rtnl::open_in(Some(&live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
-        facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
-        for v6 in [false, true].into_iter().filter(|_| for_up) {
-            let dump = inside
-                .dump(rtmsg::dump_routes(v6))
-                .map_err(nl("cannot list the zone's routes"))?;
-            facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
-        }
+        inside_facts(&live, for_up, &mut facts)?;
     }
-    let vlans = zone
-        .links
-        .iter()
-        .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name));
-    if for_up && vlans {
+    if for_up && makes_vlan(zone, &facts) {
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
     if for_up {
         facts.sysctls = sysctl_values(zone, &facts, &hn)?;
     }
-    let unhide = vprocunhide_path().map_err(fail)?;
-    if unhide.exists() {
-        facts.vprocunhide = Some(
-            script::printable(unhide.as_os_str())
-                .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))?
-                .to_string(),
-        );
-    }
+    facts.vprocunhide = vprocunhide()?;
     if for_up && survey.is_none() {
         facts.skips = skip_facts(ns)?;
     }
@@ -156,6 +125,54 @@ pub fn gather_with(
         facts.found = facts.found.map(|_| *first);
     }
     Ok(facts)
+}
+
+/// What the entry `probe` found means for a zone. The host's own network namespace under a
+/// zone's name is no zone: up refuses it, the hook never puts a guest's addresses there, down
+/// only unmounts it with --force. Unknown is refused too (fail closed).
+fn entry_fact(probe: &crate::netns::Probe) -> Entry<()> {
+    match probe {
+        Entry::Netns(f) => match nsfs::is_host(f) {
+            Ok(false) => Entry::Netns(()),
+            Ok(true) => Entry::Unusable(netns::Unusable::Host {
+                pid1: nsfs::identity(Path::new("/proc/1/ns/net")).is_ok(),
+            }),
+            Err(e) => Entry::Unusable(netns::Unusable::HostUnknown(e)),
+        },
+        other => other.fact(),
+    }
+}
+
+/// The links inside the zone's namespace entered at `live` and, when `for_up`, its routes.
+fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail> {
+    let mut inside =
+        Rtnl::open_in(Some(live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
+    facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
+    for v6 in [false, true].into_iter().filter(|_| for_up) {
+        let dump = inside
+            .dump(rtmsg::dump_routes(v6))
+            .map_err(nl("cannot list the zone's routes"))?;
+        facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
+    }
+    Ok(())
+}
+
+/// util-vserver's `vprocunhide`, when it exists, as a word a script can hold.
+fn vprocunhide() -> Result<Option<String>, Fail> {
+    let unhide = vprocunhide_path().map_err(fail)?;
+    if !unhide.exists() {
+        return Ok(None);
+    }
+    script::printable(unhide.as_os_str())
+        .map(|s| Some(s.to_string()))
+        .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))
+}
+
+/// Whether `up` would make a VLAN link the zone lacks (then the kernel's support is asked).
+fn makes_vlan(zone: &Zone, facts: &Facts) -> bool {
+    zone.links
+        .iter()
+        .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name))
 }
 
 /// Where the zone's live namespace is entered: its entry, or, for a stale entry whose
