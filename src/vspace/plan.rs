@@ -85,41 +85,50 @@ impl<H> Facts<H> {
     }
 }
 
+/// Why an argv is no intercept candidate, in words (the pass-through's `why`, which `explain`
+/// prints): the planner's answer, not a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotCandidate(pub String);
+
 /// The namespace an argv asks to enter, if it is an intercept candidate; else why not.
-pub fn candidate(argv: &[OsString]) -> Result<(OsString, args::Args), String> {
+pub fn candidate(argv: &[OsString]) -> Result<(OsString, args::Args), NotCandidate> {
     let args = match args::parse(argv) {
         Parsed::Args(a) => a,
-        Parsed::Help => return Err("--help: vspace's own usage".into()),
-        Parsed::Version => return Err("--version: vspace's own version".into()),
-        Parsed::Error(e) => return Err(format!("vspace will reject it: {e}")),
+        Parsed::Help => return Err(NotCandidate("--help: vspace's own usage".into())),
+        Parsed::Version => return Err(NotCandidate("--version: vspace's own version".into())),
+        Parsed::Error(e) => return Err(NotCandidate(format!("vspace will reject it: {e}"))),
     };
     let xid = match args.operation() {
         Operation::Enter(x) => x.to_owned(),
-        Operation::None => return Err("no operation: vspace will reject it".into()),
-        Operation::Several => return Err("several operations: vspace will reject it".into()),
-        Operation::New => return Err("the operation is --new, not --enter".into()),
-        Operation::Set => return Err("the operation is --set, not --enter".into()),
+        Operation::None => return Err(NotCandidate("no operation: vspace will reject it".into())),
+        Operation::Several => {
+            return Err(NotCandidate(
+                "several operations: vspace will reject it".into(),
+            ));
+        }
+        Operation::New => return Err(NotCandidate("the operation is --new, not --enter".into())),
+        Operation::Set => return Err(NotCandidate("the operation is --set, not --enter".into())),
     };
     if args.enter.len() > 1 {
-        return Err("--enter is given more than once".into());
+        return Err(NotCandidate("--enter is given more than once".into()));
     }
     if args.mask & NET == 0 {
-        return Err("the net space is not in the mask".into());
+        return Err(NotCandidate("the net space is not in the mask".into()));
     }
     if let Some(i) = args.index.filter(|&i| i != 0) {
-        return Err(format!(
+        return Err(NotCandidate(format!(
             "--index {i}: only index 0 is a network namespace we manage"
-        ));
+        )));
     }
     let name = match xid.as_bytes() {
         [b':', rest @ ..] => OsStr::from_bytes(rest).to_owned(),
         _ => xid,
     };
     if let Err(bad) = netns::check_name(&name) {
-        return Err(format!(
+        return Err(NotCandidate(format!(
             "'{}' is not a netns name ({bad}): a context for vspace",
             escape(&name)
-        ));
+        )));
     }
     Ok((name, args))
 }
@@ -143,7 +152,7 @@ pub fn decide<H>(
 ) -> Plan<H> {
     let (name, args) = match candidate(argv) {
         Ok(c) => c,
-        Err(why) => return pass_through(argv, why),
+        Err(NotCandidate(why)) => return pass_through(argv, why),
     };
     let dir = match run_dir {
         Ok(d) => d,

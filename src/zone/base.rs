@@ -32,8 +32,8 @@ pub(crate) fn fail(message: String) -> Fail {
 }
 
 /// Where vprocunhide is looked for.
-pub fn vprocunhide_path() -> Result<PathBuf, String> {
-    config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE)
+pub fn vprocunhide_path() -> Result<PathBuf, Fail> {
+    config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE).map_err(fail)
 }
 
 /// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.

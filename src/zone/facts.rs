@@ -159,7 +159,7 @@ fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail
 
 /// util-vserver's `vprocunhide`, when it exists, as a word a script can hold.
 fn vprocunhide() -> Result<Option<String>, Fail> {
-    let unhide = vprocunhide_path().map_err(fail)?;
+    let unhide = vprocunhide_path()?;
     if !unhide.exists() {
         return Ok(None);
     }

@@ -116,7 +116,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     };
     let ns = OsStr::from_bytes(&name);
     let shown = escape(ns);
-    let (found, paths) = look_up(ns, &vservers).map_err(fail)?;
+    let (found, paths) = look_up(ns, &vservers)?;
     match decide(act, &shown, &paths, &found) {
         Decision::Leave(line) => {
             if let Some(l) = line {
@@ -280,9 +280,9 @@ fn write_skips(
 
 /// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration
 /// directory, another guest, a run-dir entry (probed). Shared with `doctor`.
-pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths), String> {
-    let zone_dir = config::confdir()?.join(ns);
-    let entry = crate::netns::run_dir()?.join(ns);
+pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths), Fail> {
+    let zone_dir = config::confdir().map_err(fail)?.join(ns);
+    let entry = crate::netns::run_dir().map_err(fail)?.join(ns);
     let found = Found {
         zone: zone_dir.exists(),
         guest: vservers.join(ns).is_dir(),

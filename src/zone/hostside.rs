@@ -164,7 +164,7 @@ pub fn vprocunhide_issue() -> Option<Issue> {
         Err(e) => {
             return Some(Issue {
                 what: "vprocunhide".into(),
-                fix: e,
+                fix: e.message,
             });
         }
     };

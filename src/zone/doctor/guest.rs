@@ -37,7 +37,7 @@ pub(crate) fn checks(
         let (found, paths) = match crate::zone::hook::look_up(OsStr::new(ns), vservers) {
             Ok(x) => x,
             Err(m) => {
-                checks.push(bad(format!("guest {g}: {ns}"), m));
+                checks.push(bad(format!("guest {g}: {ns}"), m.message));
                 return;
             }
         };
