@@ -29,6 +29,7 @@ pub mod netns;
 pub mod personality;
 pub mod report;
 pub mod tool;
+pub mod vserver;
 pub mod vspace;
 pub mod zone;
 

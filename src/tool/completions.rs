@@ -1,7 +1,7 @@
 //! `completions SHELL`: the shell completion script (`completions/` in the source tree, written
 //! by hand so that zone and guest names complete; `make install` and the package copy the same
 //! files). Its lists restate two tables, and the tests here hold them to those tables: the
-//! subcommands (`cli::SUBCOMMANDS`) and util-vserver's hook phases (`zone::hook::PHASES`);
+//! subcommands (`cli::SUBCOMMANDS`) and util-vserver's hook phases (`vserver::hook::PHASES`);
 //! tests/it/completions.rs runs each shell on the scripts. Pure but for printing.
 
 use clap::builder::PossibleValuesParser;
@@ -58,7 +58,7 @@ pub fn run(m: &ArgMatches) -> u8 {
 mod tests {
     use super::*;
     use crate::tool::cli::{command, subcommand_names};
-    use crate::zone::hook::PHASES;
+    use crate::vserver::hook::PHASES;
 
     /// The words after `lead` up to `end` on the first line holding `lead` and `also`.
     fn list_with(text: &str, lead: &str, end: &str, also: &str) -> Vec<String> {

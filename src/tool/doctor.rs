@@ -1,5 +1,5 @@
 //! `doctor [GUEST|ZONE] [--expect-up]`: check the host, a guest, a zone or every zone
-//! (`zone::doctor`). Changes nothing.
+//! (`zone::doctor`, a guest's checks from `vserver::doctor`). Changes nothing.
 
 use std::ffi::OsString;
 
@@ -26,5 +26,6 @@ pub fn run(m: &ArgMatches) -> u8 {
     doctor::run(
         m.get_one::<OsString>("target").map(OsString::as_os_str),
         m.get_flag("expect-up"),
+        crate::vserver::doctor::checks,
     )
 }

@@ -1,10 +1,10 @@
-//! `hook PHASE GUEST`: util-vserver's scriptlet (`zone::hook`). Side-effecting through the zone
-//! code; run in PID 1's mount namespace. The phases are `zone::hook::PHASES`, the one table.
+//! `hook PHASE GUEST`: util-vserver's scriptlet (`vserver::hook`). Side-effecting through the zone
+//! code; run in PID 1's mount namespace. The phases are `vserver::hook::PHASES`, the one table.
 
 use clap::{ArgMatches, Command};
 
 use super::common::{done, in_host_mount_ns, operand, os};
-use crate::zone::hook;
+use crate::vserver::hook;
 
 pub const NAME: &str = "hook";
 

@@ -40,7 +40,6 @@ use crate::zone::config::{self};
 use crate::zone::hostside::{self, Support};
 use crate::zone::survey::Survey;
 
-mod guest;
 mod state;
 
 pub(crate) use state::{entry_check, item, zone_state_checks};
@@ -80,10 +79,15 @@ impl std::fmt::Display for Check {
 /// read: each zone is then gathered on its own), the kernel's kinds of link, and whether zones
 /// must be up.
 pub(crate) struct Ctx {
+    /// The checks of one guest (util-vserver's layer gives them: `vserver::doctor::checks`).
+    pub guest: GuestChecks,
     pub survey: Option<Survey>,
     pub support: Support,
     pub expect_up: bool,
 }
+
+/// The checks of one guest: (checks, guest, vservers dir, whether it is the target, ctx).
+pub(crate) type GuestChecks = fn(&mut Vec<Check>, &OsStr, &Path, bool, &Ctx);
 
 /// One group of findings: its title (`host`, `zone NAME`, `guest NAME`) and checks.
 pub type Section = (String, Vec<Check>);
@@ -116,8 +120,8 @@ pub(crate) fn show(p: &Path) -> String {
     escape(p.as_os_str())
 }
 
-/// Runs the checks for `target` (or everything) and prints them.
-pub fn run(target: Option<&OsStr>, expect_up: bool) -> u8 {
+/// Runs the checks for `target` (or everything) and prints them; `guest` checks one guest.
+pub(crate) fn run(target: Option<&OsStr>, expect_up: bool, guest: GuestChecks) -> u8 {
     let mut host = Vec::new();
     host_checks(&mut host);
     let mut sections: Vec<Section> = Vec::new();
@@ -135,6 +139,7 @@ pub fn run(target: Option<&OsStr>, expect_up: bool) -> u8 {
                 None => Support::default(),
             };
             let ctx = Ctx {
+                guest,
                 survey,
                 support,
                 expect_up,
@@ -243,7 +248,7 @@ fn targets(
     let title = match target {
         None => return everything(sections, confdir, vservers, ctx),
         Some(t) if named(t) && vservers.join(t).is_dir() => {
-            guest::checks(&mut checks, t, vservers, true, ctx);
+            (ctx.guest)(&mut checks, t, vservers, true, ctx);
             format!("guest {}", escape(t))
         }
         Some(t)
@@ -313,7 +318,7 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
     for g in all {
         if !members.contains(&g) {
             let mut checks = Vec::new();
-            guest::checks(&mut checks, &g, vservers, false, ctx);
+            (ctx.guest)(&mut checks, &g, vservers, false, ctx);
             sections.push((format!("guest {}", escape(&g)), checks));
         }
     }
@@ -416,7 +421,7 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path, ctx: &Ctx) 
     match members {
         Ok(members) => {
             for m in members {
-                guest::checks(checks, &m, vservers, false, ctx);
+                (ctx.guest)(checks, &m, vservers, false, ctx);
             }
         }
         Err(e) => checks.push(bad(

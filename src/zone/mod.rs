@@ -24,7 +24,6 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod facts;
-pub mod hook;
 pub mod hostside;
 pub mod hostview;
 pub mod ifaces;

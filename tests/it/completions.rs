@@ -8,7 +8,7 @@
 //! name, hook phases, shells). So the hand-written scripts cannot drift from the binary.
 //! A missing shell fails the tests (CI installs bash, zsh and fish).
 
-use vspace_netns::zone::hook::PHASES;
+use vspace_netns::vserver::hook::PHASES;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -37,7 +37,6 @@
 //! left to the host.
 
 pub mod apply;
-pub mod doctor;
 mod parse;
 mod plan;
 mod read;

@@ -2,18 +2,18 @@
 //! `spaces/net` names (read as util-vserver's `read` does), its namespace-cleanup-skip, whether
 //! the hook is reached in each phase, and the settings that would put it outside its zone
 //! (`spaces/mask` with the net bit, `spaces/pid` naming a zone, native `netns/` naming a zone
-//! without `shared`), and a zone member's `interfaces/` (`zone::ifaces::doctor`). Reads only.
+//! without `shared`), and a zone member's `interfaces/` (`vserver::ifaces_doctor`). Reads only.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
+use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::report::quote::escape;
 use crate::sys::exec;
 use crate::zone::config::{self, NetSpace};
-use crate::zone::hook::PHASES;
+use crate::vserver::hook::PHASES;
 use crate::zone::plan::SkipFact;
 use crate::zone::{shread, skips};
 
@@ -34,7 +34,7 @@ pub(crate) fn checks(
     let mut lines = skips::run_dir_lines();
     let mut in_zone: Option<String> = None;
     if let Some(ns) = name.as_deref().and_then(|n| std::str::from_utf8(n).ok()) {
-        let (found, paths) = match crate::zone::hook::look_up(OsStr::new(ns), vservers) {
+        let (found, paths) = match crate::vserver::hook::look_up(OsStr::new(ns), vservers) {
             Ok(x) => x,
             Err(m) => {
                 checks.push(bad(format!("guest {g}: {ns}"), m.message));
@@ -75,7 +75,7 @@ pub(crate) fn checks(
     let reached = hook_checks(checks, guest, vservers);
     if let Some(zone) = in_zone {
         let at_init = reached.contains(&"initialize");
-        crate::zone::ifaces::doctor::checks(checks, guest, vservers, &zone, at_init);
+        crate::vserver::ifaces_doctor::checks(checks, guest, vservers, &zone, at_init);
     }
 }
 
@@ -269,7 +269,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
             // _generateSpaceOptions: `getFileValue mask FILE || OPTS_VSPACE+=(--mask "$mask")`
             // applies the mask only when `read` fails, i.e. without a trailing newline.
             checks.push(if m.complete {
-                super::warn(
+                crate::zone::doctor::warn(
                     what,
                     format!("util-vserver applies spaces/mask only when it lacks its trailing newline, so not now; but {why}"),
                 )
