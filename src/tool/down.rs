@@ -37,7 +37,7 @@ pub fn run(m: &ArgMatches) -> u8 {
     let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
     in_host_mount_ns(dry);
     if m.get_flag("all") {
-        zone::all::down(force, dry)
+        zone::all::down(force, dry, crate::vserver::claims::live_names)
     } else {
         let zones: Vec<&OsString> = m
             .get_many::<OsString>("netns")
@@ -53,7 +53,7 @@ pub fn run(m: &ArgMatches) -> u8 {
 fn down_each(zones: &[&OsString], force: bool, dry: bool) -> u8 {
     let mut status = Status::Ok.code();
     for z in zones {
-        if let Err(f) = zone::down(z, force, dry) {
+        if let Err(f) = zone::down(z, force, dry, crate::vserver::claims::live_names) {
             let code = fail::report(&f);
             if status != Status::Failed.code() {
                 status = code;

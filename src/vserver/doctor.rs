@@ -9,11 +9,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::report::quote::escape;
 use crate::sys::exec;
-use crate::zone::config::{self, NetSpace};
 use crate::vserver::hook::PHASES;
+use crate::zone::config::{self, NetSpace};
+use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::zone::plan::SkipFact;
 use crate::zone::{shread, skips};
 

@@ -5,7 +5,7 @@
 //! The admin tool runs the hook in PID 1's mount namespace (`host::enter_pid1`), so a zone it
 //! makes from inside util-vserver's private mount namespace of a start is the host's.
 //!
-//! initialize and prepre-start claim the zone for the starting guest (`zone::claims`) and bring
+//! initialize and prepre-start claim the zone for the starting guest (`vserver::claims`) and bring
 //! it up (idempotent: the second is a no-op), which adds the namespace-cleanup-skip lines to
 //! every guest and `.defaults`, then apply the guest's util-vserver `interfaces/` inside the
 //! zone and write their `nodev` (`zone::ifaces`); post-start drops the claim; post-stop drops
@@ -37,10 +37,11 @@ use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
 use crate::report::quote::escape;
+use crate::vserver::claims;
 use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, NetSpace};
 use crate::zone::shell as zone;
-use crate::zone::{claims, ifaces, shread, skips};
+use crate::zone::{ifaces, shread, skips};
 
 /// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
 pub const PHASES: &[&str] = &[
@@ -214,8 +215,14 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::DownIfUnused => {
             claims::release(&zone_name, guest).map_err(|e| fail(e.to_string()))?;
             ifaces::apply::stop(ns, guest)?;
-            if let Some(why) =
-                zone::down_checked_with(ns, false, false, base::Lines::Informative)?.why_kept()
+            if let Some(why) = zone::down_checked_with(
+                ns,
+                false,
+                false,
+                base::Lines::Informative,
+                claims::live_names,
+            )?
+            .why_kept()
             {
                 out::note(&format!("# zone {zone_name} kept: {why}"));
             }

@@ -80,11 +80,11 @@ pub fn up(dry_run: bool) -> u8 {
     each(|z| shell::up(z, dry_run))
 }
 
-/// `down --all [--force] [--dry-run]`.
-pub fn down(force: bool, dry_run: bool) -> u8 {
+/// `down --all [--force] [--dry-run]`; `claims` as for [`shell::down`].
+pub fn down(force: bool, dry_run: bool, claims: shell::Claims) -> u8 {
     each(|z| {
         let name = escape(z);
-        let down = shell::down_checked(z, force, dry_run)?;
+        let down = shell::down_checked(z, force, dry_run, claims)?;
         if let Some(why) = down.why_kept() {
             out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
         }

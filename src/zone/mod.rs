@@ -19,7 +19,6 @@
 pub mod all;
 pub mod apply;
 pub mod base;
-pub mod claims;
 pub mod config;
 pub mod doctor;
 pub mod error;

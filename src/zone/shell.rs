@@ -148,26 +148,35 @@ impl Down {
     }
 }
 
+/// The guests whose start claimed a zone and has not finished (their names): util-vserver's
+/// layer answers it (`vserver::claims::live_names`); `down` asks it under the zone's lock.
+pub type Claims = fn(&str) -> Result<Vec<String>, Fail>;
+
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
 /// status [`Status::Busy`].
-pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
+pub fn down(netns: &OsStr, force: bool, dry_run: bool, claims: Claims) -> Result<(), Fail> {
     let refused =
         |m: String| {
             Fail::new(PREFIX, Status::Busy, format!("down {}: refused: {m}", escape(netns))).hint(
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run)?.why_kept() {
+    match down_checked(netns, force, dry_run, claims)?.why_kept() {
         None => Ok(()),
         Some(why) => Err(refused(why)),
     }
 }
 
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
-/// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
+/// ([`Down::Claimed`], as `claims` answers) from one taken down; both checked under the zone's
 /// lock, skipped with `force`.
-pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
-    down_checked_with(netns, force, dry_run, Lines::Required)
+pub fn down_checked(
+    netns: &OsStr,
+    force: bool,
+    dry_run: bool,
+    claims: Claims,
+) -> Result<Down, Fail> {
+    down_checked_with(netns, force, dry_run, Lines::Required, claims)
 }
 
 /// [`down_checked`], its lines on stdout counting as `lines` says.
@@ -176,13 +185,14 @@ pub fn down_checked_with(
     force: bool,
     dry_run: bool,
     lines: Lines,
+    claims: Claims,
 ) -> Result<Down, Fail> {
     let zone = load(netns)?;
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &run_dir, false)?;
     if !force && facts.pids.is_empty() {
-        let claimed = crate::zone::claims::live(&zone.netns).map_err(|e| fail(e.to_string()))?;
+        let claimed = claims(&zone.netns)?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
         }

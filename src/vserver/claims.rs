@@ -11,6 +11,7 @@
 //! (the guest's processes are in the namespace by then) and at the guest's own post-stop. A
 //! claim whose start no longer runs (a start that failed half-way) has expired: [`live`] removes
 //! it. `down` (and so the hook's post-stop) refuses a zone with a live claim unless forced.
+//! zone's `down` asks through its caller ([`live_names`]): zone never names this module.
 //! A claim is written in `STATE/tmp` and renamed into place, so the claims directory holds
 //! claims only (any guest name is a claim's name); it is read as configuration files are
 //! (no symlink followed, no FIFO blocking, regular files only).
@@ -154,6 +155,12 @@ const MAX_CLAIM: u64 = 256;
 /// longer runs, or the file is not a claim) are removed. Claims are read as configuration
 /// files are (`sys::regular`: never following a symlink, never blocking on a FIFO, regular
 /// files only): anything else is no claim, left in place with a warning naming it, so that a
+/// [`live`] as zone's `down` asks it (`zone::shell::Claims`): a claim that cannot be read
+/// fails the `down`.
+pub fn live_names(zone: &str) -> Result<Vec<String>, crate::report::fail::Fail> {
+    live(zone).map_err(|e| crate::zone::base::fail(e.to_string()))
+}
+
 /// stray file never hangs the caller while it holds the zone's lock.
 pub fn live(zone: &str) -> Result<Vec<String>, ClaimError> {
     let dir = zone_dir(zone)?;
