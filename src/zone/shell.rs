@@ -38,7 +38,7 @@ use crate::report::quote::escape;
 use crate::zone::apply::{OnFail, apply};
 use crate::zone::base::{Lines, PREFIX, fail, load, lock_zone, pid_list, run_dir};
 use crate::zone::config::Zone;
-use crate::zone::facts::gather;
+use crate::zone::facts::{gather, gather_pinned};
 use crate::zone::perform::Runner;
 use crate::zone::plan::{self, Facts, PlanError};
 
@@ -54,7 +54,8 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     let _lock = lock_zone(netns)?;
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
     let _skips = crate::zone::skips::lock()?;
-    let facts = gather(&zone, &run_dir, true)?;
+    // The namespace found alive without its entry stays held from here to its attach.
+    let (facts, pinned) = gather_pinned(&zone, &run_dir, true)?;
     if dry_run {
         // Before planning: said even where the plan refuses.
         dry_run_warnings(&zone, &facts);
@@ -87,6 +88,9 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
         return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
+    if let Some(f) = pinned {
+        runner.pin(&zone.netns, f);
+    }
     let n = steps.len();
     apply(
         &mut runner,
