@@ -745,3 +745,26 @@ fn a_scan_that_cannot_tell_leaves_a_stale_zone_alone() {
     drop(guest);
     common::run_ok(&mut z.cmd(&["down", &z.name]));
 }
+
+/// Issue: with the entry gone and the zone's namespace held by a mount elsewhere (no process),
+/// `up` said "take it down with 'vspace-netns down Z' (deletes the host end and the pair)",
+/// but `down` deleted the host ends only when a process was found, said "nothing to do", and
+/// `up` kept refusing. `down` now deletes the zone's marked host ends whenever the entry is
+/// missing, and `up` then succeeds.
+#[test]
+fn down_deletes_the_host_ends_of_a_namespace_held_elsewhere() {
+    let script = "vspace-netns up mz >/dev/null\n\
+        W=$(mktemp -d); touch $W/keep; mount --bind /run/netns/mz $W/keep\n\
+        umount /run/netns/mz; rm /run/netns/mz\n\
+        rc=0; vspace-netns up mz 2>$W/up.err || rc=$?; echo \"up1=$rc\"\n\
+        grep -q \"vspace-netns down mz\" $W/up.err && echo hint=1\n\
+        rc=0; vspace-netns down mz || rc=$?; echo \"down=$rc\"\n\
+        ip link show mzhost >/dev/null 2>&1 || echo hostend=gone\n\
+        rc=0; vspace-netns up mz >/dev/null || rc=$?; echo \"up2=$rc\"\n\
+        umount $W/keep; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("mz", "12", "mzhost", "192.0.2.71/24", script);
+    for want in ["up1=1", "hint=1", "down=0", "hostend=gone", "up2=0"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
