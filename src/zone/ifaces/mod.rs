@@ -678,16 +678,37 @@ pub fn plan_stop(
             && link.alias.as_deref() == Some(vlan_mark(ns, guest).as_str())
             && gone.insert(dev.to_string())
         {
-            steps.push(Step::DelLink {
-                ns: Some(ns.clone()),
-                dev: dev.to_string(),
-            });
+            match still_used_by(dev, link, others) {
+                // Another running guest of the zone has its addresses on the device: it stays,
+                // marked as that guest's now, whose stop then deletes it.
+                Some(other) => steps.push(Step::SetAlias {
+                    ns: Some(ns.clone()),
+                    dev: dev.to_string(),
+                    alias: vlan_mark(ns, &other),
+                }),
+                None => steps.push(Step::DelLink {
+                    ns: Some(ns.clone()),
+                    dev: dev.to_string(),
+                }),
+            }
         }
     }
     // A VLAN device goes after every address on it.
     steps.sort_by_key(|s| matches!(s, Step::DelLink { .. }));
     steps.extend(nodev_back(entries));
     steps
+}
+
+/// The first other guest (in `others`' order) whose `interfaces/` names `dev` with an address
+/// the device carries now: a guest running in the zone that uses the device (a stopped guest's
+/// addresses are gone with its stop).
+fn still_used_by(dev: &str, link: &LinkState, others: &[(OsString, Vec<Entry>)]) -> Option<String> {
+    others.iter().find_map(|(g, es)| {
+        es.iter()
+            .filter_map(Entry::iface)
+            .any(|o| o.addr.dev == dev && link.addresses.contains(&o.addr.cidr()))
+            .then(|| escape(g))
+    })
 }
 
 /// The half-made VLAN device of `i`'s `vlandev` inside the zone (its temporary name, found
@@ -1217,6 +1238,60 @@ mod tests {
             },
         );
         (zone, web, inside)
+    }
+
+    #[test]
+    fn a_vlan_device_another_running_guest_uses_stays_at_a_stop() {
+        let (zone, web, mut inside) = vlan_case();
+        let db = vec![parse(&raw(
+            &[("ip", "10.7.0.2\n"), ("dev", "e0.7\n"), ("vlandev", "")],
+            &[],
+        ))];
+        let others = vec![(OsString::from("db"), db.clone())];
+        let cidr = |a: &str| -> crate::zone::config::Cidr { a.parse().unwrap() };
+        inside.insert(
+            "e0.7".into(),
+            LinkState {
+                kind: Some("vlan".into()),
+                alias: Some(vlan_mark("z", "web")),
+                addresses: vec![cidr("10.7.0.1/32"), cidr("10.7.0.2/32")],
+                ..LinkState::default()
+            },
+        );
+        let lines =
+            |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
+        // db runs (its address is on the device): web's stop takes its own address only, and
+        // hands the device to db.
+        assert_eq!(
+            lines(plan_stop(&zone, "web", &web, &inside, &others)),
+            [
+                "ip -n z addr del 10.7.0.1 dev e0.7",
+                "ip -n z link set dev e0.7 alias vspace-netns:z:guest:db",
+            ]
+        );
+        // db's stop then deletes it, web being stopped (no address of web's on it).
+        let dev = inside.get_mut("e0.7").unwrap();
+        dev.alias = Some(vlan_mark("z", "db"));
+        dev.addresses = vec![cidr("10.7.0.2/32")];
+        let web_other = vec![(OsString::from("web"), web.clone())];
+        assert_eq!(
+            lines(plan_stop(&zone, "db", &db, &inside, &web_other)),
+            [
+                "ip -n z addr del 10.7.0.2 dev e0.7",
+                "ip -n z link del dev e0.7",
+            ]
+        );
+        // db stopped (its address gone): web's stop deletes web's device as before.
+        let dev = inside.get_mut("e0.7").unwrap();
+        dev.alias = Some(vlan_mark("z", "web"));
+        dev.addresses = vec![cidr("10.7.0.1/32")];
+        assert_eq!(
+            lines(plan_stop(&zone, "web", &web, &inside, &others)),
+            [
+                "ip -n z addr del 10.7.0.1 dev e0.7",
+                "ip -n z link del dev e0.7",
+            ]
+        );
     }
 
     #[test]
