@@ -163,6 +163,13 @@ pub fn gather_with(
     if for_up && survey.is_none() {
         facts.skips = skip_facts(ns)?;
     }
+    // The host's own namespace under the zone's name: its processes are the host's, never the
+    // zone's (down says what the entry is, not "in use by pids 1 ...").
+    let host_entry = matches!(
+        facts.netns,
+        Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
+    );
+    let id = id.filter(|_| !host_entry);
     facts.pids = match survey {
         Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
         None => id.map(registry::pids_in).unwrap_or_default(),

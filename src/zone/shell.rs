@@ -31,6 +31,7 @@
 
 use std::ffi::OsStr;
 
+use crate::netns::{Entry, Unusable};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -128,6 +129,10 @@ pub enum Down {
     Busy(Vec<i32>),
     /// Guests whose start claimed the zone and has not finished (their names).
     Claimed(Vec<String>),
+    /// The entry is the host's own network namespace (or whether it is cannot be told): what
+    /// it is (`Unusable::describe`) and the zone's name. Its processes are the host's, not the
+    /// zone's.
+    Host { what: String, zone: String },
 }
 
 impl Down {
@@ -140,14 +145,18 @@ impl Down {
                 "the start of {} claimed it and has not finished",
                 guests.join(" ")
             )),
+            Down::Host { what, .. } => Some(what.clone()),
         }
     }
 
-    /// What `--force` does about a kept zone.
-    pub fn force_hint(&self) -> &'static str {
+    /// What `--force` (or the admin) does about a kept zone.
+    pub fn force_hint(&self) -> String {
         match self {
-            Down::Busy(_) => "--force takes it down under them",
-            Down::Claimed(_) | Down::Done => "--force takes it down",
+            Down::Busy(_) => "--force takes it down under them".into(),
+            Down::Claimed(_) | Down::Done => "--force takes it down".into(),
+            Down::Host { zone, .. } => format!(
+                "remove the entry (ip netns delete {zone}, or down --force: it unmounts the entry, the host's namespace stays)"
+            ),
         }
     }
 }
@@ -161,9 +170,16 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run)?.why_kept() {
-        None => Ok(()),
-        Some(why) => Err(refused(why)),
+    let down = down_checked(netns, force, dry_run)?;
+    match (down.why_kept(), &down) {
+        (None, _) => Ok(()),
+        (Some(why), Down::Host { .. }) => Err(Fail::new(
+            PREFIX,
+            Status::Busy,
+            format!("down {}: refused: {why}", escape(netns)),
+        )
+        .hint(down.force_hint())),
+        (Some(why), _) => Err(refused(why)),
     }
 }
 
@@ -185,6 +201,18 @@ pub fn down_checked_with(
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &run_dir, false)?;
+    let host = match &facts.netns {
+        Entry::Unusable(u @ (Unusable::Host { .. } | Unusable::HostUnknown(_))) => {
+            Some(u.describe(&facts.entry))
+        }
+        _ => None,
+    };
+    if let (Some(what), false) = (&host, force) {
+        return Ok(Down::Host {
+            what: what.clone(),
+            zone: zone.netns.clone(),
+        });
+    }
     if !force && facts.pids.is_empty() {
         let claimed = crate::zone::claims::live(&zone.netns).map_err(|e| fail(e.to_string()))?;
         if !claimed.is_empty() {
@@ -222,7 +250,12 @@ pub fn down_checked_with(
         }
         return Ok(Down::Done);
     }
-    if !facts.pids.is_empty() {
+    if host.is_some() {
+        out::warn(&format!(
+            "{PREFIX}: down {}: --force: the entry is the host's own network namespace: only the entry is removed, the host's network stays",
+            zone.netns
+        ));
+    } else if !facts.pids.is_empty() {
         out::warn(&format!(
             "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
             zone.netns,

@@ -768,3 +768,44 @@ fn down_deletes_the_host_ends_of_a_namespace_held_elsewhere() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: for a zone's entry that is the host's own network namespace, `down`, `down --all`,
+/// the hook's `post-stop` and `down --force` spoke of "processes still use it (pids 1 ...)"
+/// (the host's processes). They now say what the entry is and the fix, as `up` does.
+#[test]
+fn a_host_entry_is_named_as_such_by_down_and_post_stop() {
+    let script = "mkdir -p /run/netns\ntouch /run/netns/hd\nmount --bind /proc/1/ns/net /run/netns/hd\n\
+        mkdir -p \"$VSPACE_NETNS_VSERVERS/web/spaces\"; echo hd > \"$VSPACE_NETNS_VSERVERS/web/spaces/net\"\n\
+        sleep 60 & S=$!\n\
+        rc=0; vspace-netns down hd 2>&1 || rc=$?; echo \"down=$rc\"\n\
+        rc=0; vspace-netns down --all 2>&1 || rc=$?; echo \"all=$rc\"\n\
+        rc=0; vspace-netns hook post-stop web 2>&1 || rc=$?; echo \"post-stop=$rc\"\n\
+        mountpoint -q /run/netns/hd && echo kept=1\n\
+        rc=0; vspace-netns down --force hd 2>&1 || rc=$?; echo \"force=$rc\"\n\
+        mountpoint -q /run/netns/hd || echo gone=1\n\
+        kill $S\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("hd", "13", "hdhost", "192.0.2.81/24", script);
+    for want in [
+        "down=3",
+        "all=0",
+        "post-stop=0",
+        "kept=1",
+        "force=0",
+        "gone=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    assert!(!stdout.contains("processes still use it"), "{ctx}");
+    assert!(!stdout.contains("pids 1 "), "{ctx}");
+    let said = ["host's own network namespace", "ip netns delete hd"]
+        .map(|w| stdout.lines().filter(|l| l.contains(w)).count())
+        .into_iter()
+        .min()
+        .unwrap_or(0);
+    assert!(
+        said >= 3,
+        "down, down --all and post-stop name the host's namespace and the fix:\n{ctx}"
+    );
+    assert!(stdout.contains("only the entry is removed"), "{ctx}");
+}
