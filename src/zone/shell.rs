@@ -11,8 +11,9 @@
 //! and the failure names the step and the kernel's reason (extack message and errno). `down`
 //! refuses while processes live in the namespace, and for what carries no mark of `up`,
 //! unless forced. For a stale entry, the zone's namespace that lives on in processes is
-//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark): `up` attaches
-//! the entry to it again, `down` counts its processes.
+//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark) and held open:
+//! `up` attaches the entry to it again from that fd (never by the PID), `down` counts its
+//! processes; a search that cannot tell refuses, changing nothing.
 //!
 //! The host side of every step (a veth's host end, a VLAN's or macvlan's parent, the host's
 //! links looked up and dumped) is PID 1's network namespace, whichever one the caller runs in
