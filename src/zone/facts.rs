@@ -213,26 +213,27 @@ fn find_marked(
 ) -> Result<Option<(i32, NetnsFile, crate::netns::Ident)>, Fail> {
     use std::os::unix::ffi::OsStrExt;
     let ns = &zone.netns;
-    let unknown = |what: String, errno: Errno| {
+    // `why`: what failed and the system's reason for it.
+    let unknown = |why: String| {
         fail(format!(
-            "zone {ns}: {} has no namespace mounted on it, and whether the zone's namespace lives on in a process cannot be told: {what}: {}",
+            "zone {ns}: {} has no namespace mounted on it (stale or missing), and whether the zone's namespace lives on in a process cannot be told: {why}",
             escape(entry.as_os_str()),
-            errno.desc()
         ))
         .hint(
             "nothing was changed: a running guest may be in that namespace; remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again",
         )
     };
     let io_errno = |e: &std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+    let io_unknown = |what: &str, errno: Errno| unknown(format!("{what}: {}", errno.desc()));
     let own = nsfs::identity(Path::new("/proc/self/ns/net"))
-        .map_err(|e| unknown("cannot read /proc/self/ns/net".into(), io_errno(&e)))?;
+        .map_err(|e| io_unknown("cannot read /proc/self/ns/net", io_errno(&e)))?;
     let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
     let want = plan::mark(ns);
     let mut seen = Vec::new();
-    let procs = std::fs::read_dir("/proc")
-        .map_err(|e| unknown("cannot list /proc".into(), io_errno(&e)))?;
+    let procs =
+        std::fs::read_dir("/proc").map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
     for e in procs {
-        let e = e.map_err(|e| unknown("cannot list /proc".into(), io_errno(&e)))?;
+        let e = e.map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
         let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
             .ok()
             .and_then(|p| p.parse::<i32>().ok())
@@ -254,8 +255,8 @@ fn find_marked(
             Ok(_) => {}
             Err(e) if gone(io_errno(&e)) => continue,
             Err(e) => {
-                return Err(unknown(
-                    format!("cannot read /proc/{pid}/ns/net"),
+                return Err(io_unknown(
+                    &format!("cannot read /proc/{pid}/ns/net"),
                     io_errno(&e),
                 ));
             }
@@ -264,20 +265,19 @@ fn find_marked(
             nsfs::Probe::Netns(f) => f,
             nsfs::Probe::Missing => continue,
             nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) if gone(e) => continue,
-            nsfs::Probe::Unfit(u) => {
-                return Err(unknown(
-                    format!("cannot open /proc/{pid}/ns/net ({u:?})"),
-                    match u {
-                        nsfs::Unfit::Open(e) => e,
-                        _ => Errno::EINVAL,
-                    },
-                ));
+            nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => {
+                return Err(io_unknown(&format!("cannot open /proc/{pid}/ns/net"), e));
+            }
+            nsfs::Probe::Unfit(_) => {
+                return Err(unknown(format!(
+                    "/proc/{pid}/ns/net opens as no network namespace"
+                )));
             }
         };
         // The namespace held, which the process may have left since the stat.
         let ident = file.identity().map_err(|e| {
-            unknown(
-                format!("cannot read the identity of /proc/{pid}/ns/net"),
+            io_unknown(
+                &format!("cannot read the identity of /proc/{pid}/ns/net"),
                 io_errno(&e),
             )
         })?;
@@ -288,11 +288,9 @@ fn find_marked(
         let lo = Rtnl::open_in(Some(&fd_path(&file)))
             .and_then(|mut s| s.call(rtmsg::get_link("lo"), 0))
             .map_err(|e| {
-                let errno = e.errno;
-                unknown(
-                    format!("cannot look at lo in the network namespace of process {pid}: {e}"),
-                    errno,
-                )
+                unknown(format!(
+                    "cannot look at lo in the network namespace of process {pid}: {e}"
+                ))
             })?;
         let marked = rtmsg::links(&lo)
             .get("lo")
