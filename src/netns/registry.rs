@@ -172,7 +172,7 @@ pub fn share_run_dir(run_dir: &Path) -> Result<(), AdminError> {
 type Prepare = Box<dyn FnOnce() -> Result<(), crate::sys::rtnl::NlError> + Send>;
 
 /// What the new entry is bound to.
-enum Source {
+enum Source<'a> {
     /// A new namespace, with `lo` up or not, prepared (on the thread inside it) or not.
     New {
         lo_up: bool,
@@ -180,6 +180,9 @@ enum Source {
     },
     /// An existing process's namespace.
     Pid(i32),
+    /// The namespace an open file holds (bound from `/proc/self/fd/N`), checked after the
+    /// mount to be that namespace.
+    File(&'a File),
 }
 
 /// `ip netns add NAME`, plus `lo` up when asked (new namespaces start with it down).
@@ -217,6 +220,14 @@ pub fn attach(run_dir: &Path, name: &OsStr, pid: i32) -> Result<PathBuf, AdminEr
     create(run_dir, name, Source::Pid(pid))
 }
 
+/// `ip netns attach NAME` to the namespace `file` holds (an open `/proc/PID/ns/net`): the
+/// namespace that was found and checked, whatever became of its process since (a PID may be
+/// reused by then, and a bind by PID would mount the new process's namespace, maybe the
+/// host's). The entry is checked after the mount to be that namespace, and removed if not.
+pub fn attach_file(run_dir: &Path, name: &OsStr, file: &File) -> Result<PathBuf, AdminError> {
+    create(run_dir, name, Source::File(file))
+}
+
 fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, AdminError> {
     let _lock = lock_run_dir(run_dir)?;
     share_run_dir(run_dir)?;
@@ -240,6 +251,7 @@ fn create(run_dir: &Path, name: &OsStr, source: Source) -> Result<PathBuf, Admin
     let bound = match source {
         Source::New { lo_up, prepare } => bind_new(&path, name, lo_up, prepare),
         Source::Pid(pid) => bind(Path::new(&format!("/proc/{pid}/ns/net")), &path),
+        Source::File(file) => bind_file(file, &path),
     };
     if let Err(e) = bound {
         let _ = remove_entry(&path);
@@ -261,6 +273,40 @@ fn bind(source: &Path, target: &Path) -> Result<(), AdminError> {
             ),
         )
     })
+}
+
+/// Binds the namespace `file` holds onto `target`, and checks the mount is that namespace.
+fn bind_file(file: &File, target: &Path) -> Result<(), AdminError> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::MetadataExt;
+    let source = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    bind(&source, target)?;
+    let want = file.metadata().map_err(|e| {
+        err(
+            errno_of(&e),
+            format!(
+                "Cannot read the namespace to attach: {}",
+                crate::report::errno::strerror(errno_of(&e) as i32)
+            ),
+        )
+    })?;
+    let got = identity(target).ok();
+    if got
+        != Some(Ident {
+            dev: want.dev(),
+            ino: want.ino(),
+        })
+    {
+        return Err(err(
+            Errno::ESTALE,
+            format!(
+                "Bind {} -> {}: the entry is not the namespace that was found; removed",
+                show(&source),
+                show(target)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Creates the namespace on a thread of its own, so the caller's netns never changes.

@@ -14,7 +14,8 @@
 //! zone's `down` asks through its caller ([`live_names`]): zone never names this module.
 //! A claim is written in `STATE/tmp` and renamed into place, so the claims directory holds
 //! claims only (any guest name is a claim's name); it is read as configuration files are
-//! (no symlink followed, no FIFO blocking, regular files only).
+//! (no symlink followed, no FIFO blocking, regular files only). A temporary left by a hook
+//! killed before the rename is removed by the next claim, once its process is gone.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -123,6 +124,7 @@ pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
     std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
     let tmp_dir = tmp_dir()?;
     std::fs::create_dir_all(&tmp_dir).map_err(io_err("cannot create", &tmp_dir))?;
+    remove_dead_temporaries(&tmp_dir);
     let file = dir.join(guest);
     let tmp = tmp_dir.join(format!("claim.{}", std::process::id()));
     std::fs::write(&tmp, format!("{} {}\n", by.pid, by.start))
@@ -131,6 +133,31 @@ pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
             let _ = std::fs::remove_file(&tmp);
             io_err("cannot write the claim", &file)(e)
         })
+}
+
+/// Removes the temporaries `claim.PID` in `tmp_dir` of processes that no longer exist (a
+/// hook killed between writing one and renaming it into place). Nothing else is touched; with
+/// no `/proc` to tell, nothing at all. Best effort: a temporary left is harmless.
+fn remove_dead_temporaries(tmp_dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(tmp_dir) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("claim."))
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Removes `guest`'s claim on `zone` (none: nothing to do).

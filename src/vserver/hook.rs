@@ -215,16 +215,20 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
         Action::DownIfUnused => {
             claims::release(&zone_name, guest).map_err(|e| fail(e.to_string()))?;
             ifaces::apply::stop(ns, guest)?;
-            if let Some(why) = zone::down_checked_with(
+            let down = zone::down_checked_with(
                 ns,
                 false,
                 false,
                 base::Lines::Informative,
                 claims::live_names,
-            )?
-            .why_kept()
-            {
-                out::note(&format!("# zone {zone_name} kept: {why}"));
+            )?;
+            match (down.why_kept(), &down) {
+                (Some(why), zone::Down::Host { .. }) => out::note(&format!(
+                    "# zone {zone_name} kept: {why}; {}",
+                    down.force_hint()
+                )),
+                (Some(why), _) => out::note(&format!("# zone {zone_name} kept: {why}")),
+                (None, _) => {}
             }
             Ok(())
         }

@@ -14,6 +14,7 @@ use crate::netns::registry;
 use crate::netns::{self, host};
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
+use crate::sys::nsfs::NetnsFile;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
 use crate::zone::base::{fail, run_dir, vprocunhide_path};
@@ -42,19 +43,31 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
 /// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
 /// needs none of these).
 pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
+    Ok(gather_with(zone, run_dir, for_up, None)?.0)
+}
+
+/// [`gather`], and for a zone whose namespace lives on without its entry (`facts.found`), that
+/// namespace held open: it is the one its facts were read from and the one `up` attaches the
+/// entry to (by this fd, never again by a PID that may have been reused meanwhile).
+pub fn gather_pinned(
+    zone: &Zone,
+    run_dir: &Path,
+    for_up: bool,
+) -> Result<(Facts, Option<NetnsFile>), Fail> {
     gather_with(zone, run_dir, for_up, None)
 }
 
 /// [`gather`], with the facts every zone shares taken from `survey` when many zones are
 /// observed together (`status`, `doctor`): then the host's links and the MACs elsewhere are
 /// only those this zone's plan looks up, the pids come from the survey's one scan of /proc,
-/// and the guests' skip files are not read (those callers check them per guest).
+/// and the guests' skip files are not read (those callers check them per guest). With the
+/// facts, the namespace found alive without its entry, held open ([`gather_pinned`]).
 pub fn gather_with(
     zone: &Zone,
     run_dir: &Path,
     for_up: bool,
     survey: Option<&Survey>,
-) -> Result<Facts, Fail> {
+) -> Result<(Facts, Option<NetnsFile>), Fail> {
     let ns = &zone.netns;
     let entry = run_dir.join(ns);
     let probe = crate::netns::probe(&entry);
@@ -64,10 +77,12 @@ pub fn gather_with(
     };
     let mut facts = Facts::empty(entry.clone());
     facts.netns = entry_fact(&probe);
+    let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
-        if let Some((pid, ident)) = find_marked(ns) {
+        if let Some((pid, file, ident)) = find_marked(zone, &entry)? {
             facts.found = Some(pid);
             id = Some(ident);
+            pinned = Some(file);
         }
     }
     let hn = host::host_net().map_err(fail)?;
@@ -98,24 +113,32 @@ pub fn gather_with(
             facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(plan::mark(ns).as_str())
         });
     if facts.netns == Entry::Missing && marked_end {
-        if let Some((pid, ident)) = find_marked(ns) {
+        if let Some((pid, file, ident)) = find_marked(zone, &entry)? {
             facts.found = Some(pid);
             id = Some(ident);
+            pinned = Some(file);
         }
     }
-    if let Some(live) = live_path(&facts) {
+    if let Some(live) = live_path(&facts, pinned.as_ref()) {
         inside_facts(&live, for_up, &mut facts)?;
     }
     if for_up && makes_vlan(zone, &facts) {
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
     if for_up {
-        facts.sysctls = sysctl_values(zone, &facts, &hn)?;
+        facts.sysctls = sysctl_values(zone, &facts, pinned.as_ref(), &hn)?;
     }
     facts.vprocunhide = vprocunhide()?;
     if for_up && survey.is_none() {
         facts.skips = skip_facts(ns)?;
     }
+    // The host's own namespace under the zone's name: its processes are the host's, never the
+    // zone's (down says what the entry is, not "in use by pids 1 ...").
+    let host_entry = matches!(
+        facts.netns,
+        Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
+    );
+    let id = id.filter(|_| !host_entry);
     facts.pids = match survey {
         Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
         None => id.map(registry::pids_in).unwrap_or_default(),
@@ -124,7 +147,7 @@ pub fn gather_with(
         // The first in /proc order (the found process may have exited since).
         facts.found = facts.found.map(|_| *first);
     }
-    Ok(facts)
+    Ok((facts, pinned))
 }
 
 /// What the entry `probe` found means for a zone. The host's own network namespace under a
@@ -175,52 +198,125 @@ fn makes_vlan(zone: &Zone, facts: &Facts) -> bool {
         .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name))
 }
 
-/// Where the zone's live namespace is entered: its entry, or, for a stale entry whose
-/// namespace lives on, `/proc/PID/ns/net` of a process in it.
-fn live_path(facts: &Facts) -> Option<PathBuf> {
-    match (&facts.netns, facts.found) {
+/// Where the zone's live namespace is entered: its entry, or, for an entry whose namespace
+/// lives on without it, the namespace found, through the fd that holds it (`/proc/self/fd/N`:
+/// the PID it was found by may be another process's by now).
+fn live_path(facts: &Facts, pinned: Option<&NetnsFile>) -> Option<PathBuf> {
+    match (&facts.netns, pinned) {
         (Entry::Netns(()), _) => Some(facts.entry.clone()),
-        (_, Some(pid)) => Some(PathBuf::from(format!("/proc/{pid}/ns/net"))),
+        (_, Some(f)) => Some(fd_path(f)),
         _ => None,
     }
 }
 
-/// The network namespace of the zone `ns` that lives on in processes without its entry: the
-/// first (in /proc order) whose `lo` carries the zone's mark, as a process in it and its
-/// identity. Namespaces that cannot be entered or read are passed over; this process's own
-/// is never the zone's.
-fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
+/// `/proc/self/fd/N` of an open namespace file: the namespace it holds, whatever happens to
+/// the process it was opened through.
+pub(crate) fn fd_path(f: &NetnsFile) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", f.file().as_raw_fd()))
+}
+
+/// The network namespace of `zone` that lives on in processes without its entry: the first
+/// (in /proc order) whose `lo` carries the zone's mark, as a process in it, the namespace held
+/// open (its identity and its `lo` read through that fd, so what was checked is what is held)
+/// and its identity. A process that exits meanwhile is passed over; this process's own
+/// namespace and the host's are never the zone's. What cannot be told (`/proc` unreadable, a
+/// namespace that cannot be opened or entered, no thread for it) fails: a namespace passed
+/// over unseen may be the zone's, with a running guest in it, and `up` would then make a new
+/// one beside it.
+fn find_marked(
+    zone: &Zone,
+    entry: &Path,
+) -> Result<Option<(i32, NetnsFile, crate::netns::Ident)>, Fail> {
     use std::os::unix::ffi::OsStrExt;
-    let own = nsfs::identity(Path::new("/proc/self/ns/net")).ok();
+    let ns = &zone.netns;
+    // `why`: what failed and the system's reason for it.
+    let unknown = |why: String| {
+        fail(format!(
+            "zone {ns}: {} has no namespace mounted on it (stale or missing), and whether the zone's namespace lives on in a process cannot be told: {why}",
+            escape(entry.as_os_str()),
+        ))
+        .hint(
+            "nothing was changed: a running guest may be in that namespace; remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again",
+        )
+    };
+    let io_errno = |e: &std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+    let io_unknown = |what: &str, errno: Errno| unknown(format!("{what}: {}", errno.desc()));
+    let own = nsfs::identity(Path::new("/proc/self/ns/net"))
+        .map_err(|e| io_unknown("cannot read /proc/self/ns/net", io_errno(&e)))?;
     let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
     let want = plan::mark(ns);
     let mut seen = Vec::new();
-    for e in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
+    let procs =
+        std::fs::read_dir("/proc").map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
+    for e in procs {
+        let e = e.map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
         let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
             .ok()
             .and_then(|p| p.parse::<i32>().ok())
         else {
             continue;
         };
-        let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
-        let Ok(ident) = nsfs::identity(&path) else {
+        // PID 1's namespace is the host's side of every zone, never a zone (and a sandbox's
+        // PID 1 may refuse even root).
+        if pid == 1 {
             continue;
+        }
+        let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
+        // Gone since the listing (or a zombie, which has no namespace): not this zone's.
+        let gone = |e: Errno| matches!(e, Errno::ENOENT | Errno::ESRCH);
+        let skip = |i: crate::netns::Ident| i == own || Some(i) == host || seen.contains(&i);
+        // The cheap stat first; only a namespace not seen yet is opened.
+        match nsfs::identity(&path) {
+            Ok(i) if skip(i) => continue,
+            Ok(_) => {}
+            Err(e) if gone(io_errno(&e)) => continue,
+            Err(e) => {
+                return Err(io_unknown(
+                    &format!("cannot read /proc/{pid}/ns/net"),
+                    io_errno(&e),
+                ));
+            }
+        }
+        let file = match nsfs::probe(&path) {
+            nsfs::Probe::Netns(f) => f,
+            nsfs::Probe::Missing => continue,
+            nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) if gone(e) => continue,
+            nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => {
+                return Err(io_unknown(&format!("cannot open /proc/{pid}/ns/net"), e));
+            }
+            nsfs::Probe::Unfit(_) => {
+                return Err(unknown(format!(
+                    "/proc/{pid}/ns/net opens as no network namespace"
+                )));
+            }
         };
-        if Some(ident) == own || Some(ident) == host || seen.contains(&ident) {
+        // The namespace held, which the process may have left since the stat.
+        let ident = file.identity().map_err(|e| {
+            io_unknown(
+                &format!("cannot read the identity of /proc/{pid}/ns/net"),
+                io_errno(&e),
+            )
+        })?;
+        if skip(ident) {
             continue;
         }
         seen.push(ident);
-        let lo = Rtnl::open_in(Some(&path)).and_then(|mut s| s.call(rtmsg::get_link("lo"), 0));
-        let marked = lo.is_ok_and(|got| {
-            rtmsg::links(&got)
-                .get("lo")
-                .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()))
-        });
+        let lo = Rtnl::open_in(Some(&fd_path(&file)))
+            .and_then(|mut s| s.call(rtmsg::get_link("lo"), 0))
+            .map_err(|e| {
+                unknown(format!(
+                    "cannot look at lo in the network namespace of process {pid}: {e}"
+                ))
+            })?;
+        let marked = rtmsg::links(&lo)
+            .get("lo")
+            .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()));
         if marked {
-            return Some((pid, ident));
+            return Ok(Some((pid, file, ident)));
         }
     }
-    None
+    Ok(None)
 }
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration
@@ -248,13 +344,14 @@ pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
 fn sysctl_values(
     zone: &Zone,
     facts: &Facts,
+    pinned: Option<&NetnsFile>,
     hn: &HostNet,
 ) -> Result<BTreeMap<String, Option<String>>, Fail> {
     if zone.sysctls.is_empty() {
         return Ok(BTreeMap::new());
     }
     let keys: Vec<String> = zone.sysctls.iter().map(|s| s.key.clone()).collect();
-    let entry = live_path(facts);
+    let entry = live_path(facts, pinned);
     let read = keys.clone();
     let at = entry.as_deref().or(host::host_net_path(hn));
     let values = rtnl::in_netns(at, move || {

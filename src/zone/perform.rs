@@ -18,6 +18,7 @@ use crate::netns::host;
 use crate::netns::registry;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
+use crate::sys::nsfs::NetnsFile;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, rtnl};
 use crate::zone::base::fail;
@@ -41,6 +42,9 @@ pub(crate) struct Runner {
     /// PID 1's network namespace, where the host's link notifications are watched (`None`: this
     /// process's own is the host's).
     host_path: Option<&'static Path>,
+    /// Namespaces found alive without their entry, held open by zone name: `AttachNetns`
+    /// binds the entry from these, never by a PID (see [`Runner::pin`]).
+    pinned: BTreeMap<String, NetnsFile>,
 }
 
 impl Runner {
@@ -53,7 +57,15 @@ impl Runner {
             detached: false,
             watches: BTreeMap::new(),
             host_path: host::host_net_path(&hn),
+            pinned: BTreeMap::new(),
         })
+    }
+
+    /// Holds the namespace of zone `ns` found alive without its entry (`facts::gather_pinned`):
+    /// `AttachNetns` binds the entry to it. Without it that step fails: a PID alone may be
+    /// another process's by then.
+    pub(crate) fn pin(&mut self, ns: &str, file: NetnsFile) {
+        self.pinned.insert(ns.to_string(), file);
     }
 
     /// The run directory the zones' entries are under.
@@ -159,9 +171,14 @@ impl Runner {
             | Step::TruncateSkip { .. }
             | Step::WriteNodev { .. } => file_step(step),
             Step::AddNetns { ns } => self.add_netns(ns),
-            Step::AttachNetns { ns, pid } => registry::attach(&self.run_dir, OsStr::new(ns), *pid)
-                .map(|_| ())
-                .map_err(|e| StepError::plain(e.to_string())),
+            Step::AttachNetns { ns, .. } => match self.pinned.get(ns) {
+                Some(f) => registry::attach_file(&self.run_dir, OsStr::new(ns), f.file())
+                    .map(|_| ())
+                    .map_err(|e| StepError::plain(e.to_string())),
+                None => Err(StepError::plain(format!(
+                    "the namespace of zone {ns} found alive is not held open; run up again"
+                ))),
+            },
             Step::DelNetns { ns } => self.del_netns(ns),
             Step::AddLink { ns, link, temp } => self.add_link(ns, link, temp),
             Step::Rename { ns, dev, name } => self.set(&Some(ns.clone()), dev, Change::Name(name)),

@@ -11,8 +11,9 @@
 //! and the failure names the step and the kernel's reason (extack message and errno). `down`
 //! refuses while processes live in the namespace, and for what carries no mark of `up`,
 //! unless forced. For a stale entry, the zone's namespace that lives on in processes is
-//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark): `up` attaches
-//! the entry to it again, `down` counts its processes.
+//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark) and held open:
+//! `up` attaches the entry to it again from that fd (never by the PID), `down` counts its
+//! processes; a search that cannot tell refuses, changing nothing.
 //!
 //! The host side of every step (a veth's host end, a VLAN's or macvlan's parent, the host's
 //! links looked up and dumped) is PID 1's network namespace, whichever one the caller runs in
@@ -31,6 +32,7 @@
 
 use std::ffi::OsStr;
 
+use crate::netns::{Entry, Unusable};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -38,7 +40,7 @@ use crate::report::quote::escape;
 use crate::zone::apply::{OnFail, apply};
 use crate::zone::base::{Lines, PREFIX, fail, load, lock_zone, pid_list, run_dir};
 use crate::zone::config::Zone;
-use crate::zone::facts::gather;
+use crate::zone::facts::{gather, gather_pinned};
 use crate::zone::perform::Runner;
 use crate::zone::plan::{self, Facts, PlanError};
 
@@ -54,7 +56,8 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     let _lock = lock_zone(netns)?;
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
     let _skips = crate::zone::skips::lock()?;
-    let facts = gather(&zone, &run_dir, true)?;
+    // The namespace found alive without its entry stays held from here to its attach.
+    let (facts, pinned) = gather_pinned(&zone, &run_dir, true)?;
     if dry_run {
         // Before planning: said even where the plan refuses.
         dry_run_warnings(&zone, &facts);
@@ -87,6 +90,9 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
         return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
+    if let Some(f) = pinned {
+        runner.pin(&zone.netns, f);
+    }
     let n = steps.len();
     apply(
         &mut runner,
@@ -124,6 +130,10 @@ pub enum Down {
     Busy(Vec<i32>),
     /// Guests whose start claimed the zone and has not finished (their names).
     Claimed(Vec<String>),
+    /// The entry is the host's own network namespace (or whether it is cannot be told): what
+    /// it is (`Unusable::describe`) and the zone's name. Its processes are the host's, not the
+    /// zone's.
+    Host { what: String, zone: String },
 }
 
 impl Down {
@@ -136,14 +146,18 @@ impl Down {
                 "the start of {} claimed it and has not finished",
                 guests.join(" ")
             )),
+            Down::Host { what, .. } => Some(what.clone()),
         }
     }
 
-    /// What `--force` does about a kept zone.
-    pub fn force_hint(&self) -> &'static str {
+    /// What `--force` (or the admin) does about a kept zone.
+    pub fn force_hint(&self) -> String {
         match self {
-            Down::Busy(_) => "--force takes it down under them",
-            Down::Claimed(_) | Down::Done => "--force takes it down",
+            Down::Busy(_) => "--force takes it down under them".into(),
+            Down::Claimed(_) | Down::Done => "--force takes it down".into(),
+            Down::Host { zone, .. } => format!(
+                "remove the entry (ip netns delete {zone}, or down --force: it unmounts the entry, the host's namespace stays)"
+            ),
         }
     }
 }
@@ -161,9 +175,16 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool, claims: Claims) -> Result
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run, claims)?.why_kept() {
-        None => Ok(()),
-        Some(why) => Err(refused(why)),
+    let down = down_checked(netns, force, dry_run, claims)?;
+    match (down.why_kept(), &down) {
+        (None, _) => Ok(()),
+        (Some(why), Down::Host { .. }) => Err(Fail::new(
+            PREFIX,
+            Status::Busy,
+            format!("down {}: refused: {why}", escape(netns)),
+        )
+        .hint(down.force_hint())),
+        (Some(why), _) => Err(refused(why)),
     }
 }
 
@@ -191,6 +212,18 @@ pub fn down_checked_with(
     let run_dir = run_dir()?;
     let _lock = lock_zone(netns)?;
     let facts = gather(&zone, &run_dir, false)?;
+    let host = match &facts.netns {
+        Entry::Unusable(u @ (Unusable::Host { .. } | Unusable::HostUnknown(_))) => {
+            Some(u.describe(&facts.entry))
+        }
+        _ => None,
+    };
+    if let (Some(what), false) = (&host, force) {
+        return Ok(Down::Host {
+            what: what.clone(),
+            zone: zone.netns.clone(),
+        });
+    }
     if !force && facts.pids.is_empty() {
         let claimed = claims(&zone.netns)?;
         if !claimed.is_empty() {
@@ -228,7 +261,12 @@ pub fn down_checked_with(
         }
         return Ok(Down::Done);
     }
-    if !facts.pids.is_empty() {
+    if host.is_some() {
+        out::warn(&format!(
+            "{PREFIX}: down {}: --force: the entry is the host's own network namespace: only the entry is removed, the host's network stays",
+            zone.netns
+        ));
+    } else if !facts.pids.is_empty() {
         out::warn(&format!(
             "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
             zone.netns,

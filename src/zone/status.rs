@@ -242,7 +242,7 @@ fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
     };
     // As `up` sees it; the guests' files are doctor's to check.
     let gathered = zone::run_dir().and_then(|d| {
-        let f = crate::zone::facts::gather_with(&zone, &d, true, Some(survey))?;
+        let (f, _) = crate::zone::facts::gather_with(&zone, &d, true, Some(survey))?;
         Ok((f, d))
     });
     let (facts, run_dir) = match gathered {

@@ -636,3 +636,176 @@ fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: `up` found a zone's namespace that lives on without its entry through a process's
+/// PID and bound `/proc/PID/ns/net` later, by PID: a PID reused meanwhile bound the new
+/// process's namespace (here the host's), and the next steps changed the host (an address
+/// landed on the host's link of the zone link's name). Played deterministically: `up`'s first
+/// printed line blocks on a full pipe after the finding; meanwhile the zone's process exits and
+/// a host process gets its PID (`ns_last_pid`). Now the namespace found is held open from the
+/// finding and bound from that fd: the entry is the zone's namespace, the host is untouched.
+#[test]
+fn a_reused_pid_never_binds_another_namespace_to_the_zone() {
+    let script = r#"
+W=$(mktemp -d)
+ip link add e0 type veth peer name e0peer
+vspace-netns up rz >/dev/null
+ip netns exec rz sleep 60 &
+P=$!
+sleep 0.3
+zone=$(stat -L -c %i /proc/$P/ns/net)
+umount /run/netns/rz; rm /run/netns/rz
+printf '192.0.2.61/24\n192.0.2.62/24\n' > "$VSPACE_NETNS_CONFDIR/rz/links/e0/address"
+mkfifo $W/w; exec 3<>$W/w
+head -c 65536 /dev/zero >&3
+vspace-netns up rz >&3 2>$W/up.err &
+U=$!
+i=0
+until grep -q pipe_write /proc/$U/wchan 2>/dev/null; do
+  i=$((i+1)); [ $i -lt 3000 ] || { echo "up never blocked"; cat $W/up.err; exit 1; }
+  sleep 0.01
+done
+kill $P; wait $P || :
+echo $((P-1)) > /proc/sys/kernel/ns_last_pid
+sleep 60 &
+Q=$!
+[ $Q = $P ] && echo reused=1
+dd bs=65536 count=1 iflag=fullblock of=/dev/null <&3 2>/dev/null
+rc=0; wait $U || rc=$?; echo "up=$rc"
+cat $W/up.err >&2
+got=$(stat -L -c %i /run/netns/rz 2>/dev/null || echo none)
+[ "$got" = "$zone" ] && echo entry=zone
+[ "$got" = "$(stat -L -c %i /proc/1/ns/net)" ] && echo entry=host
+ip -o addr show dev e0 | grep -q 192.0.2.62 && echo hostaddr=1
+ip -n rz -o addr show dev e0 | grep -q 192.0.2.62 && echo zoneaddr=1
+kill $Q
+rm -r $W
+"#;
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("rz", "11", "rzhost", "192.0.2.61/24", script);
+    assert!(
+        stdout.lines().any(|l| l == "reused=1"),
+        "the PID was not reused:\n{ctx}"
+    );
+    for bad in ["entry=host", "hostaddr=1"] {
+        assert!(!stdout.lines().any(|l| l == bad), "{bad}:\n{ctx}");
+    }
+    for want in ["up=0", "entry=zone", "zoneaddr=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
+/// Issue: when the scan for a zone's namespace that lives on without its entry could not tell
+/// (no thread for entering a namespace: a pids limit), it counted as "not there": a stale
+/// entry with a running guest was deleted and a new namespace made in its place, orphaning the
+/// guest. Unknown now refuses: the errno and the hint, nothing changed; once the limit is gone
+/// the entry is attached to the guest's namespace again.
+#[test]
+fn a_scan_that_cannot_tell_leaves_a_stale_zone_alone() {
+    use std::os::unix::fs::MetadataExt;
+    require_root();
+    let Some(limit) = PidsLimit::new() else {
+        eprintln!(
+            "SKIPPED a_scan_that_cannot_tell_leaves_a_stale_zone_alone: no pids cgroup (v1 or v2) can be made here"
+        );
+        return;
+    };
+    let z = zone_with("zu", &["web"]);
+    common::run_ok(&mut z.cmd(&["up", &z.name]));
+    let guest = common::Sleeper::new(&z.name);
+    let ino = std::fs::metadata(format!("/proc/{}/ns/net", guest.pid()))
+        .unwrap()
+        .ino();
+    // util-vserver's namespace cleanup under the running guest: the entry goes stale.
+    common::run_ok(Command::new("umount").arg(z.entry()));
+    for args in [&["up", &z.name][..], &["hook", "initialize", "web"]] {
+        let mut c = limit.wrap(&z.cmd(args));
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("cannot be told") && err.contains("Resource temporarily unavailable"),
+            "{}",
+            show(&c, &out)
+        );
+        assert!(err.contains("nothing was changed"), "{}", show(&c, &out));
+        assert!(
+            z.entry().exists(),
+            "the stale entry was removed: {}",
+            show(&c, &out)
+        );
+    }
+    common::run_ok(&mut z.cmd(&["up", &z.name]));
+    assert_eq!(
+        std::fs::metadata(z.entry()).unwrap().ino(),
+        ino,
+        "the entry is not the running guest's namespace"
+    );
+    drop(guest);
+    common::run_ok(&mut z.cmd(&["down", &z.name]));
+}
+
+/// Issue: with the entry gone and the zone's namespace held by a mount elsewhere (no process),
+/// `up` said "take it down with 'vspace-netns down Z' (deletes the host end and the pair)",
+/// but `down` deleted the host ends only when a process was found, said "nothing to do", and
+/// `up` kept refusing. `down` now deletes the zone's marked host ends whenever the entry is
+/// missing, and `up` then succeeds.
+#[test]
+fn down_deletes_the_host_ends_of_a_namespace_held_elsewhere() {
+    let script = "vspace-netns up mz >/dev/null\n\
+        W=$(mktemp -d); touch $W/keep; mount --bind /run/netns/mz $W/keep\n\
+        umount /run/netns/mz; rm /run/netns/mz\n\
+        rc=0; vspace-netns up mz 2>$W/up.err || rc=$?; echo \"up1=$rc\"\n\
+        grep -q \"vspace-netns down mz\" $W/up.err && echo hint=1\n\
+        rc=0; vspace-netns down mz || rc=$?; echo \"down=$rc\"\n\
+        ip link show mzhost >/dev/null 2>&1 || echo hostend=gone\n\
+        rc=0; vspace-netns up mz >/dev/null || rc=$?; echo \"up2=$rc\"\n\
+        umount $W/keep; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("mz", "12", "mzhost", "192.0.2.71/24", script);
+    for want in ["up1=1", "hint=1", "down=0", "hostend=gone", "up2=0"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
+/// Issue: for a zone's entry that is the host's own network namespace, `down`, `down --all`,
+/// the hook's `post-stop` and `down --force` spoke of "processes still use it (pids 1 ...)"
+/// (the host's processes). They now say what the entry is and the fix, as `up` does.
+#[test]
+fn a_host_entry_is_named_as_such_by_down_and_post_stop() {
+    let script = "mkdir -p /run/netns\ntouch /run/netns/hd\nmount --bind /proc/1/ns/net /run/netns/hd\n\
+        mkdir -p \"$VSPACE_NETNS_VSERVERS/web/spaces\"; echo hd > \"$VSPACE_NETNS_VSERVERS/web/spaces/net\"\n\
+        sleep 60 & S=$!\n\
+        rc=0; vspace-netns down hd 2>&1 || rc=$?; echo \"down=$rc\"\n\
+        rc=0; vspace-netns down --all 2>&1 || rc=$?; echo \"all=$rc\"\n\
+        rc=0; vspace-netns hook post-stop web 2>&1 || rc=$?; echo \"post-stop=$rc\"\n\
+        mountpoint -q /run/netns/hd && echo kept=1\n\
+        rc=0; vspace-netns down --force hd 2>&1 || rc=$?; echo \"force=$rc\"\n\
+        mountpoint -q /run/netns/hd || echo gone=1\n\
+        kill $S\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("hd", "13", "hdhost", "192.0.2.81/24", script);
+    for want in [
+        "down=3",
+        "all=0",
+        "post-stop=0",
+        "kept=1",
+        "force=0",
+        "gone=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    assert!(!stdout.contains("processes still use it"), "{ctx}");
+    assert!(!stdout.contains("pids 1 "), "{ctx}");
+    let said = ["host's own network namespace", "ip netns delete hd"]
+        .map(|w| stdout.lines().filter(|l| l.contains(w)).count())
+        .into_iter()
+        .min()
+        .unwrap_or(0);
+    assert!(
+        said >= 3,
+        "down, down --all and post-stop name the host's namespace and the fix:\n{ctx}"
+    );
+    assert!(stdout.contains("only the entry is removed"), "{ctx}");
+}

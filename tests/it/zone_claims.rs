@@ -259,3 +259,38 @@ fn both_guests_hooks_in_parallel_for_many_rounds_never_start_a_guest_outside_its
     });
     assert!(!z.entry().exists(), "the last post-stop left the zone up");
 }
+
+/// Issue: a hook killed between writing its claim's temporary (`STATE/tmp/claim.PID`) and
+/// renaming it into place left the temporary for good. The next claim removes the temporaries
+/// of processes that no longer exist, and only those.
+#[test]
+fn a_killed_claim_s_temporary_is_removed_by_the_next_claim() {
+    let z = zone("zt");
+    let tmp = z.root.path().join("state/tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    // A PID that no longer exists (its process exited and was reaped), one that does.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let mut alive = Command::new("sleep").arg("60").spawn().unwrap();
+    let live = alive.id();
+    for name in [
+        format!("claim.{dead}"),
+        format!("claim.{live}"),
+        "other".into(),
+    ] {
+        std::fs::write(tmp.join(name), "1 2\n").unwrap();
+    }
+    hook(&z, "initialize", "db");
+    let left = tmp.join(format!("claim.{dead}")).exists();
+    let kept = tmp.join(format!("claim.{live}")).exists() && tmp.join("other").exists();
+    let _ = alive.kill();
+    let _ = alive.wait();
+    hook(&z, "post-start", "db");
+    run_ok(&mut z.cmd(&["down", &z.name]));
+    assert!(!left, "the dead process's temporary was left");
+    assert!(
+        kept,
+        "a live process's temporary or another file was removed"
+    );
+}

@@ -23,6 +23,11 @@
 # next `initialize` leaves gm0.12 marked as db's, db's post-stop deletes it, and one kill at
 # least left an unmarked VLAN device; killed in that window once more, web's post-stop (the
 # last guest's) takes the zone down unforced.
+#
+# Also the defect of a `vlandev` device two guests name (before the fix the first guest's stop
+# deleted the device it had made while the other ran with its address on it: the other guest
+# lost its address): db makes gm0.12, api adds its address to it, db's stop must leave it (and
+# api's address answering over the wire) to api, whose stop deletes it.
 #! vm-timeout: 1500
 set -u
 FAILS=0
@@ -148,6 +153,31 @@ stop db
 [ -e "/run/netns/$Z" ] && fail "db stopped: expected zone $Z down with its last guest, got /run/netns/$Z"
 [ -e "$V/db/interfaces/0/nodev" ] && fail "db stopped: expected its nodev taken back, got one"
 on_host 192.0.2.10/24 && fail "end: expected 192.0.2.10 on no host link, got it"
+
+# Two guests naming one vlandev device (gm0.12): db makes it, api uses it; db's stop takes
+# db's address only and leaves the device to api, whose stop deletes it. api's address is in
+# a subnet of its own: the kernel deletes the secondary addresses of a subnet with its primary
+# (promote_secondaries 0), which is no part of this rule.
+ip addr add 203.0.113.254/24 dev gck12 || fail "host: cannot add 203.0.113.254/24 to gck12"
+put "$V/api/spaces/net" "$Z"
+put "$V/api/interfaces/0/ip" 203.0.113.11
+put "$V/api/interfaces/0/prefix" 24
+put "$V/api/interfaces/0/dev" gm0.12
+put "$V/api/interfaces/0/vlandev" ""
+start db
+start api
+in_zone 203.0.113.11/24 || fail "api: expected 203.0.113.11/24 on the shared gm0.12 inside zone $Z, got none"
+stop db
+in_zone 198.51.100.10/24 && fail "db stopped while api runs: expected db's address gone, got it"
+ip -n "$Z" link show dev gm0.12 >/dev/null 2>&1 ||
+	fail "db stopped while api runs: expected gm0.12 kept for api, got it deleted"
+in_zone 203.0.113.11/24 || fail "db stopped while api runs: expected api's 203.0.113.11/24 kept, got none"
+pings gck12 203.0.113.11 || fail "db stopped: host VLAN 12 -> api 203.0.113.11 over the wire: expected an answer, got none"
+ip -n "$Z" -o link show dev gm0.12 2>/dev/null | grep -q "alias vspace-netns:$Z:guest:api" ||
+	fail "db stopped while api runs: expected gm0.12 marked as api's, got: $(ip -n "$Z" -o link show dev gm0.12 2>&1)"
+stop api
+[ -e "/run/netns/$Z" ] && fail "api stopped: expected zone $Z down with its last guest, got /run/netns/$Z"
+rm -rf "$V/api"
 
 # A start killed at each netlink request, one of them between the VLAN device's creation
 # and its mark.

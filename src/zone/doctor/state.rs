@@ -171,7 +171,7 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
     let ns = &zone.netns;
     // As `up` sees it (routes, sysctls, MACs elsewhere); the guests' files are checked per guest.
     let facts = match crate::zone::facts::gather_with(zone, run_dir, true, ctx.survey.as_ref()) {
-        Ok(mut f) => {
+        Ok((mut f, _)) => {
             f.skips.clear();
             f
         }

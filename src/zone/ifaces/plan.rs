@@ -255,16 +255,37 @@ pub fn plan_stop(
             && link.alias.as_deref() == Some(vlan_mark(ns, guest).as_str())
             && gone.insert(dev.to_string())
         {
-            steps.push(Step::DelLink {
-                ns: Some(ns.clone()),
-                dev: dev.to_string(),
-            });
+            match still_used_by(dev, link, others) {
+                // Another running guest of the zone has its addresses on the device: it stays,
+                // marked as that guest's now, whose stop then deletes it.
+                Some(other) => steps.push(Step::SetAlias {
+                    ns: Some(ns.clone()),
+                    dev: dev.to_string(),
+                    alias: vlan_mark(ns, &other),
+                }),
+                None => steps.push(Step::DelLink {
+                    ns: Some(ns.clone()),
+                    dev: dev.to_string(),
+                }),
+            }
         }
     }
     // A VLAN device goes after every address on it.
     steps.sort_by_key(|s| matches!(s, Step::DelLink { .. }));
     steps.extend(nodev_back(entries));
     steps
+}
+
+/// The first other guest (in `others`' order) whose `interfaces/` names `dev` with an address
+/// the device carries now: a guest running in the zone that uses the device (a stopped guest's
+/// addresses are gone with its stop).
+fn still_used_by(dev: &str, link: &LinkState, others: &[(OsString, Vec<Entry>)]) -> Option<String> {
+    others.iter().find_map(|(g, es)| {
+        es.iter()
+            .filter_map(Entry::iface)
+            .any(|o| o.addr.dev == dev && link.addresses.contains(&o.addr.cidr()))
+            .then(|| escape(g))
+    })
 }
 
 /// The half-made VLAN device of `i`'s `vlandev` inside the zone (its temporary name, found

@@ -401,6 +401,59 @@ fn vlan_case() -> (Zone, Vec<Entry>, BTreeMap<String, LinkState>) {
 }
 
 #[test]
+fn a_vlan_device_another_running_guest_uses_stays_at_a_stop() {
+    let (zone, web, mut inside) = vlan_case();
+    let db = vec![parse(&raw(
+        &[("ip", "10.7.0.2\n"), ("dev", "e0.7\n"), ("vlandev", "")],
+        &[],
+    ))];
+    let others = vec![(OsString::from("db"), db.clone())];
+    let cidr = |a: &str| -> crate::zone::config::Cidr { a.parse().unwrap() };
+    inside.insert(
+        "e0.7".into(),
+        LinkState {
+            kind: Some("vlan".into()),
+            alias: Some(vlan_mark("z", "web")),
+            addresses: vec![cidr("10.7.0.1/32"), cidr("10.7.0.2/32")],
+            ..LinkState::default()
+        },
+    );
+    let lines = |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
+    // db runs (its address is on the device): web's stop takes its own address only, and
+    // hands the device to db.
+    assert_eq!(
+        lines(plan_stop(&zone, "web", &web, &inside, &others)),
+        [
+            "ip -n z addr del 10.7.0.1 dev e0.7",
+            "ip -n z link set dev e0.7 alias vspace-netns:z:guest:db",
+        ]
+    );
+    // db's stop then deletes it, web being stopped (no address of web's on it).
+    let dev = inside.get_mut("e0.7").unwrap();
+    dev.alias = Some(vlan_mark("z", "db"));
+    dev.addresses = vec![cidr("10.7.0.2/32")];
+    let web_other = vec![(OsString::from("web"), web.clone())];
+    assert_eq!(
+        lines(plan_stop(&zone, "db", &db, &inside, &web_other)),
+        [
+            "ip -n z addr del 10.7.0.2 dev e0.7",
+            "ip -n z link del dev e0.7",
+        ]
+    );
+    // db stopped (its address gone): web's stop deletes web's device as before.
+    let dev = inside.get_mut("e0.7").unwrap();
+    dev.alias = Some(vlan_mark("z", "web"));
+    dev.addresses = vec![cidr("10.7.0.1/32")];
+    assert_eq!(
+        lines(plan_stop(&zone, "web", &web, &inside, &others)),
+        [
+            "ip -n z addr del 10.7.0.1 dev e0.7",
+            "ip -n z link del dev e0.7",
+        ]
+    );
+}
+
+#[test]
 fn temporary_vlan_names_are_valid_distinct_and_recognised_by_zone() {
     let t = vlan_temp_name("z", "web", "e0.7");
     assert_eq!(t.len(), 15);

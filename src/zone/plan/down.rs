@@ -69,13 +69,10 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         }
     }
     match &facts.netns {
-        // No entry: nothing, unless the namespace was found alive by its marked lo; then its
-        // host ends go (there is no entry to remove).
-        Entry::Missing => {
-            if facts.found.is_some() {
-                steps.extend(marked_host_ends(zone, facts, &marked));
-            }
-        }
+        // No entry, but host ends that carry the zone's mark: its namespace lives on, in
+        // processes (refused above, unless forced) or held by a mount elsewhere or an open
+        // file; its host ends go, and the pairs with them (there is no entry to remove).
+        Entry::Missing => steps.extend(marked_host_ends(zone, facts, &marked)),
         Entry::Netns(()) => {
             let lo = facts.inside.get("lo").cloned().unwrap_or_default();
             if marked(&lo) || force {

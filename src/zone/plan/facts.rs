@@ -59,9 +59,11 @@ pub struct Facts {
     pub skips: Vec<SkipFact>,
     /// Processes living in the namespace.
     pub pids: Vec<i32>,
-    /// For a stale entry: a process (the first of `pids`) in the zone's namespace, which lives
-    /// on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the zone's
-    /// mark); `inside` and `routes` are then that namespace's.
+    /// For a stale or missing entry: a process (the first of `pids`) in the zone's namespace,
+    /// which lives on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the
+    /// zone's mark); `inside` and `routes` are then that namespace's. Only printed (`ip netns
+    /// attach ZONE PID`): the shell holds the namespace open from its finding and attaches the
+    /// entry from that fd, never by this PID, which may be another process's by then.
     pub found: Option<i32>,
     /// Whether the kernel can make 802.1Q VLAN links (probed only for a zone that has VLAN
     /// links to make; `None`: not probed).

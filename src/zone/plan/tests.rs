@@ -405,6 +405,18 @@ fn a_stale_entry_whose_namespace_lives_on_is_attached_again() {
         lines(&plan_down(&zone(), &unreachable, false).unwrap()),
         ["ip link del dev ve-z1", "ip netns delete z1"]
     );
+    // The same with no entry at all (up's hint says down deletes the host end): down does.
+    let mut gone = unreachable.clone();
+    gone.netns = Entry::Missing;
+    assert!(
+        matches!(plan_up(&zone(), &gone), Err(PlanError::Conflict(m)) if m.contains("'vspace-netns down z1' (deletes ve-z1"))
+    );
+    assert_eq!(
+        lines(&plan_down(&zone(), &gone, false).unwrap()),
+        ["ip link del dev ve-z1"]
+    );
+    gone.host.get_mut("ve-z1").unwrap().alias = None;
+    assert!(plan_down(&zone(), &gone, false).unwrap().is_empty());
     // A host link of that name without the mark is not the zone's: left alone.
     unreachable.host.get_mut("ve-z1").unwrap().alias = None;
     assert_eq!(
