@@ -17,15 +17,17 @@ use clap::{ArgMatches, Command};
 
 use super::common::{PREFIX, print};
 use super::{completions, doctor, down, explain, hook, mac, show, status, up};
+use crate::netns::Roots;
 use crate::report::fail::{self, Fail};
 use crate::report::out;
 use crate::report::status::Status;
 
-/// One subcommand: its name, its clap description and its arm (the exit status).
+/// One subcommand: its name, its clap description and its arm (the exit status), which gets
+/// the roots the edge made.
 pub struct Subcommand {
     pub name: &'static str,
     pub command: fn() -> Command,
-    pub run: fn(&ArgMatches) -> u8,
+    pub run: fn(&ArgMatches, &Roots) -> u8,
 }
 
 /// The tool's subcommands, in the order help lists them.
@@ -44,7 +46,7 @@ pub const SUBCOMMANDS: [Subcommand; 9] = [
 const fn sub(
     name: &'static str,
     command: fn() -> Command,
-    run: fn(&ArgMatches) -> u8,
+    run: fn(&ArgMatches, &Roots) -> u8,
 ) -> Subcommand {
     Subcommand { name, command, run }
 }
@@ -162,7 +164,10 @@ pub fn main(argv: Vec<OsString>) -> u8 {
         .iter()
         .find(|s| s.name == name)
         .expect("clap knows only the table's subcommands");
-    (sub.run)(m)
+    // The edge: the roots made once (each read when first used, after the subcommand has
+    // entered PID 1's mount namespace), passed down to every subcommand.
+    let roots = Roots::from_env();
+    (sub.run)(m, &roots)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgMatches, Command};
 
 use super::common::print;
+use crate::netns::Roots;
 use crate::report::fail::{self, Fail};
 use crate::report::status::Status;
 
@@ -42,7 +43,7 @@ pub fn script(shell: &str) -> Option<&'static str> {
         .map(|(_, text)| text)
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, _roots: &Roots) -> u8 {
     let shell = m.get_one::<String>("shell").expect("required by clap");
     match script(shell) {
         Some(text) => print(text),

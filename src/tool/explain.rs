@@ -23,10 +23,10 @@ pub fn command() -> Command {
         )
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
     let args: Vec<OsString> = m
         .get_many::<OsString>("args")
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
-    crate::vspace::explain::run(args, &Roots::from_env())
+    crate::vspace::explain::run(args, roots)
 }

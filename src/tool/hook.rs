@@ -4,6 +4,7 @@
 use clap::{ArgMatches, Command};
 
 use super::common::{done, in_host_mount_ns, operand, os};
+use crate::netns::Roots;
 use crate::zone::hook;
 
 pub const NAME: &str = "hook";
@@ -19,7 +20,7 @@ pub fn command() -> Command {
         ))
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
     in_host_mount_ns(false);
-    done(hook::run(os(m, "phase"), os(m, "guest")))
+    done(hook::run(roots, os(m, "phase"), os(m, "guest")))
 }

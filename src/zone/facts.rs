@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::netns::Entry;
+use crate::netns::Roots;
 use crate::netns::host::HostNet;
 use crate::netns::registry;
 use crate::netns::{self, host};
@@ -16,7 +17,7 @@ use crate::report::fail::Fail;
 use crate::report::quote::escape;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
-use crate::zone::base::{fail, run_dir, vprocunhide_path};
+use crate::zone::base::{fail, run_dir};
 use crate::zone::config::Zone;
 use crate::zone::plan::{Facts, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
@@ -41,8 +42,8 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
 /// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
 /// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
 /// needs none of these).
-pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
-    gather_with(zone, run_dir, for_up, None)
+pub fn gather(roots: &Roots, zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
+    gather_with(roots, zone, run_dir, for_up, None)
 }
 
 /// [`gather`], with the facts every zone shares taken from `survey` when many zones are
@@ -50,6 +51,7 @@ pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> 
 /// only those this zone's plan looks up, the pids come from the survey's one scan of /proc,
 /// and the guests' skip files are not read (those callers check them per guest).
 pub fn gather_with(
+    roots: &Roots,
     zone: &Zone,
     run_dir: &Path,
     for_up: bool,
@@ -95,7 +97,7 @@ pub fn gather_with(
         (facts.host, facts.macs_elsewhere) = match survey {
             Some(s) if for_up => (s.host_for(zone), s.macs_for(zone)),
             Some(s) => (s.host_for(zone), BTreeMap::new()),
-            None => crate::zone::hostview::for_zone(&hn, zone, for_up)?,
+            None => crate::zone::hostview::for_zone(roots, &hn, zone, for_up)?,
         };
     }
     // No entry, but a veth host end of the zone still carries its mark: the zone's namespace
@@ -134,9 +136,9 @@ pub fn gather_with(
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
     if for_up {
-        facts.sysctls = sysctl_values(zone, &facts, &hn)?;
+        facts.sysctls = sysctl_values(roots, zone, &facts, &hn)?;
     }
-    let unhide = vprocunhide_path().map_err(fail)?;
+    let unhide = roots.vprocunhide().map_err(fail)?;
     if unhide.exists() {
         facts.vprocunhide = Some(
             script::printable(unhide.as_os_str())
@@ -145,7 +147,7 @@ pub fn gather_with(
         );
     }
     if for_up && survey.is_none() {
-        facts.skips = skip_facts(ns)?;
+        facts.skips = skip_facts(roots, ns)?;
     }
     facts.pids = match survey {
         Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
@@ -208,16 +210,16 @@ fn find_marked(ns: &str) -> Option<(i32, crate::netns::Ident)> {
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration
 /// through `plan::plan_up`).
-pub fn observe(zone: &Zone) -> Result<Facts, Fail> {
-    gather(zone, &run_dir()?, true)
+pub fn observe(roots: &Roots, zone: &Zone) -> Result<Facts, Fail> {
+    gather(roots, zone, &run_dir(roots)?, true)
 }
 
 /// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
 /// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
 /// refuse is the error.
-pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
-    let run_dir = run_dir()?;
-    let facts = gather(zone, &run_dir, true)?;
+pub fn pending(roots: &Roots, zone: &Zone) -> Result<Vec<String>, Fail> {
+    let run_dir = run_dir(roots)?;
+    let facts = gather(roots, zone, &run_dir, true)?;
     match plan::plan_up(zone, &facts) {
         Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
         Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
@@ -229,6 +231,7 @@ pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
 /// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
 /// is an error naming it, unless it names one of the zone's links not made yet.
 fn sysctl_values(
+    roots: &Roots,
     zone: &Zone,
     facts: &Facts,
     hn: &HostNet,
@@ -289,8 +292,9 @@ fn sysctl_values(
                     .hint(format!(
                         "correct or remove it in {}",
                         escape(
-                            config::confdir()
-                                .unwrap_or_default()
+                            roots
+                                .zones()
+                                .unwrap_or(Path::new(""))
                                 .join(&zone.netns)
                                 .join("sysctl")
                                 .as_os_str()
@@ -304,15 +308,15 @@ fn sysctl_values(
 }
 
 /// Clashes of MACs between the configured zones, as messages (doctor's check).
-pub fn mac_clashes() -> Vec<String> {
-    plan::zone_macs(&all_zones()).1
+pub fn mac_clashes(roots: &Roots) -> Vec<String> {
+    plan::zone_macs(&all_zones(roots)).1
 }
 
 /// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
 /// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word
 /// (the `--dry-run` lines must replay).
-pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let facts = crate::zone::skips::facts(ns)?;
+pub fn skip_facts(roots: &Roots, ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let facts = crate::zone::skips::facts(roots, ns)?;
     for f in &facts {
         for p in [&f.own, &f.defaults] {
             script::printable(p.as_os_str()).map_err(fail)?;

@@ -31,6 +31,7 @@
 
 use std::ffi::OsStr;
 
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -43,21 +44,21 @@ use crate::zone::perform::Runner;
 use crate::zone::plan::{self, Facts, PlanError};
 
 /// `vspace-netns up NETNS [--dry-run]`.
-pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
-    up_with(netns, dry_run, Lines::Required)
+pub fn up(roots: &Roots, netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    up_with(roots, netns, dry_run, Lines::Required)
 }
 
 /// [`up`], its lines on stdout counting as `lines` says.
-pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
-    let zone = load(netns)?;
-    let run_dir = run_dir()?;
-    let _lock = lock_zone(netns)?;
+pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
+    let zone = load(roots, netns)?;
+    let run_dir = run_dir(roots)?;
+    let _lock = lock_zone(roots, netns)?;
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
-    let _skips = crate::zone::skips::lock()?;
-    let facts = gather(&zone, &run_dir, true)?;
+    let _skips = crate::zone::skips::lock(roots)?;
+    let facts = gather(roots, &zone, &run_dir, true)?;
     if dry_run {
         // Before planning: said even where the plan refuses.
-        dry_run_warnings(&zone, &facts);
+        dry_run_warnings(roots, &zone, &facts);
     }
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
@@ -68,7 +69,7 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     };
     // What the member guests' starts then do inside (their interfaces/), as comments.
     let guests = || -> Result<(), Fail> {
-        for l in crate::zone::ifaces::apply::dry_run_lines(&zone, &facts.inside) {
+        for l in crate::zone::ifaces::apply::dry_run_lines(roots, &zone, &facts.inside) {
             lines.say(&l)?;
         }
         Ok(())
@@ -105,11 +106,11 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
 
 /// The host side the zone needs and lacks (`zone::hostside`, which doctor reports as
 /// failures), each a warning with its fix on stderr: the printed lines stay a script.
-fn dry_run_warnings(zone: &Zone, facts: &Facts) {
+fn dry_run_warnings(roots: &Roots, zone: &Zone, facts: &Facts) {
     let support = crate::zone::hostside::Support::of([zone]);
     let issues = crate::zone::hostside::link_issues(zone, &facts.host, &support)
         .into_iter()
-        .chain(crate::zone::hostside::vprocunhide_issue());
+        .chain(crate::zone::hostside::vprocunhide_issue(roots));
     for i in issues {
         out::warn(&format!("{PREFIX}: WARN {}\n    fix: {}", i.what, i.fix));
     }
@@ -150,14 +151,14 @@ impl Down {
 
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
 /// status [`Status::Busy`].
-pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
+pub fn down(roots: &Roots, netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
     let refused =
         |m: String| {
             Fail::new(PREFIX, Status::Busy, format!("down {}: refused: {m}", escape(netns))).hint(
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    match down_checked(netns, force, dry_run)?.why_kept() {
+    match down_checked(roots, netns, force, dry_run)?.why_kept() {
         None => Ok(()),
         Some(why) => Err(refused(why)),
     }
@@ -166,23 +167,30 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool) -> Result<(), Fail> {
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
 /// ([`Down::Claimed`], see `zone::claims`) from one taken down; both checked under the zone's
 /// lock, skipped with `force`.
-pub fn down_checked(netns: &OsStr, force: bool, dry_run: bool) -> Result<Down, Fail> {
-    down_checked_with(netns, force, dry_run, Lines::Required)
+pub fn down_checked(
+    roots: &Roots,
+    netns: &OsStr,
+    force: bool,
+    dry_run: bool,
+) -> Result<Down, Fail> {
+    down_checked_with(roots, netns, force, dry_run, Lines::Required)
 }
 
 /// [`down_checked`], its lines on stdout counting as `lines` says.
 pub fn down_checked_with(
+    roots: &Roots,
     netns: &OsStr,
     force: bool,
     dry_run: bool,
     lines: Lines,
 ) -> Result<Down, Fail> {
-    let zone = load(netns)?;
-    let run_dir = run_dir()?;
-    let _lock = lock_zone(netns)?;
-    let facts = gather(&zone, &run_dir, false)?;
+    let zone = load(roots, netns)?;
+    let run_dir = run_dir(roots)?;
+    let _lock = lock_zone(roots, netns)?;
+    let facts = gather(roots, &zone, &run_dir, false)?;
     if !force && facts.pids.is_empty() {
-        let claimed = crate::zone::claims::live(&zone.netns).map_err(|e| fail(e.to_string()))?;
+        let claimed =
+            crate::zone::claims::live(roots, &zone.netns).map_err(|e| fail(e.to_string()))?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
         }
@@ -204,7 +212,7 @@ pub fn down_checked_with(
     // The guests' `nodev` files vspace-netns wrote go too, unless a process (a guest) still
     // lives in the zone: util-vserver's stop of a running guest reads them.
     let nodev = if facts.pids.is_empty() {
-        crate::zone::ifaces::apply::nodev_steps(&zone.netns)
+        crate::zone::ifaces::apply::nodev_steps(roots, &zone.netns)
     } else {
         Vec::new()
     };
@@ -238,6 +246,6 @@ pub fn down_checked_with(
             ))
         })?;
     }
-    crate::zone::ifaces::apply::perform(&nodev, &format!("down {}", zone.netns), false)?;
+    crate::zone::ifaces::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }

@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
+use crate::netns::Roots;
 use crate::report::quote::escape;
 use crate::sys::exec;
 use crate::zone::config::{self, NetSpace};
@@ -34,7 +35,7 @@ pub(crate) fn checks(
     let mut lines = skips::run_dir_lines();
     let mut in_zone: Option<String> = None;
     if let Some(ns) = name.as_deref().and_then(|n| std::str::from_utf8(n).ok()) {
-        let (found, paths) = match crate::zone::hook::look_up(OsStr::new(ns), vservers) {
+        let (found, paths) = match crate::zone::hook::look_up(ctx.roots, OsStr::new(ns), vservers) {
             Ok(x) => x,
             Err(m) => {
                 checks.push(bad(format!("guest {g}: {ns}"), m));
@@ -67,15 +68,15 @@ pub(crate) fn checks(
         } else if then_zone && !found.guest {
             entry_check(checks, ns, &paths.entry_path, false, ctx);
         }
-        space_checks(checks, guest, vservers, zone);
+        space_checks(checks, guest, vservers, zone, ctx.roots);
     } else {
         skip_check(checks, guest, vservers, &lines, None);
-        space_checks(checks, guest, vservers, None);
+        space_checks(checks, guest, vservers, None, ctx.roots);
     }
     let reached = hook_checks(checks, guest, vservers);
     if let Some(zone) = in_zone {
         let at_init = reached.contains(&"initialize");
-        crate::zone::ifaces::doctor::checks(checks, guest, vservers, &zone, at_init);
+        crate::zone::ifaces::doctor::checks(checks, guest, vservers, &zone, at_init, ctx.roots);
     }
 }
 
@@ -243,7 +244,13 @@ fn skip_check(
 
 /// `spaces/mask` with the net bit, `spaces/pid` naming a zone, util-vserver's native `netns/`
 /// naming a zone without `shared`.
-fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: Option<&str>) {
+fn space_checks(
+    checks: &mut Vec<Check>,
+    guest: &OsStr,
+    vservers: &Path,
+    zone: Option<&str>,
+    roots: &Roots,
+) {
     let g = escape(guest);
     let dir = vservers.join(guest);
     let value = |p: &Path| {
@@ -280,7 +287,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
     }
     let pid_file = dir.join("spaces/pid");
     if let Some(v) = value(&pid_file) {
-        if is_zone(&v) {
+        if is_zone(roots, &v) {
             let n = escape(OsStr::from_bytes(&v));
             checks.push(bad(
                 format!("guest {g}: {} names zone {n}", show(&pid_file)),
@@ -297,7 +304,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
         .filter(|_| !dir.join("nonetns").exists());
     if let Some(native) = native {
         let name = value(&native.join("name")).unwrap_or_else(|| guest.as_bytes().to_vec());
-        if is_zone(&name) && !native.join("shared").exists() {
+        if is_zone(roots, &name) && !native.join("shared").exists() {
             let n = escape(OsStr::from_bytes(&name));
             checks.push(bad(
                 format!(
@@ -314,10 +321,10 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
     }
 }
 
-fn is_zone(name: &[u8]) -> bool {
+fn is_zone(roots: &Roots, name: &[u8]) -> bool {
     !name.is_empty()
         && crate::netns::check_name(OsStr::from_bytes(name)).is_ok()
-        && config::confdir().is_ok_and(|c| c.join(OsStr::from_bytes(name)).is_dir())
+        && roots.is_zone(OsStr::from_bytes(name))
 }
 
 /// The scriptlets util-vserver runs for `phase` from `scripts`: `scripts/PHASE` and

@@ -19,6 +19,7 @@ pub fn checks(
     vservers: &Path,
     zone: &str,
     hook_at_initialize: bool,
+    roots: &crate::netns::Roots,
 ) {
     let g = escape(guest);
     let entries = match ifaces::entries(vservers, guest) {
@@ -34,7 +35,7 @@ pub fn checks(
     if entries.is_empty() {
         return;
     }
-    let Ok(z) = crate::zone::base::load(OsStr::new(zone)) else {
+    let Ok(z) = crate::zone::base::load(roots, OsStr::new(zone)) else {
         return; // the zone's own checks say why
     };
     let others = ifaces::others(vservers, zone, guest);
@@ -88,8 +89,9 @@ pub fn checks(
                 format!(
                     "nothing routes it to the zone; give a zone link an address of its subnet, or add a route for it to {}",
                     escape(
-                        crate::zone::config::confdir()
-                            .unwrap_or_default()
+                        roots
+                            .zones()
+                            .unwrap_or(Path::new(""))
                             .join(zone)
                             .join("routes")
                             .as_os_str()
