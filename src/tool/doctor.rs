@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use super::common::expect_up_flag;
-use crate::netns::Roots;
+use super::ctx::Ctx;
 use crate::zone::doctor;
 
 pub const NAME: &str = "doctor";
@@ -23,7 +23,8 @@ pub fn command() -> Command {
         .arg(expect_up_flag())
 }
 
-pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     doctor::run(
         roots,
         m.get_one::<OsString>("target").map(OsString::as_os_str),

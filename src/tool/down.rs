@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use clap::{ArgAction, ArgMatches, Command};
 
 use super::common::{all_flag, flag, in_host_mount_ns, zone_operand};
+use super::ctx::Ctx;
 use crate::netns::Roots;
 use crate::report::fail;
 use crate::report::status::Status;
@@ -34,7 +35,8 @@ pub fn command() -> Command {
         ))
 }
 
-pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
     in_host_mount_ns(dry);
     if m.get_flag("all") {

@@ -14,6 +14,7 @@
 pub mod cli;
 mod common;
 pub mod completions;
+pub mod ctx;
 mod doctor;
 mod down;
 mod explain;

@@ -7,7 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
 use super::common::{expect_up_flag, flag};
-use crate::netns::Roots;
+use super::ctx::Ctx;
 use crate::report::fail;
 use crate::zone::status::{self, Format};
 
@@ -38,7 +38,8 @@ pub fn command() -> Command {
         .arg(expect_up_flag())
 }
 
-pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     super::common::in_host_mount_ns(false);
     let zones: Vec<OsString> = m
         .get_many::<OsString>("zones")

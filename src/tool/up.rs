@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use super::common::{all_flag, done, flag, in_host_mount_ns, os, zone_operand};
-use crate::netns::Roots;
+use super::ctx::Ctx;
 use crate::zone;
 
 pub const NAME: &str = "up";
@@ -34,7 +34,8 @@ pub fn command() -> Command {
         ))
 }
 
-pub fn run(m: &ArgMatches, roots: &Roots) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     let dry = m.get_flag("dry-run");
     in_host_mount_ns(dry);
     if m.get_flag("all") {

@@ -42,16 +42,53 @@ use crate::zone::config::{self, NetSpace};
 use crate::zone::shell as zone;
 use crate::zone::{claims, ifaces, shread, skips};
 
-/// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
-pub const PHASES: &[&str] = &[
-    "initialize",
-    "prepre-start",
-    "pre-start",
-    "post-start",
-    "pre-stop",
-    "post-stop",
-    "postpost-stop",
+/// One of util-vserver's phases: its name, what the hook does at it (in words: `hook --help`
+/// prints them), and the action that does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phase {
+    pub name: &'static str,
+    pub does: &'static str,
+    pub action: Action,
+}
+
+/// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop): the one
+/// table the hook's dispatch ([`action`]), its refusal of another word, `hook --help`,
+/// doctor's scriptlet checks, the completions and the man page's check
+/// (tests/it/synopsis.rs) take them from.
+pub const PHASES: &[Phase] = &[
+    phase(
+        "initialize",
+        "claim the guest's zone and bring it up, the guest's interfaces inside",
+        Action::Up,
+    ),
+    phase(
+        "prepre-start",
+        "the same again (a no-op when done)",
+        Action::Up,
+    ),
+    phase("pre-start", "nothing", Action::Nothing),
+    phase(
+        "post-start",
+        "drop the claim: the guest runs",
+        Action::Started,
+    ),
+    phase("pre-stop", "nothing", Action::Nothing),
+    phase(
+        "post-stop",
+        "drop the claim, the guest's interfaces out, the zone down unless used or claimed",
+        Action::DownIfUnused,
+    ),
+    phase("postpost-stop", "nothing", Action::Nothing),
 ];
+
+const fn phase(name: &'static str, does: &'static str, action: Action) -> Phase {
+    Phase { name, does, action }
+}
+
+/// The phases' names, in order.
+pub fn phase_names() -> impl Iterator<Item = &'static str> {
+    PHASES.iter().map(|p| p.name)
+}
 
 /// What a phase does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,13 +104,10 @@ pub enum Action {
 
 /// The action of a phase, or None for a phase util-vserver does not have.
 pub fn action(phase: &[u8]) -> Option<Action> {
-    Some(match phase {
-        b"initialize" | b"prepre-start" => Action::Up,
-        b"post-start" => Action::Started,
-        b"pre-start" | b"pre-stop" | b"postpost-stop" => Action::Nothing,
-        b"post-stop" => Action::DownIfUnused,
-        _ => return None,
-    })
+    PHASES
+        .iter()
+        .find(|p| p.name.as_bytes() == phase)
+        .map(|p| p.action)
 }
 
 fn fail(m: String) -> Fail {
@@ -89,7 +123,7 @@ pub fn run(roots: &Roots, phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             format!(
                 "hook: unknown phase '{}'; util-vserver's phases are {}",
                 escape(phase),
-                PHASES.join(", ")
+                phase_names().collect::<Vec<_>>().join(", ")
             ),
         )
     })?;
@@ -407,7 +441,11 @@ mod tests {
         for (phase, want) in table {
             assert_eq!(action(phase), *want, "{phase:?}");
         }
-        assert!(PHASES.iter().all(|p| action(p.as_bytes()).is_some()));
+        assert!(
+            PHASES
+                .iter()
+                .all(|p| action(p.name.as_bytes()) == Some(p.action))
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::netns::Roots;
 use crate::report::quote::escape;
 use crate::sys::exec;
 use crate::zone::config::{self, NetSpace};
-use crate::zone::hook::PHASES;
+use crate::zone::hook::phase_names;
 use crate::zone::plan::SkipFact;
 use crate::zone::{shread, skips};
 
@@ -374,15 +374,15 @@ fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) -> Vec<&
     let defaults = vservers.join(".defaults/scripts");
     let own = vservers.join(guest).join("scripts");
     let mut reached = Vec::new();
-    for phase in PHASES {
+    for phase in phase_names() {
         let mine = scriptlets(&own, phase);
         let theirs = scriptlets(&defaults, phase);
         let default_hook = theirs.iter().find(|p| is_hook(p));
         if mine.iter().any(|p| is_hook(p)) {
-            reached.push(*phase);
+            reached.push(phase);
         } else if let Some(hook) = default_hook {
             if mine.is_empty() || mine.iter().any(|p| keeps_defaults(p)) {
-                reached.push(*phase);
+                reached.push(phase);
                 continue;
             }
             let target = std::fs::canonicalize(hook).unwrap_or_else(|_| hook.clone());
