@@ -140,9 +140,12 @@ install:
 	ln -sf vspace-netns $(DESTDIR)$(SBINDIR)/ip-netns-shim
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/)
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 completions/vspace-netns.bash $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
-	install -m 0644 completions/_vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
-	install -m 0644 completions/vspace-netns.fish $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	# The completions as the binary prints them (templates in completions/, lists from its tables).
+	$(BIN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/vspace-netns
+	$(BIN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns
+	$(BIN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/vspace-netns $(DESTDIR)$(ZSHCOMPDIR)/_vspace-netns \
+		$(DESTDIR)$(FISHCOMPDIR)/vspace-netns.fish
 	install -m 0755 compat/util-vserver/vspace-netns-hook $(DESTDIR)$(LIBDIR)/vspace-netns-hook
 	install -m 0644 compat/util-vserver/README $(DESTDIR)$(DOCDIR)/README.util-vserver
 	install -m 0644 install/debian/README.Debian $(DESTDIR)$(DOCDIR)/README.Debian
@@ -196,6 +199,9 @@ deb:
 	rm -rf $(DEB_OUT)/stage && mkdir -p $(DEB_OUT)/stage/release
 	cp $(BIN) $(DEB_OUT)/stage/release/vspace-netns
 	gzip -9n < install/debian/NEWS.Debian > $(DEB_OUT)/stage/release/NEWS.Debian.gz
+	mkdir -p $(DEB_OUT)/stage/release/completions
+	for s in bash zsh fish; do \
+		$(BIN) completions $$s > $(DEB_OUT)/stage/release/completions/$$s || exit 1; done
 	CARGO_TARGET_DIR=$(abspath $(DEB_OUT)/stage) cargo-deb --no-build --no-strip --locked \
 		--output $(DEB_OUT) $(if $(DEB_VERSION),--deb-version $(DEB_VERSION)) \
 		$(if $(DEB_MAINTAINER),--maintainer "$(DEB_MAINTAINER)")

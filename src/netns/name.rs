@@ -1,6 +1,6 @@
-//! Named network namespaces, the pure part: names (iproute2's rule), the run dir and the etc
-//! dir, and what a run-dir entry is ([`Entry`], [`Unusable`], [`Ident`]) with the words and
-//! hints we say about it. Reads only the environment (its paths checked by `env`), except
+//! Named network namespaces, the pure part: names (iproute2's rule), the run dir's and the
+//! etc dir's defaults (`Roots` reads the variables), and what a run-dir entry is ([`Entry`],
+//! [`Unusable`], [`Ident`]) with the words and hints we say about it. Pure, except
 //! [`probe`] and [`check_open`]: `sys::nsfs`'s checks, whose plain answer they turn into an
 //! [`Entry`].
 #![deny(unsafe_code)]
@@ -22,32 +22,6 @@ use crate::sys::nsfs::{self, NetnsFile};
 pub const DEFAULT_RUN_DIR: &str = "/run/netns";
 /// Where `ip netns exec` finds per-namespace files for `/etc` unless `NETNS_ETC_DIR` says otherwise.
 pub const DEFAULT_ETC_DIR: &str = "/etc/netns";
-/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`; a set but relative (or empty) value is
-/// refused rather than resolved against whatever the cwd happens to be.
-pub fn run_dir() -> Result<PathBuf, String> {
-    dir_from_env("NETNS_RUN_DIR", DEFAULT_RUN_DIR)
-}
-
-/// The per-namespace `/etc` dir: `$NETNS_ETC_DIR` or `/etc/netns`, with the same rule.
-pub fn etc_dir() -> Result<PathBuf, String> {
-    dir_from_env("NETNS_ETC_DIR", DEFAULT_ETC_DIR)
-}
-
-/// `$var` when set and it passes the environment rule ([`super::env`]: absolute, not under
-/// /proc, root's all the way up; ignored unless run by root), else `default`. The one function
-/// every path variable goes through (the zone code's too).
-pub fn dir_from_env(var: &str, default: &str) -> Result<PathBuf, String> {
-    match super::env::path(var) {
-        Ok(None) => Ok(PathBuf::from(default)),
-        Ok(Some(p)) => Ok(p),
-        Err(super::env::EnvError::NotAbsolute { value, .. }) => Err(format!(
-            "{var}='{}' is not an absolute path; set it to one (or unset it for {default})",
-            escape(&value)
-        )),
-        Err(e) => Err(format!("{}; unset it for {default}", e.message())),
-    }
-}
-
 /// Why a string cannot name a namespace (iproute2's `invalid_name`, plus what it forgets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadName {

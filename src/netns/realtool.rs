@@ -1,13 +1,14 @@
-//! Finding the real vspace and ip, and the words for why not. Reads the environment and stats
-//! paths; changes nothing.
+//! Finding the real vspace and ip, and the words for why not. Stats paths; changes nothing.
 //!
-//! The variable (`VSPACE_NETNS_REAL_VSPACE`, `VSPACE_NETNS_REAL_IP`) passes `env`'s rule first;
+//! The variable (`VSPACE_NETNS_REAL_VSPACE`, `VSPACE_NETNS_REAL_IP`), read by `Roots`, passes
+//! `env`'s rule first;
 //! `sys::exec::locate` then checks the path (or the defaults) against the running binary.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::env::{self, EnvError};
+use super::Roots;
+use super::env::EnvError;
 use crate::report::quote::escape;
 use crate::sys::exec::{self, RealTool, Unfit};
 
@@ -24,8 +25,8 @@ pub enum LocateError {
 
 /// The real tool: the variable's path if set (and it passes `crate::netns::env`'s rule; ignored unless
 /// run by root), else the first default that exists and is not this binary.
-pub fn locate(tool: &RealTool) -> Result<PathBuf, LocateError> {
-    let from_env = match env::path(tool.env) {
+pub fn locate(tool: &RealTool, roots: &Roots) -> Result<PathBuf, LocateError> {
+    let from_env = match roots.real_tool(tool) {
         Ok(p) => p,
         Err(EnvError::NotAbsolute { value, .. }) => {
             return Err(LocateError::NotAbsolute {

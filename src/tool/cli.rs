@@ -13,20 +13,16 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::{ArgMatches, Command};
+use clap::Command;
 
 use super::common::{PREFIX, print};
+use super::ctx::Ctx;
+pub use super::ctx::Subcommand;
 use super::{completions, doctor, down, explain, hook, mac, show, status, up};
+use crate::netns::Roots;
 use crate::report::fail::{self, Fail};
 use crate::report::out;
 use crate::report::status::Status;
-
-/// One subcommand: its name, its clap description and its arm (the exit status).
-pub struct Subcommand {
-    pub name: &'static str,
-    pub command: fn() -> Command,
-    pub run: fn(&ArgMatches) -> u8,
-}
 
 /// The tool's subcommands, in the order help lists them.
 pub const SUBCOMMANDS: [Subcommand; 9] = [
@@ -44,7 +40,7 @@ pub const SUBCOMMANDS: [Subcommand; 9] = [
 const fn sub(
     name: &'static str,
     command: fn() -> Command,
-    run: fn(&ArgMatches) -> u8,
+    run: fn(&clap::ArgMatches, &Ctx) -> u8,
 ) -> Subcommand {
     Subcommand { name, command, run }
 }
@@ -73,12 +69,7 @@ pub fn command() -> Command {
 /// The tool's subcommands by name ([`SUBCOMMANDS`], and clap's `help`), the one list the
 /// first-word check, its suggestions and the completions use.
 pub fn subcommand_names() -> Vec<String> {
-    SUBCOMMANDS
-        .iter()
-        .map(|s| s.name)
-        .chain(["help"])
-        .map(str::to_owned)
-        .collect()
+    Ctx::names(&SUBCOMMANDS)
 }
 
 /// Edit distance between two words (insertions, deletions, substitutions and swaps of two
@@ -162,7 +153,13 @@ pub fn main(argv: Vec<OsString>) -> u8 {
         .iter()
         .find(|s| s.name == name)
         .expect("clap knows only the table's subcommands");
-    (sub.run)(m)
+    // The edge: the roots made once (each read when first used, after the subcommand has
+    // entered PID 1's mount namespace), passed down with the table to every subcommand.
+    let ctx = Ctx {
+        roots: Roots::from_env(),
+        subcommands: &SUBCOMMANDS,
+    };
+    (sub.run)(m, &ctx)
 }
 
 #[cfg(test)]

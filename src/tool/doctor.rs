@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use super::common::expect_up_flag;
+use super::ctx::Ctx;
 use crate::zone::doctor;
 
 pub const NAME: &str = "doctor";
@@ -22,8 +23,10 @@ pub fn command() -> Command {
         .arg(expect_up_flag())
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     doctor::run(
+        roots,
         m.get_one::<OsString>("target").map(OsString::as_os_str),
         m.get_flag("expect-up"),
         crate::vserver::doctor::checks,

@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use clap::{ArgAction, ArgMatches, Command};
 
 use super::common::{all_flag, flag, in_host_mount_ns, zone_operand};
+use super::ctx::Ctx;
+use crate::netns::Roots;
 use crate::report::fail;
 use crate::report::status::Status;
 use crate::zone;
@@ -33,27 +35,28 @@ pub fn command() -> Command {
         ))
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
     in_host_mount_ns(dry);
     if m.get_flag("all") {
-        zone::all::down(force, dry, crate::vserver::claims::live_names)
+        zone::all::down(roots, force, dry, crate::vserver::claims::live_names)
     } else {
         let zones: Vec<&OsString> = m
             .get_many::<OsString>("netns")
             .expect("required by clap")
             .collect();
-        down_each(&zones, force, dry)
+        down_each(roots, &zones, force, dry)
     }
 }
 
 /// `down ZONE...`: each zone as `down ZONE` takes it, in the order given, the rest still done
 /// after one fails or is refused; the status is 1 when any failed, else 3 when any was refused
 /// because it is in use or claimed ([`Status::Busy`]), else 0.
-fn down_each(zones: &[&OsString], force: bool, dry: bool) -> u8 {
+fn down_each(roots: &Roots, zones: &[&OsString], force: bool, dry: bool) -> u8 {
     let mut status = Status::Ok.code();
     for z in zones {
-        if let Err(f) = zone::down(z, force, dry, crate::vserver::claims::live_names) {
+        if let Err(f) = zone::down(roots, z, force, dry, crate::vserver::claims::live_names) {
             let code = fail::report(&f);
             if status != Status::Failed.code() {
                 status = code;

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
-use crate::netns::Roots;
+use super::ctx::Ctx;
 
 pub const NAME: &str = "explain";
 
@@ -23,10 +23,11 @@ pub fn command() -> Command {
         )
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     let args: Vec<OsString> = m
         .get_many::<OsString>("args")
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
-    crate::vspace::explain::run(args, &Roots::from_env())
+    crate::vspace::explain::run(args, roots)
 }

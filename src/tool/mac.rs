@@ -3,6 +3,7 @@
 use clap::{ArgMatches, Command};
 
 use super::common::{PREFIX, operand, os, print};
+use super::ctx::Ctx;
 use crate::report::fail::{self, Fail};
 use crate::report::quote::escape;
 use crate::report::status::Status;
@@ -21,7 +22,7 @@ pub fn command() -> Command {
         .arg(operand("index", "The link's index, 0-255"))
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, _ctx: &Ctx) -> u8 {
     let text = |n| escape(os(m, n));
     match mac::from_operands(&text("vid"), &text("id"), &text("index")) {
         Ok(mac) => print(&format!("{mac}\n")),

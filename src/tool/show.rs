@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use super::common::{flag, os};
+use super::ctx::Ctx;
 use crate::report::fail;
 
 pub const NAME: &str = "show";
@@ -22,6 +23,8 @@ pub fn command() -> Command {
         .arg(flag("json", "Print JSON (field names in vspace-netns-zones(5))"))
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
-    crate::zone::show::run(os(m, "netns"), m.get_flag("json")).unwrap_or_else(|f| fail::report(&f))
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
+    crate::zone::show::run(roots, os(m, "netns"), m.get_flag("json"))
+        .unwrap_or_else(|f| fail::report(&f))
 }

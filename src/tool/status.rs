@@ -7,6 +7,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 
 use super::common::{expect_up_flag, flag};
+use super::ctx::Ctx;
 use crate::report::fail;
 use crate::zone::status::{self, Format};
 
@@ -37,7 +38,8 @@ pub fn command() -> Command {
         .arg(expect_up_flag())
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     super::common::in_host_mount_ns(false);
     let zones: Vec<OsString> = m
         .get_many::<OsString>("zones")
@@ -48,5 +50,5 @@ pub fn run(m: &ArgMatches) -> u8 {
         None if m.get_flag("json") => Format::Json,
         None => Format::Text,
     };
-    status::run(&zones, format, m.get_flag("expect-up")).unwrap_or_else(|f| fail::report(&f))
+    status::run(roots, &zones, format, m.get_flag("expect-up")).unwrap_or_else(|f| fail::report(&f))
 }

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgMatches, Command, value_parser};
 
 use super::common::{all_flag, done, flag, in_host_mount_ns, os, zone_operand};
+use super::ctx::Ctx;
 use crate::zone;
 
 pub const NAME: &str = "up";
@@ -33,14 +34,15 @@ pub fn command() -> Command {
         ))
 }
 
-pub fn run(m: &ArgMatches) -> u8 {
+pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
+    let roots = &ctx.roots;
     let dry = m.get_flag("dry-run");
     in_host_mount_ns(dry);
     if m.get_flag("all") {
-        zone::all::up(dry)
+        zone::all::up(roots, dry)
     } else if let Some(p) = m.get_one::<OsString>("parent") {
-        zone::all::up_parent(p, dry)
+        zone::all::up_parent(roots, p, dry)
     } else {
-        done(zone::up(os(m, "netns"), dry))
+        done(zone::up(roots, os(m, "netns"), dry))
     }
 }

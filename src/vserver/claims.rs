@@ -22,10 +22,10 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::netns::Roots;
 use crate::report::quote::escape;
 
-/// The state dir unless `VSPACE_NETNS_STATE_DIR` names another (absolute) one.
-pub const DEFAULT_STATE_DIR: &str = "/run/vspace-netns";
+pub use crate::netns::roots::DEFAULT_STATE_DIR;
 
 /// A claim that could not be made, removed or read: the state dir's variable refused, or a
 /// file operation the system refused (what, the path, its reason).
@@ -58,14 +58,16 @@ impl fmt::Display for ClaimError {
 impl std::error::Error for ClaimError {}
 
 /// The state dir.
-pub fn state_dir() -> Result<PathBuf, ClaimError> {
-    crate::zone::config::absolute_env("VSPACE_NETNS_STATE_DIR", DEFAULT_STATE_DIR)
+pub fn state_dir(roots: &Roots) -> Result<PathBuf, ClaimError> {
+    roots
+        .state_dir()
+        .map(Path::to_path_buf)
         .map_err(ClaimError::StateDir)
 }
 
 /// `STATE/claims/ZONE`.
-pub fn zone_dir(zone: &str) -> Result<PathBuf, ClaimError> {
-    Ok(state_dir()?.join("claims").join(zone))
+pub fn zone_dir(roots: &Roots, zone: &str) -> Result<PathBuf, ClaimError> {
+    Ok(state_dir(roots)?.join("claims").join(zone))
 }
 
 /// A process, told apart from a later one with the same PID by its start time.
@@ -113,16 +115,16 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClaimErr
 
 /// `STATE/tmp`: where a claim is written before it is renamed into place. Apart from the
 /// claims, so that no guest name (`x.tmp` is one) can be taken for a temporary or the reverse.
-pub fn tmp_dir() -> Result<PathBuf, ClaimError> {
-    Ok(state_dir()?.join("tmp"))
+pub fn tmp_dir(roots: &Roots) -> Result<PathBuf, ClaimError> {
+    Ok(state_dir(roots)?.join("tmp"))
 }
 
 /// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file in
 /// [`tmp_dir`], named for this process, renamed into place).
-pub fn claim(zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
-    let dir = zone_dir(zone)?;
+pub fn claim(roots: &Roots, zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
+    let dir = zone_dir(roots, zone)?;
     std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
-    let tmp_dir = tmp_dir()?;
+    let tmp_dir = tmp_dir(roots)?;
     std::fs::create_dir_all(&tmp_dir).map_err(io_err("cannot create", &tmp_dir))?;
     remove_dead_temporaries(&tmp_dir);
     let file = dir.join(guest);
@@ -161,8 +163,8 @@ fn remove_dead_temporaries(tmp_dir: &Path) {
 }
 
 /// Removes `guest`'s claim on `zone` (none: nothing to do).
-pub fn release(zone: &str, guest: &OsStr) -> Result<(), ClaimError> {
-    let dir = zone_dir(zone)?;
+pub fn release(roots: &Roots, zone: &str, guest: &OsStr) -> Result<(), ClaimError> {
+    let dir = zone_dir(roots, zone)?;
     let file = dir.join(guest);
     match std::fs::remove_file(&file) {
         Ok(()) => {
@@ -178,19 +180,19 @@ pub fn release(zone: &str, guest: &OsStr) -> Result<(), ClaimError> {
 /// The most a claim file holds (`PID STARTTIME\n` is far shorter).
 const MAX_CLAIM: u64 = 256;
 
+/// [`live`] as zone's `down` asks it (`zone::shell::Claims`): a claim that cannot be read
+/// fails the `down`.
+pub fn live_names(roots: &Roots, zone: &str) -> Result<Vec<String>, crate::report::fail::Fail> {
+    live(roots, zone).map_err(|e| crate::zone::base::fail(e.to_string()))
+}
+
 /// The guests holding a live claim on `zone`, in name order; expired claims (their start no
 /// longer runs, or the file is not a claim) are removed. Claims are read as configuration
 /// files are (`sys::regular`: never following a symlink, never blocking on a FIFO, regular
 /// files only): anything else is no claim, left in place with a warning naming it, so that a
-/// [`live`] as zone's `down` asks it (`zone::shell::Claims`): a claim that cannot be read
-/// fails the `down`.
-pub fn live_names(zone: &str) -> Result<Vec<String>, crate::report::fail::Fail> {
-    live(zone).map_err(|e| crate::zone::base::fail(e.to_string()))
-}
-
 /// stray file never hangs the caller while it holds the zone's lock.
-pub fn live(zone: &str) -> Result<Vec<String>, ClaimError> {
-    let dir = zone_dir(zone)?;
+pub fn live(roots: &Roots, zone: &str) -> Result<Vec<String>, ClaimError> {
+    let dir = zone_dir(roots, zone)?;
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

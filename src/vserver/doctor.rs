@@ -9,9 +9,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::netns::Roots;
 use crate::report::quote::escape;
 use crate::sys::exec;
-use crate::vserver::hook::PHASES;
+use crate::vserver::hook::phase_names;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::zone::plan::SkipFact;
@@ -34,13 +35,14 @@ pub(crate) fn checks(
     let mut lines = skips::run_dir_lines();
     let mut in_zone: Option<String> = None;
     if let Some(ns) = name.as_deref().and_then(|n| std::str::from_utf8(n).ok()) {
-        let (found, paths) = match crate::vserver::hook::look_up(OsStr::new(ns), vservers) {
-            Ok(x) => x,
-            Err(m) => {
-                checks.push(bad(format!("guest {g}: {ns}"), m.message));
-                return;
-            }
-        };
+        let (found, paths) =
+            match crate::vserver::hook::look_up(ctx.roots, OsStr::new(ns), vservers) {
+                Ok(x) => x,
+                Err(m) => {
+                    checks.push(bad(format!("guest {g}: {ns}"), m.message));
+                    return;
+                }
+            };
         let entry_exists = found.entry != crate::netns::Entry::Missing;
         if !found.zone && found.guest {
             if entry_exists {
@@ -67,15 +69,15 @@ pub(crate) fn checks(
         } else if then_zone && !found.guest {
             entry_check(checks, ns, &paths.entry_path, false, ctx);
         }
-        space_checks(checks, guest, vservers, zone);
+        space_checks(checks, guest, vservers, zone, ctx.roots);
     } else {
         skip_check(checks, guest, vservers, &lines, None);
-        space_checks(checks, guest, vservers, None);
+        space_checks(checks, guest, vservers, None, ctx.roots);
     }
     let reached = hook_checks(checks, guest, vservers);
     if let Some(zone) = in_zone {
         let at_init = reached.contains(&"initialize");
-        crate::vserver::ifaces_doctor::checks(checks, guest, vservers, &zone, at_init);
+        crate::vserver::ifaces_doctor::checks(checks, guest, vservers, &zone, at_init, ctx.roots);
     }
 }
 
@@ -243,7 +245,13 @@ fn skip_check(
 
 /// `spaces/mask` with the net bit, `spaces/pid` naming a zone, util-vserver's native `netns/`
 /// naming a zone without `shared`.
-fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: Option<&str>) {
+fn space_checks(
+    checks: &mut Vec<Check>,
+    guest: &OsStr,
+    vservers: &Path,
+    zone: Option<&str>,
+    roots: &Roots,
+) {
     let g = escape(guest);
     let dir = vservers.join(guest);
     let value = |p: &Path| {
@@ -280,7 +288,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
     }
     let pid_file = dir.join("spaces/pid");
     if let Some(v) = value(&pid_file) {
-        if is_zone(&v) {
+        if is_zone(roots, &v) {
             let n = escape(OsStr::from_bytes(&v));
             checks.push(bad(
                 format!("guest {g}: {} names zone {n}", show(&pid_file)),
@@ -297,7 +305,7 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
         .filter(|_| !dir.join("nonetns").exists());
     if let Some(native) = native {
         let name = value(&native.join("name")).unwrap_or_else(|| guest.as_bytes().to_vec());
-        if is_zone(&name) && !native.join("shared").exists() {
+        if is_zone(roots, &name) && !native.join("shared").exists() {
             let n = escape(OsStr::from_bytes(&name));
             checks.push(bad(
                 format!(
@@ -314,10 +322,10 @@ fn space_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path, zone: O
     }
 }
 
-fn is_zone(name: &[u8]) -> bool {
+fn is_zone(roots: &Roots, name: &[u8]) -> bool {
     !name.is_empty()
         && crate::netns::check_name(OsStr::from_bytes(name)).is_ok()
-        && config::confdir().is_ok_and(|c| c.join(OsStr::from_bytes(name)).is_dir())
+        && roots.is_zone(OsStr::from_bytes(name))
 }
 
 /// The scriptlets util-vserver runs for `phase` from `scripts`: `scripts/PHASE` and
@@ -367,15 +375,15 @@ fn hook_checks(checks: &mut Vec<Check>, guest: &OsStr, vservers: &Path) -> Vec<&
     let defaults = vservers.join(".defaults/scripts");
     let own = vservers.join(guest).join("scripts");
     let mut reached = Vec::new();
-    for phase in PHASES {
+    for phase in phase_names() {
         let mine = scriptlets(&own, phase);
         let theirs = scriptlets(&defaults, phase);
         let default_hook = theirs.iter().find(|p| is_hook(p));
         if mine.iter().any(|p| is_hook(p)) {
-            reached.push(*phase);
+            reached.push(phase);
         } else if let Some(hook) = default_hook {
             if mine.is_empty() || mine.iter().any(|p| keeps_defaults(p)) {
-                reached.push(*phase);
+                reached.push(phase);
                 continue;
             }
             let target = std::fs::canonicalize(hook).unwrap_or_else(|_| hook.clone());

@@ -32,7 +32,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::netns::Entry;
+use crate::netns::{Entry, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -43,16 +43,53 @@ use crate::zone::config::{self, NetSpace};
 use crate::zone::shell as zone;
 use crate::zone::{ifaces, shread, skips};
 
-/// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop).
-pub const PHASES: &[&str] = &[
-    "initialize",
-    "prepre-start",
-    "pre-start",
-    "post-start",
-    "pre-stop",
-    "post-stop",
-    "postpost-stop",
+/// One of util-vserver's phases: its name, what the hook does at it (in words: `hook --help`
+/// prints them), and the action that does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phase {
+    pub name: &'static str,
+    pub does: &'static str,
+    pub action: Action,
+}
+
+/// The phases util-vserver runs scripts for, in order (vserver.start, vserver.stop): the one
+/// table the hook's dispatch ([`action`]), its refusal of another word, `hook --help`,
+/// doctor's scriptlet checks, the completions and the man page's check
+/// (tests/it/synopsis.rs) take them from.
+pub const PHASES: &[Phase] = &[
+    phase(
+        "initialize",
+        "claim the guest's zone and bring it up, the guest's interfaces inside",
+        Action::Up,
+    ),
+    phase(
+        "prepre-start",
+        "the same again (a no-op when done)",
+        Action::Up,
+    ),
+    phase("pre-start", "nothing", Action::Nothing),
+    phase(
+        "post-start",
+        "drop the claim: the guest runs",
+        Action::Started,
+    ),
+    phase("pre-stop", "nothing", Action::Nothing),
+    phase(
+        "post-stop",
+        "drop the claim, the guest's interfaces out, the zone down unless used or claimed",
+        Action::DownIfUnused,
+    ),
+    phase("postpost-stop", "nothing", Action::Nothing),
 ];
+
+const fn phase(name: &'static str, does: &'static str, action: Action) -> Phase {
+    Phase { name, does, action }
+}
+
+/// The phases' names, in order.
+pub fn phase_names() -> impl Iterator<Item = &'static str> {
+    PHASES.iter().map(|p| p.name)
+}
 
 /// What a phase does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,13 +105,10 @@ pub enum Action {
 
 /// The action of a phase, or None for a phase util-vserver does not have.
 pub fn action(phase: &[u8]) -> Option<Action> {
-    Some(match phase {
-        b"initialize" | b"prepre-start" => Action::Up,
-        b"post-start" => Action::Started,
-        b"pre-start" | b"pre-stop" | b"postpost-stop" => Action::Nothing,
-        b"post-stop" => Action::DownIfUnused,
-        _ => return None,
-    })
+    PHASES
+        .iter()
+        .find(|p| p.name.as_bytes() == phase)
+        .map(|p| p.action)
 }
 
 fn fail(m: String) -> Fail {
@@ -82,7 +116,7 @@ fn fail(m: String) -> Fail {
 }
 
 /// Runs one phase for one guest.
-pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+pub fn run(roots: &Roots, phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     let act = action(phase.as_bytes()).ok_or_else(|| {
         Fail::new(
             PREFIX,
@@ -90,7 +124,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             format!(
                 "hook: unknown phase '{}'; util-vserver's phases are {}",
                 escape(phase),
-                PHASES.join(", ")
+                phase_names().collect::<Vec<_>>().join(", ")
             ),
         )
     })?;
@@ -101,7 +135,7 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             format!("hook: bad guest name '{}': {e}", escape(guest)),
         )
     })?;
-    let vservers = config::vservers_dir().map_err(fail)?;
+    let vservers = roots.vservers().map_err(fail)?;
     let context = format!("hook {} {}", escape(phase), escape(guest));
     // util-vserver runs scriptlets for its guests only: a name with no configuration is a
     // typo, said as such rather than done silently.
@@ -112,12 +146,12 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             escape(vservers.join(guest).as_os_str())
         )));
     }
-    let Some(name) = shared_name(act, &context, guest, &vservers)? else {
-        return spare_zones(act, guest);
+    let Some(name) = shared_name(act, &context, guest, vservers)? else {
+        return spare_zones(roots, act, guest);
     };
     let ns = OsStr::from_bytes(&name);
     let shown = escape(ns);
-    let (found, paths) = look_up(ns, &vservers)?;
+    let (found, paths) = look_up(roots, ns, vservers)?;
     match decide(act, &shown, &paths, &found) {
         Decision::Leave(line) => {
             if let Some(l) = line {
@@ -125,15 +159,17 @@ pub fn run(phase: &OsStr, guest: &OsStr) -> Result<(), Fail> {
             }
             match (act, &found.entry, found.guest) {
                 // A namespace made by hand is spared exactly as a zone is.
-                (Action::Up, Entry::Netns(()), false) => write_skips(|| skips::facts(&shown)),
-                (Action::Up, _, _) => spare_zones(act, guest),
+                (Action::Up, Entry::Netns(()), false) => {
+                    write_skips(roots, || skips::facts(roots, &shown))
+                }
+                (Action::Up, _, _) => spare_zones(roots, act, guest),
                 _ => Ok(()),
             }
         }
         Decision::Refuse(message, hints) => Err(hints
             .into_iter()
             .fold(fail(format!("{context}: {message}")), Fail::hint)),
-        Decision::Zone => zone_phase(act, ns, guest),
+        Decision::Zone => zone_phase(roots, act, ns, guest),
     }
 }
 
@@ -198,24 +234,27 @@ fn shared_name(
 }
 
 /// A zone's phase: claim and up, drop the claim, or down unless used or claimed.
-fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+fn zone_phase(roots: &Roots, act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     let zone_name = escape(ns);
     match act {
         Action::Nothing => Ok(()),
         Action::Up => {
-            claim(&zone_name, guest);
-            let r = zone::up_with(ns, false, base::Lines::Informative)
-                .and_then(|()| ifaces::apply::start(ns, guest));
+            claim(roots, &zone_name, guest);
+            let r = zone::up_with(roots, ns, false, base::Lines::Informative)
+                .and_then(|()| ifaces::apply::start(roots, ns, guest));
             if r.is_err() {
-                let _ = claims::release(&zone_name, guest);
+                let _ = claims::release(roots, &zone_name, guest);
             }
             r
         }
-        Action::Started => claims::release(&zone_name, guest).map_err(|e| fail(e.to_string())),
+        Action::Started => {
+            claims::release(roots, &zone_name, guest).map_err(|e| fail(e.to_string()))
+        }
         Action::DownIfUnused => {
-            claims::release(&zone_name, guest).map_err(|e| fail(e.to_string()))?;
-            ifaces::apply::stop(ns, guest)?;
+            claims::release(roots, &zone_name, guest).map_err(|e| fail(e.to_string()))?;
+            ifaces::apply::stop(roots, ns, guest)?;
             let down = zone::down_checked_with(
+                roots,
                 ns,
                 false,
                 false,
@@ -237,10 +276,10 @@ fn zone_phase(act: Action, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
 
 /// Claims `zone` for the start running this hook (its parent: util-vserver's vserver script).
 /// A claim that cannot be written is a warning: the start goes on, as it did without claims.
-fn claim(zone: &str, guest: &OsStr) {
+fn claim(roots: &Roots, zone: &str, guest: &OsStr) {
     let ppid = nix::unistd::getppid().as_raw();
     let r = match claims::starter(ppid) {
-        Some(s) => claims::claim(zone, guest, s).map_err(|e| e.to_string()),
+        Some(s) => claims::claim(roots, zone, guest, s).map_err(|e| e.to_string()),
         None => Err(format!("the start's process {ppid} is gone")),
     };
     if let Err(e) = r {
@@ -254,31 +293,32 @@ fn claim(zone: &str, guest: &OsStr) {
 /// At initialize and prepre-start of a guest outside every zone, when zones are configured:
 /// its namespace-cleanup-skip (its own, or `.defaults` serving it) gets the run-dir lines, so
 /// its start's cleanup unmounts no zone on the host.
-fn spare_zones(act: Action, guest: &OsStr) -> Result<(), Fail> {
+fn spare_zones(roots: &Roots, act: Action, guest: &OsStr) -> Result<(), Fail> {
     if act != Action::Up {
         return Ok(());
     }
-    let confdir = config::confdir().map_err(fail)?;
-    let any_zone = std::fs::read_dir(&confdir)
+    let confdir = roots.zones().map_err(fail)?;
+    let any_zone = std::fs::read_dir(confdir)
         .map(|rd| rd.filter_map(Result::ok).any(|e| e.path().is_dir()))
         .unwrap_or(false);
     if !any_zone {
         return Ok(());
     }
-    write_skips(|| skips::for_guest(guest))
+    write_skips(roots, || skips::for_guest(roots, guest))
 }
 
 /// Carries out the cleanup-skip edits `facts` finds (under `skips::lock`, as `up` makes its
 /// own), printing each as its command line; a failure undoes the edits this run made.
 fn write_skips(
+    roots: &Roots,
     facts: impl FnOnce() -> Result<Vec<crate::zone::plan::SkipFact>, Fail>,
 ) -> Result<(), Fail> {
-    let _lock = skips::lock()?;
+    let _lock = skips::lock(roots)?;
     let steps = skips::steps(&facts()?);
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = base::run_dir()?;
+    let run_dir = base::run_dir(roots)?;
     let mut runner = crate::zone::perform::Runner::new(&run_dir)?;
     crate::zone::apply::apply(
         &mut runner,
@@ -291,9 +331,13 @@ fn write_skips(
 
 /// Looks at what the name a guest's `spaces/net` holds stands for: a zone's configuration
 /// directory, another guest, a run-dir entry (probed). Shared with `doctor`.
-pub fn look_up(ns: &OsStr, vservers: &std::path::Path) -> Result<(Found, Paths), Fail> {
-    let zone_dir = config::confdir().map_err(fail)?.join(ns);
-    let entry = crate::netns::run_dir().map_err(fail)?.join(ns);
+pub fn look_up(
+    roots: &Roots,
+    ns: &OsStr,
+    vservers: &std::path::Path,
+) -> Result<(Found, Paths), Fail> {
+    let zone_dir = roots.zones().map_err(fail)?.join(ns);
+    let entry = roots.run_dir().map_err(fail)?.join(ns);
     let found = Found {
         zone: zone_dir.exists(),
         guest: vservers.join(ns).is_dir(),
@@ -408,7 +452,11 @@ mod tests {
         for (phase, want) in table {
             assert_eq!(action(phase), *want, "{phase:?}");
         }
-        assert!(PHASES.iter().all(|p| action(p.as_bytes()).is_some()));
+        assert!(
+            PHASES
+                .iter()
+                .all(|p| action(p.name.as_bytes()) == Some(p.action))
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn checks(
     vservers: &Path,
     zone: &str,
     hook_at_initialize: bool,
+    roots: &crate::netns::Roots,
 ) {
     let g = escape(guest);
     let entries = match ifaces::entries(vservers, guest) {
@@ -35,7 +36,7 @@ pub fn checks(
     if entries.is_empty() {
         return;
     }
-    let Ok(z) = crate::zone::base::load(OsStr::new(zone)) else {
+    let Ok(z) = crate::zone::base::load(roots, OsStr::new(zone)) else {
         return; // the zone's own checks say why
     };
     let others = ifaces::others(vservers, zone, guest);
@@ -58,7 +59,7 @@ pub fn checks(
             }
             State::Apply(i) => i,
         };
-        let problems = problems(guest, zone, &z, (e, i), &others, hook_at_initialize);
+        let problems = problems(guest, zone, &z, (e, i), &others, hook_at_initialize, roots);
         if problems.is_empty() {
             let a = &i.addr;
             checks.push(ok(format!(
@@ -81,6 +82,7 @@ fn problems(
     (e, i): (&Entry, &Iface),
     others: &[(OsString, Vec<Entry>)],
     hook_at_initialize: bool,
+    roots: &crate::netns::Roots,
 ) -> Vec<Check> {
     let g = escape(guest);
     let d = escape(e.dir.as_os_str());
@@ -113,8 +115,9 @@ fn problems(
             format!(
                 "nothing routes it to the zone; give a zone link an address of its subnet, or add a route for it to {}",
                 escape(
-                    crate::zone::config::confdir()
-                        .unwrap_or_default()
+                    roots
+                        .zones()
+                        .unwrap_or(Path::new(""))
                         .join(zone)
                         .join("routes")
                         .as_os_str()

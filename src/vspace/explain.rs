@@ -25,8 +25,8 @@ pub fn run(args: Vec<OsString>, roots: &Roots) -> u8 {
     }
 }
 
-fn real_line(out: &mut String) -> bool {
-    match vspace::real_vspace() {
+fn real_line(out: &mut String, roots: &Roots) -> bool {
+    match vspace::real_vspace(roots) {
         Ok(p) => {
             out.push_str(&format!("real vspace: {}\n", escape(p.as_os_str())));
             true
@@ -44,7 +44,7 @@ fn describe(argv: &[OsString], roots: &Roots, out: &mut String) -> Status {
         Plan::PassThrough { why, .. } => {
             out.push_str("decision:    pass through to the real vspace, arguments unchanged\n");
             out.push_str(&format!("why:         {why}\n"));
-            if real_line(out) {
+            if real_line(out, roots) {
                 Status::Ok
             } else {
                 Status::Setup
@@ -100,7 +100,7 @@ fn describe(argv: &[OsString], roots: &Roots, out: &mut String) -> Status {
                         "then:        exec the real vspace with net cleared: vspace {}\n",
                         command_line(&args)
                     ));
-                    if real_line(out) {
+                    if real_line(out, roots) {
                         Status::Ok
                     } else {
                         Status::Setup

@@ -37,7 +37,7 @@ pub fn main(argv: Vec<OsString>) -> u8 {
 fn run(argv: &[OsString], roots: &Roots) -> Result<std::convert::Infallible, Fail> {
     crate::netns::guard::refuse_setuid(PREFIX)?;
     let plan = decide(argv, roots);
-    carry_out(argv, plan)
+    carry_out(argv, plan, roots)
 }
 
 /// Decides (also what `explain` shows): the planner, with the facts about the candidate's
@@ -53,11 +53,15 @@ pub fn decide(argv: &[OsString], roots: &Roots) -> Plan<NetnsFile> {
 }
 
 /// The real vspace, or the message that says why it cannot be used.
-pub fn real_vspace() -> Result<PathBuf, Fail> {
-    crate::netns::realtool::locate(&REAL_VSPACE).map_err(|e| fail(e.message(&REAL_VSPACE)))
+pub fn real_vspace(roots: &Roots) -> Result<PathBuf, Fail> {
+    crate::netns::realtool::locate(&REAL_VSPACE, roots).map_err(|e| fail(e.message(&REAL_VSPACE)))
 }
 
-fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::Infallible, Fail> {
+fn carry_out(
+    argv: &[OsString],
+    plan: Plan<NetnsFile>,
+    roots: &Roots,
+) -> Result<std::convert::Infallible, Fail> {
     let argv0 = argv.first().cloned().unwrap_or_else(|| "vspace".into());
     match plan {
         Plan::Refuse {
@@ -70,7 +74,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
             Err(f)
         }
         Plan::PassThrough { args, .. } => {
-            let real = real_vspace()?;
+            let real = real_vspace(roots)?;
             Err(exec_real(&real, &argv0, &args))
         }
         Plan::Enter {
@@ -90,7 +94,7 @@ fn carry_out(argv: &[OsString], plan: Plan<NetnsFile>) -> Result<std::convert::I
             }
             Then::RealVspace { args } => {
                 // Located (or the call refused) before anything changes, never after setns.
-                let real = real_vspace()?;
+                let real = real_vspace(roots)?;
                 enter(&name, &entry)?;
                 drop(entry);
                 Err(exec_real(&real, &argv0, &args))

@@ -16,6 +16,7 @@
 
 use std::ffi::OsString;
 
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::{self, Fail};
 use crate::report::out;
@@ -25,9 +26,11 @@ use crate::zone::config;
 use crate::zone::shell;
 
 /// The configured zones (directories under the zones root), in byte order of their names.
-pub fn zones() -> Result<Vec<OsString>, Fail> {
-    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let rd = std::fs::read_dir(&confdir).map_err(|e| {
+pub fn zones(roots: &Roots) -> Result<Vec<OsString>, Fail> {
+    let confdir = roots
+        .zones()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+    let rd = std::fs::read_dir(confdir).map_err(|e| {
         Fail::new(
             PREFIX,
             Status::Failed,
@@ -47,8 +50,8 @@ pub fn zones() -> Result<Vec<OsString>, Fail> {
     Ok(names)
 }
 
-fn each(one: impl FnMut(&std::ffi::OsStr) -> Result<(), Fail>) -> u8 {
-    match zones() {
+fn each(roots: &Roots, one: impl FnMut(&std::ffi::OsStr) -> Result<(), Fail>) -> u8 {
+    match zones(roots) {
         Ok(names) => each_of(&names, one),
         Err(f) => fail::report(&f),
     }
@@ -76,15 +79,15 @@ fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(
 }
 
 /// `up --all [--dry-run]`.
-pub fn up(dry_run: bool) -> u8 {
-    each(|z| shell::up(z, dry_run))
+pub fn up(roots: &Roots, dry_run: bool) -> u8 {
+    each(roots, |z| shell::up(roots, z, dry_run))
 }
 
 /// `down --all [--force] [--dry-run]`; `claims` as for [`shell::down`].
-pub fn down(force: bool, dry_run: bool, claims: shell::Claims) -> u8 {
-    each(|z| {
+pub fn down(roots: &Roots, force: bool, dry_run: bool, claims: shell::Claims) -> u8 {
+    each(roots, |z| {
         let name = escape(z);
-        let down = shell::down_checked(z, force, dry_run, claims)?;
+        let down = shell::down_checked(roots, z, force, dry_run, claims)?;
         if let Some(why) = down.why_kept() {
             out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
         }
@@ -105,11 +108,13 @@ pub fn is_ifname(name: &[u8]) -> bool {
 
 /// The configured zones (in name order) with a link whose parent is the host's `parent`.
 /// A zone whose configuration does not read is passed over with a warning.
-pub fn on_parent(parent: &str) -> Result<Vec<OsString>, Fail> {
-    let confdir = config::confdir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+pub fn on_parent(roots: &Roots, parent: &str) -> Result<Vec<OsString>, Fail> {
+    let confdir = roots
+        .zones()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let mut out = Vec::new();
-    for name in zones()? {
-        match config::read_zone(&confdir, &name) {
+    for name in zones(roots)? {
+        match config::read_zone(confdir, &name) {
             Ok(z) if z.links.iter().any(|l| l.kind.parent() == Some(parent)) => out.push(name),
             Ok(_) => {}
             Err(e) => out::warn(&format!(
@@ -123,7 +128,7 @@ pub fn on_parent(parent: &str) -> Result<Vec<OsString>, Fail> {
 
 /// `up --parent IFACE [--dry-run]`: `up` of every zone with a link on IFACE; nothing (status
 /// 0) when none has. Status 2 for a name no interface can have.
-pub fn up_parent(parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
+pub fn up_parent(roots: &Roots, parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
     let Some(name) = parent.to_str().filter(|n| is_ifname(n.as_bytes())) else {
         return fail::report(
             &Fail::new(
@@ -134,8 +139,8 @@ pub fn up_parent(parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
             .hint("give the host interface the zones' VLAN or macvlan links sit on (1-15 bytes, no '/', ':' or blanks)"),
         );
     };
-    match on_parent(name) {
-        Ok(names) => each_of(&names, |z| shell::up(z, dry_run)),
+    match on_parent(roots, name) {
+        Ok(names) => each_of(&names, |z| shell::up(roots, z, dry_run)),
         Err(f) => fail::report(&f),
     }
 }

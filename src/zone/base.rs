@@ -1,11 +1,11 @@
 //! What every part of the zones shares: the message prefix and a failure in its words, the
 //! run dir, a zone loaded and locked by name, how a printed line counts. Side-effecting
-//! (reads the environment and the zone's files; `lock_zone` takes a lock).
+//! (reads the zone's files under the roots it is given; `lock_zone` takes a lock).
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use crate::netns;
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -24,30 +24,25 @@ pub fn pid_list(pids: &[i32]) -> String {
 
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
-/// util-vserver's vprocunhide, unless `VSPACE_NETNS_VPROCUNHIDE` names another path.
-pub const DEFAULT_VPROCUNHIDE: &str = "/usr/lib/util-vserver/vprocunhide";
+pub use crate::netns::roots::DEFAULT_VPROCUNHIDE;
 
 pub(crate) fn fail(message: String) -> Fail {
     Fail::new(PREFIX, Status::Failed, message)
 }
 
-/// Where vprocunhide is looked for.
-pub fn vprocunhide_path() -> Result<PathBuf, Fail> {
-    config::absolute_env("VSPACE_NETNS_VPROCUNHIDE", DEFAULT_VPROCUNHIDE).map_err(fail)
-}
-
-/// The run dir: `$NETNS_RUN_DIR` or `/run/netns`, as for the ip personality.
-pub fn run_dir() -> Result<PathBuf, Fail> {
-    let dir = netns::run_dir().map_err(fail)?;
+/// The run dir: `$NETNS_RUN_DIR` or `/run/netns` (`Roots`), as for the ip personality, and
+/// printable in a shell line.
+pub fn run_dir(roots: &Roots) -> Result<PathBuf, Fail> {
+    let dir = roots.run_dir().map_err(fail)?.to_path_buf();
     script::printable(dir.as_os_str()).map_err(|e| fail(format!("NETNS_RUN_DIR {e}")))?;
     Ok(dir)
 }
 
 /// Validates the operand and reads the zone.
-pub fn load(netns: &OsStr) -> Result<Zone, Fail> {
+pub fn load(roots: &Roots, netns: &OsStr) -> Result<Zone, Fail> {
     config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
-    let confdir = config::confdir().map_err(fail)?;
-    config::read_zone(&confdir, netns).map_err(|e| fail(e.to_string()))
+    let confdir = roots.zones().map_err(fail)?;
+    config::read_zone(confdir, netns).map_err(|e| fail(e.to_string()))
 }
 
 /// A line on stdout; one that cannot be written fails the run.
@@ -58,9 +53,12 @@ pub(crate) fn say(line: &str) -> Result<(), Fail> {
 /// Holds flock(LOCK_EX) on the zone's configuration directory: guests of one zone starting
 /// or stopping at the same time run their hooks one after the other, each seeing the facts
 /// the previous one left.
-pub(crate) fn lock_zone(netns: &OsStr) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
+pub(crate) fn lock_zone(
+    roots: &Roots,
+    netns: &OsStr,
+) -> Result<nix::fcntl::Flock<std::fs::File>, Fail> {
     use std::os::unix::fs::OpenOptionsExt;
-    let dir = config::confdir().map_err(fail)?.join(netns);
+    let dir = roots.zones().map_err(fail)?.join(netns);
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)

@@ -30,7 +30,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use crate::netns::{self};
+use crate::netns::{self, Roots};
 use crate::report::Status;
 use crate::report::quote::escape;
 use crate::sys::exec::{self, REAL_VSPACE};
@@ -44,8 +44,7 @@ mod state;
 
 pub(crate) use state::{entry_check, item, zone_state_checks};
 
-/// Where util-vserver calls vspace, unless `VSPACE_NETNS_SBIN_VSPACE` says otherwise.
-pub const DEFAULT_SBIN_VSPACE: &str = "/usr/sbin/vspace";
+pub use crate::netns::roots::DEFAULT_SBIN_VSPACE;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,10 +74,11 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// What every check of one run shares: the survey of all zones (None when it could not be
+/// What every check of one run shares: the roots, the survey of all zones (None when it could not be
 /// read: each zone is then gathered on its own), the kernel's kinds of link, and whether zones
 /// must be up.
-pub(crate) struct Ctx {
+pub(crate) struct Ctx<'r> {
+    pub roots: &'r Roots,
     /// The checks of one guest (util-vserver's layer gives them: `vserver::doctor::checks`).
     pub guest: GuestChecks,
     pub survey: Option<Survey>,
@@ -121,13 +121,18 @@ pub(crate) fn show(p: &Path) -> String {
 }
 
 /// Runs the checks for `target` (or everything) and prints them; `guest` checks one guest.
-pub(crate) fn run(target: Option<&OsStr>, expect_up: bool, guest: GuestChecks) -> u8 {
+pub(crate) fn run(
+    roots: &Roots,
+    target: Option<&OsStr>,
+    expect_up: bool,
+    guest: GuestChecks,
+) -> u8 {
     let mut host = Vec::new();
-    host_checks(&mut host);
+    host_checks(roots, &mut host);
     let mut sections: Vec<Section> = Vec::new();
-    match (config::confdir(), config::vservers_dir()) {
+    match (roots.zones(), roots.vservers()) {
         (Ok(confdir), Ok(vservers)) => {
-            let survey = match Survey::read(&vservers) {
+            let survey = match Survey::read(roots, vservers) {
                 Ok(s) => Some(s),
                 Err(f) => {
                     host.push(bad("the host's links".into(), f.message));
@@ -139,12 +144,13 @@ pub(crate) fn run(target: Option<&OsStr>, expect_up: bool, guest: GuestChecks) -
                 None => Support::default(),
             };
             let ctx = Ctx {
+                roots,
                 guest,
                 survey,
                 support,
                 expect_up,
             };
-            targets(&mut sections, target, &confdir, &vservers, &ctx);
+            targets(&mut sections, target, confdir, vservers, &ctx);
         }
         (c, v) => {
             for e in [c.err(), v.err()].into_iter().flatten() {
@@ -254,7 +260,7 @@ fn targets(
         Some(t)
             if named(t)
                 && (confdir.join(t).exists()
-                    || zone::run_dir().is_ok_and(|d| d.join(t).exists())) =>
+                    || zone::run_dir(ctx.roots).is_ok_and(|d| d.join(t).exists())) =>
         {
             zone_checks(&mut checks, t, vservers, ctx);
             format!("zone {}", escape(t))
@@ -276,7 +282,7 @@ fn targets(
 
 /// Every zone, then every guest that is no zone's member.
 fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx: &Ctx) {
-    let zones = crate::zone::all::zones().unwrap_or_default();
+    let zones = crate::zone::all::zones(ctx.roots).unwrap_or_default();
     if zones.is_empty() {
         sections.push((
             "zones".into(),
@@ -298,7 +304,7 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
     // Zone ids give MACs: every zone against every other.
     let clashes = match &ctx.survey {
         Some(s) => s.clashes.clone(),
-        None => crate::zone::facts::mac_clashes(),
+        None => crate::zone::facts::mac_clashes(ctx.roots),
     };
     let clashes: Vec<Check> = clashes
         .into_iter()
@@ -336,19 +342,17 @@ fn member_names(vservers: &Path, zone: &str, ctx: &Ctx) -> Vec<OsString> {
     }
 }
 
-fn host_checks(checks: &mut Vec<Check>) {
-    checks.push(match crate::netns::realtool::locate(&REAL_VSPACE) {
+fn host_checks(roots: &Roots, checks: &mut Vec<Check>) {
+    checks.push(match crate::netns::realtool::locate(&REAL_VSPACE, roots) {
         Ok(p) => ok(format!("real vspace: {}", show(&p))),
         Err(e) => bad("real vspace".into(), e.message(&REAL_VSPACE)),
     });
-    checks.push(wrapper_check());
-    checks.push(match hostside::vprocunhide_issue() {
+    checks.push(wrapper_check(roots));
+    checks.push(match hostside::vprocunhide_issue(roots) {
         Some(i) => bad(i.what, i.fix),
         None => ok(format!(
             "vprocunhide: {}",
-            zone::vprocunhide_path()
-                .map(|p| show(&p))
-                .unwrap_or_default()
+            roots.vprocunhide().map(show).unwrap_or_default()
         )),
     });
     match hostns::pid1_mount_ns() {
@@ -381,20 +385,20 @@ fn host_checks(checks: &mut Vec<Check>) {
     }
 }
 
-fn wrapper_check() -> Check {
-    match config::absolute_env("VSPACE_NETNS_SBIN_VSPACE", DEFAULT_SBIN_VSPACE) {
+fn wrapper_check(roots: &Roots) -> Check {
+    match roots.sbin_vspace() {
         Err(e) => bad("vspace wrapper".into(), e),
-        Ok(p) => match exec::is_self(&p) {
-            Ok(true) => ok(format!("{} is this wrapper", show(&p))),
+        Ok(p) => match exec::is_self(p) {
+            Ok(true) => ok(format!("{} is this wrapper", show(p))),
             Ok(false) => bad(
-                format!("{} is not this wrapper", show(&p)),
+                format!("{} is not this wrapper", show(p)),
                 format!(
                     "util-vserver calls it by that path, so its shared-net calls miss the named namespaces; move the original aside and link this one there (dpkg-divert --local --rename --add {p}; ln -s vspace-netns {p}; see /usr/share/doc/vspace-netns/README.util-vserver)",
-                    p = show(&p)
+                    p = show(p)
                 ),
             ),
             Err(e) => bad(
-                format!("{} is missing", show(&p)),
+                format!("{} is missing", show(p)),
                 format!(
                     "{}; install util-vserver, then this wrapper in its place",
                     exec::io_reason(&e)

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::netns::Entry;
+use crate::netns::Roots;
 use crate::netns::host::HostNet;
 use crate::netns::registry;
 use crate::netns::{self, host};
@@ -17,7 +18,7 @@ use crate::report::quote::escape;
 use crate::sys::nsfs::NetnsFile;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
-use crate::zone::base::{fail, run_dir, vprocunhide_path};
+use crate::zone::base::{fail, run_dir};
 use crate::zone::config::Zone;
 use crate::zone::plan::{Facts, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
@@ -42,19 +43,20 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
 /// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
 /// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
 /// needs none of these).
-pub fn gather(zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
-    Ok(gather_with(zone, run_dir, for_up, None)?.0)
+pub fn gather(roots: &Roots, zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
+    Ok(gather_with(roots, zone, run_dir, for_up, None)?.0)
 }
 
 /// [`gather`], and for a zone whose namespace lives on without its entry (`facts.found`), that
 /// namespace held open: it is the one its facts were read from and the one `up` attaches the
 /// entry to (by this fd, never again by a PID that may have been reused meanwhile).
 pub fn gather_pinned(
+    roots: &Roots,
     zone: &Zone,
     run_dir: &Path,
     for_up: bool,
 ) -> Result<(Facts, Option<NetnsFile>), Fail> {
-    gather_with(zone, run_dir, for_up, None)
+    gather_with(roots, zone, run_dir, for_up, None)
 }
 
 /// [`gather`], with the facts every zone shares taken from `survey` when many zones are
@@ -63,6 +65,7 @@ pub fn gather_pinned(
 /// and the guests' skip files are not read (those callers check them per guest). With the
 /// facts, the namespace found alive without its entry, held open ([`gather_pinned`]).
 pub fn gather_with(
+    roots: &Roots,
     zone: &Zone,
     run_dir: &Path,
     for_up: bool,
@@ -98,7 +101,7 @@ pub fn gather_with(
         (facts.host, facts.macs_elsewhere) = match survey {
             Some(s) if for_up => (s.host_for(zone), s.macs_for(zone)),
             Some(s) => (s.host_for(zone), BTreeMap::new()),
-            None => crate::zone::hostview::for_zone(&hn, zone, for_up)?,
+            None => crate::zone::hostview::for_zone(roots, &hn, zone, for_up)?,
         };
     }
     // No entry, but a veth host end of the zone still carries its mark: the zone's namespace
@@ -126,11 +129,11 @@ pub fn gather_with(
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
     if for_up {
-        facts.sysctls = sysctl_values(zone, &facts, pinned.as_ref(), &hn)?;
+        facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
     }
-    facts.vprocunhide = vprocunhide()?;
+    facts.vprocunhide = vprocunhide(roots)?;
     if for_up && survey.is_none() {
-        facts.skips = skip_facts(ns)?;
+        facts.skips = skip_facts(roots, ns)?;
     }
     // The host's own namespace under the zone's name: its processes are the host's, never the
     // zone's (down says what the entry is, not "in use by pids 1 ...").
@@ -181,8 +184,8 @@ fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail
 }
 
 /// util-vserver's `vprocunhide`, when it exists, as a word a script can hold.
-fn vprocunhide() -> Result<Option<String>, Fail> {
-    let unhide = vprocunhide_path()?;
+fn vprocunhide(roots: &Roots) -> Result<Option<String>, Fail> {
+    let unhide = roots.vprocunhide().map_err(fail)?;
     if !unhide.exists() {
         return Ok(None);
     }
@@ -321,16 +324,16 @@ fn find_marked(
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration
 /// through `plan::plan_up`).
-pub fn observe(zone: &Zone) -> Result<Facts, Fail> {
-    gather(zone, &run_dir()?, true)
+pub fn observe(roots: &Roots, zone: &Zone) -> Result<Facts, Fail> {
+    gather(roots, zone, &run_dir(roots)?, true)
 }
 
 /// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
 /// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
 /// refuse is the error.
-pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
-    let run_dir = run_dir()?;
-    let facts = gather(zone, &run_dir, true)?;
+pub fn pending(roots: &Roots, zone: &Zone) -> Result<Vec<String>, Fail> {
+    let run_dir = run_dir(roots)?;
+    let facts = gather(roots, zone, &run_dir, true)?;
     match plan::plan_up(zone, &facts) {
         Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
         Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
@@ -342,6 +345,7 @@ pub fn pending(zone: &Zone) -> Result<Vec<String>, Fail> {
 /// the host's when the zone does not exist yet, to check the key). A key that exists nowhere
 /// is an error naming it, unless it names one of the zone's links not made yet.
 fn sysctl_values(
+    roots: &Roots,
     zone: &Zone,
     facts: &Facts,
     pinned: Option<&NetnsFile>,
@@ -403,8 +407,9 @@ fn sysctl_values(
                     .hint(format!(
                         "correct or remove it in {}",
                         escape(
-                            config::confdir()
-                                .unwrap_or_default()
+                            roots
+                                .zones()
+                                .unwrap_or(Path::new(""))
                                 .join(&zone.netns)
                                 .join("sysctl")
                                 .as_os_str()
@@ -418,15 +423,15 @@ fn sysctl_values(
 }
 
 /// Clashes of MACs between the configured zones, as messages (doctor's check).
-pub fn mac_clashes() -> Vec<String> {
-    plan::zone_macs(&all_zones()).1
+pub fn mac_clashes(roots: &Roots) -> Vec<String> {
+    plan::zone_macs(&all_zones(roots)).1
 }
 
 /// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
 /// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word
 /// (the `--dry-run` lines must replay).
-pub fn skip_facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let facts = crate::zone::skips::facts(ns)?;
+pub fn skip_facts(roots: &Roots, ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let facts = crate::zone::skips::facts(roots, ns)?;
     for f in &facts {
         for p in [&f.own, &f.defaults] {
             script::printable(p.as_os_str()).map_err(fail)?;

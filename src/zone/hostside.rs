@@ -158,17 +158,17 @@ pub fn link_issues(
 
 /// util-vserver's vprocunhide, missing or not executable (`up` skips it, and the guests then
 /// find `/proc/net` hidden inside their zone).
-pub fn vprocunhide_issue() -> Option<Issue> {
-    let p = match crate::zone::base::vprocunhide_path() {
+pub fn vprocunhide_issue(roots: &crate::netns::Roots) -> Option<Issue> {
+    let p = match roots.vprocunhide() {
         Ok(p) => p,
         Err(e) => {
             return Some(Issue {
                 what: "vprocunhide".into(),
-                fix: e.message,
+                fix: e,
             });
         }
     };
-    match std::fs::metadata(&p) {
+    match std::fs::metadata(p) {
         Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => None,
         _ => Some(Issue {
             what: format!(

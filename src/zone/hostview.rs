@@ -96,6 +96,7 @@ fn with_links<T>(
 /// that are in use elsewhere (another zone's configuration, a host link that is not its own
 /// host end; empty without).
 pub fn for_zone(
+    roots: &crate::netns::Roots,
     hn: &HostNet,
     zone: &Zone,
     macs: bool,
@@ -106,7 +107,7 @@ pub fn for_zone(
         if !macs {
             return (survey::host_for(host, zone), BTreeMap::new());
         }
-        let macs = MACS.get_or_init(|| plan::zone_macs(&crate::zone::survey::all_zones()).0);
+        let macs = MACS.get_or_init(|| plan::zone_macs(&crate::zone::survey::all_zones(roots)).0);
         let wanted: Vec<Mac> = survey::wanted_macs(zone).collect();
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in host {

@@ -32,7 +32,7 @@
 
 use std::ffi::OsStr;
 
-use crate::netns::{Entry, Unusable};
+use crate::netns::{Entry, Roots, Unusable};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -45,22 +45,22 @@ use crate::zone::perform::Runner;
 use crate::zone::plan::{self, Facts, PlanError};
 
 /// `vspace-netns up NETNS [--dry-run]`.
-pub fn up(netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
-    up_with(netns, dry_run, Lines::Required)
+pub fn up(roots: &Roots, netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    up_with(roots, netns, dry_run, Lines::Required)
 }
 
 /// [`up`], its lines on stdout counting as `lines` says.
-pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
-    let zone = load(netns)?;
-    let run_dir = run_dir()?;
-    let _lock = lock_zone(netns)?;
+pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
+    let zone = load(roots, netns)?;
+    let run_dir = run_dir(roots)?;
+    let _lock = lock_zone(roots, netns)?;
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
-    let _skips = crate::zone::skips::lock()?;
+    let _skips = crate::zone::skips::lock(roots)?;
     // The namespace found alive without its entry stays held from here to its attach.
-    let (facts, pinned) = gather_pinned(&zone, &run_dir, true)?;
+    let (facts, pinned) = gather_pinned(roots, &zone, &run_dir, true)?;
     if dry_run {
         // Before planning: said even where the plan refuses.
-        dry_run_warnings(&zone, &facts);
+        dry_run_warnings(roots, &zone, &facts);
     }
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
@@ -71,7 +71,7 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
     };
     // What the member guests' starts then do inside (their interfaces/), as comments.
     let guests = || -> Result<(), Fail> {
-        for l in crate::zone::ifaces::apply::dry_run_lines(&zone, &facts.inside) {
+        for l in crate::zone::ifaces::apply::dry_run_lines(roots, &zone, &facts.inside) {
             lines.say(&l)?;
         }
         Ok(())
@@ -111,11 +111,11 @@ pub fn up_with(netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
 
 /// The host side the zone needs and lacks (`zone::hostside`, which doctor reports as
 /// failures), each a warning with its fix on stderr: the printed lines stay a script.
-fn dry_run_warnings(zone: &Zone, facts: &Facts) {
+fn dry_run_warnings(roots: &Roots, zone: &Zone, facts: &Facts) {
     let support = crate::zone::hostside::Support::of([zone]);
     let issues = crate::zone::hostside::link_issues(zone, &facts.host, &support)
         .into_iter()
-        .chain(crate::zone::hostside::vprocunhide_issue());
+        .chain(crate::zone::hostside::vprocunhide_issue(roots));
     for i in issues {
         out::warn(&format!("{PREFIX}: WARN {}\n    fix: {}", i.what, i.fix));
     }
@@ -164,18 +164,24 @@ impl Down {
 
 /// The guests whose start claimed a zone and has not finished (their names): util-vserver's
 /// layer answers it (`vserver::claims::live_names`); `down` asks it under the zone's lock.
-pub type Claims = fn(&str) -> Result<Vec<String>, Fail>;
+pub type Claims = fn(&Roots, &str) -> Result<Vec<String>, Fail>;
 
 /// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
 /// status [`Status::Busy`].
-pub fn down(netns: &OsStr, force: bool, dry_run: bool, claims: Claims) -> Result<(), Fail> {
+pub fn down(
+    roots: &Roots,
+    netns: &OsStr,
+    force: bool,
+    dry_run: bool,
+    claims: Claims,
+) -> Result<(), Fail> {
     let refused =
         |m: String| {
             Fail::new(PREFIX, Status::Busy, format!("down {}: refused: {m}", escape(netns))).hint(
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    let down = down_checked(netns, force, dry_run, claims)?;
+    let down = down_checked(roots, netns, force, dry_run, claims)?;
     match (down.why_kept(), &down) {
         (None, _) => Ok(()),
         (Some(why), Down::Host { .. }) => Err(Fail::new(
@@ -192,26 +198,28 @@ pub fn down(netns: &OsStr, force: bool, dry_run: bool, claims: Claims) -> Result
 /// ([`Down::Claimed`], as `claims` answers) from one taken down; both checked under the zone's
 /// lock, skipped with `force`.
 pub fn down_checked(
+    roots: &Roots,
     netns: &OsStr,
     force: bool,
     dry_run: bool,
     claims: Claims,
 ) -> Result<Down, Fail> {
-    down_checked_with(netns, force, dry_run, Lines::Required, claims)
+    down_checked_with(roots, netns, force, dry_run, Lines::Required, claims)
 }
 
 /// [`down_checked`], its lines on stdout counting as `lines` says.
 pub fn down_checked_with(
+    roots: &Roots,
     netns: &OsStr,
     force: bool,
     dry_run: bool,
     lines: Lines,
     claims: Claims,
 ) -> Result<Down, Fail> {
-    let zone = load(netns)?;
-    let run_dir = run_dir()?;
-    let _lock = lock_zone(netns)?;
-    let facts = gather(&zone, &run_dir, false)?;
+    let zone = load(roots, netns)?;
+    let run_dir = run_dir(roots)?;
+    let _lock = lock_zone(roots, netns)?;
+    let facts = gather(roots, &zone, &run_dir, false)?;
     let host = match &facts.netns {
         Entry::Unusable(u @ (Unusable::Host { .. } | Unusable::HostUnknown(_))) => {
             Some(u.describe(&facts.entry))
@@ -225,7 +233,7 @@ pub fn down_checked_with(
         });
     }
     if !force && facts.pids.is_empty() {
-        let claimed = claims(&zone.netns)?;
+        let claimed = claims(roots, &zone.netns)?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
         }
@@ -247,7 +255,7 @@ pub fn down_checked_with(
     // The guests' `nodev` files vspace-netns wrote go too, unless a process (a guest) still
     // lives in the zone: util-vserver's stop of a running guest reads them.
     let nodev = if facts.pids.is_empty() {
-        crate::zone::ifaces::apply::nodev_steps(&zone.netns)
+        crate::zone::ifaces::apply::nodev_steps(roots, &zone.netns)
     } else {
         Vec::new()
     };
@@ -286,6 +294,6 @@ pub fn down_checked_with(
             ))
         })?;
     }
-    crate::zone::ifaces::apply::perform(&nodev, &format!("down {}", zone.netns), false)?;
+    crate::zone::ifaces::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }

@@ -11,6 +11,7 @@ use std::ffi::OsStr;
 
 use serde::Serialize;
 
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
@@ -64,11 +65,11 @@ pub struct Shown {
 }
 
 /// Gathers the view of `netns` (configuration and the guests' files).
-pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
+pub fn gather(roots: &Roots, netns: &OsStr) -> Result<Shown, Fail> {
     let fail = |m: String| Fail::new(PREFIX, Status::Failed, m);
     config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
-    let confdir = config::confdir().map_err(fail)?;
-    let raw = config::read_raw(&confdir, netns).map_err(|e| fail(e.to_string()))?;
+    let confdir = roots.zones().map_err(fail)?;
+    let raw = config::read_raw(confdir, netns).map_err(|e| fail(e.to_string()))?;
     let zone = config::parse_zone(netns, &raw).map_err(|e| fail(e.to_string()))?;
     // Validated by parse_zone: a number 0-65535 on its first line.
     let id = raw
@@ -104,8 +105,8 @@ pub fn gather(netns: &OsStr) -> Result<Shown, Fail> {
             }
         })
         .collect();
-    let vservers = config::vservers_dir().map_err(fail)?;
-    let guests = config::members(&vservers, &zone.netns)
+    let vservers = roots.vservers().map_err(fail)?;
+    let guests = config::members(vservers, &zone.netns)
         .map_err(|e| {
             fail(format!(
                 "cannot read the guests under {}: {}",
@@ -196,8 +197,8 @@ pub fn render(s: &Shown) -> String {
 }
 
 /// `vspace-netns show ZONE [--json]`.
-pub fn run(netns: &OsStr, json: bool) -> Result<u8, Fail> {
-    let shown = gather(netns)?;
+pub fn run(roots: &Roots, netns: &OsStr, json: bool) -> Result<u8, Fail> {
+    let shown = gather(roots, netns)?;
     let text = if json {
         let mut t = serde_json::to_string_pretty(&shown)
             .map_err(|e| Fail::new(PREFIX, Status::Failed, format!("show: {e}")))?;

@@ -17,6 +17,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
@@ -73,9 +74,11 @@ pub(crate) fn edit_for(
 
 /// The edits for a zone (or a namespace made by hand) named `ns`: members, other guests,
 /// then `.defaults`.
-pub fn facts(ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    facts_in(&vservers, ns)
+pub fn facts(roots: &Roots, ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let vservers = roots
+        .vservers()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+    facts_in(vservers, ns)
 }
 
 /// [`facts`] for the configuration root `vservers`.
@@ -132,12 +135,14 @@ pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
 
 /// The edits that make one guest's start spare every zone (its own file, or `.defaults` when
 /// that is what serves it).
-pub fn for_guest(guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let (own, _) = config::skip_files(&vservers, guest);
-    match edit_for(&vservers, guest, &run_dir_lines(), false)? {
+pub fn for_guest(roots: &Roots, guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
+    let vservers = roots
+        .vservers()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+    let (own, _) = config::skip_files(vservers, guest);
+    match edit_for(vservers, guest, &run_dir_lines(), false)? {
         Some(f) => Ok(vec![f]),
-        None if !own.exists() => defaults_fact(&vservers).map(|f| f.into_iter().collect()),
+        None if !own.exists() => defaults_fact(vservers).map(|f| f.into_iter().collect()),
         None => Ok(Vec::new()),
     }
 }
@@ -162,12 +167,14 @@ pub(crate) fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
 /// zones (guests of several zones starting at once) edit the same files (`.defaults'`, every
 /// guest's), so each plans and makes its edits, or undoes them, while no other does. None when
 /// the root does not exist (there is nothing to edit then).
-pub fn lock() -> Result<Option<nix::fcntl::Flock<std::fs::File>>, Fail> {
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let dir = match std::fs::File::open(&vservers) {
+pub fn lock(roots: &Roots) -> Result<Option<nix::fcntl::Flock<std::fs::File>>, Fail> {
+    let vservers = roots
+        .vservers()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+    let dir = match std::fs::File::open(vservers) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io(&vservers, e)),
+        Err(e) => return Err(io(vservers, e)),
     };
     nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive)
         .map(Some)

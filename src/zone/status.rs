@@ -25,7 +25,7 @@ use std::ffi::{OsStr, OsString};
 
 use serde::Serialize;
 
-use crate::netns::{Entry, Unusable};
+use crate::netns::{Entry, Roots, Unusable};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::zone::base::{self as zone, PREFIX};
@@ -174,15 +174,17 @@ pub fn state(entry: &Entry, steps: &[Step], guest_runs: bool) -> State {
 }
 
 /// Every zone (or `zones`) observed, sharing one survey.
-pub fn gather(zones: &[OsString]) -> Result<Report, Fail> {
+pub fn gather(roots: &Roots, zones: &[OsString]) -> Result<Report, Fail> {
     let names = if zones.is_empty() {
-        crate::zone::all::zones()?
+        crate::zone::all::zones(roots)?
     } else {
         zones.to_vec()
     };
-    let vservers = config::vservers_dir().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let survey = Survey::read(&vservers)?;
-    let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(n, &survey)).collect();
+    let vservers = roots
+        .vservers()
+        .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
+    let survey = Survey::read(roots, vservers)?;
+    let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(roots, n, &survey)).collect();
     let guests = guest_zones(&statuses);
     Ok(Report {
         as_configured: statuses.iter().all(|z| z.state == State::Up),
@@ -193,8 +195,8 @@ pub fn gather(zones: &[OsString]) -> Result<Report, Fail> {
 }
 
 /// `vspace-netns status [ZONE...] [--format FORMAT] [--expect-up]`.
-pub fn run(zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fail> {
-    let mut report = gather(zones)?;
+pub fn run(roots: &Roots, zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fail> {
+    let mut report = gather(roots, zones)?;
     report.healthy = report.zones.iter().all(|z| health(z.state, expect_up));
     let text = match format {
         Format::Json => {
@@ -230,19 +232,19 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 }
 
 /// One zone, gathered.
-fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
+fn one(roots: &Roots, name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::report::quote::escape(name);
     // Read once, for the survey; a zone that is not there is read again for its error.
     let zone = match survey.zone(name) {
         Some(z) => z.clone(),
-        None => match zone::load(name) {
+        None => match zone::load(roots, name) {
             Ok(z) => z,
             Err(f) => return invalid(shown, f.message),
         },
     };
     // As `up` sees it; the guests' files are doctor's to check.
-    let gathered = zone::run_dir().and_then(|d| {
-        let (f, _) = crate::zone::facts::gather_with(&zone, &d, true, Some(survey))?;
+    let gathered = zone::run_dir(roots).and_then(|d| {
+        let (f, _) = crate::zone::facts::gather_with(roots, &zone, &d, true, Some(survey))?;
         Ok((f, d))
     });
     let (facts, run_dir) = match gathered {
@@ -254,7 +256,7 @@ fn one(name: &OsStr, survey: &Survey) -> ZoneStatus {
         Err(PlanError::Conflict(m)) => (Vec::new(), Some(m)),
         Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => (Vec::new(), None),
     };
-    let guests = members(survey, &zone.netns, &facts);
+    let guests = members(roots, survey, &zone.netns, &facts);
     let mut st = state(&facts.netns, &steps, guests.iter().any(|g| g.running));
     if error.is_some() {
         st = State::Invalid;
@@ -373,16 +375,15 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
 
 /// The zone's members: running when a process in the zone (`facts.pids`) is theirs, or their
 /// run file exists; with their `interfaces/` addresses found inside.
-fn members(survey: &Survey, ns: &str, facts: &Facts) -> Vec<Member> {
+fn members(roots: &Roots, survey: &Survey, ns: &str, facts: &Facts) -> Vec<Member> {
     let guests = survey.members(ns);
     let mut owned = survey::owners(&facts.pids, guests);
-    let vservers = config::vservers_dir().ok();
+    let vservers = roots.vservers().ok();
     guests
         .iter()
         .map(|g| {
             let pids = owned.remove(&g.name).unwrap_or_default();
             let addresses = vservers
-                .as_deref()
                 .and_then(|v| crate::zone::ifaces::entries(v, &g.name).ok())
                 .map(|e| crate::zone::ifaces::present(&e, &facts.inside))
                 .unwrap_or_default();

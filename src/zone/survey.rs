@@ -16,8 +16,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::netns::Ident;
 use crate::netns::host::{self, HostNet};
+use crate::netns::{Ident, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::sys::nsfs;
@@ -64,7 +64,7 @@ pub struct Survey {
 
 impl Survey {
     /// Reads the shared facts; `vservers` is the guests' root.
-    pub fn read(vservers: &Path) -> Result<Survey, Fail> {
+    pub fn read(roots: &Roots, vservers: &Path) -> Result<Survey, Fail> {
         let nl =
             |what: &'static str| move |e| Fail::new(PREFIX, Status::Failed, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
@@ -72,7 +72,7 @@ impl Survey {
             crate::netns::host::host_net().map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
         let mut sock = host_sock(&hn)?;
         let host = dump_links(&mut sock).map_err(nl("cannot list the host's links"))?;
-        let zones = all_zones();
+        let zones = all_zones(roots);
         let (macs, clashes) = plan::zone_macs(&zones);
         let mut host_macs: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
         for (name, l) in &host {
@@ -286,11 +286,11 @@ pub(crate) fn dump_links(sock: &mut Rtnl) -> Result<BTreeMap<String, LinkState>,
 
 /// Every zone in the configuration root that reads and validates (a broken one is doctor's
 /// to report), in name order.
-pub fn all_zones() -> Vec<Zone> {
-    let Ok(confdir) = config::confdir() else {
+pub fn all_zones(roots: &Roots) -> Vec<Zone> {
+    let Ok(confdir) = roots.zones() else {
         return Vec::new();
     };
-    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&confdir)
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(confdir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
@@ -301,7 +301,7 @@ pub fn all_zones() -> Vec<Zone> {
     names.sort();
     names
         .iter()
-        .filter_map(|n| config::read_zone(&confdir, n).ok())
+        .filter_map(|n| config::read_zone(confdir, n).ok())
         .collect()
 }
 

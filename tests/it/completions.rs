@@ -1,32 +1,59 @@
-//! The shell completions (`completions/`, what `vspace-netns completions SHELL` prints and
-//! `make install` installs), run in the real shells: bash's completion function is called with
+//! The shell completions (what `vspace-netns completions SHELL` prints from the templates in
+//! `completions/`, its lists filled from the binary's tables, and `make install` installs), run
+//! in the real shells: bash's completion function is called with
 //! COMP_WORDS/COMP_CWORD set, zsh's completion system runs on a pseudo-terminal (zpty, the
 //! TAB typed, every match captured through a compadd wrapper), fish answers `complete -C`.
 //! For every shell, partial command lines must complete to exactly what the binary's own clap
 //! description holds: its subcommands, each subcommand's options, and the operands' values
 //! (zones and guests from the directories `VSPACE_NETNS_CONFDIR` and `VSPACE_NETNS_VSERVERS`
-//! name, hook phases, shells). So the hand-written scripts cannot drift from the binary.
+//! name, hook phases, shells). So the hand-written parts of the scripts cannot drift from the
+//! binary either.
 //! A missing shell fails the tests (CI installs bash, zsh and fish).
 
-use vspace_netns::vserver::hook::PHASES;
+use vspace_netns::vserver::hook::phase_names;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use crate::common::*;
 
 type Words = BTreeSet<String>;
 
-/// The three shells, with the file each loads.
-const SHELLS: [(&str, &str); 3] = [
-    ("bash", "completions/vspace-netns.bash"),
-    ("zsh", "completions/_vspace-netns"),
-    ("fish", "completions/vspace-netns.fish"),
+/// The three shells, with the name of the file each loads (zsh's as in its fpath) and the
+/// template it is printed from.
+const SHELLS: [(&str, &str, &str); 3] = [
+    (
+        "bash",
+        "vspace-netns.bash",
+        "completions/vspace-netns.bash.in",
+    ),
+    ("zsh", "_vspace-netns", "completions/_vspace-netns.in"),
+    (
+        "fish",
+        "vspace-netns.fish",
+        "completions/vspace-netns.fish.in",
+    ),
 ];
 
 fn source(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The directory holding the scripts as the binary prints them (written once a run, under
+/// cargo's scratch directory for tests: zsh loads `_vspace-netns` from it as from its fpath).
+fn printed() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("completions-printed");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (shell, file, _) in SHELLS {
+            let out = run_ok(Command::new(bin()).args(["completions", shell]));
+            std::fs::write(dir.join(file), out.stdout).unwrap();
+        }
+        dir
+    })
 }
 
 fn words<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Words {
@@ -102,7 +129,7 @@ COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
 printf '%s\n' "${COMPREPLY[@]}""#,
                 )
                 .arg("bash")
-                .arg(source(SHELLS[0].1))
+                .arg(printed().join(SHELLS[0].1))
                 .args(w);
             c
         }
@@ -111,7 +138,7 @@ printf '%s\n' "${COMPREPLY[@]}""#,
             let mut c = Command::new("zsh");
             c.arg("-f")
                 .arg(source("tests/shell/zsh-capture.zsh"))
-                .arg(source("completions"))
+                .arg(printed())
                 .arg(&out)
                 .arg(line);
             env(&mut c);
@@ -128,7 +155,7 @@ printf '%s\n' "${COMPREPLY[@]}""#,
             let mut c = Command::new("fish");
             c.args(["--no-config", "-c"])
                 .arg("source $argv[1]; or exit 3; complete -C $argv[2]")
-                .arg(source(SHELLS[2].1))
+                .arg(printed().join(SHELLS[2].1))
                 .arg(line);
             c
         }
@@ -181,7 +208,7 @@ fn values(fx: &Fixture, arg: &clap::Arg) -> Words {
         "netns" | "zones" => fx.zones(),
         "guest" => fx.guests(),
         "target" => &fx.zones() | &fx.guests(),
-        "phase" => words(PHASES.iter().copied()),
+        "phase" => words(phase_names()),
         "subcommand" => subcommands(),
         _ => arg
             .get_possible_values()
@@ -194,7 +221,7 @@ fn values(fx: &Fixture, arg: &clap::Arg) -> Words {
 /// Every shell gives `want` for `line`; all disagreements are reported at once.
 fn check(fx: &Fixture, cases: &[(String, Words)]) {
     let mut wrong = Vec::new();
-    for (shell, _) in SHELLS {
+    for (shell, _, _) in SHELLS {
         for (line, want) in cases {
             let got = complete(shell, fx, line);
             if &got != want {
@@ -300,7 +327,7 @@ fn operands_complete_to_zones_guests_phases_and_shells() {
 #[test]
 fn a_zone_is_offered_once_and_only_where_a_zone_goes() {
     let fx = Fixture::new();
-    for (shell, _) in SHELLS {
+    for (shell, _, _) in SHELLS {
         for line in [
             "vspace-netns up dmz ",
             "vspace-netns up --all ",
@@ -333,15 +360,72 @@ fn no_zones_root_means_no_zones_and_no_error() {
     );
 }
 
+/// The literal pieces of `template` between its `@NAME@` placeholders (an `@` not closing an
+/// upper-case name, as in `"$@"`, is literal).
+fn pieces(template: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut rest = template;
+    while let Some(i) = rest.find('@') {
+        out.last_mut().unwrap().push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let n = after
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || *b == b'_')
+            .count();
+        if n > 0 && after[n..].starts_with('@') {
+            out.push(String::new());
+            rest = &after[n + 1..];
+        } else {
+            out.last_mut().unwrap().push('@');
+            rest = after;
+        }
+    }
+    out.last_mut().unwrap().push_str(rest);
+    out
+}
+
+/// Whether `text` is `template` with each placeholder replaced by some text.
+fn fills(template: &str, text: &str) -> bool {
+    let p = pieces(template);
+    let (first, last) = (&p[0], &p[p.len() - 1]);
+    if p.len() == 1 {
+        return text == first;
+    }
+    if !text.starts_with(first.as_str())
+        || !text.ends_with(last.as_str())
+        || text.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let end = text.len() - last.len();
+    let mut at = first.len();
+    for piece in &p[1..p.len() - 1] {
+        match text[at..end].find(piece.as_str()) {
+            Some(i) => at += i + piece.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
 #[test]
-fn the_binary_prints_the_shipped_scripts() {
-    for (shell, file) in SHELLS {
+fn the_binary_prints_the_templates_with_their_lists_filled() {
+    assert!(fills("a @X@ b \"$@\" @Y@ c", "a 1 2 b \"$@\" 3 c"));
+    assert!(!fills("a @X@ b", "a 1 c"));
+    assert!(!fills("a @X@ b \"$@\"", "a 1 b \"$*\""));
+    for (shell, _, template) in SHELLS {
         let out = run_ok(Command::new(bin()).args(["completions", shell]));
-        assert_eq!(
-            out.stdout,
-            std::fs::read(source(file)).unwrap(),
-            "`vspace-netns completions {shell}` is not {file}"
+        let text = String::from_utf8(out.stdout).unwrap();
+        let template = std::fs::read_to_string(source(template)).unwrap();
+        assert!(
+            pieces(&template).len() > 1,
+            "{shell}: the template has no lists to fill"
         );
+        assert!(
+            fills(&template, &text),
+            "`vspace-netns completions {shell}` is not its template with the lists filled"
+        );
+        assert_eq!(pieces(&text).len(), 1, "{shell}: a list left unfilled");
     }
     let out = run_status(Command::new(bin()).args(["completions", "tcsh"]), 2);
     assert!(
@@ -355,7 +439,7 @@ fn the_binary_prints_the_shipped_scripts() {
 fn the_scripts_default_to_the_binary_s_roots() {
     // Without the variables the scripts read the roots the binary reads (vspace-netns-zones(5));
     // the tests above cannot create them on the host, so the defaults are checked as text.
-    for (shell, file) in SHELLS {
+    for (shell, _, file) in SHELLS {
         let text = std::fs::read_to_string(source(file)).unwrap();
         for (var, default) in [
             ("VSPACE_NETNS_CONFDIR", "/etc/vspace-netns"),

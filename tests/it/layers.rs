@@ -1,5 +1,7 @@
-//! The layering of src/: no cycle among files or among top folders, and no folder importing a
-//! folder of a higher layer. Pure: reads the source files.
+//! The layering of src/: no cycle among files or among top folders, no folder importing a
+//! folder of a higher layer, and no module but netns::env and netns::roots reading the process
+//! environment (the roots are read once, at each personality's edge, and passed down). Pure:
+//! reads the source files.
 //!
 //! Layers, each importing only those below it (ARCHITECTURE.md draws them):
 //! sys < report < netns < zone < vserver < the personalities (vspace, ip, tool) < lib.rs,
@@ -537,5 +539,54 @@ fn no_module_has_a_second_path_but_the_known_ones() {
     assert!(
         new.is_empty() && gone.is_empty(),
         "modules re-exported under a second path (name them by their own): {new:?}; known aliases no longer there (delete them from KNOWN_ALIASES): {gone:?}"
+    );
+}
+
+/// What reads the process environment: std's readers (`env::var`, `var_os`, `vars`,
+/// `temp_dir` for TMPDIR, `home_dir`), the C library's, and the project's own reader of a
+/// path variable (`env::path(`, the rule in netns::env).
+const ENV_READS: &[&str] = &[
+    "env::var",
+    "var_os(",
+    "vars_os(",
+    "env::temp_dir",
+    "env::home_dir",
+    "getenv",
+    "libc::environ",
+    "env::path(",
+];
+
+/// The modules that read the environment: netns::env (the rule) and netns::roots (the one
+/// value every personality makes at its edge and passes down). Anything else takes its paths
+/// from the `Roots` it is given.
+const ENV_READERS: &[&str] = &["netns::env", "netns::roots"];
+
+#[test]
+fn only_the_roots_read_the_environment() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut scan = |name: String, path: &Path| {
+        let text = code(&std::fs::read_to_string(path).unwrap());
+        let hits: Vec<&str> = ENV_READS
+            .iter()
+            .copied()
+            .filter(|p| text.contains(p))
+            .collect();
+        if !hits.is_empty() {
+            found.insert(name, hits);
+        }
+    };
+    for (m, p) in modules(&root.join("src")) {
+        scan(show(&m), &p);
+    }
+    // main.rs (argv only: `args_os` is no environment read) and the sys crate, a leaf.
+    scan("main".into(), &root.join("src/main.rs"));
+    for (m, p) in modules(&root.join("sys/src")) {
+        scan(format!("sys::{}", show(&m)), &p);
+    }
+    let readers: Vec<&str> = found.keys().map(String::as_str).collect();
+    assert_eq!(
+        readers, ENV_READERS,
+        "only netns::env and netns::roots may read the environment; the others take a `Roots` from their personality's edge (found: {found:?})"
     );
 }

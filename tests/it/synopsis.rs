@@ -203,3 +203,33 @@ fn the_man_pages_render_without_warnings() {
         assert!(!out.stdout.is_empty(), "{}", page.display());
     }
 }
+
+/// The words the man page sets in bold (`.B word`, `.BR word ...`) in `text`.
+fn roff_bold(text: &str) -> Words {
+    text.replace("\\-", "-")
+        .lines()
+        .filter_map(|l| l.strip_prefix(".BR ").or_else(|| l.strip_prefix(".B ")))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|w| w.trim_matches('"').to_string())
+        .collect()
+}
+
+#[test]
+fn the_man_page_s_hook_entry_names_exactly_the_phases() {
+    let page = read("man/vspace-netns.8");
+    let start = page
+        .find(".BR hook ")
+        .expect("vspace-netns(8) has a hook entry");
+    let entry = &page[start..];
+    let entry = &entry[..entry.find("\n.TP").unwrap_or(entry.len())];
+    let phase_like =
+        |w: &String| w == "initialize" || w.ends_with("-start") || w.ends_with("-stop");
+    let named: Words = roff_bold(entry).into_iter().filter(phase_like).collect();
+    let table: Words = vspace_netns::vserver::hook::phase_names()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        named, table,
+        "vspace-netns(8)'s hook entry and vserver::hook::PHASES name different phases"
+    );
+}

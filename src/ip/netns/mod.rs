@@ -144,7 +144,7 @@ fn run(voice: Voice, command: IpCommand) -> Result<Status, IpFail> {
     match command {
         IpCommand::Refuse { line, status } => Err(IpFail::new(status, &[&line])),
         IpCommand::PassToRealIp { argv0, args } => {
-            let real = crate::netns::realtool::locate(&REAL_IP)
+            let real = crate::netns::realtool::locate(&REAL_IP, voice.roots)
                 .map_err(|e| IpFail::ours(SETUP_FAILED, prefix, &e.message(&REAL_IP)))?;
             let err = crate::sys::exec::exec(real.as_os_str(), &argv0, &args);
             Err(IpFail::ours(

@@ -50,18 +50,6 @@ use std::path::{Path, PathBuf};
 use crate::report::quote::escape;
 use crate::zone::mac::{self};
 
-/// The zone configuration root: `$VSPACE_NETNS_CONFDIR`, else `/etc/vspace-netns`.
-pub fn confdir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_CONFDIR", "/etc/vspace-netns")
-}
-
-/// util-vserver's configuration root: `$VSPACE_NETNS_VSERVERS`, else `/etc/vservers`.
-pub fn vservers_dir() -> Result<PathBuf, String> {
-    absolute_env("VSPACE_NETNS_VSERVERS", "/etc/vservers")
-}
-
-pub use crate::netns::dir_from_env as absolute_env;
-
 /// A configuration problem: the file, what is wrong, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {

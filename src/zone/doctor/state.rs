@@ -19,9 +19,10 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
     // Read once, for the survey; a zone that is not there is read again for its error.
     let read = match ctx.survey.as_ref().and_then(|s| s.zone(OsStr::new(ns))) {
         Some(z) => Ok(z.clone()),
-        None => config::confdir()
-            .map_err(|e| e.to_string())
-            .and_then(|c| config::read_zone(&c, OsStr::new(ns)).map_err(|e| e.to_string())),
+        None => ctx
+            .roots
+            .zones()
+            .and_then(|c| config::read_zone(c, OsStr::new(ns)).map_err(|e| e.to_string())),
     };
     let zone = match read {
         Ok(z) => {
@@ -38,7 +39,7 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
             checks.push(bad(i.what, i.fix));
         }
     }
-    let run_dir = match zone::run_dir() {
+    let run_dir = match zone::run_dir(ctx.roots) {
         Ok(d) => d,
         Err(f) => {
             checks.push(bad(format!("zone {ns}: run dir"), f.message));
@@ -55,7 +56,7 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
 /// The member guests of `ns` whose run file exists (a zone without its namespace has no
 /// processes to look at).
 fn running_members(ns: &str, ctx: &Ctx) -> Vec<String> {
-    let vservers = config::vservers_dir().unwrap_or_default();
+    let vservers = ctx.roots.vservers().unwrap_or(Path::new(""));
     match &ctx.survey {
         Some(s) => s
             .members(ns)
@@ -63,7 +64,7 @@ fn running_members(ns: &str, ctx: &Ctx) -> Vec<String> {
             .filter(|g| g.run_file)
             .map(|g| escape(&g.name))
             .collect(),
-        None => config::members(&vservers, ns)
+        None => config::members(vservers, ns)
             .unwrap_or_default()
             .into_iter()
             .filter(|m| vservers.join(&m.guest).join("run").exists())
@@ -100,7 +101,9 @@ pub(crate) fn entry_check(
             false
         }
         Entry::Missing => {
-            let zone_dir = config::confdir()
+            let zone_dir = ctx
+                .roots
+                .zones()
                 .map(|c| show(&c.join(ns)))
                 .unwrap_or_default();
             checks.push(bad(
@@ -170,7 +173,13 @@ fn missing_zone_check(ns: &str, entry: &Path, ctx: &Ctx) -> Check {
 fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) {
     let ns = &zone.netns;
     // As `up` sees it (routes, sysctls, MACs elsewhere); the guests' files are checked per guest.
-    let facts = match crate::zone::facts::gather_with(zone, run_dir, true, ctx.survey.as_ref()) {
+    let facts = match crate::zone::facts::gather_with(
+        ctx.roots,
+        zone,
+        run_dir,
+        true,
+        ctx.survey.as_ref(),
+    ) {
         Ok((mut f, _)) => {
             f.skips.clear();
             f

@@ -10,6 +10,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::netns::Entry as NsEntry;
+use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
@@ -31,63 +32,77 @@ fn guest_entries(vservers: &Path, guest: &OsStr, context: &str) -> Result<Vec<En
 }
 
 /// The steps of `guest`'s start in `zone` as found now (the zone must be up). Err: why not.
-pub fn start_steps(zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
+pub fn start_steps(roots: &Roots, zone: &Zone, guest: &OsStr) -> Result<Vec<Step>, Fail> {
     let context = format!("guest {} in zone {}", escape(guest), zone.netns);
-    let vservers = config::vservers_dir().map_err(fail)?;
-    let entries = guest_entries(&vservers, guest, &context)?;
+    let vservers = roots.vservers().map_err(fail)?;
+    let entries = guest_entries(vservers, guest, &context)?;
     if entries.iter().all(|e| e.iface().is_none()) {
         return match ifaces::broken(&entries) {
             Some((m, fix)) => Err(fail(format!("{context}: {m}")).hint(fix)),
             None => Ok(Vec::new()),
         };
     }
-    let run_dir = base::run_dir()?;
-    let facts = facts::gather(zone, &run_dir, false)?;
-    let others = ifaces::others(&vservers, &zone.netns, guest);
+    let run_dir = base::run_dir(roots)?;
+    let facts = facts::gather(roots, zone, &run_dir, false)?;
+    let others = ifaces::others(vservers, &zone.netns, guest);
     ifaces::plan_start(zone, &escape(guest), &entries, &facts.inside, &others)
         .map_err(|(m, fix)| fail(format!("{context}: {m}")).hint(fix))
 }
 
 /// At the guest's start: its interfaces inside its zone, and `nodev` for util-vserver. A
 /// failure undoes this run's steps and fails the start.
-pub fn start(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = base::load(ns)?;
-    let _lock = base::lock_zone(ns)?;
-    let steps = start_steps(&zone, guest)?;
-    perform(&steps, &format!("hook: guest {}", escape(guest)), true)
+pub fn start(roots: &Roots, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+    let zone = base::load(roots, ns)?;
+    let _lock = base::lock_zone(roots, ns)?;
+    let steps = start_steps(roots, &zone, guest)?;
+    perform(
+        roots,
+        &steps,
+        &format!("hook: guest {}", escape(guest)),
+        true,
+    )
 }
 
 /// At the guest's stop: its own addresses (and VLAN devices) out of the zone, and the `nodev`
 /// files vspace-netns wrote. A zone whose namespace is gone has only the files left to take.
-pub fn stop(ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
-    let zone = base::load(ns)?;
-    let vservers = config::vservers_dir().map_err(fail)?;
+pub fn stop(roots: &Roots, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
+    let zone = base::load(roots, ns)?;
+    let vservers = roots.vservers().map_err(fail)?;
     let context = format!("guest {} in zone {}", escape(guest), zone.netns);
-    let entries = guest_entries(&vservers, guest, &context)?;
+    let entries = guest_entries(vservers, guest, &context)?;
     if entries.iter().all(|e| e.iface().is_none()) {
         return Ok(());
     }
-    let _lock = base::lock_zone(ns)?;
-    let run_dir = base::run_dir()?;
-    let facts = facts::gather(&zone, &run_dir, false)?;
+    let _lock = base::lock_zone(roots, ns)?;
+    let run_dir = base::run_dir(roots)?;
+    let facts = facts::gather(roots, &zone, &run_dir, false)?;
     let steps = if matches!(facts.netns, NsEntry::Netns(())) {
-        let others = ifaces::others(&vservers, &zone.netns, guest);
+        let others = ifaces::others(vservers, &zone.netns, guest);
         ifaces::plan_stop(&zone, &escape(guest), &entries, &facts.inside, &others)
     } else {
         ifaces::nodev_back(&entries)
     };
-    perform(&steps, &format!("hook: guest {}", escape(guest)), false)
+    perform(
+        roots,
+        &steps,
+        &format!("hook: guest {}", escape(guest)),
+        false,
+    )
 }
 
 /// For `up --dry-run`: what each member guest's start would then do inside the zone, as
 /// comment lines (`up` itself does none of it, so the script, run by `sh`, still leaves what
 /// `up` leaves): planned against the links `inside` now plus the zone's configured links as
 /// `up` leaves them. A guest whose start would fail says why.
-pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<String> {
-    let Ok(vservers) = config::vservers_dir() else {
+pub fn dry_run_lines(
+    roots: &Roots,
+    zone: &Zone,
+    inside: &BTreeMap<String, LinkState>,
+) -> Vec<String> {
+    let Ok(vservers) = roots.vservers() else {
         return Vec::new();
     };
-    let Ok(run_dir) = base::run_dir() else {
+    let Ok(run_dir) = base::run_dir(roots) else {
         return Vec::new();
     };
     let mut after = inside.clone();
@@ -101,9 +116,9 @@ pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<S
         }
     }
     let mut out = Vec::new();
-    for m in config::members(&vservers, &zone.netns).unwrap_or_default() {
+    for m in config::members(vservers, &zone.netns).unwrap_or_default() {
         let g = escape(&m.guest);
-        let Ok(entries) = ifaces::entries(&vservers, &m.guest) else {
+        let Ok(entries) = ifaces::entries(vservers, &m.guest) else {
             continue;
         };
         if entries
@@ -112,7 +127,7 @@ pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<S
         {
             continue;
         }
-        let others = ifaces::others(&vservers, &zone.netns, &m.guest);
+        let others = ifaces::others(vservers, &zone.netns, &m.guest);
         match ifaces::plan_start(zone, &g, &entries, &after, &others) {
             Ok(steps) if steps.is_empty() => {}
             Ok(steps) => {
@@ -128,25 +143,25 @@ pub fn dry_run_lines(zone: &Zone, inside: &BTreeMap<String, LinkState>) -> Vec<S
 }
 
 /// The `nodev` files vspace-netns wrote for every member of `zone` (for `down`).
-pub fn nodev_steps(zone: &str) -> Vec<Step> {
-    let Ok(vservers) = config::vservers_dir() else {
+pub fn nodev_steps(roots: &Roots, zone: &str) -> Vec<Step> {
+    let Ok(vservers) = roots.vservers() else {
         return Vec::new();
     };
-    config::members(&vservers, zone)
+    config::members(vservers, zone)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|m| ifaces::entries(&vservers, &m.guest).ok())
+        .filter_map(|m| ifaces::entries(vservers, &m.guest).ok())
         .flat_map(|e| ifaces::nodev_back(&e))
         .collect()
 }
 
 /// Performs `steps`, each printed first. `undo`: a failure takes back the steps done (a
 /// start); else a failure stops there (a stop: what is left stays for doctor to name).
-pub fn perform(steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
+pub fn perform(roots: &Roots, steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
     if steps.is_empty() {
         return Ok(());
     }
-    let run_dir = base::run_dir()?;
+    let run_dir = base::run_dir(roots)?;
     let mut runner = Runner::new(&run_dir)?;
     // The hook's lines only inform: one that cannot be written loses the line, not the step.
     let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
