@@ -248,8 +248,14 @@ fn find_marked(
     let own = nsfs::identity(Path::new("/proc/self/ns/net"))
         .map_err(|e| io_unknown("cannot read /proc/self/ns/net", io_errno(&e)))?;
     let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
+    // `up` makes a zone's namespace in its own user namespace (the host's): one owned by
+    // another (any user's `unshare --user --net`, which may put any alias on its lo) is never
+    // taken for the zone.
+    let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
+        .map_err(|e| io_unknown("cannot read /proc/self/ns/user", io_errno(&e)))?;
     let want = plan::mark(ns);
     let mut seen = Vec::new();
+    let mut found: Option<(i32, NetnsFile, crate::netns::Ident)> = None;
     let procs =
         std::fs::read_dir("/proc").map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
     for e in procs {
@@ -305,6 +311,15 @@ fn find_marked(
             continue;
         }
         seen.push(ident);
+        let owner = file.owner().map_err(|e| {
+            io_unknown(
+                &format!("cannot tell the owner of /proc/{pid}/ns/net (NS_GET_USERNS)"),
+                e,
+            )
+        })?;
+        if owner != own_user {
+            continue;
+        }
         let lo = Rtnl::open_in(Some(&fd_path(&file)))
             .and_then(|mut s| s.call(rtmsg::get_link("lo"), 0))
             .map_err(|e| {
@@ -315,11 +330,23 @@ fn find_marked(
         let marked = rtmsg::links(&lo)
             .get("lo")
             .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()));
-        if marked {
-            return Ok(Some((pid, file, ident)));
+        if !marked {
+            continue;
         }
+        // Two namespaces carrying the mark (a guest kept an old one through `down --force`):
+        // which one holds the zone cannot be told from the mark, so neither is taken.
+        if let Some((first, _, _)) = &found {
+            return Err(fail(format!(
+                "zone {ns}: {} has no namespace mounted on it (stale or missing), and two network namespaces carry the zone's mark: those of processes {first} and {pid}",
+                escape(entry.as_os_str()),
+            ))
+            .hint(format!(
+                "nothing was changed: see which holds the zone's guests and link (ip netns identify PID; nsenter -t PID -n ip link), stop the processes of the other, then run it again; or attach the right one by hand: ip netns attach {ns} PID"
+            )));
+        }
+        found = Some((pid, file, ident));
     }
-    Ok(None)
+    Ok(found)
 }
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -30,6 +30,7 @@ use nix::sys::statfs::fstatfs;
 pub const NSFS_MAGIC: i64 = 0x6e73_6673;
 
 nix::ioctl_none!(ns_get_nstype, 0xb7, 3);
+nix::ioctl_none!(ns_get_userns, 0xb7, 1);
 
 /// A namespace's identity, `(st_dev, st_ino)` of its nsfs inode, as `/proc/PID/ns/net` and a
 /// bind mount of it both show it: two paths name the same namespace when these are equal.
@@ -96,6 +97,24 @@ impl NetnsFile {
     /// The namespace's identity (st_dev, st_ino), as `/proc/PID/ns/net` shows it.
     pub fn identity(&self) -> io::Result<Ident> {
         let m = self.file.metadata()?;
+        Ok(Ident {
+            dev: m.dev(),
+            ino: m.ino(),
+        })
+    }
+
+    /// The identity of the user namespace that owns this network namespace (NS_GET_USERNS):
+    /// one made by root on the host is owned by the initial user namespace; one made inside
+    /// `unshare --user` by any user is owned by that user's namespace.
+    pub fn owner(&self) -> Result<Ident, Errno> {
+        // SAFETY: NS_GET_USERNS takes no argument, only reads the fd `self.file` keeps open,
+        // and returns a new fd (or -1), which is owned at once below.
+        let fd = unsafe { ns_get_userns(self.file.as_raw_fd()) }?;
+        // SAFETY: `fd` was just returned by the kernel, is open, and nothing else owns it.
+        let owner = unsafe { OwnedFd::from_raw_fd(fd) };
+        let m = File::from(owner)
+            .metadata()
+            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
         Ok(Ident {
             dev: m.dev(),
             ino: m.ino(),

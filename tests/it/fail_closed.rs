@@ -809,3 +809,55 @@ fn a_host_entry_is_named_as_such_by_down_and_post_stop() {
     );
     assert!(stdout.contains("only the entry is removed"), "{ctx}");
 }
+
+/// Issue: a stale zone's namespace was looked for by the mark on `lo` alone, and any user can
+/// make a network namespace in a user namespace of their own and put that alias on its `lo`:
+/// `up` attached the zone's entry to it (its owner root inside) and the guests followed. Only
+/// a namespace owned by the host's user namespace is taken now.
+#[test]
+fn a_marked_namespace_of_another_user_namespace_is_never_taken_for_the_zone() {
+    let script = "vspace-netns up ua >/dev/null\n\
+        umount /run/netns/ua\n\
+        unshare --user --map-root-user --net sh -c 'ip link set lo alias vspace-netns:ua; exec sleep 60' & U=$!\n\
+        for i in $(seq 50); do nsenter -t $U -n ip link show lo 2>/dev/null | grep -q 'alias vspace-netns:ua' && break; sleep 0.1; done\n\
+        nsenter -t $U -n ip link show lo | grep -q 'alias vspace-netns:ua' && echo marked=1\n\
+        rc=0; vspace-netns up ua >/dev/null 2>&1 || rc=$?; echo \"up=$rc\"\n\
+        [ \"$(stat -L -c %d:%i /run/netns/ua)\" = \"$(stat -L -c %d:%i /proc/$U/ns/net)\" ] && echo adopted=1\n\
+        nsenter -t $U -n ip link show e0 >/dev/null 2>&1 && echo link-there=1\n\
+        kill $U\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("ua", "14", "uahost", "192.0.2.91/24", script);
+    for want in ["marked=1", "up=0"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    for never in ["adopted=1", "link-there=1"] {
+        assert!(!stdout.lines().any(|l| l == never), "{never}:\n{ctx}");
+    }
+}
+
+/// Issue: with two namespaces carrying a zone's mark (a guest kept the old one through
+/// `down --force`, then the zone was brought up again and its entry went stale), the first in
+/// /proc order was taken and the messages named the wrong processes. `up` now refuses and
+/// changes nothing, naming both.
+#[test]
+fn two_marked_namespaces_are_refused_by_name() {
+    let script = "W=$(mktemp -d)\n\
+        vspace-netns up tm >/dev/null\n\
+        ip netns exec tm sleep 60 & A=$!\n\
+        sleep 0.3; vspace-netns down --force tm >/dev/null 2>&1\n\
+        vspace-netns up tm >/dev/null\n\
+        ip netns exec tm sleep 60 & B=$!\n\
+        sleep 0.3; umount /run/netns/tm\n\
+        rc=0; vspace-netns up tm 2>$W/err || rc=$?; echo \"up=$rc\"\n\
+        grep -q \"two network namespaces carry the zone's mark: those of processes\" $W/err && echo said=1\n\
+        grep -q \"$A\" $W/err && grep -q \"$B\" $W/err && echo both=1\n\
+        mountpoint -q /run/netns/tm || echo unchanged=1\n\
+        nsenter -t $B -n ip link show e0 >/dev/null 2>&1 && echo b-link=1\n\
+        cat $W/err\n\
+        kill $A $B; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("tm", "15", "tmhost", "192.0.2.95/24", script);
+    for want in ["up=1", "said=1", "both=1", "unchanged=1", "b-link=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
