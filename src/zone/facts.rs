@@ -341,7 +341,7 @@ fn find_marked(
                 escape(entry.as_os_str()),
             ))
             .hint(format!(
-                "nothing was changed: see which holds the zone's guests and link (ip netns identify PID; nsenter -t PID -n ip link), stop the processes of the other, then run it again; or attach the right one by hand: ip netns attach {ns} PID"
+                "nothing was changed: see which holds the zone's guests and link (ip netns identify PID; nsenter -t PID -n ip link), stop the processes of the other, then run it again; or attach the right one by hand: ip netns delete {ns}; ip netns attach {ns} PID"
             )));
         }
         found = Some((pid, file, ident));
