@@ -661,7 +661,7 @@ head -c 65536 /dev/zero >&3
 vspace-netns up rz >&3 2>$W/up.err &
 U=$!
 i=0
-until grep -q pipe_write /proc/$U/wchan 2>/dev/null; do
+until grep -q pipe_write /proc/$U/wchan 2>/dev/null || { read -r n fd _ </proc/$U/syscall && [ "$n $fd" = "1 0x1" ]; } 2>/dev/null; do
   i=$((i+1)); [ $i -lt 3000 ] || { echo "up never blocked"; cat $W/up.err; exit 1; }
   sleep 0.01
 done
