@@ -6,28 +6,14 @@
 
 #![deny(unsafe_code)]
 
-use std::io;
-
-/// The strerror-like text of an I/O error, without Rust's " (os error N)" suffix.
-pub fn io_reason(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => strerror(n),
-        None => e.to_string(),
-    }
-}
-
-/// The C library's strerror text for `errno`.
-pub fn strerror(errno: i32) -> String {
-    let s = io::Error::from_raw_os_error(errno).to_string();
-    match s.rfind(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+/// One implementation, in the sys crate (its own messages need it too, and it imports nothing
+/// from here): re-exported so that the layers above say `report::errno`.
+pub use crate::sys::exec::{io_reason, strerror};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     #[test]
     fn texts_are_strerror_without_the_suffix() {
