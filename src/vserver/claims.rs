@@ -113,53 +113,13 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> ClaimErr
     move |error| ClaimError::Io { what, path, error }
 }
 
-/// `STATE/tmp`: where a claim is written before it is renamed into place. Apart from the
-/// claims, so that no guest name (`x.tmp` is one) can be taken for a temporary or the reverse.
-pub fn tmp_dir(roots: &Roots) -> Result<PathBuf, ClaimError> {
-    Ok(state_dir(roots)?.join("tmp"))
-}
-
 /// Claims `zone` for `guest`'s start, run by `by` (written whole: a temporary file in
-/// [`tmp_dir`], named for this process, renamed into place).
+/// `STATE/tmp`, named for this process, renamed into place: `netns::state::write_whole`).
 pub fn claim(roots: &Roots, zone: &str, guest: &OsStr, by: Starter) -> Result<(), ClaimError> {
-    let dir = zone_dir(roots, zone)?;
-    std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
-    let tmp_dir = tmp_dir(roots)?;
-    std::fs::create_dir_all(&tmp_dir).map_err(io_err("cannot create", &tmp_dir))?;
-    remove_dead_temporaries(&tmp_dir);
-    let file = dir.join(guest);
-    let tmp = tmp_dir.join(format!("claim.{}", std::process::id()));
-    std::fs::write(&tmp, format!("{} {}\n", by.pid, by.start))
-        .and_then(|()| std::fs::rename(&tmp, &file))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err("cannot write the claim", &file)(e)
-        })
-}
-
-/// Removes the temporaries `claim.PID` in `tmp_dir` of processes that no longer exist (a
-/// hook killed between writing one and renaming it into place). Nothing else is touched; with
-/// no `/proc` to tell, nothing at all. Best effort: a temporary left is harmless.
-fn remove_dead_temporaries(tmp_dir: &Path) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(rd) = std::fs::read_dir(tmp_dir) else {
-        return;
-    };
-    for e in rd.filter_map(Result::ok) {
-        let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("claim."))
-            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
+    let file = zone_dir(roots, zone)?.join(guest);
+    let text = format!("{} {}\n", by.pid, by.start);
+    crate::netns::state::write_whole(&state_dir(roots)?, "claim", &file, text.as_bytes())
+        .map_err(io_err("cannot write the claim", &file))
 }
 
 /// Removes `guest`'s claim on `zone` (none: nothing to do).

@@ -14,11 +14,12 @@ use crate::netns::host::HostNet;
 use crate::netns::registry;
 use crate::netns::{self, host};
 use crate::report::fail::Fail;
+use crate::report::out;
 use crate::report::quote::escape;
 use crate::sys::nsfs::NetnsFile;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
-use crate::zone::base::{fail, run_dir};
+use crate::zone::base::{PREFIX, fail, run_dir};
 use crate::zone::config::Zone;
 use crate::zone::plan::{Facts, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
@@ -82,7 +83,7 @@ pub fn gather_with(
     facts.netns = entry_fact(&probe);
     let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
-        if let Some((pid, file, ident)) = find_marked(zone, &entry)? {
+        if let Some((pid, file, ident)) = find_marked(roots, zone, &entry)? {
             facts.found = Some(pid);
             id = Some(ident);
             pinned = Some(file);
@@ -116,7 +117,7 @@ pub fn gather_with(
             facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(plan::mark(ns).as_str())
         });
     if facts.netns == Entry::Missing && marked_end {
-        if let Some((pid, file, ident)) = find_marked(zone, &entry)? {
+        if let Some((pid, file, ident)) = find_marked(roots, zone, &entry)? {
             facts.found = Some(pid);
             id = Some(ident);
             pinned = Some(file);
@@ -174,6 +175,7 @@ fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail
     let mut inside =
         Rtnl::open_in(Some(live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
     facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
+    facts.cookie = crate::zone::cookie::of_socket(&inside).ok().flatten();
     for v6 in [false, true].into_iter().filter(|_| for_up) {
         let dump = inside
             .dump(rtmsg::dump_routes(v6))
@@ -219,15 +221,19 @@ pub(crate) fn fd_path(f: &NetnsFile) -> PathBuf {
     PathBuf::from(format!("/proc/self/fd/{}", f.file().as_raw_fd()))
 }
 
-/// The network namespace of `zone` that lives on in processes without its entry: the first
-/// (in /proc order) whose `lo` carries the zone's mark, as a process in it, the namespace held
-/// open (its identity and its `lo` read through that fd, so what was checked is what is held)
-/// and its identity. A process that exits meanwhile is passed over; this process's own
-/// namespace and the host's are never the zone's. What cannot be told (`/proc` unreadable, a
-/// namespace that cannot be opened or entered, no thread for it) fails: a namespace passed
-/// over unseen may be the zone's, with a running guest in it, and `up` would then make a new
-/// one beside it.
+/// The network namespace of `zone` that lives on in processes without its entry: the one whose
+/// `lo` carries the zone's mark and whose cookie is the one `up` recorded when it made it
+/// (`zone::cookie`), as a process in it, the namespace held open (its identity, its `lo` and
+/// its cookie read through that fd, so what was checked is what is held) and its identity. A
+/// marked namespace with another cookie is passed over with a warning; one found while no
+/// record exists is refused, naming its processes (which of them is the zone's cannot be
+/// told). A process that exits meanwhile is passed over; this process's own namespace, the
+/// host's and one another user namespace owns are never the zone's. What cannot be told
+/// (`/proc` unreadable, a namespace that cannot be opened or entered, no thread for it, a
+/// record that is not root's) fails: a namespace passed over unseen may be the zone's, with a
+/// running guest in it, and `up` would then make a new one beside it.
 fn find_marked(
+    roots: &Roots,
     zone: &Zone,
     entry: &Path,
 ) -> Result<Option<(i32, NetnsFile, crate::netns::Ident)>, Fail> {
@@ -254,8 +260,21 @@ fn find_marked(
     let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
         .map_err(|e| io_unknown("cannot read /proc/self/ns/user", io_errno(&e)))?;
     let want = plan::mark(ns);
+    // The cookie of the namespace `up` made: the only one taken back (a mark alone can be
+    // put on any namespace's lo by whoever has CAP_NET_ADMIN there).
+    let records = crate::zone::cookie::Records::of(roots)?;
+    let recorded = records.read(ns).map_err(|why| {
+        fail(format!(
+            "zone {ns}: {} has no namespace mounted on it (stale or missing), and the record of the namespace up made for it cannot be believed: {why}",
+            escape(entry.as_os_str()),
+        ))
+        .hint(format!(
+            "nothing was changed: remove {} (root's record, made again by the next up of a live zone) and run it again",
+            escape(records.path(ns).as_os_str())
+        ))
+    })?;
     let mut seen = Vec::new();
-    let mut found: Option<(i32, NetnsFile, crate::netns::Ident)> = None;
+    let mut unrecorded: Vec<i32> = Vec::new();
     let procs =
         std::fs::read_dir("/proc").map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
     for e in procs {
@@ -320,33 +339,51 @@ fn find_marked(
         if owner != own_user {
             continue;
         }
-        let lo = Rtnl::open_in(Some(&fd_path(&file)))
-            .and_then(|mut s| s.call(rtmsg::get_link("lo"), 0))
-            .map_err(|e| {
-                unknown(format!(
-                    "cannot look at lo in the network namespace of process {pid}: {e}"
-                ))
-            })?;
+        let looked = Rtnl::open_in(Some(&fd_path(&file))).and_then(|mut s| {
+            let lo = s.call(rtmsg::get_link("lo"), 0)?;
+            let cookie = crate::zone::cookie::of_socket(&s)
+                .map_err(|e| NlError::local(e, "SO_NETNS_COOKIE"))?;
+            Ok((lo, cookie))
+        });
+        let (lo, cookie) = looked.map_err(|e| {
+            unknown(format!(
+                "cannot look at lo in the network namespace of process {pid}: {e}"
+            ))
+        })?;
         let marked = rtmsg::links(&lo)
             .get("lo")
             .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()));
         if !marked {
             continue;
         }
-        // Two namespaces carrying the mark (a guest kept an old one through `down --force`):
-        // which one holds the zone cannot be told from the mark, so neither is taken.
-        if let Some((first, _, _)) = &found {
-            return Err(fail(format!(
-                "zone {ns}: {} has no namespace mounted on it (stale or missing), and two network namespaces carry the zone's mark: those of processes {first} and {pid}",
-                escape(entry.as_os_str()),
-            ))
-            .hint(format!(
-                "nothing was changed: see which holds the zone's guests and link (ip netns identify PID; nsenter -t PID -n ip link), stop the processes of the other, then run it again; or attach the right one by hand: ip netns delete {ns}; ip netns attach {ns} PID"
-            )));
+        match recorded {
+            Some(r) if cookie == Some(r) => return Ok(Some((pid, file, ident))),
+            // Marked, but not the namespace `up` made (the record says another): an old one
+            // a guest kept through `down --force`, or a mark put there by whoever may.
+            Some(_) => out::warn(&format!(
+                "{PREFIX}: zone {ns}: the network namespace of process {pid} carries the zone's mark but is not the namespace up made for it (its cookie is not the one recorded in {}): passed over",
+                escape(records.path(ns).as_os_str())
+            )),
+            None => unrecorded.push(pid),
         }
-        found = Some((pid, file, ident));
     }
-    Ok(found)
+    if unrecorded.is_empty() {
+        return Ok(None);
+    }
+    // No record to tell the zone's namespace from another carrying its mark: none is taken.
+    let pids = unrecorded
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(fail(format!(
+        "zone {ns}: {} has no namespace mounted on it (stale or missing), and the network namespace of process {pids} carries the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, or on a kernel without SO_NETNS_COOKIE)",
+        escape(entry.as_os_str()),
+        escape(records.path(ns).as_os_str()),
+    ))
+    .hint(format!(
+        "nothing was changed: if it is the zone's namespace (see its links: nsenter -t PID -n ip link), attach it by hand and run up again, which records it: ip netns delete {ns} (for a stale entry); ip netns attach {ns} PID; if it is not, stop its processes (or remove the mark: nsenter -t PID -n ip link set lo alias '') and run up again"
+    )))
 }
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration

@@ -5,7 +5,8 @@
 //! configuration + observed facts into steps (pure), `facts` gathers what the kernel and the
 //! files say, `apply` is the one executor (each step performed by `perform`, a failure an
 //! `error::StepError` whose hint is chosen by errno), `shell` is `up` and `down` over them,
-//! `all` runs them over every zone (`--all`). Pure helpers: `mac` derives stable MACs, `rtmsg`
+//! `all` runs them over every zone (`--all`), `cookie` records the namespace `up` made (the
+//! only one a stale zone may take back). Pure helpers: `mac` derives stable MACs, `rtmsg`
 //! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines,
 //! `shread` reads one-line guest files as util-vserver's bash `read` does. Around util-vserver:
 //! `hook` is the scriptlet's logic, `claims` the starting guests' claims on a zone, `skips` the
@@ -20,6 +21,7 @@ pub mod all;
 pub mod apply;
 pub mod base;
 pub mod config;
+pub mod cookie;
 pub mod doctor;
 pub mod error;
 pub mod facts;

@@ -45,6 +45,10 @@ pub(crate) struct Runner {
     /// Namespaces found alive without their entry, held open by zone name: `AttachNetns`
     /// binds the entry from these, never by a PID (see [`Runner::pin`]).
     pinned: BTreeMap<String, NetnsFile>,
+    /// Where `AddNetns` records the new namespace's cookie (`zone::cookie`): set by `up`
+    /// ([`Runner::record_in`]); without it that step fails rather than make a namespace no
+    /// later `up` could take back.
+    records: Option<crate::zone::cookie::Records>,
 }
 
 impl Runner {
@@ -58,7 +62,13 @@ impl Runner {
             watches: BTreeMap::new(),
             host_path: host::host_net_path(&hn),
             pinned: BTreeMap::new(),
+            records: None,
         })
+    }
+
+    /// Records the cookie of each namespace `AddNetns` makes in `records`.
+    pub(crate) fn record_in(&mut self, records: crate::zone::cookie::Records) {
+        self.records = Some(records);
     }
 
     /// Holds the namespace of zone `ns` found alive without its entry (`facts::gather_pinned`):
@@ -206,18 +216,42 @@ impl Runner {
         }
     }
 
-    /// `ip netns add`, with `lo` marked before the entry is mounted: the namespace is this
-    /// zone's from the moment it can be seen (the printed lo steps follow, and change nothing).
+    /// `ip netns add`, with `lo` marked and the namespace's cookie recorded before the entry is
+    /// mounted: the namespace is this zone's from the moment it can be seen (the printed lo
+    /// steps follow, and change nothing), and the only one a later `up` takes back for it.
     fn add_netns(&mut self, ns: &str) -> Result<(), StepError> {
+        let Some(records) = self.records.clone() else {
+            return Err(StepError::plain(format!(
+                "zone {ns}: no state dir to record the new namespace's cookie in"
+            )));
+        };
         let alias = plan::mark(ns);
+        let zone = ns.to_string();
         registry::add_prepared(&self.run_dir, OsStr::new(ns), move || {
             let mut s = Rtnl::open()?;
             let lo = rtmsg::links(&s.call(rtmsg::get_link("lo"), 0)?)
                 .get("lo")
                 .map(|l| l.index)
                 .unwrap_or(1);
-            s.call(rtmsg::set_link(lo, Change::Alias(&alias)), 0)
-                .map(|_| ())
+            s.call(rtmsg::set_link(lo, Change::Alias(&alias)), 0)?;
+            let cookie = crate::zone::cookie::of_socket(&s).map_err(|e| {
+                NlError::local(
+                    e,
+                    "cannot read the new namespace's cookie (SO_NETNS_COOKIE)",
+                )
+            })?;
+            match cookie {
+                Some(c) => records.write(&zone, c).map_err(|e| {
+                    NlError::local(
+                        Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+                        format!(
+                            "cannot record the new namespace's cookie in {}",
+                            escape(records.path(&zone).as_os_str())
+                        ),
+                    )
+                }),
+                None => Ok(()),
+            }
         })
         .map(|_| ())
         .map_err(|e| StepError::plain(e.to_string()))

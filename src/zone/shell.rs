@@ -11,14 +11,16 @@
 //! and the failure names the step and the kernel's reason (extack message and errno). `down`
 //! refuses while processes live in the namespace, and for what carries no mark of `up`,
 //! unless forced. For a stale entry, the zone's namespace that lives on in processes is
-//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark) and held open:
+//! looked for through `/proc/PID/ns/net` (its `lo` carries the zone's mark, its cookie is the
+//! one recorded when `up` made it: `zone::cookie`) and held open:
 //! `up` attaches the entry to it again from that fd (never by the PID), `down` counts its
 //! processes; a search that cannot tell refuses, changing nothing.
 //!
 //! The host side of every step (a veth's host end, a VLAN's or macvlan's parent, the host's
 //! links looked up and dumped) is PID 1's network namespace, whichever one the caller runs in
 //! (`host::host_net`): every host socket is opened there. A new namespace's entry is mounted
-//! only after its `lo` carries the mark, so a killed run never leaves an unmarked zone.
+//! only after its `lo` carries the mark and its cookie is recorded, so a killed run never
+//! leaves an unmarked zone, nor one a later `up` could not take back.
 //!
 //! `down` deletes links by a detached process and is done when each link's RTM_DELLINK
 //! notification arrives (its name and MAC are free then); the kernel's RCU barrier before
@@ -76,12 +78,24 @@ pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Res
         }
         Ok(())
     };
+    let records = crate::zone::cookie::Records::of(roots)?;
+    // The entry is live (root mounted it): its namespace is the zone's, recorded as such.
+    let keep = || match facts.cookie {
+        Some(c)
+            if !steps
+                .iter()
+                .any(|s| matches!(s, plan::Step::AddNetns { .. })) =>
+        {
+            records.keep(&zone.netns, c)
+        }
+        _ => Ok(()),
+    };
     if steps.is_empty() {
         lines.say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ))?;
-        return if dry_run { guests() } else { Ok(()) };
+        return if dry_run { guests() } else { keep() };
     }
     if dry_run {
         for s in &steps {
@@ -90,6 +104,7 @@ pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Res
         return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
+    runner.record_in(records.clone());
     if let Some(f) = pinned {
         runner.pin(&zone.netns, f);
     }
@@ -106,7 +121,8 @@ pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Res
                 i + 1,
             ))
         },
-    )
+    )?;
+    keep()
 }
 
 /// The host side the zone needs and lacks (`zone::hostside`, which doctor reports as

@@ -9,7 +9,8 @@
 //!
 //! Every failure carries the kernel's errno and, when the kernel gave one, its extended ACK
 //! message (NETLINK_EXT_ACK): `Unknown device type (EOPNOTSUPP: Operation not supported)`.
-//! No `unsafe` is needed here: netlink-sys and nix wrap every call.
+//! The one `unsafe` here is getsockopt(SO_NETNS_COOKIE), which neither netlink-sys nor nix
+//! wraps ([`Rtnl::netns_cookie`]); netlink-sys and nix wrap every other call.
 
 use std::fmt;
 use std::fs::File;
@@ -36,7 +37,8 @@ pub struct NlError {
 }
 
 impl NlError {
-    fn local(errno: Errno, message: impl Into<String>) -> NlError {
+    /// A failure of ours (not the kernel's answer to a request): `errno` and why.
+    pub fn local(errno: Errno, message: impl Into<String>) -> NlError {
         NlError {
             errno,
             message: Some(message.into()),
@@ -139,6 +141,33 @@ impl Rtnl {
         sock.set_ext_ack(true).map_err(NlError::io)?;
         sock.set_cap_ack(true).map_err(NlError::io)?;
         Ok(Rtnl { sock, seq: 0 })
+    }
+
+    /// The cookie of the network namespace this socket was made in (SO_NETNS_COOKIE, Linux
+    /// 5.14): a number the kernel gives one namespace once and never again, unlike its inode
+    /// number, which a later namespace may get. ENOPROTOOPT from an older kernel.
+    pub fn netns_cookie(&self) -> Result<u64, Errno> {
+        let mut cookie: u64 = 0;
+        let want = std::mem::size_of::<u64>() as libc::socklen_t;
+        let mut len = want;
+        // SAFETY: the fd is the socket `self.sock` keeps open; the kernel writes at most `len`
+        // (8) bytes to `cookie`, which lives through the call, and the length back to `len`.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_NETNS_COOKIE,
+                (&raw mut cookie).cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(Errno::last());
+        }
+        if len != want {
+            return Err(Errno::EINVAL);
+        }
+        Ok(cookie)
     }
 
     /// A socket in the network namespace mounted at `entry` (the caller's when `None`).
@@ -408,6 +437,22 @@ fn extack(rest: &[u8], flags: u16) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One namespace, one cookie, whichever socket asks; a new namespace gets another.
+    #[test]
+    fn a_namespace_has_one_cookie_and_a_new_one_another() {
+        let a = Rtnl::open().unwrap().netns_cookie().unwrap();
+        let b = Rtnl::open().unwrap().netns_cookie().unwrap();
+        assert_eq!(a, b);
+        let fresh = in_new_netns(|| {
+            let s = Rtnl::open()?;
+            s.netns_cookie()
+                .map_err(|e| NlError::local(e, "SO_NETNS_COOKIE"))
+        })
+        .unwrap();
+        assert_ne!(a, fresh);
+        assert_ne!(fresh, 0);
+    }
 
     #[test]
     fn extack_text_is_found_after_the_capped_header() {

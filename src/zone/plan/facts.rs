@@ -61,13 +61,16 @@ pub struct Facts {
     pub pids: Vec<i32>,
     /// For a stale or missing entry: a process (the first of `pids`) in the zone's namespace,
     /// which lives on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the
-    /// zone's mark); `inside` and `routes` are then that namespace's. Only printed (`ip netns
+    /// zone's mark, its cookie is the one recorded: `zone::cookie`); `inside` and `routes` are then that namespace's. Only printed (`ip netns
     /// attach ZONE PID`): the shell holds the namespace open from its finding and attaches the
     /// entry from that fd, never by this PID, which may be another process's by then.
     pub found: Option<i32>,
     /// Whether the kernel can make 802.1Q VLAN links (probed only for a zone that has VLAN
     /// links to make; `None`: not probed).
     pub vlan: Option<bool>,
+    /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
+    /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
+    pub cookie: Option<u64>,
 }
 
 impl Facts {
@@ -86,6 +89,7 @@ impl Facts {
             pids: Vec::new(),
             found: None,
             vlan: None,
+            cookie: None,
         }
     }
 }
