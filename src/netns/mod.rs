@@ -2,8 +2,9 @@
 //! entry is ([`name`], re-exported here), the environment rule ([`env`]) and the roots read
 //! once from it ([`roots`]), PID 1's view of an entry and entering its mount namespace
 //! ([`host`]), the registry of named namespaces (`ip netns add|attach|delete|pids`,
-//! [`registry`]), the set-ID guard ([`guard`]), C's number parsers ([`cnum`]) and where the real vspace and
-//! ip are ([`realtool`]).
+//! [`registry`]), the set-ID guard ([`guard`]), C's number parsers ([`cnum`]), where the real vspace and
+//! ip are ([`realtool`]), and bash's `read` of a one-line file as util-vserver's
+//! `getFileValue` uses it ([`shread`], pure).
 //!
 //! Invariant: this layer imports only `report` and `sys` (tests/it/layers.rs keeps it so): what
 //! a zone is, it is told (`Roots::is_zone` looks at the zones root's path, nothing of a zone's
@@ -19,6 +20,7 @@ pub mod name;
 pub mod realtool;
 pub mod registry;
 pub mod roots;
+pub mod shread;
 
 pub use name::*;
 pub use roots::Roots;

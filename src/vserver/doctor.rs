@@ -10,13 +10,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::netns::Roots;
+use crate::netns::shread;
 use crate::report::quote::escape;
 use crate::sys::exec;
 use crate::vserver::hook::phase_names;
 use crate::zone::config::{self, NetSpace};
 use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::zone::plan::SkipFact;
-use crate::zone::{shread, skips};
+use crate::zone::skips;
 
 /// vspace's net bit in a space mask (CLONE_NEWNET).
 const NET: u64 = 0x4000_0000;

@@ -15,7 +15,7 @@
 //! pre-stop and postpost-stop do nothing. A guest that shares no named namespace still gets the run-dir lines at initialize and prepre-start
 //! (when zones are configured): every guest's start runs util-vserver's namespace cleanup.
 //!
-//! `spaces/net` is read as util-vserver reads it (`zone::shread`): a control byte that `read`
+//! `spaces/net` is read as util-vserver reads it (`netns::shread`): a control byte that `read`
 //! keeps (a CR from a DOS line end) fails initialize and prepre-start, naming the byte.
 //!
 //! A name in `spaces/net` that is no zone is not necessarily a mistake ([`decide`], pure):
@@ -32,6 +32,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::netns::shread;
 use crate::netns::{Entry, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
@@ -41,7 +42,7 @@ use crate::vserver::claims;
 use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, NetSpace};
 use crate::zone::shell as zone;
-use crate::zone::{ifaces, shread, skips};
+use crate::zone::{ifaces, skips};
 
 /// One of util-vserver's phases: its name, what the hook does at it (in words: `hook --help`
 /// prints them), and the action that does it.

@@ -6,8 +6,8 @@
 //! files say, `apply` is the one executor (each step performed by `perform`, a failure an
 //! `error::StepError` whose hint is chosen by errno), `shell` is `up` and `down` over them,
 //! `all` runs them over every zone (`--all`). Pure helpers: `mac` derives stable MACs, `rtmsg`
-//! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines,
-//! `shread` reads one-line guest files as util-vserver's bash `read` does. Around util-vserver:
+//! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines.
+//! Around util-vserver:
 //! `hook` is the scriptlet's logic, `claims` the starting guests' claims on a zone, `skips` the
 //! namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its `guest` checks),
 //! `status`, `show` (the configuration in one view); doctor and status observe all zones
@@ -33,7 +33,6 @@ pub mod rtmsg;
 pub mod script;
 pub mod shell;
 pub mod show;
-pub mod shread;
 pub mod skips;
 pub mod status;
 pub mod survey;

@@ -39,7 +39,7 @@ pub fn net_space(bytes: Option<&[u8]>) -> NetSpace {
         return NetSpace::Missing;
     };
     // As util-vserver reads it (`read` without -r): see `shread`.
-    let r = crate::zone::shread::read(b);
+    let r = crate::netns::shread::read(b);
     let (newline, trimmed) = (r.complete, r.value.as_slice());
     if trimmed.is_empty() {
         NetSpace::Private

@@ -111,7 +111,7 @@ pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
         )
     })?;
     if s.bytes()
-        .any(|b| b.is_ascii_whitespace() || crate::zone::shread::is_control(b) || b == b'\\')
+        .any(|b| b.is_ascii_whitespace() || crate::netns::shread::is_control(b) || b == b'\\')
     {
         return Err(format!(
             "'{}' contains a blank, a backslash or a control character (bytes below 0x20, and DEL 0x7f); util-vserver's read would mangle it",
