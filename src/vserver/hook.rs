@@ -39,6 +39,7 @@ use crate::report::fail::Fail;
 use crate::report::out;
 use crate::report::quote::escape;
 use crate::vserver::claims;
+use crate::vserver::parts::UtilVserver;
 use crate::zone::base::{self, PREFIX};
 use crate::zone::config::{self, NetSpace};
 use crate::zone::shell as zone;
@@ -241,7 +242,7 @@ fn zone_phase(roots: &Roots, act: Action, ns: &OsStr, guest: &OsStr) -> Result<(
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(roots, &zone_name, guest);
-            let r = zone::up_with(roots, ns, false, base::Lines::Informative)
+            let r = zone::up_with(roots, &UtilVserver, ns, false, base::Lines::Informative)
                 .and_then(|()| ifaces::apply::start(roots, ns, guest));
             if r.is_err() {
                 let _ = claims::release(roots, &zone_name, guest);
@@ -260,7 +261,7 @@ fn zone_phase(roots: &Roots, act: Action, ns: &OsStr, guest: &OsStr) -> Result<(
                 false,
                 false,
                 base::Lines::Informative,
-                claims::live_names,
+                &UtilVserver,
             )?;
             match (down.why_kept(), &down) {
                 (Some(why), zone::Down::Host { .. }) => out::note(&format!(

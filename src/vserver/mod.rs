@@ -10,3 +10,4 @@ pub mod claims;
 pub mod doctor;
 pub mod hook;
 pub mod ifaces_doctor;
+pub mod parts;

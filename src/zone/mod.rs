@@ -23,6 +23,7 @@ pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod facts;
+pub mod guests;
 pub mod hostside;
 pub mod hostview;
 pub mod ifaces;

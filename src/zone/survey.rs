@@ -23,7 +23,8 @@ use crate::report::fail::Fail;
 use crate::sys::nsfs;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::zone::base::{PREFIX, fail};
-use crate::zone::config::{self, NetSpace, Zone};
+use crate::zone::config::{self, Zone};
+use crate::zone::guests::GuestParts;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
 use crate::zone::rtmsg;
@@ -63,8 +64,9 @@ pub struct Survey {
 }
 
 impl Survey {
-    /// Reads the shared facts; `vservers` is the guests' root.
-    pub fn read(roots: &Roots, vservers: &Path) -> Result<Survey, Fail> {
+    /// Reads the shared facts; `vservers` is the guests' root, the guests and the zone each
+    /// names as `parts` answers.
+    pub fn read(roots: &Roots, parts: &dyn GuestParts, vservers: &Path) -> Result<Survey, Fail> {
         let nl =
             |what: &'static str| move |e| Fail::new(PREFIX, Status::Failed, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
@@ -80,11 +82,11 @@ impl Survey {
                 host_macs.entry(m).or_default().push(name.clone());
             }
         }
-        let guests = config::guests(vservers).unwrap_or_default();
+        let guests = parts.names(vservers).unwrap_or_default();
         let mut members: BTreeMap<Vec<u8>, Vec<Guest>> = BTreeMap::new();
         for g in &guests {
             // An unreadable spaces/net is that guest's problem (doctor names it).
-            if let Ok(NetSpace::Shared { name, newline }) = config::read_guest_net(vservers, g) {
+            if let Some((name, newline)) = parts.zone_of(vservers, g) {
                 members
                     .entry(name)
                     .or_default()

@@ -67,13 +67,8 @@ pub fn read_guest_net(vservers: &Path, guest: &OsStr) -> io::Result<NetSpace> {
     }
 }
 
-/// A guest that names a zone in its `spaces/net`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub guest: OsString,
-    /// Whether `spaces/net` ends its line (without it the guest is not really a member).
-    pub newline: bool,
-}
+/// A guest that names a zone in its `spaces/net` (`newline`: the file ends its line).
+pub use crate::zone::guests::Member;
 
 /// The guests under `vservers`: its directories (not followed links), names starting with
 /// `.` (`.defaults`, `.distributions`) left out, in name order. A missing root means none.

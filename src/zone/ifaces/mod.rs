@@ -40,16 +40,15 @@ pub mod apply;
 mod parse;
 mod plan;
 mod read;
-mod vlan;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use crate::zone::plan::{Bcast, GuestAddr};
+pub use crate::zone::plan::{is_vlan_temp, vlan_mark, vlan_temp_name};
 pub use parse::{BadMask, is_our_nodev, mask2prefix, parse};
 pub use plan::{broken, clashes, nodev_back, outside_routes, plan_start, plan_stop, present};
 pub use read::{ReadError, entries, others, read};
-pub use vlan::{is_vlan_temp, vlan_mark, vlan_temp_name};
 /// What a `nodev` written by vspace-netns holds (util-vserver only tests that it exists).
 pub const NODEV_TEXT: &str =
     "vspace-netns: this address is applied inside the guest's zone, not on the host";
