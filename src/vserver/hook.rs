@@ -8,7 +8,7 @@
 //! initialize and prepre-start claim the zone for the starting guest (`vserver::claims`) and bring
 //! it up (idempotent: the second is a no-op), which adds the namespace-cleanup-skip lines to
 //! every guest and `.defaults`, then apply the guest's util-vserver `interfaces/` inside the
-//! zone and write their `nodev` (`zone::ifaces`); post-start drops the claim; post-stop drops
+//! zone and write their `nodev` (`vserver::ifaces`); post-start drops the claim; post-stop drops
 //! the guest's own claim, takes its interfaces out of the zone, and takes the zone down only
 //! when no process lives in its namespace and no other start has claimed it ([`Down`] says
 //! which). Processes, not configuration, say whether another guest still uses it. pre-start,
@@ -39,11 +39,12 @@ use crate::report::fail::Fail;
 use crate::report::out;
 use crate::report::quote::escape;
 use crate::vserver::claims;
+use crate::vserver::guest::{self, NetSpace};
 use crate::vserver::parts::UtilVserver;
+use crate::vserver::{ifaces, skips};
 use crate::zone::base::{self, PREFIX};
-use crate::zone::config::{self, NetSpace};
+use crate::zone::config;
 use crate::zone::shell as zone;
-use crate::zone::{ifaces, skips};
 
 /// One of util-vserver's phases: its name, what the hook does at it (in words: `hook --help`
 /// prints them), and the action that does it.
@@ -184,7 +185,7 @@ fn shared_name(
     guest: &OsStr,
     vservers: &std::path::Path,
 ) -> Result<Option<Vec<u8>>, Fail> {
-    let file = config::net_file(vservers, guest);
+    let file = guest::net_file(vservers, guest);
     let f = escape(file.as_os_str());
     let bytes = config::read_optional(&file).map_err(|e| {
         fail(format!(
@@ -193,7 +194,7 @@ fn shared_name(
         ))
     })?;
     let Some(NetSpace::Shared { name, newline }) =
-        bytes.as_deref().map(|b| config::net_space(Some(b)))
+        bytes.as_deref().map(|b| guest::net_space(Some(b)))
     else {
         return Ok(None);
     };

@@ -12,28 +12,29 @@ use std::path::Path;
 use crate::netns::Roots;
 use crate::report::fail::Fail;
 use crate::vserver::claims;
-use crate::zone::config::{self, NetSpace, Zone};
+use crate::vserver::guest::{self, NetSpace};
+use crate::vserver::{ifaces, skips};
+use crate::zone::config::Zone;
 use crate::zone::guests::{GuestLock, GuestParts, Member};
 use crate::zone::plan::{LinkState, SkipFact, Step};
-use crate::zone::{ifaces, skips};
 
 /// util-vserver's guests under the vservers root.
 pub struct UtilVserver;
 
 impl GuestParts for UtilVserver {
     fn names(&self, vservers: &Path) -> io::Result<Vec<OsString>> {
-        config::guests(vservers)
+        guest::guests(vservers)
     }
 
     fn zone_of(&self, vservers: &Path, guest: &OsStr) -> Option<(Vec<u8>, bool)> {
-        match config::read_guest_net(vservers, guest) {
+        match guest::read_guest_net(vservers, guest) {
             Ok(NetSpace::Shared { name, newline }) => Some((name, newline)),
             _ => None,
         }
     }
 
     fn members(&self, vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
-        config::members(vservers, netns)
+        guest::members(vservers, netns)
     }
 
     fn claims(&self, roots: &Roots, netns: &str) -> Result<Vec<String>, Fail> {

@@ -120,7 +120,7 @@ pub enum Step {
         ns: String,
     },
     /// A guest's address (util-vserver's `interfaces/N`) added inside its zone, with
-    /// util-vserver's words (`zone::ifaces`).
+    /// util-vserver's words (`vserver::ifaces`).
     AddGuestAddr {
         ns: String,
         addr: GuestAddr,

@@ -3,8 +3,9 @@
 //! `_processSingleInterface` reads them), [`plan_start`], [`plan_stop`], [`clashes`],
 //! [`outside_routes`]; side-effecting only in [`read`] (the guest's files, through
 //! `config::read_regular`). `apply` carries the steps out; `doctor` checks them. Files:
-//! `parse` (one directory), `plan` (start and stop), `vlan` (the temporary VLAN names),
-//! `read` (the files, with a typed [`ReadError`]).
+//! `parse` (one directory), `plan` (start and stop), `read` (the files, with a typed
+//! [`ReadError`]); the temporary VLAN names and marks are the zone's (`zone::plan::guest_link`,
+//! re-exported here), since its own `down` knows them.
 //!
 //! util-vserver reads each `interfaces/N` (a directory, no `disabled` file) at the very start
 //! of `vserver GUEST start` and `stop` (`generateOptions`, after the `initialize` scriptlets

@@ -14,11 +14,12 @@ use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
+use crate::vserver::guest;
+use crate::vserver::ifaces::{self, Entry};
 use crate::zone::apply;
 use crate::zone::base::{self, PREFIX};
-use crate::zone::config::{self, Zone};
+use crate::zone::config::Zone;
 use crate::zone::facts;
-use crate::zone::ifaces::{self, Entry};
 use crate::zone::plan::{LinkState, Step};
 
 fn fail(m: String) -> Fail {
@@ -115,7 +116,7 @@ pub fn dry_run_lines(
         }
     }
     let mut out = Vec::new();
-    for m in config::members(vservers, &zone.netns).unwrap_or_default() {
+    for m in guest::members(vservers, &zone.netns).unwrap_or_default() {
         let g = escape(&m.guest);
         let Ok(entries) = ifaces::entries(vservers, &m.guest) else {
             continue;
@@ -146,7 +147,7 @@ pub fn nodev_steps(roots: &Roots, zone: &str) -> Vec<Step> {
     let Ok(vservers) = roots.vservers() else {
         return Vec::new();
     };
-    config::members(vservers, zone)
+    guest::members(vservers, zone)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|m| ifaces::entries(vservers, &m.guest).ok())
