@@ -1,6 +1,6 @@
 //! The guests' side of the zone commands, answered from util-vserver's files: [`UtilVserver`]
 //! implements `zone::guests::GuestParts` (which guests there are and the zone each names in
-//! `spaces/net`, their claims on a zone, the namespace-cleanup-skip edits `up` makes under
+//! `spaces/net`, what tells their processes apart, their claims on a zone, the namespace-cleanup-skip edits `up` makes under
 //! their lock, what their own `interfaces/` do inside a zone). The personalities hand it to
 //! `up`, `down`, `status`, `show` and `doctor`. Side-effecting only in what it reads.
 
@@ -15,7 +15,7 @@ use crate::vserver::claims;
 use crate::vserver::guest::{self, NetSpace};
 use crate::vserver::{ifaces, skips};
 use crate::zone::config::Zone;
-use crate::zone::guests::{GuestLock, GuestParts, Member};
+use crate::zone::guests::{GuestLock, GuestParts, Member, Traces};
 use crate::zone::plan::{LinkState, SkipFact, Step};
 
 /// util-vserver's guests under the vservers root.
@@ -35,6 +35,19 @@ impl GuestParts for UtilVserver {
 
     fn members(&self, vservers: &Path, netns: &str) -> io::Result<Vec<Member>> {
         guest::members(vservers, netns)
+    }
+
+    /// util-vserver's run file, `vdir` (where it chroots the guest's processes) and `context`.
+    fn traces(&self, vservers: &Path, guest: &OsStr) -> Traces {
+        let dir = vservers.join(guest);
+        let xid = std::fs::read(dir.join("context"))
+            .ok()
+            .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok());
+        Traces {
+            run_file: dir.join("run").exists(),
+            root: std::fs::canonicalize(dir.join("vdir")).ok(),
+            xid,
+        }
     }
 
     fn claims(&self, roots: &Roots, netns: &str) -> Result<Vec<String>, Fail> {

@@ -1,14 +1,15 @@
 //! What a zone command needs of the guests that join the zone, asked of the layer above:
 //! util-vserver's layer (`vserver::parts`) answers it from the guests' files; the
 //! personalities hand its answerer to `up`, `down`, `status`, `show` and `doctor`. zone/ names
-//! no guest file itself: which guests name a zone, the namespace-cleanup-skip edits `up` makes,
-//! what the guests' own interfaces do inside, the guests' claims on a zone, are all answers.
+//! no guest file itself: which guests name a zone, what tells their processes apart, the
+//! namespace-cleanup-skip edits `up` makes, what the guests' own interfaces do inside, the
+//! guests' claims on a zone, are all answers.
 //! [`NoGuests`] answers for a host without guests. The trait is pure; its answerers read files.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::netns::Roots;
 use crate::report::fail::Fail;
@@ -22,6 +23,18 @@ pub struct Member {
     /// Whether the guest's line naming the zone is complete (without it the guest is not
     /// really a member).
     pub newline: bool,
+}
+
+/// What tells a guest's processes apart, and whether it counts as running without them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Traces {
+    /// The guest's run file exists (it counts as running).
+    pub run_file: bool,
+    /// The guest's root, resolved (None when it does not resolve): a process whose root it is
+    /// is the guest's.
+    pub root: Option<PathBuf>,
+    /// Its static context id, when it has one: a process in that context is the guest's.
+    pub xid: Option<u32>,
 }
 
 /// A lock the guests' answerer holds while alive (`up`'s edits of files every zone shares).
@@ -38,6 +51,9 @@ pub trait GuestParts {
 
     /// The guests that name `netns`, in name order.
     fn members(&self, vservers: &Path, netns: &str) -> io::Result<Vec<Member>>;
+
+    /// What tells `guest`'s processes apart (status, doctor).
+    fn traces(&self, vservers: &Path, guest: &OsStr) -> Traces;
 
     /// The guests whose start claimed `netns` and has not finished (their names); `down`
     /// asks it under the zone's lock.
@@ -86,6 +102,10 @@ impl GuestParts for NoGuests {
 
     fn members(&self, _: &Path, _: &str) -> io::Result<Vec<Member>> {
         Ok(Vec::new())
+    }
+
+    fn traces(&self, _: &Path, _: &OsStr) -> Traces {
+        Traces::default()
     }
 
     fn claims(&self, _: &Roots, _: &str) -> Result<Vec<String>, Fail> {

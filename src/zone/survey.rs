@@ -1,15 +1,16 @@
 //! What every zone shares, read once when many zones are observed together (`status`,
 //! `doctor`): the host's links (one rtnetlink dump), every configured zone (for the MACs in use
 //! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
-//! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
+//! the zone each names and what tells their processes apart (as the guests' part answers:
+//! `zone::guests::GuestParts`, once a run). Side-effecting only in
 //! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
 //! few scans, never a scan per zone (`zone::facts::gather_with`). Its readers of the host's
 //! links (`host_sock`, `dump_links`) and of every zone (`all_zones`) are the ones a single
 //! zone's gathering uses too.
 //!
-//! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
-//! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
-//! `/proc/PID/vinfo`) is the guest's `context`.
+//! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's root (for
+//! util-vserver, its `vdir`) or, on a Linux-VServer kernel, its context (`XID:` of
+//! `/proc/PID/vinfo`) is the guest's static context.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -33,13 +34,13 @@ use crate::zone::rtmsg;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guest {
     pub name: OsString,
-    /// `spaces/net` ends its line.
+    /// Its line naming the zone is complete.
     pub newline: bool,
-    /// util-vserver's run file exists.
+    /// Its run file exists (`zone::guests::Traces`).
     pub run_file: bool,
-    /// The guest's root, `vdir` resolved (None when it does not resolve).
+    /// The guest's root, resolved (None when it does not resolve).
     pub root: Option<PathBuf>,
-    /// Its static context id (`context`), when it has one.
+    /// Its static context id, when it has one.
     pub xid: Option<u32>,
 }
 
@@ -90,7 +91,7 @@ impl Survey {
                 members
                     .entry(name)
                     .or_default()
-                    .push(guest(vservers, g, newline));
+                    .push(guest(parts, vservers, g, newline));
             }
         }
         Ok(Survey {
@@ -141,17 +142,14 @@ impl Survey {
     }
 }
 
-fn guest(vservers: &Path, name: &OsString, newline: bool) -> Guest {
-    let dir = vservers.join(name);
-    let xid = std::fs::read(dir.join("context"))
-        .ok()
-        .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok());
+fn guest(parts: &dyn GuestParts, vservers: &Path, name: &OsString, newline: bool) -> Guest {
+    let t = parts.traces(vservers, name);
     Guest {
         name: name.clone(),
         newline,
-        run_file: dir.join("run").exists(),
-        root: std::fs::canonicalize(dir.join("vdir")).ok(),
-        xid,
+        run_file: t.run_file,
+        root: t.root,
+        xid: t.xid,
     }
 }
 

@@ -69,7 +69,7 @@ fn running_members(ns: &str, ctx: &Ctx) -> Vec<String> {
             .members(vservers, ns)
             .unwrap_or_default()
             .into_iter()
-            .filter(|m| vservers.join(&m.guest).join("run").exists())
+            .filter(|m| ctx.parts.traces(vservers, &m.guest).run_file)
             .map(|m| escape(&m.guest))
             .collect(),
     }
