@@ -64,8 +64,8 @@ pub fn gather_pinned(
 /// [`gather`], with the facts every zone shares taken from `survey` when many zones are
 /// observed together (`status`, `doctor`): then the host's links and the MACs elsewhere are
 /// only those this zone's plan looks up and the pids come from the survey's one scan of
-/// /proc. With the
-/// facts, the namespace found alive without its entry, held open ([`gather_pinned`]).
+/// /proc. With the facts, the namespace found alive without its entry, held open
+/// ([`gather_pinned`]).
 pub fn gather_with(
     roots: &Roots,
     zone: &Zone,
