@@ -10,10 +10,14 @@
 //!   `ip/` (`args` -> `netns`), `tool/` (`cli` and one file per subcommand). Each is argv ->
 //!   pure planner -> plan -> thin shell that carries it out, and reads the roots once at its
 //!   edge (`netns::Roots`);
-//! - `zone/`: the zones of the admin tool (`config` -> `plan` -> `shell`, with `all`, `hook`,
-//!   `claims`, `skips`, `status`, `doctor`, and the pure `mac`, `rtmsg`, `script`, `shread`);
+//! - `vserver/`: util-vserver's layer (`hook`, `claims`, `guest` files, cleanup-`skips`,
+//!   the guests' `ifaces`, doctor's guest checks, and `parts`, what zones ask of guests);
+//! - `zone/`: the zones of the admin tool (`config` -> `plan` -> `shell`, with `all`,
+//!   `status`, `doctor`, `guests` (what it asks of the layer above), and the pure `mac`,
+//!   `rtmsg`, `script`);
 //! - `netns/`: names and what a run-dir entry is, the environment rule and the roots, PID 1's
-//!   view, the registry (add, attach, delete, pids), the set-ID guard, C's number parsers;
+//!   view, the registry (add, attach, delete, pids), the set-ID guard, C's number parsers,
+//!   bash's `read` of one-line files (`shread`);
 //! - `report/`: `Fail` (printed once, at the top), `Status` (every exit status), `out` (the one
 //!   checked path to stdout and stderr), `quote`, errno text;
 //! - `sys` (the crate `vspace-netns-sys`, in sys/ of the workspace, re-exported here as

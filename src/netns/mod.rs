@@ -3,8 +3,9 @@
 //! once from it ([`roots`]), PID 1's view of an entry and entering its mount namespace
 //! ([`host`]), the registry of named namespaces (`ip netns add|attach|delete|pids`,
 //! [`registry`]), the set-ID guard ([`guard`]), C's number parsers ([`cnum`]), where the real vspace and
-//! ip are ([`realtool`]) and root's state files, written whole and read only when root's own
-//! ([`state`]).
+//! ip are ([`realtool`]), bash's `read` of a one-line file as util-vserver's `getFileValue`
+//! uses it ([`shread`], pure) and root's state files, written whole and read only when root's
+//! own ([`state`]).
 //!
 //! Invariant: this layer imports only `report` and `sys` (tests/it/layers.rs keeps it so): what
 //! a zone is, it is told (`Roots::is_zone` looks at the zones root's path, nothing of a zone's
@@ -20,6 +21,7 @@ pub mod name;
 pub mod realtool;
 pub mod registry;
 pub mod roots;
+pub mod shread;
 pub mod state;
 
 pub use name::*;

@@ -30,5 +30,6 @@ pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
         m.get_one::<OsString>("target").map(OsString::as_os_str),
         m.get_flag("expect-up"),
         crate::vserver::doctor::checks,
+        &crate::vserver::parts::UtilVserver,
     )
 }

@@ -40,7 +40,7 @@ pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
     let (force, dry) = (m.get_flag("force"), m.get_flag("dry-run"));
     in_host_mount_ns(dry);
     if m.get_flag("all") {
-        zone::all::down(roots, force, dry, crate::vserver::claims::live_names)
+        zone::all::down(roots, force, dry, &crate::vserver::parts::UtilVserver)
     } else {
         let zones: Vec<&OsString> = m
             .get_many::<OsString>("netns")
@@ -56,7 +56,7 @@ pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
 fn down_each(roots: &Roots, zones: &[&OsString], force: bool, dry: bool) -> u8 {
     let mut status = Status::Ok.code();
     for z in zones {
-        if let Err(f) = zone::down(roots, z, force, dry, crate::vserver::claims::live_names) {
+        if let Err(f) = zone::down(roots, z, force, dry, &crate::vserver::parts::UtilVserver) {
             let code = fail::report(&f);
             if status != Status::Failed.code() {
                 status = code;

@@ -25,6 +25,11 @@ pub fn command() -> Command {
 
 pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
     let roots = &ctx.roots;
-    crate::zone::show::run(roots, os(m, "netns"), m.get_flag("json"))
-        .unwrap_or_else(|f| fail::report(&f))
+    crate::zone::show::run(
+        roots,
+        &crate::vserver::parts::UtilVserver,
+        os(m, "netns"),
+        m.get_flag("json"),
+    )
+    .unwrap_or_else(|f| fail::report(&f))
 }

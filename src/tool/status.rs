@@ -50,5 +50,12 @@ pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
         None if m.get_flag("json") => Format::Json,
         None => Format::Text,
     };
-    status::run(roots, &zones, format, m.get_flag("expect-up")).unwrap_or_else(|f| fail::report(&f))
+    status::run(
+        roots,
+        &crate::vserver::parts::UtilVserver,
+        &zones,
+        format,
+        m.get_flag("expect-up"),
+    )
+    .unwrap_or_else(|f| fail::report(&f))
 }

@@ -39,10 +39,15 @@ pub fn run(m: &ArgMatches, ctx: &Ctx) -> u8 {
     let dry = m.get_flag("dry-run");
     in_host_mount_ns(dry);
     if m.get_flag("all") {
-        zone::all::up(roots, dry)
+        zone::all::up(roots, &crate::vserver::parts::UtilVserver, dry)
     } else if let Some(p) = m.get_one::<OsString>("parent") {
-        zone::all::up_parent(roots, p, dry)
+        zone::all::up_parent(roots, &crate::vserver::parts::UtilVserver, p, dry)
     } else {
-        done(zone::up(roots, os(m, "netns"), dry))
+        done(zone::up(
+            roots,
+            &crate::vserver::parts::UtilVserver,
+            os(m, "netns"),
+            dry,
+        ))
     }
 }

@@ -10,13 +10,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::netns::Roots;
+use crate::netns::shread;
 use crate::report::quote::escape;
 use crate::sys::exec;
+use crate::vserver::guest::{self, NetSpace};
 use crate::vserver::hook::phase_names;
-use crate::zone::config::{self, NetSpace};
+use crate::vserver::skips;
+use crate::zone::config;
 use crate::zone::doctor::{Check, Ctx, bad, entry_check, ok, show, zone_state_checks};
 use crate::zone::plan::SkipFact;
-use crate::zone::{shread, skips};
 
 /// vspace's net bit in a space mask (CLONE_NEWNET).
 const NET: u64 = 0x4000_0000;
@@ -59,7 +61,7 @@ pub(crate) fn checks(
                 )));
             }
         } else {
-            lines = config::skip_lines(ns);
+            lines = guest::skip_lines(ns);
         }
         let zone = found.zone.then_some(ns);
         in_zone = zone.map(str::to_string);
@@ -89,7 +91,7 @@ fn net_check(
     asked: bool,
 ) -> Option<Vec<u8>> {
     let g = escape(guest);
-    let file = config::net_file(vservers, guest);
+    let file = guest::net_file(vservers, guest);
     let bytes = match config::read_optional(&file) {
         Ok(b) => b,
         Err(e) => {
@@ -100,7 +102,7 @@ fn net_check(
             return None;
         }
     };
-    let space = config::net_space(bytes.as_deref());
+    let space = guest::net_space(bytes.as_deref());
     let NetSpace::Shared { name, newline } = &space else {
         checks.push(not_shared(&space, &g, &file, asked));
         return None;
@@ -179,7 +181,7 @@ fn skip_check(
     zone: Option<&str>,
 ) {
     let g = escape(guest);
-    let (own, defaults) = config::skip_files(vservers, guest);
+    let (own, defaults) = guest::skip_files(vservers, guest);
     // The guest's own file when it has one; else .defaults, which then serves it; without a
     // .defaults directory, the file the guest should have (the fix creates it).
     let defaults_dir = defaults.parent().is_some_and(Path::is_dir);
@@ -189,7 +191,7 @@ fn skip_check(
         &defaults
     };
     let have = config::read_optional(effective).ok().flatten();
-    let Some(edit) = config::skip_edit(have.as_deref(), None, lines) else {
+    let Some(edit) = guest::skip_edit(have.as_deref(), None, lines) else {
         checks.push(ok(format!(
             "guest {g}: {} keeps /run/netns and its entries",
             show(effective)

@@ -8,14 +8,14 @@
 //! initialize and prepre-start claim the zone for the starting guest (`vserver::claims`) and bring
 //! it up (idempotent: the second is a no-op), which adds the namespace-cleanup-skip lines to
 //! every guest and `.defaults`, then apply the guest's util-vserver `interfaces/` inside the
-//! zone and write their `nodev` (`zone::ifaces`); post-start drops the claim; post-stop drops
+//! zone and write their `nodev` (`vserver::ifaces`); post-start drops the claim; post-stop drops
 //! the guest's own claim, takes its interfaces out of the zone, and takes the zone down only
 //! when no process lives in its namespace and no other start has claimed it ([`Down`] says
 //! which). Processes, not configuration, say whether another guest still uses it. pre-start,
 //! pre-stop and postpost-stop do nothing. A guest that shares no named namespace still gets the run-dir lines at initialize and prepre-start
 //! (when zones are configured): every guest's start runs util-vserver's namespace cleanup.
 //!
-//! `spaces/net` is read as util-vserver reads it (`zone::shread`): a control byte that `read`
+//! `spaces/net` is read as util-vserver reads it (`netns::shread`): a control byte that `read`
 //! keeps (a CR from a DOS line end) fails initialize and prepre-start, naming the byte.
 //!
 //! A name in `spaces/net` that is no zone is not necessarily a mistake ([`decide`], pure):
@@ -32,16 +32,19 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::netns::shread;
 use crate::netns::{Entry, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::out;
 use crate::report::quote::escape;
 use crate::vserver::claims;
+use crate::vserver::guest::{self, NetSpace};
+use crate::vserver::parts::UtilVserver;
+use crate::vserver::{ifaces, skips};
 use crate::zone::base::{self, PREFIX};
-use crate::zone::config::{self, NetSpace};
+use crate::zone::config;
 use crate::zone::shell as zone;
-use crate::zone::{ifaces, shread, skips};
 
 /// One of util-vserver's phases: its name, what the hook does at it (in words: `hook --help`
 /// prints them), and the action that does it.
@@ -182,7 +185,7 @@ fn shared_name(
     guest: &OsStr,
     vservers: &std::path::Path,
 ) -> Result<Option<Vec<u8>>, Fail> {
-    let file = config::net_file(vservers, guest);
+    let file = guest::net_file(vservers, guest);
     let f = escape(file.as_os_str());
     let bytes = config::read_optional(&file).map_err(|e| {
         fail(format!(
@@ -191,7 +194,7 @@ fn shared_name(
         ))
     })?;
     let Some(NetSpace::Shared { name, newline }) =
-        bytes.as_deref().map(|b| config::net_space(Some(b)))
+        bytes.as_deref().map(|b| guest::net_space(Some(b)))
     else {
         return Ok(None);
     };
@@ -240,7 +243,7 @@ fn zone_phase(roots: &Roots, act: Action, ns: &OsStr, guest: &OsStr) -> Result<(
         Action::Nothing => Ok(()),
         Action::Up => {
             claim(roots, &zone_name, guest);
-            let r = zone::up_with(roots, ns, false, base::Lines::Informative)
+            let r = zone::up_with(roots, &UtilVserver, ns, false, base::Lines::Informative)
                 .and_then(|()| ifaces::apply::start(roots, ns, guest));
             if r.is_err() {
                 let _ = claims::release(roots, &zone_name, guest);
@@ -259,7 +262,7 @@ fn zone_phase(roots: &Roots, act: Action, ns: &OsStr, guest: &OsStr) -> Result<(
                 false,
                 false,
                 base::Lines::Informative,
-                claims::live_names,
+                &UtilVserver,
             )?;
             match (down.why_kept(), &down) {
                 (Some(why), zone::Down::Host { .. }) => out::note(&format!(

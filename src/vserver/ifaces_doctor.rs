@@ -8,9 +8,9 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 use crate::report::quote::escape;
+use crate::vserver::ifaces::{self, Entry, Iface, State};
 use crate::zone::config::Zone;
 use crate::zone::doctor::{Check, bad, ok};
-use crate::zone::ifaces::{self, Entry, Iface, State};
 
 /// The checks of `guest`'s interfaces, a member of `zone`; `hook_at_initialize`: the hook
 /// runs at the guest's `initialize` (doctor's hook checks say whether).

@@ -23,6 +23,7 @@ use crate::report::out;
 use crate::report::quote::escape;
 use crate::zone::base::PREFIX;
 use crate::zone::config;
+use crate::zone::guests::GuestParts;
 use crate::zone::shell;
 
 /// The configured zones (directories under the zones root), in byte order of their names.
@@ -78,16 +79,16 @@ fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(
     }
 }
 
-/// `up --all [--dry-run]`.
-pub fn up(roots: &Roots, dry_run: bool) -> u8 {
-    each(roots, |z| shell::up(roots, z, dry_run))
+/// `up --all [--dry-run]`; `parts` as for [`shell::up`].
+pub fn up(roots: &Roots, parts: &dyn GuestParts, dry_run: bool) -> u8 {
+    each(roots, |z| shell::up(roots, parts, z, dry_run))
 }
 
-/// `down --all [--force] [--dry-run]`; `claims` as for [`shell::down`].
-pub fn down(roots: &Roots, force: bool, dry_run: bool, claims: shell::Claims) -> u8 {
+/// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`].
+pub fn down(roots: &Roots, force: bool, dry_run: bool, parts: &dyn GuestParts) -> u8 {
     each(roots, |z| {
         let name = escape(z);
-        let down = shell::down_checked(roots, z, force, dry_run, claims)?;
+        let down = shell::down_checked(roots, z, force, dry_run, parts)?;
         if let Some(why) = down.why_kept() {
             out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
         }
@@ -128,7 +129,12 @@ pub fn on_parent(roots: &Roots, parent: &str) -> Result<Vec<OsString>, Fail> {
 
 /// `up --parent IFACE [--dry-run]`: `up` of every zone with a link on IFACE; nothing (status
 /// 0) when none has. Status 2 for a name no interface can have.
-pub fn up_parent(roots: &Roots, parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
+pub fn up_parent(
+    roots: &Roots,
+    parts: &dyn GuestParts,
+    parent: &std::ffi::OsStr,
+    dry_run: bool,
+) -> u8 {
     let Some(name) = parent.to_str().filter(|n| is_ifname(n.as_bytes())) else {
         return fail::report(
             &Fail::new(
@@ -140,7 +146,7 @@ pub fn up_parent(roots: &Roots, parent: &std::ffi::OsStr, dry_run: bool) -> u8 {
         );
     };
     match on_parent(roots, name) {
-        Ok(names) => each_of(&names, |z| shell::up(roots, z, dry_run)),
+        Ok(names) => each_of(&names, |z| shell::up(roots, parts, z, dry_run)),
         Err(f) => fail::report(&f),
     }
 }

@@ -1,9 +1,12 @@
 //! The one executor: `apply(runner, steps, lines, on_fail, failed)` carries a plan out step by
 //! step, each printed first as its command line; the first failure is undone (or left, for a
-//! guest's stop) and reported with its hint. Side-effecting through the performer.
+//! guest's stop) and reported with its hint. Side-effecting through the performer. [`perform`]
+//! runs it with a new performer for steps the guests' part plans (a guest's start and stop,
+//! the files `down` takes back), their lines informative.
 
+use crate::netns::Roots;
 use crate::report::fail::Fail;
-use crate::zone::base::Lines;
+use crate::zone::base::{self, Lines};
 use crate::zone::error::StepError;
 use crate::zone::perform::Runner;
 use crate::zone::plan;
@@ -52,4 +55,23 @@ pub(crate) fn apply(
         return Err(f);
     }
     Ok(())
+}
+
+/// Performs `steps`, each printed first. `undo`: a failure takes back the steps done (a
+/// start); else a failure stops there (a stop: what is left stays for doctor to name).
+pub fn perform(roots: &Roots, steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let run_dir = base::run_dir(roots)?;
+    let mut runner = Runner::new(&run_dir)?;
+    // The hook's lines only inform: one that cannot be written loses the line, not the step.
+    let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
+    apply(
+        &mut runner,
+        steps,
+        Lines::Informative,
+        on_fail,
+        |_, line, reason| base::fail(format!("{context}: {line}: {reason}")),
+    )
 }

@@ -37,6 +37,7 @@ use crate::sys::exec::{self, REAL_VSPACE};
 use crate::sys::hostns::{self, Pid1Mnt};
 use crate::zone::base as zone;
 use crate::zone::config::{self};
+use crate::zone::guests::GuestParts;
 use crate::zone::hostside::{self, Support};
 use crate::zone::survey::Survey;
 
@@ -81,6 +82,8 @@ pub(crate) struct Ctx<'r> {
     pub roots: &'r Roots,
     /// The checks of one guest (util-vserver's layer gives them: `vserver::doctor::checks`).
     pub guest: GuestChecks,
+    /// The guests and the zones they name (util-vserver's layer: `vserver::parts`).
+    pub parts: &'r dyn GuestParts,
     pub survey: Option<Survey>,
     pub support: Support,
     pub expect_up: bool,
@@ -120,19 +123,21 @@ pub(crate) fn show(p: &Path) -> String {
     escape(p.as_os_str())
 }
 
-/// Runs the checks for `target` (or everything) and prints them; `guest` checks one guest.
+/// Runs the checks for `target` (or everything) and prints them; `guest` checks one guest,
+/// `parts` answers which guests there are and which zone each names.
 pub(crate) fn run(
     roots: &Roots,
     target: Option<&OsStr>,
     expect_up: bool,
     guest: GuestChecks,
+    parts: &dyn GuestParts,
 ) -> u8 {
     let mut host = Vec::new();
     host_checks(roots, &mut host);
     let mut sections: Vec<Section> = Vec::new();
     match (roots.zones(), roots.vservers()) {
         (Ok(confdir), Ok(vservers)) => {
-            let survey = match Survey::read(roots, vservers) {
+            let survey = match Survey::read(roots, parts, vservers) {
                 Ok(s) => Some(s),
                 Err(f) => {
                     host.push(bad("the host's links".into(), f.message));
@@ -146,6 +151,7 @@ pub(crate) fn run(
             let ctx = Ctx {
                 roots,
                 guest,
+                parts,
                 survey,
                 support,
                 expect_up,
@@ -319,7 +325,7 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
     sections.push(("zones".into(), clashes));
     let all = match &ctx.survey {
         Some(s) => s.guests.clone(),
-        None => config::guests(vservers).unwrap_or_default(),
+        None => ctx.parts.names(vservers).unwrap_or_default(),
     };
     for g in all {
         if !members.contains(&g) {
@@ -334,7 +340,9 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
 fn member_names(vservers: &Path, zone: &str, ctx: &Ctx) -> Vec<OsString> {
     match &ctx.survey {
         Some(s) => s.members(zone).iter().map(|g| g.name.clone()).collect(),
-        None => config::members(vservers, zone)
+        None => ctx
+            .parts
+            .members(vservers, zone)
             .unwrap_or_default()
             .into_iter()
             .map(|m| m.guest)
@@ -420,7 +428,10 @@ fn zone_checks(checks: &mut Vec<Check>, ns: &OsStr, vservers: &Path, ctx: &Ctx) 
     zone_state_checks(checks, &name, ctx);
     let members = match &ctx.survey {
         Some(_) => Ok(member_names(vservers, &name, ctx)),
-        None => config::members(vservers, &name).map(|m| m.into_iter().map(|m| m.guest).collect()),
+        None => ctx
+            .parts
+            .members(vservers, &name)
+            .map(|m| m.into_iter().map(|m| m.guest).collect()),
     };
     match members {
         Ok(members) => {

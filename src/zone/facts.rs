@@ -1,6 +1,7 @@
 //! The facts a zone's plan needs, gathered once before planning: the namespace's entry
 //! (`nsfs::probe`), rtnetlink dumps of the host's and the zone's links, addresses and routes,
-//! the zone's sysctl values, the other zones' MACs, the member guests' cleanup-skip files.
+//! the zone's sysctl values, the other zones' MACs; and for `up` the guests' cleanup-skip
+//! edits, as the guests' part answers them ([`skip_facts`]).
 //! Side-effecting (reads only: nothing here changes the system).
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
@@ -21,6 +22,7 @@ use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
 use crate::zone::base::{PREFIX, fail, run_dir};
 use crate::zone::config::Zone;
+use crate::zone::guests::GuestParts;
 use crate::zone::plan::{Facts, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
 use crate::zone::{config, plan, rtmsg, script};
@@ -42,8 +44,8 @@ fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
 }
 
 /// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
-/// and sysctl values inside, the MACs in use elsewhere and the member guests' files (`down`
-/// needs none of these).
+/// and sysctl values inside and the MACs in use elsewhere (`down` needs none of these). The
+/// guests' files are not read here: `up` adds them ([`skip_facts`]).
 pub fn gather(roots: &Roots, zone: &Zone, run_dir: &Path, for_up: bool) -> Result<Facts, Fail> {
     Ok(gather_with(roots, zone, run_dir, for_up, None)?.0)
 }
@@ -62,9 +64,9 @@ pub fn gather_pinned(
 
 /// [`gather`], with the facts every zone shares taken from `survey` when many zones are
 /// observed together (`status`, `doctor`): then the host's links and the MACs elsewhere are
-/// only those this zone's plan looks up, the pids come from the survey's one scan of /proc,
-/// and the guests' skip files are not read (those callers check them per guest). With the
-/// facts, the namespace found alive without its entry, held open ([`gather_pinned`]).
+/// only those this zone's plan looks up and the pids come from the survey's one scan of
+/// /proc. With the facts, the namespace found alive without its entry, held open
+/// ([`gather_pinned`]).
 pub fn gather_with(
     roots: &Roots,
     zone: &Zone,
@@ -133,9 +135,6 @@ pub fn gather_with(
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
     }
     facts.vprocunhide = vprocunhide(roots)?;
-    if for_up && survey.is_none() {
-        facts.skips = skip_facts(roots, ns)?;
-    }
     // The host's own namespace under the zone's name: its processes are the host's, never the
     // zone's (down says what the entry is, not "in use by pids 1 ...").
     let host_entry = matches!(
@@ -388,16 +387,19 @@ fn find_marked(
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration
 /// through `plan::plan_up`).
-pub fn observe(roots: &Roots, zone: &Zone) -> Result<Facts, Fail> {
-    gather(roots, zone, &run_dir(roots)?, true)
+pub fn observe(roots: &Roots, parts: &dyn GuestParts, zone: &Zone) -> Result<Facts, Fail> {
+    let mut facts = gather(roots, zone, &run_dir(roots)?, true)?;
+    facts.skips = skip_facts(roots, parts, &zone.netns)?;
+    Ok(facts)
 }
 
 /// What `up` would do to `zone` now, as printed lines (empty when it is up as configured):
 /// the planner's diff between configuration and facts, for `doctor`. A conflict `up` would
 /// refuse is the error.
-pub fn pending(roots: &Roots, zone: &Zone) -> Result<Vec<String>, Fail> {
+pub fn pending(roots: &Roots, parts: &dyn GuestParts, zone: &Zone) -> Result<Vec<String>, Fail> {
     let run_dir = run_dir(roots)?;
-    let facts = gather(roots, zone, &run_dir, true)?;
+    let mut facts = gather(roots, zone, &run_dir, true)?;
+    facts.skips = skip_facts(roots, parts, &zone.netns)?;
     match plan::plan_up(zone, &facts) {
         Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
         Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
@@ -491,11 +493,11 @@ pub fn mac_clashes(roots: &Roots) -> Vec<String> {
     plan::zone_macs(&all_zones(roots)).1
 }
 
-/// The namespace-cleanup-skip edits `up` makes: every member guest's file, every other
-/// guest's own file and `.defaults` (see `zone::skips`), each path printable as a shell word
-/// (the `--dry-run` lines must replay).
-pub fn skip_facts(roots: &Roots, ns: &str) -> Result<Vec<SkipFact>, Fail> {
-    let facts = crate::zone::skips::facts(roots, ns)?;
+/// The namespace-cleanup-skip edits `up` makes, as `parts` answers them (util-vserver's layer:
+/// every member guest's file, every other guest's own file and `.defaults`), each path
+/// printable as a shell word (the `--dry-run` lines must replay).
+pub fn skip_facts(roots: &Roots, parts: &dyn GuestParts, ns: &str) -> Result<Vec<SkipFact>, Fail> {
+    let facts = parts.skip_facts(roots, ns)?;
     for f in &facts {
         for p in [&f.own, &f.defaults] {
             script::printable(p.as_os_str()).map_err(fail)?;

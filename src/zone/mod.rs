@@ -7,11 +7,12 @@
 //! `error::StepError` whose hint is chosen by errno), `shell` is `up` and `down` over them,
 //! `all` runs them over every zone (`--all`), `cookie` records the namespace `up` made (the
 //! only one a stale zone may take back). Pure helpers: `mac` derives stable MACs, `rtmsg`
-//! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines,
-//! `shread` reads one-line guest files as util-vserver's bash `read` does. Around util-vserver:
-//! `hook` is the scriptlet's logic, `claims` the starting guests' claims on a zone, `skips` the
-//! namespace-cleanup-skip files every guest needs. Reports: `doctor` (and its `guest` checks),
-//! `status`, `show` (the configuration in one view); doctor and status observe all zones
+//! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines.
+//! The guests: zone/ names none of util-vserver's files; what a command needs of the guests
+//! that join a zone (which they are, the files `up` edits for them, what their own interfaces
+//! do inside, their claims) it asks through `guests::GuestParts`, which its caller hands in
+//! (util-vserver's layer, `vserver::parts`, answers it). Reports: `doctor` (the guests' checks
+//! handed in too), `status`, `show` (the configuration in one view); doctor and status observe all zones
 //! through one `survey` of what they share, and check the host side a zone needs through
 //! `hostside` (which `up --dry-run` uses too). It denies unsafe_code: system calls go through
 //! `sys`.
@@ -25,9 +26,9 @@ pub mod cookie;
 pub mod doctor;
 pub mod error;
 pub mod facts;
+pub mod guests;
 pub mod hostside;
 pub mod hostview;
-pub mod ifaces;
 pub mod mac;
 pub mod perform;
 pub mod plan;
@@ -35,8 +36,6 @@ pub mod rtmsg;
 pub mod script;
 pub mod shell;
 pub mod show;
-pub mod shread;
-pub mod skips;
 pub mod status;
 pub mod survey;
 

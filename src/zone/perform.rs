@@ -179,7 +179,7 @@ impl Runner {
             | Step::AppendSkip { .. }
             | Step::RemoveSkip { .. }
             | Step::TruncateSkip { .. }
-            | Step::WriteNodev { .. } => file_step(step),
+            | Step::WriteFile { .. } => file_step(step),
             Step::AddNetns { ns } => self.add_netns(ns),
             Step::AttachNetns { ns, .. } => match self.pinned.get(ns) {
                 Some(f) => registry::attach_file(&self.run_dir, OsStr::new(ns), f.file())
@@ -388,11 +388,9 @@ fn file_step(step: &Step) -> Result<(), StepError> {
         Step::TruncateSkip { file, len } => open_regular(file, false, false)
             .and_then(|f| f.set_len(*len))
             .map_err(io),
-        Step::WriteNodev { file } => write_new(
-            file,
-            format!("{}\n", crate::zone::ifaces::NODEV_TEXT).as_bytes(),
-        )
-        .map_err(io),
+        Step::WriteFile { file, text } => {
+            write_new(file, format!("{text}\n").as_bytes()).map_err(io)
+        }
         _ => unreachable!("perform hands only file steps to file_step"),
     }
 }

@@ -42,24 +42,32 @@ use crate::report::quote::escape;
 use crate::zone::apply::{OnFail, apply};
 use crate::zone::base::{Lines, PREFIX, fail, load, lock_zone, pid_list, run_dir};
 use crate::zone::config::Zone;
-use crate::zone::facts::{gather, gather_pinned};
+use crate::zone::facts::{gather, gather_pinned, skip_facts};
+use crate::zone::guests::GuestParts;
 use crate::zone::perform::Runner;
 use crate::zone::plan::{self, Facts, PlanError};
 
-/// `vspace-netns up NETNS [--dry-run]`.
-pub fn up(roots: &Roots, netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
-    up_with(roots, netns, dry_run, Lines::Required)
+/// `vspace-netns up NETNS [--dry-run]`; the guests' part as `parts` answers it.
+pub fn up(roots: &Roots, parts: &dyn GuestParts, netns: &OsStr, dry_run: bool) -> Result<(), Fail> {
+    up_with(roots, parts, netns, dry_run, Lines::Required)
 }
 
 /// [`up`], its lines on stdout counting as `lines` says.
-pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Result<(), Fail> {
+pub fn up_with(
+    roots: &Roots,
+    parts: &dyn GuestParts,
+    netns: &OsStr,
+    dry_run: bool,
+    lines: Lines,
+) -> Result<(), Fail> {
     let zone = load(roots, netns)?;
     let run_dir = run_dir(roots)?;
     let _lock = lock_zone(roots, netns)?;
     // After the zone's lock, always in this order: the guests' files are shared by all zones.
-    let _skips = crate::zone::skips::lock(roots)?;
+    let _skips = parts.lock(roots)?;
     // The namespace found alive without its entry stays held from here to its attach.
-    let (facts, pinned) = gather_pinned(roots, &zone, &run_dir, true)?;
+    let (mut facts, pinned) = gather_pinned(roots, &zone, &run_dir, true)?;
+    facts.skips = skip_facts(roots, parts, &zone.netns)?;
     if dry_run {
         // Before planning: said even where the plan refuses.
         dry_run_warnings(roots, &zone, &facts);
@@ -73,7 +81,7 @@ pub fn up_with(roots: &Roots, netns: &OsStr, dry_run: bool, lines: Lines) -> Res
     };
     // What the member guests' starts then do inside (their interfaces/), as comments.
     let guests = || -> Result<(), Fail> {
-        for l in crate::zone::ifaces::apply::dry_run_lines(roots, &zone, &facts.inside) {
+        for l in parts.start_lines(roots, &zone, &facts.inside) {
             lines.say(&l)?;
         }
         Ok(())
@@ -178,18 +186,14 @@ impl Down {
     }
 }
 
-/// The guests whose start claimed a zone and has not finished (their names): util-vserver's
-/// layer answers it (`vserver::claims::live_names`); `down` asks it under the zone's lock.
-pub type Claims = fn(&Roots, &str) -> Result<Vec<String>, Fail>;
-
-/// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed is refused with
-/// status [`Status::Busy`].
+/// `vspace-netns down NETNS [--force] [--dry-run]`: a zone in use or claimed (as
+/// `parts.claims` answers) is refused with status [`Status::Busy`].
 pub fn down(
     roots: &Roots,
     netns: &OsStr,
     force: bool,
     dry_run: bool,
-    claims: Claims,
+    parts: &dyn GuestParts,
 ) -> Result<(), Fail> {
     let refused =
         |m: String| {
@@ -197,7 +201,7 @@ pub fn down(
             "stop the guests (or the processes) first, or use --force to take it down under them",
         )
         };
-    let down = down_checked(roots, netns, force, dry_run, claims)?;
+    let down = down_checked(roots, netns, force, dry_run, parts)?;
     match (down.why_kept(), &down) {
         (None, _) => Ok(()),
         (Some(why), Down::Host { .. }) => Err(Fail::new(
@@ -211,16 +215,16 @@ pub fn down(
 }
 
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
-/// ([`Down::Claimed`], as `claims` answers) from one taken down; both checked under the zone's
-/// lock, skipped with `force`.
+/// ([`Down::Claimed`], as `parts.claims` answers) from one taken down; both checked under the
+/// zone's lock, skipped with `force`.
 pub fn down_checked(
     roots: &Roots,
     netns: &OsStr,
     force: bool,
     dry_run: bool,
-    claims: Claims,
+    parts: &dyn GuestParts,
 ) -> Result<Down, Fail> {
-    down_checked_with(roots, netns, force, dry_run, Lines::Required, claims)
+    down_checked_with(roots, netns, force, dry_run, Lines::Required, parts)
 }
 
 /// [`down_checked`], its lines on stdout counting as `lines` says.
@@ -230,7 +234,7 @@ pub fn down_checked_with(
     force: bool,
     dry_run: bool,
     lines: Lines,
-    claims: Claims,
+    parts: &dyn GuestParts,
 ) -> Result<Down, Fail> {
     let zone = load(roots, netns)?;
     let run_dir = run_dir(roots)?;
@@ -249,7 +253,7 @@ pub fn down_checked_with(
         });
     }
     if !force && facts.pids.is_empty() {
-        let claimed = claims(roots, &zone.netns)?;
+        let claimed = parts.claims(roots, &zone.netns)?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
         }
@@ -268,10 +272,10 @@ pub fn down_checked_with(
         }
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     };
-    // The guests' `nodev` files vspace-netns wrote go too, unless a process (a guest) still
-    // lives in the zone: util-vserver's stop of a running guest reads them.
+    // The guests' files their starts wrote go too, unless a process (a guest) still lives in
+    // the zone: util-vserver's stop of a running guest reads them.
     let nodev = if facts.pids.is_empty() {
-        crate::zone::ifaces::apply::nodev_steps(roots, &zone.netns)
+        parts.down_steps(roots, &zone.netns)
     } else {
         Vec::new()
     };
@@ -310,6 +314,6 @@ pub fn down_checked_with(
             ))
         })?;
     }
-    crate::zone::ifaces::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
+    crate::zone::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }

@@ -17,6 +17,7 @@ use crate::report::fail::Fail;
 use crate::report::quote::escape;
 use crate::zone::base::PREFIX;
 use crate::zone::config::{self};
+use crate::zone::guests::GuestParts;
 
 /// One link as configured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,8 +65,8 @@ pub struct Shown {
     pub guests: Vec<Guest>,
 }
 
-/// Gathers the view of `netns` (configuration and the guests' files).
-pub fn gather(roots: &Roots, netns: &OsStr) -> Result<Shown, Fail> {
+/// Gathers the view of `netns` (configuration, and the guests that name it as `parts` says).
+pub fn gather(roots: &Roots, parts: &dyn GuestParts, netns: &OsStr) -> Result<Shown, Fail> {
     let fail = |m: String| Fail::new(PREFIX, Status::Failed, m);
     config::check_zone_name(netns).map_err(|e| fail(format!("bad zone name {e}")))?;
     let confdir = roots.zones().map_err(fail)?;
@@ -106,7 +107,8 @@ pub fn gather(roots: &Roots, netns: &OsStr) -> Result<Shown, Fail> {
         })
         .collect();
     let vservers = roots.vservers().map_err(fail)?;
-    let guests = config::members(vservers, &zone.netns)
+    let guests = parts
+        .members(vservers, &zone.netns)
         .map_err(|e| {
             fail(format!(
                 "cannot read the guests under {}: {}",
@@ -197,8 +199,8 @@ pub fn render(s: &Shown) -> String {
 }
 
 /// `vspace-netns show ZONE [--json]`.
-pub fn run(roots: &Roots, netns: &OsStr, json: bool) -> Result<u8, Fail> {
-    let shown = gather(roots, netns)?;
+pub fn run(roots: &Roots, parts: &dyn GuestParts, netns: &OsStr, json: bool) -> Result<u8, Fail> {
+    let shown = gather(roots, parts, netns)?;
     let text = if json {
         let mut t = serde_json::to_string_pretty(&shown)
             .map_err(|e| Fail::new(PREFIX, Status::Failed, format!("show: {e}")))?;

@@ -14,7 +14,7 @@
 //! inside, and its member guests: running when a process in the zone's namespace has the
 //! guest's root (`vdir`) or context, or util-vserver's run file `/etc/vservers/GUEST/run`
 //! exists, with the PIDs found and the addresses of their util-vserver `interfaces/` found
-//! inside (`zone::ifaces`). Per guest: its zone. A VLAN or macvlan link that lost its IPv6
+//! inside (as the guests' part answers: `vserver::ifaces`). Per guest: its zone. A VLAN or macvlan link that lost its IPv6
 //! addresses but kept its IPv4 ones gets its cause named in `differs` (a trunk set down and
 //! up: see [`bounced`]).
 //!
@@ -30,6 +30,7 @@ use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::zone::base::{self as zone, PREFIX};
 use crate::zone::config::{self, MAIN_TABLE, Route, Zone};
+use crate::zone::guests::GuestParts;
 use crate::zone::plan::{self, Facts, PlanError, Step};
 use crate::zone::survey::{self, Survey};
 
@@ -173,8 +174,8 @@ pub fn state(entry: &Entry, steps: &[Step], guest_runs: bool) -> State {
     }
 }
 
-/// Every zone (or `zones`) observed, sharing one survey.
-pub fn gather(roots: &Roots, zones: &[OsString]) -> Result<Report, Fail> {
+/// Every zone (or `zones`) observed, sharing one survey; the guests as `parts` answers them.
+pub fn gather(roots: &Roots, parts: &dyn GuestParts, zones: &[OsString]) -> Result<Report, Fail> {
     let names = if zones.is_empty() {
         crate::zone::all::zones(roots)?
     } else {
@@ -183,8 +184,11 @@ pub fn gather(roots: &Roots, zones: &[OsString]) -> Result<Report, Fail> {
     let vservers = roots
         .vservers()
         .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let survey = Survey::read(roots, vservers)?;
-    let statuses: Vec<ZoneStatus> = names.iter().map(|n| one(roots, n, &survey)).collect();
+    let survey = Survey::read(roots, parts, vservers)?;
+    let statuses: Vec<ZoneStatus> = names
+        .iter()
+        .map(|n| one(roots, parts, n, &survey))
+        .collect();
     let guests = guest_zones(&statuses);
     Ok(Report {
         as_configured: statuses.iter().all(|z| z.state == State::Up),
@@ -195,8 +199,14 @@ pub fn gather(roots: &Roots, zones: &[OsString]) -> Result<Report, Fail> {
 }
 
 /// `vspace-netns status [ZONE...] [--format FORMAT] [--expect-up]`.
-pub fn run(roots: &Roots, zones: &[OsString], format: Format, expect_up: bool) -> Result<u8, Fail> {
-    let mut report = gather(roots, zones)?;
+pub fn run(
+    roots: &Roots,
+    parts: &dyn GuestParts,
+    zones: &[OsString],
+    format: Format,
+    expect_up: bool,
+) -> Result<u8, Fail> {
+    let mut report = gather(roots, parts, zones)?;
     report.healthy = report.zones.iter().all(|z| health(z.state, expect_up));
     let text = match format {
         Format::Json => {
@@ -232,7 +242,7 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 }
 
 /// One zone, gathered.
-fn one(roots: &Roots, name: &OsStr, survey: &Survey) -> ZoneStatus {
+fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::report::quote::escape(name);
     // Read once, for the survey; a zone that is not there is read again for its error.
     let zone = match survey.zone(name) {
@@ -256,7 +266,7 @@ fn one(roots: &Roots, name: &OsStr, survey: &Survey) -> ZoneStatus {
         Err(PlanError::Conflict(m)) => (Vec::new(), Some(m)),
         Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => (Vec::new(), None),
     };
-    let guests = members(roots, survey, &zone.netns, &facts);
+    let guests = members(roots, parts, survey, &zone.netns, &facts);
     let mut st = state(&facts.netns, &steps, guests.iter().any(|g| g.running));
     if error.is_some() {
         st = State::Invalid;
@@ -375,7 +385,13 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
 
 /// The zone's members: running when a process in the zone (`facts.pids`) is theirs, or their
 /// run file exists; with their `interfaces/` addresses found inside.
-fn members(roots: &Roots, survey: &Survey, ns: &str, facts: &Facts) -> Vec<Member> {
+fn members(
+    roots: &Roots,
+    parts: &dyn GuestParts,
+    survey: &Survey,
+    ns: &str,
+    facts: &Facts,
+) -> Vec<Member> {
     let guests = survey.members(ns);
     let mut owned = survey::owners(&facts.pids, guests);
     let vservers = roots.vservers().ok();
@@ -384,8 +400,7 @@ fn members(roots: &Roots, survey: &Survey, ns: &str, facts: &Facts) -> Vec<Membe
         .map(|g| {
             let pids = owned.remove(&g.name).unwrap_or_default();
             let addresses = vservers
-                .and_then(|v| crate::zone::ifaces::entries(v, &g.name).ok())
-                .map(|e| crate::zone::ifaces::present(&e, &facts.inside))
+                .map(|v| parts.addresses(v, &g.name, &facts.inside))
                 .unwrap_or_default();
             Member {
                 name: crate::report::quote::escape(&g.name),

@@ -1,15 +1,16 @@
 //! What every zone shares, read once when many zones are observed together (`status`,
 //! `doctor`): the host's links (one rtnetlink dump), every configured zone (for the MACs in use
 //! elsewhere), the network namespace of every process (one scan of /proc) and the guests with
-//! the zone their `spaces/net` names (one read of the vservers root). Side-effecting only in
+//! the zone each names and what tells their processes apart (as the guests' part answers:
+//! `zone::guests::GuestParts`, once a run). Side-effecting only in
 //! what it reads; built once per run, so observing N zones costs N namespace dumps plus these
 //! few scans, never a scan per zone (`zone::facts::gather_with`). Its readers of the host's
 //! links (`host_sock`, `dump_links`) and of every zone (`all_zones`) are the ones a single
 //! zone's gathering uses too.
 //!
-//! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's `vdir` (where
-//! util-vserver chroots it) or, on a Linux-VServer kernel, its context (`XID:` of
-//! `/proc/PID/vinfo`) is the guest's `context`.
+//! A process belongs to a guest when its root (`/proc/PID/root`) is the guest's root (for
+//! util-vserver, its `vdir`) or, on a Linux-VServer kernel, its context (`XID:` of
+//! `/proc/PID/vinfo`) is the guest's static context.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -23,7 +24,8 @@ use crate::report::fail::Fail;
 use crate::sys::nsfs;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::zone::base::{PREFIX, fail};
-use crate::zone::config::{self, NetSpace, Zone};
+use crate::zone::config::{self, Zone};
+use crate::zone::guests::GuestParts;
 use crate::zone::mac::Mac;
 use crate::zone::plan::{self, LinkState, MacUsers};
 use crate::zone::rtmsg;
@@ -32,13 +34,13 @@ use crate::zone::rtmsg;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guest {
     pub name: OsString,
-    /// `spaces/net` ends its line.
+    /// Its line naming the zone is complete.
     pub newline: bool,
-    /// util-vserver's run file exists.
+    /// Its run file exists (`zone::guests::Traces`).
     pub run_file: bool,
-    /// The guest's root, `vdir` resolved (None when it does not resolve).
+    /// The guest's root, resolved (None when it does not resolve).
     pub root: Option<PathBuf>,
-    /// Its static context id (`context`), when it has one.
+    /// Its static context id, when it has one.
     pub xid: Option<u32>,
 }
 
@@ -63,8 +65,9 @@ pub struct Survey {
 }
 
 impl Survey {
-    /// Reads the shared facts; `vservers` is the guests' root.
-    pub fn read(roots: &Roots, vservers: &Path) -> Result<Survey, Fail> {
+    /// Reads the shared facts; `vservers` is the guests' root, the guests and the zone each
+    /// names as `parts` answers.
+    pub fn read(roots: &Roots, parts: &dyn GuestParts, vservers: &Path) -> Result<Survey, Fail> {
         let nl =
             |what: &'static str| move |e| Fail::new(PREFIX, Status::Failed, format!("{what}: {e}"));
         // The host's links as PID 1's network namespace has them, whichever the caller is in.
@@ -80,15 +83,15 @@ impl Survey {
                 host_macs.entry(m).or_default().push(name.clone());
             }
         }
-        let guests = config::guests(vservers).unwrap_or_default();
+        let guests = parts.names(vservers).unwrap_or_default();
         let mut members: BTreeMap<Vec<u8>, Vec<Guest>> = BTreeMap::new();
         for g in &guests {
             // An unreadable spaces/net is that guest's problem (doctor names it).
-            if let Ok(NetSpace::Shared { name, newline }) = config::read_guest_net(vservers, g) {
+            if let Some((name, newline)) = parts.zone_of(vservers, g) {
                 members
                     .entry(name)
                     .or_default()
-                    .push(guest(vservers, g, newline));
+                    .push(guest(parts, vservers, g, newline));
             }
         }
         Ok(Survey {
@@ -139,17 +142,14 @@ impl Survey {
     }
 }
 
-fn guest(vservers: &Path, name: &OsString, newline: bool) -> Guest {
-    let dir = vservers.join(name);
-    let xid = std::fs::read(dir.join("context"))
-        .ok()
-        .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok());
+fn guest(parts: &dyn GuestParts, vservers: &Path, name: &OsString, newline: bool) -> Guest {
+    let t = parts.traces(vservers, name);
     Guest {
         name: name.clone(),
         newline,
-        run_file: dir.join("run").exists(),
-        root: std::fs::canonicalize(dir.join("vdir")).ok(),
-        xid,
+        run_file: t.run_file,
+        root: t.root,
+        xid: t.xid,
     }
 }
 

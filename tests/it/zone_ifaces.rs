@@ -582,7 +582,7 @@ fn a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     let err = err_text(&out);
     // Made under its temporary name (marked, then renamed), so a kill leaves nothing unmarked.
-    let t = vspace_netns::zone::ifaces::vlan_temp_name(&n, "web", &format!("{v}.7"));
+    let t = vspace_netns::vserver::ifaces::vlan_temp_name(&n, "web", &format!("{v}.7"));
     assert!(
         err.contains(&format!(
             "ip -n {n} link add link {v} name {t} type vlan id 7"
@@ -622,7 +622,7 @@ fn flags_are_tested_as_test_e_and_nothing_outside_the_guest_is_read_or_written()
     );
     let outside = z.root.path().join("outside");
     write(&outside.join("flag"), "");
-    let ours = format!("{}\n", vspace_netns::zone::ifaces::NODEV_TEXT);
+    let ours = format!("{}\n", vspace_netns::vserver::ifaces::NODEV_TEXT);
     write(&outside.join("nodev"), &ours);
     // 0: a `disabled` leading nowhere is absent: applied.
     symlink(outside.join("nowhere"), g.join("interfaces/0/disabled")).unwrap();

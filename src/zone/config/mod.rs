@@ -1,7 +1,7 @@
-//! Zone configuration, in util-vserver's style (one value per file), and the guest files that
-//! say which zone a guest joins. Validation is pure (`parse_zone`, `parse_routes`,
-//! `parse_sysctls`, `net_space`, `skip_edit`); the readers (`read_zone`, `read_guest_net`,
-//! `members`, ...) are thin file I/O around it, every file read by [`read_regular`].
+//! Zone configuration, in util-vserver's style (one value per file). Validation is pure
+//! (`parse_zone`, `parse_routes`, `parse_sysctls`); the readers (`read_zone`, ...) are thin
+//! file I/O around it, every file read by [`read_regular`] (util-vserver's layer reads the
+//! guests' files with it too: `vserver::guest`).
 //!
 //! A zone is `$VSPACE_NETNS_CONFDIR/<netns>/` (default `/etc/vspace-netns/<netns>/`):
 //! `id` (0-65535, used in derived MACs), `routes` (`ip route` lines), `sysctl` (sysctl.conf
@@ -19,7 +19,6 @@
 
 mod cidr;
 mod files;
-mod guest;
 pub mod kind;
 mod link;
 mod read;
@@ -30,10 +29,6 @@ mod tests;
 
 pub use cidr::Cidr;
 pub use files::{LinkFiles, check_ifname};
-pub use guest::{
-    Member, NetSpace, SkipEdit, guests, members, net_file, net_space, read_guest_net, skip_edit,
-    skip_files, skip_lines,
-};
 pub use kind::{KINDS, Kind, KindSpec, LinkKind};
 pub use link::Link;
 use link::parse_links;
@@ -111,7 +106,7 @@ pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
         )
     })?;
     if s.bytes()
-        .any(|b| b.is_ascii_whitespace() || crate::zone::shread::is_control(b) || b == b'\\')
+        .any(|b| b.is_ascii_whitespace() || crate::netns::shread::is_control(b) || b == b'\\')
     {
         return Err(format!(
             "'{}' contains a blank, a backslash or a control character (bytes below 0x20, and DEL 0x7f); util-vserver's read would mangle it",

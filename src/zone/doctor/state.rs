@@ -64,10 +64,12 @@ fn running_members(ns: &str, ctx: &Ctx) -> Vec<String> {
             .filter(|g| g.run_file)
             .map(|g| escape(&g.name))
             .collect(),
-        None => config::members(vservers, ns)
+        None => ctx
+            .parts
+            .members(vservers, ns)
             .unwrap_or_default()
             .into_iter()
-            .filter(|m| vservers.join(&m.guest).join("run").exists())
+            .filter(|m| ctx.parts.traces(vservers, &m.guest).run_file)
             .map(|m| escape(&m.guest))
             .collect(),
     }
@@ -180,10 +182,18 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
         true,
         ctx.survey.as_ref(),
     ) {
-        Ok((mut f, _)) => {
-            f.skips.clear();
-            f
+        // Without the survey, `up`'s own reading of the guests' files too (its warnings and
+        // its refusal), though the files are checked per guest.
+        Ok((f, _)) if ctx.survey.is_none() => {
+            match crate::zone::facts::skip_facts(ctx.roots, ctx.parts, ns) {
+                Ok(_) => f,
+                Err(e) => {
+                    checks.push(bad(format!("zone {ns}: links"), e.message));
+                    return;
+                }
+            }
         }
+        Ok((f, _)) => f,
         Err(f) => {
             checks.push(bad(format!("zone {ns}: links"), f.message));
             return;

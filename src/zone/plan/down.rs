@@ -54,7 +54,7 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
             // A guest's VLAN device under its temporary name (a start killed before its mark)
             // goes with the namespace, as a marked one does: deleted explicitly it might be
             // gone already, with its parent, a link of the zone deleted before it.
-            if crate::zone::ifaces::is_vlan_temp(ns, name, l) {
+            if super::is_vlan_temp(ns, name, l) {
                 continue;
             }
             let half_made = temps.iter().any(|t| t == name);
@@ -134,7 +134,7 @@ pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
             let half_made = facts
                 .inside
                 .get(dev)
-                .is_some_and(|l| crate::zone::ifaces::is_vlan_temp(&zone.netns, dev, l));
+                .is_some_and(|l| super::is_vlan_temp(&zone.netns, dev, l));
             if half_made {
                 return (
                     format!(

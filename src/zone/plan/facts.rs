@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::netns::Entry;
-use crate::zone::config::{Cidr, Route, SkipEdit};
+use crate::zone::config::{Cidr, Route};
 use crate::zone::mac::Mac;
 
 /// One link as observed.
@@ -23,6 +23,17 @@ pub struct LinkState {
     /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
     pub kind: Option<String>,
     pub addresses: Vec<Cidr>,
+}
+
+/// What must change in a file of lines (a guest's `namespace-cleanup-skip`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipEdit {
+    /// The guest's own file is missing: start it as a copy of `.defaults` (it replaces it).
+    pub copy_defaults: bool,
+    /// The file's last line has no newline: add one before appending.
+    pub newline_first: bool,
+    /// Lines to append, in order.
+    pub append: Vec<String>,
 }
 
 /// A guest's namespace-cleanup-skip as found.

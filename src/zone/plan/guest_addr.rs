@@ -1,6 +1,6 @@
 //! One address of a guest's util-vserver `interfaces/` as `ip addr add` gets it ([`GuestAddr`]):
 //! a step's operand, its printed words, its IFA_BROADCAST. Pure. Defined beside the steps (the
-//! guests' interfaces planner, `zone::ifaces`, makes them) so that the planner's steps depend
+//! guests' interfaces planner, `vserver::ifaces`, makes them) so that the planner's steps depend
 //! on nothing above them.
 
 use std::net::{IpAddr, Ipv4Addr};

@@ -30,6 +30,7 @@
 mod down;
 mod facts;
 mod guest_addr;
+mod guest_link;
 mod macs;
 mod step;
 #[cfg(test)]
@@ -38,8 +39,9 @@ mod undo;
 mod up;
 
 pub use down::{plan_down, unconfigured, unconfigured_items};
-pub use facts::{Facts, LinkState, SkipFact};
+pub use facts::{Facts, LinkState, SkipEdit, SkipFact};
 pub use guest_addr::{Bcast, GuestAddr};
+pub use guest_link::{is_vlan_temp, vlan_mark, vlan_temp_name};
 pub use macs::{MacUsers, zone_macs};
 pub use step::Step;
 pub use undo::undo;

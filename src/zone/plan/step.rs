@@ -120,7 +120,7 @@ pub enum Step {
         ns: String,
     },
     /// A guest's address (util-vserver's `interfaces/N`) added inside its zone, with
-    /// util-vserver's words (`zone::ifaces`).
+    /// util-vserver's words (`vserver::ifaces`).
     AddGuestAddr {
         ns: String,
         addr: GuestAddr,
@@ -137,10 +137,11 @@ pub enum Step {
         temp: String,
         vid: u16,
     },
-    /// A guest's `interfaces/N/nodev`, created holding `ifaces::NODEV_TEXT` (taken back with
-    /// [`Step::RemoveSkip`]).
-    WriteNodev {
+    /// A new file holding `text` and a newline (a guest's `interfaces/N/nodev`, which says that
+    /// the address is applied inside the zone); taken back with [`Step::RemoveSkip`].
+    WriteFile {
         file: PathBuf,
+        text: &'static str,
     },
 }
 
@@ -247,7 +248,7 @@ impl Printer<'_> {
             | Step::AppendSkip { .. }
             | Step::RemoveSkip { .. }
             | Step::TruncateSkip { .. }
-            | Step::WriteNodev { .. } => unreachable!("file steps print themselves"),
+            | Step::WriteFile { .. } => unreachable!("file steps print themselves"),
             Step::AddNetns { ns } => self.netns_cmd("add", ns),
             Step::DelNetns { ns } => self.netns_cmd("delete", ns),
             Step::AttachNetns { ns, pid } => {
@@ -334,11 +335,9 @@ impl Step {
             ),
             Step::RemoveSkip { file } => format!("rm {}", p(file)),
             Step::TruncateSkip { file, len } => format!("truncate -s {len} {}", p(file)),
-            Step::WriteNodev { file } => format!(
-                "printf '%s\\n' {} > {}",
-                script::word(crate::zone::ifaces::NODEV_TEXT),
-                p(file)
-            ),
+            Step::WriteFile { file, text } => {
+                format!("printf '%s\\n' {} > {}", script::word(text), p(file))
+            }
             other => script::line(&Printer { run_dir }.words(other)),
         }
     }
@@ -352,7 +351,7 @@ impl Step {
                 | Step::AppendSkip { .. }
                 | Step::RemoveSkip { .. }
                 | Step::TruncateSkip { .. }
-                | Step::WriteNodev { .. }
+                | Step::WriteFile { .. }
         )
     }
 }

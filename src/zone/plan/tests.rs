@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use crate::netns::{Entry, Unusable};
-use crate::zone::config::{self, Kind, Link, Route, SkipEdit, Zone};
+use crate::zone::config::{self, Kind, Link, Route, Zone};
 use crate::zone::mac::Mac;
+use crate::zone::plan::SkipEdit;
 
 use super::*;
 

@@ -28,7 +28,7 @@ pub fn undo(done: &[Step]) -> Vec<Step> {
                 ns: ns.clone(),
                 addr: addr.clone(),
             }),
-            Step::WriteNodev { file } => Some(Step::RemoveSkip { file: file.clone() }),
+            Step::WriteFile { file, .. } => Some(Step::RemoveSkip { file: file.clone() }),
             Step::CopySkip { to, .. } => Some(Step::RemoveSkip { file: to.clone() }),
             Step::AppendSkip { file, was, .. } => {
                 undo_append(file, *was, &done[..i], &mut truncated)

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Entry, FLAGS, Files, OWN, Raw, SHARED, parse};
 use crate::report::quote::escape;
+use crate::vserver::guest;
 use crate::zone::config;
 /// Why a guest's `interfaces/` could not be read; its text names the file and the fix.
 #[derive(Debug)]
@@ -142,7 +143,7 @@ pub fn entries(vservers: &Path, guest: &OsStr) -> Result<Vec<Entry>, ReadError> 
 /// The other members of `zone` with their entries (unreadable ones left out: their own
 /// doctor check says why).
 pub fn others(vservers: &Path, zone: &str, guest: &OsStr) -> Vec<(OsString, Vec<Entry>)> {
-    config::members(vservers, zone)
+    guest::members(vservers, zone)
         .unwrap_or_default()
         .into_iter()
         .filter(|m| m.guest != guest)

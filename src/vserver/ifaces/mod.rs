@@ -3,8 +3,9 @@
 //! `_processSingleInterface` reads them), [`plan_start`], [`plan_stop`], [`clashes`],
 //! [`outside_routes`]; side-effecting only in [`read`] (the guest's files, through
 //! `config::read_regular`). `apply` carries the steps out; `doctor` checks them. Files:
-//! `parse` (one directory), `plan` (start and stop), `vlan` (the temporary VLAN names),
-//! `read` (the files, with a typed [`ReadError`]).
+//! `parse` (one directory), `plan` (start and stop), `read` (the files, with a typed
+//! [`ReadError`]); the temporary VLAN names and marks are the zone's (`zone::plan::guest_link`,
+//! re-exported here), since its own `down` knows them.
 //!
 //! util-vserver reads each `interfaces/N` (a directory, no `disabled` file) at the very start
 //! of `vserver GUEST start` and `stop` (`generateOptions`, after the `initialize` scriptlets
@@ -40,16 +41,15 @@ pub mod apply;
 mod parse;
 mod plan;
 mod read;
-mod vlan;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use crate::zone::plan::{Bcast, GuestAddr};
+pub use crate::zone::plan::{is_vlan_temp, vlan_mark, vlan_temp_name};
 pub use parse::{BadMask, is_our_nodev, mask2prefix, parse};
 pub use plan::{broken, clashes, nodev_back, outside_routes, plan_start, plan_stop, present};
 pub use read::{ReadError, entries, others, read};
-pub use vlan::{is_vlan_temp, vlan_mark, vlan_temp_name};
 /// What a `nodev` written by vspace-netns holds (util-vserver only tests that it exists).
 pub const NODEV_TEXT: &str =
     "vspace-netns: this address is applied inside the guest's zone, not on the host";

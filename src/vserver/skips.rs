@@ -22,6 +22,7 @@ use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
 use crate::sys::exec;
+use crate::vserver::guest;
 use crate::zone::base::PREFIX;
 use crate::zone::config;
 use crate::zone::plan::{SkipFact, Step};
@@ -53,7 +54,7 @@ pub(crate) fn edit_for(
     needed: &[String],
     member: bool,
 ) -> Result<Option<SkipFact>, Fail> {
-    let (own, defaults) = config::skip_files(vservers, guest);
+    let (own, defaults) = guest::skip_files(vservers, guest);
     let own_bytes = config::read_optional(&own).map_err(|e| io(&own, e))?;
     let defaults_dir = defaults.parent().is_some_and(Path::is_dir);
     if own_bytes.is_none() && !member && defaults_dir {
@@ -61,13 +62,11 @@ pub(crate) fn edit_for(
     }
     let def_bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
     Ok(
-        config::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), needed).map(|edit| {
-            SkipFact {
-                own_len: own_bytes.as_ref().map(|b| b.len() as u64),
-                own: own.clone(),
-                defaults: defaults.clone(),
-                edit,
-            }
+        guest::skip_edit(own_bytes.as_deref(), def_bytes.as_deref(), needed).map(|edit| SkipFact {
+            own_len: own_bytes.as_ref().map(|b| b.len() as u64),
+            own: own.clone(),
+            defaults: defaults.clone(),
+            edit,
         }),
     )
 }
@@ -84,23 +83,23 @@ pub fn facts(roots: &Roots, ns: &str) -> Result<Vec<SkipFact>, Fail> {
 /// [`facts`] for the configuration root `vservers`.
 pub fn facts_in(vservers: &Path, ns: &str) -> Result<Vec<SkipFact>, Fail> {
     let vservers = vservers.to_path_buf();
-    let members: Vec<OsString> = config::members(&vservers, ns)
+    let members: Vec<OsString> = guest::members(&vservers, ns)
         .map_err(|e| io(&vservers, e))?
         .into_iter()
         .map(|m| m.guest)
         .collect();
     let mut out = Vec::new();
     for g in &members {
-        out.extend(edit_for(&vservers, g, &config::skip_lines(ns), true)?);
+        out.extend(edit_for(&vservers, g, &guest::skip_lines(ns), true)?);
     }
-    for g in config::guests(&vservers).map_err(|e| io(&vservers, e))? {
+    for g in guest::guests(&vservers).map_err(|e| io(&vservers, e))? {
         if members.contains(&g) {
             continue;
         }
         // A guest outside this zone whose file is no regular file of at most 64 KiB (a
         // symlink, a FIFO, too large) blocks no zone either: skipped with a warning naming
         // it; its own start refuses the file.
-        let (own, _) = config::skip_files(&vservers, &g);
+        let (own, _) = guest::skip_files(&vservers, &g);
         if let Err(e) = config::read_optional(&own)
             && e.kind() == std::io::ErrorKind::InvalidData
         {
@@ -139,7 +138,7 @@ pub fn for_guest(roots: &Roots, guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
     let vservers = roots
         .vservers()
         .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
-    let (own, _) = config::skip_files(vservers, guest);
+    let (own, _) = guest::skip_files(vservers, guest);
     match edit_for(vservers, guest, &run_dir_lines(), false)? {
         Some(f) => Ok(vec![f]),
         None if !own.exists() => defaults_fact(vservers).map(|f| f.into_iter().collect()),
@@ -148,13 +147,13 @@ pub fn for_guest(roots: &Roots, guest: &OsStr) -> Result<Vec<SkipFact>, Fail> {
 }
 
 pub(crate) fn defaults_fact(vservers: &Path) -> Result<Option<SkipFact>, Fail> {
-    let (defaults, _) = config::skip_files(vservers, OsStr::new(".defaults"));
+    let (defaults, _) = guest::skip_files(vservers, OsStr::new(".defaults"));
     if !defaults.parent().is_some_and(Path::is_dir) {
         return Ok(None);
     }
     let bytes = config::read_optional(&defaults).map_err(|e| io(&defaults, e))?;
     Ok(
-        config::skip_edit(bytes.as_deref(), None, &run_dir_lines()).map(|edit| SkipFact {
+        guest::skip_edit(bytes.as_deref(), None, &run_dir_lines()).map(|edit| SkipFact {
             own_len: bytes.as_ref().map(|b| b.len() as u64),
             own: defaults.clone(),
             defaults: defaults.clone(),
@@ -229,7 +228,7 @@ mod tests {
         put(r, "db/namespace-cleanup-skip", "/proc");
         put(r, "ftp/spaces/net", ""); // outside every zone, no file: served by .defaults
         put(r, ".defaults/namespace-cleanup-skip", "/proc\n");
-        let all = |ns: &str| -> Vec<String> { config::skip_lines(ns) };
+        let all = |ns: &str| -> Vec<String> { guest::skip_lines(ns) };
         let run = run_dir_lines();
         assert_eq!(
             edits(r, "dmz"),

@@ -1,8 +1,8 @@
 //! Carrying a zone guest's interfaces out: at its start (the hook's `initialize` and
 //! `prepre-start`) and its stop (`post-stop`), and the `nodev` files taken back by `down`.
 //! Side-effecting: it reads the guest's files, observes the zone (`facts::gather`), and
-//! performs the pure planner's steps with the zones' executor (`perform::Runner`), printing each
-//! as its command line; a failed start undoes what the run did (`plan::undo`), under the
+//! performs the pure planner's steps with the zones' executor (`zone::apply::perform`), printing
+//! each as its command line; a failed start undoes what the run did (`plan::undo`), under the
 //! zone's lock as `up` and `down` work.
 
 use std::collections::BTreeMap;
@@ -14,12 +14,12 @@ use crate::netns::Roots;
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
-use crate::zone::apply::{self, OnFail};
+use crate::vserver::guest;
+use crate::vserver::ifaces::{self, Entry};
+use crate::zone::apply;
 use crate::zone::base::{self, PREFIX};
-use crate::zone::config::{self, Zone};
+use crate::zone::config::Zone;
 use crate::zone::facts;
-use crate::zone::ifaces::{self, Entry};
-use crate::zone::perform::Runner;
 use crate::zone::plan::{LinkState, Step};
 
 fn fail(m: String) -> Fail {
@@ -55,7 +55,7 @@ pub fn start(roots: &Roots, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     let zone = base::load(roots, ns)?;
     let _lock = base::lock_zone(roots, ns)?;
     let steps = start_steps(roots, &zone, guest)?;
-    perform(
+    apply::perform(
         roots,
         &steps,
         &format!("hook: guest {}", escape(guest)),
@@ -82,7 +82,7 @@ pub fn stop(roots: &Roots, ns: &OsStr, guest: &OsStr) -> Result<(), Fail> {
     } else {
         ifaces::nodev_back(&entries)
     };
-    perform(
+    apply::perform(
         roots,
         &steps,
         &format!("hook: guest {}", escape(guest)),
@@ -116,7 +116,7 @@ pub fn dry_run_lines(
         }
     }
     let mut out = Vec::new();
-    for m in config::members(vservers, &zone.netns).unwrap_or_default() {
+    for m in guest::members(vservers, &zone.netns).unwrap_or_default() {
         let g = escape(&m.guest);
         let Ok(entries) = ifaces::entries(vservers, &m.guest) else {
             continue;
@@ -147,29 +147,10 @@ pub fn nodev_steps(roots: &Roots, zone: &str) -> Vec<Step> {
     let Ok(vservers) = roots.vservers() else {
         return Vec::new();
     };
-    config::members(vservers, zone)
+    guest::members(vservers, zone)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|m| ifaces::entries(vservers, &m.guest).ok())
         .flat_map(|e| ifaces::nodev_back(&e))
         .collect()
-}
-
-/// Performs `steps`, each printed first. `undo`: a failure takes back the steps done (a
-/// start); else a failure stops there (a stop: what is left stays for doctor to name).
-pub fn perform(roots: &Roots, steps: &[Step], context: &str, undo: bool) -> Result<(), Fail> {
-    if steps.is_empty() {
-        return Ok(());
-    }
-    let run_dir = base::run_dir(roots)?;
-    let mut runner = Runner::new(&run_dir)?;
-    // The hook's lines only inform: one that cannot be written loses the line, not the step.
-    let on_fail = if undo { OnFail::Undo } else { OnFail::Stop };
-    apply::apply(
-        &mut runner,
-        steps,
-        base::Lines::Informative,
-        on_fail,
-        |_, line, reason| fail(format!("{context}: {line}: {reason}")),
-    )
 }

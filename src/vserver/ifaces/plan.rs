@@ -7,11 +7,10 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::vlan::{vlan_mark, vlan_temp_name};
 use super::{Entry, Iface, State};
 use crate::report::quote::escape;
 use crate::zone::config::{Cidr, Zone};
-use crate::zone::plan::{LinkState, Step};
+use crate::zone::plan::{LinkState, Step, vlan_mark, vlan_temp_name};
 /// The addresses of `entries` (one guest's) found inside the zone, as `ADDR/PREFIX dev DEV`.
 pub fn present(entries: &[Entry], inside: &BTreeMap<String, LinkState>) -> Vec<String> {
     entries
@@ -148,8 +147,9 @@ pub fn plan_start(
     for e in entries {
         if let Some(i) = e.iface() {
             if !i.nodev_ours {
-                steps.push(Step::WriteNodev {
+                steps.push(Step::WriteFile {
                     file: e.dir.join("nodev"),
+                    text: super::NODEV_TEXT,
                 });
             }
         }

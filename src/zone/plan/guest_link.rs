@@ -1,10 +1,13 @@
-//! The names and marks of the VLAN devices a guest's `vlandev` makes inside its zone: made
-//! under [`vlan_temp_name`], marked with [`vlan_mark`], then renamed. Pure.
+//! The names and marks of the links a zone's guests make inside it (the VLAN devices of a
+//! util-vserver guest's `vlandev`): made under [`vlan_temp_name`], marked with [`vlan_mark`]
+//! (the zone's mark, `:guest:GUEST`), then renamed. The zone's own planner knows them
+//! ([`is_vlan_temp`]: `down` leaves a half-made one to go with the namespace). Pure.
 
-use crate::zone::plan::LinkState;
+use super::LinkState;
+
 /// The alias of a VLAN device a guest's `vlandev` made inside its zone.
 pub fn vlan_mark(zone: &str, guest: &str) -> String {
-    format!("{}:guest:{guest}", crate::zone::plan::mark(zone))
+    format!("{}:guest:{guest}", super::mark(zone))
 }
 
 /// 24 bits of the FNV-1a hash of `parts` joined by `/`, as 6 hex digits.

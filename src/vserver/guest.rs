@@ -1,13 +1,14 @@
 //! The guest files that say which zone a guest joins (`spaces/net`, read as util-vserver's bash
 //! `read` does) and the `namespace-cleanup-skip` lines a member needs. `net_space` and
-//! `skip_edit` are pure; the readers are thin file I/O around them.
+//! `skip_edit` are pure; the readers are thin file I/O around them (every file read by
+//! `zone::config::read_regular`: regular files only, never through a symlink).
 
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::read::read_small;
+use crate::zone::config::read_regular as read_small;
 
 /// What a guest's `spaces/net` means to util-vserver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +39,8 @@ pub fn net_space(bytes: Option<&[u8]>) -> NetSpace {
     let Some(b) = bytes else {
         return NetSpace::Missing;
     };
-    // As util-vserver reads it (`read` without -r): see `shread`.
-    let r = crate::zone::shread::read(b);
+    // As util-vserver reads it (`read` without -r): see `netns::shread`.
+    let r = crate::netns::shread::read(b);
     let (newline, trimmed) = (r.complete, r.value.as_slice());
     if trimmed.is_empty() {
         NetSpace::Private
@@ -67,13 +68,8 @@ pub fn read_guest_net(vservers: &Path, guest: &OsStr) -> io::Result<NetSpace> {
     }
 }
 
-/// A guest that names a zone in its `spaces/net`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub guest: OsString,
-    /// Whether `spaces/net` ends its line (without it the guest is not really a member).
-    pub newline: bool,
-}
+/// A guest that names a zone in its `spaces/net` (`newline`: the file ends its line).
+pub use crate::zone::guests::Member;
 
 /// The guests under `vservers`: its directories (not followed links), names starting with
 /// `.` (`.defaults`, `.distributions`) left out, in name order. A missing root means none.
@@ -132,16 +128,7 @@ pub fn skip_files(vservers: &Path, guest: &OsStr) -> (PathBuf, PathBuf) {
     )
 }
 
-/// What must change in a guest's `namespace-cleanup-skip`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkipEdit {
-    /// The guest's own file is missing: start it as a copy of `.defaults` (it replaces it).
-    pub copy_defaults: bool,
-    /// The file's last line has no newline: add one before appending.
-    pub newline_first: bool,
-    /// Lines to append, in order.
-    pub append: Vec<String>,
-}
+pub use crate::zone::plan::SkipEdit;
 
 /// Decides the edit: the guest's own file when it exists, else what `.defaults` holds (the
 /// guest's file will start as its copy); `None` when every needed line is already there.
@@ -172,4 +159,76 @@ pub fn skip_edit(
         newline_first: !base.is_empty() && !base.ends_with(b"\n"),
         append,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spaces_net_is_read_as_util_vserver_reads_it() {
+        let shared = |n: &[u8], nl| NetSpace::Shared {
+            name: n.to_vec(),
+            newline: nl,
+        };
+        let table: &[(Option<&[u8]>, NetSpace)] = &[
+            (None, NetSpace::Missing),
+            (Some(b""), NetSpace::Private),
+            (Some(b"\n"), NetSpace::Private),
+            (Some(b"0\n"), NetSpace::NoNet),
+            (Some(b"z1\n"), shared(b"z1", true)),
+            (Some(b"  z1 \t\nignored\n"), shared(b"z1", true)),
+            (Some(b"z1"), shared(b"z1", false)),
+            (Some(b"\xff\n"), shared(b"\xff", true)),
+        ];
+        for (bytes, want) in table {
+            assert_eq!(&net_space(*bytes), want, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn skip_edits_keep_lines_and_copy_defaults() {
+        let need = skip_lines("z1");
+        let all = b"/run/netns\n/run/netns/z1\n/run/netns/*\n";
+        type Case<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, Option<SkipEdit>);
+        let table: &[Case] = &[
+            (Some(all), None, None),
+            // .defaults already keeps everything and the guest has no file of its own: fine.
+            (None, Some(all), None),
+            (
+                Some(b"/proc\n/run/netns"),
+                Some(b"/x\n"),
+                Some(SkipEdit {
+                    copy_defaults: false,
+                    newline_first: true,
+                    append: need[1..].to_vec(),
+                }),
+            ),
+            (
+                None,
+                Some(b"/sys\n"),
+                Some(SkipEdit {
+                    copy_defaults: true,
+                    newline_first: false,
+                    append: need.clone(),
+                }),
+            ),
+            (
+                None,
+                None,
+                Some(SkipEdit {
+                    copy_defaults: false,
+                    newline_first: false,
+                    append: need.clone(),
+                }),
+            ),
+        ];
+        for (own, defaults, want) in table {
+            assert_eq!(
+                &skip_edit(*own, *defaults, &need),
+                want,
+                "{own:?} {defaults:?}"
+            );
+        }
+    }
 }

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use std::os::unix::ffi::OsStrExt;
 
 use super::{Entry, Files, Iface, NODEV_TEXT, Raw, State};
+use crate::netns::shread;
 use crate::report::quote::escape;
 use crate::zone::config::{self, Cidr};
 use crate::zone::plan::{Bcast, GuestAddr};
-use crate::zone::shread;
 /// `_getInterfaceValue NAME '' DIRS...`: the first file that `read` ends with a newline wins;
 /// a file without one still sets the value, which a later file may replace.
 fn value(name: &str, dirs: &[&Files]) -> Vec<u8> {
