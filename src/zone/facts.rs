@@ -8,6 +8,7 @@ use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use nix::errno::Errno;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::netns::Entry;
 use crate::netns::Roots;
@@ -83,23 +84,18 @@ pub fn gather_with(
     };
     let mut facts = Facts::empty(entry.clone());
     facts.netns = entry_fact(&probe);
+    let lost = matches!(
+        facts.netns,
+        Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
+    );
     let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
-        if let Some((pid, file, ident)) = find_marked(roots, zone, &entry)? {
-            facts.found = Some(pid);
-            id = Some(ident);
-            pinned = Some(file);
-        }
+        pinned = take_found(find_marked(roots, zone, &entry)?, &mut facts, &mut id);
     }
     let hn = host::host_net().map_err(fail)?;
     // `down` looks at the host's links only for a stale or missing entry's veth host ends: a
     // dump of them all for each zone made `down --all` grow with the square of the zones.
-    if for_up
-        || matches!(
-            facts.netns,
-            Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
-        )
-    {
+    if for_up || lost {
         // One dump a run, then the changes since (`up --all`: not every host link per zone).
         (facts.host, facts.macs_elsewhere) = match survey {
             Some(s) if for_up => (s.host_for(zone), s.macs_for(zone)),
@@ -111,19 +107,11 @@ pub fn gather_with(
     // may live on in processes (a run killed between removing a stale entry and attaching it
     // again, or `ip netns delete` under a running guest). Found, `up` attaches an entry to it
     // again and `down` removes its host ends, as for a stale entry.
-    let marked_end = zone
-        .links
-        .iter()
-        .filter_map(|l| l.kind.peer())
-        .any(|(p, _)| {
-            facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(plan::mark(ns).as_str())
-        });
-    if facts.netns == Entry::Missing && marked_end {
-        if let Some((pid, file, ident)) = find_marked(roots, zone, &entry)? {
-            facts.found = Some(pid);
-            id = Some(ident);
-            pinned = Some(file);
-        }
+    if facts.netns == Entry::Missing && !marked_ends(zone, &facts).is_empty() {
+        pinned = take_found(find_marked(roots, zone, &entry)?, &mut facts, &mut id);
+    }
+    if for_up && survey.is_none() && lost && pinned.is_none() {
+        wait_dying_ends(&hn, zone, &mut facts)?;
     }
     if let Some(live) = live_path(&facts, pinned.as_ref()) {
         inside_facts(&live, for_up, &mut facts)?;
@@ -135,22 +123,97 @@ pub fn gather_with(
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
     }
     facts.vprocunhide = vprocunhide(roots)?;
-    // The host's own namespace under the zone's name: its processes are the host's, never the
-    // zone's (down says what the entry is, not "in use by pids 1 ...").
-    let host_entry = matches!(
-        facts.netns,
-        Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
-    );
-    let id = id.filter(|_| !host_entry);
-    facts.pids = match survey {
-        Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
-        None => id.map(registry::pids_in).unwrap_or_default(),
-    };
+    facts.pids = pids(&facts, id, survey);
     if let Some(first) = facts.pids.first() {
         // The first in /proc order (the found process may have exited since).
         facts.found = facts.found.map(|_| *first);
     }
     Ok((facts, pinned))
+}
+
+/// The namespace [`find_marked`] found, taken into `facts` (its process) and `id` (its
+/// identity), and handed back held open.
+fn take_found(
+    found: Option<(i32, NetnsFile, crate::netns::Ident)>,
+    facts: &mut Facts,
+    id: &mut Option<crate::netns::Ident>,
+) -> Option<NetnsFile> {
+    let (pid, file, ident) = found?;
+    facts.found = Some(pid);
+    *id = Some(ident);
+    Some(file)
+}
+
+/// The processes in the namespace of identity `id`. The host's own namespace under the zone's
+/// name has none of the zone's: its processes are the host's (down says what the entry is, not
+/// "in use by pids 1 ...").
+fn pids(facts: &Facts, id: Option<crate::netns::Ident>, survey: Option<&Survey>) -> Vec<i32> {
+    let host_entry = matches!(
+        facts.netns,
+        Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
+    );
+    let id = id.filter(|_| !host_entry);
+    match survey {
+        Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
+        None => id.map(registry::pids_in).unwrap_or_default(),
+    }
+}
+
+/// The zone's veth host ends on the host that carry its mark.
+fn marked_ends(zone: &Zone, facts: &Facts) -> Vec<String> {
+    let mark = plan::mark(&zone.netns);
+    zone.links
+        .iter()
+        .filter_map(|l| l.kind.peer())
+        .map(|(p, _)| p.to_string())
+        .filter(|p| facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(mark.as_str()))
+        .collect()
+}
+
+/// How long `up` waits for the host ends of a zone's namespace that is going away.
+const DYING_WAIT: Duration = Duration::from_secs(10);
+
+/// The zone's marked veth host ends while no namespace of the zone is found: a namespace just
+/// released (`ip netns delete`, its entry unmounted, its last process gone) is destroyed by the
+/// kernel a little later, from a work queue, and its veth pairs with it. `up` waits for them to
+/// go (at most [`DYING_WAIT`]; the RTM_DELLINK notifications end the wait) rather than refuse
+/// the zone; those gone leave `facts.host`. One still there is held by something else (a mount
+/// in another mount namespace, an open file): the plan's refusal says so.
+fn wait_dying_ends(hn: &HostNet, zone: &Zone, facts: &mut Facts) -> Result<(), Fail> {
+    let ends = marked_ends(zone, facts);
+    if ends.is_empty() {
+        return Ok(());
+    }
+    let (mut watch, mut ask) = Rtnl::open_link_watch(host::host_net_path(hn))
+        .map_err(nl("cannot watch the host's links"))?;
+    let mut look = |name: &str| match ask.call(rtmsg::get_link(name), 0) {
+        Ok(m) => Ok(rtmsg::links(&m).get(name).map(|l| l.index)),
+        Err(e) if e.errno == Errno::ENODEV => Ok(None),
+        Err(e) => Err(e),
+    };
+    // Looked up again once the watch is open: a notification cannot be missed in between.
+    let mut waited = Vec::new();
+    for name in ends {
+        match look(&name).map_err(nl("cannot look up a host end"))? {
+            Some(i) => waited.push((name, i)),
+            None => {
+                facts.host.remove(&name);
+            }
+        }
+    }
+    let indices: Vec<u32> = waited.iter().map(|(_, i)| *i).collect();
+    let name_of = |i: u32| waited.iter().find(|(_, j)| *j == i).map(|(n, _)| n.clone());
+    let left = watch
+        .wait_links_gone(&indices, DYING_WAIT, |i| {
+            name_of(i).is_some_and(|n| look(&n).is_ok_and(|x| x != Some(i)))
+        })
+        .map_err(nl("cannot watch the host's links"))?;
+    for (name, i) in &waited {
+        if !left.contains(i) {
+            facts.host.remove(name);
+        }
+    }
+    Ok(())
 }
 
 /// What the entry `probe` found means for a zone. The host's own network namespace under a

@@ -272,6 +272,50 @@ impl Rtnl {
         }
     }
 
+    /// Waits at most `timeout` for the RTM_DELLINK notifications of the links `indices` on this
+    /// socket of [`Rtnl::open_link_watch`] (opened before the links were looked up, so that
+    /// none is missed); `gone(index)` is asked too after each wake-up (a lost notification,
+    /// ENOBUFS, is then no reason to wait on). The indices still there at the end (none: all
+    /// went).
+    pub fn wait_links_gone(
+        &mut self,
+        indices: &[u32],
+        timeout: std::time::Duration,
+        mut gone: impl FnMut(u32) -> bool,
+    ) -> Result<Vec<u32>, NlError> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        let deadline = std::time::Instant::now() + timeout;
+        let mut left = indices.to_vec();
+        loop {
+            match self.drain() {
+                Ok(ms) => {
+                    for m in ms {
+                        if let RouteNetlinkMessage::DelLink(l) = m {
+                            left.retain(|i| *i != l.header.index);
+                        }
+                    }
+                }
+                Err(e) if e.errno == Errno::ENOBUFS => {}
+                Err(e) => return Err(e),
+            }
+            left.retain(|i| !gone(*i));
+            let now = std::time::Instant::now();
+            if left.is_empty() || now >= deadline {
+                return Ok(left);
+            }
+            // A slice at most, then the links are asked for again.
+            let slice = (deadline - now).min(std::time::Duration::from_millis(200));
+            let ms =
+                PollTimeout::try_from(slice.as_millis().max(1) as i32).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(self.sock.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, ms) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(NlError::local(e, "poll on rtnetlink failed")),
+            }
+        }
+    }
+
     /// Sends `msg` (REQUEST and ACK added to `flags`) from a detached process of its own (see
     /// `sys::process::detach`), which waits for the answer and hands it back through a pipe:
     /// the kernel may answer only after its work is done (a link deletion waits for an RCU
