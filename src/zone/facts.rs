@@ -16,14 +16,14 @@ use crate::netns::host::HostNet;
 use crate::netns::registry;
 use crate::netns::{self, host};
 use crate::report::fail::Fail;
-use crate::report::out;
 use crate::report::quote::escape;
 use crate::sys::nsfs::NetnsFile;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::sys::{exec, nsfs, rtnl};
-use crate::zone::base::{PREFIX, fail, run_dir};
+use crate::zone::base::{fail, run_dir};
 use crate::zone::config::Zone;
 use crate::zone::guests::GuestParts;
+pub(crate) use crate::zone::lost::fd_path;
 use crate::zone::plan::{Facts, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
 use crate::zone::{config, plan, rtmsg, script};
@@ -90,7 +90,11 @@ pub fn gather_with(
     );
     let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
-        pinned = take_found(find_marked(roots, zone, &entry)?, &mut facts, &mut id);
+        pinned = take_found(
+            crate::zone::lost::find_marked(roots, zone, &entry)?,
+            &mut facts,
+            &mut id,
+        );
     }
     let hn = host::host_net().map_err(fail)?;
     // `down` looks at the host's links only for a stale or missing entry's veth host ends: a
@@ -108,7 +112,11 @@ pub fn gather_with(
     // again, or `ip netns delete` under a running guest). Found, `up` attaches an entry to it
     // again and `down` removes its host ends, as for a stale entry.
     if facts.netns == Entry::Missing && !marked_ends(zone, &facts).is_empty() {
-        pinned = take_found(find_marked(roots, zone, &entry)?, &mut facts, &mut id);
+        pinned = take_found(
+            crate::zone::lost::find_marked(roots, zone, &entry)?,
+            &mut facts,
+            &mut id,
+        );
     }
     if for_up && survey.is_none() && lost && pinned.is_none() {
         wait_dying_ends(&hn, zone, &mut facts)?;
@@ -131,7 +139,7 @@ pub fn gather_with(
     Ok((facts, pinned))
 }
 
-/// The namespace [`find_marked`] found, taken into `facts` (its process) and `id` (its
+/// The namespace `lost::find_marked` found, taken into `facts` (its process) and `id` (its
 /// identity), and handed back held open.
 fn take_found(
     found: Option<(i32, NetnsFile, crate::netns::Ident)>,
@@ -274,178 +282,6 @@ fn live_path(facts: &Facts, pinned: Option<&NetnsFile>) -> Option<PathBuf> {
         (_, Some(f)) => Some(fd_path(f)),
         _ => None,
     }
-}
-
-/// `/proc/self/fd/N` of an open namespace file: the namespace it holds, whatever happens to
-/// the process it was opened through.
-pub(crate) fn fd_path(f: &NetnsFile) -> PathBuf {
-    use std::os::fd::AsRawFd;
-    PathBuf::from(format!("/proc/self/fd/{}", f.file().as_raw_fd()))
-}
-
-/// The network namespace of `zone` that lives on in processes without its entry: the one whose
-/// `lo` carries the zone's mark and whose cookie is the one `up` recorded when it made it
-/// (`zone::cookie`), as a process in it, the namespace held open (its identity, its `lo` and
-/// its cookie read through that fd, so what was checked is what is held) and its identity. A
-/// marked namespace with another cookie is passed over with a warning; one found while no
-/// record exists is refused, naming its processes (which of them is the zone's cannot be
-/// told). A process that exits meanwhile is passed over; this process's own namespace, the
-/// host's and one another user namespace owns are never the zone's. What cannot be told
-/// (`/proc` unreadable, a namespace that cannot be opened or entered, no thread for it, a
-/// record that is not root's) fails: a namespace passed over unseen may be the zone's, with a
-/// running guest in it, and `up` would then make a new one beside it.
-fn find_marked(
-    roots: &Roots,
-    zone: &Zone,
-    entry: &Path,
-) -> Result<Option<(i32, NetnsFile, crate::netns::Ident)>, Fail> {
-    use std::os::unix::ffi::OsStrExt;
-    let ns = &zone.netns;
-    // `why`: what failed and the system's reason for it.
-    let unknown = |why: String| {
-        fail(format!(
-            "zone {ns}: {} has no namespace mounted on it (stale or missing), and whether the zone's namespace lives on in a process cannot be told: {why}",
-            escape(entry.as_os_str()),
-        ))
-        .hint(
-            "nothing was changed: a running guest may be in that namespace; remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again",
-        )
-    };
-    let io_errno = |e: &std::io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
-    let io_unknown = |what: &str, errno: Errno| unknown(format!("{what}: {}", errno.desc()));
-    let own = nsfs::identity(Path::new("/proc/self/ns/net"))
-        .map_err(|e| io_unknown("cannot read /proc/self/ns/net", io_errno(&e)))?;
-    let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
-    // `up` makes a zone's namespace in its own user namespace (the host's): one owned by
-    // another (any user's `unshare --user --net`, which may put any alias on its lo) is never
-    // taken for the zone.
-    let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
-        .map_err(|e| io_unknown("cannot read /proc/self/ns/user", io_errno(&e)))?;
-    let want = plan::mark(ns);
-    // The cookie of the namespace `up` made: the only one taken back (a mark alone can be
-    // put on any namespace's lo by whoever has CAP_NET_ADMIN there).
-    let records = crate::zone::cookie::Records::of(roots)?;
-    let recorded = records.read(ns).map_err(|why| {
-        fail(format!(
-            "zone {ns}: {} has no namespace mounted on it (stale or missing), and the record of the namespace up made for it cannot be believed: {why}",
-            escape(entry.as_os_str()),
-        ))
-        .hint(format!(
-            "nothing was changed: remove {} (root's record, made again by the next up of a live zone) and run it again",
-            escape(records.path(ns).as_os_str())
-        ))
-    })?;
-    let mut seen = Vec::new();
-    let mut unrecorded: Vec<i32> = Vec::new();
-    let procs =
-        std::fs::read_dir("/proc").map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
-    for e in procs {
-        let e = e.map_err(|e| io_unknown("cannot list /proc", io_errno(&e)))?;
-        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
-            .ok()
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        // PID 1's namespace is the host's side of every zone, never a zone (and a sandbox's
-        // PID 1 may refuse even root).
-        if pid == 1 {
-            continue;
-        }
-        let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
-        // Gone since the listing (or a zombie, which has no namespace): not this zone's.
-        let gone = |e: Errno| matches!(e, Errno::ENOENT | Errno::ESRCH);
-        let skip = |i: crate::netns::Ident| i == own || Some(i) == host || seen.contains(&i);
-        // The cheap stat first; only a namespace not seen yet is opened.
-        match nsfs::identity(&path) {
-            Ok(i) if skip(i) => continue,
-            Ok(_) => {}
-            Err(e) if gone(io_errno(&e)) => continue,
-            Err(e) => {
-                return Err(io_unknown(
-                    &format!("cannot read /proc/{pid}/ns/net"),
-                    io_errno(&e),
-                ));
-            }
-        }
-        let file = match nsfs::probe(&path) {
-            nsfs::Probe::Netns(f) => f,
-            nsfs::Probe::Missing => continue,
-            nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) if gone(e) => continue,
-            nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => {
-                return Err(io_unknown(&format!("cannot open /proc/{pid}/ns/net"), e));
-            }
-            nsfs::Probe::Unfit(_) => {
-                return Err(unknown(format!(
-                    "/proc/{pid}/ns/net opens as no network namespace"
-                )));
-            }
-        };
-        // The namespace held, which the process may have left since the stat.
-        let ident = file.identity().map_err(|e| {
-            io_unknown(
-                &format!("cannot read the identity of /proc/{pid}/ns/net"),
-                io_errno(&e),
-            )
-        })?;
-        if skip(ident) {
-            continue;
-        }
-        seen.push(ident);
-        let owner = file.owner().map_err(|e| {
-            io_unknown(
-                &format!("cannot tell the owner of /proc/{pid}/ns/net (NS_GET_USERNS)"),
-                e,
-            )
-        })?;
-        if owner != own_user {
-            continue;
-        }
-        let looked = Rtnl::open_in(Some(&fd_path(&file))).and_then(|mut s| {
-            let lo = s.call(rtmsg::get_link("lo"), 0)?;
-            let cookie = crate::zone::cookie::of_socket(&s)
-                .map_err(|e| NlError::local(e, "SO_NETNS_COOKIE"))?;
-            Ok((lo, cookie))
-        });
-        let (lo, cookie) = looked.map_err(|e| {
-            unknown(format!(
-                "cannot look at lo in the network namespace of process {pid}: {e}"
-            ))
-        })?;
-        let marked = rtmsg::links(&lo)
-            .get("lo")
-            .is_some_and(|l| l.alias.as_deref() == Some(want.as_str()));
-        if !marked {
-            continue;
-        }
-        match recorded {
-            Some(r) if cookie == Some(r) => return Ok(Some((pid, file, ident))),
-            // Marked, but not the namespace `up` made (the record says another): an old one
-            // a guest kept through `down --force`, or a mark put there by whoever may.
-            Some(_) => out::warn(&format!(
-                "{PREFIX}: zone {ns}: the network namespace of process {pid} carries the zone's mark but is not the namespace up made for it (its cookie is not the one recorded in {}): passed over",
-                escape(records.path(ns).as_os_str())
-            )),
-            None => unrecorded.push(pid),
-        }
-    }
-    if unrecorded.is_empty() {
-        return Ok(None);
-    }
-    // No record to tell the zone's namespace from another carrying its mark: none is taken.
-    let pids = unrecorded
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    Err(fail(format!(
-        "zone {ns}: {} has no namespace mounted on it (stale or missing), and the network namespace of process {pids} carries the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, or on a kernel without SO_NETNS_COOKIE)",
-        escape(entry.as_os_str()),
-        escape(records.path(ns).as_os_str()),
-    ))
-    .hint(format!(
-        "nothing was changed: if it is the zone's namespace (see its links: nsenter -t PID -n ip link), attach it by hand and run up again, which records it: ip netns delete {ns} (for a stale entry); ip netns attach {ns} PID; if it is not, stop its processes (or remove the mark: nsenter -t PID -n ip link set lo alias '') and run up again"
-    )))
 }
 
 /// The facts of a zone as `up` would see them (doctor compares them with the configuration

@@ -6,7 +6,7 @@
 //! files say, `apply` is the one executor (each step performed by `perform`, a failure an
 //! `error::StepError` whose hint is chosen by errno), `shell` is `up` and `down` over them,
 //! `all` runs them over every zone (`--all`), `cookie` records the namespace `up` made (the
-//! only one a stale zone may take back). Pure helpers: `mac` derives stable MACs, `rtmsg`
+//! only one a stale zone may take back), `lost` finds it when its entry is gone. Pure helpers: `mac` derives stable MACs, `rtmsg`
 //! builds the rtnetlink messages and reads dumps back, `script` quotes the printed lines.
 //! The guests: zone/ names none of util-vserver's files; what a command needs of the guests
 //! that join a zone (which they are, the files `up` edits for them, what their own interfaces
@@ -29,6 +29,7 @@ pub mod facts;
 pub mod guests;
 pub mod hostside;
 pub mod hostview;
+pub mod lost;
 pub mod mac;
 pub mod perform;
 pub mod plan;

@@ -214,6 +214,21 @@ pub fn down(
     }
 }
 
+/// What `down --force` leaves, said before it acts: the host's own namespace under the zone's
+/// name (`host`: only the entry goes) or the processes that lose the zone's links.
+fn force_warning(ns: &str, host: bool, pids: &[i32]) {
+    if host {
+        out::warn(&format!(
+            "{PREFIX}: down {ns}: --force: the entry is the host's own network namespace: only the entry is removed, the host's network stays"
+        ));
+    } else if !pids.is_empty() {
+        out::warn(&format!(
+            "{PREFIX}: down {ns}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
+            pid_list(pids)
+        ));
+    }
+}
+
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
 /// ([`Down::Claimed`], as `parts.claims` answers) from one taken down; both checked under the
 /// zone's lock, skipped with `force`.
@@ -289,31 +304,22 @@ pub fn down_checked_with(
         }
         return Ok(Down::Done);
     }
-    if host.is_some() {
-        out::warn(&format!(
-            "{PREFIX}: down {}: --force: the entry is the host's own network namespace: only the entry is removed, the host's network stays",
-            zone.netns
-        ));
-    } else if !facts.pids.is_empty() {
-        out::warn(&format!(
-            "{PREFIX}: down {}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
-            zone.netns,
-            pid_list(&facts.pids)
-        ));
-    }
+    force_warning(&zone.netns, host.is_some(), &facts.pids);
     let mut runner = Runner::for_down(&run_dir)?;
-    for (i, step) in steps.iter().enumerate() {
-        let line = step.line(&run_dir);
-        lines.say(&line)?;
-        runner.perform(step).map_err(|reason| {
+    let n = steps.len();
+    apply(
+        &mut runner,
+        &steps,
+        lines,
+        OnFail::Stop,
+        |i, line, reason| {
             fail(format!(
-                "down {}: step {} of {} failed: {line}: {reason}",
+                "down {}: step {} of {n} failed: {line}: {reason}",
                 zone.netns,
                 i + 1,
-                steps.len()
             ))
-        })?;
-    }
+        },
+    )?;
     crate::zone::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
     Ok(Down::Done)
 }

@@ -1,0 +1,245 @@
+//! The network namespace of a zone that lives on in processes without its entry (`ip netns
+//! delete` under a running guest, a run killed between removing a stale entry and attaching it
+//! again): found through `/proc/PID/ns/net` by the mark on its `lo` and the cookie `up`
+//! recorded when it made it (`zone::cookie`). Side-effecting (reads only).
+//!
+//! Rules: every namespace looked at is held open from the moment it is first seen, and its
+//! identity, its `lo` and its cookie are read through that fd, so what was checked is what is
+//! held (a PID may be another process's by then). This process's own namespace, the host's
+//! (PID 1's) and one another user namespace owns (any user's `unshare --user --net`) are never
+//! a zone's. A marked namespace with another cookie is passed over with a warning; a marked one
+//! found while no record exists is refused, naming its processes (which is the zone's cannot be
+//! told). What cannot be told (`/proc` unreadable, a namespace that cannot be opened or
+//! entered, no thread for it, a record that is not root's) fails: a namespace passed over
+//! unseen may be the zone's, with a running guest in it, and `up` would then make a new one
+//! beside it.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+
+use crate::netns::{Ident, Roots, host};
+use crate::report::fail::Fail;
+use crate::report::out;
+use crate::report::quote::escape;
+use crate::sys::nsfs::{self, NetnsFile};
+use crate::sys::rtnl::{NlError, Rtnl};
+use crate::zone::base::{PREFIX, fail};
+use crate::zone::config::Zone;
+use crate::zone::cookie::Records;
+use crate::zone::{plan, rtmsg};
+
+/// A process in the zone's namespace, the namespace held open, and its identity.
+pub(crate) type Found = (i32, NetnsFile, Ident);
+
+/// One search for a zone's namespace: what its failures name.
+struct Search<'a> {
+    ns: &'a str,
+    entry: &'a Path,
+}
+
+impl Search<'_> {
+    /// The refusal when whether the namespace lives on cannot be told: `why`, what failed and
+    /// the system's reason for it.
+    fn unknown(&self, why: String) -> Fail {
+        fail(format!(
+            "zone {}: {} has no namespace mounted on it (stale or missing), and whether the zone's namespace lives on in a process cannot be told: {why}",
+            self.ns,
+            escape(self.entry.as_os_str()),
+        ))
+        .hint(
+            "nothing was changed: a running guest may be in that namespace; remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again",
+        )
+    }
+
+    /// [`Search::unknown`] for a failed system call on `what`.
+    fn io(&self, what: &str, errno: Errno) -> Fail {
+        self.unknown(format!("{what}: {}", errno.desc()))
+    }
+}
+
+fn io_errno(e: &std::io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// The zone's namespace that lives on without its entry, if one does (see the file's header).
+pub(crate) fn find_marked(roots: &Roots, zone: &Zone, entry: &Path) -> Result<Option<Found>, Fail> {
+    let ns = &zone.netns;
+    let search = Search { ns, entry };
+    let want = plan::mark(ns);
+    // The cookie of the namespace `up` made: the only one taken back (a mark alone can be
+    // put on any namespace's lo by whoever has CAP_NET_ADMIN there).
+    let records = Records::of(roots)?;
+    let recorded = records.read(ns).map_err(|why| {
+        fail(format!(
+            "zone {ns}: {} has no namespace mounted on it (stale or missing), and the record of the namespace up made for it cannot be believed: {why}",
+            escape(entry.as_os_str()),
+        ))
+        .hint(format!(
+            "nothing was changed: remove {} (root's record, made again by the next up of a live zone) and run it again",
+            escape(records.path(ns).as_os_str())
+        ))
+    })?;
+    let mut unrecorded: Vec<i32> = Vec::new();
+    let found = each_namespace(&search, |pid, file| {
+        let (marked, cookie) = look_at(&search, pid, file, &want)?;
+        if !marked {
+            return Ok(false);
+        }
+        match recorded {
+            Some(r) if cookie == Some(r) => return Ok(true),
+            // Marked, but not the namespace `up` made (the record says another): an old one
+            // a guest kept through `down --force`, or a mark put there by whoever may.
+            Some(_) => out::warn(&format!(
+                "{PREFIX}: zone {ns}: the network namespace of process {pid} carries the zone's mark but is not the namespace up made for it (its cookie is not the one recorded in {}): passed over",
+                escape(records.path(ns).as_os_str())
+            )),
+            None => unrecorded.push(pid),
+        }
+        Ok(false)
+    })?;
+    if found.is_some() || unrecorded.is_empty() {
+        return Ok(found);
+    }
+    Err(unrecorded_refusal(&search, &records, &unrecorded))
+}
+
+/// No record to tell the zone's namespace from another carrying its mark: none is taken.
+fn unrecorded_refusal(search: &Search, records: &Records, pids: &[i32]) -> Fail {
+    let ns = search.ns;
+    let pids = pids
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    fail(format!(
+        "zone {ns}: {} has no namespace mounted on it (stale or missing), and the network namespace of process {pids} carries the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, or on a kernel without SO_NETNS_COOKIE)",
+        escape(search.entry.as_os_str()),
+        escape(records.path(ns).as_os_str()),
+    ))
+    .hint(format!(
+        "nothing was changed: if it is the zone's namespace (see its links: nsenter -t PID -n ip link), attach it by hand and run up again, which records it: ip netns delete {ns} (for a stale entry); ip netns attach {ns} PID; if it is not, stop its processes (or remove the mark: nsenter -t PID -n ip link set lo alias '') and run up again"
+    ))
+}
+
+/// Whether the namespace `file` holds (process `pid`'s) has its `lo` marked `want`, and its
+/// cookie (`None`: the kernel gives none).
+fn look_at(
+    search: &Search,
+    pid: i32,
+    file: &NetnsFile,
+    want: &str,
+) -> Result<(bool, Option<u64>), Fail> {
+    let looked = Rtnl::open_in(Some(&fd_path(file))).and_then(|mut s| {
+        let lo = s.call(rtmsg::get_link("lo"), 0)?;
+        let cookie =
+            crate::zone::cookie::of_socket(&s).map_err(|e| NlError::local(e, "SO_NETNS_COOKIE"))?;
+        Ok((lo, cookie))
+    });
+    let (lo, cookie) = looked.map_err(|e| {
+        search.unknown(format!(
+            "cannot look at lo in the network namespace of process {pid}: {e}"
+        ))
+    })?;
+    let marked = rtmsg::links(&lo)
+        .get("lo")
+        .is_some_and(|l| l.alias.as_deref() == Some(want));
+    Ok((marked, cookie))
+}
+
+/// Hands each network namespace of a process to `take`, once, held open, in /proc order:
+/// those the host's user namespace owns, but this process's and the host's. The first `take`
+/// says yes to is the answer.
+fn each_namespace(
+    search: &Search,
+    mut take: impl FnMut(i32, &NetnsFile) -> Result<bool, Fail>,
+) -> Result<Option<Found>, Fail> {
+    let own = nsfs::identity(Path::new("/proc/self/ns/net"))
+        .map_err(|e| search.io("cannot read /proc/self/ns/net", io_errno(&e)))?;
+    let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
+    // `up` makes a zone's namespace in its own user namespace (the host's): one owned by
+    // another (any user's `unshare --user --net`, which may put any alias on its lo) is never
+    // taken for the zone.
+    let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
+        .map_err(|e| search.io("cannot read /proc/self/ns/user", io_errno(&e)))?;
+    let mut seen = Vec::new();
+    let procs =
+        std::fs::read_dir("/proc").map_err(|e| search.io("cannot list /proc", io_errno(&e)))?;
+    for e in procs {
+        let e = e.map_err(|e| search.io("cannot list /proc", io_errno(&e)))?;
+        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
+            .ok()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // PID 1's namespace is the host's side of every zone, never a zone (and a sandbox's
+        // PID 1 may refuse even root).
+        if pid == 1 {
+            continue;
+        }
+        let skip = |i: Ident| i == own || Some(i) == host || seen.contains(&i);
+        let Some((file, ident)) = open_unseen(search, pid, skip)? else {
+            continue;
+        };
+        seen.push(ident);
+        let owner = file.owner().map_err(|e| {
+            search.io(
+                &format!("cannot tell the owner of /proc/{pid}/ns/net (NS_GET_USERNS)"),
+                e,
+            )
+        })?;
+        if owner == own_user && take(pid, &file)? {
+            return Ok(Some((pid, file, ident)));
+        }
+    }
+    Ok(None)
+}
+
+/// Process `pid`'s network namespace, held open with its identity, unless `skip` says it was
+/// seen (or is never a zone's) or the process is gone.
+fn open_unseen(
+    search: &Search,
+    pid: i32,
+    skip: impl Fn(Ident) -> bool,
+) -> Result<Option<(NetnsFile, Ident)>, Fail> {
+    let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
+    // Gone since the listing (or a zombie, which has no namespace): not this zone's.
+    let gone = |e: Errno| matches!(e, Errno::ENOENT | Errno::ESRCH);
+    // The cheap stat first; only a namespace not seen yet is opened.
+    match nsfs::identity(&path) {
+        Ok(i) if skip(i) => return Ok(None),
+        Ok(_) => {}
+        Err(e) if gone(io_errno(&e)) => return Ok(None),
+        Err(e) => {
+            return Err(search.io(&format!("cannot read /proc/{pid}/ns/net"), io_errno(&e)));
+        }
+    }
+    let file = match nsfs::probe(&path) {
+        nsfs::Probe::Netns(f) => f,
+        nsfs::Probe::Missing => return Ok(None),
+        nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) if gone(e) => return Ok(None),
+        nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => {
+            return Err(search.io(&format!("cannot open /proc/{pid}/ns/net"), e));
+        }
+        nsfs::Probe::Unfit(_) => {
+            return Err(search.unknown(format!("/proc/{pid}/ns/net opens as no network namespace")));
+        }
+    };
+    // The namespace held, which the process may have left since the stat.
+    let ident = file.identity().map_err(|e| {
+        search.io(
+            &format!("cannot read the identity of /proc/{pid}/ns/net"),
+            io_errno(&e),
+        )
+    })?;
+    Ok((!skip(ident)).then_some((file, ident)))
+}
+
+/// `/proc/self/fd/N` of an open namespace file: the namespace it holds, whatever happens to
+/// the process it was opened through.
+pub(crate) fn fd_path(f: &NetnsFile) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", f.file().as_raw_fd()))
+}
