@@ -105,3 +105,42 @@ fn exit_now(status: i32) -> ! {
     // SAFETY: _exit ends the process at once; nothing of it is used afterwards.
     unsafe { libc::_exit(status) }
 }
+
+/// How a child started by [`start_oddly`] begins: what a careless or unusual parent (a
+/// service manager, a shell with traps, a daemon that closed its stdio) hands its programs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OddStart {
+    /// Signals blocked in the child's signal mask.
+    pub blocked: Vec<nix::sys::signal::Signal>,
+    /// SIGPIPE ignored.
+    pub ignore_sigpipe: bool,
+    /// File descriptors closed (e.g. 0-2: no stdio at all).
+    pub closed: Vec<RawFd>,
+}
+
+/// Makes `cmd` start its program as [`OddStart`] says: the changes are made in the forked
+/// child just before exec (std's `pre_exec`), where only async-signal-safe calls may run. For
+/// the tests of what the personalities pass on to the programs they start.
+pub fn start_oddly(cmd: &mut std::process::Command, how: OddStart) {
+    use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
+    use std::os::unix::process::CommandExt;
+    let mut set = SigSet::empty();
+    for s in &how.blocked {
+        set.add(*s);
+    }
+    // SAFETY: the closure runs in the forked child before exec and makes only
+    // async-signal-safe calls (sigprocmask, sigaction, close) on values moved into it, which
+    // it does not allocate or free.
+    unsafe {
+        cmd.pre_exec(move || {
+            sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+            if how.ignore_sigpipe {
+                signal(Signal::SIGPIPE, SigHandler::SigIgn)?;
+            }
+            for fd in &how.closed {
+                libc::close(*fd);
+            }
+            Ok(())
+        });
+    }
+}

@@ -8,34 +8,26 @@
 //! between to reset a mask or open a file.
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::ip::*;
 use crate::common::*;
-use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal};
+use nix::sys::signal::Signal;
 
 /// Makes the command start with SIGUSR1 and SIGTERM blocked, SIGPIPE ignored, fds 0-2 closed.
 fn hostile(cmd: &mut Command) -> &mut Command {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: runs in the forked child before exec; sigprocmask, signal and close are
-    // async-signal-safe and touch no memory shared with the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set = SigSet::empty();
-            set.add(Signal::SIGUSR1);
-            set.add(Signal::SIGTERM);
-            nix::sys::signal::sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
-            signal(Signal::SIGPIPE, SigHandler::SigIgn)?;
-            for fd in 0..=2 {
-                libc::close(fd);
-            }
-            Ok(())
-        });
-    }
+    vspace_netns::sys::process::start_oddly(
+        cmd,
+        vspace_netns::sys::process::OddStart {
+            blocked: vec![Signal::SIGUSR1, Signal::SIGTERM],
+            ignore_sigpipe: true,
+            closed: vec![0, 1, 2],
+        },
+    );
     cmd
 }
 

@@ -13,6 +13,8 @@
 //! (`/run/netns`, `/etc/netns`) bears a unique name; a test that compares the whole mount
 //! table runs in a mount namespace of its own (`common::in_own_mount_namespace`).
 
+#![forbid(unsafe_code)]
+
 mod common;
 
 mod boot;

@@ -6,7 +6,6 @@
 //! fails or undoes the work. A closed stdout is no error (a /dev/null placeholder takes fd 1,
 //! so nothing of ours lands in a socket that got that number).
 
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Output, Stdio};
 
 use crate::common::ip::*;
@@ -35,13 +34,13 @@ fn run_into(cmd: &mut Command, sink: Sink) -> Output {
         }
         Sink::Closed => {
             cmd.stdout(Stdio::null());
-            // SAFETY: close(2) between fork and exec is async-signal-safe.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::close(1);
-                    Ok(())
-                });
-            }
+            vspace_netns::sys::process::start_oddly(
+                cmd,
+                vspace_netns::sys::process::OddStart {
+                    closed: vec![1],
+                    ..Default::default()
+                },
+            );
         }
         Sink::BrokenPipe => {
             // Close-on-exec, so that no program another test starts meanwhile inherits the
@@ -49,16 +48,13 @@ fn run_into(cmd: &mut Command, sink: Sink) -> Output {
             let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
             drop(r);
             cmd.stdout(Stdio::from(w));
-            // SAFETY: signal(2) between fork and exec is async-signal-safe.
-            unsafe {
-                cmd.pre_exec(|| {
-                    nix::sys::signal::signal(
-                        nix::sys::signal::Signal::SIGPIPE,
-                        nix::sys::signal::SigHandler::SigIgn,
-                    )?;
-                    Ok(())
-                });
-            }
+            vspace_netns::sys::process::start_oddly(
+                cmd,
+                vspace_netns::sys::process::OddStart {
+                    ignore_sigpipe: true,
+                    ..Default::default()
+                },
+            );
         }
     }
     cmd.stdin(Stdio::null()).stderr(Stdio::piped());

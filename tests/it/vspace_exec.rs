@@ -311,21 +311,19 @@ fn signal_masks(status: &[u8]) -> (u64, u64) {
 
 #[test]
 fn the_program_gets_the_callers_sigpipe_and_signal_mask() {
-    use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+    use nix::sys::signal::Signal;
     const PIPE: u64 = 1 << (Signal::SIGPIPE as u64 - 1);
     const USR1: u64 = 1 << (Signal::SIGUSR1 as u64 - 1);
     // A parent that blocks SIGUSR1 and ignores SIGPIPE, as some service managers do.
     fn odd_parent(cmd: &mut Command) {
-        // SAFETY: between fork and exec only async-signal-safe calls: sigprocmask, sigaction.
-        unsafe {
-            cmd.pre_exec(|| {
-                let mut set = SigSet::empty();
-                set.add(Signal::SIGUSR1);
-                sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
-                nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigIgn)?;
-                Ok(())
-            });
-        }
+        vspace_netns::sys::process::start_oddly(
+            cmd,
+            vspace_netns::sys::process::OddStart {
+                blocked: vec![Signal::SIGUSR1],
+                ignore_sigpipe: true,
+                ..Default::default()
+            },
+        );
     }
     let status = words(&[b"cat", b"/proc/self/status"]);
     let mut direct = Command::new("cat");
