@@ -1,12 +1,15 @@
 //! Root's state files under the state dir (`Roots::state_dir`, `/run/vspace-netns`). Side-
 //! effecting: each file is written whole (a temporary in `STATE/tmp`, apart from every name a
-//! zone or guest may have, renamed into place; the temporaries of killed writers removed by
-//! the next), and read as configuration files are read (no symlink followed, regular files
+//! zone or guest may have, held locked until renamed into place; the temporaries of killed
+//! writers, which nobody holds locked, removed by the next), and read as configuration files are read (no symlink followed, regular files
 //! only: `sys::regular`) and only when this process's user wrote it: the file and its
 //! directories owned by the effective user and writable by nobody else. A record another user
 //! could have written or replaced is refused, never believed.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+
+use nix::fcntl::{Flock, FlockArg};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -17,8 +20,10 @@ pub fn tmp_dir(state: &Path) -> PathBuf {
     state.join("tmp")
 }
 
-/// Writes `bytes` to `dest` whole: a temporary `STATE/tmp/PREFIX.PID`, renamed onto `dest`
+/// Writes `bytes` to `dest` whole: a temporary `STATE/tmp/PREFIX.PID.NANOS`, renamed onto `dest`
 /// (its directory made when missing). A reader sees the old file or the new one, never a part.
+/// The temporary is held under flock(LOCK_EX) from its creation to its rename: that lock, not
+/// its PID, tells a writer at work from a dead one ([`remove_dead_temporaries`]).
 pub fn write_whole(state: &Path, prefix: &str, dest: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp_dir = tmp_dir(state);
     std::fs::create_dir_all(&tmp_dir)?;
@@ -26,38 +31,68 @@ pub fn write_whole(state: &Path, prefix: &str, dest: &Path, bytes: &[u8]) -> io:
         std::fs::create_dir_all(parent)?;
     }
     remove_dead_temporaries(&tmp_dir, prefix);
-    let tmp = tmp_dir.join(format!("{prefix}.{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, dest))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+    // PID and time: no two writers' names meet, whichever PID namespaces they run in.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let tmp = tmp_dir.join(format!("{prefix}.{}.{nanos}", std::process::id()));
+    let write = || -> io::Result<()> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        let mut held = Flock::lock(file, FlockArg::LockExclusiveNonblock)
+            .map_err(|(_, e)| io::Error::from_raw_os_error(e as i32))?;
+        held.write_all(bytes)?;
+        std::fs::rename(&tmp, dest)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
-/// Removes the temporaries `PREFIX.PID` in `tmp_dir` whose writer is gone (killed between
-/// its write and its rename). Without `/proc` nothing is removed: whether a writer lives
-/// cannot be told.
+/// How old a temporary no writer holds locked must be to be removed: a writer takes its lock
+/// right after creating it, so one younger may still be about to.
+const UNLOCKED_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporaries `PREFIX.PID.NANOS` in `tmp_dir` whose writer is gone (killed between its
+/// write and its rename): those nobody holds locked, a minute old or more. A writer in another
+/// PID namespace holds its lock as well, so no live writer's temporary is removed, whichever
+/// PID namespace either runs in. Best effort: a temporary left is harmless.
 pub fn remove_dead_temporaries(tmp_dir: &Path, prefix: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
     let Ok(rd) = std::fs::read_dir(tmp_dir) else {
         return;
     };
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name();
-        let Some(pid) = name
+        let ours = name
             .to_str()
             .and_then(|n| n.strip_prefix(prefix))
             .and_then(|n| n.strip_prefix('.'))
-            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+        if ours && unheld_and_old(&e.path()) {
             let _ = std::fs::remove_file(e.path());
         }
     }
+}
+
+/// Whether nobody holds the temporary `path` locked and it is [`UNLOCKED_AGE`] old or more.
+fn unheld_and_old(path: &Path) -> bool {
+    let Ok(file) = regular::open(
+        path,
+        std::fs::OpenOptions::new().read(true).clone(),
+        Purpose::Read,
+    ) else {
+        return false;
+    };
+    let old = file
+        .metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age >= UNLOCKED_AGE);
+    old && Flock::lock(file, FlockArg::LockExclusiveNonblock).is_ok()
 }
 
 /// Whether `meta` is this process's effective user's and writable by nobody else.
@@ -175,15 +210,30 @@ mod tests {
     }
 
     #[test]
-    fn only_dead_writers_temporaries_are_removed() {
+    fn only_old_temporaries_nobody_holds_are_removed() {
         let d = tempfile::tempdir().unwrap();
-        let live = d.path().join(format!("rec.{}", std::process::id()));
-        let dead = d.path().join("rec.999999999");
-        let other = d.path().join("claim.999999999");
-        for p in [&live, &dead, &other] {
-            std::fs::write(p, b"").unwrap();
+        let p = |n: &str| d.path().join(n);
+        let old = std::time::SystemTime::now() - UNLOCKED_AGE * 2;
+        for n in ["rec.1", "rec.2", "rec.3", "claim.4"] {
+            let f = std::fs::File::create(p(n)).unwrap();
+            if n != "rec.3" {
+                f.set_modified(old).unwrap();
+            }
         }
+        // rec.2's writer is at work: it holds its lock.
+        let held = Flock::lock(
+            std::fs::File::open(p("rec.2")).unwrap(),
+            FlockArg::LockExclusiveNonblock,
+        )
+        .unwrap();
         remove_dead_temporaries(d.path(), "rec");
-        assert!(live.exists() && other.exists() && !dead.exists());
+        assert!(
+            !p("rec.1").exists(),
+            "an old temporary nobody holds is removed"
+        );
+        assert!(p("rec.2").exists(), "a held temporary is kept");
+        assert!(p("rec.3").exists(), "a new temporary is kept");
+        assert!(p("claim.4").exists(), "another prefix is kept");
+        drop(held);
     }
 }

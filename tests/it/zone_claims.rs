@@ -260,37 +260,38 @@ fn both_guests_hooks_in_parallel_for_many_rounds_never_start_a_guest_outside_its
     assert!(!z.entry().exists(), "the last post-stop left the zone up");
 }
 
-/// Issue: a hook killed between writing its claim's temporary (`STATE/tmp/claim.PID`) and
+/// Issue: a hook killed between writing its claim's temporary (`STATE/tmp/claim.PID...`) and
 /// renaming it into place left the temporary for good. The next claim removes the temporaries
-/// of processes that no longer exist, and only those.
+/// no writer holds locked (a minute old or more), and only those: not one a writer at work
+/// holds, whichever PID namespace it runs in (a PID alone cannot tell: /proc shows only this
+/// PID namespace's processes).
 #[test]
 fn a_killed_claim_s_temporary_is_removed_by_the_next_claim() {
     let z = zone("zt");
     let tmp = z.root.path().join("state/tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    // A PID that no longer exists (its process exited and was reaped), one that does.
-    let mut gone = Command::new("true").spawn().unwrap();
-    let dead = gone.id();
-    gone.wait().unwrap();
-    let mut alive = Command::new("sleep").arg("60").spawn().unwrap();
-    let live = alive.id();
-    for name in [
-        format!("claim.{dead}"),
-        format!("claim.{live}"),
-        "other".into(),
-    ] {
-        std::fs::write(tmp.join(name), "1 2\n").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    for name in ["claim.11.1", "claim.12.1", "claim.13.1", "other"] {
+        let f = std::fs::File::create(tmp.join(name)).unwrap();
+        if name != "claim.13.1" {
+            f.set_modified(old).unwrap();
+        }
     }
+    // claim.12.1's writer is at work (in another PID namespace, say): it holds its lock.
+    let held = nix::fcntl::Flock::lock(
+        std::fs::File::open(tmp.join("claim.12.1")).unwrap(),
+        nix::fcntl::FlockArg::LockExclusiveNonblock,
+    )
+    .unwrap();
     hook(&z, "initialize", "db");
-    let left = tmp.join(format!("claim.{dead}")).exists();
-    let kept = tmp.join(format!("claim.{live}")).exists() && tmp.join("other").exists();
-    let _ = alive.kill();
-    let _ = alive.wait();
+    let left = tmp.join("claim.11.1").exists();
+    let kept = ["claim.12.1", "claim.13.1", "other"].map(|n| tmp.join(n).exists());
+    drop(held);
     hook(&z, "post-start", "db");
     run_ok(&mut z.cmd(&["down", &z.name]));
-    assert!(!left, "the dead process's temporary was left");
-    assert!(
-        kept,
-        "a live process's temporary or another file was removed"
+    assert!(!left, "the dead writer's temporary was left");
+    assert_eq!(
+        kept, [true; 3],
+        "a held or new temporary, or another file, was removed"
     );
 }
