@@ -79,9 +79,18 @@ pub struct Rtnl {
 /// usual causes: every caller fails with it, never panics.
 pub fn no_thread(e: &std::io::Error) -> String {
     format!(
-        "cannot start a thread: {} (a limit on tasks or memory: the cgroup's pids.max, systemd TasksMax=, ulimit -u or -v)",
+        "cannot start a thread: {} ({LIMITS})",
         crate::exec::io_reason(e)
     )
+}
+
+/// The usual causes of [`no_thread`].
+const LIMITS: &str =
+    "a limit on tasks or memory: the cgroup's pids.max, systemd TasksMax=, ulimit -u or -v";
+
+/// [`no_thread`] without the system's reason, for an [`NlError`] (which adds the errno's).
+fn no_thread_message() -> String {
+    format!("cannot start a thread ({LIMITS})")
 }
 
 /// Runs `f` on a new thread that has entered the network namespace mounted at `entry` (the
@@ -103,7 +112,7 @@ pub fn in_netns<T: Send + 'static>(
         })
         .map_err(|e| NlError {
             errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-            message: Some(no_thread(&e)),
+            message: Some(no_thread_message()),
         })?
         .join()
         .unwrap_or_else(|_| Err(NlError::local(Errno::EIO, "netlink thread panicked")))
@@ -124,7 +133,7 @@ pub fn in_new_netns<T: Send + 'static>(
         .map_err(|e| {
             NlError::local(
                 Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-                no_thread(&e),
+                no_thread_message(),
             )
         })?
         .join()

@@ -730,6 +730,12 @@ fn a_scan_that_cannot_tell_leaves_a_stale_zone_alone() {
             show(&c, &out)
         );
         assert!(err.contains("nothing was changed"), "{}", show(&c, &out));
+        assert_eq!(
+            err.matches("Resource temporarily unavailable").count(),
+            1,
+            "the reason is said once: {}",
+            show(&c, &out)
+        );
         assert!(
             z.entry().exists(),
             "the stale entry was removed: {}",
@@ -916,6 +922,8 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         grep -q \"ip netns attach nr PID\" $W/err && echo hint=1\n\
         [ \"$(ip -o link | wc -l)\" = \"$before\" ] && echo host-unchanged=1\n\
         mountpoint -q /run/netns/nr || echo entry-unchanged=1\n\
+        vspace-netns status nr --json >$W/st || :\n\
+        grep -q '\"state\": *\"stale\"' $W/st && grep -q 'no record says up made it' $W/st && echo status-stale=1\n\
         ip netns delete nr; ip netns attach nr $P\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up2=$rc\"\n\
         test -s /run/vspace-netns/netns-cookie/nr && echo recorded=1\n\
@@ -935,6 +943,7 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         "hint=1",
         "host-unchanged=1",
         "entry-unchanged=1",
+        "status-stale=1",
         "up2=0",
         "recorded=1",
         "up3=0",
