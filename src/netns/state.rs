@@ -1,13 +1,16 @@
 //! Root's state files under the state dir (`Roots::state_dir`, `/run/vspace-netns`). Side-
 //! effecting: each file is written whole (a temporary in `STATE/tmp`, apart from every name a
-//! zone or guest may have, held locked until renamed into place; the temporaries of killed
-//! writers, which nobody holds locked, removed by the next), and read as configuration files are read (no symlink followed, regular files
-//! only: `sys::regular`) and only when this process's user wrote it: the file and its
-//! directories owned by the effective user and writable by nobody else. A record another user
-//! could have written or replaced is refused, never believed.
+//! zone or guest may have, created new, never through a symlink, held locked until renamed into
+//! place; the temporaries of killed writers, which nobody holds locked, removed by the next),
+//! and read as configuration files are read (no symlink followed, regular files only:
+//! `sys::regular`). Both only where root alone can write: the file and every directory from the
+//! state dir down to it owned by the effective user and writable by no other user (group
+//! write only for group 0). Directories are made 0755 and files 0644, whatever the umask;
+//! a record another user could have written or replaced is refused, never believed, and the
+//! refusal names the directory and the `chmod` that fixes it.
 
 use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 
 use nix::fcntl::{Flock, FlockArg};
 use std::os::unix::fs::MetadataExt;
@@ -23,12 +26,17 @@ pub fn tmp_dir(state: &Path) -> PathBuf {
 /// Writes `bytes` to `dest` whole: a temporary `STATE/tmp/PREFIX.PID.NANOS`, renamed onto `dest`
 /// (its directory made when missing). A reader sees the old file or the new one, never a part.
 /// The temporary is held under flock(LOCK_EX) from its creation to its rename: that lock, not
-/// its PID, tells a writer at work from a dead one ([`remove_dead_temporaries`]).
+/// its PID, tells a writer at work from a dead one ([`remove_dead_temporaries`]). Refused
+/// (InvalidData) where another user may write ([`check_dirs`]).
 pub fn write_whole(state: &Path, prefix: &str, dest: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp_dir = tmp_dir(state);
-    std::fs::create_dir_all(&tmp_dir)?;
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent)?;
+    let parent = dest.parent().unwrap_or(state);
+    for d in [&tmp_dir, parent] {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(d)?;
+        check_dirs(state, d)?;
     }
     remove_dead_temporaries(&tmp_dir, prefix);
     // PID and time: no two writers' names meet, whichever PID namespaces they run in.
@@ -40,7 +48,8 @@ pub fn write_whole(state: &Path, prefix: &str, dest: &Path, bytes: &[u8]) -> io:
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&tmp)?;
         let mut held = Flock::lock(file, FlockArg::LockExclusiveNonblock)
             .map_err(|(_, e)| io::Error::from_raw_os_error(e as i32))?;
@@ -50,6 +59,14 @@ pub fn write_whole(state: &Path, prefix: &str, dest: &Path, bytes: &[u8]) -> io:
     write().inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Removes `path` (a state file); one that does not exist is no error.
+pub fn remove(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(with_path(path, e)),
+        _ => Ok(()),
+    }
 }
 
 /// How old a temporary no writer holds locked must be to be removed: a writer takes its lock
@@ -95,21 +112,53 @@ fn unheld_and_old(path: &Path) -> bool {
     old && Flock::lock(file, FlockArg::LockExclusiveNonblock).is_ok()
 }
 
-/// Whether `meta` is this process's effective user's and writable by nobody else.
+/// Whether `meta` is this process's effective user's and no other user may write it (group
+/// write only for group 0, whose members are root's equals: a umask of 002 leaves it).
 fn owned(meta: &std::fs::Metadata) -> bool {
-    meta.uid() == nix::unistd::geteuid().as_raw() && meta.mode() & 0o022 == 0
+    let mode = meta.mode();
+    meta.uid() == nix::unistd::geteuid().as_raw()
+        && mode & 0o002 == 0
+        && (mode & 0o020 == 0 || meta.gid() == 0)
 }
 
-/// The refusal of a state file or directory another user could have written.
-fn not_owned(meta: &std::fs::Metadata) -> io::Error {
+/// The refusal of a state file or directory another user could have written, with its fix.
+fn not_owned(path: &Path, meta: &std::fs::Metadata) -> io::Error {
+    let shown = crate::report::quote::escape(path.as_os_str());
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
-            "is not root's own (owner uid {}, mode {:o}): another user may have written it",
+            "{shown} may be written by another user than root (owner uid {}, group {}, mode {:o}), so what is in it cannot be believed; fix: chown root:root {shown}; chmod go-w {shown}",
             meta.uid(),
+            meta.gid(),
             meta.mode() & 0o7777
         ),
     )
+}
+
+/// Checks each directory from `state` down to `dir`: each must exist, be a directory (not a
+/// symlink) and be root's alone ([`owned`]). NotFound when one does not exist.
+pub fn check_dirs(state: &Path, dir: &Path) -> io::Result<()> {
+    let mut dirs: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| d.starts_with(state))
+        .collect();
+    dirs.reverse();
+    for d in dirs {
+        let m = std::fs::symlink_metadata(d).map_err(|e| with_path(d, e))?;
+        if !m.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} is not a directory",
+                    crate::report::quote::escape(d.as_os_str())
+                ),
+            ));
+        }
+        if !owned(&m) {
+            return Err(not_owned(d, &m));
+        }
+    }
+    Ok(())
 }
 
 /// The content of the state file `path` of the directory `dir` under `state`, `None` when it
@@ -117,27 +166,9 @@ fn not_owned(meta: &std::fs::Metadata) -> io::Error {
 /// that is not regular, and a file or directory (`state`, then each one down to `path`) that
 /// is not this process's user's or that another may write.
 pub fn read_own(state: &Path, path: &Path) -> io::Result<Option<Vec<u8>>> {
-    let mut dirs: Vec<&Path> = path
-        .ancestors()
-        .skip(1)
-        .take_while(|d| d.starts_with(state))
-        .collect();
-    dirs.reverse();
-    for d in dirs {
-        match std::fs::symlink_metadata(d) {
-            Ok(m) if m.is_dir() && owned(&m) => {}
-            Ok(m) if m.is_dir() => {
-                return Err(with_path(d, not_owned(&m)));
-            }
-            Ok(_) => {
-                return Err(with_path(
-                    d,
-                    io::Error::new(io::ErrorKind::InvalidData, "is not a directory"),
-                ));
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(with_path(d, e)),
-        }
+    match check_dirs(state, path.parent().unwrap_or(state)) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        r => r?,
     }
     let mut f = match regular::open(
         path,
@@ -150,7 +181,7 @@ pub fn read_own(state: &Path, path: &Path) -> io::Result<Option<Vec<u8>>> {
     };
     let meta = f.metadata().map_err(|e| with_path(path, e))?;
     if !owned(&meta) {
-        return Err(with_path(path, not_owned(&meta)));
+        return Err(not_owned(path, &meta));
     }
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes).map_err(|e| with_path(path, e))?;
@@ -188,14 +219,23 @@ mod tests {
         );
         // No temporary is left behind.
         assert_eq!(std::fs::read_dir(tmp_dir(&state)).unwrap().count(), 0);
-        std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let e = read_own(&state, &rec).unwrap_err();
-        assert!(e.to_string().contains("is not root's own"), "{e}");
-        std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
-        std::fs::set_permissions(state.join("rec"), std::fs::Permissions::from_mode(0o777))
-            .unwrap();
-        let e = read_own(&state, &rec).unwrap_err();
-        assert!(e.to_string().contains("rec is not root's own"), "{e}");
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        mode(&rec, 0o666);
+        let e = read_own(&state, &rec).unwrap_err().to_string();
+        assert!(
+            e.contains("may be written by another user") && e.contains("chmod go-w"),
+            "{e}"
+        );
+        mode(&rec, 0o644);
+        // Group 0 may write (a umask of 002 leaves that); any other user may not.
+        mode(&state.join("rec"), 0o775);
+        assert!(read_own(&state, &rec).is_ok());
+        mode(&state.join("rec"), 0o777);
+        let e = read_own(&state, &rec).unwrap_err().to_string();
+        assert!(e.contains("rec may be written by another user"), "{e}");
+        assert!(write_whole(&state, "rec", &rec, b"1\n").is_err());
     }
 
     #[test]

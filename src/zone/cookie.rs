@@ -11,9 +11,12 @@
 //! finds the zone's entry live with another or none (a zone made by hand, or before records
 //! were kept); a found namespace is taken only when its cookie is the one recorded.
 //!
-//! Kept after `down`: a cookie is never given again, so a record outliving its namespace
-//! matches nothing. A kernel without SO_NETNS_COOKIE (before Linux 5.14) records nothing, and
-//! a namespace found without its entry is then refused, never guessed.
+//! Removed by `down` (after `down --force` the namespace may live on in the processes it was
+//! forced from: it is not to be taken back). A record holds the boot id too: cookies are
+//! unique within a boot, and a state dir that outlives one must not match a namespace of the
+//! next. Root's alone (`netns::state`): one another user could have written is refused. A
+//! kernel without SO_NETNS_COOKIE (before Linux 5.14) records nothing, and a namespace found
+//! without its entry is then refused, never guessed.
 
 use std::path::PathBuf;
 
@@ -22,7 +25,7 @@ use nix::errno::Errno;
 use crate::netns::Roots;
 use crate::netns::state;
 use crate::report::fail::Fail;
-use crate::zone::base::fail;
+use crate::zone::base::{PREFIX, fail};
 
 /// The directory of the records, under the state dir.
 const DIR: &str = "netns-cookie";
@@ -47,50 +50,77 @@ impl Records {
         self.state.join(DIR).join(zone)
     }
 
-    /// The cookie recorded for `zone`: `None` when none is. A record that is not root's own,
-    /// not a regular file or not one number is an error naming the file.
+    /// The cookie recorded for `zone` in this boot: `None` when none is (or the record is a
+    /// previous boot's: the kernel may give its cookie again). A record that is not root's
+    /// own, not a regular file or not a cookie and a boot id is an error naming the file.
     pub fn read(&self, zone: &str) -> Result<Option<u64>, String> {
         let path = self.path(zone);
         let Some(bytes) = state::read_own(&self.state, &path).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
-        std::str::from_utf8(&bytes)
+        let parsed = std::str::from_utf8(&bytes)
             .ok()
             .and_then(|t| t.strip_suffix('\n'))
-            .and_then(|t| t.parse::<u64>().ok())
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "{} holds no namespace cookie (one decimal number and a newline)",
-                    crate::report::quote::escape(path.as_os_str())
-                )
-            })
+            .and_then(|t| t.split_once(' '))
+            .and_then(|(c, b)| Some((c.parse::<u64>().ok()?, b)));
+        match parsed {
+            Some((cookie, boot)) if boot == boot_id() => Ok(Some(cookie)),
+            Some(_) => Ok(None),
+            None => Err(format!(
+                "{} holds no namespace cookie (a decimal number, a space, the boot id and a newline)",
+                crate::report::quote::escape(path.as_os_str())
+            )),
+        }
     }
 
-    /// Records `cookie` for `zone` (written whole).
+    /// Records `cookie` for `zone` in this boot (written whole).
     pub fn write(&self, zone: &str, cookie: u64) -> std::io::Result<()> {
         state::write_whole(
             &self.state,
             DIR,
             &self.path(zone),
-            format!("{cookie}\n").as_bytes(),
+            format!("{cookie} {}\n", boot_id()).as_bytes(),
         )
     }
 
     /// Records `cookie` for `zone` unless it is recorded already: `up` on a zone whose entry is
-    /// live (the entry is root's, so its namespace is the zone's whatever the record said).
-    pub fn keep(&self, zone: &str, cookie: u64) -> Result<(), Fail> {
+    /// live (the entry is root's, so its namespace is the zone's whatever the record said). A
+    /// record that cannot be written is a warning: the zone works, only a later `up` could not
+    /// take its namespace back should its entry be lost (it refuses then, naming the repair).
+    pub fn keep(&self, zone: &str, cookie: u64) {
         if self.read(zone).ok().flatten() == Some(cookie) {
-            return Ok(());
+            return;
         }
-        self.write(zone, cookie).map_err(|e| {
-            fail(format!(
-                "zone {zone}: cannot record its namespace's cookie in {}: {}",
+        if let Err(e) = self.write(zone, cookie) {
+            crate::report::out::warn(&format!(
+                "{PREFIX}: warning: zone {zone}: cannot record its namespace's cookie in {}: {}; should its entry be lost, up cannot take the namespace back",
                 crate::report::quote::escape(self.path(zone).as_os_str()),
                 crate::sys::exec::io_reason(&e)
+            ));
+        }
+    }
+
+    /// Removes the record of `zone` (`down`: the namespace the zone had is not to be taken back,
+    /// even where a process it was forced from keeps it).
+    pub fn remove(&self, zone: &str) -> Result<(), Fail> {
+        state::remove(&self.path(zone)).map_err(|e| {
+            fail(format!(
+                "zone {zone}: cannot remove the record of its namespace: {e}"
+            ))
+            .hint(format!(
+                "remove {} by hand: a later up would take back the namespace it names",
+                crate::report::quote::escape(self.path(zone).as_os_str())
             ))
         })
     }
+}
+
+/// This boot's id (`/proc/sys/kernel/random/boot_id`), "unknown" when it cannot be read (a
+/// record then never matches: what cannot be told is refused).
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The cookie of the namespace a socket was made in, `None` when the kernel gives none

@@ -91,7 +91,7 @@ pub fn gather_with(
     let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
         pinned = take_found(
-            crate::zone::lost::find_marked(roots, zone, &entry)?,
+            crate::zone::lost::find_marked(roots, zone, &entry, for_up)?,
             &mut facts,
             &mut id,
         );
@@ -113,7 +113,7 @@ pub fn gather_with(
     // again and `down` removes its host ends, as for a stale entry.
     if facts.netns == Entry::Missing && !marked_ends(zone, &facts).is_empty() {
         pinned = take_found(
-            crate::zone::lost::find_marked(roots, zone, &entry)?,
+            crate::zone::lost::find_marked(roots, zone, &entry, for_up)?,
             &mut facts,
             &mut id,
         );

@@ -7,9 +7,9 @@
 //! identity, its `lo` and its cookie are read through that fd, so what was checked is what is
 //! held (a PID may be another process's by then). This process's own namespace, the host's
 //! (PID 1's) and one another user namespace owns (any user's `unshare --user --net`) are never
-//! a zone's. A marked namespace with another cookie is passed over with a warning; a marked one
-//! found while no record exists is refused, naming its processes (which is the zone's cannot be
-//! told). What cannot be told (`/proc` unreadable, a namespace that cannot be opened or
+//! a zone's. A marked namespace with another cookie is passed over with a warning; for `up`,
+//! a marked one found while no record exists is refused, naming its processes (which is the
+//! zone's cannot be told); `down` and `status`, which only observe, take it for the zone's. What cannot be told (`/proc` unreadable, a namespace that cannot be opened or
 //! entered, no thread for it, a record that is not root's) fails: a namespace passed over
 //! unseen may be the zone's, with a running guest in it, and `up` would then make a new one
 //! beside it.
@@ -64,37 +64,50 @@ fn io_errno(e: &std::io::Error) -> Errno {
 }
 
 /// The zone's namespace that lives on without its entry, if one does (see the file's header).
-pub(crate) fn find_marked(roots: &Roots, zone: &Zone, entry: &Path) -> Result<Option<Found>, Fail> {
+/// `adopt`: for `up`, which attaches the entry to it: only the recorded namespace is taken,
+/// and a marked one found while no record exists is refused. Else (`down`, `status`), where
+/// what is found is only observed (its processes keep the zone from going down): without a
+/// record, or with one that cannot be believed, the first marked namespace stands for the zone.
+pub(crate) fn find_marked(
+    roots: &Roots,
+    zone: &Zone,
+    entry: &Path,
+    adopt: bool,
+) -> Result<Option<Found>, Fail> {
     let ns = &zone.netns;
     let search = Search { ns, entry };
     let want = plan::mark(ns);
-    // The cookie of the namespace `up` made: the only one taken back (a mark alone can be
-    // put on any namespace's lo by whoever has CAP_NET_ADMIN there).
     let records = Records::of(roots)?;
-    let recorded = records.read(ns).map_err(|why| {
-        fail(format!(
-            "zone {ns}: {} has no namespace mounted on it (stale or missing), and the record of the namespace up made for it cannot be believed: {why}",
-            escape(entry.as_os_str()),
-        ))
-        .hint(format!(
-            "nothing was changed: remove {} (root's record, made again by the next up of a live zone) and run it again",
-            escape(records.path(ns).as_os_str())
-        ))
-    })?;
+    // The cookie of the namespace `up` made: the only one taken back (a mark alone can be
+    // put on any namespace's lo by whoever has CAP_NET_ADMIN there). Read once a marked
+    // namespace is found: a plain stale entry needs no record.
+    let mut recorded: Option<Option<u64>> = None;
     let mut unrecorded: Vec<i32> = Vec::new();
     let found = each_namespace(&search, |pid, file| {
         let (marked, cookie) = look_at(&search, pid, file, &want)?;
         if !marked {
             return Ok(false);
         }
-        match recorded {
+        let record = match recorded {
+            Some(r) => r,
+            None => {
+                let r = match records.read(ns) {
+                    Ok(r) => r,
+                    Err(why) if adopt => return Err(unbelieved(&search, &records, &why)),
+                    Err(_) => None,
+                };
+                *recorded.insert(r)
+            }
+        };
+        match record {
             Some(r) if cookie == Some(r) => return Ok(true),
-            // Marked, but not the namespace `up` made (the record says another): an old one
-            // a guest kept through `down --force`, or a mark put there by whoever may.
+            // Marked, but not the namespace `up` made (the record says another): a mark put
+            // there by whoever may.
             Some(_) => out::warn(&format!(
-                "{PREFIX}: zone {ns}: the network namespace of process {pid} carries the zone's mark but is not the namespace up made for it (its cookie is not the one recorded in {}): passed over",
+                "{PREFIX}: warning: zone {ns}: the network namespace of process {pid} carries the zone's mark but is not the namespace up made for it (its cookie is not the one recorded in {}): passed over",
                 escape(records.path(ns).as_os_str())
             )),
+            None if !adopt => return Ok(true),
             None => unrecorded.push(pid),
         }
         Ok(false)
@@ -105,21 +118,39 @@ pub(crate) fn find_marked(roots: &Roots, zone: &Zone, entry: &Path) -> Result<Op
     Err(unrecorded_refusal(&search, &records, &unrecorded))
 }
 
+/// The refusal of `up` when the record cannot be believed (`why`: whose it may be, the fix).
+fn unbelieved(search: &Search, records: &Records, why: &str) -> Fail {
+    fail(format!(
+        "zone {}: {} has no namespace mounted on it (stale or missing), a network namespace carries the zone's mark, and the record of the namespace up made cannot be believed: {why}",
+        search.ns,
+        escape(search.entry.as_os_str()),
+    ))
+    .hint(format!(
+        "nothing was changed: make the record's directories root's alone as said, or remove {} (a zone whose namespace lives on must then be attached by hand), and run it again",
+        escape(records.path(search.ns).as_os_str())
+    ))
+}
+
 /// No record to tell the zone's namespace from another carrying its mark: none is taken.
 fn unrecorded_refusal(search: &Search, records: &Records, pids: &[i32]) -> Fail {
     let ns = search.ns;
-    let pids = pids
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let whose = match pids {
+        [one] => format!("the network namespace of process {one} carries"),
+        more => format!(
+            "the network namespaces of processes {} carry",
+            more.iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     fail(format!(
-        "zone {ns}: {} has no namespace mounted on it (stale or missing), and the network namespace of process {pids} carries the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, or on a kernel without SO_NETNS_COOKIE)",
+        "zone {ns}: {} has no namespace mounted on it (stale or missing), and {whose} the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, taken down with down --force, or on a kernel without SO_NETNS_COOKIE)",
         escape(search.entry.as_os_str()),
         escape(records.path(ns).as_os_str()),
     ))
     .hint(format!(
-        "nothing was changed: if it is the zone's namespace (see its links: nsenter -t PID -n ip link), attach it by hand and run up again, which records it: ip netns delete {ns} (for a stale entry); ip netns attach {ns} PID; if it is not, stop its processes (or remove the mark: nsenter -t PID -n ip link set lo alias '') and run up again"
+        "nothing was changed: if one is the zone's namespace (see its links: nsenter -t PID -n ip link), attach it by hand and run up again, which records it: ip netns delete {ns} (for a stale entry); ip netns attach {ns} PID; if none is, stop their processes (or remove the mark: nsenter -t PID -n ip link set lo alias '') and run up again"
     ))
 }
 

@@ -243,10 +243,11 @@ impl Runner {
             match cookie {
                 Some(c) => records.write(&zone, c).map_err(|e| {
                     NlError::local(
-                        Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+                        Errno::from_raw(e.raw_os_error().unwrap_or(libc::EACCES)),
                         format!(
-                            "cannot record the new namespace's cookie in {}",
-                            escape(records.path(&zone).as_os_str())
+                            "cannot record the new namespace's cookie in {}: {}",
+                            escape(records.path(&zone).as_os_str()),
+                            exec::io_reason(&e)
                         ),
                     )
                 }),

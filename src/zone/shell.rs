@@ -88,15 +88,14 @@ pub fn up_with(
     };
     let records = crate::zone::cookie::Records::of(roots)?;
     // The entry is live (root mounted it): its namespace is the zone's, recorded as such.
-    let keep = || match facts.cookie {
-        Some(c)
-            if !steps
-                .iter()
-                .any(|s| matches!(s, plan::Step::AddNetns { .. })) =>
-        {
-            records.keep(&zone.netns, c)
+    let keep = || {
+        let made = steps
+            .iter()
+            .any(|s| matches!(s, plan::Step::AddNetns { .. }));
+        if let (Some(c), false) = (facts.cookie, made) {
+            records.keep(&zone.netns, c);
         }
-        _ => Ok(()),
+        Ok(())
     };
     if steps.is_empty() {
         lines.say(&format!(
@@ -229,6 +228,29 @@ fn force_warning(ns: &str, host: bool, pids: &[i32]) {
     }
 }
 
+/// `down`'s plan, or why the zone is kept (processes in it); a namespace `up` did not make is
+/// refused unless `force`.
+fn plan_down(
+    zone: &Zone,
+    facts: &Facts,
+    force: bool,
+) -> Result<Result<Vec<plan::Step>, Down>, Fail> {
+    Ok(match plan::plan_down(zone, facts, force) {
+        Ok(s) => Ok(s),
+        Err(PlanError::Busy(pids)) => Err(Down::Busy(pids)),
+        Err(PlanError::Unmarked(what)) => {
+            return Err(fail(format!(
+                "down {}: refused: {} carries no mark of this zone (alias {}): 'up' did not make it",
+                zone.netns,
+                what.join(", "),
+                plan::mark(&zone.netns)
+            ))
+            .hint("delete it by hand, or use --force to delete it all the same"));
+        }
+        Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
+    })
+}
+
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
 /// ([`Down::Claimed`], as `parts.claims` answers) from one taken down; both checked under the
 /// zone's lock, skipped with `force`.
@@ -273,19 +295,9 @@ pub fn down_checked_with(
             return Ok(Down::Claimed(claimed));
         }
     }
-    let steps = match plan::plan_down(&zone, &facts, force) {
-        Ok(s) => s,
-        Err(PlanError::Busy(pids)) => return Ok(Down::Busy(pids)),
-        Err(PlanError::Unmarked(what)) => {
-            return Err(fail(format!(
-                "down {}: refused: {} carries no mark of this zone (alias {}): 'up' did not make it",
-                zone.netns,
-                what.join(", "),
-                plan::mark(&zone.netns)
-            ))
-            .hint("delete it by hand, or use --force to delete it all the same"));
-        }
-        Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
+    let steps = match plan_down(&zone, &facts, force)? {
+        Ok(steps) => steps,
+        Err(kept) => return Ok(kept),
     };
     // The guests' files their starts wrote go too, unless a process (a guest) still lives in
     // the zone: util-vserver's stop of a running guest reads them.
@@ -294,8 +306,14 @@ pub fn down_checked_with(
     } else {
         Vec::new()
     };
+    // The namespace the zone had is not to be taken back by a later `up` (after --force it may
+    // live on in the processes it was forced from).
+    let records = crate::zone::cookie::Records::of(roots)?;
     if steps.is_empty() && nodev.is_empty() {
         lines.say(&format!("# nothing to do: zone {} is down", zone.netns))?;
+        if !dry_run {
+            records.remove(&zone.netns)?;
+        }
         return Ok(Down::Done);
     }
     if dry_run {
@@ -321,5 +339,6 @@ pub fn down_checked_with(
         },
     )?;
     crate::zone::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
+    records.remove(&zone.netns)?;
     Ok(Down::Done)
 }

@@ -932,8 +932,12 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         [ \"$(stat -L -c %d:%i /run/netns/nr)\" = \"$(stat -L -c %d:%i /proc/$P/ns/net)\" ] && echo taken-back=1\n\
         umount /run/netns/nr; chmod 666 /run/vspace-netns/netns-cookie/nr\n\
         rc=0; vspace-netns up nr >/dev/null 2>$W/err2 || rc=$?; echo \"up4=$rc\"\n\
-        grep -q 'cannot be believed' $W/err2 && grep -q \"is not root's own\" $W/err2 && echo disbelieved=1\n\
-        cat $W/err $W/err2\n\
+        grep -q 'cannot be believed' $W/err2 && grep -q 'may be written by another user' $W/err2 && grep -q 'chmod go-w' $W/err2 && echo disbelieved=1\n\
+        chmod 644 /run/vspace-netns/netns-cookie/nr\n\
+        read c b < /run/vspace-netns/netns-cookie/nr; echo \"$c 0-previous-boot\" > /run/vspace-netns/netns-cookie/nr\n\
+        rc=0; vspace-netns up nr >/dev/null 2>$W/err3 || rc=$?; echo \"up5=$rc\"\n\
+        grep -q 'no record says up made it' $W/err3 && echo previous-boot-ignored=1\n\
+        cat $W/err $W/err2 $W/err3\n\
         kill $P; rm -r $W\n";
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("nr", "17", "nrhost", "192.0.2.99/24", script);
@@ -950,6 +954,8 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         "taken-back=1",
         "up4=1",
         "disbelieved=1",
+        "up5=1",
+        "previous-boot-ignored=1",
     ] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
@@ -976,4 +982,77 @@ fn up_right_after_ip_netns_delete_waits_for_the_old_namespace_to_go() {
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("dd", "18", "ddhost", "192.0.2.101/24", script);
     assert!(stdout.lines().any(|l| l == "fails=0"), "{ctx}");
+}
+
+/// Issue: the state dir and its records were made with the caller's umask, and the record was
+/// read (and its directories checked) before any marked namespace was found: after one start
+/// under `umask 002` (`su` keeps it) every stale zone was refused, even one whose namespace no
+/// process holds, with a hint that did not work. Directories are made 0755 and files 0644
+/// whatever the umask, group 0 may write, the record is read only once a marked namespace is
+/// found, and a refusal (a state dir others may write) names the directory and the chmod.
+#[test]
+fn a_group_writable_umask_leaves_stale_zones_workable() {
+    let script = "umask 002\n\
+        vspace-netns up um >/dev/null\n\
+        umask 022\n\
+        stat -c %a /run/vspace-netns /run/vspace-netns/netns-cookie /run/vspace-netns/netns-cookie/um\n\
+        umount /run/netns/um\n\
+        rc=0; vspace-netns up um >/dev/null || rc=$?; echo \"up=$rc\"\n\
+        mountpoint -q /run/netns/um && echo live=1\n\
+        chmod 777 /run/vspace-netns\n\
+        umount /run/netns/um\n\
+        rc=0; vspace-netns up um >/dev/null 2>/run/um.err || rc=$?; echo \"writable=$rc\"\n\
+        grep -q 'chmod go-w /run/vspace-netns' /run/um.err && echo fix-named=1\n\
+        chmod 755 /run/vspace-netns\n\
+        rc=0; vspace-netns up um >/dev/null || rc=$?; echo \"fixed=$rc\"\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("um", "19", "umhost", "192.0.2.103/24", script);
+    let modes: Vec<&str> = stdout.lines().take(3).collect();
+    assert_eq!(modes, ["755", "755", "644"], "{ctx}");
+    for want in ["up=0", "live=1", "writable=1", "fix-named=1", "fixed=0"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
+/// Issue: `down --force` kept the record of the namespace it forced a guest out of, and a later
+/// `up` finishing a killed run (an empty entry file left) took that namespace back, giving the
+/// forced-out guest the zone again. `down` removes the record; the namespace is then refused.
+#[test]
+fn down_force_leaves_no_record_to_take_the_old_namespace_back() {
+    let script = "W=$(mktemp -d)\n\
+        vspace-netns up df >/dev/null\n\
+        ip netns exec df sleep 60 & G=$!\n\
+        sleep 0.3\n\
+        vspace-netns down --force df >/dev/null 2>&1\n\
+        test -e /run/vspace-netns/netns-cookie/df || echo removed=1\n\
+        nsenter -t $G -n ip link set lo alias vspace-netns:df\n\
+        touch /run/netns/df\n\
+        rc=0; vspace-netns up df >/dev/null 2>$W/err || rc=$?; echo \"up=$rc\"\n\
+        grep -q \"process $G carries the zone's mark, but no record says up made it\" $W/err && echo refused=1\n\
+        mountpoint -q /run/netns/df || echo not-adopted=1\n\
+        cat $W/err; kill $G; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("df", "20", "dfhost", "192.0.2.105/24", script);
+    for want in ["removed=1", "up=1", "refused=1", "not-adopted=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
+/// Issue: state files were written through a plain open of `STATE/tmp/PREFIX.PID`: with a
+/// state dir whose `tmp` others may write (`VSPACE_NETNS_STATE_DIR=/var` kept by sudo: its tmp
+/// is /var/tmp), a FIFO planted there hung `up` under the zone's lock, a symlink redirected the
+/// write. Writing is refused where another user may write, naming the directory and the fix.
+#[test]
+fn state_files_are_never_written_where_others_may_write() {
+    let script = "mkdir -p /run/s/tmp; chmod 1777 /run/s/tmp\n\
+        rc=0; VSPACE_NETNS_STATE_DIR=/run/s vspace-netns up sw >/dev/null 2>/run/s.err || rc=$?; echo \"up=$rc\"\n\
+        grep -q '/run/s/tmp may be written by another user' /run/s.err && echo said=1\n\
+        mountpoint -q /run/netns/sw || echo nothing-left=1\n\
+        ip link show swhost >/dev/null 2>&1 || echo no-host-end=1\n\
+        cat /run/s.err\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("sw", "21", "swhost", "192.0.2.107/24", script);
+    for want in ["up=1", "said=1", "nothing-left=1", "no-host-end=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
 }
