@@ -925,7 +925,9 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         vspace-netns status nr --json >$W/st || :\n\
         grep -q '\"state\": *\"stale\"' $W/st && grep -q 'no record says up made it' $W/st && echo status-stale=1\n\
         ip netns delete nr; ip netns attach nr $P\n\
+        vspace-netns doctor nr 2>&1 | grep -q 'WARN its namespace is not recorded as the one up made' && echo doctor-warns=1\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up2=$rc\"\n\
+        vspace-netns doctor nr 2>&1 | grep -q 'is not recorded' || echo doctor-quiet=1\n\
         test -s /run/vspace-netns/netns-cookie/nr && echo recorded=1\n\
         umount /run/netns/nr\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up3=$rc\"\n\
@@ -948,7 +950,9 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         "host-unchanged=1",
         "entry-unchanged=1",
         "status-stale=1",
+        "doctor-warns=1",
         "up2=0",
+        "doctor-quiet=1",
         "recorded=1",
         "up3=0",
         "taken-back=1",

@@ -9,10 +9,11 @@ use crate::netns::{Entry, Unusable};
 use crate::report::quote::escape;
 use crate::zone::base as zone;
 use crate::zone::config::{self, Zone};
+use crate::zone::cookie::Records;
 use crate::zone::hostside::{self};
 use crate::zone::plan::{self, Facts, PlanError, Step};
 
-use super::{Check, Ctx, bad, ok, show};
+use super::{Check, Ctx, bad, ok, show, warn};
 
 /// The configuration, the host side, the entry, then what `up` would change.
 pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
@@ -230,6 +231,31 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
             )));
         }
     }
+    record_check(checks, ns, &facts, ctx);
+}
+
+/// A live zone whose namespace's cookie is not the one recorded (made by hand, or before
+/// records were kept): should its entry be lost under a running guest, `up` would refuse to
+/// take the namespace back. Said as a WARN (the zone works); nothing when all is well or the
+/// kernel gives no cookie.
+fn record_check(checks: &mut Vec<Check>, ns: &str, facts: &Facts, ctx: &Ctx) {
+    let (Some(cookie), Ok(records)) = (facts.cookie, Records::of(ctx.roots)) else {
+        return;
+    };
+    let what = match records.read(ns) {
+        Ok(Some(r)) if r == cookie => return,
+        Ok(_) => format!(
+            "zone {ns}: its namespace is not recorded as the one up made ({} is missing or names another)",
+            show(&records.path(ns))
+        ),
+        Err(e) => format!("zone {ns}: the record of its namespace cannot be believed: {e}"),
+    };
+    checks.push(warn(
+        what,
+        format!(
+            "vspace-netns up {ns} records it: should the entry be lost under a running guest, up takes a namespace back only when it is the one recorded"
+        ),
+    ));
 }
 
 /// Each configured link end: name, MAC, what is there, where.
