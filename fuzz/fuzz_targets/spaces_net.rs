@@ -1,13 +1,13 @@
-//! Fuzz target: a guest's `spaces/net` as util-vserver reads it (`shread::read`, then
-//! `config::net_space`), on any bytes. Pure; no panic, and a shared name is never empty.
+//! Fuzz target: a guest's `spaces/net` as util-vserver reads it (`netns::shread::read`, then
+//! `vserver::guest::net_space`), on any bytes. Pure; no panic, and a shared name is never empty.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vspace_netns::zone::config::{NetSpace, net_space};
+use vspace_netns::vserver::guest::{NetSpace, net_space};
 
 fuzz_target!(|data: &[u8]| {
-    let r = vspace_netns::zone::shread::read(data);
-    let _ = vspace_netns::zone::shread::without_controls(&r.value);
+    let r = vspace_netns::netns::shread::read(data);
+    let _ = vspace_netns::netns::shread::without_controls(&r.value);
     for o in &r.oddities {
         let _ = o.describe();
     }
