@@ -5,7 +5,8 @@
 //! and read as configuration files are read (no symlink followed, regular files only:
 //! `sys::regular`). Both only where root alone can write: the file and every directory from the
 //! state dir down to it owned by the effective user and writable by no other user (group
-//! write only for group 0). Directories are made 0755 and files 0644, whatever the umask;
+//! write only for group 0). Directories are made 0755 and files 0644 (the umask may take more
+//! away, never add: a umask of 002 leaves no group write);
 //! a record another user could have written or replaced is refused, never believed, and the
 //! refusal names the directory and the `chmod` that fixes it.
 
@@ -190,15 +191,14 @@ pub fn read_own(state: &Path, path: &Path) -> io::Result<Option<Vec<u8>>> {
 
 /// `e` with the path it is about in front of its message (`PATH is ...`).
 fn with_path(path: &Path, e: io::Error) -> io::Error {
-    let kind = e.kind();
+    let shown = crate::report::quote::escape(path.as_os_str());
     let text = match e.raw_os_error() {
-        Some(_) => format!("cannot read it: {}", crate::sys::exec::io_reason(&e)),
-        None => e.to_string(),
+        // The system's refusal: `PATH: reason`.
+        Some(_) => format!("{shown}: {}", crate::sys::exec::io_reason(&e)),
+        // Ours (`sys::regular`'s): `PATH is ...`.
+        None => format!("{shown} {e}"),
     };
-    io::Error::new(
-        kind,
-        format!("{} {text}", crate::report::quote::escape(path.as_os_str())),
-    )
+    io::Error::new(e.kind(), text)
 }
 
 #[cfg(test)]

@@ -126,12 +126,10 @@ pub fn claim(roots: &Roots, zone: &str, guest: &OsStr, by: Starter) -> Result<()
 pub fn release(roots: &Roots, zone: &str, guest: &OsStr) -> Result<(), ClaimError> {
     let dir = zone_dir(roots, zone)?;
     let file = dir.join(guest);
+    // The zone's directory stays: removed with its last claim, it could vanish between
+    // another start's making it and the rename of that start's claim into it.
     match std::fs::remove_file(&file) {
-        Ok(()) => {
-            // The zone's directory goes with its last claim (fails while others remain).
-            let _ = std::fs::remove_dir(&dir);
-            Ok(())
-        }
+        Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_err("cannot remove the claim", &file)(e)),
     }

@@ -64,7 +64,7 @@ impl Records {
             .and_then(|t| t.split_once(' '))
             .and_then(|(c, b)| Some((c.parse::<u64>().ok()?, b)));
         match parsed {
-            Some((cookie, boot)) if boot == boot_id() => Ok(Some(cookie)),
+            Some((cookie, boot)) if boot == boot_id() && boot != UNKNOWN => Ok(Some(cookie)),
             Some(_) => Ok(None),
             None => Err(format!(
                 "{} holds no namespace cookie (a decimal number, a space, the boot id and a newline)",
@@ -100,27 +100,29 @@ impl Records {
         }
     }
 
-    /// Removes the record of `zone` (`down`: the namespace the zone had is not to be taken back,
-    /// even where a process it was forced from keeps it).
-    pub fn remove(&self, zone: &str) -> Result<(), Fail> {
-        state::remove(&self.path(zone)).map_err(|e| {
-            fail(format!(
-                "zone {zone}: cannot remove the record of its namespace: {e}"
-            ))
-            .hint(format!(
-                "remove {} by hand: a later up would take back the namespace it names",
-                crate::report::quote::escape(self.path(zone).as_os_str())
-            ))
-        })
+    /// Removes the record of `zone` (`down`: the namespace the zone had is not to be taken
+    /// back). One that cannot be removed is a warning: `down` also clears the mark of a
+    /// namespace it forces processes out of, so a record left names no marked namespace.
+    pub fn remove(&self, zone: &str) {
+        if let Err(e) = state::remove(&self.path(zone)) {
+            crate::report::out::warn(&format!(
+                "{PREFIX}: warning: zone {zone}: cannot remove the record of its namespace: {e}; remove it by hand"
+            ));
+        }
     }
 }
 
-/// This boot's id (`/proc/sys/kernel/random/boot_id`), "unknown" when it cannot be read (a
-/// record then never matches: what cannot be told is refused).
+/// The boot id of a record written when this boot's could not be read.
+const UNKNOWN: &str = "unknown";
+
+/// This boot's id (`/proc/sys/kernel/random/boot_id`), [`UNKNOWN`] when it cannot be read (a
+/// record then never matches, not even one written so: what cannot be told is refused).
 fn boot_id() -> String {
     std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+        .ok()
+        .filter(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+        .unwrap_or_else(|| UNKNOWN.into())
 }
 
 /// The cookie of the namespace a socket was made in, `None` when the kernel gives none

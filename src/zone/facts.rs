@@ -84,6 +84,8 @@ pub fn gather_with(
     };
     let mut facts = Facts::empty(entry.clone());
     facts.netns = entry_fact(&probe);
+    // `up` alone takes back a namespace found (`status` and `doctor`, with a survey, observe).
+    let adopt = for_up && survey.is_none();
     let lost = matches!(
         facts.netns,
         Entry::Unusable(netns::Unusable::Stale) | Entry::Missing
@@ -91,7 +93,7 @@ pub fn gather_with(
     let mut pinned = None;
     if facts.netns == Entry::Unusable(netns::Unusable::Stale) {
         pinned = take_found(
-            crate::zone::lost::find_marked(roots, zone, &entry, for_up)?,
+            crate::zone::lost::find_marked(roots, zone, &entry, adopt)?,
             &mut facts,
             &mut id,
         );
@@ -113,7 +115,7 @@ pub fn gather_with(
     // again and `down` removes its host ends, as for a stale entry.
     if facts.netns == Entry::Missing && !marked_ends(zone, &facts).is_empty() {
         pinned = take_found(
-            crate::zone::lost::find_marked(roots, zone, &entry, for_up)?,
+            crate::zone::lost::find_marked(roots, zone, &entry, adopt)?,
             &mut facts,
             &mut id,
         );

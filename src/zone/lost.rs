@@ -126,7 +126,7 @@ fn unbelieved(search: &Search, records: &Records, why: &str) -> Fail {
         escape(search.entry.as_os_str()),
     ))
     .hint(format!(
-        "nothing was changed: make the record's directories root's alone as said, or remove {} (a zone whose namespace lives on must then be attached by hand), and run it again",
+        "nothing was changed: make the record and its directories root's alone as said, or remove {} (a zone whose namespace lives on must then be attached by hand), and run it again",
         escape(records.path(search.ns).as_os_str())
     ))
 }

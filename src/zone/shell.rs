@@ -312,7 +312,7 @@ pub fn down_checked_with(
     if steps.is_empty() && nodev.is_empty() {
         lines.say(&format!("# nothing to do: zone {} is down", zone.netns))?;
         if !dry_run {
-            records.remove(&zone.netns)?;
+            records.remove(&zone.netns);
         }
         return Ok(Down::Done);
     }
@@ -323,6 +323,9 @@ pub fn down_checked_with(
         return Ok(Down::Done);
     }
     force_warning(&zone.netns, host.is_some(), &facts.pids);
+    // First: a run killed after this is finished by the next `down`; one killed before the
+    // record went could have left it naming a namespace forced from the zone.
+    records.remove(&zone.netns);
     let mut runner = Runner::for_down(&run_dir)?;
     let n = steps.len();
     apply(
@@ -339,6 +342,5 @@ pub fn down_checked_with(
         },
     )?;
     crate::zone::apply::perform(roots, &nodev, &format!("down {}", zone.netns), false)?;
-    records.remove(&zone.netns)?;
     Ok(Down::Done)
 }

@@ -843,14 +843,17 @@ fn a_marked_namespace_of_another_user_namespace_is_never_taken_for_the_zone() {
 
 /// Issue: with two namespaces carrying a zone's mark (a guest kept the old one through
 /// `down --force`, then the zone was brought up again and its entry went stale), the first in
-/// /proc order was taken and the messages named the wrong processes. The one `up` made last
-/// (its cookie recorded) is taken now, and the other is named in a warning, passed over.
+/// /proc order was taken and the messages named the wrong processes. `down --force` now clears
+/// the mark of the namespace it leaves to its processes; marked again (by whoever may), it is
+/// named in a warning and passed over, and the one `up` made last (its cookie recorded) is taken.
 #[test]
 fn of_two_marked_namespaces_the_one_up_made_last_is_taken() {
     let script = "W=$(mktemp -d)\n\
         vspace-netns up tm >/dev/null\n\
         ip netns exec tm sleep 60 & A=$!\n\
         sleep 0.3; vspace-netns down --force tm >/dev/null 2>&1\n\
+        nsenter -t $A -n ip link show lo | grep -q 'vspace-netns:tm' || echo a-unmarked=1\n\
+        nsenter -t $A -n ip link set lo alias vspace-netns:tm\n\
         vspace-netns up tm >/dev/null\n\
         ip netns exec tm sleep 60 & B=$!\n\
         sleep 0.3; umount /run/netns/tm\n\
@@ -862,7 +865,7 @@ fn of_two_marked_namespaces_the_one_up_made_last_is_taken() {
         kill $A $B; rm -r $W\n";
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("tm", "15", "tmhost", "192.0.2.95/24", script);
-    for want in ["up=0", "warned=1", "b-taken=1", "b-link=1"] {
+    for want in ["a-unmarked=1", "up=0", "warned=1", "b-taken=1", "b-link=1"] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
@@ -923,7 +926,7 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         [ \"$(ip -o link | wc -l)\" = \"$before\" ] && echo host-unchanged=1\n\
         mountpoint -q /run/netns/nr || echo entry-unchanged=1\n\
         vspace-netns status nr --json >$W/st || :\n\
-        grep -q '\"state\": *\"stale\"' $W/st && grep -q 'no record says up made it' $W/st && echo status-stale=1\n\
+        grep -q '\"state\": *\"stale\"' $W/st && grep -q \"still in use by pids $P\" $W/st && echo status-stale=1\n\
         ip netns delete nr; ip netns attach nr $P\n\
         vspace-netns doctor nr 2>&1 | grep -q 'WARN its namespace is not recorded as the one up made' && echo doctor-warns=1\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up2=$rc\"\n\
@@ -1020,7 +1023,8 @@ fn a_group_writable_umask_leaves_stale_zones_workable() {
 
 /// Issue: `down --force` kept the record of the namespace it forced a guest out of, and a later
 /// `up` finishing a killed run (an empty entry file left) took that namespace back, giving the
-/// forced-out guest the zone again. `down` removes the record; the namespace is then refused.
+/// forced-out guest the zone again. `down` removes the record and clears that namespace's mark:
+/// the next `up` after a killed one makes the zone anew; marked again by hand, it is refused.
 #[test]
 fn down_force_leaves_no_record_to_take_the_old_namespace_back() {
     let script = "W=$(mktemp -d)\n\
@@ -1029,17 +1033,33 @@ fn down_force_leaves_no_record_to_take_the_old_namespace_back() {
         sleep 0.3\n\
         vspace-netns down --force df >/dev/null 2>&1\n\
         test -e /run/vspace-netns/netns-cookie/df || echo removed=1\n\
+        nsenter -t $G -n ip link show lo | grep -q 'vspace-netns:df' || echo unmarked=1\n\
+        strace -f -o /dev/null -e inject=unshare:signal=SIGKILL vspace-netns up df >/dev/null 2>&1 || :\n\
+        rc=0; vspace-netns up df >/dev/null 2>$W/err0 || rc=$?; echo \"after-killed-up=$rc\"\n\
+        [ \"$(stat -L -c %d:%i /run/netns/df)\" = \"$(stat -L -c %d:%i /proc/$G/ns/net)\" ] && echo forced-out-adopted=1\n\
+        vspace-netns down df >/dev/null 2>&1\n\
         nsenter -t $G -n ip link set lo alias vspace-netns:df\n\
         touch /run/netns/df\n\
         rc=0; vspace-netns up df >/dev/null 2>$W/err || rc=$?; echo \"up=$rc\"\n\
         grep -q \"process $G carries the zone's mark, but no record says up made it\" $W/err && echo refused=1\n\
         mountpoint -q /run/netns/df || echo not-adopted=1\n\
-        cat $W/err; kill $G; rm -r $W\n";
+        cat $W/err0 $W/err; kill $G; rm -r $W\n";
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("df", "20", "dfhost", "192.0.2.105/24", script);
-    for want in ["removed=1", "up=1", "refused=1", "not-adopted=1"] {
+    for want in [
+        "removed=1",
+        "unmarked=1",
+        "after-killed-up=0",
+        "up=1",
+        "refused=1",
+        "not-adopted=1",
+    ] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
+    assert!(
+        !stdout.lines().any(|l| l == "forced-out-adopted=1"),
+        "the forced-out namespace was taken back:\n{ctx}"
+    );
 }
 
 /// Issue: state files were written through a plain open of `STATE/tmp/PREFIX.PID`: with a

@@ -75,6 +75,15 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         Entry::Missing => steps.extend(marked_host_ends(zone, facts, &marked)),
         Entry::Netns(()) => {
             let lo = facts.inside.get("lo").cloned().unwrap_or_default();
+            // Forced while processes live on in it: the namespace stays theirs, no longer the
+            // zone's, and loses the mark, so that no later `up` takes it for the zone's.
+            if marked(&lo) && !facts.pids.is_empty() {
+                steps.push(Step::SetAlias {
+                    ns: Some(ns.clone()),
+                    dev: "lo".into(),
+                    alias: String::new(),
+                });
+            }
             if marked(&lo) || force {
                 steps.push(Step::DelNetns { ns: ns.clone() });
             } else {

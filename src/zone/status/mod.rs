@@ -244,20 +244,6 @@ fn invalid(name: String, error: String) -> ZoneStatus {
     }
 }
 
-/// A zone whose facts could not all be gathered: `stale` with the reason when its entry is
-/// stale (what could not be told is whether its namespace lives on in a process), else
-/// `invalid`.
-fn unobserved(roots: &Roots, zone: &Zone, shown: String, error: String) -> ZoneStatus {
-    let stale = zone::run_dir(roots).is_ok_and(|d| {
-        crate::netns::probe(&d.join(&zone.netns)).fact() == Entry::Unusable(Unusable::Stale)
-    });
-    let mut z = invalid(shown, error);
-    if stale {
-        z.state = State::Stale;
-    }
-    z
-}
-
 /// One zone, gathered.
 fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::report::quote::escape(name);
@@ -276,7 +262,7 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
     });
     let (facts, run_dir) = match gathered {
         Ok(x) => x,
-        Err(f) => return unobserved(roots, &zone, shown, f.message),
+        Err(f) => return invalid(shown, f.message),
     };
     let (steps, error) = match plan::plan_up(&zone, &facts) {
         Ok(s) => (s, None),
