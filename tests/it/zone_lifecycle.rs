@@ -256,7 +256,9 @@ fn down_refuses_while_a_process_lives_inside_unless_forced() {
     let out = run_ok(&mut z.cmd(&["down", &n, "--force"]));
     assert_eq!(
         text(&out.stdout),
-        format!("ip -n {n} link del dev {v}\nip netns delete {n}\n")
+        format!(
+            "ip -n {n} link del dev {v}\nip -n {n} link set dev lo alias ''\nip netns delete {n}\n"
+        )
     );
     assert!(err_text(&out).contains(&format!("--force: pids {}", sleeper.pid())));
     assert!(!z.entry().exists() && !host_has_link(&p));

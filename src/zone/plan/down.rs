@@ -25,29 +25,24 @@ fn marked_host_ends(zone: &Zone, facts: &Facts, marked: &impl Fn(&LinkState) -> 
         .collect()
 }
 
-/// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
-/// the entry. Refused while processes live inside, and for links (configured or not) or a
-/// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
-pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
+/// The links inside a live namespace that `down` deletes: the configured links (last made,
+/// first deleted), then any other link but lo (deleting the namespace would delete them all,
+/// so each must carry the mark too); those without this zone's mark go to `unmarked` instead,
+/// unless `force`.
+fn inside_links(zone: &Zone, facts: &Facts, force: bool, unmarked: &mut Vec<String>) -> Vec<Step> {
     let ns = &zone.netns;
-    if !facts.pids.is_empty() && !force {
-        return Err(PlanError::Busy(facts.pids.clone()));
-    }
     let want = mark(ns);
     let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
     // A configured link's temporary name: a half-made link of this zone's `up`.
     let temps: Vec<String> = zone.links.iter().map(|l| temp_name(ns, &l.name)).collect();
-    let mut unmarked = Vec::new();
     let mut steps = Vec::new();
-    // The configured links (last made, first deleted), then any other link inside but lo:
-    // deleting the namespace would delete them all, so each must carry the mark too.
     let names = zone
         .links
         .iter()
         .rev()
         .map(|l| l.name.as_str())
         .chain(unconfigured(zone, facts));
-    // A stale entry's namespace that lives on is not entered through the entry: see below.
+    // A stale entry's namespace that lives on is not entered through the entry.
     let live = facts.netns == Entry::Netns(());
     for name in names.filter(|_| live) {
         if let Some(l) = facts.inside.get(name) {
@@ -68,6 +63,21 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
             });
         }
     }
+    steps
+}
+
+/// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
+/// the entry. Refused while processes live inside, and for links (configured or not) or a
+/// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
+pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
+    let ns = &zone.netns;
+    if !facts.pids.is_empty() && !force {
+        return Err(PlanError::Busy(facts.pids.clone()));
+    }
+    let want = mark(ns);
+    let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
+    let mut unmarked = Vec::new();
+    let mut steps = inside_links(zone, facts, force, &mut unmarked);
     match &facts.netns {
         // No entry, but host ends that carry the zone's mark: its namespace lives on, in
         // processes (refused above, unless forced) or held by a mount elsewhere or an open
