@@ -122,16 +122,24 @@ fn owned(meta: &std::fs::Metadata) -> bool {
         && (mode & 0o020 == 0 || meta.gid() == 0)
 }
 
-/// The refusal of a state file or directory another user could have written, with its fix.
+/// The refusal of a state file or directory another user could have written, with its fix:
+/// making it root's alone, unless it is a shared directory every user writes (sticky, such as
+/// /tmp), which is never to be changed: then another state dir.
 fn not_owned(path: &Path, meta: &std::fs::Metadata) -> io::Error {
     let shown = crate::report::quote::escape(path.as_os_str());
+    let mode = meta.mode();
+    let fix = if meta.is_dir() && mode & 0o1002 == 0o1002 {
+        "it is a shared directory every user may write (such as /tmp): leave it as it is and give a state dir of root's alone (VSPACE_NETNS_STATE_DIR, default /run/vspace-netns)".to_string()
+    } else {
+        format!("fix: chown root:root {shown}; chmod go-w {shown}")
+    };
     io::Error::new(
         io::ErrorKind::InvalidData,
         format!(
-            "{shown} may be written by another user than root (owner uid {}, group {}, mode {:o}), so what is in it cannot be believed; fix: chown root:root {shown}; chmod go-w {shown}",
+            "{shown} may be written by another user than root (owner uid {}, group {}, mode {:o}), so what is in it cannot be believed; {fix}",
             meta.uid(),
             meta.gid(),
-            meta.mode() & 0o7777
+            mode & 0o7777
         ),
     )
 }

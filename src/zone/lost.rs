@@ -145,7 +145,7 @@ fn unrecorded_refusal(search: &Search, records: &Records, pids: &[i32]) -> Fail 
         ),
     };
     fail(format!(
-        "zone {ns}: {} has no namespace mounted on it (stale or missing), and {whose} the zone's mark, but no record says up made it ({} is missing: made by hand, by an older version, taken down with down --force, or on a kernel without SO_NETNS_COOKIE)",
+        "zone {ns}: {} has no namespace mounted on it (stale or missing), and {whose} the zone's mark, but no record says up made it ({} records no namespace of this boot: made by hand, by an older version, taken down with down --force, or on a kernel without SO_NETNS_COOKIE)",
         escape(search.entry.as_os_str()),
         escape(records.path(ns).as_os_str()),
     ))
@@ -154,8 +154,10 @@ fn unrecorded_refusal(search: &Search, records: &Records, pids: &[i32]) -> Fail 
     ))
 }
 
-/// Whether the namespace `file` holds (process `pid`'s) has its `lo` marked `want`, and its
-/// cookie (`None`: the kernel gives none).
+/// Whether the namespace `file` holds (process `pid`'s) has its loopback device marked `want`,
+/// and its cookie (`None`: the kernel gives none). The loopback device is asked for by its
+/// ifindex, which no one can change: by name, a namespace whose `lo` was renamed (any holder
+/// of CAP_NET_ADMIN there may) answered ENODEV, and that refused every stale zone's search.
 fn look_at(
     search: &Search,
     pid: i32,
@@ -163,7 +165,7 @@ fn look_at(
     want: &str,
 ) -> Result<(bool, Option<u64>), Fail> {
     let looked = Rtnl::open_in(Some(&fd_path(file))).and_then(|mut s| {
-        let lo = s.call(rtmsg::get_link("lo"), 0)?;
+        let lo = s.call(rtmsg::get_link_index(rtmsg::LOOPBACK_INDEX), 0)?;
         let cookie =
             crate::zone::cookie::of_socket(&s).map_err(|e| NlError::local(e, "SO_NETNS_COOKIE"))?;
         Ok((lo, cookie))
@@ -174,8 +176,8 @@ fn look_at(
         ))
     })?;
     let marked = rtmsg::links(&lo)
-        .get("lo")
-        .is_some_and(|l| l.alias.as_deref() == Some(want));
+        .values()
+        .any(|l| l.index == rtmsg::LOOPBACK_INDEX && l.alias.as_deref() == Some(want));
     Ok((marked, cookie))
 }
 

@@ -51,6 +51,17 @@ pub fn get_link(name: &str) -> Msg {
     Msg::GetLink(m)
 }
 
+/// The ifindex the kernel gives the loopback device of every network namespace, whatever it
+/// is named (LOOPBACK_IFINDEX).
+pub const LOOPBACK_INDEX: u32 = 1;
+
+/// RTM_GETLINK of the link `index`.
+pub fn get_link_index(index: u32) -> Msg {
+    let mut m = LinkMessage::default();
+    m.header.index = index;
+    Msg::GetLink(m)
+}
+
 fn family(v6: bool) -> AddressFamily {
     if v6 {
         AddressFamily::Inet6

@@ -244,6 +244,23 @@ fn invalid(name: String, error: String) -> ZoneStatus {
     }
 }
 
+/// What `differs` says of a stale zone whose namespace lives on: its processes, and whether
+/// `up` takes it back (its cookie is the one recorded) or it must be attached by hand.
+fn lives_on(roots: &Roots, ns: &str, facts: &Facts) -> String {
+    let pids = zone::pid_list(&facts.pids);
+    let recorded = crate::zone::cookie::Records::of(roots)
+        .ok()
+        .and_then(|r| r.read(ns).ok().flatten());
+    match (facts.cookie, recorded) {
+        (Some(c), Some(r)) if c == r => format!(
+            "still in use by pids {pids}: its namespace lives on without its entry; 'vspace-netns up {ns}' attaches the entry to it again"
+        ),
+        _ => format!(
+            "pids {pids} are in a namespace that carries the zone's mark without its entry, but no record says up made it: 'vspace-netns up {ns}' refuses it; if it is the zone's, attach it by hand: ip netns delete {ns}; ip netns attach {ns} PID"
+        ),
+    }
+}
+
 /// One zone, gathered.
 fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> ZoneStatus {
     let shown = crate::report::quote::escape(name);
@@ -287,11 +304,7 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
             .chain(bounced(&zone, &facts))
             .collect()
     } else if st == State::Stale && facts.found.is_some() {
-        vec![format!(
-            "still in use by pids {}: its namespace lives on without its entry; 'vspace-netns up {}' attaches the entry to it again",
-            zone::pid_list(&facts.pids),
-            zone.netns
-        )]
+        vec![lives_on(roots, &zone.netns, &facts)]
     } else {
         Vec::new()
     };
