@@ -1,21 +1,21 @@
-//! Root's state files under the state dir (`Roots::state_dir`, `/run/vspace-netns`). Side-
-//! effecting: each file is written whole (a temporary in `STATE/tmp`, apart from every name a
-//! zone or guest may have, created new, never through a symlink, held locked until renamed into
-//! place; the temporaries of killed writers, which nobody holds locked, removed by the next),
-//! and read as configuration files are read (no symlink followed, regular files only:
-//! `sys::regular`). Both only where root alone can write: the file and every directory from the
-//! state dir down to it owned by the effective user and writable by no other user (group
-//! write only for group 0). Directories are made 0755 and files 0644 (the umask may take more
-//! away, never add: a umask of 002 leaves no group write);
-//! a record another user could have written or replaced is refused, never believed, and the
-//! refusal names the directory and the `chmod` that fixes it.
+//! Root's state files under the state dir (`Roots::state_dir`, `/run/vspace-netns`).
+//! Side-effecting.
+//!
+//! Written whole: a temporary in `STATE/tmp` (apart from every name a zone or guest may have,
+//! created new, never through a symlink, held under flock until renamed into place; a killed
+//! writer's temporary, which nobody holds, is removed by the next writer). Read as
+//! configuration files are read (no symlink followed, regular files only: `sys::regular`).
+//! Both only where root alone can write: the file and every directory from the state dir down
+//! to it owned by the effective user and writable by no other user (group write only for
+//! group 0). Directories are made 0755 and files 0644 (a umask may take more away, never
+//! leave others write). A record another user could have written is refused, never believed,
+//! and the refusal says how to fix it.
 
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
 
 use crate::sys::regular::{self, Purpose};
 
