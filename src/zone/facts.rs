@@ -24,7 +24,7 @@ use crate::zone::base::{fail, run_dir};
 use crate::zone::config::Zone;
 use crate::zone::guests::GuestParts;
 pub(crate) use crate::zone::lost::fd_path;
-use crate::zone::plan::{Facts, PlanError, SkipFact};
+use crate::zone::plan::{Facts, LinkState, PlanError, SkipFact};
 use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
 use crate::zone::{config, plan, rtmsg, script};
 
@@ -246,7 +246,8 @@ fn entry_fact(probe: &crate::netns::Probe) -> Entry<()> {
 fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail> {
     let mut inside =
         Rtnl::open_in(Some(live)).map_err(nl("cannot open rtnetlink inside the zone"))?;
-    facts.inside = dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?;
+    facts.inside =
+        loopback_as_lo(dump_links(&mut inside).map_err(nl("cannot list the zone's links"))?);
     facts.cookie = crate::zone::cookie::of_socket(&inside).ok().flatten();
     for v6 in [false, true].into_iter().filter(|_| for_up) {
         let dump = inside
@@ -255,6 +256,23 @@ fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail
         facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
     }
     Ok(())
+}
+
+/// A zone's links with its loopback device as `lo`, whatever it is named: the kernel's
+/// loopback (ifindex 1) is the zone's `lo` even when renamed (any holder of CAP_NET_ADMIN
+/// inside may), so that `up` and `down` find it and do not take it for a link of their own to
+/// delete; a link of another kind named `lo` is left out.
+fn loopback_as_lo(mut links: BTreeMap<String, LinkState>) -> BTreeMap<String, LinkState> {
+    let renamed = links
+        .iter()
+        .find(|(name, l)| l.index == rtmsg::LOOPBACK_INDEX && name.as_str() != "lo")
+        .map(|(name, _)| name.clone());
+    if let Some(name) = renamed {
+        let lo = links.remove(&name);
+        links.remove("lo");
+        links.extend(lo.map(|l| ("lo".to_string(), l)));
+    }
+    links
 }
 
 /// util-vserver's `vprocunhide`, when it exists, as a word a script can hold.

@@ -140,6 +140,11 @@ impl Runner {
 
     /// The ifindex of `dev` in `ns`, in ip's words when it is missing.
     fn index(&mut self, ns: &Option<String>, dev: &str) -> Result<u32, StepError> {
+        // A zone's `lo` is its loopback device, by the ifindex no one can change, whatever its
+        // name (`facts::loopback_as_lo`).
+        if ns.is_some() && dev == "lo" {
+            return Ok(rtmsg::LOOPBACK_INDEX);
+        }
         let s = self.sock(ns)?;
         let got = match s.call(rtmsg::get_link(dev), 0) {
             Ok(got) => got,

@@ -92,7 +92,11 @@ pub fn up_with(
         let made = steps
             .iter()
             .any(|s| matches!(s, plan::Step::AddNetns { .. }));
-        if let (Some(c), false) = (facts.cookie, made) {
+        // Only a namespace that carries the zone's mark is recorded: one made by hand is not
+        // up's (down refuses it), and a search finds only marked ones.
+        let marked = facts.inside.get("lo").and_then(|l| l.alias.as_deref())
+            == Some(plan::mark(&zone.netns).as_str());
+        if let (Some(c), false, true) = (facts.cookie, made, marked) {
             records.keep(&zone.netns, c);
         }
         Ok(())

@@ -1103,3 +1103,49 @@ fn a_namespace_with_its_loopback_renamed_blocks_no_search() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: a zone's loopback device renamed inside (any holder of CAP_NET_ADMIN there, a guest
+/// given NET_ADMIN) made `up` fail (`Cannot find device "lo"`), `down` and the hook's
+/// post-stop refuse the namespace as not made by up, and `down --force` fail half-way: only
+/// the search knew the loopback by its ifindex. Facts and steps take the loopback device for
+/// the zone's `lo` whatever its name.
+#[test]
+fn a_zone_whose_loopback_was_renamed_still_comes_up_and_goes_down() {
+    let script = "vspace-netns up rl >/dev/null\n\
+        ip -n rl link set dev lo down; ip -n rl link set dev lo name lo0\n\
+        rc=0; vspace-netns up rl >/dev/null || rc=$?; echo \"up=$rc\"\n\
+        ip -n rl link show lo0 | grep -q 'state UNKNOWN\\|LOOPBACK,UP' && echo lo-up=1\n\
+        rc=0; vspace-netns down rl >/dev/null || rc=$?; echo \"down=$rc\"\n\
+        mountpoint -q /run/netns/rl || echo gone=1\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("rl", "24", "rlhost", "192.0.2.111/24", script);
+    for want in ["up=0", "lo-up=1", "down=0", "gone=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
+/// Issue: `up` on a namespace made by hand (`ip netns add`), which it does not mark, recorded
+/// its cookie, doctor then said nothing, and the namespace could never be found again by the
+/// mark the search looks for. Only a marked namespace is recorded; doctor says such a zone's
+/// namespace is not up's, with the way to hand it over.
+#[test]
+fn a_namespace_made_by_hand_is_not_recorded_and_doctor_says_so() {
+    let script = "ip netns add hm\n\
+        vspace-netns up hm >/dev/null\n\
+        test -e /run/vspace-netns/netns-cookie/hm || echo unrecorded=1\n\
+        vspace-netns doctor hm 2>&1 | grep -q 'WARN its namespace was not made by up' && echo doctor-warns=1\n\
+        ip -n hm link set dev lo alias vspace-netns:hm\n\
+        vspace-netns up hm >/dev/null\n\
+        test -s /run/vspace-netns/netns-cookie/hm && echo recorded=1\n\
+        vspace-netns doctor hm 2>&1 | grep -q 'WARN its namespace' || echo doctor-quiet=1\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("hm", "25", "hmhost", "192.0.2.113/24", script);
+    for want in [
+        "unrecorded=1",
+        "doctor-warns=1",
+        "recorded=1",
+        "doctor-quiet=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}

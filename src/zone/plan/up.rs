@@ -192,7 +192,7 @@ fn check_peer_free(ns: &str, link: &Link, facts: &Facts, half_made: bool) -> Res
             let name = &link.name;
             if facts.host[p].alias.as_deref() == Some(mark(ns).as_str()) {
                 return Err(PlanError::Conflict(format!(
-                    "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no process this host's /proc shows is in it; a mount elsewhere or an open file holds it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair) and run up again",
+                    "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no namespace whose lo carries the zone's mark was found: a mount elsewhere or an open file holds it, or it is one up did not make, maybe with processes in it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair, cutting whatever is in that namespace off) and run up again",
                     facts.entry.to_string_lossy()
                 )));
             }
