@@ -1165,3 +1165,30 @@ fn a_namespace_made_by_hand_is_not_recorded_and_doctor_says_so() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: with a zone up, a veth renamed (in the configuration, or by a guest inside) made
+/// `up`, the hook's start of another guest, `status` and `doctor` say the zone's namespace
+/// "lives on, unreachable" and advise `down`, which cuts the guests off; the namespace was
+/// right there. The refusal now says the pair's other end is in the zone under another name
+/// and how to name it back. And `status` called a zone whose namespace lives on without its
+/// entry (`ip netns delete` under a process) idle and healthy: it is stale, with its pids.
+#[test]
+fn a_renamed_link_is_named_as_such_and_a_namespace_living_on_is_not_idle() {
+    let script = "W=$(mktemp -d)\n\
+        vspace-netns up rn >/dev/null\n\
+        mv \"$VSPACE_NETNS_CONFDIR/rn/links/e0\" \"$VSPACE_NETNS_CONFDIR/rn/links/e1\"\n\
+        rc=0; vspace-netns up rn >/dev/null 2>$W/err || rc=$?; echo \"up=$rc\"\n\
+        grep -q 'e1 is not in the zone under that name' $W/err && echo named=1\n\
+        grep -q 'unreachable' $W/err || echo not-lost=1\n\
+        mv \"$VSPACE_NETNS_CONFDIR/rn/links/e1\" \"$VSPACE_NETNS_CONFDIR/rn/links/e0\"\n\
+        ip netns exec rn sleep 60 & G=$!\n\
+        sleep 0.3; ip netns delete rn\n\
+        rc=0; vspace-netns status rn --json >$W/st || rc=$?; echo \"status=$rc\"\n\
+        grep -q '\"state\": *\"stale\"' $W/st && echo stale=1\n\
+        cat $W/err $W/st; kill $G; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("rn", "27", "rnhost", "192.0.2.117/24", script);
+    for want in ["up=1", "named=1", "not-lost=1", "status=1", "stale=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}

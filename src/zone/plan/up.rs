@@ -190,7 +190,15 @@ fn check_peer_free(ns: &str, link: &Link, facts: &Facts, half_made: bool) -> Res
         }
         Some((p, _)) if facts.host.contains_key(p) => {
             let name = &link.name;
-            if facts.host[p].alias.as_deref() == Some(mark(ns).as_str()) {
+            let marked = facts.host[p].alias.as_deref() == Some(mark(ns).as_str());
+            // The zone's namespace is here (live, or found without its entry): the pair's
+            // other end is in it under another name.
+            if marked && (facts.netns == Entry::Netns(()) || facts.found.is_some()) {
+                return Err(PlanError::Conflict(format!(
+                    "the host end {p} of {name} carries this zone's mark, but {name} is not in the zone under that name: the pair's other end is there under another name (a link renamed in the configuration, or inside the zone); give it its name again (see ip -n {ns} link; ip -n {ns} link set dev OTHER name {name}), or delete the pair (ip link del {p}) and run up again"
+                )));
+            }
+            if marked {
                 return Err(PlanError::Conflict(format!(
                     "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no namespace whose lo carries the zone's mark was found: a mount elsewhere or an open file holds it, or it is one up did not make, maybe with processes in it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair, cutting whatever is in that namespace off) and run up again",
                     facts.entry.to_string_lossy()

@@ -165,9 +165,11 @@ pub struct Report {
 }
 
 /// The state from the entry and the steps `up` would take (cleanup-skip edits aside), and
-/// whether a member guest runs.
-pub fn state(entry: &Entry, steps: &[Step], guest_runs: bool) -> State {
+/// whether a member guest runs. `lives_on`: the zone's namespace was found alive without its
+/// entry (stale, as for a stale entry: `up` attaches it again), never idle.
+pub fn state(entry: &Entry, steps: &[Step], guest_runs: bool, lives_on: bool) -> State {
     match entry {
+        Entry::Missing if lives_on => State::Stale,
         Entry::Missing if guest_runs => State::Down,
         Entry::Missing => State::Idle,
         Entry::Unusable(Unusable::Stale) => State::Stale,
@@ -287,7 +289,12 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
         Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => (Vec::new(), None),
     };
     let guests = members(roots, parts, survey, &zone.netns, &facts);
-    let mut st = state(&facts.netns, &steps, guests.iter().any(|g| g.running));
+    let mut st = state(
+        &facts.netns,
+        &steps,
+        guests.iter().any(|g| g.running),
+        facts.found.is_some(),
+    );
     if error.is_some() {
         st = State::Invalid;
     }
@@ -517,8 +524,10 @@ mod tests {
             (Entry::Netns(()), vec![step], true, State::Partial),
         ];
         for (entry, steps, runs, want) in table {
-            assert_eq!(state(&entry, &steps, runs), want, "{entry:?}");
+            assert_eq!(state(&entry, &steps, runs, false), want, "{entry:?}");
         }
+        // No entry, but the zone's namespace found alive: stale, never idle.
+        assert_eq!(state(&Entry::Missing, &[], false, true), State::Stale);
         let healthy: Vec<(State, bool, bool)> = STATES
             .iter()
             .flat_map(|s| [(*s, false, health(*s, false)), (*s, true, health(*s, true))])
