@@ -87,18 +87,8 @@ pub fn up_with(
         Ok(())
     };
     let records = crate::zone::cookie::Records::of(roots)?;
-    // The entry is live (root mounted it): its namespace is the zone's, recorded as such.
     let keep = || {
-        let made = steps
-            .iter()
-            .any(|s| matches!(s, plan::Step::AddNetns { .. }));
-        // Only a namespace that carries the zone's mark is recorded: one made by hand is not
-        // up's (down refuses it), and a search finds only marked ones.
-        let marked = facts.inside.get("lo").and_then(|l| l.alias.as_deref())
-            == Some(plan::mark(&zone.netns).as_str());
-        if let (Some(c), false, true) = (facts.cookie, made, marked) {
-            records.keep(&zone.netns, c);
-        }
+        keep_record(&records, &zone, &facts, &steps);
         Ok(())
     };
     if steps.is_empty() {
@@ -134,6 +124,26 @@ pub fn up_with(
         },
     )?;
     keep()
+}
+
+/// Records the cookie of the zone's live namespace when the record says otherwise: the entry
+/// is root's, so its namespace is the zone's. Not one this run made (recorded as it was made),
+/// and only one that carries the zone's mark: one made by hand is not up's (down refuses it),
+/// and a search finds only marked ones.
+fn keep_record(
+    records: &crate::zone::cookie::Records,
+    zone: &Zone,
+    facts: &Facts,
+    steps: &[plan::Step],
+) {
+    let made = steps
+        .iter()
+        .any(|s| matches!(s, plan::Step::AddNetns { .. }));
+    let marked = facts.inside.get("lo").and_then(|l| l.alias.as_deref())
+        == Some(plan::mark(&zone.netns).as_str());
+    if let (Some(c), false, true) = (facts.cookie, made, marked) {
+        records.keep(&zone.netns, c);
+    }
 }
 
 /// The host side the zone needs and lacks (`zone::hostside`, which doctor reports as

@@ -1192,3 +1192,43 @@ fn a_renamed_link_is_named_as_such_and_a_namespace_living_on_is_not_idle() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: the refusal for a veth renamed in the zone was also given when the zone's namespace
+/// lives on without its entry (its advice, `ip -n Z ...`, could not work there, and deleting
+/// the pair as advised made the next `up` split the zone from its guest), and for an entry made
+/// anew by hand (`ip netns add`) that holds no end of the pair. Found without its entry, the
+/// refusal says to rename the end through the process; the new entry gets the refusal of a
+/// namespace that lives on elsewhere.
+#[test]
+fn a_renamed_link_in_a_namespace_living_on_is_renamed_through_its_process() {
+    let script = "W=$(mktemp -d)\n\
+        vspace-netns up rp >/dev/null\n\
+        ip netns exec rp sleep 60 & P=$!\n\
+        sleep 0.3\n\
+        ip -n rp link set e0 down; ip -n rp link set e0 name e9\n\
+        ip netns delete rp\n\
+        rc=0; vspace-netns up rp >/dev/null 2>$W/err || rc=$?; echo \"up1=$rc\"\n\
+        grep -q \"nsenter -t $P -n ip link set dev OTHER name e0\" $W/err && echo through-process=1\n\
+        test -e /run/netns/rp || echo no-new-namespace=1\n\
+        ip netns add rp\n\
+        rc=0; vspace-netns up rp >/dev/null 2>$W/err2 || rc=$?; echo \"up2=$rc\"\n\
+        grep -q 'is not in the zone under that name' $W/err2 || echo no-rename-advice=1\n\
+        ip netns delete rp\n\
+        nsenter -t $P -n ip link set dev e9 name e0\n\
+        rc=0; vspace-netns up rp >/dev/null || rc=$?; echo \"up3=$rc\"\n\
+        [ \"$(stat -L -c %d:%i /run/netns/rp)\" = \"$(stat -L -c %d:%i /proc/$P/ns/net)\" ] && echo attached=1\n\
+        cat $W/err $W/err2; kill $P; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("rp", "28", "rphost", "192.0.2.119/24", script);
+    for want in [
+        "up1=1",
+        "through-process=1",
+        "no-new-namespace=1",
+        "up2=1",
+        "no-rename-advice=1",
+        "up3=0",
+        "attached=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}

@@ -30,7 +30,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
                         dev: temp.clone(),
                     });
                 }
-                check_peer_free(&zone.netns, link, facts, half_made)?;
+                check_peer_free(zone, link, facts, half_made)?;
                 plan_new_link(&zone.netns, link, temp, &mut steps)
             }
             Some(have) => {
@@ -177,7 +177,13 @@ fn check_vlan(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanErro
 /// zone's mark is never advised away: the zone's namespace lives on. With `half_made` (the
 /// zone end left under its temporary name, deleted first), a veth host end that carries this
 /// zone's mark or none is that pair's, and goes with it.
-fn check_peer_free(ns: &str, link: &Link, facts: &Facts, half_made: bool) -> Result<(), PlanError> {
+fn check_peer_free(
+    zone: &Zone,
+    link: &Link,
+    facts: &Facts,
+    half_made: bool,
+) -> Result<(), PlanError> {
+    let ns = &zone.netns;
     match link.kind.peer() {
         Some((p, _))
             if half_made
@@ -191,11 +197,19 @@ fn check_peer_free(ns: &str, link: &Link, facts: &Facts, half_made: bool) -> Res
         Some((p, _)) if facts.host.contains_key(p) => {
             let name = &link.name;
             let marked = facts.host[p].alias.as_deref() == Some(mark(ns).as_str());
-            // The zone's namespace is here (live, or found without its entry): the pair's
-            // other end is in it under another name.
-            if marked && (facts.netns == Entry::Netns(()) || facts.found.is_some()) {
+            // The zone's namespace is here (live, or found without its entry) and holds a veth
+            // end that is not configured: the pair's other end, most likely, under another name.
+            let renamed = facts.inside.iter().any(|(n, l)| {
+                l.kind.as_deref() == Some("veth") && !zone.links.iter().any(|c| &c.name == n)
+            });
+            if marked && renamed && facts.netns == Entry::Netns(()) {
                 return Err(PlanError::Conflict(format!(
-                    "the host end {p} of {name} carries this zone's mark, but {name} is not in the zone under that name: the pair's other end is there under another name (a link renamed in the configuration, or inside the zone); give it its name again (see ip -n {ns} link; ip -n {ns} link set dev OTHER name {name}), or delete the pair (ip link del {p}) and run up again"
+                    "the host end {p} of {name} carries this zone's mark, but {name} is not in the zone under that name: the pair's other end is there under another name (a link renamed in the configuration, or inside the zone); give it its name again (see ip -n {ns} link; ip -n {ns} link set dev OTHER name {name}) and run up again"
+                )));
+            }
+            if let (true, true, Some(pid)) = (marked, renamed, facts.found) {
+                return Err(PlanError::Conflict(format!(
+                    "the host end {p} of {name} carries this zone's mark, but {name} is not under that name in the zone's namespace, which lives on without its entry (process {pid} is in it): the pair's other end is there under another name; give it its name again (see nsenter -t {pid} -n ip link; nsenter -t {pid} -n ip link set dev OTHER name {name}) and run up again, which attaches the entry; deleting the pair would cut the zone's guests off"
                 )));
             }
             if marked {
