@@ -1213,6 +1213,7 @@ fn a_renamed_link_in_a_namespace_living_on_is_renamed_through_its_process() {
         ip netns add rp\n\
         rc=0; vspace-netns up rp >/dev/null 2>$W/err2 || rc=$?; echo \"up2=$rc\"\n\
         grep -q 'is not in the zone under that name' $W/err2 || echo no-rename-advice=1\n\
+        grep -q 'holds no end of the pair' $W/err2 && grep -q 'remove this entry (ip netns delete rp)' $W/err2 && echo entry-advice=1\n\
         ip netns delete rp\n\
         nsenter -t $P -n ip link set dev e9 name e0\n\
         rc=0; vspace-netns up rp >/dev/null || rc=$?; echo \"up3=$rc\"\n\
@@ -1226,6 +1227,7 @@ fn a_renamed_link_in_a_namespace_living_on_is_renamed_through_its_process() {
         "no-new-namespace=1",
         "up2=1",
         "no-rename-advice=1",
+        "entry-advice=1",
         "up3=0",
         "attached=1",
     ] {

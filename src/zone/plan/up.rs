@@ -212,6 +212,15 @@ fn check_peer_free(
                     "the host end {p} of {name} carries this zone's mark, but {name} is not under that name in the zone's namespace, which lives on without its entry (process {pid} is in it): the pair's other end is there under another name; give it its name again (see nsenter -t {pid} -n ip link; nsenter -t {pid} -n ip link set dev OTHER name {name}) and run up again, which attaches the entry; deleting the pair would cut the zone's guests off"
                 )));
             }
+            // A live entry that holds no end of the pair: a namespace put in the zone's place
+            // (`ip netns delete`, `ip netns add`) while the zone's lives on elsewhere, where a
+            // search (which only a missing or stale entry gets) finds it.
+            if marked && facts.netns == Entry::Netns(()) {
+                return Err(PlanError::Conflict(format!(
+                    "the host end {p} of {name} carries this zone's mark, but the namespace at {} holds no end of the pair: the zone's namespace lives on elsewhere (this entry was put in its place, e.g. by ip netns delete and ip netns add); remove this entry (ip netns delete {ns}) and run up again, which looks for the zone's namespace by its mark and record and attaches the entry to it",
+                    facts.entry.to_string_lossy()
+                )));
+            }
             if marked {
                 return Err(PlanError::Conflict(format!(
                     "the host end {p} of {name} carries this zone's mark: the zone's namespace lives on, unreachable from {} (no namespace whose lo carries the zone's mark was found: a mount elsewhere or an open file holds it, or it is one up did not make, maybe with processes in it); take it down with 'vspace-netns down {ns}' (deletes {p} and the pair, cutting whatever is in that namespace off) and run up again",
