@@ -126,6 +126,9 @@ pub fn gather_with(
     if let Some(live) = live_path(&facts, pinned.as_ref()) {
         inside_facts(&live, for_up, &mut facts)?;
     }
+    if for_up && survey.is_none() && replaced(zone, &facts) {
+        wait_dying_ends(&hn, zone, &mut facts)?;
+    }
     if for_up && makes_vlan(zone, &facts) {
         facts.vlan = vlan_support(&mut host_sock(&hn)?);
     }
@@ -169,15 +172,34 @@ fn pids(facts: &Facts, id: Option<crate::netns::Ident>, survey: Option<&Survey>)
     }
 }
 
-/// The zone's veth host ends on the host that carry its mark.
+/// The zone's veth host ends on the host that carry its mark and whose pair's zone end is not
+/// in `facts.inside` (under its name or its temporary one): with no namespace at hand (inside
+/// empty), every marked host end.
 fn marked_ends(zone: &Zone, facts: &Facts) -> Vec<String> {
-    let mark = plan::mark(&zone.netns);
+    let ns = &zone.netns;
+    let mark = plan::mark(ns);
+    let inside = |l: &config::Link| {
+        facts.inside.contains_key(&l.name)
+            || facts.inside.contains_key(&plan::temp_name(ns, &l.name))
+    };
     zone.links
         .iter()
+        .filter(|l| !inside(l))
         .filter_map(|l| l.kind.peer())
         .map(|(p, _)| p.to_string())
         .filter(|p| facts.host.get(p).and_then(|h| h.alias.as_deref()) == Some(mark.as_str()))
         .collect()
+}
+
+/// A live entry whose namespace holds no end of some marked pair of the zone, and no veth the
+/// zone does not configure (a renamed end): the entry was put in the place of the zone's
+/// namespace, which may just be going away (`ip netns delete`, `ip netns add`).
+fn replaced(zone: &Zone, facts: &Facts) -> bool {
+    facts.netns == Entry::Netns(())
+        && !marked_ends(zone, facts).is_empty()
+        && !facts.inside.iter().any(|(n, l)| {
+            l.kind.as_deref() == Some("veth") && !zone.links.iter().any(|c| &c.name == n)
+        })
 }
 
 /// How long `up` waits for the host ends of a zone's namespace that is going away.

@@ -1234,3 +1234,23 @@ fn a_renamed_link_in_a_namespace_living_on_is_renamed_through_its_process() {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }
+
+/// Issue: `ip netns delete Z; ip netns add Z` and at once `up Z`: the old namespace was still
+/// going away, its marked host end still there, and `up` refused the fresh entry as one put in
+/// the place of a zone's namespace that lives on. `up` waits for such host ends too (bounded)
+/// when the live entry holds no end of the pair.
+#[test]
+fn up_right_after_the_entry_is_made_anew_waits_for_the_old_namespace_to_go() {
+    let script = "W=$(mktemp -d); fails=0\n\
+        for i in 1 2 3 4 5; do\n\
+          vspace-netns up da >/dev/null\n\
+          ip netns delete da; ip netns add da\n\
+          vspace-netns up da >/dev/null 2>>$W/err || fails=$((fails+1))\n\
+          ip netns exec da ip link show e0 >/dev/null 2>&1 || fails=$((fails+1))\n\
+          vspace-netns down --force da >/dev/null 2>&1\n\
+        done\n\
+        echo \"fails=$fails\"; cat $W/err; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("da", "29", "dahost", "192.0.2.121/24", script);
+    assert!(stdout.lines().any(|l| l == "fails=0"), "{ctx}");
+}
