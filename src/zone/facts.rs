@@ -197,9 +197,7 @@ fn marked_ends(zone: &Zone, facts: &Facts) -> Vec<String> {
 fn replaced(zone: &Zone, facts: &Facts) -> bool {
     facts.netns == Entry::Netns(())
         && !marked_ends(zone, facts).is_empty()
-        && !facts.inside.iter().any(|(n, l)| {
-            l.kind.as_deref() == Some("veth") && !zone.links.iter().any(|c| &c.name == n)
-        })
+        && !plan::holds_unconfigured_veth(zone, facts)
 }
 
 /// How long `up` waits for the host ends of a zone's namespace that is going away.

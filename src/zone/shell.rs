@@ -139,9 +139,7 @@ fn keep_record(
     let made = steps
         .iter()
         .any(|s| matches!(s, plan::Step::AddNetns { .. }));
-    let marked = facts.inside.get("lo").and_then(|l| l.alias.as_deref())
-        == Some(plan::mark(&zone.netns).as_str());
-    if let (Some(c), false, true) = (facts.cookie, made, marked) {
+    if let (Some(c), false, true) = (facts.cookie, made, plan::lo_marked(&zone.netns, facts)) {
         records.keep(&zone.netns, c);
     }
 }

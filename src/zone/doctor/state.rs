@@ -239,8 +239,7 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
 /// take the namespace back. Said as a WARN (the zone works); nothing when all is well or the
 /// kernel gives no cookie.
 fn record_check(checks: &mut Vec<Check>, ns: &str, facts: &Facts, ctx: &Ctx) {
-    let lo = facts.inside.get("lo").and_then(|l| l.alias.as_deref());
-    if lo != Some(plan::mark(ns).as_str()) {
+    if !plan::lo_marked(ns, facts) {
         checks.push(warn(
             format!("zone {ns}: its namespace was not made by up (its lo carries no mark of the zone): down refuses to delete it, and should its entry be lost under a running process, up cannot find it again"),
             format!("to hand it to up, mark it: ip -n {ns} link set dev lo alias vspace-netns:{ns}; then vspace-netns up {ns} records it"),

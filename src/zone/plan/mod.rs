@@ -52,6 +52,21 @@ pub fn mark(zone: &str) -> String {
     format!("vspace-netns:{zone}")
 }
 
+/// Whether the zone's namespace in `facts` has its `lo` marked for `zone` (made by `up`: one
+/// made by hand is not, and `down` refuses it).
+pub fn lo_marked(zone: &str, facts: &Facts) -> bool {
+    facts.inside.get("lo").and_then(|l| l.alias.as_deref()) == Some(mark(zone).as_str())
+}
+
+/// Whether the namespace in `facts` holds a veth `zone` does not configure: a pair's end
+/// renamed there (or in the configuration), most likely.
+pub fn holds_unconfigured_veth(zone: &crate::zone::config::Zone, facts: &Facts) -> bool {
+    facts
+        .inside
+        .iter()
+        .any(|(n, l)| l.kind.as_deref() == Some("veth") && !zone.links.iter().any(|c| &c.name == n))
+}
+
 /// The name a link of `zone` is created under before it is renamed to `link` inside the
 /// zone: `vsn` and 12 hex digits of the FNV-1a hash of `ZONE/LINK`, a valid interface name
 /// (15 bytes) that the next run recognises as this link's (neither name holds a `/`).

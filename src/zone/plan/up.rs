@@ -199,9 +199,7 @@ fn check_peer_free(
             let marked = facts.host[p].alias.as_deref() == Some(mark(ns).as_str());
             // The zone's namespace is here (live, or found without its entry) and holds a veth
             // end that is not configured: the pair's other end, most likely, under another name.
-            let renamed = facts.inside.iter().any(|(n, l)| {
-                l.kind.as_deref() == Some("veth") && !zone.links.iter().any(|c| &c.name == n)
-            });
+            let renamed = super::holds_unconfigured_veth(zone, facts);
             if marked && renamed && facts.netns == Entry::Netns(()) {
                 return Err(PlanError::Conflict(format!(
                     "the host end {p} of {name} carries this zone's mark, but {name} is not in the zone under that name: the pair's other end is there under another name (a link renamed in the configuration, or inside the zone); give it its name again (see ip -n {ns} link; ip -n {ns} link set dev OTHER name {name}) and run up again"
