@@ -387,7 +387,8 @@ fn no_panic_and_no_leftovers_when_no_thread_can_be_made() {
     let z = zone_with("zp", &["web"]);
     z.write("sysctl", "net.ipv4.ip_forward = 1\n");
     let names = Names::new();
-    let run_dir = tempfile::tempdir().unwrap();
+    // Its own run dir, unmounted on drop: `add` binds it onto itself before it fails.
+    let run_dir = common::ip::RunDir::new();
     let ns = common::unique("pn");
     let mut add = Command::new(names.get("ip-netns-shim"));
     add.args(["add", &ns]).env("NETNS_RUN_DIR", run_dir.path());
