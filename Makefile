@@ -15,6 +15,9 @@
 #                  see docs/testing.md)
 #   make bench     RUNS=500 ; cost of an intercepted vspace call vs C, nsenter, ip netns exec (root)
 #   make bench-ip  ip-netns-shim exec against ip netns exec and a minimal C program (root)
+#   make bench-floor  RUNS=500 ; the intercept against the static C floor, step by step: C
+#                  static-pie, C with the safety checks' calls, Rust's std, the vspace code
+#                  alone (root; builds bench/floor with cargo)
 #   make install   PREFIX=/usr/local DESTDIR= ; the binary, its names (vspace-netns,
 #                  ip-netns-shim; never vspace or ip), man pages, bash/zsh/fish completions,
 #                  the util-vserver scriptlet and its README, README.Debian, NEWS.Debian,
@@ -72,7 +75,7 @@ DEB_MAINTAINER ?=
 # Where make install records the directories it created (for make uninstall).
 INSTALL_DIRS = $(LIBDIR)/installed-dirs
 
-.PHONY: build test test-release test-upstream test-vm check demo zones-demo bench bench-ip install uninstall install-divert uninstall-divert deb clean
+.PHONY: build test test-release test-upstream test-vm check demo zones-demo bench bench-ip bench-floor install uninstall install-divert uninstall-divert deb clean
 
 build:
 	@command -v $(CARGO) >/dev/null 2>&1 && [ -n "$(TARGET)" ] || { echo "make build: no $(CARGO)/rustc in PATH: run make build as your user (rustup, Rust >= 1.85)" >&2; exit 1; }
@@ -128,6 +131,10 @@ bench:
 bench-ip:
 	$(NEED_BIN)
 	sh bench/ip-exec.sh $(BIN)
+
+bench-floor:
+	$(NEED_BIN)
+	sh bench/floor.sh $(BIN) $(RUNS)
 
 install:
 	$(NEED_BIN)

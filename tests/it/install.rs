@@ -541,7 +541,15 @@ fn make_uninstall_keeps_directories_that_were_there_before() {
 fn targets_that_use_the_binary_never_build_it() {
     // No binary: each says to run make build first, and no cargo is run (PATH has none).
     let root = Root::new();
-    for target in ["demo", "zones-demo", "bench", "bench-ip", "install", "deb"] {
+    for target in [
+        "demo",
+        "zones-demo",
+        "bench",
+        "bench-ip",
+        "bench-floor",
+        "install",
+        "deb",
+    ] {
         let mut cmd = make();
         cmd.arg(target)
             .arg("BIN=/nonexistent/vspace-netns")

@@ -1,0 +1,81 @@
+#!/bin/sh
+# floor.sh BIN [RUNS]: what the intercept's cost above the static C floor is made of.
+#
+# BIN is the release build (`make build`: static-pie), run through a symlink named vspace as
+# `vspace --enter N --net -- /bin/true`. Against it, interleaved (bench/driver.py, RUNS runs
+# each, default 500, after 20 warm-up runs), one step at a time from the static C floor up:
+#   C static          bench/setns-exec.c, `cc -O2 -static` (the floor of the 1.05x target)
+#   C static-pie      the same, `cc -O2 -static-pie`: what ASLR's self-relocation costs C
+#   C + checks        bench/setns-exec-checks.c, static: the floor plus every system call of
+#                     the intercept's safety checks (the same calls, in the same order)
+#   Rust std floor    bench/floor: the floor in Rust with std, static-pie and no_main like BIN
+#   vspace only       bench/floor: BIN's vspace personality alone, started as BIN starts it
+#   vspace-netns      BIN: the same code inside the whole multicall binary
+# Each contender is checked to run its program in the namespace first. Needs root (setns),
+# cc and cargo (the two Rust programs build offline from the crates the project uses).
+# Not a test: the figures depend on the machine (docs/benchmarks.md).
+set -eu
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 PATH-OF-RELEASE-vspace-netns [RUNS]"
+[ "$(id -u)" -eq 0 ] || die "run it as root: entering a network namespace needs CAP_SYS_ADMIN"
+case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
+RUNS=${2:-500}
+[ -x "$BIN" ] || die "$BIN: no such executable; run 'make build' first"
+HERE=$(cd "$(dirname "$0")" && pwd)
+for tool in ip cc cargo python3; do
+	command -v $tool >/dev/null || die "'$tool' is needed"
+done
+
+NS=bench-$$
+TMP=
+made_ns=
+cleanup() {
+	status=$?
+	[ -n "$made_ns" ] && ip netns delete "$NS" 2>/dev/null
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+TMP=$(mktemp -d /tmp/vspace-netns-floor.XXXXXX)
+ip netns add "$NS"; made_ns=1
+ENTRY=/run/netns/$NS
+cc -O2 -static -o "$TMP/c-static" "$HERE/setns-exec.c"
+cc -O2 -static-pie -o "$TMP/c-static-pie" "$HERE/setns-exec.c"
+cc -O2 -static -o "$TMP/c-checks" "$HERE/setns-exec-checks.c"
+TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
+# Built as `make build` builds the release binary: static-pie, LTO, abort on panic.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --offline \
+	--manifest-path "$HERE/floor/Cargo.toml" --target "$TRIPLE" --target-dir "$TMP/target" ||
+	die "cannot build bench/floor"
+STD="$TMP/target/$TRIPLE/release/std-floor"
+mkdir "$TMP/only" "$TMP/multi"
+ln -s "$TMP/target/$TRIPLE/release/vspace-only" "$TMP/only/vspace"
+ln -s "$BIN" "$TMP/multi/vspace"
+unset NETNS_RUN_DIR VSPACE_NETNS_REAL_VSPACE
+
+want="net:[$(stat -L -c %i "$ENTRY")]"
+for cmd in "$TMP/c-static $ENTRY" "$TMP/c-static-pie $ENTRY" "$TMP/c-checks $ENTRY" "$STD $ENTRY" \
+	"$TMP/only/vspace --enter $NS --net --" "$TMP/multi/vspace --enter $NS --net --"; do
+	got=$($cmd /bin/readlink /proc/self/ns/net) || die "$cmd failed"
+	[ "$got" = "$want" ] || die "$cmd ran in $got, not in $want"
+done
+
+echo "vspace-netns: $BIN"
+echo "machine: $(nproc) cores, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for f in "$TMP/c-static" "$STD" "$TMP/only/vspace" "$BIN"; do
+	f=$(readlink -f "$f")
+	printf '%-14s %8s bytes, %5s relocations\n' "${f##*/}" "$(stat -c %s "$f")" \
+		"$(readelf -rW "$f" | grep -c R_X86_64 || true)"
+done
+echo "$RUNS interleaved runs each, after 20 warm-up runs"
+python3 "$HERE/driver.py" "$RUNS" 20 "C static" "vspace-netns" \
+	"C static" "$TMP/c-static" "$ENTRY" /bin/true :: \
+	"C static-pie" "$TMP/c-static-pie" "$ENTRY" /bin/true :: \
+	"C + checks" "$TMP/c-checks" "$ENTRY" /bin/true :: \
+	"Rust std floor" "$STD" "$ENTRY" /bin/true :: \
+	"vspace only" "$TMP/only/vspace" --enter "$NS" --net -- /bin/true :: \
+	"vspace-netns" "$TMP/multi/vspace" --enter "$NS" --net -- /bin/true | grep -v '^median '
