@@ -22,7 +22,8 @@
 //! Zone: its configuration is valid; the host side its links need (`zone::hostside`: parents
 //! present and up, the kernel's support for each kind); its entry is live here, or what PID 1's
 //! view says about it; a zone without an entry while none of its guests runs is `idle` (ok,
-//! unless `--expect-up`); then, per item, what `up --dry-run` would change
+//! unless `--expect-up`), unless its namespace lives on in processes (`status`'s stale: a FAIL
+//! with the repair); then, per item, what `up --dry-run` would change
 //! (`zone::facts::gather_with` + `zone::plan::plan_up`): `lo` down, a link missing, down or
 //! with another MAC, an address missing, each a FAIL naming the step that fixes it; and every
 //! member guest's checks. Without an operand: every zone, then every other guest.

@@ -596,8 +596,10 @@ fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
         before=$(ip -o link | wc -l)\n\
         rc=0; vspace-netns up hz || rc=$?; echo \"up=$rc\"\n\
         echo \"links=$(( $(ip -o link | wc -l) - before ))\"\n\
-        rc=0; vspace-netns status hz --json >/tmp/st || rc=$?; echo \"status=$rc\"\n\
-        grep -q '\"state\": *\"invalid\"' /tmp/st && echo invalid=1\n\
+        W=$(mktemp -d)\n\
+        rc=0; vspace-netns status hz --json >$W/st || rc=$?; echo \"status=$rc\"\n\
+        grep -q '\"state\": *\"invalid\"' $W/st && echo invalid=1\n\
+        rm -r $W\n\
         rc=0; vspace-netns down hz || rc=$?; echo \"down=$rc\"\n\
         mountpoint -q /run/netns/hz && echo still=1\n";
     let (ctx, stdout, stderr) =
@@ -619,23 +621,41 @@ fn a_zone_entry_that_is_the_host_s_namespace_is_refused_by_up_and_down() {
 /// A zone whose entry is gone while its namespace lives on in a process (a run killed between
 /// removing a stale entry and attaching it again, or `ip netns delete` under a running guest):
 /// `up` finds the namespace by its marked `lo` (its veth host end still carries the mark) and
-/// attaches the entry to it again; the process is then in the zone.
+/// attaches the entry to it again; the process is then in the zone. Before, `status` calls it
+/// stale and `doctor` says the same with the repair (it said "idle": no entry, no guest).
 #[test]
 fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
-    let script = "vspace-netns up lz >/dev/null\n\
+    let script = "W=$(mktemp -d)\n\
+        vspace-netns up lz >/dev/null\n\
         ip netns exec lz sleep 60 &\n\
         sleep 0.3\n\
         umount /run/netns/lz\nrm /run/netns/lz\n\
-        rc=0; vspace-netns up lz >/tmp/up.out || rc=$?; echo \"up=$rc\"\n\
+        vspace-netns status lz | grep -q \"^zone lz: stale: still in use by pids $!: its namespace lives on without its entry; 'vspace-netns up lz' attaches the entry to it again$\" && echo status=stale\n\
+        rc=0; vspace-netns doctor lz >$W/doctor.out || rc=$?; echo \"doctor=$rc\"\n\
+        grep -q \"FAIL /run/netns/lz does not exist, still in use by pids $!: its namespace lives on without its entry$\" $W/doctor.out && echo doctor=lives-on\n\
+        grep -q \"fix: 'vspace-netns up lz' attaches the entry to it again$\" $W/doctor.out && echo doctor=fix\n\
+        grep -q idle $W/doctor.out && echo doctor=idle\n\
+        rc=0; vspace-netns up lz >$W/up.out || rc=$?; echo \"up=$rc\"\n\
         [ \"$(stat -L -c %i /run/netns/lz)\" = \"$(stat -L -c %i /proc/$!/ns/net)\" ] && echo same=1\n\
         kill $!; wait $! || :\n\
         rc=0; vspace-netns down lz >/dev/null || rc=$?; echo \"down=$rc\"\n\
-        ip link show lzhost >/dev/null 2>&1 || echo hostend=gone\n";
+        ip link show lzhost >/dev/null 2>&1 || echo hostend=gone\n\
+        rm -r $W\n";
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("lz", "9", "lzhost", "192.0.2.41/24", script);
-    for want in ["up=0", "same=1", "down=0", "hostend=gone"] {
+    for want in [
+        "status=stale",
+        "doctor=1",
+        "doctor=lives-on",
+        "doctor=fix",
+        "up=0",
+        "same=1",
+        "down=0",
+        "hostend=gone",
+    ] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
+    assert!(!stdout.lines().any(|l| l == "doctor=idle"), "{ctx}");
 }
 
 /// Issue: `up` found a zone's namespace that lives on without its entry through a process's

@@ -47,11 +47,51 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
             return;
         }
     };
-    if entry_check(checks, ns, &run_dir.join(ns), true, ctx) {
+    let entry = run_dir.join(ns);
+    if let Some(found) = zone
+        .as_ref()
+        .and_then(|z| lives_on_check(z, &entry, &run_dir, ctx))
+    {
+        checks.push(found);
+        return;
+    }
+    if entry_check(checks, ns, &entry, true, ctx) {
         if let Some(zone) = zone {
             plan_checks(checks, &zone, &run_dir, ctx);
         }
     }
+}
+
+/// A zone whose entry is gone while its namespace lives on in processes (`ip netns delete`
+/// under a running guest): what `status` calls stale, said with its repair; never `idle`.
+/// `None` when the entry is there or no namespace of the zone is found; and without the survey
+/// (its failure is a finding of its own): the search then would be `up`'s, which takes back.
+fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Option<Check> {
+    let survey = ctx.survey.as_ref()?;
+    if !matches!(crate::netns::probe(entry), Entry::Missing) {
+        return None;
+    }
+    let ns = &zone.netns;
+    // As `down` looks (not `up`: nothing of what up would change is asked here).
+    let gathered = crate::zone::facts::gather_with(ctx.roots, zone, run_dir, false, Some(survey));
+    let facts = match gathered {
+        Ok((facts, _)) => facts,
+        Err(f) => {
+            return Some(bad(
+                format!(
+                    "zone {ns}: {} does not exist, and whether its namespace lives on cannot be told",
+                    show(entry)
+                ),
+                f.message,
+            ));
+        }
+    };
+    facts.found?;
+    let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
+    Some(bad(
+        format!("zone {ns}: {} does not exist, {situation}", show(entry)),
+        repair,
+    ))
 }
 
 /// The member guests of `ns` whose run file exists (a zone without its namespace has no

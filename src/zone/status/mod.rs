@@ -249,16 +249,29 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 /// What `differs` says of a stale zone whose namespace lives on: its processes, and whether
 /// `up` takes it back (its cookie is the one recorded) or it must be attached by hand.
 fn lives_on(roots: &Roots, ns: &str, facts: &Facts) -> String {
+    let (situation, repair) = lives_on_parts(roots, ns, facts);
+    format!("{situation}; {repair}")
+}
+
+/// The two halves of [`lives_on`]: what is found (the processes in the zone's namespace, and
+/// whether `up` made it) and the repair that works. `doctor` says them as a finding and its fix.
+pub(crate) fn lives_on_parts(roots: &Roots, ns: &str, facts: &Facts) -> (String, String) {
     let pids = zone::pid_list(&facts.pids);
     let recorded = crate::zone::cookie::Records::of(roots)
         .ok()
         .and_then(|r| r.read(ns).ok().flatten());
     match (facts.cookie, recorded) {
-        (Some(c), Some(r)) if c == r => format!(
-            "still in use by pids {pids}: its namespace lives on without its entry; 'vspace-netns up {ns}' attaches the entry to it again"
+        (Some(c), Some(r)) if c == r => (
+            format!("still in use by pids {pids}: its namespace lives on without its entry"),
+            format!("'vspace-netns up {ns}' attaches the entry to it again"),
         ),
-        _ => format!(
-            "pids {pids} are in a namespace that carries the zone's mark without its entry, but no record says up made it: 'vspace-netns up {ns}' refuses it; if it is the zone's, attach it by hand: ip netns delete {ns}; ip netns attach {ns} PID"
+        _ => (
+            format!(
+                "pids {pids} are in a namespace that carries the zone's mark without its entry, but no record says up made it"
+            ),
+            format!(
+                "'vspace-netns up {ns}' refuses it; if it is the zone's, attach it by hand: ip netns delete {ns}; ip netns attach {ns} PID"
+            ),
         ),
     }
 }
