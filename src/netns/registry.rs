@@ -445,7 +445,12 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
     let link = std::fs::read_link(&path).ok();
     let probe = crate::netns::probe(&path);
     let pids = match &probe {
-        Entry::Netns(f) => f.identity().map(pids_in).unwrap_or_default(),
+        // Only for the warning that names them: iproute2 deletes whoever is inside.
+        Entry::Netns(f) => f
+            .identity()
+            .ok()
+            .and_then(|id| pids_in(id).ok())
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     if link.is_some() {
@@ -563,12 +568,12 @@ fn unlink_beneath(run_dir: &Path, path: &Path) -> Result<(), AdminError> {
         .unwrap_or_else(|_| Err(err(Errno::EIO, "unlink thread panicked".into())))
 }
 
-/// The pids whose network namespace has this identity (`ip netns pids`), in /proc order.
-pub fn pids_in(id: Ident) -> Vec<i32> {
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    rd.filter_map(Result::ok)
+/// The pids whose network namespace has this identity (`ip netns pids`), in /proc order. A
+/// process that exits meanwhile, or whose namespace cannot be read, is passed over (as by
+/// iproute2); /proc that cannot be listed is an error, never "no process".
+pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
+    Ok(std::fs::read_dir("/proc")?
+        .filter_map(Result::ok)
         .filter_map(|e| {
             std::str::from_utf8(e.file_name().as_bytes())
                 .ok()?
@@ -576,7 +581,7 @@ pub fn pids_in(id: Ident) -> Vec<i32> {
                 .ok()
         })
         .filter(|pid| identity(Path::new(&format!("/proc/{pid}/ns/net"))).ok() == Some(id))
-        .collect()
+        .collect())
 }
 
 /// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`), symlinked

@@ -136,7 +136,7 @@ pub fn gather_with(
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
     }
     facts.vprocunhide = vprocunhide(roots)?;
-    facts.pids = pids(&facts, id, survey);
+    facts.pids = pids(&facts, id, survey)?;
     if let Some(first) = facts.pids.first() {
         // The first in /proc order (the found process may have exited since).
         facts.found = facts.found.map(|_| *first);
@@ -159,16 +159,28 @@ fn take_found(
 
 /// The processes in the namespace of identity `id`. The host's own namespace under the zone's
 /// name has none of the zone's: its processes are the host's (down says what the entry is, not
-/// "in use by pids 1 ...").
-fn pids(facts: &Facts, id: Option<crate::netns::Ident>, survey: Option<&Survey>) -> Vec<i32> {
+/// "in use by pids 1 ..."). /proc that cannot be listed fails: "no process" would let `down`
+/// take the links from under the guests.
+fn pids(
+    facts: &Facts,
+    id: Option<crate::netns::Ident>,
+    survey: Option<&Survey>,
+) -> Result<Vec<i32>, Fail> {
     let host_entry = matches!(
         facts.netns,
         Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
     );
-    let id = id.filter(|_| !host_entry);
+    let Some(id) = id.filter(|_| !host_entry) else {
+        return Ok(Vec::new());
+    };
     match survey {
-        Some(s) => id.map(|i| s.pids_in(i)).unwrap_or_default(),
-        None => id.map(registry::pids_in).unwrap_or_default(),
+        Some(s) => Ok(s.pids_in(id)),
+        None => registry::pids_in(id).map_err(|e| {
+            fail(format!(
+                "cannot list the processes in /proc (which use the zone's namespace): {}",
+                exec::io_reason(&e)
+            ))
+        }),
     }
 }
 

@@ -100,7 +100,12 @@ impl Survey {
             macs,
             clashes,
             host_macs,
-            pids: scan_pids(),
+            pids: scan_pids().map_err(|e| {
+                fail(format!(
+                    "cannot list the processes in /proc (whose are in which zone): {}",
+                    crate::sys::exec::io_reason(&e)
+                ))
+            })?,
             members,
             guests,
         })
@@ -154,13 +159,10 @@ fn guest(parts: &dyn GuestParts, vservers: &Path, name: &OsString, newline: bool
 }
 
 /// Every process's network namespace: one pass over /proc (a process that exits meanwhile,
-/// or whose namespace cannot be read, is passed over).
-fn scan_pids() -> BTreeMap<Ident, Vec<i32>> {
+/// or whose namespace cannot be read, is passed over; /proc that cannot be listed is an error).
+fn scan_pids() -> std::io::Result<BTreeMap<Ident, Vec<i32>>> {
     let mut out: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in rd.filter_map(Result::ok) {
+    for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
         let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
             .ok()
             .and_then(|p| p.parse::<i32>().ok())
@@ -171,7 +173,7 @@ fn scan_pids() -> BTreeMap<Ident, Vec<i32>> {
             out.entry(id).or_default().push(pid);
         }
     }
-    out
+    Ok(out)
 }
 
 /// The Linux-VServer context of a process (`XID:` in `/proc/PID/vinfo`), on kernels that have

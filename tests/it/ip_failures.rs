@@ -195,3 +195,30 @@ fn a_relative_run_dir_is_refused_by_the_shim_and_ignored_by_ip() {
         format!("Cannot open network namespace \"{x}\": No such file or directory")
     );
 }
+
+/// `ip netns pids NAME` when /proc cannot be listed (an unreadable /proc, the capabilities that
+/// bypass its mode dropped): iproute2 fails with "Open of /proc failed: ..."; ours said nothing
+/// and succeeded, as if no process were inside.
+#[test]
+fn pids_fails_as_real_ip_when_proc_cannot_be_listed() {
+    let names = Names::new();
+    let ns = Netns::new("ippro");
+    let script = "mount -t tmpfs -o mode=000 none /proc && \
+        exec setpriv --bounding-set=-dac_override,-dac_read_search -- \"$0\" netns pids \"$1\"";
+    for bin in [real_ip(), names.get("ip"), names.get("ip-netns-shim")] {
+        let mut c = std::process::Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c", script])
+            .arg(&bin)
+            .arg(&ns.name)
+            .env_remove("NETNS_RUN_DIR");
+        let out = run(&mut c);
+        assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "Open of /proc failed: Permission denied\n",
+            "{}",
+            show(&c, &out)
+        );
+        assert!(out.stdout.is_empty(), "{}", show(&c, &out));
+    }
+}

@@ -47,8 +47,14 @@ pub(super) fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status,
             return Ok(Status::Ok);
         }
     };
+    let pids = admin::pids_in(id).map_err(|e| {
+        IpFail::new(
+            FAILED,
+            &[b"Open of /proc failed: ", errno::io_reason(&e).as_bytes()],
+        )
+    })?;
     let mut text = String::new();
-    for pid in admin::pids_in(id) {
+    for pid in pids {
         text.push_str(&format!("{pid}\n"));
     }
     voice.print(text.as_bytes()).map(|()| Status::Ok)
