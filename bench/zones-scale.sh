@@ -9,8 +9,10 @@
 # interleaved: `vspace-netns up --all`, `vspace-netns down --all`, then the ip script's up of
 # every zone and its down of every zone. Prints the median wall time of each (s), the cost per
 # zone (ms) and the ratios. With BASE=path/to/another/build, that build's `up --all` and
-# `down --all` are timed in the same rounds too (its ms per zone printed after ours). Needs
-# root. Not a test: the figures go to docs/benchmarks.md.
+# `down --all` are timed in the same rounds too (its ms per zone printed after ours). With
+# PROCS=N, N more processes (sleep, in the host's namespaces) live during the run, as on a host
+# running many guests: `down` looks at every process for the zone's users. Needs root. Not a
+# test: the figures go to docs/benchmarks.md.
 set -euo pipefail
 export LC_ALL=C
 
@@ -27,7 +29,12 @@ mkdir -p /run/netns
 mount -t tmpfs -o mode=755 bench-netns /run/netns
 ip link set dev lo up
 work=$(mktemp -d)
-trap 'rc=$?; [ $rc = 0 ] || tail -5 "$work/bin.err" >&2 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
+extra=()
+trap 'rc=$?; [ $rc = 0 ] || tail -5 "$work/bin.err" >&2 2>/dev/null; [ ${#extra[@]} = 0 ] || kill "${extra[@]}" 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
+for _ in $(seq 1 "${PROCS:-0}"); do
+  sleep 3600 &
+  extra+=($!)
+done
 export VSPACE_NETNS_VSERVERS=$work/vservers VSPACE_NETNS_VPROCUNHIDE=$work/no-vprocunhide
 unset NETNS_RUN_DIR
 mkdir -p "$VSPACE_NETNS_VSERVERS"
@@ -70,7 +77,7 @@ now() { date +%s%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
 median() { awk -v k="$1" '$1 == k { print $2 }' "$work/samples" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs), kernel $(uname -r)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs), kernel $(uname -r), $(ls /proc | grep -c '^[0-9]') processes"
 printf '%6s %7s | %9s %9s %9s %9s | %7s %7s | %8s %8s\n' zones rounds "up --all" "ip up" "down --all" "ip down" "up x" "down x" "up/zone" "dn/zone"
 for n in $SIZES; do
   configure "$n"

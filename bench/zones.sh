@@ -8,7 +8,9 @@
 # down ROUNDS times (default 5), interleaved: for each zone, `vspace-netns up`, `vspace-netns
 # down`, then the same steps as an `ip` script (ip netns add; lo up; link add; MACs; netns;
 # addr; up; route; and link del; netns delete). Prints the median wall time per zone of each,
-# and the ratios. Needs root. Not a test: the figures go to the README.
+# and the ratios. With PROCS=N, N more processes (sleep, in the host's namespaces) live during
+# the run, as on a host running many guests: `down` looks at every process for the zone's
+# users. Needs root. Not a test: the figures go to docs/benchmarks.md.
 set -euo pipefail
 export LC_ALL=C
 
@@ -25,7 +27,12 @@ mkdir -p /run/netns
 mount -t tmpfs -o mode=755 bench-netns /run/netns
 ip link set dev lo up
 work=$(mktemp -d)
-trap 'rc=$?; [ $rc = 0 ] || cat "$work/bin.err" >&2 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
+extra=()
+trap 'rc=$?; [ $rc = 0 ] || cat "$work/bin.err" >&2 2>/dev/null; [ ${#extra[@]} = 0 ] || kill "${extra[@]}" 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
+for _ in $(seq 1 "${PROCS:-0}"); do
+  sleep 3600 &
+  extra+=($!)
+done
 export VSPACE_NETNS_CONFDIR=$work/conf VSPACE_NETNS_VSERVERS=$work/vservers
 export VSPACE_NETNS_VPROCUNHIDE=$work/no-vprocunhide
 unset NETNS_RUN_DIR
@@ -79,7 +86,7 @@ done
 
 median() { awk -v k="$1" '$1 == k { print $2 }' "$work/samples" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 bu=$(median bin_up); bd=$(median bin_down); iu=$(median ip_up); id=$(median ip_down)
-echo "zones: $ZONES, rounds: $ROUNDS (medians per zone, ms)"
+echo "zones: $ZONES, rounds: $ROUNDS (medians per zone, ms), $(ls /proc | grep -c '^[0-9]') processes"
 printf '%-28s %8s %8s\n' "" up down
 printf '%-28s %8.2f %8.2f\n' "vspace-netns (rtnetlink)" "$bu" "$bd"
 printf '%-28s %8.2f %8.2f\n' "ip script (the old hook's)" "$iu" "$id"

@@ -14,7 +14,6 @@ use std::fmt;
 use std::fs::File;
 use std::io;
 
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -449,7 +448,7 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
         Entry::Netns(f) => f
             .identity()
             .ok()
-            .and_then(|id| pids_in(id).ok())
+            .and_then(|id| crate::netns::procs::pids_in(id).ok())
             .unwrap_or_default(),
         _ => Vec::new(),
     };
@@ -566,22 +565,6 @@ fn unlink_beneath(run_dir: &Path, path: &Path) -> Result<(), AdminError> {
         .map_err(no_thread)?
         .join()
         .unwrap_or_else(|_| Err(err(Errno::EIO, "unlink thread panicked".into())))
-}
-
-/// The pids whose network namespace has this identity (`ip netns pids`), in /proc order. A
-/// process that exits meanwhile, or whose namespace cannot be read, is passed over (as by
-/// iproute2); /proc that cannot be listed is an error, never "no process".
-pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
-    Ok(std::fs::read_dir("/proc")?
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            std::str::from_utf8(e.file_name().as_bytes())
-                .ok()?
-                .parse::<i32>()
-                .ok()
-        })
-        .filter(|pid| identity(Path::new(&format!("/proc/{pid}/ns/net"))).ok() == Some(id))
-        .collect())
 }
 
 /// The names in `run_dir` whose entry is the namespace `id` (`ip netns identify`), symlinked

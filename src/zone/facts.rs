@@ -13,7 +13,6 @@ use std::time::Duration;
 use crate::netns::Entry;
 use crate::netns::Roots;
 use crate::netns::host::HostNet;
-use crate::netns::registry;
 use crate::netns::{self, host};
 use crate::report::fail::Fail;
 use crate::report::quote::escape;
@@ -175,7 +174,7 @@ fn pids(
     };
     match survey {
         Some(s) => Ok(s.pids_in(id)),
-        None => registry::pids_in(id).map_err(|e| {
+        None => crate::netns::procs::pids_in_recent(id).map_err(|e| {
             fail(format!(
                 "cannot list the processes in /proc (which use the zone's namespace): {}",
                 exec::io_reason(&e)

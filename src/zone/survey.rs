@@ -21,7 +21,6 @@ use crate::netns::host::{self, HostNet};
 use crate::netns::{Ident, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
-use crate::sys::nsfs;
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::zone::base::{PREFIX, fail};
 use crate::zone::config::{self, Zone};
@@ -57,7 +56,7 @@ pub struct Survey {
     /// The host's links by MAC, in name order.
     host_macs: BTreeMap<Mac, Vec<String>>,
     /// The processes of every network namespace, in /proc order.
-    pids: BTreeMap<Ident, Vec<i32>>,
+    pids: crate::netns::procs::Procs,
     /// Each zone name's member guests, in name order.
     members: BTreeMap<Vec<u8>, Vec<Guest>>,
     /// Every guest under the vservers root, in name order.
@@ -100,7 +99,7 @@ impl Survey {
             macs,
             clashes,
             host_macs,
-            pids: scan_pids().map_err(|e| {
+            pids: crate::netns::procs::Procs::scan().map_err(|e| {
                 fail(format!(
                     "cannot list the processes in /proc (whose are in which zone): {}",
                     crate::sys::exec::io_reason(&e)
@@ -135,7 +134,7 @@ impl Survey {
 
     /// The processes in the network namespace `id`.
     pub fn pids_in(&self, id: Ident) -> Vec<i32> {
-        self.pids.get(&id).cloned().unwrap_or_default()
+        self.pids.pids_in(id)
     }
 
     /// The guests whose `spaces/net` names `zone`, in name order.
@@ -156,24 +155,6 @@ fn guest(parts: &dyn GuestParts, vservers: &Path, name: &OsString, newline: bool
         root: t.root,
         xid: t.xid,
     }
-}
-
-/// Every process's network namespace: one pass over /proc (a process that exits meanwhile,
-/// or whose namespace cannot be read, is passed over; /proc that cannot be listed is an error).
-fn scan_pids() -> std::io::Result<BTreeMap<Ident, Vec<i32>>> {
-    let mut out: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
-    for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
-        let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
-            .ok()
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if let Ok(id) = nsfs::identity(Path::new(&format!("/proc/{pid}/ns/net"))) {
-            out.entry(id).or_default().push(pid);
-        }
-    }
-    Ok(out)
 }
 
 /// The Linux-VServer context of a process (`XID:` in `/proc/PID/vinfo`), on kernels that have

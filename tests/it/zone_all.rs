@@ -103,3 +103,29 @@ fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
         }
     }
 }
+
+/// `down --all` looks at /proc once for several zones when it can (a scan is reused while it is
+/// younger than it took): the later zone's users are found in the scan made for the first.
+#[test]
+fn down_all_keeps_a_later_zone_in_use() {
+    let z = TestZone::new("zk");
+    let (a, b) = (z.name.clone(), format!("{}b", z.name));
+    let _extra = Netns { name: b.clone() };
+    std::fs::create_dir_all(z.conf().join(&b)).unwrap();
+    run_ok(&mut z.cmd(&["up", "--all"]));
+    let sleeper = Sleeper::new(&b);
+    let out = run_ok(&mut z.cmd(&["down", "--all"]));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "# zone {a}\nip netns delete {a}\n\
+             # zone {b}\n# zone {b} kept: processes still use it (pids {}); --force takes it down under them\n",
+            sleeper.pid()
+        )
+    );
+    assert!(!z.entry().exists());
+    assert!(std::path::Path::new("/run/netns").join(&b).exists());
+    drop(sleeper);
+    run_ok(&mut z.cmd(&["down", "--all"]));
+    assert!(!std::path::Path::new("/run/netns").join(&b).exists());
+}

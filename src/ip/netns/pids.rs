@@ -5,7 +5,6 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use crate::netns::registry as admin;
 use crate::netns::{self, Entry, Unusable};
 use crate::report::errno;
 use crate::report::status::Status;
@@ -47,7 +46,7 @@ pub(super) fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status,
             return Ok(Status::Ok);
         }
     };
-    let pids = admin::pids_in(id).map_err(|e| {
+    let pids = crate::netns::procs::pids_in(id).map_err(|e| {
         IpFail::new(
             FAILED,
             &[b"Open of /proc failed: ", errno::io_reason(&e).as_bytes()],
