@@ -1,7 +1,7 @@
-//! Which processes are in which network namespace: one scan of /proc, a `stat` of
+//! Which processes are in which network namespace: one scan of /proc, a `readlink` of
 //! `/proc/PID/ns/net` for each process (`ip netns pids`, a zone's "in use by pids ...").
 //!
-//! A scan costs some 7 µs a process here (procfs makes the entry anew at each lookup): with
+//! A scan costs some 6 µs a process here (procfs makes the entry anew at each lookup): with
 //! 3,000 processes, a scan for each zone made `down --all` 29 ms a zone instead of 2.5. So a
 //! run over many zones reuses one: [`pids_in_recent`] takes the run's last scan while the time
 //! since it ended is no longer than it took, a new one otherwise. Any scan misses a process
@@ -35,6 +35,9 @@ impl Procs {
     /// process".
     pub fn scan() -> io::Result<Procs> {
         let start = Instant::now();
+        // Every namespace's inode is on the kernel's one nsfs: its device is ours's. A process's
+        // is read from its link's text (`net:[INODE]`), a quarter cheaper than a stat through it.
+        let nsfs = identity(Path::new("/proc/self/ns/net"))?.dev;
         let mut by_ns: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
         for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
             let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
@@ -43,8 +46,9 @@ impl Procs {
             else {
                 continue;
             };
-            if let Ok(id) = identity(Path::new(&format!("/proc/{pid}/ns/net"))) {
-                by_ns.entry(id).or_default().push(pid);
+            let link = std::fs::read_link(format!("/proc/{pid}/ns/net"));
+            if let Some(ino) = link.ok().and_then(|l| net_inode(l.as_os_str().as_bytes())) {
+                by_ns.entry(Ident { dev: nsfs, ino }).or_default().push(pid);
             }
         }
         let ended = Instant::now();
@@ -64,6 +68,15 @@ impl Procs {
     fn is_fresh(&self) -> bool {
         fresh(self.ended.elapsed(), self.took)
     }
+}
+
+/// The inode of a network namespace link's text, `net:[INODE]`.
+fn net_inode(text: &[u8]) -> Option<u64> {
+    let digits = text.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// No process at all: only what a survey made by hand in a unit test holds.
@@ -118,6 +131,22 @@ mod tests {
         assert!(!fresh(ms(26), ms(25)));
         // A scan of a handful of processes is taken again for every zone.
         assert!(!fresh(ms(2), Duration::from_micros(300)));
+    }
+
+    #[test]
+    fn link_texts_give_their_inode() {
+        assert_eq!(net_inode(b"net:[4026531840]"), Some(4026531840));
+        for bad in [
+            &b"net:[]"[..],
+            b"net:[12",
+            b"mnt:[4026531840]",
+            b"net:[+1]",
+            b"net:[1 ]",
+            b"net:[99999999999999999999]",
+            b"",
+        ] {
+            assert_eq!(net_inode(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
