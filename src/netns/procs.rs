@@ -35,8 +35,9 @@ impl Procs {
     /// process".
     pub fn scan() -> io::Result<Procs> {
         let start = Instant::now();
-        // Every namespace's inode is on the kernel's one nsfs: its device is ours's. A process's
-        // is read from its link's text (`net:[INODE]`), a quarter cheaper than a stat through it.
+        // Every namespace's inode is on the kernel's one nsfs, whose device our own link shows;
+        // a process's inode is read from its link's text (`net:[INODE]`), a quarter cheaper
+        // than a stat through the link.
         let nsfs = identity(Path::new("/proc/self/ns/net"))?.dev;
         let mut by_ns: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
         for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
