@@ -16,33 +16,9 @@
 # Not a test: the figures depend on the machine (docs/benchmarks.md).
 set -eu
 
-die() { echo "bench: $*" >&2; exit 1; }
-
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 PATH-OF-RELEASE-vspace-netns [RUNS]"
-[ "$(id -u)" -eq 0 ] || die "run it as root: entering a network namespace needs CAP_SYS_ADMIN"
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-RUNS=${2:-500}
-[ -x "$BIN" ] || die "$BIN: no such executable; run 'make build' first"
 HERE=$(cd "$(dirname "$0")" && pwd)
-for tool in ip cc cargo python3; do
-	command -v $tool >/dev/null || die "'$tool' is needed"
-done
-
-NS=bench-$$
-TMP=
-made_ns=
-cleanup() {
-	status=$?
-	[ -n "$made_ns" ] && ip netns delete "$NS" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-TMP=$(mktemp -d /tmp/vspace-netns-floor.XXXXXX)
-ip netns add "$NS"; made_ns=1
-ENTRY=/run/netns/$NS
+TOOLS="ip cc cargo python3"
+. "$HERE/setns-common.sh"
 cc -O2 -static -o "$TMP/c-static" "$HERE/setns-exec.c"
 cc -O2 -static-pie -o "$TMP/c-static-pie" "$HERE/setns-exec.c"
 cc -O2 -static -o "$TMP/c-checks" "$HERE/setns-exec-checks.c"
@@ -55,7 +31,6 @@ STD="$TMP/target/$TRIPLE/release/std-floor"
 mkdir "$TMP/only" "$TMP/multi"
 ln -s "$TMP/target/$TRIPLE/release/vspace-only" "$TMP/only/vspace"
 ln -s "$BIN" "$TMP/multi/vspace"
-unset NETNS_RUN_DIR VSPACE_NETNS_REAL_VSPACE
 
 want="net:[$(stat -L -c %i "$ENTRY")]"
 for cmd in "$TMP/c-static $ENTRY" "$TMP/c-static-pie $ENTRY" "$TMP/c-checks $ENTRY" "$STD $ENTRY" \

@@ -11,41 +11,15 @@
 # Not a test: the figures depend on the machine. The namespace and temp files are removed on exit.
 set -eu
 
-die() { echo "bench: $*" >&2; exit 1; }
-
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 PATH-OF-RELEASE-vspace-netns [RUNS]"
-[ "$(id -u)" -eq 0 ] || die "run it as root: entering a network namespace needs CAP_SYS_ADMIN"
-case $1 in /*) BIN=$1 ;; *) BIN=$(pwd)/$1 ;; esac
-RUNS=${2:-500}
-[ -x "$BIN" ] || die "$BIN: no such executable; run 'make build' first"
 HERE=$(cd "$(dirname "$0")" && pwd)
-for tool in ip nsenter cc python3; do
-	command -v $tool >/dev/null || die "'$tool' is needed"
-done
-
-NS=bench-$$
-TMP=
-made_ns=
-cleanup() {
-	status=$?
-	[ -n "$made_ns" ] && ip netns delete "$NS" 2>/dev/null
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-TMP=$(mktemp -d /tmp/vspace-netns-bench.XXXXXX)
-ip netns add "$NS"; made_ns=1
-ENTRY=/run/netns/$NS
+TOOLS="ip nsenter cc python3"
+. "$HERE/setns-common.sh"
 cc -O2 -o "$TMP/setns-exec" "$HERE/setns-exec.c"
 # Static like the release binary: the floor then pays no dynamic loading either.
 cc -O2 -static -o "$TMP/setns-exec-static" "$HERE/setns-exec.c"
 ln -s "$BIN" "$TMP/vspace"
 IP=$(command -v ip)
 NSENTER=$(command -v nsenter)
-# Nothing of ours is needed on the intercept path: no real vspace, no run-dir override.
-unset NETNS_RUN_DIR VSPACE_NETNS_REAL_VSPACE
 
 # Each contender must really run the program in the namespace, or its time means nothing.
 want="net:[$(stat -L -c %i "$ENTRY")]"

@@ -29,12 +29,8 @@ mkdir -p /run/netns
 mount -t tmpfs -o mode=755 bench-netns /run/netns
 ip link set dev lo up
 work=$(mktemp -d)
-extra=()
-trap 'rc=$?; [ $rc = 0 ] || tail -5 "$work/bin.err" >&2 2>/dev/null; [ ${#extra[@]} = 0 ] || kill "${extra[@]}" 2>/dev/null; rm -rf "$work"; exit $rc' EXIT
-for _ in $(seq 1 "${PROCS:-0}"); do
-  sleep 3600 &
-  extra+=($!)
-done
+trap 'rc=$?; [ $rc = 0 ] || tail -5 "$work/bin.err" >&2 2>/dev/null; procs_stop; rm -rf "$work"; exit $rc' EXIT
+. "$(dirname "$0")/procs.sh"
 export VSPACE_NETNS_VSERVERS=$work/vservers VSPACE_NETNS_VPROCUNHIDE=$work/no-vprocunhide
 unset NETNS_RUN_DIR
 mkdir -p "$VSPACE_NETNS_VSERVERS"
