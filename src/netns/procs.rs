@@ -3,43 +3,32 @@
 //!
 //! A scan costs some 6 µs a process here (procfs makes the entry anew at each lookup): with
 //! 3,000 processes, a scan for each zone made `down --all` 29 ms a zone instead of 2.5. So a
-//! run over many zones reuses one: [`pids_in_recent`] takes the run's last scan while the time
-//! since it ended is no longer than it took, a new one otherwise. Any scan misses a process
-//! that enters a namespace after its PID was looked at; a reused scan is at most twice as old
-//! for the first PIDs it looked at as a scan in progress is, and scanning takes at most half
-//! of the run. (A guest's start is seen all the same: its claim is checked under the zone's
-//! lock.)
+//! run over many zones may make one scan stand for all of them ([`pin_run_scan`]): `down
+//! --all` after it holds every zone's lock (a process that entered a zone before its lock was
+//! taken is then seen, as by a scan made under that lock alone), `up --all` at its start (`up`
+//! only reports the processes it finds). Otherwise each look is a scan of its own, made then.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use crate::netns::Ident;
-use crate::sys::nsfs::identity;
 
 /// Every process's network namespace, as one pass over /proc found them, in /proc order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Procs {
-    by_ns: BTreeMap<Ident, Vec<i32>>,
-    /// When the pass ended, and how long it took.
-    ended: Instant,
-    took: Duration,
+    /// By the namespace's inode: every namespace's inode is on the kernel's one nsfs.
+    by_ns: BTreeMap<u64, Vec<i32>>,
 }
 
 impl Procs {
     /// One pass over /proc. A process that exits meanwhile, or whose namespace cannot be read,
     /// is passed over (as by iproute2); /proc that cannot be listed is an error, never "no
-    /// process".
+    /// process". A process's namespace is read from its link's text (`net:[INODE]`), a quarter
+    /// cheaper than a stat through the link.
     pub fn scan() -> io::Result<Procs> {
-        let start = Instant::now();
-        // Every namespace's inode is on the kernel's one nsfs, whose device our own link shows;
-        // a process's inode is read from its link's text (`net:[INODE]`), a quarter cheaper
-        // than a stat through the link.
-        let nsfs = identity(Path::new("/proc/self/ns/net"))?.dev;
-        let mut by_ns: BTreeMap<Ident, Vec<i32>> = BTreeMap::new();
+        let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
         for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
             let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
                 .ok()
@@ -49,25 +38,15 @@ impl Procs {
             };
             let link = std::fs::read_link(format!("/proc/{pid}/ns/net"));
             if let Some(ino) = link.ok().and_then(|l| net_inode(l.as_os_str().as_bytes())) {
-                by_ns.entry(Ident { dev: nsfs, ino }).or_default().push(pid);
+                by_ns.entry(ino).or_default().push(pid);
             }
         }
-        let ended = Instant::now();
-        Ok(Procs {
-            by_ns,
-            ended,
-            took: ended - start,
-        })
+        Ok(Procs { by_ns })
     }
 
-    /// The processes in the network namespace `id`.
+    /// The processes in the network namespace `id` (an nsfs inode's identity).
     pub fn pids_in(&self, id: Ident) -> Vec<i32> {
-        self.by_ns.get(&id).cloned().unwrap_or_default()
-    }
-
-    /// Whether this scan may still stand for /proc now: see [`fresh`].
-    fn is_fresh(&self) -> bool {
-        fresh(self.ended.elapsed(), self.took)
+        self.by_ns.get(&id.ino).cloned().unwrap_or_default()
     }
 }
 
@@ -80,59 +59,34 @@ fn net_inode(text: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// No process at all: only what a survey made by hand in a unit test holds.
-impl Default for Procs {
-    fn default() -> Procs {
-        Procs {
-            by_ns: BTreeMap::new(),
-            ended: Instant::now(),
-            took: Duration::ZERO,
-        }
-    }
-}
-
-/// A scan that ended `age` ago and took `took` to make stands for /proc now while `age` is no
-/// longer than `took` (a scan in progress is as old, for the processes it looked at first).
-pub fn fresh(age: Duration, took: Duration) -> bool {
-    age <= took
-}
-
 /// The processes in the network namespace `id`, from one scan made now (`ip netns pids`).
 pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
     Ok(Procs::scan()?.pids_in(id))
 }
 
-/// The processes in the network namespace `id`, from the run's last scan while [`fresh`],
-/// else from a new one (kept for the next call): a zone's facts, for `up --all` and `down
-/// --all` over many zones (a single `up` or `down` scans once).
-pub fn pids_in_recent(id: Ident) -> io::Result<Vec<i32>> {
-    static LAST: Mutex<Option<Procs>> = Mutex::new(None);
-    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    match last.as_ref() {
-        Some(p) if p.is_fresh() => Ok(p.pids_in(id)),
-        _ => {
-            let p = Procs::scan()?;
-            let pids = p.pids_in(id);
-            *last = Some(p);
-            Ok(pids)
-        }
+/// The scan made to stand for the rest of this run, if one was.
+static RUN_SCAN: Mutex<Option<Procs>> = Mutex::new(None);
+
+/// Scans /proc now and makes that scan stand for every later [`pids_in_run`] of this process.
+/// The caller answers for it: `down --all` holds every zone's lock, `up --all` only reports.
+pub fn pin_run_scan() -> io::Result<()> {
+    let scan = Procs::scan()?;
+    *RUN_SCAN.lock().unwrap_or_else(|p| p.into_inner()) = Some(scan);
+    Ok(())
+}
+
+/// The processes in the network namespace `id`: from the run's pinned scan ([`pin_run_scan`]),
+/// else from a scan made now.
+pub fn pids_in_run(id: Ident) -> io::Result<Vec<i32>> {
+    match RUN_SCAN.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        Some(scan) => Ok(scan.pids_in(id)),
+        None => pids_in(id),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_scan_stands_for_as_long_as_it_took() {
-        let ms = Duration::from_millis;
-        assert!(fresh(ms(0), ms(0)));
-        assert!(fresh(ms(20), ms(25)));
-        assert!(fresh(ms(25), ms(25)));
-        assert!(!fresh(ms(26), ms(25)));
-        // A scan of a handful of processes is taken again for every zone.
-        assert!(!fresh(ms(2), Duration::from_micros(300)));
-    }
 
     #[test]
     fn link_texts_give_their_inode() {
@@ -152,14 +106,10 @@ mod tests {
 
     #[test]
     fn a_scan_finds_this_process_in_its_namespace() {
-        let me = identity(Path::new("/proc/self/ns/net")).unwrap();
-        let p = Procs::scan().unwrap();
-        assert!(p.pids_in(me).contains(&(std::process::id() as i32)));
-        assert!(pids_in(me).unwrap().contains(&(std::process::id() as i32)));
-        assert!(
-            pids_in_recent(me)
-                .unwrap()
-                .contains(&(std::process::id() as i32))
-        );
+        let me = crate::sys::nsfs::identity(std::path::Path::new("/proc/self/ns/net")).unwrap();
+        let pid = std::process::id() as i32;
+        assert!(Procs::scan().unwrap().pids_in(me).contains(&pid));
+        assert!(pids_in(me).unwrap().contains(&pid));
+        assert!(pids_in_run(me).unwrap().contains(&pid));
     }
 }

@@ -21,7 +21,7 @@ use crate::report::Status;
 use crate::report::fail::{self, Fail};
 use crate::report::out;
 use crate::report::quote::escape;
-use crate::zone::base::PREFIX;
+use crate::zone::base::{self, Lines, PREFIX};
 use crate::zone::config;
 use crate::zone::guests::GuestParts;
 use crate::zone::shell;
@@ -79,20 +79,68 @@ fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(
     }
 }
 
-/// `up --all [--dry-run]`; `parts` as for [`shell::up`].
+/// `up --all [--dry-run]`; `parts` as for [`shell::up`]. One look at /proc for every zone: `up`
+/// only reports the processes it finds in a zone.
 pub fn up(roots: &Roots, parts: &dyn GuestParts, dry_run: bool) -> u8 {
+    if let Err(f) = pin_run_scan() {
+        return fail::report(&f);
+    }
     each(roots, |z| shell::up(roots, parts, z, dry_run))
 }
 
-/// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`].
+/// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`]. Every zone's lock is
+/// taken first, in name order (two runs wait for each other, never deadlock), then /proc is
+/// looked at once for all of them: a process that entered a zone before its lock was taken is
+/// seen, as by `down` of that zone alone, for one look instead of one a zone.
 pub fn down(roots: &Roots, force: bool, dry_run: bool, parts: &dyn GuestParts) -> u8 {
-    each(roots, |z| {
-        let name = escape(z);
-        let down = shell::down_checked(roots, z, force, dry_run, parts)?;
+    let names = match zones(roots) {
+        Ok(names) => names,
+        Err(f) => return fail::report(&f),
+    };
+    let mut locks = names
+        .iter()
+        .map(|z| base::lock_zone(roots, z))
+        .collect::<Vec<_>>()
+        .into_iter();
+    if let Err(f) = pin_run_scan() {
+        return fail::report(&f);
+    }
+    each_of(&names, |z| {
+        let lock = locks.next().expect("one lock a zone, in the same order");
+        let zone = base::load(roots, z)?;
+        let run_dir = base::run_dir(roots)?;
+        let _lock = lock?;
+        let down = shell::down_locked(
+            roots,
+            &zone,
+            &run_dir,
+            force,
+            dry_run,
+            Lines::Required,
+            parts,
+        )?;
         if let Some(why) = down.why_kept() {
-            out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
+            out::note(&format!(
+                "# zone {} kept: {why}; {}",
+                escape(z),
+                down.force_hint()
+            ));
         }
         Ok(())
+    })
+}
+
+/// Makes one look at /proc stand for the rest of the run ([`procs::pin_run_scan`]).
+fn pin_run_scan() -> Result<(), Fail> {
+    crate::netns::procs::pin_run_scan().map_err(|e| {
+        Fail::new(
+            PREFIX,
+            Status::Failed,
+            format!(
+                "cannot list the processes in /proc (which use the zones' namespaces): {}",
+                crate::sys::exec::io_reason(&e)
+            ),
+        )
     })
 }
 
@@ -145,7 +193,7 @@ pub fn up_parent(
             .hint("give the host interface the zones' VLAN or macvlan links sit on (1-15 bytes, no '/', ':' or blanks)"),
         );
     };
-    match on_parent(roots, name) {
+    match on_parent(roots, name).and_then(|names| pin_run_scan().map(|()| names)) {
         Ok(names) => each_of(&names, |z| shell::up(roots, parts, z, dry_run)),
         Err(f) => fail::report(&f),
     }

@@ -222,3 +222,23 @@ fn pids_fails_as_real_ip_when_proc_cannot_be_listed() {
         assert!(out.stdout.is_empty(), "{}", show(&c, &out));
     }
 }
+
+/// `ip netns pids NAME` with an empty /proc (a tmpfs over it, so `/proc/self` is gone too):
+/// iproute2 lists nothing and succeeds; so do we (a scan that read `/proc/self` first failed).
+#[test]
+fn pids_lists_nothing_as_real_ip_when_proc_is_empty() {
+    let names = Names::new();
+    let ns = Netns::new("ipemp");
+    let script = "mount -t tmpfs none /proc && exec \"$0\" netns pids \"$1\"";
+    for bin in [real_ip(), names.get("ip"), names.get("ip-netns-shim")] {
+        let mut c = std::process::Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c", script])
+            .arg(&bin)
+            .arg(&ns.name)
+            .env_remove("NETNS_RUN_DIR");
+        let out = run(&mut c);
+        assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+        assert!(out.stdout.is_empty(), "{}", show(&c, &out));
+        assert!(out.stderr.is_empty(), "{}", show(&c, &out));
+    }
+}

@@ -104,17 +104,47 @@ fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
     }
 }
 
-/// `down --all` looks at /proc once for several zones when it can (a scan is reused while it is
-/// younger than it took): the later zone's users are found in the scan made for the first.
+/// `down --all` looks at /proc once for all zones, after it holds every zone's lock: a process
+/// that enters a zone before `down --all` gets that zone's lock is seen and the zone kept, as by
+/// `down` of that zone alone. Played deterministically: the second zone's lock is held while
+/// `down --all` waits for it; a process enters that zone; then the lock is let go. (A scan
+/// reused from the first zone's turn, made before the second zone's lock, missed the process
+/// and took the zone's entry from under it.)
 #[test]
-fn down_all_keeps_a_later_zone_in_use() {
+fn down_all_sees_a_process_that_entered_a_zone_before_its_lock() {
     let z = TestZone::new("zk");
     let (a, b) = (z.name.clone(), format!("{}b", z.name));
     let _extra = Netns { name: b.clone() };
     std::fs::create_dir_all(z.conf().join(&b)).unwrap();
     run_ok(&mut z.cmd(&["up", "--all"]));
+    let held = nix::fcntl::Flock::lock(
+        std::fs::File::open(z.conf().join(&b)).unwrap(),
+        nix::fcntl::FlockArg::LockExclusive,
+    )
+    .unwrap();
+    let mut down = z.cmd(&["down", "--all"]);
+    let child = down
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Waiting for b's lock: a blocked flock of that process in /proc/locks.
+    let waiting = format!("-> FLOCK  ADVISORY  WRITE {} ", child.id());
+    let deadline = std::time::Instant::now() + hang_limit();
+    while !std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .contains(&waiting)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "down --all never waited for the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
     let sleeper = Sleeper::new(&b);
-    let out = run_ok(&mut z.cmd(&["down", "--all"]));
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", err_text(&out));
     assert_eq!(
         text(&out.stdout),
         format!(

@@ -77,16 +77,26 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
     let facts = match gathered {
         Ok((facts, _)) => facts,
         Err(f) => {
+            let fix = if f.hints.is_empty() {
+                format!("run 'vspace-netns status {ns}' on the host once the cause is gone")
+            } else {
+                f.hints.join("; ")
+            };
             return Some(bad(
                 format!(
-                    "zone {ns}: {} does not exist, and whether its namespace lives on cannot be told",
-                    show(entry)
+                    "zone {ns}: {} does not exist, and whether its namespace lives on cannot be told: {}",
+                    show(entry),
+                    f.message
                 ),
-                f.message,
+                fix,
             ));
         }
     };
+    // Found through a process that has exited since: nothing of it is left to repair.
     facts.found?;
+    if facts.pids.is_empty() {
+        return None;
+    }
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(
         format!("zone {ns}: {} does not exist, {situation}", show(entry)),
