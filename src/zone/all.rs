@@ -91,25 +91,29 @@ pub fn up(roots: &Roots, parts: &dyn GuestParts, dry_run: bool) -> u8 {
 /// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`]. Every zone's lock is
 /// taken first, in name order (two runs wait for each other, never deadlock), then /proc is
 /// looked at once for all of them: a process that entered a zone before its lock was taken is
-/// seen, as by `down` of that zone alone, for one look instead of one a zone.
+/// seen, as by `down` of that zone alone, for one look instead of one a zone. A process that
+/// may not hold so many files open takes each zone's lock and looks in turn.
 pub fn down(roots: &Roots, force: bool, dry_run: bool, parts: &dyn GuestParts) -> u8 {
     let names = match zones(roots) {
         Ok(names) => names,
         Err(f) => return fail::report(&f),
     };
-    let mut locks = names
-        .iter()
-        .map(|z| base::lock_zone(roots, z))
-        .collect::<Vec<_>>()
-        .into_iter();
-    if let Err(f) = pin_run_scan() {
-        return fail::report(&f);
+    let mut locks = lock_all(roots, &names).map(Vec::into_iter);
+    if locks.is_some() {
+        if let Err(f) = pin_run_scan() {
+            return fail::report(&f);
+        }
     }
     each_of(&names, |z| {
-        let lock = locks.next().expect("one lock a zone, in the same order");
+        let held = locks
+            .as_mut()
+            .map(|l| l.next().expect("a lock a zone, in order"));
         let zone = base::load(roots, z)?;
         let run_dir = base::run_dir(roots)?;
-        let _lock = lock?;
+        let _lock = match held {
+            Some(lock) => lock?,
+            None => base::lock_zone(roots, z)?,
+        };
         let down = shell::down_locked(
             roots,
             &zone,
@@ -129,6 +133,24 @@ pub fn down(roots: &Roots, force: bool, dry_run: bool, parts: &dyn GuestParts) -
         Ok(())
     })
 }
+
+/// Every zone's lock, taken in name order, when this process may hold a file open for each at
+/// once (its soft limit of open files raised to the hard one first, as a program that needs
+/// many does); `None` otherwise. Room is left for what each zone's `down` opens besides.
+fn lock_all(roots: &Roots, names: &[OsString]) -> Option<Vec<Result<ZoneLock, Fail>>> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    if soft < hard {
+        // Best effort: the limit read again below is the one that counts.
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+    }
+    let (soft, _) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    let wanted = u64::try_from(names.len()).ok()?.saturating_add(256);
+    (wanted <= soft).then(|| names.iter().map(|z| base::lock_zone(roots, z)).collect())
+}
+
+/// A zone's lock, held while alive ([`base::lock_zone`]).
+type ZoneLock = nix::fcntl::Flock<std::fs::File>;
 
 /// Makes one look at /proc stand for the rest of the run ([`procs::pin_run_scan`]).
 fn pin_run_scan() -> Result<(), Fail> {

@@ -112,6 +112,19 @@ fn ups_of_several_zones_at_once_edit_the_shared_files_once() {
 /// and took the zone's entry from under it.)
 #[test]
 fn down_all_sees_a_process_that_entered_a_zone_before_its_lock() {
+    process_entering_before_the_lock_is_seen(None);
+}
+
+/// The same where the process may not hold every zone's lock at once (its limit of open files
+/// below the zones and the room `down` keeps): each zone is locked and looked at in turn.
+#[test]
+fn down_all_locks_zone_by_zone_under_a_low_open_files_limit() {
+    process_entering_before_the_lock_is_seen(Some(64));
+}
+
+/// `down --all` (under `prlimit --nofile=N:N` with `nofile`) while the second zone's lock is
+/// held; a process enters that zone; the lock is let go: the first zone goes, the second is kept.
+fn process_entering_before_the_lock_is_seen(nofile: Option<u32>) {
     let z = TestZone::new("zk");
     let (a, b) = (z.name.clone(), format!("{}b", z.name));
     let _extra = Netns { name: b.clone() };
@@ -123,6 +136,21 @@ fn down_all_sees_a_process_that_entered_a_zone_before_its_lock() {
     )
     .unwrap();
     let mut down = z.cmd(&["down", "--all"]);
+    if let Some(n) = nofile {
+        let mut limited = std::process::Command::new("prlimit");
+        limited
+            .arg(format!("--nofile={n}:{n}"))
+            .arg("--")
+            .arg(down.get_program())
+            .args(down.get_args());
+        for (k, v) in down.get_envs() {
+            match v {
+                Some(v) => limited.env(k, v),
+                None => limited.env_remove(k),
+            };
+        }
+        down = limited;
+    }
     let child = down
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -141,6 +169,12 @@ fn down_all_sees_a_process_that_entered_a_zone_before_its_lock() {
         );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    // Holding every lock first, it has not begun with the first zone; zone by zone, it has.
+    assert_eq!(
+        z.entry().exists(),
+        nofile.is_none(),
+        "the first zone while down --all waits for the second's lock"
+    );
     let sleeper = Sleeper::new(&b);
     drop(held);
     let out = child.wait_with_output().unwrap();
