@@ -1,17 +1,15 @@
 //! Which processes are in which network namespace: one scan of /proc, a `readlink` of
-//! `/proc/PID/ns/net` for each process (`ip netns pids`, a zone's "in use by pids ...").
+//! `/proc/PID/ns/net` for each process (`ip netns pids`, a zone's "in use by pids ...", the
+//! survey of `status` and `doctor`).
 //!
-//! A scan costs some 6 µs a process here (procfs makes the entry anew at each lookup): with
-//! 3,000 processes, a scan for each zone made `down --all` 29 ms a zone instead of 2.5. So a
-//! run over many zones may make one scan stand for all of them ([`pin_run_scan`]): `down
-//! --all` after it holds every zone's lock (a process that entered a zone before its lock was
-//! taken is then seen, as by a scan made under that lock alone), `up --all` at its start (`up`
-//! only reports the processes it finds). Otherwise each look is a scan of its own, made then.
+//! A scan costs some 6 µs a process here (procfs makes the entry anew at each lookup; the
+//! link's text is a quarter cheaper than a stat through it). `down` makes one under the zone's
+//! lock, for each zone: a scan made earlier, for another zone, would miss a process that entered
+//! this zone since (entering a namespace takes no lock of ours).
 
 use std::collections::BTreeMap;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Mutex;
 
 use crate::netns::Ident;
 
@@ -28,17 +26,19 @@ impl Procs {
     /// process". A process's namespace is read from its link's text (`net:[INODE]`), a quarter
     /// cheaper than a stat through the link.
     pub fn scan() -> io::Result<Procs> {
+        let pids: Vec<i32> = std::fs::read_dir("/proc")?
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                std::str::from_utf8(e.file_name().as_bytes())
+                    .ok()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
         let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
-        for e in std::fs::read_dir("/proc")?.filter_map(Result::ok) {
-            let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
-                .ok()
-                .and_then(|p| p.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            let link = std::fs::read_link(format!("/proc/{pid}/ns/net"));
-            if let Some(ino) = link.ok().and_then(|l| net_inode(l.as_os_str().as_bytes())) {
-                by_ns.entry(ino).or_default().push(pid);
+        for (pid, ino) in pids.iter().zip(net_inodes(&pids)) {
+            if let Some(ino) = ino {
+                by_ns.entry(ino).or_default().push(*pid);
             }
         }
         Ok(Procs { by_ns })
@@ -48,6 +48,47 @@ impl Procs {
     pub fn pids_in(&self, id: Ident) -> Vec<i32> {
         self.by_ns.get(&id.ino).cloned().unwrap_or_default()
     }
+}
+
+/// The processes needed before a look is shared among threads: below it, making them costs
+/// more than it saves.
+const PIDS_A_THREAD: usize = 256;
+
+/// Each process's namespace inode (`None`: gone meanwhile, or unreadable), in the order given.
+/// On a host with many processes the look is shared among threads, one a CPU (at most 8); a
+/// thread that cannot be made (a pids limit) leaves its share to this one.
+fn net_inodes(pids: &[i32]) -> Vec<Option<u64>> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cpus.min(8).min(pids.len() / PIDS_A_THREAD).max(1);
+    if threads == 1 {
+        return pids.iter().map(net_inode_of).collect();
+    }
+    let shares: Vec<&[i32]> = pids.chunks(pids.len().div_ceil(threads)).collect();
+    std::thread::scope(|s| {
+        let others: Vec<_> = shares[1..]
+            .iter()
+            .map(|share| {
+                let share: &[i32] = share;
+                std::thread::Builder::new().spawn_scoped(s, move || {
+                    share.iter().map(net_inode_of).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out: Vec<Option<u64>> = shares[0].iter().map(net_inode_of).collect();
+        for (made, share) in others.into_iter().zip(&shares[1..]) {
+            match made.map(|t| t.join()) {
+                Ok(Ok(inos)) => out.extend(inos),
+                _ => out.extend(share.iter().map(net_inode_of)),
+            }
+        }
+        out
+    })
+}
+
+/// The inode of process `pid`'s network namespace, from its link's text.
+fn net_inode_of(pid: &i32) -> Option<u64> {
+    let link = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
+    net_inode(link.as_os_str().as_bytes())
 }
 
 /// The inode of a network namespace link's text, `net:[INODE]`.
@@ -62,26 +103,6 @@ fn net_inode(text: &[u8]) -> Option<u64> {
 /// The processes in the network namespace `id`, from one scan made now (`ip netns pids`).
 pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
     Ok(Procs::scan()?.pids_in(id))
-}
-
-/// The scan made to stand for the rest of this run, if one was.
-static RUN_SCAN: Mutex<Option<Procs>> = Mutex::new(None);
-
-/// Scans /proc now and makes that scan stand for every later [`pids_in_run`] of this process.
-/// The caller answers for it: `down --all` holds every zone's lock, `up --all` only reports.
-pub fn pin_run_scan() -> io::Result<()> {
-    let scan = Procs::scan()?;
-    *RUN_SCAN.lock().unwrap_or_else(|p| p.into_inner()) = Some(scan);
-    Ok(())
-}
-
-/// The processes in the network namespace `id`: from the run's pinned scan ([`pin_run_scan`]),
-/// else from a scan made now.
-pub fn pids_in_run(id: Ident) -> io::Result<Vec<i32>> {
-    match RUN_SCAN.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        Some(scan) => Ok(scan.pids_in(id)),
-        None => pids_in(id),
-    }
 }
 
 #[cfg(test)]
@@ -105,11 +126,25 @@ mod tests {
     }
 
     #[test]
+    fn a_look_shared_among_threads_keeps_the_order() {
+        let me = std::process::id() as i32;
+        let pids: Vec<i32> = std::iter::repeat_n(me, PIDS_A_THREAD * 3 + 7).collect();
+        let mine = net_inode_of(&me);
+        assert!(mine.is_some());
+        assert_eq!(net_inodes(&pids), vec![mine; pids.len()]);
+        // A process that is gone (PID 0 is never one) reads as none, in its place.
+        let mut mixed = pids.clone();
+        mixed[PIDS_A_THREAD * 2] = 0;
+        let got = net_inodes(&mixed);
+        assert_eq!(got[PIDS_A_THREAD * 2], None);
+        assert_eq!(got.iter().filter(|i| i.is_none()).count(), 1);
+    }
+
+    #[test]
     fn a_scan_finds_this_process_in_its_namespace() {
         let me = crate::sys::nsfs::identity(std::path::Path::new("/proc/self/ns/net")).unwrap();
         let pid = std::process::id() as i32;
         assert!(Procs::scan().unwrap().pids_in(me).contains(&pid));
         assert!(pids_in(me).unwrap().contains(&pid));
-        assert!(pids_in_run(me).unwrap().contains(&pid));
     }
 }

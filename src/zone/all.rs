@@ -21,7 +21,7 @@ use crate::report::Status;
 use crate::report::fail::{self, Fail};
 use crate::report::out;
 use crate::report::quote::escape;
-use crate::zone::base::{self, Lines, PREFIX};
+use crate::zone::base::PREFIX;
 use crate::zone::config;
 use crate::zone::guests::GuestParts;
 use crate::zone::shell;
@@ -79,90 +79,23 @@ fn each_of(names: &[OsString], mut one: impl FnMut(&std::ffi::OsStr) -> Result<(
     }
 }
 
-/// `up --all [--dry-run]`; `parts` as for [`shell::up`]. One look at /proc for every zone: `up`
-/// only reports the processes it finds in a zone.
+/// `up --all [--dry-run]`; `parts` as for [`shell::up`].
 pub fn up(roots: &Roots, parts: &dyn GuestParts, dry_run: bool) -> u8 {
-    if let Err(f) = pin_run_scan() {
-        return fail::report(&f);
-    }
     each(roots, |z| shell::up(roots, parts, z, dry_run))
 }
 
-/// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`]. Every zone's lock is
-/// taken first, in name order (two runs wait for each other, never deadlock), then /proc is
-/// looked at once for all of them: a process that entered a zone before its lock was taken is
-/// seen, as by `down` of that zone alone, for one look instead of one a zone. A process that
-/// may not hold so many files open takes each zone's lock and looks in turn.
+/// `down --all [--force] [--dry-run]`; `parts` as for [`shell::down`]. Each zone as `down` of
+/// that zone alone: its lock, then its users looked for in /proc, then its steps. (One look at
+/// /proc for all zones would miss a process that entered a later zone meanwhile: entering a
+/// namespace takes no lock.)
 pub fn down(roots: &Roots, force: bool, dry_run: bool, parts: &dyn GuestParts) -> u8 {
-    let names = match zones(roots) {
-        Ok(names) => names,
-        Err(f) => return fail::report(&f),
-    };
-    let mut locks = lock_all(roots, &names).map(Vec::into_iter);
-    if locks.is_some() {
-        if let Err(f) = pin_run_scan() {
-            return fail::report(&f);
-        }
-    }
-    each_of(&names, |z| {
-        let held = locks
-            .as_mut()
-            .map(|l| l.next().expect("a lock a zone, in order"));
-        let zone = base::load(roots, z)?;
-        let run_dir = base::run_dir(roots)?;
-        let _lock = match held {
-            Some(lock) => lock?,
-            None => base::lock_zone(roots, z)?,
-        };
-        let down = shell::down_locked(
-            roots,
-            &zone,
-            &run_dir,
-            force,
-            dry_run,
-            Lines::Required,
-            parts,
-        )?;
+    each(roots, |z| {
+        let name = escape(z);
+        let down = shell::down_checked(roots, z, force, dry_run, parts)?;
         if let Some(why) = down.why_kept() {
-            out::note(&format!(
-                "# zone {} kept: {why}; {}",
-                escape(z),
-                down.force_hint()
-            ));
+            out::note(&format!("# zone {name} kept: {why}; {}", down.force_hint()));
         }
         Ok(())
-    })
-}
-
-/// Every zone's lock, taken in name order, when this process may hold a file open for each at
-/// once (its soft limit of open files raised to the hard one first, as a program that needs
-/// many does); `None` otherwise. Room is left for what each zone's `down` opens besides.
-fn lock_all(roots: &Roots, names: &[OsString]) -> Option<Vec<Result<ZoneLock, Fail>>> {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
-    if soft < hard {
-        // Best effort: the limit read again below is the one that counts.
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
-    }
-    let (soft, _) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
-    let wanted = u64::try_from(names.len()).ok()?.saturating_add(256);
-    (wanted <= soft).then(|| names.iter().map(|z| base::lock_zone(roots, z)).collect())
-}
-
-/// A zone's lock, held while alive ([`base::lock_zone`]).
-type ZoneLock = nix::fcntl::Flock<std::fs::File>;
-
-/// Makes one look at /proc stand for the rest of the run ([`procs::pin_run_scan`]).
-fn pin_run_scan() -> Result<(), Fail> {
-    crate::netns::procs::pin_run_scan().map_err(|e| {
-        Fail::new(
-            PREFIX,
-            Status::Failed,
-            format!(
-                "cannot list the processes in /proc (which use the zones' namespaces): {}",
-                crate::sys::exec::io_reason(&e)
-            ),
-        )
     })
 }
 
@@ -215,7 +148,7 @@ pub fn up_parent(
             .hint("give the host interface the zones' VLAN or macvlan links sit on (1-15 bytes, no '/', ':' or blanks)"),
         );
     };
-    match on_parent(roots, name).and_then(|names| pin_run_scan().map(|()| names)) {
+    match on_parent(roots, name) {
         Ok(names) => each_of(&names, |z| shell::up(roots, parts, z, dry_run)),
         Err(f) => fail::report(&f),
     }
