@@ -74,7 +74,7 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
     let ns = &zone.netns;
     // As `down` looks (not `up`: nothing of what up would change is asked here).
     let gathered = crate::zone::facts::gather_with(ctx.roots, zone, run_dir, false, Some(survey));
-    let facts = match gathered {
+    let mut facts = match gathered {
         Ok((facts, _)) => facts,
         Err(f) => {
             let fix = if f.hints.is_empty() {
@@ -92,10 +92,14 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
             ));
         }
     };
-    // Found through a process that has exited since: nothing of it is left to repair.
-    facts.found?;
+    let found = facts.found?;
     if facts.pids.is_empty() {
-        return None;
+        // Found through a process the survey's earlier look at /proc did not see (started
+        // since), or that has exited since (then nothing of it is left to repair).
+        if !Path::new(&format!("/proc/{found}")).exists() {
+            return None;
+        }
+        facts.pids = vec![found];
     }
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(
