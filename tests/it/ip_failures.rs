@@ -196,49 +196,49 @@ fn a_relative_run_dir_is_refused_by_the_shim_and_ignored_by_ip() {
     );
 }
 
+/// `ip netns pids NAME` by iproute2's ip, ours as `ip` and as `ip-netns-shim`, each in a mount
+/// namespace of its own where `mount` (a shell line) is done to /proc first, then run through
+/// `wrap` (words before the binary): their exit status, stdout and stderr must be `want`.
+fn pids_with_proc_as(mount: &str, wrap: &str, want: (i32, &str, &str)) {
+    let names = Names::new();
+    let ns = Netns::new("ippro");
+    let script = format!("{mount} && exec {wrap} \"$0\" netns pids \"$1\"");
+    for bin in [real_ip(), names.get("ip"), names.get("ip-netns-shim")] {
+        let mut c = std::process::Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .arg(&bin)
+            .arg(&ns.name)
+            .env_remove("NETNS_RUN_DIR");
+        let out = run(&mut c);
+        let got = (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert_eq!(
+            (got.0, got.1.as_str(), got.2.as_str()),
+            want,
+            "{}",
+            show(&c, &out)
+        );
+    }
+}
+
 /// `ip netns pids NAME` when /proc cannot be listed (an unreadable /proc, the capabilities that
 /// bypass its mode dropped): iproute2 fails with "Open of /proc failed: ..."; ours said nothing
 /// and succeeded, as if no process were inside.
 #[test]
 fn pids_fails_as_real_ip_when_proc_cannot_be_listed() {
-    let names = Names::new();
-    let ns = Netns::new("ippro");
-    let script = "mount -t tmpfs -o mode=000 none /proc && \
-        exec setpriv --bounding-set=-dac_override,-dac_read_search -- \"$0\" netns pids \"$1\"";
-    for bin in [real_ip(), names.get("ip"), names.get("ip-netns-shim")] {
-        let mut c = std::process::Command::new("unshare");
-        c.args(["--mount", "--propagation", "private", "sh", "-c", script])
-            .arg(&bin)
-            .arg(&ns.name)
-            .env_remove("NETNS_RUN_DIR");
-        let out = run(&mut c);
-        assert_eq!(out.status.code(), Some(1), "{}", show(&c, &out));
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "Open of /proc failed: Permission denied\n",
-            "{}",
-            show(&c, &out)
-        );
-        assert!(out.stdout.is_empty(), "{}", show(&c, &out));
-    }
+    pids_with_proc_as(
+        "mount -t tmpfs -o mode=000 none /proc",
+        "setpriv --bounding-set=-dac_override,-dac_read_search --",
+        (1, "", "Open of /proc failed: Permission denied\n"),
+    );
 }
 
 /// `ip netns pids NAME` with an empty /proc (a tmpfs over it, so `/proc/self` is gone too):
 /// iproute2 lists nothing and succeeds; so do we (a scan that read `/proc/self` first failed).
 #[test]
 fn pids_lists_nothing_as_real_ip_when_proc_is_empty() {
-    let names = Names::new();
-    let ns = Netns::new("ipemp");
-    let script = "mount -t tmpfs none /proc && exec \"$0\" netns pids \"$1\"";
-    for bin in [real_ip(), names.get("ip"), names.get("ip-netns-shim")] {
-        let mut c = std::process::Command::new("unshare");
-        c.args(["--mount", "--propagation", "private", "sh", "-c", script])
-            .arg(&bin)
-            .arg(&ns.name)
-            .env_remove("NETNS_RUN_DIR");
-        let out = run(&mut c);
-        assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
-        assert!(out.stdout.is_empty(), "{}", show(&c, &out));
-        assert!(out.stderr.is_empty(), "{}", show(&c, &out));
-    }
+    pids_with_proc_as("mount -t tmpfs none /proc", "", (0, "", ""));
 }
