@@ -288,21 +288,7 @@ pub fn down_checked_with(
     let zone = load(roots, netns)?;
     let run_dir = run_dir(roots)?;
     let _lock = lock_zone(roots, netns)?;
-    down_locked(roots, &zone, &run_dir, force, dry_run, lines, parts)
-}
-
-/// [`down_checked_with`] of `zone`, read and its lock held by the caller (`down --all` takes
-/// every zone's lock before it looks at /proc once for all of them).
-pub(crate) fn down_locked(
-    roots: &Roots,
-    zone: &Zone,
-    run_dir: &std::path::Path,
-    force: bool,
-    dry_run: bool,
-    lines: Lines,
-    parts: &dyn GuestParts,
-) -> Result<Down, Fail> {
-    let facts = gather(roots, zone, run_dir, false)?;
+    let facts = gather(roots, &zone, &run_dir, false)?;
     let host = match &facts.netns {
         Entry::Unusable(u @ (Unusable::Host { .. } | Unusable::HostUnknown(_))) => {
             Some(u.describe(&facts.entry))
@@ -321,7 +307,7 @@ pub(crate) fn down_locked(
             return Ok(Down::Claimed(claimed));
         }
     }
-    let steps = match plan_down(zone, &facts, force)? {
+    let steps = match plan_down(&zone, &facts, force)? {
         Ok(steps) => steps,
         Err(kept) => return Ok(kept),
     };
@@ -344,7 +330,7 @@ pub(crate) fn down_locked(
     }
     if dry_run {
         for s in steps.iter().chain(&nodev) {
-            lines.say(&s.line(run_dir))?;
+            lines.say(&s.line(&run_dir))?;
         }
         return Ok(Down::Done);
     }
@@ -352,7 +338,7 @@ pub(crate) fn down_locked(
     // First: a run killed after this is finished by the next `down`; one killed before the
     // record went could have left it naming a namespace forced from the zone.
     records.remove(&zone.netns);
-    let mut runner = Runner::for_down(run_dir)?;
+    let mut runner = Runner::for_down(&run_dir)?;
     let n = steps.len();
     apply(
         &mut runner,
