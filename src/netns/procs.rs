@@ -100,6 +100,15 @@ fn net_inode(text: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
+/// What a zone's command says when /proc cannot be listed (`ip netns pids` says iproute2's
+/// words instead).
+pub fn unlisted(e: &io::Error) -> String {
+    format!(
+        "cannot list the processes in /proc, so whether a zone is in use cannot be told: {}",
+        crate::sys::exec::io_reason(e)
+    )
+}
+
 /// The processes in the network namespace `id`, from one scan made now (`ip netns pids`).
 pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
     Ok(Procs::scan()?.pids_in(id))

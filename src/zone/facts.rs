@@ -174,12 +174,9 @@ fn pids(
     };
     match survey {
         Some(s) => Ok(s.pids_in(id)),
-        None => crate::netns::procs::pids_in(id).map_err(|e| {
-            fail(format!(
-                "cannot list the processes in /proc (which use the zone's namespace): {}",
-                exec::io_reason(&e)
-            ))
-        }),
+        None => {
+            crate::netns::procs::pids_in(id).map_err(|e| fail(crate::netns::procs::unlisted(&e)))
+        }
     }
 }
 

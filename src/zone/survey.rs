@@ -99,12 +99,8 @@ impl Survey {
             macs,
             clashes,
             host_macs,
-            pids: crate::netns::procs::Procs::scan().map_err(|e| {
-                fail(format!(
-                    "cannot list the processes in /proc (whose are in which zone): {}",
-                    crate::sys::exec::io_reason(&e)
-                ))
-            })?,
+            pids: crate::netns::procs::Procs::scan()
+                .map_err(|e| fail(crate::netns::procs::unlisted(&e)))?,
             members,
             guests,
         })
