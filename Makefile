@@ -52,7 +52,8 @@ SYSTEMDUNITDIR ?= /lib/systemd/system
 INITDIR ?= /etc/init.d
 IFUPDIR ?= /etc/network/if-up.d
 DISPATCHERDIR ?= /etc/networkd-dispatcher
-# Release builds are static-pie: no dynamic loading on every guest start.
+# Release builds are static-pie: no dynamic loading on every guest start. build.rs links every
+# build with link/intercept.ld: the code a guest start runs side by side (link/README).
 TARGET  ?= $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 # The binary `make build` made (found without rustc too, e.g. as root under sudo).
 BUILT   := $(firstword $(wildcard target/$(TARGET)/release/vspace-netns) $(wildcard target/*/release/vspace-netns))

@@ -10,6 +10,8 @@
 #                     the intercept's safety checks (the same calls, in the same order)
 #   Rust std floor    bench/floor: the floor in Rust with std, static-pie and no_main like BIN
 #   vspace only       bench/floor: BIN's vspace personality alone, started as BIN starts it
+#   (both linked as BIN is, with link/intercept.ld: std's and glibc's code on the path side
+#   by side; whatever of theirs the layout does not name stays where the linker puts it)
 #   vspace-netns      BIN: the same code inside the whole multicall binary
 # Each contender is checked to run its program in the namespace first. Needs root (setns),
 # cc and cargo (the two Rust programs build offline from the crates the project uses).
@@ -23,8 +25,8 @@ cc -O2 -static -o "$TMP/c-static" "$HERE/setns-exec.c"
 cc -O2 -static-pie -o "$TMP/c-static-pie" "$HERE/setns-exec.c"
 cc -O2 -static -o "$TMP/c-checks" "$HERE/setns-exec-checks.c"
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-# Built as `make build` builds the release binary: static-pie, LTO, abort on panic.
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --quiet --release --offline \
+# Built as `make build` builds the release binary: static-pie, LTO, abort on panic, laid out.
+RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-T -C link-arg=$HERE/../link/intercept.ld" cargo build --quiet --release --offline \
 	--manifest-path "$HERE/floor/Cargo.toml" --target "$TRIPLE" --target-dir "$TMP/target" ||
 	die "cannot build bench/floor"
 STD="$TMP/target/$TRIPLE/release/std-floor"
