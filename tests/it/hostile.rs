@@ -929,8 +929,7 @@ fn unknown_non_utf8_name_is_refused_escaped() {
 #[test]
 fn setuid_install_is_refused_before_anything_else() {
     let ns = Netns::new("hu");
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = set_id_dir();
     let copy = dir.path().join("vspace");
     copy_program(&bin(), &copy, 0o4755);
     let mut cmd = Command::new("setpriv");

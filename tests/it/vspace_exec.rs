@@ -516,8 +516,7 @@ fn netns_run_dir_is_where_names_are_looked_up() {
 #[test]
 fn setuid_and_setgid_copies_refuse_to_run() {
     require_root();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = set_id_dir();
     let copy = dir.path().join("vspace");
     copy_program(&bin(), &copy, 0o755);
     let table: &[(u32, &[&str])] = &[
