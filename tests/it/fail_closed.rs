@@ -371,6 +371,69 @@ impl Drop for PidsLimit {
     }
 }
 
+/// On a host with many processes the look at every process's namespace is shared among
+/// threads (`netns::procs`, 256 processes a thread, one a CPU); where no thread can be made
+/// the caller looks at every share itself. With enough processes for two threads (sleepers
+/// of the test's own) and two processes in a namespace of the test's, `ip-netns-shim pids`
+/// under a pids limit of 1 finds exactly what it finds without one.
+#[test]
+fn a_look_at_every_process_without_threads_misses_nobody() {
+    require_root();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let limit = PidsLimit::new();
+    let (Some(limit), true) = (limit, cpus >= 2) else {
+        eprintln!(
+            "SKIPPED a_look_at_every_process_without_threads_misses_nobody: needs 2 CPUs and a pids cgroup (v1 or v2); this machine has {cpus} CPU(s)"
+        );
+        return;
+    };
+    let ns = common::RawNetns::new(common::unique("pt").into());
+    // One before the crowd and one after: /proc lists in PID order, so the two land in the
+    // first share (the caller's) and the last (a thread's).
+    let first = common::Sleeper::new(&ns.name.to_string_lossy());
+    let procs = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+            .count()
+    };
+    // Two threads' worth and a margin, whatever else runs meanwhile.
+    let crowd: Vec<common::Sleeper> = (procs()..2 * 256 + 64)
+        .map(|_| {
+            let mut sleep = Command::new("sleep");
+            sleep.arg("600");
+            common::Sleeper::start(
+                &mut sleep,
+                std::path::Path::new("/proc/self/ns/net"),
+                "sleep",
+            )
+        })
+        .collect();
+    assert!(procs() >= 2 * 256, "the crowd did not start");
+    let last = common::Sleeper::new(&ns.name.to_string_lossy());
+    let names = Names::new();
+    let pids = |limited: bool| {
+        let mut c = common::ip::shim(&names);
+        c.arg("pids").arg(&ns.name);
+        let mut c = if limited { limit.wrap(&c) } else { c };
+        let out = run_bounded(&mut c);
+        assert_no_panic(&c, &out);
+        assert_eq!(out.status.code(), Some(0), "{}", show(&c, &out));
+        let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        got.sort();
+        got
+    };
+    let mut want = vec![first.pid().to_string(), last.pid().to_string()];
+    want.sort();
+    assert_eq!(pids(false), want);
+    assert_eq!(pids(true), want);
+    drop(crowd);
+}
+
 /// Issue: under a pids limit (systemd `TasksMax=`) no thread can be made, and `up`, `down`,
 /// `hook`, `status --json`, `down --dry-run` and `ip-netns-shim add` panicked (134), `add`
 /// leaving its entry file and `up` the zone's entry. Now: a clear message naming the cause,
