@@ -41,6 +41,7 @@ mod ip_host_mounts;
 mod ip_passthrough;
 mod ip_sys_remount;
 mod layers;
+mod link_layout;
 mod migrate;
 mod output_errors;
 mod sudo_env;
