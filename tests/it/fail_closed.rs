@@ -994,7 +994,8 @@ fn a_marked_namespace_up_did_not_make_is_never_taken_for_the_zone() {
 
 /// A marked namespace found while no record of the zone's exists (made by hand, or by a
 /// version that kept none): which namespace is the zone's cannot be told, so `up` refuses,
-/// naming the process and the repair, and changes nothing. The repair printed works: attached
+/// naming the process and the repair, and changes nothing; `status` and `doctor` (for the
+/// stale entry, not only a missing one) say the same repair. The repair printed works: attached
 /// by hand, the next `up` records it and, its entry stale again, takes it back.
 #[test]
 fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
@@ -1010,6 +1011,9 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         mountpoint -q /run/netns/nr || echo entry-unchanged=1\n\
         vspace-netns status nr --json >$W/st || :\n\
         grep -q '\"state\": *\"stale\"' $W/st && grep -q \"pids $P are in a namespace that carries the zone's mark without its entry, but no record says up made it\" $W/st && echo status-stale=1\n\
+        rc=0; vspace-netns doctor nr >$W/doc 2>&1 || rc=$?; echo \"doctor=$rc\"\n\
+        grep -q \"FAIL /run/netns/nr is stale (nothing mounted on it), pids $P are in a namespace that carries the zone's mark without its entry, but no record says up made it$\" $W/doc && echo doctor-stale=1\n\
+        grep -q \"fix: 'vspace-netns up nr' refuses it; if it is the zone's, attach it by hand: ip netns delete nr; ip netns attach nr PID$\" $W/doc && echo doctor-by-hand=1\n\
         ip netns delete nr; ip netns attach nr $P\n\
         vspace-netns doctor nr 2>&1 | grep -q 'WARN its namespace is not recorded as the one up made' && echo doctor-warns=1\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up2=$rc\"\n\
@@ -1018,7 +1022,7 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         umount /run/netns/nr\n\
         rc=0; vspace-netns up nr >/dev/null || rc=$?; echo \"up3=$rc\"\n\
         [ \"$(stat -L -c %d:%i /run/netns/nr)\" = \"$(stat -L -c %d:%i /proc/$P/ns/net)\" ] && echo taken-back=1\n\
-        cat $W/err; kill $P; rm -r $W\n";
+        cat $W/err $W/doc; kill $P; rm -r $W\n";
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("nr", "17", "nrhost", "192.0.2.99/24", script);
     for want in [
@@ -1028,6 +1032,9 @@ fn a_marked_namespace_without_a_record_is_refused_until_attached_by_hand() {
         "host-unchanged=1",
         "entry-unchanged=1",
         "status-stale=1",
+        "doctor=1",
+        "doctor-stale=1",
+        "doctor-by-hand=1",
         "doctor-warns=1",
         "up2=0",
         "doctor-quiet=1",

@@ -62,15 +62,23 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
     }
 }
 
-/// A zone whose entry is gone while its namespace lives on in processes (`ip netns delete`
-/// under a running guest): what `status` calls stale, said with its repair; never `idle`.
-/// `None` when the entry is there or no namespace of the zone is found; and without the survey
+/// A zone whose entry is gone, or stale (nothing mounted on it, here and as PID 1 sees it),
+/// while its namespace lives on in processes (`ip netns delete` under a running guest): what
+/// `status` calls stale, said with the repair that works (`up` takes back only a namespace it
+/// recorded); never `idle`. `None` when the entry is live, or live as PID 1 sees it (then the
+/// entry's own check says why), or no namespace of the zone is found; and without the survey
 /// (its failure is a finding of its own): the search then would be `up`'s, which takes back.
 fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Option<Check> {
     let survey = ctx.survey.as_ref()?;
-    if !matches!(crate::netns::probe(entry), Entry::Missing) {
-        return None;
-    }
+    let gone = match crate::netns::probe(entry) {
+        Entry::Missing => "does not exist",
+        Entry::Unusable(Unusable::Stale)
+            if crate::netns::host::host_says(entry) != crate::netns::host::HostSays::Live =>
+        {
+            "is stale (nothing mounted on it)"
+        }
+        _ => return None,
+    };
     let ns = &zone.netns;
     // As `down` looks (not `up`: nothing of what up would change is asked here).
     let gathered = crate::zone::facts::gather_with(ctx.roots, zone, run_dir, false, Some(survey));
@@ -84,7 +92,7 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
             };
             return Some(bad(
                 format!(
-                    "zone {ns}: {} does not exist, and whether its namespace lives on cannot be told: {}",
+                    "zone {ns}: {} {gone}, and whether its namespace lives on cannot be told: {}",
                     show(entry),
                     f.message
                 ),
@@ -103,7 +111,7 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
     }
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(
-        format!("zone {ns}: {} does not exist, {situation}", show(entry)),
+        format!("zone {ns}: {} {gone}, {situation}", show(entry)),
         repair,
     ))
 }
