@@ -721,6 +721,36 @@ fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
     assert!(!stdout.lines().any(|l| l == "doctor=idle"), "{ctx}");
 }
 
+/// A zone's entry stale in this mount namespace while PID 1's view cannot be read (a sandbox,
+/// systemd PrivateMounts=): the entry may be live on the host, so neither doctor nor status
+/// offers the repair for a namespace living on without its entry (`ip netns delete` from here
+/// would remove the host's live entry); both say to look on the host. Before, doctor and
+/// status said "attach it by hand: ip netns delete nu; ip netns attach nu PID". PID 1's view
+/// is hidden by a mount over /proc/1/ns in a mount namespace of the commands' own.
+#[test]
+fn a_stale_entry_with_pid_1s_view_unknown_gets_no_repair_that_deletes() {
+    let script = "W=$(mktemp -d)\n\
+        mkdir -p /run/netns $W/empty\n\
+        unshare --net sh -c 'ip link set lo alias vspace-netns:nu; exec sleep 60' & P=$!\n\
+        for i in $(seq 50); do nsenter -t $P -n ip link show lo 2>/dev/null | grep -q 'alias vspace-netns:nu' && break; sleep 0.1; done\n\
+        ip netns attach nu $P\n\
+        unshare --mount --propagation private sh -c \"mount -t tmpfs none $W/empty; mount --bind $W/empty /proc/1/ns; umount /run/netns/nu; vspace-netns doctor nu >$W/doc 2>&1; vspace-netns status nu >$W/st 2>&1\" || :\n\
+        grep -q \"whether 'nu' is live on the host is unknown\" $W/doc && echo doctor-unknown=1\n\
+        grep -q 'ip netns attach nu' $W/doc && echo doctor-attach=1\n\
+        grep -q \"whether 'nu' is live on the host is unknown\" $W/st && echo status-unknown=1\n\
+        grep -q 'ip netns attach nu' $W/st && echo status-attach=1\n\
+        mountpoint -q /run/netns/nu && echo host-entry-live=1\n\
+        cat $W/doc $W/st; kill $P; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("nu", "31", "nuhost", "192.0.2.125/24", script);
+    for want in ["doctor-unknown=1", "status-unknown=1", "host-entry-live=1"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    for never in ["doctor-attach=1", "status-attach=1"] {
+        assert!(!stdout.lines().any(|l| l == never), "{never}:\n{ctx}");
+    }
+}
+
 /// Issue: `up` found a zone's namespace that lives on without its entry through a process's
 /// PID and bound `/proc/PID/ns/net` later, by PID: a PID reused meanwhile bound the new
 /// process's namespace (here the host's), and the next steps changed the host (an address

@@ -65,19 +65,19 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
 /// A zone whose entry is gone, or stale (nothing mounted on it, here and as PID 1 sees it),
 /// while its namespace lives on in processes (`ip netns delete` under a running guest): what
 /// `status` calls stale, said with the repair that works (`up` takes back only a namespace it
-/// recorded); never `idle`. `None` when the entry is live, or live as PID 1 sees it (then the
-/// entry's own check says why), or no namespace of the zone is found; and without the survey
-/// (its failure is a finding of its own): the search then would be `up`'s, which takes back.
+/// recorded); never `idle`. `None` when the entry is live, or not known dead as PID 1 sees it
+/// (then the entry's own check says why: `status::lives_on_applies`), or no namespace of the
+/// zone is found; and without the survey (its failure is a finding of its own): the search
+/// then would be `up`'s, which takes back.
 fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Option<Check> {
     let survey = ctx.survey.as_ref()?;
-    let gone = match crate::netns::probe(entry) {
+    let probe = crate::netns::probe(entry);
+    if !crate::zone::status::lives_on_applies(&probe, entry) {
+        return None;
+    }
+    let gone = match probe {
         Entry::Missing => "does not exist",
-        Entry::Unusable(Unusable::Stale)
-            if crate::netns::host::host_says(entry) != crate::netns::host::HostSays::Live =>
-        {
-            "is stale (nothing mounted on it)"
-        }
-        _ => return None,
+        _ => "is stale (nothing mounted on it)",
     };
     let ns = &zone.netns;
     // As `down` looks (not `up`: nothing of what up would change is asked here).

@@ -22,6 +22,7 @@
 //! `--expect-up`: up as configured), else 1.
 
 use std::ffi::{OsStr, OsString};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -247,10 +248,30 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 }
 
 /// What `differs` says of a stale zone whose namespace lives on: its processes, and whether
-/// `up` takes it back (its cookie is the one recorded) or it must be attached by hand.
-fn lives_on(roots: &Roots, ns: &str, facts: &Facts) -> String {
+/// `up` takes it back (its cookie is the one recorded) or it must be attached by hand; for an
+/// entry that is stale here but not known dead as PID 1 sees it, the entry's own first hint.
+fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
+    if !lives_on_applies(&facts.netns, entry) {
+        let host = crate::netns::host::host_says(entry);
+        let hints = crate::netns::host::stale_hints(OsStr::new(ns), true, host);
+        return hints.into_iter().next().unwrap_or_default();
+    }
     let (situation, repair) = lives_on_parts(roots, ns, facts);
     format!("{situation}; {repair}")
+}
+
+/// Whether a namespace of the zone found living on without its entry is the finding: the
+/// entry is missing, or stale here and dead as PID 1 sees it too. Stale here but live there,
+/// or PID 1's view unknown, the entry's own finding stands: a repair made from this mount
+/// namespace (`ip netns delete`) could remove the host's live entry.
+pub(crate) fn lives_on_applies<H>(fact: &Entry<H>, entry: &Path) -> bool {
+    match fact {
+        Entry::Missing => true,
+        Entry::Unusable(Unusable::Stale) => {
+            crate::netns::host::host_says(entry) == crate::netns::host::HostSays::Dead
+        }
+        _ => false,
+    }
 }
 
 /// The two halves of [`lives_on`]: what is found (the processes in the zone's namespace, and
@@ -324,7 +345,12 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
             .chain(bounced(&zone, &facts))
             .collect()
     } else if st == State::Stale && facts.found.is_some() {
-        vec![lives_on(roots, &zone.netns, &facts)]
+        vec![lives_on(
+            roots,
+            &zone.netns,
+            &facts,
+            &run_dir.join(&zone.netns),
+        )]
     } else {
         Vec::new()
     };
