@@ -26,7 +26,10 @@ cc -O2 -static-pie -o "$TMP/c-static-pie" "$HERE/setns-exec.c"
 cc -O2 -static -o "$TMP/c-checks" "$HERE/setns-exec-checks.c"
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 # Built as `make build` builds the release binary: static-pie, LTO, abort on panic, laid out.
-RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-T -C link-arg=$HERE/../link/intercept.ld" cargo build --quiet --release --offline \
+# (cargo's encoded flags, a unit separator between them: the checkout's path may hold spaces.)
+US=$(printf '\037')
+CARGO_ENCODED_RUSTFLAGS="-C${US}target-feature=+crt-static${US}-C${US}link-arg=-T${US}-C${US}link-arg=$HERE/../link/intercept.ld" \
+	env -u RUSTFLAGS cargo build --quiet --release --offline \
 	--manifest-path "$HERE/floor/Cargo.toml" --target "$TRIPLE" --target-dir "$TMP/target" ||
 	die "cannot build bench/floor"
 STD="$TMP/target/$TRIPLE/release/std-floor"

@@ -1,9 +1,10 @@
 /* trace.c PROG ARGS...: which of PROG's own code runs before it hands over, on this CPU.
  *
  * Starts PROG under ptrace(2), single-steps it until it calls execve(2) successfully (the
- * intercept's and pass-through's end: the program it starts) or exits, and prints the offset
- * from PROG's load address of every instruction it ran inside PROG's own file mapping, one
+ * intercept's and pass-through's end: the program it starts), and prints the offset from
+ * PROG's load address of every instruction it ran inside PROG's own file mapping, one
  * hexadecimal number a line, lowest first. On stderr: the number of instructions stepped.
+ * Exits 1, printing nothing, when PROG exits without executing a program (a failure path).
  * link/update.sh turns the offsets into link/intercept.ld. Needs the rights PROG needs
  * (root for setns). Slow on purpose: some 100,000 steps, about ten seconds.
  */
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0)
 		die("PTRACE_SETOPTIONS");
 	unsigned long lo, hi, steps = 0;
+	int execed = 0;
 	image(pid, &lo, &hi);
 	for (;;) {
 		struct user_regs_struct regs;
@@ -98,13 +100,26 @@ int main(int argc, char **argv)
 			die("PTRACE_SINGLESTEP");
 		if (waitpid(pid, &status, 0) < 0)
 			die("waitpid");
-		if (!WIFSTOPPED(status) || status >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8))
+		if (!WIFSTOPPED(status))
+			break; /* exited (or killed): reaped, nothing left to stop */
+		if (status >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8)) {
+			execed = 1;
 			break;
+		}
+	}
+	if (!execed) {
+		/* A path that ends before it hands over is not the path to lay out. */
+		fprintf(stderr, "trace: %s ended after %lu instructions without executing a program\n",
+			argv[1], steps);
+		return 1;
 	}
 	fprintf(stderr, "trace: %lu instructions stepped\n", steps);
 	for (unsigned long at = 0; at < hi - lo; at++)
 		if (ran[at / 8] & 1u << (at % 8))
 			printf("%lx\n", at);
+	/* Stopped at its exec, still ours: PTRACE_O_EXITKILL ends it when we exit; killed here
+	 * too, then reaped. */
 	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 	return 0;
 }

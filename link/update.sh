@@ -40,16 +40,23 @@ TARGET_DIR=$ROOT/target/layout
 MAP=$TARGET_DIR/vspace-netns.map
 # The map lies beside the binary: when cargo finds nothing to relink, both are the last link's.
 mkdir -p "$TARGET_DIR"
-RUSTFLAGS="-C target-feature=+crt-static -C link-arg=-Wl,-Map=$MAP" \
+# cargo's encoded flags (a unit separator between them), the map through -Xlinker: the path
+# of a checkout may hold spaces and commas.
+US=$(printf '\037')
+CARGO_ENCODED_RUSTFLAGS="-C${US}target-feature=+crt-static${US}-C${US}link-arg=-Xlinker${US}-C${US}link-arg=-Map=$MAP" \
 	CARGO_PROFILE_RELEASE_STRIP=false CARGO_TARGET_DIR=$TARGET_DIR \
-	cargo build --quiet --release --locked --target "$TRIPLE" --manifest-path "$ROOT/Cargo.toml" ||
+	env -u RUSTFLAGS cargo build --quiet --release --locked --target "$TRIPLE" \
+	--manifest-path "$ROOT/Cargo.toml" || {
+	rc=$?
+	[ "$rc" -gt 128 ] && exit "$rc"
 	die "cannot build the release binary"
+}
 BIN=$TARGET_DIR/$TRIPLE/release/vspace-netns
 [ -s "$MAP" ] || die "the link wrote no map at $MAP: rm -r $TARGET_DIR and run again"
 cc -O2 -o "$TMP/trace" "$HERE/trace.c"
 
-ip netns add "$NS"
 made_ns=1
+ip netns add "$NS"
 ln -s "$BIN" "$TMP/vspace"
 ln -s "$BIN" "$TMP/ip-netns-shim"
 unset NETNS_RUN_DIR

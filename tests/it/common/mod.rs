@@ -522,7 +522,6 @@ pub fn write_program(path: &Path, text: &[u8], mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// `from` copied to `path` by `cp` (for the reason [`write_program`] gives), then given `mode`.
 /// A directory (0755) for set-ID copies of the binary: under the build's own target dir,
 /// since /tmp may be mounted nosuid (Debian 13's tmpfs), where the set-ID bits do nothing.
 pub fn set_id_dir() -> tempfile::TempDir {
@@ -532,6 +531,7 @@ pub fn set_id_dir() -> tempfile::TempDir {
     dir
 }
 
+/// `from` copied to `path` by `cp` (for the reason [`write_program`] gives), then given `mode`.
 pub fn copy_program(from: &Path, path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     run_ok(Command::new("cp").arg(from).arg(path));
