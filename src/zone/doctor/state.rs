@@ -65,19 +65,22 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
 /// A zone whose entry is gone, or stale (nothing mounted on it, here and as PID 1 sees it),
 /// while its namespace lives on in processes (`ip netns delete` under a running guest): what
 /// `status` calls stale, said with the repair that works (`up` takes back only a namespace it
-/// recorded); never `idle`. `None` when the entry is live, or not known dead as PID 1 sees it
-/// (then the entry's own check says why: `status::lives_on_applies`), or no namespace of the
-/// zone is found; and without the survey (its failure is a finding of its own): the search
-/// then would be `up`'s, which takes back.
+/// recorded); never `idle`. `None` when the entry is live, or where that repair is not the one
+/// to give (`status::lives_on_applies`: then the entry's own check says why), or no namespace
+/// of the zone is found; and without the survey (its failure is a finding of its own): the
+/// search then would be `up`'s, which takes back.
 fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Option<Check> {
     let survey = ctx.survey.as_ref()?;
     let probe = crate::netns::probe(entry);
-    if !crate::zone::status::lives_on_applies(&probe, entry) {
-        return None;
-    }
     let gone = match probe {
         Entry::Missing => "does not exist",
-        _ => "is stale (nothing mounted on it)",
+        // Live as PID 1 sees it: the entry's own check says so (not visible here).
+        Entry::Unusable(Unusable::Stale)
+            if crate::netns::host::host_says(entry) != crate::netns::host::HostSays::Live =>
+        {
+            "is stale (nothing mounted on it)"
+        }
+        _ => return None,
     };
     let ns = &zone.netns;
     // As `down` looks (not `up`: nothing of what up would change is asked here).
@@ -108,6 +111,9 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
             return None;
         }
         facts.pids = vec![found];
+    }
+    if !crate::zone::status::lives_on_applies(ctx.roots, ns, &facts, &probe, entry) {
+        return None;
     }
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(

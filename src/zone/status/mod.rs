@@ -248,10 +248,10 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 }
 
 /// What `differs` says of a stale zone whose namespace lives on: its processes, and whether
-/// `up` takes it back (its cookie is the one recorded) or it must be attached by hand; for an
-/// entry that is stale here but not known dead as PID 1 sees it, the entry's own first hint.
+/// `up` takes it back (its cookie is the one recorded) or it must be attached by hand; where
+/// that repair is not the one to give ([`lives_on_applies`]), the entry's own first hint.
 fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
-    if !lives_on_applies(&facts.netns, entry) {
+    if !lives_on_applies(roots, ns, facts, &facts.netns, entry) {
         let host = crate::netns::host::host_says(entry);
         let hints = crate::netns::host::stale_hints(OsStr::new(ns), true, host);
         return hints.into_iter().next().unwrap_or_default();
@@ -260,40 +260,57 @@ fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
     format!("{situation}; {repair}")
 }
 
-/// Whether a namespace of the zone found living on without its entry is the finding: the
-/// entry is missing, or stale here and dead as PID 1 sees it too. Stale here but live there,
-/// or PID 1's view unknown, the entry's own finding stands: a repair made from this mount
-/// namespace (`ip netns delete`) could remove the host's live entry.
-pub(crate) fn lives_on_applies<H>(fact: &Entry<H>, entry: &Path) -> bool {
+/// Whether a namespace of the zone found living on without its entry (`fact`: the entry as
+/// probed here) is the finding, with its repair: the entry is missing, or stale here and dead
+/// as PID 1 sees it too, or stale here with PID 1's view unknown while `up` would take the
+/// namespace back (its record: `up` never deletes). Otherwise the entry's own finding stands:
+/// stale here but live on the host, or unknown there with the by-hand repair, whose `ip netns
+/// delete` run from this mount namespace would detach the host's live entry.
+pub(crate) fn lives_on_applies<H>(
+    roots: &Roots,
+    ns: &str,
+    facts: &Facts,
+    fact: &Entry<H>,
+    entry: &Path,
+) -> bool {
+    use crate::netns::host::HostSays;
     match fact {
         Entry::Missing => true,
-        Entry::Unusable(Unusable::Stale) => {
-            crate::netns::host::host_says(entry) == crate::netns::host::HostSays::Dead
-        }
+        Entry::Unusable(Unusable::Stale) => match crate::netns::host::host_says(entry) {
+            HostSays::Dead => true,
+            HostSays::Unknown => taken_back(roots, ns, facts),
+            HostSays::Live => false,
+        },
         _ => false,
     }
+}
+
+/// Whether the namespace found is the one `up` recorded for the zone: `up` takes it back.
+fn taken_back(roots: &Roots, ns: &str, facts: &Facts) -> bool {
+    let recorded = crate::zone::cookie::Records::of(roots)
+        .ok()
+        .and_then(|r| r.read(ns).ok().flatten());
+    matches!((facts.cookie, recorded), (Some(c), Some(r)) if c == r)
 }
 
 /// The two halves of [`lives_on`]: what is found (the processes in the zone's namespace, and
 /// whether `up` made it) and the repair that works. `doctor` says them as a finding and its fix.
 pub(crate) fn lives_on_parts(roots: &Roots, ns: &str, facts: &Facts) -> (String, String) {
     let pids = zone::pid_list(&facts.pids);
-    let recorded = crate::zone::cookie::Records::of(roots)
-        .ok()
-        .and_then(|r| r.read(ns).ok().flatten());
-    match (facts.cookie, recorded) {
-        (Some(c), Some(r)) if c == r => (
+    if taken_back(roots, ns, facts) {
+        (
             format!("still in use by pids {pids}: its namespace lives on without its entry"),
             format!("'vspace-netns up {ns}' attaches the entry to it again"),
-        ),
-        _ => (
+        )
+    } else {
+        (
             format!(
                 "pids {pids} are in a namespace that carries the zone's mark without its entry, but no record says up made it"
             ),
             format!(
                 "'vspace-netns up {ns}' refuses it; if it is the zone's, attach it by hand: ip netns delete {ns}; ip netns attach {ns} PID"
             ),
-        ),
+        )
     }
 }
 
