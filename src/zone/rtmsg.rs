@@ -245,6 +245,7 @@ pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
     for m in dump {
         let Msg::NewLink(l) = m else { continue };
         let mut name = None;
+        let (mut lower, mut elsewhere) = (None, false);
         let mut s = LinkState {
             index: l.header.index,
             up: l.header.flags.contains(LinkFlags::Up),
@@ -260,6 +261,8 @@ pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
                 }
                 LinkAttribute::Mtu(v) => s.mtu = Some(*v),
                 LinkAttribute::IfAlias(v) if !v.is_empty() => s.alias = Some(v.clone()),
+                LinkAttribute::Link(i) if *i != 0 && *i != l.header.index => lower = Some(*i),
+                LinkAttribute::LinkNetNsId(_) => elsewhere = true,
                 LinkAttribute::LinkInfo(infos) => {
                     for i in infos {
                         if let LinkInfo::Kind(k) = i {
@@ -270,6 +273,7 @@ pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
                 _ => {}
             }
         }
+        s.lower = lower.filter(|_| !elsewhere);
         // lo's all-zero address is no MAC.
         if s.mac == Some(Mac([0; 6])) {
             s.mac = None;

@@ -265,6 +265,38 @@ fn down_refuses_while_a_process_lives_inside_unless_forced() {
 }
 
 #[test]
+fn down_forced_deletes_a_foreign_veth_pair_inside_once() {
+    let mut z = TestZone::new("zf");
+    let (v, p) = (unique("zv"), unique("zp"));
+    z.write("id", &format!("{}\n", unique_id()));
+    z.link(&v, &[("type", "veth\n"), ("peer", &format!("{p}\n"))]);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    // Both ends of a pair inside, and a macvlan on one of them: none made by up.
+    let (a, b, m) = (unique("xa"), unique("xb"), unique("xm"));
+    let ip = |args: &[&str]| run_ok(std::process::Command::new("ip").args(["-n", &n]).args(args));
+    ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
+    ip(&["link", "add", "link", &b, "name", &m, "type", "macvlan"]);
+    let out = run_status(&mut z.cmd(&["down", &n]), 1);
+    for x in [&a, &b, &m] {
+        assert!(
+            err_text(&out).contains(&format!("link {x} in {n} (no alias)")),
+            "{}",
+            err_text(&out)
+        );
+    }
+    // Forced, the first end deleted takes the pair and the macvlan with it: one step (a second
+    // would fail, no such device, and stop the dry run's script under sh -e).
+    let dry = text(&run_ok(&mut z.cmd(&["down", &n, "--force", "--dry-run"])).stdout);
+    let want =
+        format!("ip -n {n} link del dev {v}\nip -n {n} link del dev {a}\nip netns delete {n}\n");
+    assert_eq!(dry.replace('\'', ""), want);
+    let out = run_ok(&mut z.cmd(&["down", &n, "--force"]));
+    assert_eq!(text(&out.stdout), want);
+    assert!(!z.entry().exists() && !host_has_link(&p));
+}
+
+#[test]
 fn bad_operands_and_configuration_are_refused_with_the_file_named() {
     let z = TestZone::new("zc");
     let out = run_status(&mut z.cmd(&["up", "no-such-zone"]), 1);

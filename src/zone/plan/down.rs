@@ -36,6 +36,9 @@ fn inside_links(zone: &Zone, facts: &Facts, force: bool, unmarked: &mut Vec<Stri
     // A configured link's temporary name: a half-made link of this zone's `up`.
     let temps: Vec<String> = zone.links.iter().map(|l| temp_name(ns, &l.name)).collect();
     let mut steps = Vec::new();
+    // The ifindexes deleted so far: a link whose veth peer or lower device is one of them is
+    // gone with it (deleted again, the step would fail: no such device).
+    let mut gone: Vec<u32> = Vec::new();
     let names = zone
         .links
         .iter()
@@ -55,6 +58,10 @@ fn inside_links(zone: &Zone, facts: &Facts, force: bool, unmarked: &mut Vec<Stri
             let half_made = temps.iter().any(|t| t == name);
             if !marked(l) && !force && !half_made {
                 unmarked.push(format!("link {name} in {ns} ({})", alias_shown(&l.alias)));
+                continue;
+            }
+            gone.push(l.index);
+            if l.lower.is_some_and(|i| gone.contains(&i)) {
                 continue;
             }
             steps.push(Step::DelLink {

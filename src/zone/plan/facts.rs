@@ -23,6 +23,10 @@ pub struct LinkState {
     /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
     pub kind: Option<String>,
     pub addresses: Vec<Cidr>,
+    /// IFLA_LINK when it names a link of the same namespace (no IFLA_LINK_NETNSID): a veth's
+    /// other end, or the lower device of a macvlan, ipvlan or VLAN device. Deleting either
+    /// deletes this link too.
+    pub lower: Option<u32>,
 }
 
 /// What must change in a file of lines (a guest's `namespace-cleanup-skip`).

@@ -549,6 +549,34 @@ fn down_deletes_only_marked_things() {
     foreign.inside.get_mut("x0").unwrap().alias = Some("vspace-netns:z1".into());
     assert_eq!(lines(&plan_down(&zone(), &foreign, false).unwrap()), forced);
     assert_eq!(unconfigured(&zone(), &foreign).collect::<Vec<_>>(), ["x0"]);
+    // A foreign veth pair with both ends inside, and a macvlan on one of them: forced, the
+    // first deleted takes the others with it; each is deleted once. Unforced, each is named.
+    let mut pair = all_up();
+    for (name, index, lower) in [("x0", 90, 91), ("x1", 91, 90), ("x2", 92, 90)] {
+        let mut l = state("02:00:00:00:99:09", &[], None);
+        (l.index, l.lower) = (index, Some(lower));
+        pair.inside.insert(name.into(), l);
+    }
+    let forced = lines(&plan_down(&zone(), &pair, true).unwrap());
+    let dels: Vec<&String> = forced.iter().filter(|l| l.contains(" x")).collect();
+    assert_eq!(dels, ["ip -n z1 link del dev x0"]);
+    assert_eq!(
+        plan_down(&zone(), &pair, false).unwrap_err(),
+        PlanError::Unmarked(vec![
+            "link x0 in z1 (no alias)".into(),
+            "link x1 in z1 (no alias)".into(),
+            "link x2 in z1 (no alias)".into()
+        ])
+    );
+    // A lower device deleted later than its upper one: both steps stand.
+    pair.inside.get_mut("x2").unwrap().lower = None;
+    pair.inside.get_mut("x0").unwrap().lower = Some(92);
+    let forced = lines(&plan_down(&zone(), &pair, true).unwrap());
+    let dels: Vec<&String> = forced.iter().filter(|l| l.contains(" x")).collect();
+    assert_eq!(
+        dels,
+        ["ip -n z1 link del dev x0", "ip -n z1 link del dev x2"]
+    );
     assert_eq!(unconfigured(&zone(), &all_up()).count(), 0);
     let mut stale = facts();
     stale.netns = Entry::Unusable(Unusable::Stale);
