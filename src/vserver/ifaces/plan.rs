@@ -157,6 +157,9 @@ pub fn plan_start(
     Ok(steps)
 }
 
+/// The longest interface alias the kernel takes (IFLA_IFALIAS), a guest's VLAN device's mark.
+const MAX_MARK: usize = 254;
+
 /// The steps that make `e`'s missing device `dev` inside the zone: a VLAN device its
 /// `vlandev` asks for on a zone link; Err when the zone has neither it nor that parent.
 fn make_vlan(
@@ -170,6 +173,18 @@ fn make_vlan(
     let dev = &i.addr.dev;
     match &i.vlan {
         Some((parent, vid)) if inside.contains_key(parent) => {
+            let mark = vlan_mark(ns, guest);
+            if mark.len() > MAX_MARK {
+                return Err((
+                    format!(
+                        "{}: the mark of guest {guest}'s VLAN device in zone {ns}, '{}...', is {} bytes: an interface alias is at most {MAX_MARK}",
+                        escape(e.dir.as_os_str()),
+                        mark.chars().take(40).collect::<String>(),
+                        mark.len()
+                    ),
+                    "shorten the zone's or the guest's name, or give the guest a device of the zone instead of a VLAN device".to_string(),
+                ));
+            }
             // Made under its temporary name, marked, then renamed: a device under
             // its final name always carries the mark.
             let temp = vlan_temp_name(ns, guest, dev);
@@ -183,7 +198,7 @@ fn make_vlan(
                 Step::SetAlias {
                     ns: Some(ns.clone()),
                     dev: temp.clone(),
-                    alias: vlan_mark(ns, guest),
+                    alias: mark,
                 },
                 Step::Rename {
                     ns: ns.clone(),

@@ -274,6 +274,18 @@ fn start_and_stop_plan_only_the_guests_own() {
         },
     );
     let lines = |steps: Vec<Step>| -> Vec<String> { steps.iter().map(|s| s.to_string()).collect() };
+    // A guest's VLAN device's mark must fit an interface alias: 254 bytes.
+    let long = "g".repeat(254 - "vspace-netns:z:guest:".len());
+    assert!(plan_start(&zone, &long, &web, &inside, &[]).is_ok());
+    let (m, fix) = plan_start(&zone, &format!("{long}g"), &web, &inside, &[]).unwrap_err();
+    assert!(
+        m.contains("is 255 bytes: an interface alias is at most 254"),
+        "{m}"
+    );
+    assert!(
+        fix.starts_with("shorten the zone's or the guest's name"),
+        "{fix}"
+    );
     let start = plan_start(&zone, "web", &web, &inside, &[]).unwrap();
     let t = vlan_temp_name("z", "web", "e0.7");
     assert_eq!(

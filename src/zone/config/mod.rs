@@ -96,7 +96,12 @@ pub struct RawZone {
     pub links: BTreeMap<OsString, BTreeMap<OsString, Option<Vec<u8>>>>,
 }
 
-/// A zone name: a valid netns name that is also UTF-8 (it is printed in `ip` command lines).
+/// The longest zone name: its mark, `vspace-netns:NAME` on `lo` and the zone's links, is an
+/// interface alias (IFLA_IFALIAS), which the kernel takes up to 254 bytes long.
+pub const MAX_ZONE_NAME: usize = 241;
+
+/// A zone name: a valid netns name that is also UTF-8 (it is printed in `ip` command lines),
+/// at most [`MAX_ZONE_NAME`] bytes.
 pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
     crate::netns::check_name(name).map_err(|e| format!("'{}': {e}", escape(name)))?;
     let s = name.to_str().ok_or_else(|| {
@@ -111,6 +116,13 @@ pub fn check_zone_name(name: &OsStr) -> Result<&str, String> {
         return Err(format!(
             "'{}' contains a blank, a backslash or a control character (bytes below 0x20, and DEL 0x7f); util-vserver's read would mangle it",
             escape(name)
+        ));
+    }
+    if s.len() > MAX_ZONE_NAME {
+        return Err(format!(
+            "'{}' is {} bytes long: a zone name is at most {MAX_ZONE_NAME} bytes, so that the zone's mark (the interface alias 'vspace-netns:NAME') fits the kernel's limit; choose a shorter name",
+            escape(name),
+            s.len()
         ));
     }
     // vspace(8) reads these as something else than a name: `:NAME` is NAME, a number is a

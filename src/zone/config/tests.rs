@@ -422,6 +422,18 @@ fn zone_names_refuse_every_control_byte_del_too() {
 }
 
 #[test]
+fn zone_names_leave_room_for_the_mark() {
+    let longest = "z".repeat(MAX_ZONE_NAME);
+    assert!(check_zone_name(OsStr::new(&longest)).is_ok());
+    assert_eq!(crate::zone::plan::mark(&longest).len(), 254);
+    let e = check_zone_name(OsStr::new(&format!("{longest}z"))).unwrap_err();
+    assert!(
+        e.contains("is 242 bytes long: a zone name is at most 241 bytes"),
+        "{e}"
+    );
+}
+
+#[test]
 fn interface_names_follow_the_rule() {
     for good in ["eth0", "e", "dmz-0.2", "abcdefghijklmno", "caf\u{e9}"] {
         assert_eq!(check_ifname(good.as_bytes()), Ok(good), "{good}");
