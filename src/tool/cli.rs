@@ -26,23 +26,34 @@ use crate::report::status::Status;
 
 /// The tool's subcommands, in the order help lists them.
 pub const SUBCOMMANDS: [Subcommand; 9] = [
-    sub(explain::NAME, explain::command, explain::run),
-    sub(mac::NAME, mac::command, mac::run),
-    sub(up::NAME, up::command, up::run),
-    sub(down::NAME, down::command, down::run),
-    sub(hook::NAME, hook::command, hook::run),
-    sub(doctor::NAME, doctor::command, doctor::run),
-    sub(status::NAME, status::command, status::run),
-    sub(show::NAME, show::command, show::run),
-    sub(completions::NAME, completions::command, completions::run),
+    sub(explain::NAME, explain::command, explain::run, false),
+    sub(mac::NAME, mac::command, mac::run, false),
+    sub(up::NAME, up::command, up::run, true),
+    sub(down::NAME, down::command, down::run, true),
+    sub(hook::NAME, hook::command, hook::run, true),
+    sub(doctor::NAME, doctor::command, doctor::run, true),
+    sub(status::NAME, status::command, status::run, true),
+    sub(show::NAME, show::command, show::run, false),
+    sub(
+        completions::NAME,
+        completions::command,
+        completions::run,
+        false,
+    ),
 ];
 
 const fn sub(
     name: &'static str,
     command: fn() -> Command,
     run: fn(&clap::ArgMatches, &Ctx) -> u8,
+    privileged: bool,
 ) -> Subcommand {
-    Subcommand { name, command, run }
+    Subcommand {
+        name,
+        command,
+        run,
+        privileged,
+    }
 }
 
 /// The clap description of the tool (also used for shell completions), from [`SUBCOMMANDS`].
@@ -153,6 +164,11 @@ pub fn main(argv: Vec<OsString>) -> u8 {
         .iter()
         .find(|s| s.name == name)
         .expect("clap knows only the table's subcommands");
+    if sub.privileged {
+        if let Err(f) = crate::netns::guard::refuse_unprivileged(PREFIX, name) {
+            return fail::report(&f);
+        }
+    }
     // The edge: the roots made once (each read when first used, after the subcommand has
     // entered PID 1's mount namespace), passed down with the table to every subcommand.
     let ctx = Ctx {

@@ -7,11 +7,13 @@ use clap::{ArgMatches, Command};
 
 use crate::netns::Roots;
 
-/// One subcommand: its name, its clap description and its arm (the exit status).
+/// One subcommand: its name, its clap description, its arm (the exit status), and whether it
+/// enters namespaces (refused up front without CAP_SYS_ADMIN).
 pub struct Subcommand {
     pub name: &'static str,
     pub command: fn() -> Command,
     pub run: fn(&ArgMatches, &Ctx) -> u8,
+    pub privileged: bool,
 }
 
 /// The edge's values, passed to every arm.

@@ -3,6 +3,8 @@
 //! dry-run output; refusal while a process lives inside, and `--force`; `down` then `up` at once,
 //! many times.
 
+use std::process::Command;
+
 use crate::common::zone::*;
 use crate::common::*;
 
@@ -95,9 +97,7 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
             "{cidr} not on {dev}:\n{addrs}"
         );
     }
-    let host_end = text(
-        &run_ok(std::process::Command::new("ip").args(["-o", "link", "show", "dev", &p])).stdout,
-    );
+    let host_end = text(&run_ok(Command::new("ip").args(["-o", "link", "show", "dev", &p])).stdout);
     assert!(
         host_end.contains(&format!("link/ether {} ", mac_of(id, 3))),
         "{host_end}"
@@ -117,16 +117,8 @@ fn up_dry_run_then_up_then_idempotent_then_down() {
     assert_eq!(z.ip_in(&["-o", "link", "show"]).lines().count(), 3);
 
     // A drifted zone is repaired, and only the drift is planned.
-    run_ok(std::process::Command::new("ip").args(["-n", n, "link", "set", "dev", &v, "down"]));
-    run_ok(std::process::Command::new("ip").args([
-        "-n",
-        n,
-        "addr",
-        "del",
-        "10.77.1.2/24",
-        "dev",
-        &m,
-    ]));
+    run_ok(Command::new("ip").args(["-n", n, "link", "set", "dev", &v, "down"]));
+    run_ok(Command::new("ip").args(["-n", n, "addr", "del", "10.77.1.2/24", "dev", &m]));
     let out = run_ok(&mut z.cmd(&["up", n]));
     assert_eq!(
         text(&out.stdout),
@@ -274,7 +266,7 @@ fn down_forced_deletes_a_foreign_veth_pair_inside_once() {
     run_ok(&mut z.cmd(&["up", &n]));
     // Both ends of a pair inside, and a macvlan on one of them: none made by up.
     let (a, b, m) = (unique("xa"), unique("xb"), unique("xm"));
-    let ip = |args: &[&str]| run_ok(std::process::Command::new("ip").args(["-n", &n]).args(args));
+    let ip = |args: &[&str]| run_ok(Command::new("ip").args(["-n", &n]).args(args));
     ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]);
     ip(&["link", "add", "link", &b, "name", &m, "type", "macvlan"]);
     let out = run_status(&mut z.cmd(&["down", &n]), 1);
@@ -358,4 +350,45 @@ fn guests_starting_together_take_turns() {
     );
     run_ok(&mut z.cmd(&["down", &n]));
     assert!(!z.entry().exists() && !host_has_link(&p));
+}
+
+#[test]
+fn subcommands_that_enter_namespaces_say_up_front_that_they_need_root() {
+    let nobody = |caps: bool, args: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        if caps {
+            c.args(["--inh-caps=+sys_admin", "--ambient-caps=+sys_admin"]);
+        }
+        c.arg("--").arg(bin()).args(args);
+        c
+    };
+    for args in [
+        &["up", "zr"][..],
+        &["down", "zr"],
+        &["status"],
+        &["doctor"],
+        &["hook", "web", "initialize"],
+    ] {
+        let mut c = nobody(false, args);
+        let out = run_status(&mut c, 1);
+        assert_eq!(
+            err_text(&out),
+            format!(
+                "vspace-netns: {0} needs root: it enters the host's and the zones' network namespaces, which takes CAP_SYS_ADMIN, and this process has not got it (uid 65534)\n\
+                 vspace-netns: hint: run it as root: sudo vspace-netns {0} ...\n",
+                args[0]
+            ),
+            "{}",
+            show(&c, &out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // What enters nothing runs as anybody; CAP_SYS_ADMIN without root passes the guard.
+    run_ok(&mut nobody(false, &["completions", "bash"]));
+    let mut c = nobody(true, &["status", "--help"]);
+    run_ok(&mut c);
+    let mut c = nobody(true, &["doctor"]);
+    let out = run_bounded(&mut c);
+    assert!(!err_text(&out).contains("needs root"), "{}", show(&c, &out));
 }
