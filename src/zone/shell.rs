@@ -263,6 +263,36 @@ fn plan_down(
     })
 }
 
+/// The zone `down` takes down. Without its directory there is nothing to go by, and `up`'s
+/// advice (create it) is not `down`'s: a name that is no zone is said to be none, and a run-dir
+/// entry left under it (its directory removed while it was up) gets the way to take it down.
+fn load_for_down(roots: &Roots, netns: &OsStr) -> Result<Zone, Fail> {
+    let missing = |confdir: &std::path::Path| !confdir.join(netns).exists();
+    match roots.zones() {
+        Ok(confdir) if missing(confdir) && crate::zone::config::check_zone_name(netns).is_ok() => {
+            let dir = escape(confdir.join(netns).as_os_str());
+            let name = escape(netns);
+            let entry = run_dir(roots)?.join(netns);
+            if std::fs::symlink_metadata(&entry).is_ok() {
+                Err(fail(format!(
+                    "{dir}: no such zone directory, but {} is there: a zone whose directory was removed while it was up?",
+                    escape(entry.as_os_str())
+                ))
+                .hint(format!(
+                    "make the directory again (mkdir {dir}) and run down again: it takes what carries the zone's mark ('up' made it), and refuses the rest unless --force; a namespace that is no zone: ip netns delete {name}"
+                )))
+            } else {
+                Err(fail(format!(
+                    "{dir}: no such zone directory, and no namespace {name} in {}",
+                    escape(entry.parent().unwrap_or(&entry).as_os_str())
+                ))
+                .hint("check the name: 'vspace-netns status' lists the zones"))
+            }
+        }
+        _ => load(roots, netns),
+    }
+}
+
 /// `down`, telling a zone in use ([`Down::Busy`]) or claimed by a starting guest
 /// ([`Down::Claimed`], as `parts.claims` answers) from one taken down; both checked under the
 /// zone's lock, skipped with `force`.
@@ -285,7 +315,7 @@ pub fn down_checked_with(
     lines: Lines,
     parts: &dyn GuestParts,
 ) -> Result<Down, Fail> {
-    let zone = load(roots, netns)?;
+    let zone = load_for_down(roots, netns)?;
     let run_dir = run_dir(roots)?;
     let _lock = lock_zone(roots, netns)?;
     let facts = gather(roots, &zone, &run_dir, false)?;

@@ -278,3 +278,40 @@ fn a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down() {
     assert!(host_has_link(&peer));
     run_ok(&mut z.cmd(&["down", &n]));
 }
+
+#[test]
+fn a_zone_whose_directory_was_removed_is_taken_down_by_its_marks_once_it_is_back() {
+    let (z, peer) = veth_zone("dgo", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    std::fs::remove_dir_all(z.dir()).unwrap();
+    let out = run_status(&mut z.cmd(&["down", &n]), 1);
+    let dir = z.dir().display().to_string();
+    assert_eq!(
+        err_text(&out),
+        format!(
+            "vspace-netns: {dir}: no such zone directory, but /run/netns/{n} is there: a zone whose directory was removed while it was up?\n\
+             vspace-netns: hint: make the directory again (mkdir {dir}) and run down again: it takes what carries the zone's mark ('up' made it), and refuses the rest unless --force; a namespace that is no zone: ip netns delete {n}\n"
+        )
+    );
+    assert!(z.entry().exists() && host_has_link(&peer));
+    // A name that is no zone at all is said to be none (not "create it").
+    let typo = format!("{n}x");
+    let out = run_status(&mut z.cmd(&["down", &typo]), 1);
+    assert!(
+        err_text(&out).ends_with(&format!(
+            "/{typo}: no such zone directory, and no namespace {typo} in /run/netns\n\
+             vspace-netns: hint: check the name: 'vspace-netns status' lists the zones\n"
+        )),
+        "{}",
+        err_text(&out)
+    );
+    // The directory back, empty: the marked link inside goes, its host end with it.
+    std::fs::create_dir(z.dir()).unwrap();
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip -n {n} link del dev eth0\nip netns delete {n}\n")
+    );
+    assert!(!z.entry().exists() && !host_has_link(&peer));
+}
