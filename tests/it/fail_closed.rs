@@ -751,6 +751,45 @@ fn a_stale_entry_with_pid_1s_view_unknown_gets_no_repair_that_deletes() {
     }
 }
 
+/// A zone `up` made (its namespace recorded), a guest inside, seen from a mount namespace of
+/// its own. Stale there with PID 1's view unknown: status and doctor offer no repair (`up`
+/// would remove the entry first, which detaches the host's live one), only where to look.
+/// Missing there (a tmpfs on /run/netns) while PID 1 sees it live: doctor says it is not
+/// visible here and offers no `ip netns delete`; status (in PID 1's mount namespace) says up.
+#[test]
+fn a_zone_live_on_the_host_gets_no_repair_from_a_view_that_cannot_see_it() {
+    let script = "W=$(mktemp -d)\n\
+        mkdir -p $W/empty\n\
+        vspace-netns up ru >/dev/null\n\
+        ip netns exec ru sleep 60 & P=$!\n\
+        sleep 0.3\n\
+        unshare --mount --propagation private sh -c \"mount -t tmpfs none $W/empty; mount --bind $W/empty /proc/1/ns; umount /run/netns/ru; vspace-netns doctor ru >$W/doc 2>&1; vspace-netns status ru >$W/st 2>&1\" || :\n\
+        unshare --mount --propagation private sh -c \"mount -t tmpfs none /run/netns; vspace-netns doctor ru >$W/doc2 2>&1; vspace-netns status ru >$W/st2 2>&1\" || :\n\
+        for f in doc st doc2 st2; do grep -q \"'vspace-netns up ru' attaches\" $W/$f && echo $f-up-repair=1; grep -q 'ip netns delete ru' $W/$f && echo $f-delete=1; done\n\
+        grep -q \"whether 'ru' is live on the host is unknown\" $W/doc && echo doc-unknown=1\n\
+        grep -q \"whether 'ru' is live on the host is unknown\" $W/st && echo st-unknown=1\n\
+        grep -q 'does not exist in this mount namespace but is live as PID 1 sees it' $W/doc2 && echo doc2-invisible=1\n\
+        grep -q '^zone ru: up' $W/st2 && echo st2-up=1\n\
+        mountpoint -q /run/netns/ru && echo host-entry-live=1\n\
+        cat $W/doc $W/st $W/doc2 $W/st2; kill $P; wait $P || :; vspace-netns down ru >/dev/null; rm -r $W\n";
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("ru", "32", "ruhost", "192.0.2.126/24", script);
+    for want in [
+        "doc-unknown=1",
+        "st-unknown=1",
+        "doc2-invisible=1",
+        "st2-up=1",
+        "host-entry-live=1",
+    ] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+    for f in ["doc", "st", "doc2", "st2"] {
+        for never in [format!("{f}-up-repair=1"), format!("{f}-delete=1")] {
+            assert!(!stdout.lines().any(|l| l == never), "{never}:\n{ctx}");
+        }
+    }
+}
+
 /// Issue: `up` found a zone's namespace that lives on without its entry through a process's
 /// PID and bound `/proc/PID/ns/net` later, by PID: a PID reused meanwhile bound the new
 /// process's namespace (here the host's), and the next steps changed the host (an address

@@ -201,15 +201,21 @@ fn a_stale_entry_whose_namespace_processes_hold_is_attached_again() {
     let guest = Sleeper::new(&n);
     let pid = guest.pid();
     unmount_entry(&z);
-    // status: stale, in use, and no advice to delete the zone's own host end.
+    // status: stale, in use, and no advice to delete the zone's own host end. Where PID 1's
+    // mount namespace cannot be read (this build machine; a real host's PID 1 can), whether
+    // the host sees the entry live is unknown: no repair is offered, only where to look.
     let out = run_status(&mut z.cmd(&["status", &n]), 1);
     let said = text(&out.stdout);
-    assert!(
-        said.starts_with(&format!(
+    let first = if std::fs::File::open("/proc/1/ns/mnt").is_ok() {
+        format!(
             "zone {n}: stale: still in use by pids {pid}: its namespace lives on without its entry; 'vspace-netns up {n}' attaches the entry to it again\n"
-        )),
-        "{said}"
-    );
+        )
+    } else {
+        format!(
+            "zone {n}: stale: PID 1's mount namespace cannot be opened, so whether '{n}' is live on the host is unknown: look there (nsenter -t 1 -m ip netns list); if it is live there, it is not visible in this mount namespace"
+        )
+    };
+    assert!(said.starts_with(&first), "{said}");
     assert!(said.contains("    link eth0 (inside): up "), "{said}");
     // down: refused with status 3, the host end kept.
     let out = run_status(&mut z.cmd(&["down", &n]), 3);

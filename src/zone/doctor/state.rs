@@ -74,14 +74,14 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
     let probe = crate::netns::probe(entry);
     let gone = match probe {
         Entry::Missing => "does not exist",
-        // Live as PID 1 sees it: the entry's own check says so (not visible here).
-        Entry::Unusable(Unusable::Stale)
-            if crate::netns::host::host_says(entry) != crate::netns::host::HostSays::Live =>
-        {
-            "is stale (nothing mounted on it)"
-        }
+        Entry::Unusable(Unusable::Stale) => "is stale (nothing mounted on it)",
         _ => return None,
     };
+    // Live as PID 1 sees it, or stale here with PID 1's view unknown: the entry's own check
+    // says so.
+    if !crate::zone::status::lives_on_applies(&probe, entry) {
+        return None;
+    }
     let ns = &zone.netns;
     // As `down` looks (not `up`: nothing of what up would change is asked here).
     let gathered = crate::zone::facts::gather_with(ctx.roots, zone, run_dir, false, Some(survey));
@@ -111,9 +111,6 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
             return None;
         }
         facts.pids = vec![found];
-    }
-    if !crate::zone::status::lives_on_applies(ctx.roots, ns, &facts, &probe, entry) {
-        return None;
     }
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(
@@ -166,6 +163,25 @@ pub(crate) fn entry_check(
                 "namespace {ns}: a live network namespace made by hand (no zone configuration to check)"
             )));
             true
+        }
+        // Live as PID 1 sees it: the zone is up, this mount namespace does not see it.
+        Entry::Missing
+            if zone
+                && crate::netns::host::host_says(entry) == crate::netns::host::HostSays::Live =>
+        {
+            let hints = crate::netns::host::stale_hints(
+                OsStr::new(ns),
+                zone,
+                crate::netns::host::HostSays::Live,
+            );
+            checks.push(bad(
+                format!(
+                    "zone {ns}: {} does not exist in this mount namespace but is live as PID 1 sees it (not visible in this mount namespace)",
+                    show(entry)
+                ),
+                hints.join("; "),
+            ));
+            false
         }
         Entry::Missing if zone => {
             checks.push(missing_zone_check(ns, entry, ctx));

@@ -251,7 +251,7 @@ fn invalid(name: String, error: String) -> ZoneStatus {
 /// `up` takes it back (its cookie is the one recorded) or it must be attached by hand; where
 /// that repair is not the one to give ([`lives_on_applies`]), the entry's own first hint.
 fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
-    if !lives_on_applies(roots, ns, facts, &facts.netns, entry) {
+    if !lives_on_applies(&facts.netns, entry) {
         let host = crate::netns::host::host_says(entry);
         let hints = crate::netns::host::stale_hints(OsStr::new(ns), true, host);
         return hints.into_iter().next().unwrap_or_default();
@@ -261,26 +261,16 @@ fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
 }
 
 /// Whether a namespace of the zone found living on without its entry (`fact`: the entry as
-/// probed here) is the finding, with its repair: the entry is missing, or stale here and dead
-/// as PID 1 sees it too, or stale here with PID 1's view unknown while `up` would take the
-/// namespace back (its record: `up` never deletes). Otherwise the entry's own finding stands:
-/// stale here but live on the host, or unknown there with the by-hand repair, whose `ip netns
-/// delete` run from this mount namespace would detach the host's live entry.
-pub(crate) fn lives_on_applies<H>(
-    roots: &Roots,
-    ns: &str,
-    facts: &Facts,
-    fact: &Entry<H>,
-    entry: &Path,
-) -> bool {
+/// probed here) is the finding, with its repair: the entry is missing here and not live as
+/// PID 1 sees it, or stale here and dead as PID 1 sees it too. Otherwise the entry's own
+/// finding stands: live on the host and only not visible here, or stale here with PID 1's
+/// view unknown, where `up` and `down` refuse (removing the entry, the first step of both,
+/// and of the by-hand repair, could detach the host's live entry).
+pub(crate) fn lives_on_applies<H>(fact: &Entry<H>, entry: &Path) -> bool {
     use crate::netns::host::HostSays;
     match fact {
-        Entry::Missing => true,
-        Entry::Unusable(Unusable::Stale) => match crate::netns::host::host_says(entry) {
-            HostSays::Dead => true,
-            HostSays::Unknown => taken_back(roots, ns, facts),
-            HostSays::Live => false,
-        },
+        Entry::Missing => crate::netns::host::host_says(entry) != HostSays::Live,
+        Entry::Unusable(Unusable::Stale) => crate::netns::host::host_says(entry) == HostSays::Dead,
         _ => false,
     }
 }
