@@ -4,7 +4,8 @@
  * intercept's and pass-through's end: the program it starts), and prints the offset from
  * PROG's load address of every instruction it ran inside PROG's own file mapping, one
  * hexadecimal number a line, lowest first. On stderr: the number of instructions stepped.
- * Exits 1, printing nothing, when PROG exits without executing a program (a failure path).
+ * Exits 1, printing nothing, when PROG exits without executing a program (a failure path)
+ * or runs MAX_STEPS instructions without (a hang). Signals PROG gets are delivered to it.
  * link/update.sh turns the offsets into link/intercept.ld. Needs the rights PROG needs
  * (root for setns). Slow on purpose: some 100,000 steps, about ten seconds.
  */
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #define MAX_IMAGE (64ul << 20) /* the largest program image traced: 64 MiB */
+#define MAX_STEPS 2000000ul /* 20 times a guest start's path: a program that never hands over */
 
 static unsigned char ran[MAX_IMAGE / 8]; /* one bit a byte of the image */
 
@@ -72,7 +74,10 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) {
+			perror("PTRACE_TRACEME");
+			_exit(127);
+		}
 		execv(argv[1], argv + 1);
 		perror(argv[1]);
 		_exit(127);
@@ -85,9 +90,14 @@ int main(int argc, char **argv)
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0)
 		die("PTRACE_SETOPTIONS");
 	unsigned long lo, hi, steps = 0;
-	int execed = 0;
+	int execed = 0, sig = 0;
 	image(pid, &lo, &hi);
 	for (;;) {
+		if (steps == MAX_STEPS) {
+			fprintf(stderr, "trace: %s ran %lu instructions without executing a program\n",
+				argv[1], steps);
+			return 1; /* PTRACE_O_EXITKILL ends it */
+		}
 		struct user_regs_struct regs;
 		if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
 			die("PTRACE_GETREGS");
@@ -96,8 +106,10 @@ int main(int argc, char **argv)
 			ran[at / 8] |= 1u << (at % 8);
 		}
 		steps++;
-		if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0)
+		/* A signal the program got is delivered, as untraced: its handler is part of the run. */
+		if (ptrace(PTRACE_SINGLESTEP, pid, 0, (void *)(long)sig) < 0)
 			die("PTRACE_SINGLESTEP");
+		sig = 0;
 		if (waitpid(pid, &status, 0) < 0)
 			die("waitpid");
 		if (!WIFSTOPPED(status))
@@ -106,6 +118,8 @@ int main(int argc, char **argv)
 			execed = 1;
 			break;
 		}
+		if (WSTOPSIG(status) != SIGTRAP)
+			sig = WSTOPSIG(status);
 	}
 	if (!execed) {
 		/* A path that ends before it hands over is not the path to lay out. */
