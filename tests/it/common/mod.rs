@@ -374,8 +374,29 @@ fn compile(out_name: &str, defines: &[&str]) -> PathBuf {
     compile_c("vspace_standin.c", out_name, defines)
 }
 
-/// Compiles `tests/c/SOURCE` into the test target dir (unique per test process).
+/// Removes what a run of the tests killed before its cleanup left in the build's tmp dir under
+/// `PREFIX-PID...` (a set-ID copy of the binary, a compiled helper): PID no longer running.
+fn sweep_dead_runs(prefix: &str) {
+    let Ok(dir) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) else {
+        return;
+    };
+    for e in dir.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let p = e.path();
+            let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+        }
+    }
+}
+
+/// Compiles `tests/c/SOURCE` into the test target dir (unique per test process); what runs
+/// killed before left of it goes first.
 pub fn compile_c(source: &str, out_name: &str, defines: &[&str]) -> PathBuf {
+    sweep_dead_runs(out_name);
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/c")
         .join(source);
@@ -526,7 +547,11 @@ pub fn write_program(path: &Path, text: &[u8], mode: u32) {
 /// since /tmp may be mounted nosuid (Debian 13's tmpfs), where the set-ID bits do nothing.
 pub fn set_id_dir() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    sweep_dead_runs("setid");
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("setid-{}-", std::process::id()))
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     dir
 }
