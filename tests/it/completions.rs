@@ -315,6 +315,8 @@ fn operands_complete_to_zones_guests_phases_and_shells() {
             words(["prepre-start", "pre-start", "pre-stop"])
         }),
         ("vspace-netns help u".to_string(), words(["up"])),
+        // A host interface after --parent, never a zone (the fixture has zone lan) or a file.
+        ("vspace-netns up --parent l".to_string(), words(["lo"])),
         // vspace's own arguments are not the tool's options.
         (
             "vspace-netns explain --enter db -".to_string(),
