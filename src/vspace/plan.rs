@@ -233,7 +233,7 @@ fn missing_zone<H>(name: &OsStr, path: &Path) -> Plan<H> {
         ),
         prefixed: true,
         hints: vec![
-            format!("bring it up: vspace-netns up {n} (util-vserver's hook does it at prepre-start)"),
+            format!("bring it up: vspace-netns up {n} (util-vserver's hook does it at initialize and prepre-start)"),
             "a zone's guest never starts outside its zone: the call is not handed to the real vspace, which would read the name as a context".into(),
         ],
     }

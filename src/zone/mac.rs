@@ -81,7 +81,7 @@ impl FromStr for Mac {
     /// Six colon-separated pairs of hex digits; unicast and not all zeros.
     fn from_str(s: &str) -> Result<Mac, String> {
         let bad =
-            || format!("'{s}' is not a MAC address: write six hex pairs, e.g. 02:00:02:00:2a:00");
+            || format!("'{s}' is not a MAC address (six pairs of hex digits, colon-separated)");
         let parts: Vec<&str> = s.split(':').collect();
         if parts.len() != 6 {
             return Err(bad());

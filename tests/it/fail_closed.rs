@@ -252,7 +252,7 @@ fn emfile_is_said_without_a_hint_to_fix_the_file() {
             seen += 1;
             assert!(
                 !err.contains("correct or remove")
-                    && !err.contains("use a regular file")
+                    && !err.contains("only regular files are read")
                     && !err.contains("; write one"),
                 "ulimit -n {n}: a hint to fix a file that is fine\n{}",
                 show(&c, &out)

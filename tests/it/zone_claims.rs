@@ -226,7 +226,7 @@ fn a_configured_zone_that_is_down_fails_closed() {
         text(&out.stderr),
         format!(
             "vspace: cannot enter network namespace '{n}': '{n}' is a configured zone but /run/netns/{n} does not exist (the zone is down)\n\
-             vspace: hint: bring it up: vspace-netns up {n} (util-vserver's hook does it at prepre-start)\n\
+             vspace: hint: bring it up: vspace-netns up {n} (util-vserver's hook does it at initialize and prepre-start)\n\
              vspace: hint: a zone's guest never starts outside its zone: the call is not handed to the real vspace, which would read the name as a context\n"
         )
     );

@@ -51,16 +51,10 @@ pub(super) fn read_small(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 fn read_dir_entries(dir: &Path) -> Result<BTreeMap<OsString, Option<Vec<u8>>>, ConfigError> {
-    // Only a refusal of what the file is (a symlink, a FIFO, too large) is the file's to fix;
-    // any other error (EMFILE, ENOMEM, EIO) is said with its errno and no hint.
-    let io_err = |p: &Path, e: io::Error| {
-        let fix = if e.kind() == io::ErrorKind::InvalidData {
-            "use a regular file (or a directory where one belongs)"
-        } else {
-            ""
-        };
-        cerr(p, crate::sys::exec::io_reason(&e), fix)
-    };
+    // A refusal of what the file is (a symlink, a FIFO, too large) names its own fix ("only
+    // regular files are read"); any other error (EMFILE, ENOMEM, EIO) is said with its errno.
+    // Neither gets a hint of its own.
+    let io_err = |p: &Path, e: io::Error| cerr(p, crate::sys::exec::io_reason(&e), "");
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
         let entry = entry.map_err(|e| io_err(dir, e))?;

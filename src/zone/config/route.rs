@@ -198,14 +198,15 @@ fn check_gateway(
         .flat_map(|l| &l.addresses)
         .any(|a| a.contains(g));
     if !(on_link || link_local && dev.is_some()) {
-        return Err(bad(format!(
-            "the gateway {g} is in no subnet of the zone's addresses{}",
-            if link_local {
-                " (a link-local gateway needs 'dev IF')"
-            } else {
-                ""
-            }
-        )));
+        let mut e = bad(format!(
+            "the gateway {g} is in no subnet of the zone's addresses"
+        ));
+        e.fix = if link_local {
+            "a link-local gateway needs 'dev IF' (the link it is reached on)".into()
+        } else {
+            "use a gateway inside the subnet of an address of the zone's links (their address files), or add an address in the gateway's subnet to the link it is reached on".into()
+        };
+        return Err(e);
     }
     Ok(())
 }

@@ -298,11 +298,11 @@ fn bad_routes_are_refused_naming_the_line() {
     let table: &[(&[u8], &str)] = &[
         (
             b"default via 10.0.0.1",
-            "line 1 'default via 10.0.0.1': the gateway 10.0.0.1 is in no subnet of the zone's addresses",
+            "line 1 'default via 10.0.0.1': the gateway 10.0.0.1 is in no subnet of the zone's addresses; use a gateway inside the subnet of an address of the zone's links",
         ),
         (
             b"default via fe80::1",
-            "(a link-local gateway needs 'dev IF')",
+            "no subnet of the zone's addresses; a link-local gateway needs 'dev IF'",
         ),
         (b"default", "'default' needs 'via GATEWAY'"),
         (b"10.1.0.0/16", "a route needs 'via GATEWAY' or 'dev IF'"),
