@@ -392,3 +392,21 @@ fn subcommands_that_enter_namespaces_say_up_front_that_they_need_root() {
     let out = run_bounded(&mut c);
     assert!(!err_text(&out).contains("needs root"), "{}", show(&c, &out));
 }
+
+#[test]
+fn a_mistyped_option_gets_the_nearest_one() {
+    let z = TestZone::new("zt");
+    for (args, near) in [
+        (&["up", "zt", "--dryrun"][..], "--dry-run"),
+        (&["status", "--jsno"], "--json"),
+        (&["down", "zt", "--froce"], "--force"),
+    ] {
+        let out = run_status(&mut z.cmd(args), 2);
+        let err = err_text(&out);
+        assert!(
+            err.contains(&format!("tip: a similar argument exists: '{near}'")),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
