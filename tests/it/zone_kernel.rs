@@ -371,3 +371,35 @@ fn ipvlan_zones_share_their_parents_mac_and_leave_nothing() {
         assert!(!z.entry().exists());
     }
 }
+
+/// A link directory renamed while the zone is up: the new link would get the old one's MAC,
+/// which the old link, still inside, holds (a second macvlan with it fails halfway). `up`
+/// refuses before anything changes, naming the old link; `down` then deletes it (up made it).
+#[test]
+fn a_link_renamed_in_the_configuration_of_a_live_zone_is_refused_by_name() {
+    let parent = HostVeth::new();
+    let (z, peer) = zone_on("zr", &parent.a, None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    std::fs::rename(z.dir().join("links/m0"), z.dir().join("links/m1")).unwrap();
+    for args in [vec!["up", &n, "--dry-run"], vec!["up", &n]] {
+        let out = run_status(&mut z.cmd(&args), 1);
+        let err = err_text(&out);
+        assert!(
+            err.contains("of link m1 is the MAC of link m0 inside the zone, which the configuration does not name (its link directory renamed?)"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty(), "a step ran: {}", text(&out.stdout));
+    }
+    assert!(
+        z.ip_in(&["-o", "link", "show", "dev", "m0"])
+            .contains("m0@")
+    );
+    let out = run_ok(&mut z.cmd(&["down", &n]));
+    assert!(
+        text(&out.stdout).contains("link del dev m0\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!z.entry().exists() && !host_has_link(&peer));
+}

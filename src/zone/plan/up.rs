@@ -49,7 +49,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
         }
     }
     check_vlan(zone, facts, &steps)?;
-    check_macs(&steps, facts)?;
+    check_macs(zone, &steps, facts)?;
     plan_routes(zone, facts, &mut steps)?;
     plan_sysctls(zone, facts, &mut steps);
     if created {
@@ -379,8 +379,23 @@ fn set_mac_mtu(
     }
 }
 
-/// Refuses a MAC this plan would set that another configured zone or a host link uses.
-fn check_macs(steps: &[Step], facts: &Facts) -> Result<(), PlanError> {
+/// Refuses a MAC this plan would set that another configured zone or a host link uses, or a
+/// link inside the zone that its configuration does not name (a link directory renamed while
+/// the zone was up: the old link still holds the MAC, and the kernel refuses a second macvlan
+/// with it halfway, EADDRINUSE).
+fn check_macs(zone: &Zone, steps: &[Step], facts: &Facts) -> Result<(), PlanError> {
+    let ns = &zone.netns;
+    let deleted: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::DelLink { ns: Some(_), dev } => Some(dev.as_str()),
+            _ => None,
+        })
+        .collect();
+    let unconfigured: Vec<(&str, Mac)> = super::down::unconfigured(zone, facts)
+        .filter(|n| !deleted.contains(n))
+        .filter_map(|n| Some((n, facts.inside.get(n)?.mac?)))
+        .collect();
     for s in steps {
         let set: Vec<(String, Mac)> = match s {
             Step::AddLink { link, .. } => link
@@ -393,6 +408,11 @@ fn check_macs(steps: &[Step], facts: &Facts) -> Result<(), PlanError> {
             _ => continue,
         };
         for (dev, mac) in set {
+            if let Some((other, _)) = unconfigured.iter().find(|(_, m)| *m == mac) {
+                return Err(PlanError::Conflict(format!(
+                    "MAC {mac} of link {dev} is the MAC of link {other} inside the zone, which the configuration does not name (its link directory renamed?); take the zone down and up again ('vspace-netns down {ns}' deletes {other} if up made it), or delete it (ip -n {ns} link del dev {other})"
+                )));
+            }
             if let Some(who) = facts.macs_elsewhere.get(&mac) {
                 return Err(PlanError::Conflict(format!(
                     "MAC {mac} of link {dev} is already used by {who}; zone ids must be unique (per VLAN across hosts: the MAC has no host part): give this zone another 'id', or the link an explicit 'mac'"
