@@ -231,7 +231,7 @@ if vspace-netns up "$VDMZ" --dry-run >"$TMP/out" 2>&1; then
 		die "the namespace-cleanup-skip edit is not the last step"
 else
 	indent <"$TMP/out"
-	expect "vspace-netns: up $VDMZ: the VLAN link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+	expect "vspace-netns: up $VDMZ: the vlan link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
 fi
 printf '# %s\n' "vspace-netns up $VDMZ" | indent
 if vspace-netns up "$VDMZ" >"$TMP/out" 2>&1; then
@@ -244,7 +244,7 @@ if vspace-netns up "$VDMZ" >"$TMP/out" 2>&1; then
 else
 	indent <"$TMP/out"
 	echo "(this kernel has no 802.1Q: up refused before anything changed, and said why)" | indent
-	expect "vspace-netns: up $VDMZ: the VLAN link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
+	expect "vspace-netns: up $VDMZ: the vlan link $VDMZ0 of zone $VDMZ cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)"
 	absent "ip netns add"
 	absent "namespace-cleanup-skip"
 	[ ! -e "$VSPACE_NETNS_VSERVERS/proxy/namespace-cleanup-skip" ] || die "the failed up wrote proxy's namespace-cleanup-skip"

@@ -4,7 +4,6 @@
 //! edits, as the guests' part answers them ([`skip_facts`]).
 //! Side-effecting (reads only: nothing here changes the system).
 
-use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use nix::errno::Errno;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,23 +23,11 @@ use crate::zone::config::Zone;
 use crate::zone::guests::GuestParts;
 pub(crate) use crate::zone::lost::fd_path;
 use crate::zone::plan::{Facts, LinkState, PlanError, SkipFact};
-use crate::zone::survey::{Survey, all_zones, dump_links, host_sock};
+use crate::zone::survey::{Survey, all_zones, dump_links};
 use crate::zone::{config, plan, rtmsg, script};
 
 fn nl(what: &str) -> impl Fn(NlError) -> Fail + '_ {
     move |e| fail(format!("{what}: {e}"))
-}
-
-/// Whether the kernel makes 802.1Q VLAN links: a request that would make one, with the VLAN
-/// id 4095, is refused by the VLAN code's own check (ERANGE) before anything is made when the
-/// kernel has it (the module autoloaded if need be), by rtnetlink with EOPNOTSUPP when not.
-/// None when the answer says neither.
-fn vlan_support(sock: &mut Rtnl) -> Option<bool> {
-    match sock.call(rtmsg::vlan_probe(), NLM_F_CREATE | NLM_F_EXCL) {
-        Err(e) if e.errno == Errno::ERANGE => Some(true),
-        Err(e) if e.errno == Errno::EOPNOTSUPP => Some(false),
-        _ => None,
-    }
 }
 
 /// Observes the namespace, the links inside and on the host, and, when `for_up`, the routes
@@ -128,8 +115,8 @@ pub fn gather_with(
     if for_up && survey.is_none() && replaced(zone, &facts) {
         wait_dying_ends(&hn, zone, &mut facts)?;
     }
-    if for_up && makes_vlan(zone, &facts) {
-        facts.vlan = vlan_support(&mut host_sock(&hn)?);
+    if for_up {
+        facts.missing_kinds = missing_kinds(zone, &facts);
     }
     if for_up {
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
@@ -314,11 +301,21 @@ fn vprocunhide(roots: &Roots) -> Result<Option<String>, Fail> {
         .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))
 }
 
-/// Whether `up` would make a VLAN link the zone lacks (then the kernel's support is asked).
-fn makes_vlan(zone: &Zone, facts: &Facts) -> bool {
-    zone.links
+/// The kinds of the links `up` would make (not inside yet) that this kernel has not got, each
+/// once (`hostside::supported`).
+fn missing_kinds(zone: &Zone, facts: &Facts) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in zone
+        .links
         .iter()
-        .any(|l| l.kind.vlan_id().is_some() && !facts.inside.contains_key(&l.name))
+        .filter(|l| !facts.inside.contains_key(&l.name))
+    {
+        let kind = l.kind.type_name();
+        if !out.iter().any(|k| k == kind) && !crate::zone::hostside::supported(&*l.kind) {
+            out.push(kind.to_string());
+        }
+    }
+    out
 }
 
 /// Where the zone's live namespace is entered: its entry, or, for an entry whose namespace

@@ -48,8 +48,24 @@ impl Support {
     }
 }
 
-/// Whether the kernel has (or can load) the kind `kind`.
+/// Whether the kernel has (or can load) the kind `kind`; asked once a run for each kind (the
+/// answer cannot change but by loading a module, which makes it yes).
 pub fn supported(kind: &dyn LinkKind) -> bool {
+    use std::sync::Mutex;
+    static KNOWN: Mutex<BTreeMap<&'static str, bool>> = Mutex::new(BTreeMap::new());
+    let name = kind.type_name();
+    if let Some(yes) = KNOWN.lock().ok().and_then(|k| k.get(name).copied()) {
+        return yes;
+    }
+    let yes = looked_up(kind);
+    if let Ok(mut k) = KNOWN.lock() {
+        k.insert(name, yes);
+    }
+    yes
+}
+
+/// [`supported`], looked up: loaded, built in, loadable, or known to the kernel.
+fn looked_up(kind: &dyn LinkKind) -> bool {
     let module = kind.kernel().module;
     if Path::new("/sys/module").join(module).exists()
         || (module == "8021q" && Path::new("/proc/net/vlan").exists())

@@ -91,19 +91,6 @@ pub fn new_link(link: &Link, name: &str, ns_fd: RawFd, parent_index: Option<u32>
     Msg::NewLink(m)
 }
 
-/// RTM_NEWLINK (to be sent with NLM_F_CREATE|NLM_F_EXCL) that asks for a VLAN with the id
-/// 4095 and no name or parent: the VLAN code refuses the id (ERANGE) before anything is made
-/// when the kernel has 802.1Q support; rtnetlink answers EOPNOTSUPP when it has none (after
-/// trying to load the module).
-pub fn vlan_probe() -> Msg {
-    let mut m = LinkMessage::default();
-    m.attributes.push(LinkAttribute::LinkInfo(vec![
-        LinkInfo::Kind(InfoKind::Vlan),
-        LinkInfo::Data(InfoData::Vlan(vec![InfoVlan::Id(4095)])),
-    ]));
-    Msg::NewLink(m)
-}
-
 /// What to change on an existing link.
 pub enum Change<'a> {
     Up(bool),

@@ -113,7 +113,7 @@ fn a_vlan_on_a_kernel_without_8021q_is_refused_and_an_existing_zone_kept() {
     assert_eq!(
         err_text(&out),
         format!(
-            "vspace-netns: up {n}: the VLAN link {b} of zone {n} cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)\n"
+            "vspace-netns: up {n}: the vlan link {b} of zone {n} cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)\n"
         )
     );
     assert_eq!(text(&out.stdout), "", "a step ran");

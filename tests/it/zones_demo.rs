@@ -84,7 +84,7 @@ fn the_zones_demo_runs_and_cleans_up() {
         stdout.contains(
             "(this kernel has no 802.1Q: up refused before anything changed, and said why)"
         ) && stdout.contains(&format!(
-            "up vdmz-{p}: the VLAN link vdmz{p} of zone vdmz-{p} cannot be made: this kernel has no 802.1Q VLAN support"
+            "up vdmz-{p}: the vlan link vdmz{p} of zone vdmz-{p} cannot be made: this kernel has no 802.1Q VLAN support"
         ))
             || stdout
                 .contains("(this kernel has 802.1Q: the VLAN zone came up; it goes down again)"),

@@ -80,9 +80,9 @@ pub struct Facts {
     /// attach ZONE PID`): the shell holds the namespace open from its finding and attaches the
     /// entry from that fd, never by this PID, which may be another process's by then.
     pub found: Option<i32>,
-    /// Whether the kernel can make 802.1Q VLAN links (probed only for a zone that has VLAN
-    /// links to make; `None`: not probed).
-    pub vlan: Option<bool>,
+    /// The kinds of link (`type` words) of the links `up` would make that this kernel has
+    /// not got nor can load (`zone::hostside::supported`; asked only for links to make).
+    pub missing_kinds: Vec<String>,
     /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
     /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
     pub cookie: Option<u64>,
@@ -103,7 +103,7 @@ impl Facts {
             skips: Vec::new(),
             pids: Vec::new(),
             found: None,
-            vlan: None,
+            missing_kinds: Vec::new(),
             cookie: None,
         }
     }

@@ -180,7 +180,7 @@ fn what_cannot_succeed_is_refused_before_anything_changes() {
         vid: 7,
     });
     let mut no_vlan = facts();
-    no_vlan.vlan = Some(false);
+    no_vlan.missing_kinds = vec!["vlan".into()];
     let table = [
         (
             &z,
@@ -205,7 +205,7 @@ fn what_cannot_succeed_is_refused_before_anything_changes() {
         (
             &vlan_zone,
             no_vlan,
-            "the VLAN link m0 of zone z1 cannot be made: this kernel has no 802.1Q VLAN support",
+            "the vlan link m0 of zone z1 cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)",
         ),
     ];
     for (zone, f, want) in table {
@@ -214,8 +214,9 @@ fn what_cannot_succeed_is_refused_before_anything_changes() {
             other => panic!("{want}: {other:?}"),
         }
     }
+    // Another kind missing is no matter to a zone without it.
     let mut vlan_ok = facts();
-    vlan_ok.vlan = Some(true);
+    vlan_ok.missing_kinds = vec!["ipvlan".into()];
     assert!(plan_up(&vlan_zone, &vlan_ok).is_ok());
     // A link that is up as configured on a parent that went down plans nothing to refuse.
     let mut parent_down = all_up();

@@ -48,7 +48,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
             }
         }
     }
-    check_vlan(zone, facts, &steps)?;
+    check_kinds(zone, facts, &steps)?;
     check_macs(zone, &steps, facts)?;
     plan_routes(zone, facts, &mut steps)?;
     plan_sysctls(zone, facts, &mut steps);
@@ -158,19 +158,34 @@ fn check_parent(link: &Link, facts: &Facts, raise: bool, mtu: bool) -> Result<()
     Ok(())
 }
 
-/// A VLAN link to make where the kernel has no 802.1Q support (probed by the shell).
-fn check_vlan(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanError> {
-    let vlan = steps.iter().find_map(|s| match s {
-        Step::AddLink { link, .. } if link.kind.vlan_id().is_some() => Some(&link.name),
+/// A link to make of a kind this kernel has not got (802.1Q VLAN, ipvlan, ...: looked up by
+/// the shell): refused before anything changes, where the kernel would refuse it halfway.
+fn check_kinds(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanError> {
+    let missing = steps.iter().find_map(|s| match s {
+        Step::AddLink { link, .. }
+            if facts
+                .missing_kinds
+                .iter()
+                .any(|k| k == link.kind.type_name()) =>
+        {
+            Some(link)
+        }
         _ => None,
     });
-    match (vlan, facts.vlan) {
-        (Some(name), Some(false)) => Err(PlanError::Conflict(format!(
-            "the VLAN link {name} of zone {} cannot be made: this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable); load it (modprobe 8021q) or build it in (CONFIG_VLAN_8021Q)",
-            zone.netns
-        ))),
-        _ => Ok(()),
-    }
+    let Some(link) = missing else {
+        return Ok(());
+    };
+    let k = link.kind.kernel();
+    Err(PlanError::Conflict(format!(
+        "the {} link {} of zone {} cannot be made: this kernel has no {} support (the module {} is neither loaded nor loadable); load it (modprobe {}) or build it in ({})",
+        link.kind.type_name(),
+        link.name,
+        zone.netns,
+        k.words,
+        k.module,
+        k.module,
+        k.config
+    )))
 }
 
 /// A veth whose host end's name is taken on the host cannot be created. What carries this
