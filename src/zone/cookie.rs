@@ -30,6 +30,9 @@ use crate::zone::base::{PREFIX, fail};
 /// The directory of the records, under the state dir.
 const DIR: &str = "netns-cookie";
 
+/// The directory of the namespaces `vprocunhide` has still to run in, under the state dir.
+const UNHIDE: &str = "vprocunhide-pending";
+
 /// Where records are kept: the state dir and the records' directory in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Records {
@@ -100,10 +103,39 @@ impl Records {
         }
     }
 
+    /// Marks the new namespace of `zone` (its `cookie`) as one `vprocunhide` has still to run
+    /// in: written before its entry is mounted, removed once it ran ([`Records::unhidden`]),
+    /// so that an `up` killed between the two leaves the next one to run it.
+    pub fn to_unhide(&self, zone: &str, cookie: u64) -> std::io::Result<()> {
+        state::write_whole(
+            &self.state,
+            UNHIDE,
+            &self.state.join(UNHIDE).join(zone),
+            format!("{cookie} {}\n", boot_id()).as_bytes(),
+        )
+    }
+
+    /// Whether `vprocunhide` has still to run in the namespace of `zone` whose cookie is
+    /// `cookie` (a mark for another namespace, or unreadable, is none).
+    pub fn unhide_pending(&self, zone: &str, cookie: u64) -> bool {
+        let path = self.state.join(UNHIDE).join(zone);
+        let Ok(Some(bytes)) = state::read_own(&self.state, &path) else {
+            return false;
+        };
+        bytes == format!("{cookie} {}\n", boot_id()).as_bytes()
+    }
+
+    /// `vprocunhide` ran in the namespace of `zone`, or the zone went down: its mark goes. One
+    /// that cannot be removed only makes a later `up` run vprocunhide once more.
+    pub fn unhidden(&self, zone: &str) {
+        let _ = state::remove(&self.state.join(UNHIDE).join(zone));
+    }
+
     /// Removes the record of `zone` (`down`: the namespace the zone had is not to be taken
     /// back). One that cannot be removed is a warning: `down` also clears the mark of a
     /// namespace it forces processes out of, so a record left names no marked namespace.
     pub fn remove(&self, zone: &str) {
+        self.unhidden(zone);
         if let Err(e) = state::remove(&self.path(zone)) {
             crate::report::out::warn(&format!(
                 "{PREFIX}: warning: zone {zone}: cannot remove the record of its namespace: {e}; remove it by hand"

@@ -122,6 +122,10 @@ pub fn gather_with(
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
     }
     facts.vprocunhide = vprocunhide(roots)?;
+    if let (true, Some(c)) = (for_up, facts.cookie) {
+        facts.unhide_pending =
+            crate::zone::cookie::Records::of(roots).is_ok_and(|r| r.unhide_pending(&zone.netns, c));
+    }
     facts.pids = pids(&facts, id, survey)?;
     if let Some(first) = facts.pids.first() {
         // The first in /proc order (the found process may have exited since).

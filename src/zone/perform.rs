@@ -49,6 +49,11 @@ pub(crate) struct Runner {
     /// ([`Runner::record_in`]); without it that step fails rather than make a namespace no
     /// later `up` could take back.
     records: Option<crate::zone::cookie::Records>,
+    /// Whether the plan runs `vprocunhide` in the namespace `AddNetns` makes: marked pending
+    /// with its cookie until `Unhide` has run ([`Records::to_unhide`]).
+    ///
+    /// [`Records::to_unhide`]: crate::zone::cookie::Records::to_unhide
+    unhide: bool,
 }
 
 impl Runner {
@@ -63,12 +68,15 @@ impl Runner {
             host_path: host::host_net_path(&hn),
             pinned: BTreeMap::new(),
             records: None,
+            unhide: false,
         })
     }
 
-    /// Records the cookie of each namespace `AddNetns` makes in `records`.
-    pub(crate) fn record_in(&mut self, records: crate::zone::cookie::Records) {
+    /// Records the cookie of each namespace `AddNetns` makes in `records`; with `unhide` (the
+    /// plan runs vprocunhide in it), marks it as one vprocunhide has still to run in.
+    pub(crate) fn record_in(&mut self, records: crate::zone::cookie::Records, unhide: bool) {
         self.records = Some(records);
+        self.unhide = unhide;
     }
 
     /// Holds the namespace of zone `ns` found alive without its entry (`facts::gather_pinned`):
@@ -232,6 +240,7 @@ impl Runner {
         };
         let alias = plan::mark(ns);
         let zone = ns.to_string();
+        let unhide = self.unhide;
         registry::add_prepared(&self.run_dir, OsStr::new(ns), move || {
             let mut s = Rtnl::open()?;
             let lo = rtmsg::links(&s.call(rtmsg::get_link("lo"), 0)?)
@@ -245,17 +254,26 @@ impl Runner {
                     "cannot read the new namespace's cookie (SO_NETNS_COOKIE)",
                 )
             })?;
+            let refused = |e: std::io::Error, what: &str| {
+                NlError::local(
+                    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EACCES)),
+                    format!(
+                        "cannot record the new namespace's {what} in {}: {}",
+                        escape(records.path(&zone).as_os_str()),
+                        exec::io_reason(&e)
+                    ),
+                )
+            };
             match cookie {
-                Some(c) => records.write(&zone, c).map_err(|e| {
-                    NlError::local(
-                        Errno::from_raw(e.raw_os_error().unwrap_or(libc::EACCES)),
-                        format!(
-                            "cannot record the new namespace's cookie in {}: {}",
-                            escape(records.path(&zone).as_os_str()),
-                            exec::io_reason(&e)
-                        ),
-                    )
-                }),
+                Some(c) => {
+                    records.write(&zone, c).map_err(|e| refused(e, "cookie"))?;
+                    if unhide {
+                        records
+                            .to_unhide(&zone, c)
+                            .map_err(|e| refused(e, "pending vprocunhide"))?;
+                    }
+                    Ok(())
+                }
                 None => Ok(()),
             }
         })
@@ -358,7 +376,7 @@ impl Runner {
     /// util-vserver's vprocunhide, run from a thread inside `ns`.
     fn unhide(&self, ns: &str, path: &str) -> Result<(), StepError> {
         let prog = PathBuf::from(path);
-        rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
+        let ran = rtnl::in_netns(Some(&self.run_dir.join(ns)), move || {
             let st = std::process::Command::new(&prog)
                 .status()
                 .map_err(|e| io_failure(&e, format!("cannot run {}", prog.display())))?;
@@ -371,7 +389,11 @@ impl Runner {
                 })
             }
         })
-        .map_err(|e| StepError::plain(e.to_string()))
+        .map_err(|e| StepError::plain(e.to_string()));
+        if let (Ok(()), Some(records)) = (&ran, &self.records) {
+            records.unhidden(ns);
+        }
+        ran
     }
 }
 

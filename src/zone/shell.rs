@@ -105,7 +105,8 @@ pub fn up_with(
         return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
-    runner.record_in(records.clone());
+    let unhide = steps.iter().any(|s| matches!(s, plan::Step::Unhide { .. }));
+    runner.record_in(records.clone(), unhide);
     if let Some(f) = pinned {
         runner.pin(&zone.netns, f);
     }

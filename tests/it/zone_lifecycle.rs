@@ -219,6 +219,68 @@ fn vprocunhide_runs_inside_a_new_namespace_only() {
     assert_eq!(std::fs::read_to_string(&log).unwrap(), format!("{id}\n"));
 }
 
+/// `up` killed while vprocunhide runs in the namespace it made (here by vprocunhide itself, the
+/// first time): the next `up` runs it (the namespace was marked pending with its cookie), the
+/// one after has nothing to do; status and doctor call the zone not up as configured between.
+#[test]
+fn vprocunhide_left_undone_by_a_killed_up_is_run_by_the_next() {
+    let z = TestZone::new("zk");
+    let n = &z.name;
+    let log = z.root.path().join("unhide.log");
+    let once = z.root.path().join("killed-once");
+    let script = z.root.path().join("vprocunhide");
+    write_program(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ ! -e {once} ]; then : > {once}; kill -9 $PPID; exit 1; fi\nreadlink /proc/self/ns/net >> {log}\n",
+            once = once.display(),
+            log = log.display()
+        )
+        .as_bytes(),
+        0o755,
+    );
+    let cmd = |args: &[&str]| {
+        let mut c = z.cmd(args);
+        c.env("VSPACE_NETNS_VPROCUNHIDE", &script);
+        c
+    };
+    let out = run_bounded(&mut cmd(&["up", n]));
+    assert_eq!(
+        out.status.code(),
+        None,
+        "up was not killed: {}",
+        err_text(&out)
+    );
+    assert!(z.entry().exists() && !log.exists());
+    let out = run_status(&mut cmd(&["status", n]), 1);
+    assert!(
+        text(&out.stdout).starts_with(&format!(
+            "zone {n}: partial, net:[{}]: {} has not run inside (the up that made the namespace was killed before it did)",
+            std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(z.entry()).unwrap()),
+            script.display()
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run_ok(&mut cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("ip netns exec {n} {}\n", script.display())
+    );
+    let id = format!(
+        "net:[{}]",
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(z.entry()).unwrap())
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), format!("{id}\n"));
+    let out = run_ok(&mut cmd(&["up", n]));
+    assert_eq!(
+        text(&out.stdout),
+        format!("# nothing to do: zone {n} is up as configured\n")
+    );
+    run_ok(&mut cmd(&["status", n]));
+    run_ok(&mut cmd(&["down", n]));
+}
+
 #[test]
 fn down_refuses_while_a_process_lives_inside_unless_forced() {
     let mut z = TestZone::new("zb");

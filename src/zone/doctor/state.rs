@@ -438,6 +438,9 @@ pub(crate) fn item(step: &Step, facts: &Facts) -> Option<String> {
             "sysctl {key} is {}, configured {value}",
             was.as_deref().unwrap_or("unset")
         ),
+        Step::Unhide { path, .. } => format!(
+            "{path} has not run inside (the up that made the namespace was killed before it did): /proc/net may stay hidden from its guests"
+        ),
         _ => return None,
     })
 }

@@ -86,6 +86,9 @@ pub struct Facts {
     /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
     /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
     pub cookie: Option<u64>,
+    /// `vprocunhide` has still to run in the live namespace: the `up` that made it was killed
+    /// before it ran (`zone::cookie::Records::to_unhide`).
+    pub unhide_pending: bool,
 }
 
 impl Facts {
@@ -105,6 +108,7 @@ impl Facts {
             found: None,
             missing_kinds: Vec::new(),
             cookie: None,
+            unhide_pending: false,
         }
     }
 }

@@ -52,7 +52,7 @@ pub fn plan_up(zone: &Zone, facts: &Facts) -> Result<Vec<Step>, PlanError> {
     check_macs(zone, &steps, facts)?;
     plan_routes(zone, facts, &mut steps)?;
     plan_sysctls(zone, facts, &mut steps);
-    if created {
+    if created || facts.unhide_pending {
         if let Some(path) = &facts.vprocunhide {
             steps.push(Step::Unhide {
                 ns: zone.netns.clone(),
