@@ -305,8 +305,8 @@ fn vprocunhide(roots: &Roots) -> Result<Option<String>, Fail> {
         .map_err(|e| fail(format!("VSPACE_NETNS_VPROCUNHIDE {e}")))
 }
 
-/// The kinds of the links `up` would make (not inside yet) that this kernel has not got, each
-/// once (`hostside::supported`).
+/// The kinds of the links `up` would make (not inside yet) that this kernel does not make,
+/// each once (`hostside::makes`).
 fn missing_kinds(zone: &Zone, facts: &Facts) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for l in zone
@@ -315,7 +315,7 @@ fn missing_kinds(zone: &Zone, facts: &Facts) -> Vec<String> {
         .filter(|l| !facts.inside.contains_key(&l.name))
     {
         let kind = l.kind.type_name();
-        if !out.iter().any(|k| k == kind) && !crate::zone::hostside::supported(&*l.kind) {
+        if !out.iter().any(|k| k == kind) && !crate::zone::hostside::makes(&*l.kind) {
             out.push(kind.to_string());
         }
     }

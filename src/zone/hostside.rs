@@ -12,6 +12,11 @@
 //! with its thread, fails with EOPNOTSUPP ("Unknown device type") exactly when the kind is
 //! unknown to it; any other answer means it is there. Nothing outside that namespace changes
 //! (a module the probe could autoload would have been listed in `modules.dep` already).
+//!
+//! `up` asks [`makes`] instead, for the kinds of the links it would make: the module loaded,
+//! or else the kernel's answer to that probe, which loads the module where modprobe can (one
+//! listed but refused by modprobe's configuration is no support: `up` refuses the zone before
+//! anything changes, where the link's creation would fail halfway).
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -48,30 +53,14 @@ impl Support {
     }
 }
 
-/// Whether the kernel has (or can load) the kind `kind`; asked once a run for each kind (the
-/// answer cannot change but by loading a module, which makes it yes).
+/// Whether the kernel has (or can load) the kind `kind`, as `doctor` and `up --dry-run`'s
+/// warnings tell it without loading anything: loaded, built in, listed as loadable, or known
+/// to the kernel.
 pub fn supported(kind: &dyn LinkKind) -> bool {
-    use std::sync::Mutex;
-    static KNOWN: Mutex<BTreeMap<&'static str, bool>> = Mutex::new(BTreeMap::new());
-    let name = kind.type_name();
-    if let Some(yes) = KNOWN.lock().ok().and_then(|k| k.get(name).copied()) {
-        return yes;
-    }
-    let yes = looked_up(kind);
-    if let Ok(mut k) = KNOWN.lock() {
-        k.insert(name, yes);
-    }
-    yes
-}
-
-/// [`supported`], looked up: loaded, built in, loadable, or known to the kernel.
-fn looked_up(kind: &dyn LinkKind) -> bool {
-    let module = kind.kernel().module;
-    if Path::new("/sys/module").join(module).exists()
-        || (module == "8021q" && Path::new("/proc/net/vlan").exists())
-    {
+    if loaded(kind) {
         return true;
     }
+    let module = kind.kernel().module;
     let tree = nix::sys::utsname::uname()
         .ok()
         .map(|u| Path::new("/lib/modules").join(u.release()));
@@ -85,6 +74,32 @@ fn looked_up(kind: &dyn LinkKind) -> bool {
         }
     }
     kernel_knows(kind)
+}
+
+/// Whether the kernel makes links of the kind `kind` now, as `up` needs to know before it
+/// changes anything: its module loaded, or else the kernel's own answer to a request of that
+/// kind, which loads the module where it can be loaded (a module listed in `modules.dep` but
+/// refused by modprobe's configuration, `install MOD /bin/false`, is no support). Asked once a
+/// run for each kind.
+pub fn makes(kind: &dyn LinkKind) -> bool {
+    use std::sync::Mutex;
+    static KNOWN: Mutex<BTreeMap<&'static str, bool>> = Mutex::new(BTreeMap::new());
+    let name = kind.type_name();
+    if let Some(yes) = KNOWN.lock().ok().and_then(|k| k.get(name).copied()) {
+        return yes;
+    }
+    let yes = loaded(kind) || kernel_knows(kind);
+    if let Ok(mut k) = KNOWN.lock() {
+        k.insert(name, yes);
+    }
+    yes
+}
+
+/// Whether the kind's module is loaded (for 802.1Q also: `/proc/net/vlan` exists).
+fn loaded(kind: &dyn LinkKind) -> bool {
+    let module = kind.kernel().module;
+    Path::new("/sys/module").join(module).exists()
+        || (module == "8021q" && Path::new("/proc/net/vlan").exists())
 }
 
 /// Whether a `modules.dep` or `modules.builtin` text lists `module` (`.../8021q.ko[.xz]:`).

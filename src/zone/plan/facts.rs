@@ -80,8 +80,8 @@ pub struct Facts {
     /// attach ZONE PID`): the shell holds the namespace open from its finding and attaches the
     /// entry from that fd, never by this PID, which may be another process's by then.
     pub found: Option<i32>,
-    /// The kinds of link (`type` words) of the links `up` would make that this kernel has
-    /// not got nor can load (`zone::hostside::supported`; asked only for links to make).
+    /// The kinds of link (`type` words) of the links `up` would make that this kernel does not
+    /// make, nor can load (`zone::hostside::makes`; asked only for links to make).
     pub missing_kinds: Vec<String>,
     /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
     /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
