@@ -182,13 +182,19 @@ fn a_vlan_without_8021q_is_refused_before_anything_changes() {
         run_ok(&mut z.cmd(&["down", &z.name]));
         return;
     }
+    refused_before_anything_changes(
+        &z,
+        "this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable)",
+    );
+}
+
+/// `up --dry-run` and `up` of `z` both exit 1 saying `want`, with no step printed and no
+/// namespace made.
+fn refused_before_anything_changes(z: &TestZone, want: &str) {
     for args in [vec!["up", &z.name, "--dry-run"], vec!["up", &z.name]] {
         let out = run_status(&mut z.cmd(&args), 1);
         let err = text(&out.stderr);
-        assert!(
-            err.contains("this kernel has no 802.1Q VLAN support (the module 8021q is neither loaded nor loadable)"),
-            "{err}"
-        );
+        assert!(err.contains(want), "{err}");
         assert!(
             text(&out.stdout).is_empty(),
             "a step ran: {}",
@@ -216,23 +222,13 @@ fn an_ipvlan_without_the_module_is_refused_before_anything_changes() {
         "i0",
         &[("type", "ipvlan\n"), ("link", &format!("{}\n", parent.a))],
     );
-    for args in [vec!["up", &z.name, "--dry-run"], vec!["up", &z.name]] {
-        let out = run_status(&mut z.cmd(&args), 1);
-        let err = text(&out.stderr);
-        assert!(
-            err.contains(&format!(
-                "up {}: the ipvlan link i0 of zone {} cannot be made: this kernel has no ipvlan support (the module ipvlan is neither loaded nor loadable); load it (modprobe ipvlan) or build it in (CONFIG_IPVLAN)",
-                z.name, z.name
-            )),
-            "{err}"
-        );
-        assert!(
-            text(&out.stdout).is_empty(),
-            "a step ran: {}",
-            text(&out.stdout)
-        );
-        assert!(!z.entry().exists());
-    }
+    refused_before_anything_changes(
+        &z,
+        &format!(
+            "up {}: the ipvlan link i0 of zone {} cannot be made: this kernel has no ipvlan support (the module ipvlan is neither loaded nor loadable); load it (modprobe ipvlan) or build it in (CONFIG_IPVLAN)",
+            z.name, z.name
+        ),
+    );
 }
 
 /// How often the main thread of `up` of a fresh zone calls `syscall` (strace's counters of
