@@ -10,6 +10,9 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
+use std::time::Duration;
+
+use nix::errno::Errno;
 
 use crate::netns::Ident;
 
@@ -18,13 +21,15 @@ use crate::netns::Ident;
 pub struct Procs {
     /// By the namespace's inode: every namespace's inode is on the kernel's one nsfs.
     by_ns: BTreeMap<u64, Vec<i32>>,
+    /// The processes, but PID 1, whose namespace this process may not read, with the errno.
+    unseen: Vec<(i32, Errno)>,
 }
 
 impl Procs {
-    /// One pass over /proc. A process that exits meanwhile, or whose namespace cannot be read,
-    /// is passed over (as by iproute2); /proc that cannot be listed is an error, never "no
-    /// process". A process's namespace is read from its link's text (`net:[INODE]`), a quarter
-    /// cheaper than a stat through the link.
+    /// One pass over /proc. A process that exits meanwhile is passed over; one whose namespace
+    /// cannot be read is passed over too (as by iproute2) but kept in [`Procs::unseen`]; /proc
+    /// that cannot be listed is an error, never "no process". A process's namespace is read
+    /// from its link's text (`net:[INODE]`), a quarter cheaper than a stat through the link.
     pub fn scan() -> io::Result<Procs> {
         let pids: Vec<i32> = std::fs::read_dir("/proc")?
             .filter_map(Result::ok)
@@ -36,12 +41,24 @@ impl Procs {
             })
             .collect();
         let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
+        let mut unseen = Vec::new();
         for (pid, ino) in pids.iter().zip(net_inodes(&pids)) {
-            if let Some(ino) = ino {
-                by_ns.entry(ino).or_default().push(*pid);
+            match ino {
+                Ok(Some(ino)) => by_ns.entry(ino).or_default().push(*pid),
+                Ok(None) => {}
+                // PID 1's namespace is the host's (and a sandbox's PID 1 may refuse even root).
+                Err(_) if *pid == 1 => {}
+                Err(e) => unseen.push((*pid, e)),
             }
         }
-        Ok(Procs { by_ns })
+        Ok(Procs { by_ns, unseen })
+    }
+
+    /// The processes, but PID 1, whose network namespace could not be read (a security
+    /// module's policy, such as Landlock's, denying this process a look): any may be in any
+    /// namespace.
+    pub fn unseen(&self) -> &[(i32, Errno)] {
+        &self.unseen
     }
 
     /// The processes in the network namespace `id` (an nsfs inode's identity).
@@ -54,10 +71,10 @@ impl Procs {
 /// more than it saves.
 const PIDS_A_THREAD: usize = 256;
 
-/// Each process's namespace inode (`None`: gone meanwhile, or unreadable), in the order given.
-/// On a host with many processes the look is shared among threads, one a CPU (at most 8); a
+/// Each process's namespace inode (`None`: gone meanwhile; an errno: unreadable), in the order
+/// given. On a host with many processes the look is shared among threads, one a CPU (at most 8); a
 /// thread that cannot be made (a pids limit) leaves its share to this one.
-fn net_inodes(pids: &[i32]) -> Vec<Option<u64>> {
+fn net_inodes(pids: &[i32]) -> Vec<Result<Option<u64>, Errno>> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cpus.min(8).min(pids.len() / PIDS_A_THREAD).max(1);
     if threads == 1 {
@@ -74,7 +91,7 @@ fn net_inodes(pids: &[i32]) -> Vec<Option<u64>> {
                 })
             })
             .collect();
-        let mut out: Vec<Option<u64>> = shares[0].iter().map(net_inode_of).collect();
+        let mut out: Vec<Result<Option<u64>, Errno>> = shares[0].iter().map(net_inode_of).collect();
         for (made, share) in others.into_iter().zip(&shares[1..]) {
             match made.map(|t| t.join()) {
                 Ok(Ok(inos)) => out.extend(inos),
@@ -85,11 +102,50 @@ fn net_inodes(pids: &[i32]) -> Vec<Option<u64>> {
     })
 }
 
-/// The inode of process `pid`'s network namespace, from its link's text.
-fn net_inode_of(pid: &i32) -> Option<u64> {
-    let link = std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()?;
-    net_inode(link.as_os_str().as_bytes())
+/// The inode of process `pid`'s network namespace, from its link's text (`None`: gone).
+fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
+    let path = format!("/proc/{pid}/ns/net");
+    look(*pid, || {
+        let link = std::fs::read_link(&path).map_err(|e| errno_of(&e))?;
+        net_inode(link.as_os_str().as_bytes()).ok_or(Errno::EINVAL)
+    })
 }
+
+/// The errno of a failed system call (EIO where there is none).
+pub(crate) fn errno_of(e: &io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// A look at process `pid` in /proc (`look`: a read of its `ns/net`), with a process that
+/// exited meanwhile told apart from one this process may not look at. procfs answers EACCES
+/// for both: a process reaped between the lookup of its link and the read of it has no task
+/// left to ask. `Ok(None)`: gone (ENOENT, ESRCH, or EACCES/EPERM and /proc/PID gone). A
+/// process still there is asked again over some 15 ms (one being made may not be lookable for
+/// a moment); still refused, the errno is the answer.
+pub(crate) fn look<T>(
+    pid: i32,
+    mut look: impl FnMut() -> Result<T, Errno>,
+) -> Result<Option<T>, Errno> {
+    let there = || std::fs::symlink_metadata(format!("/proc/{pid}")).is_ok();
+    let mut wait = Duration::from_micros(500);
+    let mut left = LOOKS_AGAIN;
+    loop {
+        match look() {
+            Ok(v) => return Ok(Some(v)),
+            Err(Errno::ENOENT | Errno::ESRCH) => return Ok(None),
+            Err(Errno::EACCES | Errno::EPERM) if !there() => return Ok(None),
+            Err(Errno::EACCES | Errno::EPERM) if left > 0 => {
+                left -= 1;
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// How often [`look`] asks again about a process that refuses a look.
+const LOOKS_AGAIN: u32 = 5;
 
 /// The inode of a network namespace link's text, `net:[INODE]`.
 fn net_inode(text: &[u8]) -> Option<u64> {
@@ -139,14 +195,65 @@ mod tests {
         let me = std::process::id() as i32;
         let pids: Vec<i32> = std::iter::repeat_n(me, PIDS_A_THREAD * 3 + 7).collect();
         let mine = net_inode_of(&me);
-        assert!(mine.is_some());
+        assert!(matches!(mine, Ok(Some(_))));
         assert_eq!(net_inodes(&pids), vec![mine; pids.len()]);
         // A process that is gone (PID 0 is never one) reads as none, in its place.
         let mut mixed = pids.clone();
         mixed[PIDS_A_THREAD * 2] = 0;
         let got = net_inodes(&mixed);
-        assert_eq!(got[PIDS_A_THREAD * 2], None);
-        assert_eq!(got.iter().filter(|i| i.is_none()).count(), 1);
+        assert_eq!(got[PIDS_A_THREAD * 2], Ok(None));
+        assert_eq!(got.iter().filter(|i| *i == &Ok(None)).count(), 1);
+    }
+
+    /// procfs's EACCES for a process reaped under a held link, as a scan meets it when a
+    /// process exits between the lookup of its `ns/net` and the read: gone, not refused.
+    #[test]
+    fn a_process_reaped_under_the_look_is_gone_not_refused() {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let held = std::fs::File::options()
+            .read(true)
+            .custom_flags(libc::O_PATH | libc::O_NOFOLLOW)
+            .open(format!("/proc/{pid}/ns/net"))
+            .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let read = || nix::fcntl::readlinkat(Some(held.as_raw_fd()), "");
+        assert_eq!(
+            read().unwrap_err(),
+            Errno::EACCES,
+            "the kernel's answer changed"
+        );
+        assert_eq!(look(pid, read), Ok(None));
+    }
+
+    /// A process still there that refuses every look (as under a Landlock domain: the
+    /// integration tests make one) is asked again, then its errno is the answer; one that
+    /// answers the second time is seen.
+    #[test]
+    fn a_refusing_process_still_there_is_unseen() {
+        let me = std::process::id() as i32;
+        let mut asked = 0;
+        let refused = look(me, || -> Result<(), Errno> {
+            asked += 1;
+            Err(Errno::EACCES)
+        });
+        assert_eq!((refused, asked), (Err(Errno::EACCES), LOOKS_AGAIN + 1));
+        let mut asked = 0;
+        let second = look(me, || {
+            asked += 1;
+            if asked == 1 { Err(Errno::EPERM) } else { Ok(7) }
+        });
+        assert_eq!(second, Ok(Some(7)));
+        assert_eq!(
+            look(me, || -> Result<(), Errno> { Err(Errno::EMFILE) }),
+            Err(Errno::EMFILE)
+        );
     }
 
     #[test]

@@ -22,6 +22,16 @@ pub fn pid_list(pids: &[i32]) -> String {
         .join(" ")
 }
 
+/// The first ten of `pids`, and how many more: for lists that can hold every process of the
+/// host (those whose namespace may not be read).
+pub fn some_pids(pids: &[i32]) -> String {
+    const SHOWN: usize = 10;
+    match pids.len().checked_sub(SHOWN) {
+        Some(more) if more > 0 => format!("{} and {more} more", pid_list(&pids[..SHOWN])),
+        _ => pid_list(pids),
+    }
+}
+
 /// Prefix of every message.
 pub const PREFIX: &str = "vspace-netns";
 pub use crate::netns::roots::DEFAULT_VPROCUNHIDE;

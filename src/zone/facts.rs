@@ -126,7 +126,7 @@ pub fn gather_with(
         facts.unhide_pending =
             crate::zone::cookie::Records::of(roots).is_ok_and(|r| r.unhide_pending(&zone.netns, c));
     }
-    facts.pids = pids(&facts, id, survey)?;
+    (facts.pids, facts.unseen) = pids(&facts, id, survey)?;
     if let Some(first) = facts.pids.first() {
         // The first in /proc order (the found process may have exited since).
         facts.found = facts.found.map(|_| *first);
@@ -147,28 +147,34 @@ fn take_found(
     Some(file)
 }
 
-/// The processes in the namespace of identity `id`. The host's own namespace under the zone's
-/// name has none of the zone's: its processes are the host's (down says what the entry is, not
-/// "in use by pids 1 ..."). /proc that cannot be listed fails: "no process" would let `down`
-/// take the links from under the guests.
+/// The processes in the namespace of identity `id`, and those whose namespace could not be
+/// read (any may be in it). The host's own namespace under the zone's name has none of the
+/// zone's: its processes are the host's (down says what the entry is, not "in use by pids 1
+/// ..."). /proc that cannot be listed fails: "no process" would let `down` take the links from
+/// under the guests.
 fn pids(
     facts: &Facts,
     id: Option<crate::netns::Ident>,
     survey: Option<&Survey>,
-) -> Result<Vec<i32>, Fail> {
+) -> Result<(Vec<i32>, Vec<i32>), Fail> {
+    use crate::netns::procs::{Procs, unlisted};
     let host_entry = matches!(
         facts.netns,
         Entry::Unusable(netns::Unusable::Host { .. } | netns::Unusable::HostUnknown(_))
     );
     let Some(id) = id.filter(|_| !host_entry) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
-    match survey {
-        Some(s) => Ok(s.pids_in(id)),
+    let scanned;
+    let procs = match survey {
+        Some(s) => s.procs(),
         None => {
-            crate::netns::procs::pids_in(id).map_err(|e| fail(crate::netns::procs::unlisted(&e)))
+            scanned = Procs::scan().map_err(|e| fail(unlisted(&e)))?;
+            &scanned
         }
-    }
+    };
+    let unseen = procs.unseen().iter().map(|(pid, _)| *pid).collect();
+    Ok((procs.pids_in(id), unseen))
 }
 
 /// The zone's veth host ends on the host that carry its mark and whose pair's zone end is not
@@ -351,7 +357,7 @@ pub fn pending(roots: &Roots, parts: &dyn GuestParts, zone: &Zone) -> Result<Vec
     match plan::plan_up(zone, &facts) {
         Ok(steps) => Ok(steps.iter().map(|s| s.line(&run_dir)).collect()),
         Err(PlanError::Conflict(m)) => Err(fail(format!("up {}: {m}", zone.netns))),
-        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => Ok(Vec::new()),
+        Err(PlanError::Busy(_) | PlanError::Unseen(_) | PlanError::Unmarked(_)) => Ok(Vec::new()),
     }
 }
 

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
+use crate::netns::procs::look;
 use crate::netns::{Ident, Roots, host};
 use crate::report::fail::Fail;
 use crate::report::out;
@@ -43,24 +44,41 @@ impl Search<'_> {
     /// The refusal when whether the namespace lives on cannot be told: `why`, what failed and
     /// the system's reason for it.
     fn unknown(&self, why: String) -> Fail {
+        self.unknown_for(why, LIMITS)
+    }
+
+    /// [`Search::unknown`] with `hint` after "nothing was changed: a running guest may be in
+    /// that namespace; ".
+    fn unknown_for(&self, why: String, hint: &str) -> Fail {
         fail(format!(
             "zone {}: {} has no namespace mounted on it (stale or missing), and whether the zone's namespace lives on in a process cannot be told: {why}",
             self.ns,
             escape(self.entry.as_os_str()),
         ))
-        .hint(
-            "nothing was changed: a running guest may be in that namespace; remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again",
-        )
+        .hint(format!(
+            "nothing was changed: a running guest may be in that namespace; {hint}"
+        ))
     }
 
-    /// [`Search::unknown`] for a failed system call on `what`.
+    /// [`Search::unknown`] for a failed system call on `what`: refused a look at a process,
+    /// the hint names who refuses it.
     fn io(&self, what: &str, errno: Errno) -> Fail {
-        self.unknown(format!("{what}: {}", errno.desc()))
+        let why = format!("{what}: {}", errno.desc());
+        match errno {
+            Errno::EACCES | Errno::EPERM => self.unknown_for(why, DENIED),
+            _ => self.unknown(why),
+        }
     }
 }
 
+/// The hint for a search that failed for want of a resource.
+const LIMITS: &str = "remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again";
+
+/// The hint for a search refused a look at a process that is still there.
+const DENIED: &str = "a security module's policy (Landlock, AppArmor, SELinux) denies this command a look at that process: run it unconfined, as the host's root, and run it again";
+
 fn io_errno(e: &std::io::Error) -> Errno {
-    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+    crate::netns::procs::errno_of(e)
 }
 
 /// The zone's namespace that lives on without its entry, if one does (see the file's header).
@@ -238,27 +256,27 @@ fn open_unseen(
     skip: impl Fn(Ident) -> bool,
 ) -> Result<Option<(NetnsFile, Ident)>, Fail> {
     let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
-    // Gone since the listing (or a zombie, which has no namespace): not this zone's.
-    let gone = |e: Errno| matches!(e, Errno::ENOENT | Errno::ESRCH);
-    // The cheap stat first; only a namespace not seen yet is opened.
-    match nsfs::identity(&path) {
-        Ok(i) if skip(i) => return Ok(None),
-        Ok(_) => {}
-        Err(e) if gone(io_errno(&e)) => return Ok(None),
-        Err(e) => {
-            return Err(search.io(&format!("cannot read /proc/{pid}/ns/net"), io_errno(&e)));
-        }
+    // Gone since the listing (or a zombie, which has no namespace): not this zone's. The
+    // cheap stat first; only a namespace not seen yet is opened.
+    match look(pid, || nsfs::identity(&path).map_err(|e| io_errno(&e))) {
+        Ok(Some(i)) if skip(i) => return Ok(None),
+        Ok(Some(_)) => {}
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(search.io(&format!("cannot read /proc/{pid}/ns/net"), e)),
     }
-    let file = match nsfs::probe(&path) {
-        nsfs::Probe::Netns(f) => f,
-        nsfs::Probe::Missing => return Ok(None),
-        nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) if gone(e) => return Ok(None),
-        nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => {
-            return Err(search.io(&format!("cannot open /proc/{pid}/ns/net"), e));
-        }
-        nsfs::Probe::Unfit(_) => {
+    let opened = look(pid, || match nsfs::probe(&path) {
+        nsfs::Probe::Netns(f) => Ok(Some(f)),
+        nsfs::Probe::Missing => Err(Errno::ENOENT),
+        nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => Err(e),
+        nsfs::Probe::Unfit(_) => Ok(None),
+    });
+    let file = match opened {
+        Ok(Some(Some(f))) => f,
+        Ok(Some(None)) => {
             return Err(search.unknown(format!("/proc/{pid}/ns/net opens as no network namespace")));
         }
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(search.io(&format!("cannot open /proc/{pid}/ns/net"), e)),
     };
     // The namespace held, which the process may have left since the stat.
     let ident = file.identity().map_err(|e| {

@@ -75,7 +75,7 @@ pub fn up_with(
     let steps = match plan::plan_up(&zone, &facts) {
         Ok(s) => s,
         Err(PlanError::Conflict(m)) => return Err(fail(format!("up {}: {m}", zone.netns))),
-        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => {
+        Err(PlanError::Busy(_) | PlanError::Unseen(_) | PlanError::Unmarked(_)) => {
             unreachable!("up never refuses a namespace in use or unmarked")
         }
     };
@@ -164,6 +164,9 @@ pub enum Down {
     Done,
     /// Processes still live in the namespace (their pids).
     Busy(Vec<i32>),
+    /// Whether processes live in the namespace cannot be told: these processes' namespace may
+    /// not be read (a security module's policy).
+    Unseen(Vec<i32>),
     /// Guests whose start claimed the zone and has not finished (their names).
     Claimed(Vec<String>),
     /// The entry is the host's own network namespace (or whether it is cannot be told): what
@@ -178,6 +181,10 @@ impl Down {
         match self {
             Down::Done => None,
             Down::Busy(pids) => Some(format!("processes still use it (pids {})", pid_list(pids))),
+            Down::Unseen(pids) => Some(format!(
+                "whether processes use it cannot be told: this command may not read the network namespace of pids {} (a security module's policy, such as Landlock's, AppArmor's or SELinux's, denies it)",
+                crate::zone::base::some_pids(pids)
+            )),
             Down::Claimed(guests) => Some(format!(
                 "the start of {} claimed it and has not finished",
                 guests.join(" ")
@@ -190,6 +197,10 @@ impl Down {
     pub fn force_hint(&self) -> String {
         match self {
             Down::Busy(_) => "--force takes it down under them".into(),
+            Down::Unseen(_) => {
+                "run it unconfined, as the host's root; --force takes it down whoever is in it"
+                    .into()
+            }
             Down::Claimed(_) | Down::Done => "--force takes it down".into(),
             Down::Host { zone, .. } => format!(
                 "remove the entry (ip netns delete {zone}, or down --force: it unmounts the entry, the host's namespace stays)"
@@ -216,7 +227,7 @@ pub fn down(
     let down = down_checked(roots, netns, force, dry_run, parts)?;
     match (down.why_kept(), &down) {
         (None, _) => Ok(()),
-        (Some(why), Down::Host { .. }) => Err(Fail::new(
+        (Some(why), Down::Host { .. } | Down::Unseen(_)) => Err(Fail::new(
             PREFIX,
             Status::Busy,
             format!("down {}: refused: {why}", escape(netns)),
@@ -251,6 +262,7 @@ fn plan_down(
     Ok(match plan::plan_down(zone, facts, force) {
         Ok(s) => Ok(s),
         Err(PlanError::Busy(pids)) => Err(Down::Busy(pids)),
+        Err(PlanError::Unseen(pids)) => Err(Down::Unseen(pids)),
         Err(PlanError::Unmarked(what)) => {
             return Err(fail(format!(
                 "down {}: refused: {} carries no mark of this zone (alias {}): 'up' did not make it",
@@ -332,7 +344,7 @@ pub fn down_checked_with(
             zone: zone.netns.clone(),
         });
     }
-    if !force && facts.pids.is_empty() {
+    if !force && facts.pids.is_empty() && facts.unseen.is_empty() {
         let claimed = parts.claims(roots, &zone.netns)?;
         if !claimed.is_empty() {
             return Ok(Down::Claimed(claimed));
@@ -344,7 +356,7 @@ pub fn down_checked_with(
     };
     // The guests' files their starts wrote go too, unless a process (a guest) still lives in
     // the zone: util-vserver's stop of a running guest reads them.
-    let nodev = if facts.pids.is_empty() {
+    let nodev = if facts.pids.is_empty() && facts.unseen.is_empty() {
         parts.down_steps(roots, &zone.netns)
     } else {
         Vec::new()

@@ -133,6 +133,11 @@ impl Survey {
         self.pids.pids_in(id)
     }
 
+    /// The processes whose network namespace could not be read (`Procs::unseen`).
+    pub fn procs(&self) -> &crate::netns::procs::Procs {
+        &self.pids
+    }
+
     /// The guests whose `spaces/net` names `zone`, in name order.
     pub fn members(&self, zone: &str) -> &[Guest] {
         self.members

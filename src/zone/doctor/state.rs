@@ -290,7 +290,7 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
             checks.push(bad(format!("zone {ns}: up would refuse"), m));
             return;
         }
-        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => Vec::new(),
+        Err(PlanError::Busy(_) | PlanError::Unseen(_) | PlanError::Unmarked(_)) => Vec::new(),
     };
     for step in &steps {
         if let Some(what) = item(step, &facts) {

@@ -74,12 +74,15 @@ fn inside_links(zone: &Zone, facts: &Facts, force: bool, unmarked: &mut Vec<Stri
 }
 
 /// The steps that take `zone` down: its links inside (a veth's host end goes with it), then
-/// the entry. Refused while processes live inside, and for links (configured or not) or a
+/// the entry. Refused while processes live inside (or may: see `Facts::unseen`), and for links (configured or not) or a
 /// namespace that carry no mark of this zone (`up` did not make them), unless `force`.
 pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, PlanError> {
     let ns = &zone.netns;
     if !facts.pids.is_empty() && !force {
         return Err(PlanError::Busy(facts.pids.clone()));
+    }
+    if !facts.unseen.is_empty() && !force {
+        return Err(PlanError::Unseen(facts.unseen.clone()));
     }
     let want = mark(ns);
     let marked = |l: &LinkState| l.alias.as_deref() == Some(want.as_str());
@@ -92,9 +95,10 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         Entry::Missing => steps.extend(marked_host_ends(zone, facts, &marked)),
         Entry::Netns(()) => {
             let lo = facts.inside.get("lo").cloned().unwrap_or_default();
-            // Forced while processes live on in it: the namespace stays theirs, no longer the
-            // zone's, and loses the mark, so that no later `up` takes it for the zone's.
-            if marked(&lo) && !facts.pids.is_empty() {
+            // Forced while processes live on in it (or may): the namespace stays theirs, no
+            // longer the zone's, and loses the mark, so that no later `up` takes it for the
+            // zone's.
+            if marked(&lo) && !(facts.pids.is_empty() && facts.unseen.is_empty()) {
                 steps.push(Step::SetAlias {
                     ns: Some(ns.clone()),
                     dev: "lo".into(),

@@ -74,6 +74,9 @@ pub struct Facts {
     pub skips: Vec<SkipFact>,
     /// Processes living in the namespace.
     pub pids: Vec<i32>,
+    /// Processes (but PID 1) whose network namespace this process may not read, when the zone
+    /// has a namespace: any may live in it.
+    pub unseen: Vec<i32>,
     /// For a stale or missing entry: a process (the first of `pids`) in the zone's namespace,
     /// which lives on without its entry (found through `/proc/PID/ns/net`: its `lo` carries the
     /// zone's mark, its cookie is the one recorded: `zone::cookie`); `inside` and `routes` are then that namespace's. Only printed (`ip netns
@@ -105,6 +108,7 @@ impl Facts {
             vprocunhide: None,
             skips: Vec::new(),
             pids: Vec::new(),
+            unseen: Vec::new(),
             found: None,
             missing_kinds: Vec::new(),
             cookie: None,

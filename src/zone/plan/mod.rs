@@ -86,6 +86,9 @@ pub enum PlanError {
     Conflict(String),
     /// `down` without `--force` while processes live in the namespace.
     Busy(Vec<i32>),
+    /// `down` without `--force` while whether processes live in the namespace cannot be told:
+    /// the namespace of these may not be read.
+    Unseen(Vec<i32>),
     /// `down` without `--force` would delete these, which carry no mark of this zone.
     Unmarked(Vec<String>),
 }

@@ -524,6 +524,18 @@ fn down_deletes_only_marked_things() {
             "ip netns delete z1",
         ]
     );
+    // Processes whose namespace may not be read: any may be inside; refused as for one
+    // inside, forced alike.
+    let mut unseen = all_up();
+    unseen.unseen = vec![9, 3];
+    assert_eq!(
+        plan_down(&zone(), &unseen, false).unwrap_err(),
+        PlanError::Unseen(vec![9, 3])
+    );
+    assert_eq!(
+        plan_down(&zone(), &unseen, true).unwrap(),
+        plan_down(&zone(), &busy, true).unwrap()
+    );
     let mut unmarked = all_up();
     unmarked.inside.get_mut("lo").unwrap().alias = None;
     unmarked.inside.get_mut("m0").unwrap().alias = Some("vspace-netns:z2".into());

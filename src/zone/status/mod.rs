@@ -191,6 +191,13 @@ pub fn gather(roots: &Roots, parts: &dyn GuestParts, zones: &[OsString]) -> Resu
         .vservers()
         .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let survey = Survey::read(roots, parts, vservers)?;
+    let unseen: Vec<i32> = survey.procs().unseen().iter().map(|(p, _)| *p).collect();
+    if !unseen.is_empty() {
+        crate::report::out::warn(&format!(
+            "{PREFIX}: warning: this command may not read the network namespace of pids {} (a security module's policy denies it): a zone's pids and running guests may miss them",
+            crate::zone::base::some_pids(&unseen)
+        ));
+    }
     let statuses: Vec<ZoneStatus> = names
         .iter()
         .map(|n| one(roots, parts, n, &survey))
@@ -327,7 +334,9 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
     let (steps, error) = match plan::plan_up(&zone, &facts) {
         Ok(s) => (s, None),
         Err(PlanError::Conflict(m)) => (Vec::new(), Some(m)),
-        Err(PlanError::Busy(_) | PlanError::Unmarked(_)) => (Vec::new(), None),
+        Err(PlanError::Busy(_) | PlanError::Unseen(_) | PlanError::Unmarked(_)) => {
+            (Vec::new(), None)
+        }
     };
     let guests = members(roots, parts, survey, &zone.netns, &facts);
     let mut st = state(
