@@ -70,6 +70,11 @@ pub fn gather_with(
     };
     let mut facts = Facts::empty(entry.clone());
     facts.netns = entry_fact(&probe);
+    // For `up` and `down`, which would remove the entry (`status` and `doctor` observe, and
+    // say the entry's hints: look on the host).
+    facts.pid1_unknown = survey.is_none()
+        && facts.netns == Entry::Unusable(netns::Unusable::Stale)
+        && crate::netns::host::host_says(&entry) == crate::netns::host::HostSays::Unknown;
     // `up` alone takes back a namespace found (`status` and `doctor`, with a survey, observe).
     let adopt = for_up && survey.is_none();
     let lost = matches!(

@@ -115,6 +115,14 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
                 ));
             }
         }
+        // Stale here, and the host's view unknown: the entry may be live there.
+        Entry::Unusable(crate::netns::Unusable::Stale) if facts.pid1_unknown && !force => {
+            return Err(PlanError::Conflict(super::stale_pid1_unknown(
+                ns,
+                &facts.entry,
+                "down",
+            )));
+        }
         // The namespace may live on without its entry (processes in it are refused above):
         // the zone's marked veth host ends still on the host go, and the pairs with them.
         Entry::Unusable(crate::netns::Unusable::Stale) => {

@@ -79,6 +79,21 @@ pub fn temp_name(zone: &str, link: &str) -> String {
     format!("vsn{:012x}", h >> 16)
 }
 
+/// The refusal of `up` and `down` (`sub`) for an entry stale here whose state as PID 1 sees
+/// it cannot be told: removing it, the first step of both, would detach the host's entry if
+/// it is live there (an unlink detaches the mounts on the file in every mount namespace).
+pub fn stale_pid1_unknown(ns: &str, entry: &std::path::Path, sub: &str) -> String {
+    let forced = if sub == "down" {
+        ", or use --force"
+    } else {
+        ""
+    };
+    format!(
+        "{} is stale in this mount namespace, and whether the host sees it live cannot be told (PID 1's mount namespace cannot be opened): removing it could detach the host's live entry; look on the host (nsenter -t 1 -m ip netns list), and where it is stale there too remove it (ip netns delete {ns}) and run {sub} again{forced}",
+        crate::report::quote::escape(entry.as_os_str())
+    )
+}
+
 /// Why a zone cannot be planned as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanError {

@@ -390,6 +390,30 @@ fn a_stale_entry_whose_namespace_lives_on_is_attached_again() {
         lines(&plan_down(&zone(), &held, true).unwrap()),
         ["ip link del dev ve-z1", "ip netns delete z1"]
     );
+    // Where PID 1's view cannot be read, the entry may be live on the host: up and down
+    // refuse to remove it (down --force does).
+    let mut unknown = held.clone();
+    unknown.pids.clear();
+    unknown.pid1_unknown = true;
+    for (refused, sub) in [
+        (plan_up(&zone(), &unknown).unwrap_err(), "up"),
+        (plan_down(&zone(), &unknown, false).unwrap_err(), "down"),
+    ] {
+        let PlanError::Conflict(m) = refused else {
+            panic!("{refused:?}")
+        };
+        assert!(
+            m.contains("whether the host sees it live cannot be told")
+                && m.contains(&format!("run {sub} again")),
+            "{m}"
+        );
+    }
+    let mut known = unknown.clone();
+    known.pid1_unknown = false;
+    assert_eq!(
+        plan_down(&zone(), &unknown, true),
+        plan_down(&zone(), &known, false)
+    );
     // Held by no process (a mount elsewhere): up names the zone's mark, never advises
     // deleting the link; down deletes what up made.
     let mut unreachable = facts();

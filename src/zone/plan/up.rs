@@ -81,6 +81,9 @@ fn plan_netns(zone: &Zone, facts: &Facts, steps: &mut Vec<Step>) -> Result<bool,
         // guests still running and those starting share it.
         // The zone's own entry, dead here (up runs in the host's mount namespace): removed,
         // then remade, or attached again to the namespace found alive (the arms of Missing).
+        Entry::Unusable(Unusable::Stale) if facts.pid1_unknown => Err(PlanError::Conflict(
+            super::stale_pid1_unknown(ns, &facts.entry, "up"),
+        )),
         Entry::Unusable(Unusable::Stale) => {
             steps.push(Step::DelNetns { ns: ns.clone() });
             let mut fresh = facts.clone();
