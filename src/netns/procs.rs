@@ -16,13 +16,16 @@ use nix::errno::Errno;
 
 use crate::netns::Ident;
 
+/// A process whose namespace could not be read, and the errno.
+pub type Unseen = (i32, Errno);
+
 /// Every process's network namespace, as one pass over /proc found them, in /proc order.
 #[derive(Debug, Clone, Default)]
 pub struct Procs {
     /// By the namespace's inode: every namespace's inode is on the kernel's one nsfs.
     by_ns: BTreeMap<u64, Vec<i32>>,
     /// The processes, but PID 1, whose namespace this process may not read, with the errno.
-    unseen: Vec<(i32, Errno)>,
+    unseen: Vec<Unseen>,
 }
 
 impl Procs {
@@ -41,6 +44,7 @@ impl Procs {
             })
             .collect();
         let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
+        let mut refused = Vec::new();
         let mut unseen = Vec::new();
         for (pid, ino) in pids.iter().zip(net_inodes(&pids)) {
             match ino {
@@ -48,16 +52,26 @@ impl Procs {
                 Ok(None) => {}
                 // PID 1's namespace is the host's (and a sandbox's PID 1 may refuse even root).
                 Err(_) if *pid == 1 => {}
+                Err(e) if is_refusal(e) => refused.push((*pid, e)),
                 Err(e) => unseen.push((*pid, e)),
             }
         }
+        let (late, still) = ask_again(refused, |pid| net_inode_of(&pid));
+        for (pid, ino) in late {
+            let pids = by_ns.entry(ino).or_default();
+            pids.push(pid);
+            // /proc order: ascending PIDs.
+            pids.sort_unstable();
+        }
+        unseen.extend(still);
+        unseen.sort_unstable_by_key(|(pid, _)| *pid);
         Ok(Procs { by_ns, unseen })
     }
 
     /// The processes, but PID 1, whose network namespace could not be read (a security
     /// module's policy, such as Landlock's, denying this process a look): any may be in any
     /// namespace.
-    pub fn unseen(&self) -> &[(i32, Errno)] {
+    pub fn unseen(&self) -> &[Unseen] {
         &self.unseen
     }
 
@@ -102,10 +116,11 @@ fn net_inodes(pids: &[i32]) -> Vec<Result<Option<u64>, Errno>> {
     })
 }
 
-/// The inode of process `pid`'s network namespace, from its link's text (`None`: gone).
+/// The inode of process `pid`'s network namespace, from its link's text (`None`: gone), in
+/// one look ([`look_once`]).
 fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
     let path = format!("/proc/{pid}/ns/net");
-    look(*pid, || {
+    look_once(*pid, || {
         let link = std::fs::read_link(&path).map_err(|e| errno_of(&e))?;
         net_inode(link.as_os_str().as_bytes()).ok_or(Errno::EINVAL)
     })
@@ -116,36 +131,87 @@ pub(crate) fn errno_of(e: &io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
-/// A look at process `pid` in /proc (`look`: a read of its `ns/net`), with a process that
+/// Whether `e` is a look refused (or a process reaped under it: [`look_once`]).
+fn is_refusal(e: Errno) -> bool {
+    matches!(e, Errno::EACCES | Errno::EPERM)
+}
+
+/// One look at process `pid` in /proc (`look`: a read of its `ns/net`), with a process that
 /// exited meanwhile told apart from one this process may not look at. procfs answers EACCES
 /// for both: a process reaped between the lookup of its link and the read of it has no task
-/// left to ask. `Ok(None)`: gone (ENOENT, ESRCH, or EACCES/EPERM and /proc/PID gone). A
-/// process still there is asked again over some 15 ms (one being made may not be lookable for
-/// a moment); still refused, the errno is the answer.
+/// left to ask. `Ok(None)`: gone (ENOENT, ESRCH, or EACCES/EPERM and /proc/PID gone).
+fn look_once<T>(pid: i32, look: impl FnOnce() -> Result<T, Errno>) -> Result<Option<T>, Errno> {
+    match look() {
+        Ok(v) => Ok(Some(v)),
+        Err(Errno::ENOENT | Errno::ESRCH) => Ok(None),
+        Err(e) if is_refusal(e) && std::fs::symlink_metadata(format!("/proc/{pid}")).is_err() => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The waits before asking again about processes still there that refuse a look (one being
+/// made may not be lookable for a moment): some 15 ms in all, however many refuse.
+const AGAIN: [Duration; 5] = [
+    Duration::from_micros(500),
+    Duration::from_millis(1),
+    Duration::from_millis(2),
+    Duration::from_millis(4),
+    Duration::from_millis(8),
+];
+
+/// [`look_once`], asked again after each of [`AGAIN`]'s waits while refused; still refused,
+/// the errno is the answer (the search for one zone's namespace, which stops at the first).
 pub(crate) fn look<T>(
     pid: i32,
     mut look: impl FnMut() -> Result<T, Errno>,
 ) -> Result<Option<T>, Errno> {
-    let there = || std::fs::symlink_metadata(format!("/proc/{pid}")).is_ok();
-    let mut wait = Duration::from_micros(500);
-    let mut left = LOOKS_AGAIN;
-    loop {
-        match look() {
-            Ok(v) => return Ok(Some(v)),
-            Err(Errno::ENOENT | Errno::ESRCH) => return Ok(None),
-            Err(Errno::EACCES | Errno::EPERM) if !there() => return Ok(None),
-            Err(Errno::EACCES | Errno::EPERM) if left > 0 => {
-                left -= 1;
+    let mut answer = look_once(pid, &mut look);
+    for wait in AGAIN {
+        match answer {
+            Err(e) if is_refusal(e) => {
                 std::thread::sleep(wait);
-                wait *= 2;
+                answer = look_once(pid, &mut look);
             }
-            Err(e) => return Err(e),
+            _ => break,
         }
     }
+    answer
 }
 
-/// How often [`look`] asks again about a process that refuses a look.
-const LOOKS_AGAIN: u32 = 5;
+/// The processes `refused` (each refused a first look) asked again together after each of
+/// [`AGAIN`]'s waits (`look`: one [`look_once`]), so that a scan waits some 15 ms at most
+/// whatever the number: those seen at last, and those still unseen with the errno.
+fn ask_again<T>(
+    refused: Vec<Unseen>,
+    mut look: impl FnMut(i32) -> Result<Option<T>, Errno>,
+) -> (Vec<(i32, T)>, Vec<Unseen>) {
+    let (mut refused, mut seen, mut unseen) = (refused, Vec::new(), Vec::new());
+    for wait in AGAIN {
+        if refused.is_empty() {
+            break;
+        }
+        std::thread::sleep(wait);
+        refused.retain_mut(|(pid, errno)| match look(*pid) {
+            Ok(Some(v)) => {
+                seen.push((*pid, v));
+                false
+            }
+            Ok(None) => false,
+            Err(e) if is_refusal(e) => {
+                *errno = e;
+                true
+            }
+            Err(e) => {
+                unseen.push((*pid, e));
+                false
+            }
+        });
+    }
+    unseen.extend(refused);
+    (seen, unseen)
+}
 
 /// The inode of a network namespace link's text, `net:[INODE]`.
 fn net_inode(text: &[u8]) -> Option<u64> {
@@ -243,7 +309,7 @@ mod tests {
             asked += 1;
             Err(Errno::EACCES)
         });
-        assert_eq!((refused, asked), (Err(Errno::EACCES), LOOKS_AGAIN + 1));
+        assert_eq!((refused, asked), (Err(Errno::EACCES), AGAIN.len() + 1));
         let mut asked = 0;
         let second = look(me, || {
             asked += 1;
@@ -254,6 +320,42 @@ mod tests {
             look(me, || -> Result<(), Errno> { Err(Errno::EMFILE) }),
             Err(Errno::EMFILE)
         );
+    }
+
+    /// A scan's refusals are asked again together, in as many rounds as a single process
+    /// gets: its wait does not grow with their number.
+    #[test]
+    fn refusals_are_asked_again_together() {
+        let me = std::process::id() as i32;
+        let many: Vec<Unseen> = vec![(me, Errno::EACCES); 1000];
+        let mut asked = 0;
+        let (seen, unseen) = ask_again(many, |_| -> Result<Option<()>, Errno> {
+            asked += 1;
+            Err(Errno::EPERM)
+        });
+        assert_eq!(asked, 1000 * AGAIN.len());
+        assert!(seen.is_empty());
+        assert_eq!(unseen, vec![(me, Errno::EPERM); 1000]);
+        // Seen at the second round, gone, failed otherwise: each said once.
+        let mut round = 0;
+        let (seen, unseen) = ask_again(
+            vec![
+                (10, Errno::EACCES),
+                (11, Errno::EACCES),
+                (12, Errno::EACCES),
+            ],
+            |pid| {
+                round += 1;
+                match (pid, round) {
+                    (10, r) if r > 3 => Ok(Some("late")),
+                    (11, _) => Ok(None),
+                    (12, _) => Err(Errno::EMFILE),
+                    _ => Err(Errno::EACCES),
+                }
+            },
+        );
+        assert_eq!(seen, vec![(10, "late")]);
+        assert_eq!(unseen, vec![(12, Errno::EMFILE)]);
     }
 
     #[test]
