@@ -139,7 +139,10 @@ pub(crate) fn run(
     match (roots.zones(), roots.vservers()) {
         (Ok(confdir), Ok(vservers)) => {
             let survey = match Survey::read(roots, parts, vservers) {
-                Ok(s) => Some(s),
+                Ok(s) => {
+                    host.extend(unseen_check(&s));
+                    Some(s)
+                }
                 Err(f) => {
                     host.push(bad("the host's links".into(), f.message));
                     None
@@ -175,6 +178,21 @@ pub(crate) fn run(
         .flat_map(|s| &s.1)
         .any(|c| c.level == Level::Fail);
     if failed { Status::Failed } else { Status::Ok }.code()
+}
+
+/// A WARN for the processes whose network namespace this command may not read: whether
+/// they are in a zone cannot be told (`down` refuses such a zone).
+fn unseen_check(survey: &Survey) -> Option<Check> {
+    let unseen: Vec<i32> = survey.procs().unseen().iter().map(|(p, _)| *p).collect();
+    (!unseen.is_empty()).then(|| {
+        warn(
+            format!(
+                "this command may not read the network namespace of pids {} (a security module's policy denies it): a zone's processes and running guests may miss them, and down refuses a zone while they are there",
+                crate::zone::base::some_pids(&unseen)
+            ),
+            "run it unconfined, as the host's root".into(),
+        )
+    })
 }
 
 /// The subject a check's text starts with (`zone NAME`, `guest NAME`, `namespace NAME`) and

@@ -357,7 +357,7 @@ fn landlocked(cmd: &Command) -> Option<Command> {
 /// for a task gone under the link). Gone is now told apart from refused (`netns::procs`'s unit
 /// tests reap one under a held link). A process this command may indeed not look at (here:
 /// every one outside the Landlock domain it runs in) still leaves unknown whether the zone is
-/// in use: `down` refuses (--force would take it down), `status` warns, and the search for a stale zone's
+/// in use: `down` refuses (--force would take it down), `status` and `doctor` warn, and the search for a stale zone's
 /// namespace refuses naming who denies the look.
 #[test]
 fn processes_this_command_may_not_look_at_keep_a_zone_up() {
@@ -389,6 +389,16 @@ fn processes_this_command_may_not_look_at_keep_a_zone_up() {
         text(&out.stdout).starts_with(&format!("zone {n}: up")),
         "{}",
         text(&out.stdout)
+    );
+    let out = landlocked(&z.cmd(&["doctor", &n]))
+        .unwrap()
+        .output()
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("WARN this command may not read the network namespace of pids ")
+            && said.contains("down refuses a zone while they are there"),
+        "{said}"
     );
     // (--force is not tried in the domain: Landlock denies unmounting the entry.)
     run_ok(&mut z.cmd(&["down", &n]));
