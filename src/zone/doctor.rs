@@ -195,6 +195,35 @@ fn unseen_check(survey: &Survey) -> Option<Check> {
     })
 }
 
+/// The namespaces in the run dir that carry the mark of a zone that is not configured (its
+/// directory removed while it was up): `up` made them, and nothing else will take them down.
+fn orphans(zones: &[OsString], confdir: &Path, ctx: &Ctx) -> Vec<Check> {
+    let Ok(run_dir) = zone::run_dir(ctx.roots) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&run_dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    names.sort();
+    let mut checks = Vec::new();
+    for name in names {
+        if zones.contains(&name) {
+            continue;
+        }
+        let entry = run_dir.join(&name);
+        let Some(z) = state::marked_for(&entry) else {
+            continue;
+        };
+        if zones.iter().any(|c| c.as_encoded_bytes() == z.as_bytes()) {
+            continue;
+        }
+        let (what, fix) = state::orphan(&z, &confdir.join(&z), &entry);
+        checks.push(bad(format!("namespace {}: {what}", escape(&name)), fix));
+    }
+    checks
+}
+
 /// The subject a check's text starts with (`zone NAME`, `guest NAME`, `namespace NAME`) and
 /// the rest.
 fn subject(what: &str) -> Option<(&str, &str)> {
@@ -326,6 +355,10 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
         }
         sections.push((format!("zone {}", escape(z)), checks));
     }
+    let orphans = orphans(&zones, confdir, ctx);
+    if !orphans.is_empty() {
+        sections.push(("namespaces".into(), orphans));
+    }
     // Zone ids give MACs: every zone against every other.
     let clashes = match &ctx.survey {
         Some(s) => s.clashes.clone(),
@@ -407,7 +440,7 @@ fn host_checks(roots: &Roots, checks: &mut Vec<Check>) {
                 hostns::PID1_MNT,
                 e.desc()
             ),
-            "up, down and hook then work in their own mount namespace, and a stale entry cannot be checked against the host's view; run them on the host, not under a sandbox or systemd PrivateMounts=".into(),
+            "up, down and hook then work in their own mount namespace, and a stale entry cannot be checked against the host's view (up and down refuse to remove it); run them on the host, not under a sandbox or systemd PrivateMounts=".into(),
         ));
     }
 }

@@ -321,6 +321,25 @@ fn a_zone_whose_directory_was_removed_is_taken_down_by_its_marks_once_it_is_back
         "{}",
         err_text(&out)
     );
+    // doctor names it, for the zone and among all: the zone's mark, and the fix.
+    let what = format!(
+        "FAIL {dir}: no such zone directory, but /run/netns/{n} carries the mark of zone {n} ('up' made it): a zone whose directory was removed while it was up"
+    );
+    let fix = format!(
+        "fix: make the directory again (mkdir -p {dir}) and run 'vspace-netns down {n}' (it takes what up made), or restore the zone's configuration"
+    );
+    let one = text(&run_status(&mut z.cmd(&["doctor", &n]), 1).stdout);
+    assert!(
+        one.contains(&format!("zone {n}:\n  {what}\n      {fix}\n")),
+        "{one}"
+    );
+    let all = text(&run_status(&mut z.cmd(&["doctor"]), 1).stdout);
+    assert!(
+        all.contains(&format!(
+            "namespaces:\n  namespace {n}:\n    {what}\n        {fix}\n"
+        )),
+        "{all}"
+    );
     // The directory back, empty: the marked link inside goes, its host end with it.
     std::fs::create_dir(z.dir()).unwrap();
     let out = run_ok(&mut z.cmd(&["down", &n]));

@@ -31,7 +31,17 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
             Some(z)
         }
         Err(e) => {
-            checks.push(bad(format!("zone {ns}: configuration"), e));
+            let entry = zone::run_dir(ctx.roots).map(|d| d.join(ns)).ok();
+            let dir = ctx.roots.zones().map(|c| c.join(ns)).ok();
+            match (entry, dir) {
+                (Some(entry), Some(dir))
+                    if !dir.exists() && marked_for(&entry).is_some_and(|z| z == ns) =>
+                {
+                    let (what, fix) = orphan(ns, &dir, &entry);
+                    checks.push(bad(format!("zone {ns}: {what}"), fix));
+                }
+                _ => checks.push(bad(format!("zone {ns}: configuration"), e)),
+            }
             None
         }
     };
@@ -60,6 +70,43 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
             plan_checks(checks, &zone, &run_dir, ctx);
         }
     }
+}
+
+/// The zone whose mark the `lo` of the live namespace at `entry` carries (`up` made it for
+/// that zone), if any.
+pub(crate) fn marked_for(entry: &Path) -> Option<String> {
+    use crate::zone::rtmsg;
+    if !matches!(crate::netns::probe(entry), Entry::Netns(_)) {
+        return None;
+    }
+    let mut s = crate::sys::rtnl::Rtnl::open_in(Some(entry)).ok()?;
+    let lo = s
+        .call(rtmsg::get_link_index(rtmsg::LOOPBACK_INDEX), 0)
+        .ok()?;
+    let links = rtmsg::links(&lo);
+    let alias = links
+        .values()
+        .find(|l| l.index == rtmsg::LOOPBACK_INDEX)?
+        .alias
+        .as_deref()?;
+    plan::marked_zone(alias).map(str::to_string)
+}
+
+/// What is wrong, and the fix, for the namespace at `entry` that carries the mark of `zone`
+/// ('up' made it for that zone) while the zone's directory `dir` is gone: a zone whose
+/// directory was removed while it was up.
+pub(crate) fn orphan(zone: &str, dir: &Path, entry: &Path) -> (String, String) {
+    (
+        format!(
+            "{}: no such zone directory, but {} carries the mark of zone {zone} ('up' made it): a zone whose directory was removed while it was up",
+            show(dir),
+            show(entry)
+        ),
+        format!(
+            "make the directory again (mkdir -p {}) and run 'vspace-netns down {zone}' (it takes what up made), or restore the zone's configuration",
+            show(dir)
+        ),
+    )
 }
 
 /// A zone whose entry is gone, or stale (nothing mounted on it, here and as PID 1 sees it),

@@ -52,6 +52,13 @@ pub fn mark(zone: &str) -> String {
     format!("vspace-netns:{zone}")
 }
 
+/// The zone a mark names (`vspace-netns:ZONE`), if `alias` is one.
+pub fn marked_zone(alias: &str) -> Option<&str> {
+    alias
+        .strip_prefix(mark("").as_str())
+        .filter(|z| !z.is_empty())
+}
+
 /// Whether the zone's namespace in `facts` has its `lo` marked for `zone` (made by `up`: one
 /// made by hand is not, and `down` refuses it).
 pub fn lo_marked(zone: &str, facts: &Facts) -> bool {
