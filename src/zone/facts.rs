@@ -121,7 +121,7 @@ pub fn gather_with(
         wait_dying_ends(&hn, zone, &mut facts)?;
     }
     if for_up {
-        facts.missing_kinds = missing_kinds(zone, &facts);
+        facts.missing_kinds = missing_kinds(zone, &facts, survey.is_none());
     }
     if for_up {
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
@@ -317,8 +317,15 @@ fn vprocunhide(roots: &Roots) -> Result<Option<String>, Fail> {
 }
 
 /// The kinds of the links `up` would make (not inside yet) that this kernel does not make,
-/// each once (`hostside::makes`).
-fn missing_kinds(zone: &Zone, facts: &Facts) -> Vec<String> {
+/// each once: asked as `up` asks (`hostside::makes`, `acting`), or as `status` and `doctor`
+/// observe (`hostside::supported_once`: no module loaded by asking).
+fn missing_kinds(zone: &Zone, facts: &Facts, acting: bool) -> Vec<String> {
+    use crate::zone::hostside::{makes, supported_once};
+    let has: fn(&dyn crate::zone::config::LinkKind) -> bool = if acting {
+        makes
+    } else {
+        supported_once
+    };
     let mut out: Vec<String> = Vec::new();
     for l in zone
         .links
@@ -326,7 +333,7 @@ fn missing_kinds(zone: &Zone, facts: &Facts) -> Vec<String> {
         .filter(|l| !facts.inside.contains_key(&l.name))
     {
         let kind = l.kind.type_name();
-        if !out.iter().any(|k| k == kind) && !crate::zone::hostside::makes(&*l.kind) {
+        if !out.iter().any(|k| k == kind) && !has(&*l.kind) {
             out.push(kind.to_string());
         }
     }

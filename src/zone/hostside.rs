@@ -16,7 +16,8 @@
 //! `up` asks [`makes`] instead, for the kinds of the links it would make: the module loaded,
 //! or else the kernel's answer to that probe, which loads the module where modprobe can (one
 //! listed but refused by modprobe's configuration is no support: `up` refuses the zone before
-//! anything changes, where the link's creation would fail halfway).
+//! anything changes, where the link's creation would fail halfway). `status`, which observes,
+//! asks [`supported_once`]: what [`supported`] says, once a run for each kind.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -82,14 +83,28 @@ pub fn supported(kind: &dyn LinkKind) -> bool {
 /// refused by modprobe's configuration, `install MOD /bin/false`, is no support). Asked once a
 /// run for each kind.
 pub fn makes(kind: &dyn LinkKind) -> bool {
-    use std::sync::Mutex;
-    static KNOWN: Mutex<BTreeMap<&'static str, bool>> = Mutex::new(BTreeMap::new());
+    static KNOWN: Known = Known::new(BTreeMap::new());
+    once_a_run(&KNOWN, kind, |k| loaded(k) || kernel_knows(k))
+}
+
+/// [`supported`], asked once a run for each kind: what `status` says of a zone that is not
+/// up (it observes, and loads no module the way [`makes`]'s request may).
+pub fn supported_once(kind: &dyn LinkKind) -> bool {
+    static KNOWN: Known = Known::new(BTreeMap::new());
+    once_a_run(&KNOWN, kind, supported)
+}
+
+/// The answers of one question about kinds, by kind.
+type Known = std::sync::Mutex<BTreeMap<&'static str, bool>>;
+
+/// `ask`'s answer for `kind`, asked once a run (kept in `known`).
+fn once_a_run(known: &Known, kind: &dyn LinkKind, ask: fn(&dyn LinkKind) -> bool) -> bool {
     let name = kind.type_name();
-    if let Some(yes) = KNOWN.lock().ok().and_then(|k| k.get(name).copied()) {
+    if let Some(yes) = known.lock().ok().and_then(|k| k.get(name).copied()) {
         return yes;
     }
-    let yes = loaded(kind) || kernel_knows(kind);
-    if let Ok(mut k) = KNOWN.lock() {
+    let yes = ask(kind);
+    if let Ok(mut k) = known.lock() {
         k.insert(name, yes);
     }
     yes

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Proves: with 802.1Q support unloadable, a VLAN zone is refused before anything changes,
-# --dry-run included, naming the cause (before the fix: the namespace was made, the link add
-# failed, and --dry-run printed the steps with status 0).
+# Proves: status and doctor of a VLAN zone load no module; with 802.1Q support unloadable, a
+# VLAN zone is refused before anything changes, --dry-run included, naming the cause (before
+# the fix: the namespace was made, the link add failed, and --dry-run printed the steps with
+# status 0).
 . "$VM_SRC/vm/checks/lib/zone-kernel.sh"
 # Later checks run in the same boot: whatever happens, nothing of this one is left.
 trap 'rm -f /etc/modprobe.d/zone-kernel-8021q.conf; "$BIN" down --force kq1 >/dev/null 2>&1' EXIT
@@ -10,10 +11,16 @@ if [ -d /sys/module/8021q ] && ! rmmod 8021q 2>/dev/null; then
 	echo "skipped: 8021q is loaded and in use (or built in); cannot make it unloadable"
 	exit 77
 fi
-mkdir -p /etc/modprobe.d
-printf 'install 8021q /bin/false\n' >/etc/modprobe.d/zone-kernel-8021q.conf
 zone kq1 921
 link kq1 kq1v type=vlan "link=$A" vlan=82
+# status and doctor observe: asked about a VLAN zone that is down, they load no module (before
+# the fix status asked the kernel as up does, and that loaded 8021q).
+for cmd in status doctor; do
+	"$BIN" $cmd kq1 >/dev/null 2>&1 || :
+	[ ! -d /sys/module/8021q ] || fail "$cmd kq1 loaded 8021q"
+done
+mkdir -p /etc/modprobe.d
+printf 'install 8021q /bin/false\n' >/etc/modprobe.d/zone-kernel-8021q.conf
 for dry in --dry-run ""; do
 	expect_rc 1 "up kq1 $dry without 802.1Q" "$BIN" up kq1 $dry
 	has err "this kernel has no 802.1Q VLAN support"
