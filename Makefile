@@ -82,12 +82,18 @@ build:
 	@command -v $(CARGO) >/dev/null 2>&1 && [ -n "$(TARGET)" ] || { echo "make build: no $(CARGO)/rustc in PATH: run make build as your user (rustup, Rust >= 1.85)" >&2; exit 1; }
 	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release --locked --target $(TARGET)
 
+# What the tests skipped on this machine (tests/it/common: skipped) is said after the run.
+SKIPPED_LOG = target/tmp/skipped.log
+SAY_SKIPPED = if [ -s $(SKIPPED_LOG) ]; then echo "skipped on this machine:"; sort -u $(SKIPPED_LOG) | sed 's/^/  /'; fi
+
 test:
-	$(CARGO) test --locked --no-fail-fast
+	rm -f $(SKIPPED_LOG)
+	$(CARGO) test --locked --no-fail-fast; rc=$$?; $(SAY_SKIPPED); exit $$rc
 
 # The same suites against the static-pie release build (what gets installed).
 test-release: build
-	VSPACE_NETNS_TEST_BIN=$(abspath $(BIN)) $(CARGO) test --locked --no-fail-fast
+	rm -f $(SKIPPED_LOG)
+	VSPACE_NETNS_TEST_BIN=$(abspath $(BIN)) $(CARGO) test --locked --no-fail-fast; rc=$$?; $(SAY_SKIPPED); exit $$rc
 
 # upstream/run.sh BIN: BIN= from the command line, else cargo's debug build (as `make test`).
 test-upstream:

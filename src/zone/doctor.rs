@@ -196,9 +196,14 @@ fn unseen_check(survey: &Survey) -> Option<Check> {
 }
 
 /// The namespaces in the run dir that carry the mark of a zone that is not configured (its
-/// directory removed while it was up): `up` made them, and nothing else will take them down.
+/// directory removed while it was up) and are the one `up` recorded for it in this state dir
+/// (another zones root's, with a state dir of its own, is not this one's to name): `up` made
+/// them, and nothing else will take them down.
 fn orphans(zones: &[OsString], confdir: &Path, ctx: &Ctx) -> Vec<Check> {
     let Ok(run_dir) = zone::run_dir(ctx.roots) else {
+        return Vec::new();
+    };
+    let Ok(records) = crate::zone::cookie::Records::of(ctx.roots) else {
         return Vec::new();
     };
     let Ok(entries) = std::fs::read_dir(&run_dir) else {
@@ -212,10 +217,12 @@ fn orphans(zones: &[OsString], confdir: &Path, ctx: &Ctx) -> Vec<Check> {
             continue;
         }
         let entry = run_dir.join(&name);
-        let Some(z) = state::marked_for(&entry) else {
+        let Some((z, Some(cookie))) = state::marked_for(&entry) else {
             continue;
         };
-        if zones.iter().any(|c| c.as_encoded_bytes() == z.as_bytes()) {
+        if zones.iter().any(|c| c.as_encoded_bytes() == z.as_bytes())
+            || records.read(&z).ok().flatten() != Some(cookie)
+        {
             continue;
         }
         let (what, fix) = state::orphan(&z, &confdir.join(&z), &entry);

@@ -321,11 +321,8 @@ fn vprocunhide(roots: &Roots) -> Result<Option<String>, Fail> {
 /// observe (`hostside::supported_once`: no module loaded by asking).
 fn missing_kinds(zone: &Zone, facts: &Facts, acting: bool) -> Vec<String> {
     use crate::zone::hostside::{makes, supported_once};
-    let has: fn(&dyn crate::zone::config::LinkKind) -> bool = if acting {
-        makes
-    } else {
-        supported_once
-    };
+    let has: fn(&dyn crate::zone::config::LinkKind) -> bool =
+        if acting { makes } else { supported_once };
     let mut out: Vec<String> = Vec::new();
     for l in zone
         .links

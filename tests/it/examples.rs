@@ -137,9 +137,9 @@ fn the_example_zones_plan_as_the_man_page_says() {
             "{ctx}"
         );
         assert!(stdout.contains("dry run failed: lan"), "{ctx}");
-        eprintln!(
-            "SKIPPED: the dry runs of the VLAN examples dmz and lan: this kernel has no 802.1Q \
-             (they run in the VM tier on Debian's kernels)"
+        crate::common::skipped(
+            "SKIPPED examples::the_example_zones_plan_as_the_man_page_says: the dry runs of the VLAN examples dmz and lan: this kernel has no 802.1Q \
+             (they run in the VM tier on Debian's kernels)",
         );
     } else {
         for (ns, link, addr) in [

@@ -382,9 +382,9 @@ fn a_look_at_every_process_without_threads_misses_nobody() {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let limit = PidsLimit::new();
     let (Some(limit), true) = (limit, cpus >= 2) else {
-        eprintln!(
-            "SKIPPED a_look_at_every_process_without_threads_misses_nobody: needs 2 CPUs and a pids cgroup (v1 or v2); this machine has {cpus} CPU(s)"
-        );
+        crate::common::skipped(&format!(
+            "SKIPPED fail_closed::a_look_at_every_process_without_threads_misses_nobody: needs 2 CPUs and a pids cgroup (v1 or v2); this machine has {cpus} CPU(s)"
+        ));
         return;
     };
     let ns = common::RawNetns::new(common::unique("pt").into());
@@ -420,10 +420,10 @@ fn a_look_at_every_process_without_threads_misses_nobody() {
         .collect();
     let at = listed.iter().position(|p| *p == last.pid());
     if at.is_none_or(|i| i < listed.len() / 2) {
-        eprintln!(
-            "SKIPPED a_look_at_every_process_without_threads_misses_nobody: PIDs wrapped around, the last sleeper ({}) is not in a thread's share",
+        crate::common::skipped(&format!(
+            "SKIPPED fail_closed::a_look_at_every_process_without_threads_misses_nobody: PIDs wrapped around, the last sleeper ({}) is not in a thread's share",
             last.pid()
-        );
+        ));
         return;
     }
     let names = Names::new();
@@ -456,8 +456,8 @@ fn a_look_at_every_process_without_threads_misses_nobody() {
 fn no_panic_and_no_leftovers_when_no_thread_can_be_made() {
     require_root();
     let Some(limit) = PidsLimit::new() else {
-        eprintln!(
-            "SKIPPED no_panic_and_no_leftovers_when_no_thread_can_be_made: no pids cgroup (v1 or v2) can be made here"
+        crate::common::skipped(
+            "SKIPPED fail_closed::no_panic_and_no_leftovers_when_no_thread_can_be_made: no pids cgroup (v1 or v2) can be made here",
         );
         return;
     };
@@ -872,8 +872,8 @@ fn a_scan_that_cannot_tell_leaves_a_stale_zone_alone() {
     use std::os::unix::fs::MetadataExt;
     require_root();
     let Some(limit) = PidsLimit::new() else {
-        eprintln!(
-            "SKIPPED a_scan_that_cannot_tell_leaves_a_stale_zone_alone: no pids cgroup (v1 or v2) can be made here"
+        crate::common::skipped(
+            "SKIPPED fail_closed::a_scan_that_cannot_tell_leaves_a_stale_zone_alone: no pids cgroup (v1 or v2) can be made here",
         );
         return;
     };
@@ -909,7 +909,7 @@ fn a_scan_that_cannot_tell_leaves_a_stale_zone_alone() {
             show(&c, &out)
         );
     }
-    if z.stale_refused_here("a_scan_that_cannot_tell_leaves_a_stale_zone_alone") {
+    if z.stale_refused_here("fail_closed::a_scan_that_cannot_tell_leaves_a_stale_zone_alone") {
         return;
     }
     common::run_ok(&mut z.cmd(&["up", &z.name]));

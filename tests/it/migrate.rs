@@ -106,9 +106,9 @@ fn the_worked_example_keeps_the_hook_s_macs_and_link_names() {
             String::from_utf8_lossy(&out.stderr).contains("this kernel has no 802.1Q VLAN support"),
             "{ctx}"
         );
-        eprintln!(
-            "SKIPPED: the migration example's dry run: this kernel has no 802.1Q (it runs in the \
-             VM tier on Debian's kernels)"
+        crate::common::skipped(
+            "SKIPPED migrate::the_worked_example_keeps_the_hook_s_macs_and_link_names: the migration example's dry run: this kernel has no 802.1Q (it runs in the \
+             VM tier on Debian's kernels)",
         );
     } else {
         // Made under a temporary name, renamed to the hook's name inside the zone.

@@ -285,7 +285,7 @@ fn each_guest_and_zone_check_fails_on_its_own_breakage() {
     // The hint names up, and up does it: the zone's own stale entry is remade.
     if !s
         .z
-        .stale_refused_here("each_guest_and_zone_check_fails_on_its_own_breakage")
+        .stale_refused_here("zone_doctor::each_guest_and_zone_check_fails_on_its_own_breakage")
     {
         let out = run_ok(&mut s.cmd(&["up", &n]));
         assert!(

@@ -225,7 +225,9 @@ fn a_stale_entry_whose_namespace_processes_hold_is_attached_again() {
         err_text(&out)
     );
     assert!(host_has_link(&peer));
-    if z.stale_refused_here("a_stale_entry_whose_namespace_processes_hold_is_attached_again") {
+    if z.stale_refused_here(
+        "zone_down::a_stale_entry_whose_namespace_processes_hold_is_attached_again",
+    ) {
         assert!(!host_has_link(&peer));
         return;
     }
@@ -274,8 +276,9 @@ fn a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down() {
         said.contains(&unreachable) && !said.contains("delete or rename"),
         "{said}"
     );
-    if z.stale_refused_here("a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down")
-    {
+    if z.stale_refused_here(
+        "zone_down::a_stale_entry_whose_namespace_no_process_holds_is_taken_down_by_down",
+    ) {
         assert!(!host_has_link(&peer));
         return;
     }
@@ -383,8 +386,8 @@ fn processes_this_command_may_not_look_at_keep_a_zone_up() {
     let (z, peer) = veth_zone("dll", None);
     let n = z.name.clone();
     let Some(mut down) = landlocked(&z.cmd(&["down", &n])) else {
-        eprintln!(
-            "SKIPPED processes_this_command_may_not_look_at_keep_a_zone_up: this kernel has no Landlock (the VM tier runs it)"
+        crate::common::skipped(
+            "SKIPPED zone_down::processes_this_command_may_not_look_at_keep_a_zone_up: this kernel has no Landlock (the VM tier runs it)",
         );
         return;
     };

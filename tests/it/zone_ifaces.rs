@@ -561,8 +561,8 @@ fn has_vlan() -> bool {
 #[test]
 fn a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing() {
     if has_vlan() {
-        eprintln!(
-            "SKIPPED a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing: this kernel has 802.1Q; vm/checks/guest-interfaces.sh makes a vlandev device for real"
+        crate::common::skipped(
+            "SKIPPED zone_ifaces::a_vlandev_the_kernel_cannot_make_fails_the_start_and_leaves_nothing: this kernel has 802.1Q; vm/checks/guest-interfaces.sh makes a vlandev device for real",
         );
         return;
     }

@@ -175,8 +175,8 @@ fn a_vlan_without_8021q_is_refused_before_anything_changes() {
         ],
     );
     if std::path::Path::new("/proc/net/vlan/config").exists() {
-        eprintln!(
-            "SKIPPED: this kernel has 802.1Q VLAN support (vm/checks/zone-kernel-8021q.sh checks the refusal)"
+        crate::common::skipped(
+            "SKIPPED zone_kernel::a_vlan_without_8021q_is_refused_before_anything_changes: this kernel has 802.1Q VLAN support (vm/checks/zone-kernel-8021q.sh checks the refusal)",
         );
         run_ok(&mut z.cmd(&["up", &z.name]));
         run_ok(&mut z.cmd(&["down", &z.name]));
@@ -211,8 +211,8 @@ fn refused_before_anything_changes(z: &TestZone, want: &str) {
 fn an_ipvlan_without_the_module_is_refused_before_anything_changes() {
     let parent = HostVeth::new();
     if kernel_has_ipvlan(&parent.a) {
-        eprintln!(
-            "SKIPPED: this kernel has ipvlan (the refusal is tested where it has not: the build machine)"
+        crate::common::skipped(
+            "SKIPPED zone_kernel::an_ipvlan_without_the_module_is_refused_before_anything_changes: this kernel has ipvlan (the refusal is tested where it has not: the build machine)",
         );
         return;
     }
@@ -340,8 +340,8 @@ fn kernel_has_ipvlan(parent: &str) -> bool {
 fn ipvlan_zones_share_their_parents_mac_and_leave_nothing() {
     let parent = HostVeth::new();
     if !kernel_has_ipvlan(&parent.a) {
-        eprintln!(
-            "SKIPPED: this kernel has no ipvlan (the VM tier runs this test, and vm/checks/ipvlan.sh, on Debian's kernels)"
+        crate::common::skipped(
+            "SKIPPED zone_kernel::ipvlan_zones_share_their_parents_mac_and_leave_nothing: this kernel has no ipvlan (the VM tier runs this test, and vm/checks/ipvlan.sh, on Debian's kernels)",
         );
         return;
     }

@@ -104,8 +104,8 @@ fn a_vlan_on_a_kernel_without_8021q_is_refused_and_an_existing_zone_kept() {
         ],
     );
     if std::path::Path::new("/proc/net/vlan/config").exists() {
-        eprintln!(
-            "SKIPPED: this kernel has 802.1Q VLAN support (vm/checks/zone-kernel-8021q.sh checks the refusal)"
+        crate::common::skipped(
+            "SKIPPED zone_rollback::a_vlan_on_a_kernel_without_8021q_is_refused_and_an_existing_zone_kept: this kernel has 802.1Q VLAN support (vm/checks/zone-kernel-8021q.sh checks the refusal)",
         );
         return;
     }

@@ -54,6 +54,9 @@ why() {
 
 failed=
 ran=0
+# What the tests skip on this kernel (tests/it/common: skipped), said after the run.
+skipped_log=$VM_SRC/target/tmp/skipped.log
+rm -f "$skipped_log"
 while IFS= read -r bin; do
 	name=$(basename "$bin" | sed 's/-[0-9a-f]*$//')
 	log=/tmp/vmtests-$name.log
@@ -91,5 +94,9 @@ while IFS= read -r bin; do
 	fi
 	ran=$((ran + 1))
 done <"$list"
+if [ -s "$skipped_log" ]; then
+	echo "skipped on this kernel:"
+	sort -u "$skipped_log" | sed 's/^/  /'
+fi
 echo "$ran test binaries run; failed:${failed:- none}"
 [ -z "$failed" ]

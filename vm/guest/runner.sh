@@ -8,7 +8,8 @@
 #!   BEGIN boot=N release=R kernel=K     the checks start (a boot that never says so died early)
 #!   RUN NAME                            NAME starts
 #!   PASS NAME SECONDS | SKIP NAME SECONDS: REASON | FAIL NAME SECONDS: rc=N
-#!   OUT NAME| LINE                      the output of a check that failed (all of it)
+#!   OUT NAME| LINE                      the output of a check that failed (all of it), or what a
+#!                                       passing one skipped (its "skipped on this kernel:" lines)
 #!   END boot=N again=NAMES              all done; NAMES asked for another boot
 #! On boot 1 every vm/checks/*.sh runs, in name order; on a later boot only those that asked
 #! for it (by creating the file $VM_REBOOT). State kept for a check across boots: $VM_STATE.
@@ -59,7 +60,12 @@ for name in $names; do
 	case $rc in
 	0)
 		say "PASS $name $took"
-		[ -n "${VM_VERBOSE:-}" ] && sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
+		if [ -n "${VM_VERBOSE:-}" ]; then
+			sed "s/^/VMCHECK OUT $name| /" "$log" >"$out"
+		else
+			# What a passing check skipped is said all the same (vm/checks/tests.sh).
+			sed -n "/^skipped on this kernel:/,/^[^ ]/{/^skipped on\|^  /s/^/VMCHECK OUT $name| /p}" "$log" >"$out"
+		fi
 		;;
 	77)
 		say "SKIP $name $took: $(grep -v '^[[:space:]]*$' "$log" | tail -n 1)"

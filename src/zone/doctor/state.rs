@@ -35,7 +35,7 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
             let dir = ctx.roots.zones().map(|c| c.join(ns)).ok();
             match (entry, dir) {
                 (Some(entry), Some(dir))
-                    if !dir.exists() && marked_for(&entry).is_some_and(|z| z == ns) =>
+                    if !dir.exists() && marked_for(&entry).is_some_and(|(z, _)| z == ns) =>
                 {
                     let (what, fix) = orphan(ns, &dir, &entry);
                     checks.push(bad(format!("zone {ns}: {what}"), fix));
@@ -73,8 +73,8 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
 }
 
 /// The zone whose mark the `lo` of the live namespace at `entry` carries (`up` made it for
-/// that zone), if any.
-pub(crate) fn marked_for(entry: &Path) -> Option<String> {
+/// that zone), if any, and the namespace's cookie (`None`: the kernel gives none).
+pub(crate) fn marked_for(entry: &Path) -> Option<(String, Option<u64>)> {
     use crate::zone::rtmsg;
     if !matches!(crate::netns::probe(entry), Entry::Netns(_)) {
         return None;
@@ -89,7 +89,8 @@ pub(crate) fn marked_for(entry: &Path) -> Option<String> {
         .find(|l| l.index == rtmsg::LOOPBACK_INDEX)?
         .alias
         .as_deref()?;
-    plan::marked_zone(alias).map(str::to_string)
+    let zone = plan::marked_zone(alias)?.to_string();
+    Some((zone, crate::zone::cookie::of_socket(&s).ok().flatten()))
 }
 
 /// What is wrong, and the fix, for the namespace at `entry` that carries the mark of `zone`

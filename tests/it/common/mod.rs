@@ -393,6 +393,23 @@ fn sweep_dead_runs(prefix: &str) {
     }
 }
 
+/// Says loudly that a test (or part of one) was skipped and why: `line` ("SKIPPED
+/// MODULE::TEST: why") on stderr, and appended to `target/tmp/skipped.log`, which `make test`
+/// and the VM tier print after the run (libtest shows a passing test's stderr to nobody).
+pub fn skipped(line: &str) {
+    use std::io::Write;
+    eprintln!("{line}");
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("skipped.log");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        // One write: lines of tests running at once do not mix.
+        let _ = f.write_all(format!("{line}\n").as_bytes());
+    }
+}
+
 /// Compiles `tests/c/SOURCE` into the test target dir (unique per test process); what runs
 /// killed before left of it goes first.
 pub fn compile_c(source: &str, out_name: &str, defines: &[&str]) -> PathBuf {
