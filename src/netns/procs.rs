@@ -26,6 +26,8 @@ pub struct Procs {
     by_ns: BTreeMap<u64, Vec<i32>>,
     /// The processes, but PID 1, whose namespace this process may not read, with the errno.
     unseen: Vec<Unseen>,
+    /// /proc listed no PID 1: it hides processes this one may not look at (`hidepid=`).
+    hides: bool,
 }
 
 impl Procs {
@@ -64,8 +66,15 @@ impl Procs {
             pids.sort_unstable();
         }
         unseen.extend(still);
+        // A kernel thread is in the host's namespace whatever hides it.
+        unseen.retain(|(pid, _)| !kernel_thread(*pid));
         unseen.sort_unstable_by_key(|(pid, _)| *pid);
-        Ok(Procs { by_ns, unseen })
+        let hides = !pids.contains(&1);
+        Ok(Procs {
+            by_ns,
+            unseen,
+            hides,
+        })
     }
 
     /// The processes, but PID 1, whose network namespace could not be read (a security
@@ -73,6 +82,13 @@ impl Procs {
     /// namespace.
     pub fn unseen(&self) -> &[Unseen] {
         &self.unseen
+    }
+
+    /// Whether /proc hides processes from this one: it lists no PID 1, which every PID
+    /// namespace has (a /proc mounted `hidepid=` hides those this process may not look at,
+    /// and then lists none of them: not even as [`Procs::unseen`]).
+    pub fn hides(&self) -> bool {
+        self.hides
     }
 
     /// The processes in the network namespace `id` (an nsfs inode's identity).
@@ -124,6 +140,25 @@ fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
         let link = std::fs::read_link(&path).map_err(|e| errno_of(&e))?;
         net_inode(link.as_os_str().as_bytes()).ok_or(Errno::EINVAL)
     })
+}
+
+/// Whether process `pid` is a kernel thread (PF_KTHREAD in the flags of `/proc/PID/stat`,
+/// which every process may read): one is never in a zone's namespace.
+fn kernel_thread(pid: i32) -> bool {
+    const PF_KTHREAD: u64 = 0x0020_0000;
+    let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // After the command's closing parenthesis: state, ppid, pgrp, session, tty_nr, tpgid,
+    // flags.
+    let Some(end) = stat.iter().rposition(|&b| b == b')') else {
+        return false;
+    };
+    std::str::from_utf8(&stat[end + 1..])
+        .ok()
+        .and_then(|rest| rest.split_ascii_whitespace().nth(6))
+        .and_then(|f| f.parse::<u64>().ok())
+        .is_some_and(|flags| flags & PF_KTHREAD != 0)
 }
 
 /// The errno of a failed system call (EIO where there is none).
@@ -221,6 +256,10 @@ fn net_inode(text: &[u8]) -> Option<u64> {
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
+
+/// What a zone's command says when /proc hides processes from it ([`Procs::hides`]).
+pub const HIDDEN: &str =
+    "/proc lists no PID 1: it is mounted to hide the processes this one may not look at (hidepid=)";
 
 /// What a zone's command says when /proc cannot be listed (`ip netns pids` says iproute2's
 /// words instead).
@@ -356,6 +395,15 @@ mod tests {
         );
         assert_eq!(seen, vec![(10, "late")]);
         assert_eq!(unseen, vec![(12, Errno::EMFILE)]);
+    }
+
+    #[test]
+    fn kernel_threads_are_told_by_their_flags() {
+        // kthreadd is PID 2 of the initial PID namespace; this process is none.
+        let kthreadd = std::fs::read_to_string("/proc/2/comm").is_ok_and(|c| c == "kthreadd\n");
+        assert_eq!(kernel_thread(2), kthreadd);
+        assert!(!kernel_thread(std::process::id() as i32));
+        assert!(!kernel_thread(0));
     }
 
     #[test]

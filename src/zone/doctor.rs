@@ -187,7 +187,7 @@ fn unseen_check(survey: &Survey) -> Option<Check> {
     (!unseen.is_empty()).then(|| {
         warn(
             format!(
-                "this command may not read the network namespace of pids {} (a security module's policy denies it): a zone's processes and running guests may miss them, and down refuses a zone while they are there",
+                "this command may not read the network namespace of pids {} (a security module's policy or a missing CAP_SYS_PTRACE denies it): a zone's processes and running guests may miss them, and down refuses a zone while they are there",
                 crate::zone::base::some_pids(&unseen)
             ),
             "run it unconfined, as the host's root".into(),
@@ -213,14 +213,16 @@ fn orphans(zones: &[OsString], confdir: &Path, ctx: &Ctx) -> Vec<Check> {
     names.sort();
     let mut checks = Vec::new();
     for name in names {
-        if zones.contains(&name) {
+        if zones.contains(&name) || crate::zone::config::check_zone_name(&name).is_err() {
             continue;
         }
         let entry = run_dir.join(&name);
+        // Only under the zone's own name (an entry attached by hand under another is not up's
+        // making); the zone's record, of this state dir, names this very namespace.
         let Some((z, Some(cookie))) = state::marked_for(&entry) else {
             continue;
         };
-        if zones.iter().any(|c| c.as_encoded_bytes() == z.as_bytes())
+        if name.as_encoded_bytes() != z.as_bytes()
             || records.read(&z).ok().flatten() != Some(cookie)
         {
             continue;

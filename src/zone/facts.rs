@@ -71,10 +71,12 @@ pub fn gather_with(
     let mut facts = Facts::empty(entry.clone());
     facts.netns = entry_fact(&probe);
     // For `up` and `down`, which would remove the entry (`status` and `doctor` observe, and
-    // say the entry's hints: look on the host).
+    // say the entry's hints: look on the host). A missing entry with marked host ends: below.
+    let pid1_unknown =
+        || crate::netns::host::host_says(&entry) == crate::netns::host::HostSays::Unknown;
     facts.pid1_unknown = survey.is_none()
         && facts.netns == Entry::Unusable(netns::Unusable::Stale)
-        && crate::netns::host::host_says(&entry) == crate::netns::host::HostSays::Unknown;
+        && pid1_unknown();
     // `up` alone takes back a namespace found (`status` and `doctor`, with a survey, observe).
     let adopt = for_up && survey.is_none();
     let lost = matches!(
@@ -105,6 +107,9 @@ pub fn gather_with(
     // again, or `ip netns delete` under a running guest). Found, `up` attaches an entry to it
     // again and `down` removes its host ends, as for a stale entry.
     if facts.netns == Entry::Missing && !marked_ends(zone, &facts).is_empty() {
+        // The zone may be live on the host, its entry only missing here: `down` would delete
+        // its host ends.
+        facts.pid1_unknown = survey.is_none() && pid1_unknown();
         pinned = take_found(
             crate::zone::lost::find_marked(roots, zone, &entry, adopt)?,
             &mut facts,
@@ -178,6 +183,14 @@ fn pids(
             &scanned
         }
     };
+    if procs.hides() {
+        return Err(fail(format!(
+            "zone {}: whether it is in use cannot be told: {}",
+            facts.entry.file_name().unwrap_or_default().to_string_lossy(),
+            crate::netns::procs::HIDDEN
+        ))
+            .hint("nothing was changed: run it unconfined, as the host's root (or with /proc mounted without hidepid=)"));
+    }
     let unseen = procs.unseen().iter().map(|(pid, _)| *pid).collect();
     Ok((procs.pids_in(id), unseen))
 }

@@ -75,7 +75,7 @@ impl Search<'_> {
 const LIMITS: &str = "remove the cause (a pids or memory limit: the cgroup's pids.max, systemd TasksMax=, ulimit; /proc mounted) and run it again";
 
 /// The hint for a search refused a look at a process that is still there.
-const DENIED: &str = "a security module's policy (Landlock, AppArmor, SELinux) denies this command a look at that process: run it unconfined, as the host's root, and run it again";
+const DENIED: &str = "a security module's policy (Landlock, AppArmor, SELinux) or a missing CAP_SYS_PTRACE denies this command a look at that process: run it unconfined, as the host's root, and run it again";
 
 fn io_errno(e: &std::io::Error) -> Errno {
     crate::netns::procs::errno_of(e)
@@ -215,6 +215,7 @@ fn each_namespace(
     let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
         .map_err(|e| search.io("cannot read /proc/self/ns/user", io_errno(&e)))?;
     let mut seen = Vec::new();
+    let mut pid1 = false;
     let procs =
         std::fs::read_dir("/proc").map_err(|e| search.io("cannot list /proc", io_errno(&e)))?;
     for e in procs {
@@ -228,6 +229,7 @@ fn each_namespace(
         // PID 1's namespace is the host's side of every zone, never a zone (and a sandbox's
         // PID 1 may refuse even root).
         if pid == 1 {
+            pid1 = true;
             continue;
         }
         let skip = |i: Ident| i == own || Some(i) == host || seen.contains(&i);
@@ -244,6 +246,10 @@ fn each_namespace(
         if owner == own_user && take(pid, &file)? {
             return Ok(Some((pid, file, ident)));
         }
+    }
+    // (After the walk: PID 1 comes first where /proc lists it.)
+    if !pid1 {
+        return Err(search.unknown_for(crate::netns::procs::HIDDEN.into(), DENIED));
     }
     Ok(None)
 }
@@ -266,7 +272,8 @@ fn open_unseen(
     }
     let opened = look(pid, || match nsfs::probe(&path) {
         nsfs::Probe::Netns(f) => Ok(Some(f)),
-        nsfs::Probe::Missing => Err(Errno::ENOENT),
+        // A process that became a zombie since the stat: its link is there but leads nowhere.
+        nsfs::Probe::Missing | nsfs::Probe::Unfit(nsfs::Unfit::Symlink) => Err(Errno::ENOENT),
         nsfs::Probe::Unfit(nsfs::Unfit::Open(e)) => Err(e),
         nsfs::Probe::Unfit(_) => Ok(None),
     });

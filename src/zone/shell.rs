@@ -167,6 +167,9 @@ pub enum Down {
     /// Whether processes live in the namespace cannot be told: these processes' namespace may
     /// not be read (a security module's policy).
     Unseen(Vec<i32>),
+    /// The entry is stale or missing here and PID 1's view cannot be read: the zone may be
+    /// live on the host (`Facts::pid1_unknown`); what, and where to look.
+    HostUnknown(String),
     /// Guests whose start claimed the zone and has not finished (their names).
     Claimed(Vec<String>),
     /// The entry is the host's own network namespace (or whether it is cannot be told): what
@@ -182,14 +185,14 @@ impl Down {
             Down::Done => None,
             Down::Busy(pids) => Some(format!("processes still use it (pids {})", pid_list(pids))),
             Down::Unseen(pids) => Some(format!(
-                "whether processes use it cannot be told: this command may not read the network namespace of pids {} (a security module's policy, such as Landlock's, AppArmor's or SELinux's, denies it)",
+                "whether processes use it cannot be told: this command may not read the network namespace of pids {} (a security module's policy, such as Landlock's, AppArmor's or SELinux's, or a missing CAP_SYS_PTRACE denies it)",
                 crate::zone::base::some_pids(pids)
             )),
             Down::Claimed(guests) => Some(format!(
                 "the start of {} claimed it and has not finished",
                 guests.join(" ")
             )),
-            Down::Host { what, .. } => Some(what.clone()),
+            Down::Host { what, .. } | Down::HostUnknown(what) => Some(what.clone()),
         }
     }
 
@@ -197,10 +200,9 @@ impl Down {
     pub fn force_hint(&self) -> String {
         match self {
             Down::Busy(_) => "--force takes it down under them".into(),
-            Down::Unseen(_) => {
-                "run it unconfined, as the host's root; --force takes it down whoever is in it"
-                    .into()
-            }
+            // (Not --force: a confinement that hides processes may forbid the unmount too.)
+            Down::Unseen(_) => "run it unconfined, as the host's root".into(),
+            Down::HostUnknown(_) => "where it is not live there, --force takes it down".into(),
             Down::Claimed(_) | Down::Done => "--force takes it down".into(),
             Down::Host { zone, .. } => format!(
                 "remove the entry (ip netns delete {zone}, or down --force: it unmounts the entry, the host's namespace stays)"
@@ -227,6 +229,9 @@ pub fn down(
     let down = down_checked(roots, netns, force, dry_run, parts)?;
     match (down.why_kept(), &down) {
         (None, _) => Ok(()),
+        (Some(why), Down::HostUnknown(_)) => {
+            Err(fail(format!("down {}: {why}", escape(netns))).hint(down.force_hint()))
+        }
         (Some(why), Down::Host { .. } | Down::Unseen(_)) => Err(Fail::new(
             PREFIX,
             Status::Busy,
@@ -238,17 +243,28 @@ pub fn down(
 }
 
 /// What `down --force` leaves, said before it acts: the host's own namespace under the zone's
-/// name (`host`: only the entry goes) or the processes that lose the zone's links.
-fn force_warning(ns: &str, host: bool, pids: &[i32]) {
+/// name (`host`: only the entry goes), the processes that lose the zone's links (or may), an
+/// entry or host ends that may be the host's live zone's.
+fn force_warning(ns: &str, host: bool, facts: &Facts) {
+    let warn = |what: String| out::warn(&format!("{PREFIX}: down {ns}: --force: {what}"));
     if host {
-        out::warn(&format!(
-            "{PREFIX}: down {ns}: --force: the entry is the host's own network namespace: only the entry is removed, the host's network stays"
+        warn("the entry is the host's own network namespace: only the entry is removed, the host's network stays".into());
+        return;
+    }
+    if !facts.pids.is_empty() {
+        warn(format!(
+            "pids {} lose the zone's links; the namespace lives on until they exit",
+            pid_list(&facts.pids)
         ));
-    } else if !pids.is_empty() {
-        out::warn(&format!(
-            "{PREFIX}: down {ns}: --force: pids {} lose the zone's links; the namespace lives on until they exit",
-            pid_list(pids)
+    }
+    if !facts.unseen.is_empty() {
+        warn(format!(
+            "whether processes use it cannot be told (the network namespace of pids {} may not be read): any inside lose the zone's links",
+            crate::zone::base::some_pids(&facts.unseen)
         ));
+    }
+    if facts.pid1_unknown {
+        warn("PID 1's mount namespace cannot be opened: what is removed here may be the host's live zone".into());
     }
 }
 
@@ -272,6 +288,8 @@ fn plan_down(
             ))
             .hint("delete it by hand, or use --force to delete it all the same"));
         }
+        // (down's only conflicts: the zone may be live on the host.)
+        Err(PlanError::Conflict(m)) if facts.pid1_unknown => Err(Down::HostUnknown(m)),
         Err(PlanError::Conflict(m)) => return Err(fail(format!("down {}: {m}", zone.netns))),
     })
 }
@@ -377,7 +395,7 @@ pub fn down_checked_with(
         }
         return Ok(Down::Done);
     }
-    force_warning(&zone.netns, host.is_some(), &facts.pids);
+    force_warning(&zone.netns, host.is_some(), &facts);
     // First: a run killed after this is finished by the next `down`; one killed before the
     // record went could have left it naming a namespace forced from the zone.
     records.remove(&zone.netns);

@@ -76,10 +76,12 @@ pub(crate) fn zone_state_checks(checks: &mut Vec<Check>, ns: &str, ctx: &Ctx) {
 /// that zone), if any, and the namespace's cookie (`None`: the kernel gives none).
 pub(crate) fn marked_for(entry: &Path) -> Option<(String, Option<u64>)> {
     use crate::zone::rtmsg;
-    if !matches!(crate::netns::probe(entry), Entry::Netns(_)) {
+    // Through the file probed: the entry may be another file by the time it is opened again.
+    let Entry::Netns(file) = crate::netns::probe(entry) else {
         return None;
-    }
-    let mut s = crate::sys::rtnl::Rtnl::open_in(Some(entry)).ok()?;
+    };
+    let held = crate::zone::lost::fd_path(&file);
+    let mut s = crate::sys::rtnl::Rtnl::open_in(Some(&held)).ok()?;
     let lo = s
         .call(rtmsg::get_link_index(rtmsg::LOOPBACK_INDEX), 0)
         .ok()?;

@@ -92,6 +92,12 @@ pub fn plan_down(zone: &Zone, facts: &Facts, force: bool) -> Result<Vec<Step>, P
         // No entry, but host ends that carry the zone's mark: its namespace lives on, in
         // processes (refused above, unless forced) or held by a mount elsewhere or an open
         // file; its host ends go, and the pairs with them (there is no entry to remove).
+        // Missing here, and the host's view unknown: the zone may be live there.
+        Entry::Missing if facts.pid1_unknown && !force => {
+            return Err(PlanError::Conflict(super::missing_pid1_unknown(
+                &facts.entry,
+            )));
+        }
         Entry::Missing => steps.extend(marked_host_ends(zone, facts, &marked)),
         Entry::Netns(()) => {
             let lo = facts.inside.get("lo").cloned().unwrap_or_default();

@@ -89,10 +89,11 @@ pub struct Facts {
     /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
     /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
     pub cookie: Option<u64>,
-    /// The entry is stale here and PID 1's view of it cannot be read (this process is not in
-    /// PID 1's mount namespace and cannot look into it): removing it might detach an entry
-    /// the host sees live, so neither `up` nor `down` does (`down --force` does). Set for `up`
-    /// and `down` only.
+    /// The entry is stale here (or missing, with the zone's marked host ends there) and PID
+    /// 1's view of it cannot be read (this process is not in PID 1's mount namespace and
+    /// cannot look into it): removing it might detach an entry the host sees live, so neither
+    /// `up` nor `down` does; nor does `down` delete the host ends of a zone that may be live
+    /// there (`down --force` does both). Set for `up` and `down` only.
     pub pid1_unknown: bool,
     /// `vprocunhide` has still to run in the live namespace: the `up` that made it was killed
     /// before it ran (`zone::cookie::Records::to_unhide`).

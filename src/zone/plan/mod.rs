@@ -90,13 +90,18 @@ pub fn temp_name(zone: &str, link: &str) -> String {
 /// it cannot be told: removing it, the first step of both, would detach the host's entry if
 /// it is live there (an unlink detaches the mounts on the file in every mount namespace).
 pub fn stale_pid1_unknown(ns: &str, entry: &std::path::Path, sub: &str) -> String {
-    let forced = if sub == "down" {
-        ", or use --force"
-    } else {
-        ""
-    };
     format!(
-        "{} is stale in this mount namespace, and whether the host sees it live cannot be told (PID 1's mount namespace cannot be opened): removing it could detach the host's live entry; look on the host (nsenter -t 1 -m ip netns list), and where it is stale there too remove it (ip netns delete {ns}) and run {sub} again{forced}",
+        "{} is stale in this mount namespace, and whether the host sees it live cannot be told (PID 1's mount namespace cannot be opened): removing it could detach the host's live entry; look on the host (nsenter -t 1 -m ip netns list), and where it is stale there too remove it (ip netns delete {ns}) and run {sub} again",
+        crate::report::quote::escape(entry.as_os_str())
+    )
+}
+
+/// The refusal of `down` for an entry missing here while the zone's marked host ends are
+/// there and PID 1's view cannot be read: the zone may be live on the host, its entry only
+/// missing in this mount namespace, and deleting its host ends would cut it off.
+pub fn missing_pid1_unknown(entry: &std::path::Path) -> String {
+    format!(
+        "{} does not exist in this mount namespace while the zone's host ends are there, and whether the host sees the zone live cannot be told (PID 1's mount namespace cannot be opened): deleting its host ends could cut off the host's live zone; look on the host (nsenter -t 1 -m ip netns list)",
         crate::report::quote::escape(entry.as_os_str())
     )
 }

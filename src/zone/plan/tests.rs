@@ -441,6 +441,16 @@ fn a_stale_entry_whose_namespace_lives_on_is_attached_again() {
         lines(&plan_down(&zone(), &gone, false).unwrap()),
         ["ip link del dev ve-z1"]
     );
+    // PID 1's view unknown: the zone may be live on the host; its host end stays (--force).
+    let mut unknown = gone.clone();
+    unknown.pid1_unknown = true;
+    assert!(
+        matches!(plan_down(&zone(), &unknown, false), Err(PlanError::Conflict(m)) if m.contains("whether the host sees the zone live cannot be told"))
+    );
+    assert_eq!(
+        plan_down(&zone(), &unknown, true),
+        plan_down(&zone(), &gone, false)
+    );
     gone.host.get_mut("ve-z1").unwrap().alias = None;
     assert!(plan_down(&zone(), &gone, false).unwrap().is_empty());
     // A host link of that name without the mark is not the zone's: left alone.

@@ -194,7 +194,7 @@ pub fn gather(roots: &Roots, parts: &dyn GuestParts, zones: &[OsString]) -> Resu
     let unseen: Vec<i32> = survey.procs().unseen().iter().map(|(p, _)| *p).collect();
     if !unseen.is_empty() {
         crate::report::out::warn(&format!(
-            "{PREFIX}: warning: this command may not read the network namespace of pids {} (a security module's policy denies it): a zone's pids and running guests may miss them",
+            "{PREFIX}: warning: this command may not read the network namespace of pids {} (a security module's policy or a missing CAP_SYS_PTRACE denies it): a zone's pids and running guests may miss them",
             crate::zone::base::some_pids(&unseen)
         ));
     }
@@ -268,15 +268,15 @@ fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
 }
 
 /// Whether a namespace of the zone found living on without its entry (`fact`: the entry as
-/// probed here) is the finding, with its repair: the entry is missing here and not live as
-/// PID 1 sees it, or stale here and dead as PID 1 sees it too. Otherwise the entry's own
-/// finding stands: live on the host and only not visible here, or stale here with PID 1's
-/// view unknown, where `up` and `down` refuse (removing the entry, the first step of both,
-/// and of the by-hand repair, could detach the host's live entry).
+/// probed here) is the finding, with its repair: the entry is missing or stale here and dead
+/// as PID 1 sees it too. Otherwise the entry's own finding stands: live on the host and only
+/// not visible here, or PID 1's view unknown, where `up` and `down` refuse (removing the
+/// entry, the first step of both and of the by-hand repair, could detach the host's live
+/// entry; deleting a missing entry's host ends could cut off the host's live zone).
 pub(crate) fn lives_on_applies<H>(fact: &Entry<H>, entry: &Path) -> bool {
     use crate::netns::host::HostSays;
     match fact {
-        Entry::Missing => crate::netns::host::host_says(entry) != HostSays::Live,
+        Entry::Missing => crate::netns::host::host_says(entry) == HostSays::Dead,
         Entry::Unusable(Unusable::Stale) => crate::netns::host::host_says(entry) == HostSays::Dead,
         _ => false,
     }
