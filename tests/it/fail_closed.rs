@@ -238,12 +238,7 @@ fn emfile_is_said_without_a_hint_to_fix_the_file() {
         ])
         .arg(prog)
         .arg(&z.name);
-        for (k, v) in c.get_envs() {
-            match v {
-                Some(v) => c2.env(k, v),
-                None => c2.env_remove(k),
-            };
-        }
+        crate::common::copy_env(&c, &mut c2);
         c = c2;
         let out = run_bounded(&mut c);
         assert_no_panic(&c, &out);
@@ -267,18 +262,9 @@ fn emfile_is_said_without_a_hint_to_fix_the_file() {
 
 /// `z.cmd(args)` run by `sh` with stdout redirected as `redirect` says (`>/dev/full`, `>&-`).
 fn with_stdout(z: &common::zone::TestZone, args: &[&str], redirect: &str) -> Command {
-    let c = z.cmd(args);
-    let mut sh = Command::new("sh");
-    sh.args(["-c", &format!("trap '' PIPE; exec \"$@\" {redirect}"), "sh"])
-        .arg(c.get_program())
-        .args(c.get_args());
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh
+    let script = format!("trap '' PIPE; exec \"$@\" {redirect}");
+    let prefix = ["sh", "-c", &script, "sh"].map(std::ffi::OsStr::new);
+    common::wrapped(&prefix, &z.cmd(args))
 }
 
 /// Issue: the hook failed when its lines could not be written: `initialize` with stdout on
@@ -350,17 +336,10 @@ impl PidsLimit {
 
     /// `cmd` run by `sh`, which moves itself into the cgroup first, then execs it.
     fn wrap(&self, cmd: &Command) -> Command {
-        let mut sh = Command::new("sh");
-        sh.args(["-c", "echo $$ > \"$CG/cgroup.procs\" && exec \"$@\"", "sh"])
-            .arg(cmd.get_program())
-            .args(cmd.get_args())
-            .env("CG", &self.dir);
-        for (k, v) in cmd.get_envs() {
-            match v {
-                Some(v) => sh.env(k, v),
-                None => sh.env_remove(k),
-            };
-        }
+        let script = "echo $$ > \"$CG/cgroup.procs\" && exec \"$@\"";
+        let prefix = ["sh", "-c", script, "sh"].map(std::ffi::OsStr::new);
+        let mut sh = common::wrapped(&prefix, cmd);
+        sh.env("CG", &self.dir);
         sh
     }
 }

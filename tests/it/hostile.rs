@@ -432,12 +432,7 @@ fn entry_symlink_to_the_hosts_netns_is_refused() {
         .args(["--pid", "--fork", "--mount-proc", "--"])
         .arg(c.names.get("vspace"))
         .args(c.with_program(&[b"--enter", b"web", b"--net"]));
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => unshare.env(k, v),
-            None => unshare.env_remove(k),
-        };
-    }
+    copy_env(&cmd, &mut unshare);
     let _ = &mut cmd;
     let out = run_bounded(&mut unshare);
     assert_eq!(out.status.code(), Some(255), "{}", show(&unshare, &out));

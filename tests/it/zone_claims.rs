@@ -194,12 +194,7 @@ fn a_claim_keeps_the_zone_until_post_start_and_expires_with_its_start() {
     let sh = z.cmd(&[]);
     let mut c = Command::new("sh");
     c.args(["-c", "\"$0\" hook initialize db"]).arg(&bin);
-    for (k, v) in sh.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
+    copy_env(&sh, &mut c);
     run_ok(&mut c);
     assert!(claim.exists());
     let out = hook(&z, "post-stop", "web");

@@ -403,21 +403,6 @@ fn landlocked(cmd: &Command) -> Option<Command> {
     Some(wrapped(&[ll.as_os_str()], cmd))
 }
 
-/// `cmd` run by the program and arguments `prefix`, with `cmd`'s environment.
-fn wrapped(prefix: &[&std::ffi::OsStr], cmd: &Command) -> Command {
-    let mut c = Command::new(prefix[0]);
-    c.args(&prefix[1..])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    c
-}
-
 /// Issue (review): a /proc mounted `hidepid=` does not even list the processes this one may
 /// not look at: `down` in a Landlock domain saw no one in the zone and took its links from
 /// under a running process. A /proc that lists no PID 1 (every PID namespace has one) now

@@ -16,15 +16,9 @@ fn scriptlet() -> PathBuf {
 
 /// The scriptlet for `phase` and `guest`, with the zone's environment.
 fn hook(z: &TestZone, phase: &str, guest: &str) -> Command {
-    let c = z.cmd(&[]);
     let mut s = Command::new(scriptlet());
     s.args([phase, guest]).env("VSPACE_NETNS", bin());
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => s.env(k, v),
-            None => s.env_remove(k),
-        };
-    }
+    copy_env(&z.cmd(&[]), &mut s);
     s
 }
 

@@ -244,12 +244,7 @@ fn count(z: &TestZone, syscall: &str) -> usize {
         .arg(&log)
         .arg(bin())
         .args(["up", &z.name]);
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => s.env(k, v),
-            None => s.env_remove(k),
-        };
-    }
+    copy_env(&c, &mut s);
     let _ = &mut c;
     run_ok(&mut s);
     run_ok(&mut z.cmd(&["down", &z.name]));
@@ -285,12 +280,7 @@ fn up_killed_at_every_netlink_send_mount_and_write_leaves_nothing_unmarked() {
             ])
             .arg(bin())
             .args(["up", &z.name]);
-            for (k, v) in z.cmd(&[]).get_envs() {
-                match v {
-                    Some(v) => s.env(k, v),
-                    None => s.env_remove(k),
-                };
-            }
+            copy_env(&z.cmd(&[]), &mut s);
             let killed = run(&mut s);
             let what = format!("killed at {syscall} {at} of {n}");
             // strace ends as the traced process did (by the signal, or 128 + it): killed there.

@@ -260,12 +260,7 @@ fn in_own_net(z: &TestZone, script: &str) -> std::process::Output {
     let bin = c.get_program().to_owned();
     let mut cmd = Command::new("unshare");
     cmd.args(["--net", "sh", "-e", "-c", script, "sh"]).arg(bin);
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    copy_env(&c, &mut cmd);
     let _ = c.args(["x"]);
     run_bounded(&mut cmd)
 }
@@ -529,12 +524,7 @@ fn netns_run_dir_is_honoured() {
         ))
         .arg("sh")
         .arg(&bin);
-    for (k, v) in c.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    copy_env(&c, &mut cmd);
     cmd.env("NETNS_RUN_DIR", &dir);
     let _ = c.arg("x");
     let out = run_bounded(&mut cmd);

@@ -85,12 +85,7 @@ impl Host {
         ])
         .args(["sh", "-eu", "-c"])
         .arg(format!(". '{}/lib.sh'\n{script}", self.t.path().display()));
-        for (k, v) in zc.get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
+        super::copy_env(&zc, &mut c);
         c.env("BIN", bin())
             .env("VSPACE", self.names.get("vspace"))
             .env("SHIM", self.names.get("ip-netns-shim"))

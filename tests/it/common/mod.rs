@@ -393,6 +393,27 @@ fn sweep_dead_runs(prefix: &str) {
     }
 }
 
+/// `from`'s environment changes (set and removed variables) made on `to` too.
+pub fn copy_env(from: &Command, to: &mut Command) {
+    for (k, v) in from.get_envs() {
+        match v {
+            Some(v) => to.env(k, v),
+            None => to.env_remove(k),
+        };
+    }
+}
+
+/// `cmd` run by the program and arguments `prefix` (a wrapper that execs the rest), with
+/// `cmd`'s environment.
+pub fn wrapped(prefix: &[&std::ffi::OsStr], cmd: &Command) -> Command {
+    let mut c = Command::new(prefix[0]);
+    c.args(&prefix[1..])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    copy_env(cmd, &mut c);
+    c
+}
+
 /// Says loudly that a test (or part of one) was skipped and why: `line` ("SKIPPED
 /// MODULE::TEST: why") on stderr, and appended to `target/tmp/skipped.log`, which `make test`
 /// and the VM tier print after the run (libtest shows a passing test's stderr to nobody).
