@@ -133,13 +133,41 @@ fn net_inodes(pids: &[i32]) -> Vec<Result<Option<u64>, Errno>> {
 }
 
 /// The inode of process `pid`'s network namespace, from its link's text (`None`: gone), in
-/// one look ([`look_once`]).
+/// one look ([`look_once`]). A process whose first thread has exited while others live on
+/// (a zombie leader) has none there: its other threads' are read.
 fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
-    let path = format!("/proc/{pid}/ns/net");
-    look_once(*pid, || {
-        let link = std::fs::read_link(&path).map_err(|e| errno_of(&e))?;
+    match link_inode(*pid, &format!("/proc/{pid}/ns/net"))? {
+        Some(ino) => Ok(Some(ino)),
+        None => leaderless(*pid),
+    }
+}
+
+/// [`look_once`] at the namespace link `path` of process `pid`.
+fn link_inode(pid: i32, path: &str) -> Result<Option<u64>, Errno> {
+    look_once(pid, || {
+        let link = std::fs::read_link(path).map_err(|e| errno_of(&e))?;
         net_inode(link.as_os_str().as_bytes()).ok_or(Errno::EINVAL)
     })
+}
+
+/// The network namespace of the first of process `pid`'s threads but the first that has one
+/// (`None`: no thread lives on, or the process is gone).
+fn leaderless(pid: i32) -> Result<Option<u64>, Errno> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Ok(None);
+    };
+    for t in tasks.flatten() {
+        let Some(tid) = t.file_name().to_str().and_then(|t| t.parse::<i32>().ok()) else {
+            continue;
+        };
+        if tid == pid {
+            continue;
+        }
+        if let Some(ino) = link_inode(pid, &format!("/proc/{pid}/task/{tid}/ns/net"))? {
+            return Ok(Some(ino));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether process `pid` is a kernel thread (PF_KTHREAD in the flags of `/proc/PID/stat`,

@@ -403,6 +403,58 @@ fn landlocked(cmd: &Command) -> Option<Command> {
     Some(wrapped(&[ll.as_os_str()], cmd))
 }
 
+/// Issue (review): a process whose first thread has exited while another lives on in the zone
+/// (a program calling pthread_exit in main) has no namespace at /proc/PID/ns/net: `down` saw
+/// no one in the zone and took it down under the live thread. Its other threads are read now.
+#[test]
+fn a_process_whose_first_thread_exited_keeps_a_zone_up() {
+    let (z, peer) = veth_zone("dldr", None);
+    let n = z.name.clone();
+    run_ok(&mut z.cmd(&["up", &n]));
+    let program = compile_c("leaderless.c", "leaderless", &["-pthread"]);
+    /// Killed and reaped however the test ends.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Killed(
+        Command::new("ip")
+            .args(["netns", "exec", &n])
+            .arg(&program)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = child.0.id();
+    // Its first thread gone: a zombie leader, the other thread sleeping (ip execs the
+    // program in place).
+    let leaderless = || {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .is_ok_and(|s| s.starts_with("Name:\tleaderless") && s.contains("\nState:\tZ"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !leaderless() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the process never lost its first thread"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = run_status(&mut z.cmd(&["down", &n]), 3);
+    assert!(
+        err_text(&out).contains(&format!("processes still use it (pids {pid})")),
+        "{}",
+        err_text(&out)
+    );
+    assert!(z.entry().exists() && host_has_link(&peer));
+    drop(child);
+    run_ok(&mut z.cmd(&["down", &n]));
+    assert!(!z.entry().exists() && !host_has_link(&peer));
+}
+
 /// Issue (review): a /proc mounted `hidepid=` does not even list the processes this one may
 /// not look at: `down` in a Landlock domain saw no one in the zone and took its links from
 /// under a running process. A /proc that lists no PID 1 (every PID namespace has one) now
