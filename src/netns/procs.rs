@@ -15,6 +15,7 @@ use std::time::Duration;
 use nix::errno::Errno;
 
 use crate::netns::Ident;
+use crate::sys::nsfs::errno_of;
 
 /// A process whose namespace could not be read, and the errno.
 pub type Unseen = (i32, Errno);
@@ -82,6 +83,11 @@ impl Procs {
     /// namespace.
     pub fn unseen(&self) -> &[Unseen] {
         &self.unseen
+    }
+
+    /// [`Procs::unseen`]'s PIDs.
+    pub fn unseen_pids(&self) -> Vec<i32> {
+        self.unseen.iter().map(|(pid, _)| *pid).collect()
     }
 
     /// Whether /proc hides processes from this one: it lists no PID 1, which every PID
@@ -187,11 +193,6 @@ fn kernel_thread(pid: i32) -> bool {
         .and_then(|rest| rest.split_ascii_whitespace().nth(6))
         .and_then(|f| f.parse::<u64>().ok())
         .is_some_and(|flags| flags & PF_KTHREAD != 0)
-}
-
-/// The errno of a failed system call (EIO where there is none).
-pub(crate) fn errno_of(e: &io::Error) -> Errno {
-    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
 /// Whether `e` is a look refused (or a process reaped under it: [`look_once`]).

@@ -9,6 +9,7 @@
 //! `/proc/thread-self/ns/net` onto the entry. Any failure after the entry exists removes it again:
 //! a failed add leaves nothing behind. Messages are iproute2's.
 
+use crate::sys::nsfs::errno_of;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::File;
@@ -44,10 +45,6 @@ impl std::error::Error for AdminError {}
 
 fn err(errno: Errno, message: String) -> AdminError {
     AdminError { message, errno }
-}
-
-fn errno_of(e: &io::Error) -> Errno {
-    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
 fn show(p: &Path) -> String {

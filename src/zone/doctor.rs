@@ -183,7 +183,7 @@ pub(crate) fn run(
 /// A WARN for the processes whose network namespace this command may not read: whether
 /// they are in a zone cannot be told (`down` refuses such a zone).
 fn unseen_check(survey: &Survey) -> Option<Check> {
-    let unseen: Vec<i32> = survey.procs().unseen().iter().map(|(p, _)| *p).collect();
+    let unseen = survey.procs().unseen_pids();
     (!unseen.is_empty()).then(|| {
         warn(
             format!(

@@ -191,8 +191,7 @@ fn pids(
         ))
             .hint("nothing was changed: run it unconfined, as the host's root (or with /proc mounted without hidepid=)"));
     }
-    let unseen = procs.unseen().iter().map(|(pid, _)| *pid).collect();
-    Ok((procs.pids_in(id), unseen))
+    Ok((procs.pids_in(id), procs.unseen_pids()))
 }
 
 /// The zone's veth host ends on the host that carry its mark and whose pair's zone end is not

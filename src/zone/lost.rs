@@ -24,6 +24,7 @@ use crate::netns::{Ident, Roots, host};
 use crate::report::fail::Fail;
 use crate::report::out;
 use crate::report::quote::escape;
+use crate::sys::nsfs::errno_of;
 use crate::sys::nsfs::{self, NetnsFile};
 use crate::sys::rtnl::{NlError, Rtnl};
 use crate::zone::base::{PREFIX, fail};
@@ -76,10 +77,6 @@ const LIMITS: &str = "remove the cause (a pids or memory limit: the cgroup's pid
 
 /// The hint for a search refused a look at a process that is still there.
 const DENIED: &str = "a security module's policy (Landlock, AppArmor, SELinux) or a missing CAP_SYS_PTRACE denies this command a look at that process: run it unconfined, as the host's root, and run it again";
-
-fn io_errno(e: &std::io::Error) -> Errno {
-    crate::netns::procs::errno_of(e)
-}
 
 /// The zone's namespace that lives on without its entry, if one does (see the file's header).
 /// `adopt`: for `up`, which attaches the entry to it: only the recorded namespace is taken,
@@ -207,19 +204,19 @@ fn each_namespace(
     mut take: impl FnMut(i32, &NetnsFile) -> Result<bool, Fail>,
 ) -> Result<Option<Found>, Fail> {
     let own = nsfs::identity(Path::new("/proc/self/ns/net"))
-        .map_err(|e| search.io("cannot read /proc/self/ns/net", io_errno(&e)))?;
+        .map_err(|e| search.io("cannot read /proc/self/ns/net", errno_of(&e)))?;
     let host = nsfs::identity(Path::new(host::PID1_NET)).ok();
     // `up` makes a zone's namespace in its own user namespace (the host's): one owned by
     // another (any user's `unshare --user --net`, which may put any alias on its lo) is never
     // taken for the zone.
     let own_user = nsfs::identity(Path::new("/proc/self/ns/user"))
-        .map_err(|e| search.io("cannot read /proc/self/ns/user", io_errno(&e)))?;
+        .map_err(|e| search.io("cannot read /proc/self/ns/user", errno_of(&e)))?;
     let mut seen = Vec::new();
     let mut pid1 = false;
     let procs =
-        std::fs::read_dir("/proc").map_err(|e| search.io("cannot list /proc", io_errno(&e)))?;
+        std::fs::read_dir("/proc").map_err(|e| search.io("cannot list /proc", errno_of(&e)))?;
     for e in procs {
-        let e = e.map_err(|e| search.io("cannot list /proc", io_errno(&e)))?;
+        let e = e.map_err(|e| search.io("cannot list /proc", errno_of(&e)))?;
         let Some(pid) = std::str::from_utf8(e.file_name().as_bytes())
             .ok()
             .and_then(|p| p.parse::<i32>().ok())
@@ -264,7 +261,7 @@ fn open_unseen(
     let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
     // Gone since the listing (or a zombie, which has no namespace): not this zone's. The
     // cheap stat first; only a namespace not seen yet is opened.
-    match look(pid, || nsfs::identity(&path).map_err(|e| io_errno(&e))) {
+    match look(pid, || nsfs::identity(&path).map_err(|e| errno_of(&e))) {
         Ok(Some(i)) if skip(i) => return Ok(None),
         Ok(Some(_)) => {}
         Ok(None) => return Ok(None),
@@ -289,7 +286,7 @@ fn open_unseen(
     let ident = file.identity().map_err(|e| {
         search.io(
             &format!("cannot read the identity of /proc/{pid}/ns/net"),
-            io_errno(&e),
+            errno_of(&e),
         )
     })?;
     Ok((!skip(ident)).then_some((file, ident)))

@@ -17,8 +17,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::netns::Roots;
 use crate::netns::host::{self, HostNet};
-use crate::netns::{Ident, Roots};
 use crate::report::Status;
 use crate::report::fail::Fail;
 use crate::sys::rtnl::{NlError, Rtnl};
@@ -126,11 +126,6 @@ impl Survey {
             .binary_search_by(|z| z.netns.as_bytes().cmp(name.as_bytes()))
             .ok()
             .map(|i| &self.zones[i])
-    }
-
-    /// The processes in the network namespace `id`.
-    pub fn pids_in(&self, id: Ident) -> Vec<i32> {
-        self.pids.pids_in(id)
     }
 
     /// The processes whose network namespace could not be read (`Procs::unseen`).

@@ -112,9 +112,7 @@ impl NetnsFile {
         let fd = unsafe { ns_get_userns(self.file.as_raw_fd()) }?;
         // SAFETY: `fd` was just returned by the kernel, is open, and nothing else owns it.
         let owner = unsafe { OwnedFd::from_raw_fd(fd) };
-        let m = File::from(owner)
-            .metadata()
-            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+        let m = File::from(owner).metadata().map_err(|e| errno_of(&e))?;
         Ok(Ident {
             dev: m.dev(),
             ino: m.ino(),
@@ -126,7 +124,8 @@ impl NetnsFile {
     }
 }
 
-fn errno_of(e: &io::Error) -> Errno {
+/// The errno of a failed system call (EIO where there is none).
+pub fn errno_of(e: &io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 

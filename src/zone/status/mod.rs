@@ -191,7 +191,7 @@ pub fn gather(roots: &Roots, parts: &dyn GuestParts, zones: &[OsString]) -> Resu
         .vservers()
         .map_err(|m| Fail::new(PREFIX, Status::Failed, m))?;
     let survey = Survey::read(roots, parts, vservers)?;
-    let unseen: Vec<i32> = survey.procs().unseen().iter().map(|(p, _)| *p).collect();
+    let unseen = survey.procs().unseen_pids();
     if !unseen.is_empty() {
         crate::report::out::warn(&format!(
             "{PREFIX}: warning: this command may not read the network namespace of pids {} (a security module's policy or a missing CAP_SYS_PTRACE denies it): a zone's pids and running guests may miss them",
