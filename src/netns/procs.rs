@@ -20,6 +20,17 @@ use crate::sys::nsfs::errno_of;
 /// A process whose namespace could not be read, and the errno.
 pub type Unseen = (i32, Errno);
 
+/// Which threads of a process a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// The first thread's link alone, as iproute2 reads it (`ip netns pids` under the name
+    /// `ip`): a process whose first thread has exited is in no namespace.
+    First,
+    /// The first thread's, else (it has exited while others live on) the others': whoever
+    /// is in a namespace (the zone commands, `ip-netns-shim`).
+    Living,
+}
+
 /// Every process's network namespace, as one pass over /proc found them, in /proc order.
 #[derive(Debug, Clone, Default)]
 pub struct Procs {
@@ -36,7 +47,11 @@ impl Procs {
     /// cannot be read is passed over too (as by iproute2) but kept in [`Procs::unseen`]; /proc
     /// that cannot be listed is an error, never "no process". A process's namespace is read
     /// from its link's text (`net:[INODE]`), a quarter cheaper than a stat through the link.
-    pub fn scan() -> io::Result<Procs> {
+    pub fn scan(threads: Threads) -> io::Result<Procs> {
+        let look: fn(&i32) -> Result<Option<u64>, Errno> = match threads {
+            Threads::First => first_inode_of,
+            Threads::Living => net_inode_of,
+        };
         let pids: Vec<i32> = std::fs::read_dir("/proc")?
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -49,7 +64,7 @@ impl Procs {
         let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
         let mut refused = Vec::new();
         let mut unseen = Vec::new();
-        for (pid, ino) in pids.iter().zip(net_inodes(&pids)) {
+        for (pid, ino) in pids.iter().zip(net_inodes(&pids, look)) {
             match ino {
                 Ok(Some(ino)) => by_ns.entry(ino).or_default().push(*pid),
                 Ok(None) => {}
@@ -59,7 +74,7 @@ impl Procs {
                 Err(e) => unseen.push((*pid, e)),
             }
         }
-        let (late, still) = ask_again(refused, |pid| net_inode_of(&pid));
+        let (late, still) = ask_again(refused, |pid| look(&pid));
         for (pid, ino) in late {
             let pids = by_ns.entry(ino).or_default();
             pids.push(pid);
@@ -110,11 +125,14 @@ const PIDS_A_THREAD: usize = 256;
 /// Each process's namespace inode (`None`: gone meanwhile; an errno: unreadable), in the order
 /// given. On a host with many processes the look is shared among threads, one a CPU (at most 8); a
 /// thread that cannot be made (a pids limit) leaves its share to this one.
-fn net_inodes(pids: &[i32]) -> Vec<Result<Option<u64>, Errno>> {
+fn net_inodes(
+    pids: &[i32],
+    look: fn(&i32) -> Result<Option<u64>, Errno>,
+) -> Vec<Result<Option<u64>, Errno>> {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cpus.min(8).min(pids.len() / PIDS_A_THREAD).max(1);
     if threads == 1 {
-        return pids.iter().map(net_inode_of).collect();
+        return pids.iter().map(look).collect();
     }
     let shares: Vec<&[i32]> = pids.chunks(pids.len().div_ceil(threads)).collect();
     std::thread::scope(|s| {
@@ -122,16 +140,15 @@ fn net_inodes(pids: &[i32]) -> Vec<Result<Option<u64>, Errno>> {
             .iter()
             .map(|share| {
                 let share: &[i32] = share;
-                std::thread::Builder::new().spawn_scoped(s, move || {
-                    share.iter().map(net_inode_of).collect::<Vec<_>>()
-                })
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || share.iter().map(look).collect::<Vec<_>>())
             })
             .collect();
-        let mut out: Vec<Result<Option<u64>, Errno>> = shares[0].iter().map(net_inode_of).collect();
+        let mut out: Vec<Result<Option<u64>, Errno>> = shares[0].iter().map(look).collect();
         for (made, share) in others.into_iter().zip(&shares[1..]) {
             match made.map(|t| t.join()) {
                 Ok(Ok(inos)) => out.extend(inos),
-                _ => out.extend(share.iter().map(net_inode_of)),
+                _ => out.extend(share.iter().map(look)),
             }
         }
         out
@@ -148,6 +165,12 @@ fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
     }
 }
 
+/// The inode of the network namespace of process `pid`'s first thread (`None`: gone, or the
+/// thread has exited), in one look ([`look_once`]).
+fn first_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
+    link_inode(*pid, &format!("/proc/{pid}/ns/net"))
+}
+
 /// [`look_once`] at the namespace link `path` of process `pid`.
 fn link_inode(pid: i32, path: &str) -> Result<Option<u64>, Errno> {
     look_once(pid, || {
@@ -159,21 +182,26 @@ fn link_inode(pid: i32, path: &str) -> Result<Option<u64>, Errno> {
 /// The network namespace of the first of process `pid`'s threads but the first that has one
 /// (`None`: no thread lives on, or the process is gone).
 fn leaderless(pid: i32) -> Result<Option<u64>, Errno> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Ok(None);
-    };
-    for t in tasks.flatten() {
-        let Some(tid) = t.file_name().to_str().and_then(|t| t.parse::<i32>().ok()) else {
-            continue;
-        };
-        if tid == pid {
-            continue;
-        }
+    for tid in other_threads(pid) {
         if let Some(ino) = link_inode(pid, &format!("/proc/{pid}/task/{tid}/ns/net"))? {
             return Ok(Some(ino));
         }
     }
     Ok(None)
+}
+
+/// The threads of process `pid` but its first, in /proc order (none: the process is gone).
+/// Where the first has exited while others live on (a program that called pthread_exit in
+/// main), `/proc/PID/ns/net` leads nowhere and theirs are the process's namespaces.
+pub(crate) fn other_threads(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| t.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&tid| tid != pid)
+        .collect()
 }
 
 /// Whether process `pid` is a kernel thread (PF_KTHREAD in the flags of `/proc/PID/stat`,
@@ -300,8 +328,8 @@ pub fn unlisted(e: &io::Error) -> String {
 }
 
 /// The processes in the network namespace `id`, from one scan made now (`ip netns pids`).
-pub fn pids_in(id: Ident) -> io::Result<Vec<i32>> {
-    Ok(Procs::scan()?.pids_in(id))
+pub fn pids_in(id: Ident, threads: Threads) -> io::Result<Vec<i32>> {
+    Ok(Procs::scan(threads)?.pids_in(id))
 }
 
 #[cfg(test)]
@@ -330,11 +358,11 @@ mod tests {
         let pids: Vec<i32> = std::iter::repeat_n(me, PIDS_A_THREAD * 3 + 7).collect();
         let mine = net_inode_of(&me);
         assert!(matches!(mine, Ok(Some(_))));
-        assert_eq!(net_inodes(&pids), vec![mine; pids.len()]);
+        assert_eq!(net_inodes(&pids, net_inode_of), vec![mine; pids.len()]);
         // A process that is gone (PID 0 is never one) reads as none, in its place.
         let mut mixed = pids.clone();
         mixed[PIDS_A_THREAD * 2] = 0;
-        let got = net_inodes(&mixed);
+        let got = net_inodes(&mixed, net_inode_of);
         assert_eq!(got[PIDS_A_THREAD * 2], Ok(None));
         assert_eq!(got.iter().filter(|i| *i == &Ok(None)).count(), 1);
     }
@@ -439,7 +467,12 @@ mod tests {
     fn a_scan_finds_this_process_in_its_namespace() {
         let me = crate::sys::nsfs::identity(std::path::Path::new("/proc/self/ns/net")).unwrap();
         let pid = std::process::id() as i32;
-        assert!(Procs::scan().unwrap().pids_in(me).contains(&pid));
-        assert!(pids_in(me).unwrap().contains(&pid));
+        assert!(
+            Procs::scan(Threads::Living)
+                .unwrap()
+                .pids_in(me)
+                .contains(&pid)
+        );
+        assert!(pids_in(me, Threads::First).unwrap().contains(&pid));
     }
 }

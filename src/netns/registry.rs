@@ -19,6 +19,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::netns::Ident;
+use crate::netns::procs::Threads;
 use crate::sys::nsfs::identity;
 
 use nix::errno::Errno;
@@ -445,7 +446,7 @@ pub fn delete(run_dir: &Path, name: &OsStr) -> Result<Deleted, DeleteError> {
         Entry::Netns(f) => f
             .identity()
             .ok()
-            .and_then(|id| crate::netns::procs::pids_in(id).ok())
+            .and_then(|id| crate::netns::procs::pids_in(id, Threads::Living).ok())
             .unwrap_or_default(),
         _ => Vec::new(),
     };

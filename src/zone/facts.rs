@@ -179,7 +179,8 @@ fn pids(
     let procs = match survey {
         Some(s) => s.procs(),
         None => {
-            scanned = Procs::scan().map_err(|e| fail(unlisted(&e)))?;
+            scanned = Procs::scan(crate::netns::procs::Threads::Living)
+                .map_err(|e| fail(unlisted(&e)))?;
             &scanned
         }
     };

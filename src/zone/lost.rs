@@ -1,7 +1,8 @@
 //! The network namespace of a zone that lives on in processes without its entry (`ip netns
 //! delete` under a running guest, a run killed between removing a stale entry and attaching it
 //! again): found through `/proc/PID/ns/net` by the mark on its `lo` and the cookie `up`
-//! recorded when it made it (`zone::cookie`). Side-effecting (reads only).
+//! recorded when it made it (`zone::cookie`); a process whose first thread has exited is looked
+//! at through its other threads. Side-effecting (reads only).
 //!
 //! Rules: every namespace looked at is held open from the moment it is first seen, and its
 //! identity, its `lo` and its cookie are read through that fd, so what was checked is what is
@@ -229,19 +230,36 @@ fn each_namespace(
             pid1 = true;
             continue;
         }
-        let skip = |i: Ident| i == own || Some(i) == host || seen.contains(&i);
-        let Some((file, ident)) = open_unseen(search, pid, skip)? else {
-            continue;
-        };
-        seen.push(ident);
-        let owner = file.owner().map_err(|e| {
-            search.io(
-                &format!("cannot tell the owner of /proc/{pid}/ns/net (NS_GET_USERNS)"),
-                e,
-            )
-        })?;
-        if owner == own_user && take(pid, &file)? {
-            return Ok(Some((pid, file, ident)));
+        // Its own namespace; where that leads nowhere while the process lives on (its first
+        // thread has exited), each of its other threads'.
+        let mut links = vec![PathBuf::from(format!("/proc/{pid}/ns/net"))];
+        let mut next = 0;
+        while let Some(path) = links.get(next).cloned() {
+            next += 1;
+            let skip = |i: Ident| i == own || Some(i) == host || seen.contains(&i);
+            let (file, ident) = match open_unseen(search, pid, &path, skip)? {
+                Look::Held(file, ident) => (file, ident),
+                Look::Gone if next == 1 => {
+                    links.extend(
+                        crate::netns::procs::other_threads(pid)
+                            .into_iter()
+                            .map(|tid| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/net"))),
+                    );
+                    continue;
+                }
+                Look::Gone | Look::Passed => continue,
+            };
+            seen.push(ident);
+            let shown = path.display();
+            let owner = file.owner().map_err(|e| {
+                search.io(
+                    &format!("cannot tell the owner of {shown} (NS_GET_USERNS)"),
+                    e,
+                )
+            })?;
+            if owner == own_user && take(pid, &file)? {
+                return Ok(Some((pid, file, ident)));
+            }
         }
     }
     // (After the walk: PID 1 comes first where /proc lists it.)
@@ -251,23 +269,34 @@ fn each_namespace(
     Ok(None)
 }
 
-/// Process `pid`'s network namespace, held open with its identity, unless `skip` says it was
-/// seen (or is never a zone's) or the process is gone.
+/// What a look at one namespace link of a process found.
+enum Look {
+    /// The namespace, held open, with its identity.
+    Held(NetnsFile, Ident),
+    /// One seen already, or never a zone's.
+    Passed,
+    /// The link leads nowhere: the process (or thread) is gone, or a zombie.
+    Gone,
+}
+
+/// The network namespace that `path`, a namespace link of process `pid`, leads to, held open
+/// with its identity, unless `skip` says it was seen (or is never a zone's).
 fn open_unseen(
     search: &Search,
     pid: i32,
+    path: &Path,
     skip: impl Fn(Ident) -> bool,
-) -> Result<Option<(NetnsFile, Ident)>, Fail> {
-    let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
+) -> Result<Look, Fail> {
+    let shown = path.display();
     // Gone since the listing (or a zombie, which has no namespace): not this zone's. The
     // cheap stat first; only a namespace not seen yet is opened.
-    match look(pid, || nsfs::identity(&path).map_err(|e| errno_of(&e))) {
-        Ok(Some(i)) if skip(i) => return Ok(None),
+    match look(pid, || nsfs::identity(path).map_err(|e| errno_of(&e))) {
+        Ok(Some(i)) if skip(i) => return Ok(Look::Passed),
         Ok(Some(_)) => {}
-        Ok(None) => return Ok(None),
-        Err(e) => return Err(search.io(&format!("cannot read /proc/{pid}/ns/net"), e)),
+        Ok(None) => return Ok(Look::Gone),
+        Err(e) => return Err(search.io(&format!("cannot read {shown}"), e)),
     }
-    let opened = look(pid, || match nsfs::probe(&path) {
+    let opened = look(pid, || match nsfs::probe(path) {
         nsfs::Probe::Netns(f) => Ok(Some(f)),
         // A process that became a zombie since the stat: its link is there but leads nowhere.
         nsfs::Probe::Missing | nsfs::Probe::Unfit(nsfs::Unfit::Symlink) => Err(Errno::ENOENT),
@@ -277,19 +306,23 @@ fn open_unseen(
     let file = match opened {
         Ok(Some(Some(f))) => f,
         Ok(Some(None)) => {
-            return Err(search.unknown(format!("/proc/{pid}/ns/net opens as no network namespace")));
+            return Err(search.unknown(format!("{shown} opens as no network namespace")));
         }
-        Ok(None) => return Ok(None),
-        Err(e) => return Err(search.io(&format!("cannot open /proc/{pid}/ns/net"), e)),
+        Ok(None) => return Ok(Look::Gone),
+        Err(e) => return Err(search.io(&format!("cannot open {shown}"), e)),
     };
     // The namespace held, which the process may have left since the stat.
     let ident = file.identity().map_err(|e| {
         search.io(
-            &format!("cannot read the identity of /proc/{pid}/ns/net"),
+            &format!("cannot read the identity of {shown}"),
             errno_of(&e),
         )
     })?;
-    Ok((!skip(ident)).then_some((file, ident)))
+    Ok(if skip(ident) {
+        Look::Passed
+    } else {
+        Look::Held(file, ident)
+    })
 }
 
 /// `/proc/self/fd/N` of an open namespace file: the namespace it holds, whatever happens to

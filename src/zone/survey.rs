@@ -99,7 +99,7 @@ impl Survey {
             macs,
             clashes,
             host_macs,
-            pids: crate::netns::procs::Procs::scan()
+            pids: crate::netns::procs::Procs::scan(crate::netns::procs::Threads::Living)
                 .map_err(|e| fail(crate::netns::procs::unlisted(&e)))?,
             members,
             guests,

@@ -714,6 +714,36 @@ fn a_missing_entry_whose_namespace_lives_on_is_attached_again() {
     assert!(!stdout.lines().any(|l| l == "doctor=idle"), "{ctx}");
 }
 
+/// The same with the namespace held only by a process whose first thread has exited (a
+/// program calling pthread_exit in main): `/proc/PID/ns/net` leads nowhere, its other threads'
+/// links lead to the zone's namespace. Before, the search passed the process over and `up`
+/// made a new namespace beside the one the process runs in.
+#[test]
+fn a_missing_entry_whose_namespace_lives_on_in_a_leaderless_process_is_attached_again() {
+    let program = common::compile_c("leaderless.c", "leaderless", &["-pthread"]);
+    let script = format!(
+        "W=$(mktemp -d)\n\
+        vspace-netns up ll >/dev/null\n\
+        ip netns exec ll {} &\n\
+        i=0; until grep -q '^State:.Z' /proc/$!/status 2>/dev/null; do i=$((i+1)); [ $i -lt 3000 ] || exit 9; sleep 0.01; done\n\
+        t=$(ls /proc/$!/task | grep -vx $!)\n\
+        umount /run/netns/ll\nrm /run/netns/ll\n\
+        vspace-netns status ll | grep -q \"^zone ll: stale: still in use by pids $!: \" && echo status=stale\n\
+        rc=0; vspace-netns up ll >$W/up.out 2>&1 || rc=$?; echo \"up=$rc\"\n\
+        [ \"$(stat -L -c %i /run/netns/ll)\" = \"$(stat -L -c %i /proc/$!/task/$t/ns/net)\" ] && echo same=1\n\
+        kill $!; wait $! || :\n\
+        rc=0; vspace-netns down ll >/dev/null || rc=$?; echo \"down=$rc\"\n\
+        ip link show llhost >/dev/null 2>&1 || echo hostend=gone\n\
+        cat $W/up.out >&2; rm -r $W\n",
+        program.display()
+    );
+    let (ctx, stdout, _) =
+        on_private_host_with_veth_zone("ll", "10", "llhost", "192.0.2.42/24", &script);
+    for want in ["status=stale", "up=0", "same=1", "down=0", "hostend=gone"] {
+        assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
+    }
+}
+
 /// A zone's entry stale in this mount namespace while PID 1's view cannot be read (a sandbox,
 /// systemd PrivateMounts=): the entry may be live on the host, so neither doctor nor status
 /// offers the repair for a namespace living on without its entry (`ip netns delete` from here

@@ -195,6 +195,28 @@ fn identify_and_pids_agree_with_real_ip() {
     assert_eq!(o.stdout, t.stdout);
 }
 
+/// A process whose first thread has exited while another lives on in the namespace (a
+/// program calling pthread_exit in main): iproute2 reads the first thread's link alone and
+/// lists it nowhere; under `ip` so do we, the shim lists it.
+#[test]
+fn pids_of_a_process_whose_first_thread_exited_as_real_ip_and_in_the_shim() {
+    let ns = Netns::new("ipld");
+    let names = Names::new();
+    let child = Sleeper::leaderless(&ns.name);
+    let pid = child.pid().to_string();
+    let args = ["netns", "pids", ns.name.as_str()];
+    let mut ours = our_ip(&names);
+    ours.args(args);
+    let o = run_ok(&mut ours);
+    let t = run_ok(real().args(args));
+    assert_eq!(o.stdout, t.stdout, "{}", show(&ours, &o));
+    assert!(!text(&t).lines().any(|l| l == pid), "{}", text(&t));
+    let mut c = shim(&names);
+    c.args(&args[1..]);
+    let out = run_ok(&mut c);
+    assert!(text(&out).lines().any(|l| l == pid), "{}", show(&c, &out));
+}
+
 #[test]
 fn list_shows_ids_like_real_ip_and_stale_entries_as_stale() {
     let ns = Netns::new("ipls");

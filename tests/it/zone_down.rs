@@ -411,38 +411,8 @@ fn a_process_whose_first_thread_exited_keeps_a_zone_up() {
     let (z, peer) = veth_zone("dldr", None);
     let n = z.name.clone();
     run_ok(&mut z.cmd(&["up", &n]));
-    let program = compile_c("leaderless.c", "leaderless", &["-pthread"]);
-    /// Killed and reaped however the test ends.
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let child = Killed(
-        Command::new("ip")
-            .args(["netns", "exec", &n])
-            .arg(&program)
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let pid = child.0.id();
-    // Its first thread gone: a zombie leader, the other thread sleeping (ip execs the
-    // program in place).
-    let leaderless = || {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .is_ok_and(|s| s.starts_with("Name:\tleaderless") && s.contains("\nState:\tZ"))
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !leaderless() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the process never lost its first thread"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let child = Sleeper::leaderless(&n);
+    let pid = child.pid();
     let out = run_status(&mut z.cmd(&["down", &n]), 3);
     assert!(
         err_text(&out).contains(&format!("processes still use it (pids {pid})")),

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
+use crate::netns::procs::Threads;
 use crate::netns::{self, Entry, Unusable};
 use crate::report::errno;
 use crate::report::status::Status;
@@ -46,7 +47,14 @@ pub(super) fn pids(voice: Voice, run_dir: &Path, name: &OsStr) -> Result<Status,
             return Ok(Status::Ok);
         }
     };
-    let pids = crate::netns::procs::pids_in(id).map_err(|e| {
+    // Under `ip`, iproute2's look: the first thread's link alone. The shim also lists a
+    // process whose first thread has exited while another lives on in the namespace.
+    let threads = if voice.shim {
+        Threads::Living
+    } else {
+        Threads::First
+    };
+    let pids = crate::netns::procs::pids_in(id, threads).map_err(|e| {
         IpFail::new(
             FAILED,
             &[b"Open of /proc failed: ", errno::io_reason(&e).as_bytes()],

@@ -259,6 +259,51 @@ impl Sleeper {
         }
     }
 
+    /// `tests/c/leaderless.c` in the namespace `ns` of the host's run dir, through the real
+    /// ip, once its first thread has exited (a zombie leader, as a program that calls
+    /// pthread_exit in main leaves) while its second sleeps there: `/proc/PID/ns/net` leads
+    /// nowhere, `/proc/PID/task/TID/ns/net` to the namespace.
+    pub fn leaderless(ns: &str) -> Sleeper {
+        use std::os::unix::fs::MetadataExt;
+        static PROGRAM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        let program =
+            PROGRAM.get_or_init(|| compile_c("leaderless.c", "leaderless", &["-pthread"]));
+        let entry = Path::new("/run/netns").join(ns);
+        let want = format!("net:[{}]", std::fs::metadata(&entry).unwrap().ino());
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns]).arg(program);
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + hang_limit();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{cmd:?} exited: {status}");
+            }
+            let zombie_leader = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .is_ok_and(|s| s.starts_with("Name:\tleaderless") && s.contains("\nState:\tZ"));
+            let inside = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|t| {
+                    std::fs::read_link(t.path().join("ns/net"))
+                        .is_ok_and(|l| l.to_string_lossy() == want)
+                });
+            if zombie_leader && inside {
+                return Sleeper { child };
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{cmd:?} never lost its first thread in {}", entry.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
