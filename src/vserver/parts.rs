@@ -16,7 +16,7 @@ use crate::vserver::guest::{self, NetSpace};
 use crate::vserver::{ifaces, skips};
 use crate::zone::config::Zone;
 use crate::zone::guests::{GuestLock, GuestParts, Member, Traces};
-use crate::zone::plan::{LinkState, SkipFact, Step};
+use crate::zone::plan::{GuestAddr, LinkState, SkipFact, Step};
 
 /// util-vserver's guests under the vservers root.
 pub struct UtilVserver;
@@ -75,14 +75,14 @@ impl GuestParts for UtilVserver {
         ifaces::apply::nodev_steps(roots, netns)
     }
 
-    fn addresses(
-        &self,
-        vservers: &Path,
-        guest: &OsStr,
-        inside: &BTreeMap<String, LinkState>,
-    ) -> Vec<String> {
-        ifaces::entries(vservers, guest)
-            .map(|e| ifaces::present(&e, inside))
-            .unwrap_or_default()
+    fn addresses(&self, vservers: &Path, guest: &OsStr) -> Option<Vec<GuestAddr>> {
+        let entries = ifaces::entries(vservers, guest).ok()?;
+        Some(
+            entries
+                .iter()
+                .filter_map(ifaces::Entry::iface)
+                .map(|i| i.addr.clone())
+                .collect(),
+        )
     }
 }

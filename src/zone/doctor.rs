@@ -40,6 +40,7 @@ use crate::zone::base as zone;
 use crate::zone::config::{self};
 use crate::zone::guests::GuestParts;
 use crate::zone::hostside::{self, Support};
+use crate::zone::plan::GuestAddr;
 use crate::zone::survey::Survey;
 
 mod state;
@@ -395,6 +396,27 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
             sections.push((format!("guest {}", escape(&g)), checks));
         }
     }
+}
+
+/// The addresses the interfaces of `zone`'s member guests put inside it (`None`: the guests
+/// or one's interfaces cannot be read).
+pub(crate) fn guest_addresses(zone: &str, ctx: &Ctx) -> Option<Vec<GuestAddr>> {
+    let vservers = ctx.roots.vservers().ok()?;
+    let names: Vec<OsString> = match &ctx.survey {
+        Some(s) => s.members(zone).iter().map(|g| g.name.clone()).collect(),
+        None => ctx
+            .parts
+            .members(vservers, zone)
+            .ok()?
+            .into_iter()
+            .map(|m| m.guest)
+            .collect(),
+    };
+    let mut all = Vec::new();
+    for g in names {
+        all.extend(ctx.parts.addresses(vservers, &g)?);
+    }
+    Some(all)
 }
 
 /// The member guests of `zone`, from the survey when there is one.

@@ -297,6 +297,9 @@ fn inside_facts(live: &Path, for_up: bool, facts: &mut Facts) -> Result<(), Fail
             .dump(rtmsg::dump_routes(v6))
             .map_err(nl("cannot list the zone's routes"))?;
         facts.routes.extend(rtmsg::routes(&dump, &facts.inside));
+        facts
+            .managed_routes
+            .extend(rtmsg::managed_routes(&dump, &facts.inside));
     }
     Ok(())
 }

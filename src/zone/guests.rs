@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::netns::Roots;
 use crate::report::fail::Fail;
 use crate::zone::config::Zone;
-use crate::zone::plan::{LinkState, SkipFact, Step};
+use crate::zone::plan::{GuestAddr, LinkState, SkipFact, Step};
 
 /// A guest that names a zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,13 +79,9 @@ pub trait GuestParts {
     /// (the guests' files the members' starts wrote).
     fn down_steps(&self, roots: &Roots, netns: &str) -> Vec<Step>;
 
-    /// The addresses of `guest`'s own interfaces found among the links `inside` (status).
-    fn addresses(
-        &self,
-        vservers: &Path,
-        guest: &OsStr,
-        inside: &BTreeMap<String, LinkState>,
-    ) -> Vec<String>;
+    /// The addresses `guest`'s own interfaces put inside its zone (status, doctor); `None`
+    /// when they cannot be read.
+    fn addresses(&self, vservers: &Path, guest: &OsStr) -> Option<Vec<GuestAddr>>;
 }
 
 /// A host without guests: no member, no claim, nothing to edit.
@@ -128,7 +124,7 @@ impl GuestParts for NoGuests {
         Vec::new()
     }
 
-    fn addresses(&self, _: &Path, _: &OsStr, _: &BTreeMap<String, LinkState>) -> Vec<String> {
-        Vec::new()
+    fn addresses(&self, _: &Path, _: &OsStr) -> Option<Vec<GuestAddr>> {
+        Some(Vec::new())
     }
 }

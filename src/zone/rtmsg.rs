@@ -14,7 +14,9 @@ use std::os::fd::RawFd;
 
 use netlink_packet_route::AddressFamily;
 use netlink_packet_route::RouteNetlinkMessage as Msg;
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
@@ -281,8 +283,22 @@ pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, dump: &[Msg]) {
         };
         if let Some(l) = links.values_mut().find(|l| l.index == index) {
             l.addresses.push(cidr);
+            if !permanent(a) {
+                l.dynamic.push(cidr);
+            }
         }
     }
+}
+
+/// Whether an address message's address is permanent (IFA_F_PERMANENT: added without a
+/// lifetime, as `up`, the hook and `ip address add` add it), not one with a lifetime that
+/// IPv6 autoconfiguration or a DHCP client keeps.
+fn permanent(a: &AddressMessage) -> bool {
+    let flags = a.attributes.iter().find_map(|at| match at {
+        AddressAttribute::Flags(f) => Some(f.contains(AddressFlags::Permanent)),
+        _ => None,
+    });
+    flags.unwrap_or(a.header.flags.contains(AddressHeaderFlags::Permanent))
 }
 
 /// The link index and address of an address message (IFA_LOCAL, else IFA_ADDRESS).
@@ -350,13 +366,18 @@ impl LinkTable {
                     let Some(l) = self.names.get(&index).and_then(|n| self.links.get_mut(n)) else {
                         continue;
                     };
+                    let new = matches!(m, Msg::NewAddress(_));
                     let at = l.addresses.iter().position(|c| *c == cidr);
-                    match (matches!(m, Msg::NewAddress(_)), at) {
+                    match (new, at) {
                         (true, None) => l.addresses.push(cidr),
                         (false, Some(i)) => {
                             l.addresses.remove(i);
                         }
                         _ => {}
+                    }
+                    l.dynamic.retain(|c| *c != cidr);
+                    if new && !permanent(a) {
+                        l.dynamic.push(cidr);
                     }
                 }
                 _ => {}
@@ -373,11 +394,32 @@ impl LinkTable {
 /// The routes of a RTM_GETROUTE dump that a zone's `routes` file can describe: unicast, not
 /// made by the kernel itself, not in the local table; `dev` named through `links`.
 pub fn routes(dump: &[Msg], links: &BTreeMap<String, LinkState>) -> Vec<Route> {
+    routes_where(dump, links, |_| true)
+}
+
+/// Of [`routes`], those a daemon or the kernel's IPv6 autoconfiguration keeps: any protocol
+/// but `boot` (what `ip route add` and `up` give) and `static` (an admin's word for a route
+/// of their own).
+pub fn managed_routes(dump: &[Msg], links: &BTreeMap<String, LinkState>) -> Vec<Route> {
+    routes_where(dump, links, |p| {
+        !matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
+    })
+}
+
+/// [`routes`] of the protocols `protocol` says yes to.
+fn routes_where(
+    dump: &[Msg],
+    links: &BTreeMap<String, LinkState>,
+    protocol: impl Fn(RouteProtocol) -> bool,
+) -> Vec<Route> {
     let mut out = Vec::new();
     for m in dump {
         let Msg::NewRoute(r) = m else { continue };
         let h = &r.header;
-        if h.kind != RouteType::Unicast || h.protocol == RouteProtocol::Kernel {
+        if h.kind != RouteType::Unicast
+            || h.protocol == RouteProtocol::Kernel
+            || !protocol(h.protocol)
+        {
             continue;
         }
         let v6 = h.address_family == AddressFamily::Inet6;

@@ -369,3 +369,94 @@ fn up_dry_run_warns_about_the_host_side_the_zone_lacks() {
     );
     assert!(!std::path::Path::new("/run/netns").join(&n).exists());
 }
+
+/// `up` adds what is configured and removes nothing: an address or a route taken out of the
+/// files stays in the zone. status says partial and names each (it said up), doctor gives
+/// the line that deletes it, and once those lines have run the zone is up again. What is not
+/// the admin's is no difference: a member guest's address, the kernel's IPv6 link-local one,
+/// an address with a lifetime, a route a daemon keeps (proto dhcp).
+#[test]
+fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
+    let (z, v) = veth_zone(
+        "mu",
+        "default via 10.81.3.254\n10.82.0.0/16 via 10.81.3.253\n",
+    );
+    let n = z.name.clone();
+    z.write(
+        &format!("links/{v}/address"),
+        "10.81.3.1/24\n10.81.4.1/24\n",
+    );
+    // web's interface in the zone, as its start applies it.
+    let web = z.vservers().join("web/interfaces/0");
+    write(&web.join("ip"), "10.81.3.20\n");
+    write(&web.join("prefix"), "24\n");
+    write(&web.join("dev"), &format!("{v}\n"));
+    run_ok(&mut z.cmd(&["up", &n]));
+    z.ip_in(&["addr", "add", "10.81.3.20/24", "dev", &v]);
+    z.ip_in(&[
+        "-6",
+        "addr",
+        "add",
+        "2001:db8:81::9/64",
+        "dev",
+        &v,
+        "valid_lft",
+        "600",
+        "preferred_lft",
+        "600",
+        "nodad",
+    ]);
+    z.ip_in(&[
+        "route",
+        "add",
+        "10.83.0.0/16",
+        "via",
+        "10.81.3.252",
+        "proto",
+        "dhcp",
+    ]);
+    run_ok(&mut z.cmd(&["status", &n]));
+    // The second address and the second route are taken out of the files.
+    z.write(&format!("links/{v}/address"), "10.81.3.1/24\n");
+    z.write("routes", "default via 10.81.3.254\n");
+    let out = run_ok(&mut z.cmd(&["up", &n]));
+    assert!(
+        text(&out.stdout).starts_with("# nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+    let addr = format!("address 10.81.4.1/24 on link {v} inside is not configured");
+    let route = format!("route 10.82.0.0/16 via 10.81.3.253 dev {v} inside is not configured");
+    let out = run_status(&mut z.cmd(&["status", &n]), 1);
+    let said = text(&out.stdout);
+    assert!(
+        said.starts_with(&format!("zone {n}: partial, net:[")),
+        "{said}"
+    );
+    assert!(said.contains(&addr) && said.contains(&route), "{said}");
+    let out = run_status(&mut z.cmd(&["doctor", &n]), 1);
+    let flat = doctor_flat(&text(&out.stdout));
+    let fails: Vec<&String> = flat
+        .iter()
+        .filter(|l| l.starts_with(&format!("FAIL zone {n}: ")))
+        .collect();
+    assert_eq!(fails.len(), 2, "{flat:#?}");
+    let del_addr = format!("ip -n {n} addr del 10.81.4.1/24 dev {v}");
+    let del_route =
+        format!("ip -n {n} -4 route del 10.82.0.0/16 via 10.81.3.253 dev {v} metric 0 table 254");
+    for (what, line) in [(&addr, &del_addr), (&route, &del_route)] {
+        let fail = fails
+            .iter()
+            .find(|l| l.contains(what.as_str()))
+            .unwrap_or_else(|| panic!("no FAIL for {what}: {flat:#?}"));
+        assert!(fail.contains(&format!("delete it ({line})")), "{fail}");
+        run_ok(Command::new("sh").args(["-c", line]));
+    }
+    let out = run_ok(&mut z.cmd(&["status", &n]));
+    assert!(
+        text(&out.stdout).starts_with(&format!("zone {n}: up, net:[")),
+        "{}",
+        text(&out.stdout)
+    );
+    run_ok(&mut z.cmd(&["down", &n]));
+}

@@ -48,7 +48,7 @@ use std::path::PathBuf;
 pub use crate::zone::plan::{Bcast, GuestAddr};
 pub use crate::zone::plan::{is_vlan_temp, vlan_mark, vlan_temp_name};
 pub use parse::{BadMask, is_our_nodev, mask2prefix, parse};
-pub use plan::{broken, clashes, nodev_back, outside_routes, plan_start, plan_stop, present};
+pub use plan::{broken, clashes, nodev_back, outside_routes, plan_start, plan_stop};
 pub use read::{ReadError, entries, others, read};
 /// What a `nodev` written by vspace-netns holds (util-vserver only tests that it exists).
 pub const NODEV_TEXT: &str =

@@ -11,20 +11,6 @@ use super::{Entry, Iface, State};
 use crate::report::quote::escape;
 use crate::zone::config::{Cidr, Zone};
 use crate::zone::plan::{LinkState, Step, vlan_mark, vlan_temp_name};
-/// The addresses of `entries` (one guest's) found inside the zone, as `ADDR/PREFIX dev DEV`.
-pub fn present(entries: &[Entry], inside: &BTreeMap<String, LinkState>) -> Vec<String> {
-    entries
-        .iter()
-        .filter_map(Entry::iface)
-        .filter(|i| {
-            inside
-                .get(&i.addr.dev)
-                .is_some_and(|l| l.addresses.contains(&i.addr.cidr()))
-        })
-        .map(|i| format!("{} dev {}", i.addr.cidr(), i.addr.dev))
-        .collect()
-}
-
 /// The zone's links in words, for a message.
 fn zone_links(zone: &Zone) -> String {
     let names: Vec<&str> = zone.links.iter().map(|l| l.name.as_str()).collect();

@@ -350,7 +350,8 @@ fn plan_checks(checks: &mut Vec<Check>, zone: &Zone, run_dir: &Path, ctx: &Ctx) 
             ));
         }
     }
-    for (what, fix) in plan::unconfigured_items(zone, &facts) {
+    let guests = super::guest_addresses(ns, ctx);
+    for (what, fix) in plan::unconfigured_items(zone, &facts, guests.as_deref()) {
         checks.push(bad(format!("zone {ns}: {what}"), fix));
     }
     for (dev, mac, state, place) in link_ends(zone, &facts) {

@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use crate::netns::Entry;
-use crate::zone::config::Zone;
+use crate::zone::config::{Cidr, MAIN_TABLE, Route, Zone};
 
 use super::facts::{Facts, LinkState};
+use super::guest_addr::GuestAddr;
 use super::step::Step;
 use super::{PlanError, mark, temp_name};
 
@@ -165,14 +166,25 @@ pub fn unconfigured<'a>(zone: &'a Zone, facts: &'a Facts) -> impl Iterator<Item 
         .filter(|n| *n != "lo" && !zone.links.iter().any(|l| l.name == *n))
 }
 
-/// Each unconfigured link inside as a difference and its fix, `(WHAT, FIX)`: `link X inside
-/// is not configured`, `delete it: ip -n ZONE link del dev X` (or add it to the configuration).
-pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
+/// Each difference from the configuration that `up` leaves alone, with its fix, `(WHAT,
+/// FIX)`: a link inside that the configuration does not name (`link X inside is not
+/// configured`, `delete it (ip -n ZONE link del dev X), or configure it ...`), and, on the
+/// configured links, an address or a route no file names ([`unconfigured_addresses`],
+/// [`unconfigured_routes`]): `up` adds what is configured and removes nothing, so a line
+/// taken out of a file stays in the zone until deleted by hand or the zone goes down.
+/// `guests`: the addresses the member guests' interfaces put inside (`None`: they cannot all
+/// be read, and no address is told a difference).
+pub fn unconfigured_items(
+    zone: &Zone,
+    facts: &Facts,
+    guests: Option<&[GuestAddr]>,
+) -> Vec<(String, String)> {
     let run_dir = facts.entry.parent().unwrap_or(Path::new("/run/netns"));
-    unconfigured(zone, facts)
+    let ns = || Some(zone.netns.clone());
+    let mut items: Vec<(String, String)> = unconfigured(zone, facts)
         .map(|dev| {
             let del = Step::DelLink {
-                ns: Some(zone.netns.clone()),
+                ns: ns(),
                 dev: dev.to_string(),
             };
             let half_made = facts
@@ -198,7 +210,91 @@ pub fn unconfigured_items(zone: &Zone, facts: &Facts) -> Vec<(String, String)> {
                 ),
             )
         })
+        .collect();
+    for (dev, cidr) in guests
+        .map(|g| unconfigured_addresses(zone, facts, g))
+        .unwrap_or_default()
+    {
+        let del = Step::DelAddr {
+            ns: zone.netns.clone(),
+            dev: dev.to_string(),
+            cidr,
+        };
+        items.push((
+            format!("address {cidr} on link {dev} inside is not configured"),
+            format!(
+                "delete it ({}), or add it to links/{dev}/address: up adds what is configured and removes nothing",
+                del.line(run_dir)
+            ),
+        ));
+    }
+    for route in unconfigured_routes(zone, facts) {
+        let mut shown = route.clone();
+        shown.metric = shown.metric.filter(|m| *m != 0);
+        shown.table = shown.table.filter(|t| *t != MAIN_TABLE);
+        let del = Step::DelRoute {
+            ns: zone.netns.clone(),
+            route: route.clone(),
+        };
+        items.push((
+            format!("route {shown} inside is not configured"),
+            format!(
+                "delete it ({}), or add it to routes: up adds what is configured and removes nothing",
+                del.line(run_dir)
+            ),
+        ));
+    }
+    items
+}
+
+/// The addresses on the zone's configured links inside that neither the link's `address`
+/// file nor a member guest's interfaces (`guests`) name, by link: an admin's or the
+/// configuration's of before. Not one: an address with a lifetime (IPv6 autoconfiguration,
+/// a DHCP client) or an IPv6 link-local one (the kernel's).
+pub fn unconfigured_addresses<'a>(
+    zone: &'a Zone,
+    facts: &'a Facts,
+    guests: &[GuestAddr],
+) -> Vec<(&'a str, Cidr)> {
+    let mut out = Vec::new();
+    for link in &zone.links {
+        let Some(found) = facts.inside.get(&link.name) else {
+            continue;
+        };
+        for cidr in &found.addresses {
+            let theirs = link.addresses.contains(cidr)
+                || found.dynamic.contains(cidr)
+                || is_link_local_v6(cidr)
+                || guests
+                    .iter()
+                    .any(|g| g.dev == link.name && g.cidr() == *cidr);
+            if !theirs {
+                out.push((link.name.as_str(), *cidr));
+            }
+        }
+    }
+    out
+}
+
+/// The routes inside through the zone's configured links that no line of `routes` names
+/// (by the kernel's key: destination, metric, table) and that no daemon keeps.
+pub fn unconfigured_routes<'a>(zone: &'a Zone, facts: &'a Facts) -> Vec<&'a Route> {
+    facts
+        .routes
+        .iter()
+        .filter(|r| !facts.managed_routes.contains(r))
+        .filter(|r| {
+            r.dev
+                .as_deref()
+                .is_none_or(|d| zone.links.iter().any(|l| l.name == d))
+        })
+        .filter(|r| !zone.routes.iter().any(|c| c.same_key(r)))
         .collect()
+}
+
+/// Whether `cidr` is an IPv6 link-local address (fe80::/10), which the kernel gives a link.
+fn is_link_local_v6(cidr: &Cidr) -> bool {
+    matches!(cidr.addr, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 fn alias_shown(alias: &Option<String>) -> String {

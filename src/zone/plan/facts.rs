@@ -23,6 +23,9 @@ pub struct LinkState {
     /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
     pub kind: Option<String>,
     pub addresses: Vec<Cidr>,
+    /// Of `addresses`, those with a lifetime (no IFA_F_PERMANENT): IPv6 autoconfiguration's
+    /// or a DHCP client's, never `up`'s, the hook's or an admin's.
+    pub dynamic: Vec<Cidr>,
     /// IFLA_LINK when it names a link of the same namespace (no IFLA_LINK_NETNSID): a veth's
     /// other end, or the lower device of a macvlan, ipvlan or VLAN device. Deleting either
     /// deletes this link too.
@@ -62,6 +65,9 @@ pub struct Facts {
     pub host: BTreeMap<String, LinkState>,
     /// Routes inside (those the kernel did not make itself), with `dev` as a name.
     pub routes: Vec<Route>,
+    /// Of `routes`, those a daemon or IPv6 autoconfiguration keeps (`rtmsg::managed_routes`):
+    /// theirs, never a difference from the configuration.
+    pub managed_routes: Vec<Route>,
     /// The configured sysctl keys' values inside (blanks collapsed); `None` for a key that
     /// does not exist yet (it names a link this run makes).
     pub sysctls: BTreeMap<String, Option<String>>,
@@ -109,6 +115,7 @@ impl Facts {
             inside: BTreeMap::new(),
             host: BTreeMap::new(),
             routes: Vec::new(),
+            managed_routes: Vec::new(),
             sysctls: BTreeMap::new(),
             macs_elsewhere: BTreeMap::new(),
             vprocunhide: None,

@@ -4,7 +4,8 @@
 //! once); [`state`], [`health`] and the renderers are pure.
 //!
 //! Per zone: `up` (live and as configured), `partial` (live, but `up` would change something,
-//! or a link inside is not configured: `differs` names each item, as `doctor` does, from `up`'s
+//! or a link inside, or an address or route on its links, is not configured
+//! (`plan::unconfigured_items`): `differs` names each item, as `doctor` does, from `up`'s
 //! own planner), `stale` (an entry with no namespace; `differs` names the pids still in a
 //! namespace that lives on without it), `idle` (no entry and none of its guests runs: the hook
 //! took it down after the last guest stopped, by design), `down` (no entry while a guest runs),
@@ -32,7 +33,7 @@ use crate::report::fail::Fail;
 use crate::zone::base::{self as zone, PREFIX};
 use crate::zone::config::{self, MAIN_TABLE, Route, Zone};
 use crate::zone::guests::GuestParts;
-use crate::zone::plan::{self, Facts, PlanError, Step};
+use crate::zone::plan::{self, Facts, GuestAddr, PlanError, Step};
 use crate::zone::survey::{self, Survey};
 
 mod prometheus;
@@ -338,7 +339,7 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
             (Vec::new(), None)
         }
     };
-    let guests = members(roots, parts, survey, &zone.netns, &facts);
+    let (guests, guest_addrs) = members(roots, parts, survey, &zone.netns, &facts);
     let mut st = state(
         &facts.netns,
         &steps,
@@ -349,7 +350,7 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
         st = State::Invalid;
     }
     // A link inside that the configuration does not name differs too (`up` leaves it alone).
-    let extra = plan::unconfigured_items(&zone, &facts);
+    let extra = plan::unconfigured_items(&zone, &facts, guest_addrs.as_deref());
     if st == State::Up && !extra.is_empty() {
         st = State::Partial;
     }
@@ -463,23 +464,37 @@ fn links(zone: &Zone, facts: &Facts) -> Vec<Link> {
 
 /// The zone's members: running when a process in the zone (`facts.pids`) is theirs, or their
 /// run file exists; with their `interfaces/` addresses found inside.
+/// The zone's member guests as status shows them, and the addresses their interfaces put
+/// inside (`None`: a member's cannot be read).
 fn members(
     roots: &Roots,
     parts: &dyn GuestParts,
     survey: &Survey,
     ns: &str,
     facts: &Facts,
-) -> Vec<Member> {
+) -> (Vec<Member>, Option<Vec<GuestAddr>>) {
     let guests = survey.members(ns);
     let mut owned = survey::owners(&facts.pids, guests);
     let vservers = roots.vservers().ok();
-    guests
+    let mut all = Some(Vec::new());
+    let members = guests
         .iter()
         .map(|g| {
             let pids = owned.remove(&g.name).unwrap_or_default();
-            let addresses = vservers
-                .map(|v| parts.addresses(v, &g.name, &facts.inside))
-                .unwrap_or_default();
+            let own = vservers.and_then(|v| parts.addresses(v, &g.name));
+            let addresses = own.iter().flatten().filter(|a| {
+                facts
+                    .inside
+                    .get(&a.dev)
+                    .is_some_and(|l| l.addresses.contains(&a.cidr()))
+            });
+            let addresses = addresses
+                .map(|a| format!("{} dev {}", a.cidr(), a.dev))
+                .collect();
+            match (&mut all, own) {
+                (Some(all), Some(own)) => all.extend(own),
+                _ => all = None,
+            }
             Member {
                 name: crate::report::quote::escape(&g.name),
                 running: g.run_file || !pids.is_empty(),
@@ -487,7 +502,8 @@ fn members(
                 addresses,
             }
         })
-        .collect()
+        .collect();
+    (members, all)
 }
 
 fn guest_zones(zones: &[ZoneStatus]) -> Vec<GuestZone> {
