@@ -416,8 +416,11 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         "dhcp",
     ]);
     run_ok(&mut z.cmd(&["status", &n]));
-    // The second address and the second route are taken out of the files.
+    // The second address and the second route are taken out of the files; an address of
+    // the second address's subnet is added by hand (a secondary: the kernel deletes it with
+    // the primary unless promote_secondaries is on).
     z.write(&format!("links/{v}/address"), "10.81.3.1/24\n");
+    z.ip_in(&["addr", "add", "10.81.4.7/24", "dev", &v]);
     z.write("routes", "default via 10.81.3.254\n");
     let out = run_ok(&mut z.cmd(&["up", &n]));
     assert!(
@@ -426,6 +429,7 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         text(&out.stdout)
     );
     let addr = format!("address 10.81.4.1/24 on link {v} inside is not configured");
+    let second = format!("address 10.81.4.7/24 on link {v} inside is not configured");
     let route = format!("route 10.82.0.0/16 via 10.81.3.253 dev {v} inside is not configured");
     let out = run_status(&mut z.cmd(&["status", &n]), 1);
     let said = text(&out.stdout);
@@ -440,16 +444,38 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         .iter()
         .filter(|l| l.starts_with(&format!("FAIL zone {n}: ")))
         .collect();
-    assert_eq!(fails.len(), 2, "{flat:#?}");
+    assert_eq!(fails.len(), 3, "{flat:#?}");
+    let del_second = format!("ip -n {n} addr del 10.81.4.7/24 dev {v}");
     let del_addr = format!("ip -n {n} addr del 10.81.4.1/24 dev {v}");
     let del_route =
         format!("ip -n {n} -4 route del 10.82.0.0/16 via 10.81.3.253 dev {v} metric 0 table 254");
-    for (what, line) in [(&addr, &del_addr), (&route, &del_route)] {
-        let fail = fails
+    let fail_of = |what: &str| {
+        fails
             .iter()
-            .find(|l| l.contains(what.as_str()))
-            .unwrap_or_else(|| panic!("no FAIL for {what}: {flat:#?}"));
-        assert!(fail.contains(&format!("delete it ({line})")), "{fail}");
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no FAIL for {what}: {flat:#?}"))
+            .to_string()
+    };
+    let primary = fail_of(&addr);
+    let promote = format!(
+        "it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it (10.81.4.7/24) unless one of them is promoted: first ip netns exec {n} sysctl -q -w net.ipv4.conf.{v}.promote_secondaries=1"
+    );
+    assert!(primary.contains(&promote), "{primary}");
+    assert!(
+        !fail_of(&second).contains("primary"),
+        "{}",
+        fail_of(&second)
+    );
+    for (what, line) in [
+        (&second, &del_second),
+        (&addr, &del_addr),
+        (&route, &del_route),
+    ] {
+        assert!(
+            fail_of(what).contains(&format!("delete it ({line})")),
+            "{}",
+            fail_of(what)
+        );
         run_ok(Command::new("sh").args(["-c", line]));
     }
     let out = run_ok(&mut z.cmd(&["status", &n]));

@@ -220,11 +220,38 @@ pub fn unconfigured_items(
             dev: dev.to_string(),
             cidr,
         };
+        let mut fix = format!("delete it ({})", del.line(run_dir));
+        let after: Vec<String> = facts
+            .inside
+            .get(dev)
+            .map(|l| secondaries(l, cidr))
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !after.is_empty() {
+            let sysctl = Step::SetSysctl {
+                ns: zone.netns.clone(),
+                // sysctl(8) reads a dot as a slash: a name with dots goes in the slash form.
+                key: if dev.contains('.') {
+                    format!("net/ipv4/conf/{dev}/promote_secondaries")
+                } else {
+                    format!("net.ipv4.conf.{dev}.promote_secondaries")
+                },
+                value: "1".into(),
+                was: None,
+            };
+            fix = format!(
+                "delete it ({}), but it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it ({}) unless one of them is promoted: first {}",
+                del.line(run_dir),
+                after.join(", "),
+                sysctl.line(run_dir)
+            );
+        }
         items.push((
             format!("address {cidr} on link {dev} inside is not configured"),
             format!(
-                "delete it ({}), or add it to links/{dev}/address: up adds what is configured and removes nothing",
-                del.line(run_dir)
+                "{fix}; or add it to links/{dev}/address: up adds what is configured and removes nothing"
             ),
         ));
     }
@@ -290,6 +317,22 @@ pub fn unconfigured_routes<'a>(zone: &'a Zone, facts: &'a Facts) -> Vec<&'a Rout
         })
         .filter(|r| !zone.routes.iter().any(|c| c.same_key(r)))
         .collect()
+}
+
+/// The addresses the kernel deletes with `cidr` when it is an IPv4 primary address (the first
+/// of its subnet on the link, which the kernel lists first) and `promote_secondaries` is off:
+/// the other addresses of its subnet on `link`, in the order found.
+fn secondaries(link: &LinkState, cidr: Cidr) -> Vec<Cidr> {
+    if !cidr.addr.is_ipv4() {
+        return Vec::new();
+    }
+    let subnet =
+        |c: &&Cidr| c.addr.is_ipv4() && c.prefix == cidr.prefix && c.network() == cidr.network();
+    let mut same = link.addresses.iter().filter(subnet);
+    if same.next() != Some(&cidr) {
+        return Vec::new();
+    }
+    same.copied().collect()
 }
 
 /// Whether `cidr` is an IPv6 link-local address (fe80::/10), which the kernel gives a link.
