@@ -412,11 +412,7 @@ pub(crate) fn guest_addresses(zone: &str, ctx: &Ctx) -> Option<Vec<GuestAddr>> {
             .map(|m| m.guest)
             .collect(),
     };
-    let mut all = Vec::new();
-    for g in names {
-        all.extend(ctx.parts.addresses(vservers, &g)?);
-    }
-    Some(all)
+    ctx.parts.addresses_of(vservers, &names)
 }
 
 /// The member guests of `zone`, from the survey when there is one.

@@ -82,6 +82,16 @@ pub trait GuestParts {
     /// The addresses `guest`'s own interfaces put inside its zone (status, doctor); `None`
     /// when they cannot be read.
     fn addresses(&self, vservers: &Path, guest: &OsStr) -> Option<Vec<GuestAddr>>;
+
+    /// The addresses the interfaces of the guests `names` put inside their zone, all of them
+    /// (`None`: one's cannot be read): what is no difference from a zone's configuration.
+    fn addresses_of(&self, vservers: &Path, names: &[OsString]) -> Option<Vec<GuestAddr>> {
+        let mut all = Vec::new();
+        for g in names {
+            all.extend(self.addresses(vservers, g)?);
+        }
+        Some(all)
+    }
 }
 
 /// A host without guests: no member, no claim, nothing to edit.

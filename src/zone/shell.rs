@@ -91,18 +91,31 @@ pub fn up_with(
         keep_record(&records, &zone, &facts, &steps);
         Ok(())
     };
+    // What up leaves alone (it removes nothing), said last, as comments.
+    let left = || -> Result<(), Fail> {
+        // The hook's lines are discarded: its guest's start reads no more files for them.
+        if matches!(lines, Lines::Informative) {
+            return Ok(());
+        }
+        for what in left_alone(roots, parts, &zone, &facts, &steps) {
+            lines.say(&format!("# left alone: {what}"))?;
+        }
+        Ok(())
+    };
     if steps.is_empty() {
         lines.say(&format!(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ))?;
-        return if dry_run { guests() } else { keep() };
+        if dry_run { guests() } else { keep() }?;
+        return left();
     }
     if dry_run {
         for s in &steps {
             lines.say(&s.line(&run_dir))?;
         }
-        return guests();
+        guests()?;
+        return left();
     }
     let mut runner = Runner::new(&run_dir)?;
     let unhide = steps.iter().any(|s| matches!(s, plan::Step::Unhide { .. }));
@@ -124,7 +137,45 @@ pub fn up_with(
             ))
         },
     )?;
-    keep()
+    keep()?;
+    left()
+}
+
+/// What differs from the configuration in the zone's live namespace and `up` leaves alone (a
+/// link inside, an address or a route on its links, that no file configures), each as
+/// `plan::unconfigured_items` says it, with where its fix is: nothing in a namespace this run
+/// makes, nor when the member guests' files cannot be read.
+fn left_alone(
+    roots: &Roots,
+    parts: &dyn GuestParts,
+    zone: &Zone,
+    facts: &Facts,
+    steps: &[plan::Step],
+) -> Vec<String> {
+    if steps
+        .iter()
+        .any(|s| matches!(s, plan::Step::AddNetns { .. }))
+    {
+        return Vec::new();
+    }
+    let guests = roots.vservers().ok().and_then(|v| {
+        let names: Vec<_> = parts
+            .members(v, &zone.netns)
+            .ok()?
+            .into_iter()
+            .map(|m| m.guest)
+            .collect();
+        parts.addresses_of(v, &names)
+    });
+    plan::unconfigured_items(zone, facts, guests.as_deref())
+        .into_iter()
+        .map(|(what, _)| {
+            format!(
+                "{what} (up removes nothing: vspace-netns doctor {} gives the line that deletes it)",
+                zone.netns
+            )
+        })
+        .collect()
 }
 
 /// Records the cookie of the zone's live namespace when the record says otherwise: the entry

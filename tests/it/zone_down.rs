@@ -143,11 +143,14 @@ fn down_refuses_a_link_inside_that_up_did_not_make() {
         )),
         "{said}"
     );
-    // up leaves it alone.
+    // up leaves it alone, and says so.
     let out = run_ok(&mut z.cmd(&["up", &n]));
     assert_eq!(
         text(&out.stdout),
-        format!("# nothing to do: zone {n} is up as configured\n")
+        format!(
+            "# nothing to do: zone {n} is up as configured\n\
+             # left alone: link foreign0 inside is not configured (up removes nothing: vspace-netns doctor {n} gives the line that deletes it)\n"
+        )
     );
     // down refuses by name and changes nothing.
     let out = run_status(&mut z.cmd(&["down", &n]), 1);

@@ -422,15 +422,29 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
     z.write(&format!("links/{v}/address"), "10.81.3.1/24\n");
     z.ip_in(&["addr", "add", "10.81.4.7/24", "dev", &v]);
     z.write("routes", "default via 10.81.3.254\n");
-    let out = run_ok(&mut z.cmd(&["up", &n]));
-    assert!(
-        text(&out.stdout).starts_with("# nothing to do"),
-        "{}",
-        text(&out.stdout)
-    );
     let addr = format!("address 10.81.4.1/24 on link {v} inside is not configured");
     let second = format!("address 10.81.4.7/24 on link {v} inside is not configured");
     let route = format!("route 10.82.0.0/16 via 10.81.3.253 dev {v} inside is not configured");
+    // up changes nothing and says what it leaves alone, as comments.
+    let note =
+        format!("(up removes nothing: vspace-netns doctor {n} gives the line that deletes it)");
+    for args in [vec!["up", &n], vec!["up", &n, "--dry-run"]] {
+        let out = run_ok(&mut z.cmd(&args));
+        let said = text(&out.stdout);
+        let left: Vec<&str> = said
+            .lines()
+            .filter(|l| l.starts_with("# left alone: "))
+            .collect();
+        assert!(
+            said.starts_with(&format!("# nothing to do: zone {n} is up as configured\n")),
+            "{said}"
+        );
+        assert_eq!(
+            left,
+            [&addr, &second, &route].map(|w| format!("# left alone: {w} {note}")),
+            "{said}"
+        );
+    }
     let out = run_status(&mut z.cmd(&["status", &n]), 1);
     let said = text(&out.stdout);
     assert!(
