@@ -127,6 +127,7 @@ pub fn gather_with(
     }
     if for_up {
         facts.missing_kinds = missing_kinds(zone, &facts, survey.is_none());
+        facts.kept_kinds = kept_kinds(zone, &facts.missing_kinds);
     }
     if for_up {
         facts.sysctls = sysctl_values(roots, zone, &facts, pinned.as_ref(), &hn)?;
@@ -351,6 +352,19 @@ fn missing_kinds(zone: &Zone, facts: &Facts, acting: bool) -> Vec<String> {
         }
     }
     out
+}
+
+/// What keeps the module of each of `missing` (kinds of the zone's links) from loading, where
+/// something does (`hostside::kept_from_loading`).
+fn kept_kinds(zone: &Zone, missing: &[String]) -> std::collections::BTreeMap<String, String> {
+    missing
+        .iter()
+        .filter_map(|kind| {
+            let link = zone.links.iter().find(|l| l.kind.type_name() == kind)?;
+            let why = crate::zone::hostside::kept_from_loading(link.kind.kernel().module)?;
+            Some((kind.clone(), why))
+        })
+        .collect()
 }
 
 /// Where the zone's live namespace is entered: its entry, or, for an entry whose namespace

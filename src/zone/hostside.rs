@@ -6,7 +6,8 @@
 //!
 //! A kind is supported when its module is loaded (`/sys/module/MOD`; for 802.1Q also
 //! `/proc/net/vlan`), built in (`modules.builtin`) or loadable (`modules.dep`, both under
-//! `/lib/modules/$(uname -r)`). When none of these says so (a kernel with the kind built in
+//! `/lib/modules/$(uname -r)`, unless something keeps it from loading: [`kept_from_loading`],
+//! a modprobe.d `blacklist` or `install MOD /bin/false`, which the fix then names). When none of these says so (a kernel with the kind built in
 //! but no module tree, as in many containers and VMs), the kernel is asked: an RTM_NEWLINK of
 //! that kind without its required attributes, sent from a fresh network namespace that dies
 //! with its thread, fails with EOPNOTSUPP ("Unknown device type") exactly when the kind is
@@ -34,23 +35,34 @@ pub struct Issue {
     pub fix: String,
 }
 
-/// Which kinds of link this kernel has: kind -> supported.
+/// Which kinds of link this kernel has, and what keeps the module of one it lacks from
+/// loading.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Support(pub BTreeMap<String, bool>);
+pub struct Support {
+    /// Kind -> supported.
+    pub has: BTreeMap<String, bool>,
+    /// Kind -> what keeps its module from loading ([`kept_from_loading`]), for a kind it lacks.
+    pub kept: BTreeMap<String, String>,
+}
 
 impl Support {
     /// Looks up every kind `zones` use (each once).
     pub fn of<'a>(zones: impl IntoIterator<Item = &'a Zone>) -> Support {
-        let mut out = BTreeMap::new();
+        let mut out = Support::default();
         for z in zones {
             for l in &z.links {
                 let kind = l.kind.type_name();
-                if !out.contains_key(kind) {
-                    out.insert(kind.to_string(), supported(&*l.kind));
+                if out.has.contains_key(kind) {
+                    continue;
+                }
+                let yes = supported(&*l.kind);
+                out.has.insert(kind.to_string(), yes);
+                if let Some(why) = kept_from_loading(l.kind.kernel().module).filter(|_| !yes) {
+                    out.kept.insert(kind.to_string(), why);
                 }
             }
         }
-        Support(out)
+        out
     }
 }
 
@@ -67,6 +79,10 @@ pub fn supported(kind: &dyn LinkKind) -> bool {
         .map(|u| Path::new("/lib/modules").join(u.release()));
     if let Some(tree) = tree {
         for list in ["modules.builtin", "modules.dep"] {
+            if list == "modules.dep" && kept_from_loading(module).is_some() {
+                // Listed, but it cannot load: the kernel's answer, which loads nothing then.
+                break;
+            }
             if let Ok(text) = std::fs::read_to_string(tree.join(list)) {
                 if lists(&text, module) {
                     return true;
@@ -75,6 +91,90 @@ pub fn supported(kind: &dyn LinkKind) -> bool {
         }
     }
     kernel_knows(kind)
+}
+
+/// modprobe's configuration directories, in kmod's order: a file of one name in an earlier
+/// one hides the file of that name in the later ones.
+const MODPROBE_DIRS: &[&str] = &[
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+];
+
+/// What keeps `module` from loading, as the admin can find and undo it, when something does:
+/// module loading turned off (`kernel.modules_disabled`), `module_blacklist=` or
+/// `modprobe.blacklist=` on the kernel's command line, or in a modprobe.d file a `blacklist`
+/// (which keeps the kernel's own request, by an alias such as `rtnl-link-vlan`, from loading
+/// it: the way `up` loads it) or an `install` whose command is `false` or `true` (the usual
+/// way to forbid a module).
+pub fn kept_from_loading(module: &str) -> Option<String> {
+    if std::fs::read_to_string("/proc/sys/kernel/modules_disabled").is_ok_and(|t| t.trim() == "1") {
+        return Some("module loading is turned off (kernel.modules_disabled = 1)".into());
+    }
+    if let Ok(cmdline) = std::fs::read_to_string("/proc/cmdline") {
+        if let Some(word) = cmdline_blocks(&cmdline, module) {
+            return Some(format!("the kernel's command line says {word}"));
+        }
+    }
+    let mut files: BTreeMap<std::ffi::OsString, std::path::PathBuf> = BTreeMap::new();
+    for dir in MODPROBE_DIRS {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if name.as_encoded_bytes().ends_with(b".conf") {
+                files.entry(name).or_insert_with(|| e.path());
+            }
+        }
+    }
+    files.values().find_map(|path| {
+        let text = std::fs::read_to_string(path).ok()?;
+        let line = modprobe_blocks(&text, module)?;
+        Some(format!("{}: {line}", path.display()))
+    })
+}
+
+/// `module`'s name as modprobe compares it (`-` and `_` are one).
+fn module_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// The word of a kernel command line that keeps `module` from loading (`module_blacklist=`,
+/// `modprobe.blacklist=`, each a comma-separated list).
+pub fn cmdline_blocks(cmdline: &str, module: &str) -> Option<String> {
+    let want = module_name(module);
+    cmdline
+        .split_ascii_whitespace()
+        .find(|w| {
+            ["module_blacklist=", "modprobe.blacklist="]
+                .iter()
+                .filter_map(|k| w.strip_prefix(k))
+                .any(|list| list.split(',').any(|m| module_name(m) == want))
+        })
+        .map(str::to_string)
+}
+
+/// The line of a modprobe.d file that keeps `module` from loading: `blacklist MODULE`, or
+/// `install MODULE` with `false` or `true` for its command (a line continued with `\` read as
+/// one).
+pub fn modprobe_blocks(text: &str, module: &str) -> Option<String> {
+    let want = module_name(module);
+    let joined = text.replace("\\\n", " ");
+    joined.lines().find_map(|line| {
+        let words: Vec<&str> = line.split_ascii_whitespace().collect();
+        let blocks = match words.as_slice() {
+            ["blacklist", m, ..] => module_name(m) == want,
+            ["install", m, cmd, ..] => {
+                let program = cmd.rsplit('/').next().unwrap_or_default();
+                module_name(m) == want && matches!(program, "false" | "true")
+            }
+            _ => false,
+        };
+        blocks.then(|| words.join(" "))
+    })
 }
 
 /// Whether the kernel makes links of the kind `kind` now, as `up` needs to know before it
@@ -156,7 +256,7 @@ pub fn link_issues(
     let mut kinds_said = Vec::new();
     for l in &zone.links {
         let kind = l.kind.type_name();
-        if support.0.get(kind) == Some(&false) && !kinds_said.contains(&kind) {
+        if support.has.get(kind) == Some(&false) && !kinds_said.contains(&kind) {
             kinds_said.push(kind);
             let Kernel {
                 module,
@@ -168,9 +268,14 @@ pub fn link_issues(
                     "zone {ns}: this kernel has no {words} support (link {})",
                     l.name
                 ),
-                fix: format!(
-                    "load it (modprobe {module}; to load it at boot: echo {module} >> /etc/modules) or use a kernel built with {config}"
-                ),
+                fix: match support.kept.get(kind) {
+                    Some(why) => format!(
+                        "its module {module} is kept from loading ({why}): undo that, then load it (modprobe {module}; to load it at boot: echo {module} >> /etc/modules), or use a kernel built with {config}"
+                    ),
+                    None => format!(
+                        "load it (modprobe {module}; to load it at boot: echo {module} >> /etc/modules) or use a kernel built with {config}"
+                    ),
+                },
             });
         }
         let Some(parent) = l.kind.parent() else {
@@ -242,6 +347,47 @@ mod tests {
         assert!(lists("kernel/drivers/net/veth.ko\n", "veth"));
     }
 
+    #[test]
+    fn what_keeps_a_module_from_loading_is_found_in_modprobe_d_and_the_command_line() {
+        let conf = "# keep VLANs off\nblacklist 8021q\n";
+        assert_eq!(
+            modprobe_blocks(conf, "8021q").as_deref(),
+            Some("blacklist 8021q")
+        );
+        let conf = "options macvlan x=1\ninstall  ipvlan /bin/false\n";
+        assert_eq!(
+            modprobe_blocks(conf, "ipvlan").as_deref(),
+            Some("install ipvlan /bin/false")
+        );
+        assert_eq!(modprobe_blocks(conf, "macvlan"), None);
+        // `true` forbids it as well (modprobe succeeds, nothing loads); any other command
+        // may load it; `-` and `_` are one in module names; a continued line is one line.
+        assert!(modprobe_blocks("install 8021q true\n", "8021q").is_some());
+        assert_eq!(
+            modprobe_blocks(
+                "install 8021q /sbin/modprobe --ignore-install 8021q\n",
+                "8021q"
+            ),
+            None
+        );
+        assert!(modprobe_blocks("blacklist ip-vlan\n", "ip_vlan").is_some());
+        assert_eq!(
+            modprobe_blocks("install 8021q \\\n  /bin/false\n", "8021q").as_deref(),
+            Some("install 8021q /bin/false")
+        );
+        assert_eq!(
+            modprobe_blocks("#blacklist 8021q\nblacklist 8021qx\n", "8021q"),
+            None
+        );
+        let cmdline = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 module_blacklist=dummy,8021q quiet\n";
+        assert_eq!(
+            cmdline_blocks(cmdline, "8021q").as_deref(),
+            Some("module_blacklist=dummy,8021q")
+        );
+        assert!(cmdline_blocks("modprobe.blacklist=ipvlan", "ipvlan").is_some());
+        assert_eq!(cmdline_blocks(cmdline, "ipvlan"), None);
+    }
+
     fn zone(kind: Kind) -> Zone {
         Zone {
             netns: "dmz".into(),
@@ -262,8 +408,14 @@ mod tests {
             parent: "eth9".into(),
             vid: 2,
         }));
-        let yes = Support([("vlan".to_string(), true)].into());
-        let no = Support([("vlan".to_string(), false)].into());
+        let yes = Support {
+            has: [("vlan".to_string(), true)].into(),
+            ..Support::default()
+        };
+        let no = Support {
+            has: [("vlan".to_string(), false)].into(),
+            ..Support::default()
+        };
         let mut host = BTreeMap::new();
         let whats = |host: &BTreeMap<String, LinkState>, s: &Support| -> Vec<String> {
             link_issues(&vlan, host, s)
@@ -287,5 +439,18 @@ mod tests {
         assert!(whats(&host, &yes).is_empty());
         let fix = &link_issues(&vlan, &host, &no)[0].fix;
         assert!(fix.starts_with("load it (modprobe 8021q;"), "{fix}");
+        let kept = Support {
+            kept: [(
+                "vlan".to_string(),
+                "/etc/modprobe.d/x.conf: blacklist 8021q".to_string(),
+            )]
+            .into(),
+            ..no
+        };
+        let fix = &link_issues(&vlan, &host, &kept)[0].fix;
+        assert!(
+            fix.starts_with("its module 8021q is kept from loading (/etc/modprobe.d/x.conf: blacklist 8021q): undo that, then load it (modprobe 8021q;"),
+            "{fix}"
+        );
     }
 }

@@ -229,6 +229,37 @@ fn an_ipvlan_without_the_module_is_refused_before_anything_changes() {
             z.name, z.name
         ),
     );
+    // Kept from loading by modprobe's configuration: up, --dry-run's warning and doctor name
+    // the line (a file of this test's own, removed however it ends).
+    struct Removed(std::path::PathBuf, bool);
+    impl Drop for Removed {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+            if self.1 {
+                let _ = std::fs::remove_dir(self.0.parent().unwrap());
+            }
+        }
+    }
+    let dir = std::path::Path::new("/etc/modprobe.d");
+    let conf = Removed(
+        dir.join(format!("{}.conf", unique("vsn-test"))),
+        !dir.exists(),
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&conf.0, "# vspace-netns test\nblacklist ipvlan\n").unwrap();
+    let kept = format!("{}: blacklist ipvlan", conf.0.display());
+    refused_before_anything_changes(
+        &z,
+        &format!(
+            "up {}: the ipvlan link i0 of zone {} cannot be made: this kernel has no ipvlan support (the module ipvlan is kept from loading: {kept}); undo that, then load it (modprobe ipvlan) or build it in (CONFIG_IPVLAN)",
+            z.name, z.name
+        ),
+    );
+    let fix = format!("its module ipvlan is kept from loading ({kept}): undo that, then load it");
+    let out = run_status(&mut z.cmd(&["up", &z.name, "--dry-run"]), 1);
+    assert!(text(&out.stderr).contains(&fix), "{}", text(&out.stderr));
+    let out = run_status(&mut z.cmd(&["doctor", &z.name]), 1);
+    assert!(text(&out.stdout).contains(&fix), "{}", text(&out.stdout));
 }
 
 /// How often the main thread of `up` of a fresh zone calls `syscall` (strace's counters of

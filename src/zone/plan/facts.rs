@@ -92,6 +92,10 @@ pub struct Facts {
     /// The kinds of link (`type` words) of the links `up` would make that this kernel does not
     /// make, nor can load (`zone::hostside::makes`; asked only for links to make).
     pub missing_kinds: Vec<String>,
+    /// Of `missing_kinds`, those whose module something keeps from loading, with what
+    /// (`zone::hostside::kept_from_loading`: a modprobe.d `blacklist` or `install MOD
+    /// /bin/false`, ...).
+    pub kept_kinds: BTreeMap<String, String>,
     /// The cookie of the live namespace `inside` was read from (`zone::cookie`): `up` records
     /// it when the record says otherwise. `None`: no live namespace, or a kernel without one.
     pub cookie: Option<u64>,
@@ -124,6 +128,7 @@ impl Facts {
             unseen: Vec::new(),
             found: None,
             missing_kinds: Vec::new(),
+            kept_kinds: BTreeMap::new(),
             cookie: None,
             unhide_pending: false,
             pid1_unknown: false,

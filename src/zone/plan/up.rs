@@ -179,15 +179,20 @@ fn check_kinds(zone: &Zone, facts: &Facts, steps: &[Step]) -> Result<(), PlanErr
         return Ok(());
     };
     let k = link.kind.kernel();
+    let kind = link.kind.type_name();
+    let (why, fix) = match facts.kept_kinds.get(kind) {
+        Some(kept) => (
+            format!("the module {} is kept from loading: {kept}", k.module),
+            format!("undo that, then load it (modprobe {})", k.module),
+        ),
+        None => (
+            format!("the module {} is neither loaded nor loadable", k.module),
+            format!("load it (modprobe {})", k.module),
+        ),
+    };
     Err(PlanError::Conflict(format!(
-        "the {} link {} of zone {} cannot be made: this kernel has no {} support (the module {} is neither loaded nor loadable); load it (modprobe {}) or build it in ({})",
-        link.kind.type_name(),
-        link.name,
-        zone.netns,
-        k.words,
-        k.module,
-        k.module,
-        k.config
+        "the {kind} link {} of zone {} cannot be made: this kernel has no {} support ({why}); {fix} or build it in ({})",
+        link.name, zone.netns, k.words, k.config
     )))
 }
 
