@@ -26,8 +26,9 @@ pub enum Threads {
     /// The first thread's link alone, as iproute2 reads it (`ip netns pids` under the name
     /// `ip`): a process whose first thread has exited is in no namespace.
     First,
-    /// The first thread's, else (it has exited while others live on) the others': whoever
-    /// is in a namespace (the zone commands, `ip-netns-shim`).
+    /// The first thread's, else (it has exited while others live on) the others', the
+    /// process then in each namespace one of them is in: whoever is in a namespace (the zone
+    /// commands, `ip-netns-shim`).
     Living,
 }
 
@@ -48,10 +49,6 @@ impl Procs {
     /// that cannot be listed is an error, never "no process". A process's namespace is read
     /// from its link's text (`net:[INODE]`), a quarter cheaper than a stat through the link.
     pub fn scan(threads: Threads) -> io::Result<Procs> {
-        let look: fn(&i32) -> Result<Option<u64>, Errno> = match threads {
-            Threads::First => first_inode_of,
-            Threads::Living => net_inode_of,
-        };
         let pids: Vec<i32> = std::fs::read_dir("/proc")?
             .filter_map(Result::ok)
             .filter_map(|e| {
@@ -64,24 +61,45 @@ impl Procs {
         let mut by_ns: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
         let mut refused = Vec::new();
         let mut unseen = Vec::new();
-        for (pid, ino) in pids.iter().zip(net_inodes(&pids, look)) {
+        // Gone, or a process whose first thread has exited while others live on.
+        let mut leaderless = Vec::new();
+        for (pid, ino) in pids.iter().zip(net_inodes(&pids, first_inode_of)) {
             match ino {
                 Ok(Some(ino)) => by_ns.entry(ino).or_default().push(*pid),
-                Ok(None) => {}
+                Ok(None) => leaderless.push(*pid),
                 // PID 1's namespace is the host's (and a sandbox's PID 1 may refuse even root).
                 Err(_) if *pid == 1 => {}
                 Err(e) if is_refusal(e) => refused.push((*pid, e)),
                 Err(e) => unseen.push((*pid, e)),
             }
         }
-        let (late, still) = ask_again(refused, |pid| look(&pid));
+        let (late, still) = ask_again(refused, |pid| first_inode_of(&pid));
         for (pid, ino) in late {
-            let pids = by_ns.entry(ino).or_default();
-            pids.push(pid);
-            // /proc order: ascending PIDs.
-            pids.sort_unstable();
+            by_ns.entry(ino).or_default().push(pid);
         }
         unseen.extend(still);
+        // Each namespace a leaderless process's threads are in (they may be in several: a
+        // thread may setns() alone): the process is in each.
+        if threads == Threads::Living {
+            let mut refused = Vec::new();
+            for pid in leaderless {
+                match thread_inodes(pid) {
+                    Ok(inos) => inos
+                        .into_iter()
+                        .for_each(|ino| by_ns.entry(ino).or_default().push(pid)),
+                    Err(e) if is_refusal(e) => refused.push((pid, e)),
+                    Err(e) => unseen.push((pid, e)),
+                }
+            }
+            let (late, still) = ask_again(refused, |pid| thread_inodes(pid).map(Some));
+            for (pid, inos) in late {
+                inos.into_iter()
+                    .for_each(|ino| by_ns.entry(ino).or_default().push(pid));
+            }
+            unseen.extend(still);
+        }
+        // /proc order: ascending PIDs.
+        by_ns.values_mut().for_each(|pids| pids.sort_unstable());
         // A kernel thread is in the host's namespace whatever hides it.
         unseen.retain(|(pid, _)| !kernel_thread(*pid));
         unseen.sort_unstable_by_key(|(pid, _)| *pid);
@@ -155,16 +173,6 @@ fn net_inodes(
     })
 }
 
-/// The inode of process `pid`'s network namespace, from its link's text (`None`: gone), in
-/// one look ([`look_once`]). A process whose first thread has exited while others live on
-/// (a zombie leader) has none there: its other threads' are read.
-fn net_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
-    match link_inode(*pid, &format!("/proc/{pid}/ns/net"))? {
-        Some(ino) => Ok(Some(ino)),
-        None => leaderless(*pid),
-    }
-}
-
 /// The inode of the network namespace of process `pid`'s first thread (`None`: gone, or the
 /// thread has exited), in one look ([`look_once`]).
 fn first_inode_of(pid: &i32) -> Result<Option<u64>, Errno> {
@@ -179,15 +187,18 @@ fn link_inode(pid: i32, path: &str) -> Result<Option<u64>, Errno> {
     })
 }
 
-/// The network namespace of the first of process `pid`'s threads but the first that has one
-/// (`None`: no thread lives on, or the process is gone).
-fn leaderless(pid: i32) -> Result<Option<u64>, Errno> {
+/// The network namespaces of process `pid`'s threads but its first, each once, in the order
+/// of the threads (none: no thread lives on, or the process is gone).
+fn thread_inodes(pid: i32) -> Result<Vec<u64>, Errno> {
+    let mut inos = Vec::new();
     for tid in other_threads(pid) {
         if let Some(ino) = link_inode(pid, &format!("/proc/{pid}/task/{tid}/ns/net"))? {
-            return Ok(Some(ino));
+            if !inos.contains(&ino) {
+                inos.push(ino);
+            }
         }
     }
-    Ok(None)
+    Ok(inos)
 }
 
 /// The threads of process `pid` but its first, in /proc order (none: the process is gone).
@@ -356,13 +367,13 @@ mod tests {
     fn a_look_shared_among_threads_keeps_the_order() {
         let me = std::process::id() as i32;
         let pids: Vec<i32> = std::iter::repeat_n(me, PIDS_A_THREAD * 3 + 7).collect();
-        let mine = net_inode_of(&me);
+        let mine = first_inode_of(&me);
         assert!(matches!(mine, Ok(Some(_))));
-        assert_eq!(net_inodes(&pids, net_inode_of), vec![mine; pids.len()]);
+        assert_eq!(net_inodes(&pids, first_inode_of), vec![mine; pids.len()]);
         // A process that is gone (PID 0 is never one) reads as none, in its place.
         let mut mixed = pids.clone();
         mixed[PIDS_A_THREAD * 2] = 0;
-        let got = net_inodes(&mixed, net_inode_of);
+        let got = net_inodes(&mixed, first_inode_of);
         assert_eq!(got[PIDS_A_THREAD * 2], Ok(None));
         assert_eq!(got.iter().filter(|i| *i == &Ok(None)).count(), 1);
     }

@@ -138,9 +138,15 @@ pub fn gather_with(
             crate::zone::cookie::Records::of(roots).is_ok_and(|r| r.unhide_pending(&zone.netns, c));
     }
     (facts.pids, facts.unseen) = pids(&facts, id, survey)?;
-    if let Some(first) = facts.pids.first() {
-        // The first in /proc order (the found process may have exited since).
-        facts.found = facts.found.map(|_| *first);
+    if let (Some(_), Some(id)) = (facts.found, id) {
+        // The first in /proc order whose own link leads to the namespace (the found process
+        // may have exited since; a leaderless one is found through a thread, whose id stays).
+        let leads = |pid: &&i32| {
+            nsfs::identity(Path::new(&format!("/proc/{pid}/ns/net"))).is_ok_and(|i| i == id)
+        };
+        if let Some(first) = facts.pids.iter().find(leads) {
+            facts.found = Some(*first);
+        }
     }
     Ok((facts, pinned))
 }

@@ -33,7 +33,9 @@ use crate::zone::config::Zone;
 use crate::zone::cookie::Records;
 use crate::zone::{plan, rtmsg};
 
-/// A process in the zone's namespace, the namespace held open, and its identity.
+/// A process in the zone's namespace (a thread of it, for a process whose first thread has
+/// exited: `/proc/TID/ns/net` leads there, `/proc/PID/ns/net` nowhere), the namespace held
+/// open, and its identity.
 pub(crate) type Found = (i32, NetnsFile, Ident);
 
 /// One search for a zone's namespace: what its failures name.
@@ -232,23 +234,24 @@ fn each_namespace(
         }
         // Its own namespace; where that leads nowhere while the process lives on (its first
         // thread has exited), each of its other threads'.
-        let mut links = vec![PathBuf::from(format!("/proc/{pid}/ns/net"))];
+        // Each with the id it is looked at through (a thread's for a thread's link: the one an
+        // `ip netns attach` by hand can name).
+        let mut links = vec![(pid, PathBuf::from(format!("/proc/{pid}/ns/net")))];
         let mut next = 0;
-        while let Some(path) = links.get(next).cloned() {
+        while let Some((by, path)) = links.get(next).cloned() {
             next += 1;
             let skip = |i: Ident| i == own || Some(i) == host || seen.contains(&i);
-            let (file, ident) = match open_unseen(search, pid, &path, skip)? {
-                Look::Held(file, ident) => (file, ident),
-                Look::Gone if next == 1 => {
-                    links.extend(
-                        crate::netns::procs::other_threads(pid)
-                            .into_iter()
-                            .map(|tid| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/net"))),
-                    );
-                    continue;
-                }
-                Look::Gone | Look::Passed => continue,
-            };
+            let (file, ident) =
+                match open_unseen(search, pid, &path, skip)? {
+                    Look::Held(file, ident) => (file, ident),
+                    Look::Gone if next == 1 => {
+                        links.extend(crate::netns::procs::other_threads(pid).into_iter().map(
+                            |tid| (tid, PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/net"))),
+                        ));
+                        continue;
+                    }
+                    Look::Gone | Look::Passed => continue,
+                };
             seen.push(ident);
             let shown = path.display();
             let owner = file.owner().map_err(|e| {
@@ -258,7 +261,7 @@ fn each_namespace(
                 )
             })?;
             if owner == own_user && take(pid, &file)? {
-                return Ok(Some((pid, file, ident)));
+                return Ok(Some((by, file, ident)));
             }
         }
     }

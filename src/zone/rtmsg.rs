@@ -27,7 +27,7 @@ use netlink_packet_route::route::{
 use crate::zone::config::{Cidr, Link, MAIN_TABLE, Route};
 use crate::zone::mac::Mac;
 use crate::zone::plan::GuestAddr;
-use crate::zone::plan::LinkState;
+use crate::zone::plan::{AddrDetail, LinkState};
 
 /// RTM_GETLINK dump.
 pub fn dump_links() -> Msg {
@@ -278,14 +278,12 @@ pub fn links(dump: &[Msg]) -> BTreeMap<String, LinkState> {
 pub fn add_addresses(links: &mut BTreeMap<String, LinkState>, dump: &[Msg]) {
     for m in dump {
         let Msg::NewAddress(a) = m else { continue };
-        let Some((index, cidr)) = address_of(a) else {
+        let Some((index, cidr, detail)) = address_of(a) else {
             continue;
         };
         if let Some(l) = links.values_mut().find(|l| l.index == index) {
             l.addresses.push(cidr);
-            if !permanent(a) {
-                l.dynamic.push(cidr);
-            }
+            l.details.insert(cidr, detail);
         }
     }
 }
@@ -301,8 +299,8 @@ fn permanent(a: &AddressMessage) -> bool {
     flags.unwrap_or(a.header.flags.contains(AddressHeaderFlags::Permanent))
 }
 
-/// The link index and address of an address message (IFA_LOCAL, else IFA_ADDRESS).
-fn address_of(a: &AddressMessage) -> Option<(u32, Cidr)> {
+/// The link index, address (IFA_LOCAL, else IFA_ADDRESS) and details of an address message.
+fn address_of(a: &AddressMessage) -> Option<(u32, Cidr, AddrDetail)> {
     let mut local = None;
     let mut address = None;
     for at in &a.attributes {
@@ -313,12 +311,18 @@ fn address_of(a: &AddressMessage) -> Option<(u32, Cidr)> {
         }
     }
     let ip = local.or(address)?;
+    let detail = AddrDetail {
+        dynamic: !permanent(a),
+        secondary: a.header.flags.contains(AddressHeaderFlags::Secondary),
+        peer: address.filter(|p| local.is_some_and(|l| l != *p)),
+    };
     Some((
         a.header.index,
         Cidr {
             addr: ip,
             prefix: a.header.prefix_len,
         },
+        detail,
     ))
 }
 
@@ -344,6 +348,7 @@ impl LinkTable {
                         if let Some(old) = self.names.insert(state.index, name.clone()) {
                             if let Some(was) = self.links.remove(&old) {
                                 state.addresses = was.addresses;
+                                state.details = was.details;
                             }
                         }
                         let index = state.index;
@@ -360,7 +365,7 @@ impl LinkTable {
                     }
                 }
                 Msg::NewAddress(a) | Msg::DelAddress(a) => {
-                    let Some((index, cidr)) = address_of(a) else {
+                    let Some((index, cidr, detail)) = address_of(a) else {
                         continue;
                     };
                     let Some(l) = self.names.get(&index).and_then(|n| self.links.get_mut(n)) else {
@@ -375,9 +380,10 @@ impl LinkTable {
                         }
                         _ => {}
                     }
-                    l.dynamic.retain(|c| *c != cidr);
-                    if new && !permanent(a) {
-                        l.dynamic.push(cidr);
+                    if new {
+                        l.details.insert(cidr, detail);
+                    } else {
+                        l.details.remove(&cidr);
                     }
                 }
                 _ => {}

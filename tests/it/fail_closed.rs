@@ -731,6 +731,7 @@ fn a_missing_entry_whose_namespace_lives_on_in_a_leaderless_process_is_attached_
         vspace-netns status ll | grep -q \"^zone ll: stale: still in use by pids $!: \" && echo status=stale\n\
         rc=0; vspace-netns up ll >$W/up.out 2>&1 || rc=$?; echo \"up=$rc\"\n\
         [ \"$(stat -L -c %i /run/netns/ll)\" = \"$(stat -L -c %i /proc/$!/task/$t/ns/net)\" ] && echo same=1\n\
+        grep -qx \"ip netns attach ll $t\" $W/up.out && echo attach-by-thread=1\n\
         kill $!; wait $! || :\n\
         rc=0; vspace-netns down ll >/dev/null || rc=$?; echo \"down=$rc\"\n\
         ip link show llhost >/dev/null 2>&1 || echo hostend=gone\n\
@@ -739,7 +740,14 @@ fn a_missing_entry_whose_namespace_lives_on_in_a_leaderless_process_is_attached_
     );
     let (ctx, stdout, _) =
         on_private_host_with_veth_zone("ll", "10", "llhost", "192.0.2.42/24", &script);
-    for want in ["status=stale", "up=0", "same=1", "down=0", "hostend=gone"] {
+    for want in [
+        "status=stale",
+        "up=0",
+        "same=1",
+        "attach-by-thread=1",
+        "down=0",
+        "hostend=gone",
+    ] {
         assert!(stdout.lines().any(|l| l == want), "no {want}:\n{ctx}");
     }
 }

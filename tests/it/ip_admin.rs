@@ -215,6 +215,24 @@ fn pids_of_a_process_whose_first_thread_exited_as_real_ip_and_in_the_shim() {
     c.args(&args[1..]);
     let out = run_ok(&mut c);
     assert!(text(&out).lines().any(|l| l == pid), "{}", show(&c, &out));
+    drop(child);
+    // Its threads in two namespaces: the shim lists it in each, ip (as iproute2) in neither.
+    let away = Netns::new("ipla");
+    let child = Sleeper::leaderless_split(&ns.name, &away.path());
+    let pid = child.pid().to_string();
+    for name in [&ns.name, &away.name] {
+        let args = ["netns", "pids", name.as_str()];
+        let o = run_ok(our_ip(&names).args(args));
+        let t = run_ok(real().args(args));
+        assert_eq!(o.stdout, t.stdout);
+        assert!(!text(&t).lines().any(|l| l == pid), "{}", text(&t));
+        let out = run_ok(shim(&names).args(&args[1..]));
+        assert!(
+            text(&out).lines().any(|l| l == pid),
+            "{name}: {}",
+            text(&out)
+        );
+    }
 }
 
 #[test]

@@ -415,15 +415,31 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         "proto",
         "dhcp",
     ]);
+    // A DHCP client's lease: an address with a lifetime and a route (proto boot, as its
+    // script adds it) through a gateway only that address reaches.
+    z.ip_in(&[
+        "addr",
+        "add",
+        "10.81.6.5/24",
+        "dev",
+        &v,
+        "valid_lft",
+        "600",
+        "preferred_lft",
+        "600",
+    ]);
+    z.ip_in(&["route", "add", "10.84.0.0/16", "via", "10.81.6.1"]);
     run_ok(&mut z.cmd(&["status", &n]));
     // The second address and the second route are taken out of the files; an address of
     // the second address's subnet is added by hand (a secondary: the kernel deletes it with
-    // the primary unless promote_secondaries is on).
+    // the primary unless promote_secondaries is on), and a point-to-point one.
     z.write(&format!("links/{v}/address"), "10.81.3.1/24\n");
     z.ip_in(&["addr", "add", "10.81.4.7/24", "dev", &v]);
+    z.ip_in(&["addr", "add", "10.81.5.1", "peer", "10.81.5.2", "dev", &v]);
     z.write("routes", "default via 10.81.3.254\n");
     let addr = format!("address 10.81.4.1/24 on link {v} inside is not configured");
     let second = format!("address 10.81.4.7/24 on link {v} inside is not configured");
+    let peer = format!("address 10.81.5.1 peer 10.81.5.2/32 on link {v} inside is not configured");
     let route = format!("route 10.82.0.0/16 via 10.81.3.253 dev {v} inside is not configured");
     // up changes nothing and says what it leaves alone, as comments.
     let note =
@@ -441,7 +457,7 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         );
         assert_eq!(
             left,
-            [&addr, &second, &route].map(|w| format!("# left alone: {w} {note}")),
+            [&addr, &peer, &second, &route].map(|w| format!("# left alone: {w} {note}")),
             "{said}"
         );
     }
@@ -458,8 +474,9 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
         .iter()
         .filter(|l| l.starts_with(&format!("FAIL zone {n}: ")))
         .collect();
-    assert_eq!(fails.len(), 3, "{flat:#?}");
+    assert_eq!(fails.len(), 4, "{flat:#?}");
     let del_second = format!("ip -n {n} addr del 10.81.4.7/24 dev {v}");
+    let del_peer = format!("ip -n {n} addr del 10.81.5.1 dev {v} peer 10.81.5.2/32");
     let del_addr = format!("ip -n {n} addr del 10.81.4.1/24 dev {v}");
     let del_route =
         format!("ip -n {n} -4 route del 10.82.0.0/16 via 10.81.3.253 dev {v} metric 0 table 254");
@@ -472,7 +489,7 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
     };
     let primary = fail_of(&addr);
     let promote = format!(
-        "it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it (10.81.4.7/24) unless one of them is promoted: first ip netns exec {n} sysctl -q -w net.ipv4.conf.{v}.promote_secondaries=1"
+        "it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it (10.81.4.7/24) unless promote_secondaries is on: first ip netns exec {n} sysctl -q -w net.ipv4.conf.{v}.promote_secondaries=1"
     );
     assert!(primary.contains(&promote), "{primary}");
     assert!(
@@ -482,6 +499,7 @@ fn an_address_or_route_taken_out_of_the_configuration_is_named_with_its_fix() {
     );
     for (what, line) in [
         (&second, &del_second),
+        (&peer, &del_peer),
         (&addr, &del_addr),
         (&route, &del_route),
     ] {

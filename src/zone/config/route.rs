@@ -31,9 +31,14 @@ impl Route {
         self.dst.addr.is_ipv6()
     }
 
-    /// The metric the kernel records when none is given: 0 for IPv4, 1024 for IPv6.
+    /// The metric the kernel records: the one given, else 0 for IPv4 and 1024 for IPv6, where
+    /// a metric of 0 means none too (the kernel stores `metric 0` as 1024).
     pub fn effective_metric(&self) -> u32 {
-        self.metric.unwrap_or(if self.is_v6() { 1024 } else { 0 })
+        match (self.metric, self.is_v6()) {
+            (None | Some(0), true) => 1024,
+            (Some(m), _) => m,
+            (None, false) => 0,
+        }
     }
 
     pub fn effective_table(&self) -> u32 {

@@ -291,6 +291,22 @@ fn routes_parse_as_ip_route_lines() {
     );
     assert!(routes[3].is_v6() && routes[3].effective_metric() == 1024);
     assert_eq!(routes[0].effective_table(), MAIN_TABLE);
+    // IPv6's metric 0 is the kernel's 1024 (it stores it so): the same route as the found one.
+    let v6 = |t: &[u8]| {
+        parse_routes(Path::new("r"), t, &links_for_routes())
+            .unwrap()
+            .remove(0)
+    };
+    let zero = v6(b"2001:db8:9::/48 via fe80::1 dev e0 metric 0\n");
+    assert_eq!(zero.effective_metric(), 1024);
+    assert!(zero.same_key(&v6(b"2001:db8:9::/48 via fe80::1 dev e0 metric 1024\n")));
+    let v4 = parse_routes(
+        Path::new("r"),
+        b"198.51.100.0/24 via 192.0.2.254 metric 0\n",
+        &links_for_routes(),
+    )
+    .unwrap();
+    assert_eq!(v4[0].effective_metric(), 0);
 }
 
 #[test]

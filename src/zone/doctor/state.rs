@@ -153,15 +153,7 @@ fn lives_on_check(zone: &Zone, entry: &Path, run_dir: &Path, ctx: &Ctx) -> Optio
             ));
         }
     };
-    let found = facts.found?;
-    if facts.pids.is_empty() {
-        // Found through a process the survey's earlier look at /proc did not see (started
-        // since), or that has exited since (then nothing of it is left to repair).
-        if !Path::new(&format!("/proc/{found}")).exists() {
-            return None;
-        }
-        facts.pids = vec![found];
-    }
+    facts.pids = crate::zone::status::holders(&facts)?;
     let (situation, repair) = crate::zone::status::lives_on_parts(ctx.roots, ns, &facts);
     Some(bad(
         format!("zone {ns}: {} {gone}, {situation}", show(entry)),

@@ -215,15 +215,39 @@ pub fn unconfigured_items(
         .map(|g| unconfigured_addresses(zone, facts, g))
         .unwrap_or_default()
     {
-        let del = Step::DelAddr {
-            ns: zone.netns.clone(),
-            dev: dev.to_string(),
-            cidr,
+        let found = facts.inside.get(dev);
+        let peer = found
+            .and_then(|l| l.details.get(&cidr))
+            .and_then(|d| d.peer);
+        // As `ip address` shows it, and deleted naming it so: a peer address needs its peer.
+        let (shown, del) = match peer {
+            Some(p) => (
+                format!("{} peer {p}/{}", cidr.addr, cidr.prefix),
+                Step::DelGuestAddr {
+                    ns: zone.netns.clone(),
+                    addr: GuestAddr {
+                        dev: dev.to_string(),
+                        local: cidr.addr,
+                        prefix: cidr.prefix,
+                        peer: Some(p),
+                        broadcast: None,
+                        label: None,
+                        local_word: cidr.addr.to_string(),
+                        peer_word: Some(format!("{p}/{}", cidr.prefix)),
+                    },
+                },
+            ),
+            None => (
+                cidr.to_string(),
+                Step::DelAddr {
+                    ns: zone.netns.clone(),
+                    dev: dev.to_string(),
+                    cidr,
+                },
+            ),
         };
         let mut fix = format!("delete it ({})", del.line(run_dir));
-        let after: Vec<String> = facts
-            .inside
-            .get(dev)
+        let after: Vec<String> = found
             .map(|l| secondaries(l, cidr))
             .unwrap_or_default()
             .iter()
@@ -242,22 +266,24 @@ pub fn unconfigured_items(
                 was: None,
             };
             fix = format!(
-                "delete it ({}), but it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it ({}) unless one of them is promoted: first {}",
+                "delete it ({}), but it is the primary address of its subnet, and the kernel deletes the subnet's other addresses with it ({}) unless promote_secondaries is on: first {}",
                 del.line(run_dir),
                 after.join(", "),
                 sysctl.line(run_dir)
             );
         }
         items.push((
-            format!("address {cidr} on link {dev} inside is not configured"),
+            format!("address {shown} on link {dev} inside is not configured"),
             format!(
                 "{fix}; or add it to links/{dev}/address: up adds what is configured and removes nothing"
             ),
         ));
     }
     for route in unconfigured_routes(zone, facts) {
+        // As the routes file would say it: no default metric (0, IPv6's 1024), no main table.
         let mut shown = route.clone();
-        shown.metric = shown.metric.filter(|m| *m != 0);
+        let default_metric = if route.is_v6() { 1024 } else { 0 };
+        shown.metric = shown.metric.filter(|m| *m != default_metric);
         shown.table = shown.table.filter(|t| *t != MAIN_TABLE);
         let del = Step::DelRoute {
             ns: zone.netns.clone(),
@@ -290,7 +316,7 @@ pub fn unconfigured_addresses<'a>(
         };
         for cidr in &found.addresses {
             let theirs = link.addresses.contains(cidr)
-                || found.dynamic.contains(cidr)
+                || found.details.get(cidr).is_some_and(|d| d.dynamic)
                 || is_link_local_v6(cidr)
                 || guests
                     .iter()
@@ -304,12 +330,25 @@ pub fn unconfigured_addresses<'a>(
 }
 
 /// The routes inside through the zone's configured links that no line of `routes` names
-/// (by the kernel's key: destination, metric, table) and that no daemon keeps.
+/// (by the kernel's key: destination, metric, table) and that no daemon keeps: neither of a
+/// daemon's protocol nor through a gateway that only addresses with a lifetime reach (a DHCP
+/// client's script adds its routes as `ip route add` does).
 pub fn unconfigured_routes<'a>(zone: &'a Zone, facts: &'a Facts) -> Vec<&'a Route> {
+    // Whether only addresses with a lifetime reach `gateway` (at least one does).
+    let leased = |gateway: std::net::IpAddr| {
+        let mut reach = facts.inside.values().flat_map(|l| {
+            l.addresses
+                .iter()
+                .filter(move |c| c.contains(gateway))
+                .map(move |c| l.details.get(c).is_some_and(|d| d.dynamic))
+        });
+        reach.clone().next().is_some() && reach.all(|dynamic| dynamic)
+    };
     facts
         .routes
         .iter()
         .filter(|r| !facts.managed_routes.contains(r))
+        .filter(|r| !r.via.is_some_and(leased))
         .filter(|r| {
             r.dev
                 .as_deref()
@@ -319,20 +358,24 @@ pub fn unconfigured_routes<'a>(zone: &'a Zone, facts: &'a Facts) -> Vec<&'a Rout
         .collect()
 }
 
-/// The addresses the kernel deletes with `cidr` when it is an IPv4 primary address (the first
-/// of its subnet on the link, which the kernel lists first) and `promote_secondaries` is off:
-/// the other addresses of its subnet on `link`, in the order found.
+/// The addresses the kernel deletes with `cidr` when it is an IPv4 primary address and
+/// `promote_secondaries` is off: the secondary addresses (IFA_F_SECONDARY) of its subnet on
+/// `link`, in the order found. None for a secondary, a peer or an IPv6 address.
 fn secondaries(link: &LinkState, cidr: Cidr) -> Vec<Cidr> {
-    if !cidr.addr.is_ipv4() {
+    let detail = |c: &Cidr| link.details.get(c).copied().unwrap_or_default();
+    if !cidr.addr.is_ipv4() || detail(&cidr).secondary || detail(&cidr).peer.is_some() {
         return Vec::new();
     }
-    let subnet =
-        |c: &&Cidr| c.addr.is_ipv4() && c.prefix == cidr.prefix && c.network() == cidr.network();
-    let mut same = link.addresses.iter().filter(subnet);
-    if same.next() != Some(&cidr) {
-        return Vec::new();
-    }
-    same.copied().collect()
+    link.addresses
+        .iter()
+        .filter(|c| {
+            c.addr.is_ipv4()
+                && detail(c).secondary
+                && c.prefix == cidr.prefix
+                && c.network() == cidr.network()
+        })
+        .copied()
+        .collect()
 }
 
 /// Whether `cidr` is an IPv6 link-local address (fe80::/10), which the kernel gives a link.

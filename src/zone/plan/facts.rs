@@ -3,6 +3,7 @@
 //! Plain data, gathered by the shell before planning.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::netns::Entry;
@@ -23,13 +24,26 @@ pub struct LinkState {
     /// IFLA_INFO_KIND (`veth`, `macvlan`, ...), when the link has one.
     pub kind: Option<String>,
     pub addresses: Vec<Cidr>,
-    /// Of `addresses`, those with a lifetime (no IFA_F_PERMANENT): IPv6 autoconfiguration's
-    /// or a DHCP client's, never `up`'s, the hook's or an admin's.
-    pub dynamic: Vec<Cidr>,
+    /// What each of `addresses` is besides its CIDR.
+    pub details: BTreeMap<Cidr, AddrDetail>,
     /// IFLA_LINK when it names a link of the same namespace (no IFLA_LINK_NETNSID): a veth's
     /// other end, or the lower device of a macvlan, ipvlan or VLAN device. Deleting either
     /// deletes this link too.
     pub lower: Option<u32>,
+}
+
+/// What an address of a link is besides its CIDR, as the kernel lists it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddrDetail {
+    /// It has a lifetime (no IFA_F_PERMANENT): IPv6 autoconfiguration's or a DHCP client's,
+    /// never `up`'s, the hook's or an admin's.
+    pub dynamic: bool,
+    /// IFA_F_SECONDARY: an IPv4 address of a subnet whose primary address is another (the
+    /// kernel deletes it with the primary, unless `promote_secondaries`).
+    pub secondary: bool,
+    /// The peer of a point-to-point address (IFA_ADDRESS other than IFA_LOCAL): the prefix is
+    /// the peer's, and the address is deleted naming it.
+    pub peer: Option<IpAddr>,
 }
 
 /// What must change in a file of lines (a guest's `namespace-cleanup-skip`).

@@ -39,7 +39,7 @@ mod undo;
 mod up;
 
 pub use down::{plan_down, unconfigured, unconfigured_items};
-pub use facts::{Facts, LinkState, SkipEdit, SkipFact};
+pub use facts::{AddrDetail, Facts, LinkState, SkipEdit, SkipFact};
 pub use guest_addr::{Bcast, GuestAddr};
 pub use guest_link::{is_vlan_temp, vlan_mark, vlan_temp_name};
 pub use macs::{MacUsers, zone_macs};

@@ -268,6 +268,20 @@ fn lives_on(roots: &Roots, ns: &str, facts: &Facts, entry: &Path) -> String {
     format!("{situation}; {repair}")
 }
 
+/// The processes that hold a zone's namespace found living on without its entry
+/// (`facts.found`): those the look at /proc saw in it, else the one it was found through,
+/// seen by a look made before it started (the survey's) or through a thread; `None` when that
+/// one has exited since (nothing is left to repair).
+pub(crate) fn holders(facts: &Facts) -> Option<Vec<i32>> {
+    let found = facts.found?;
+    if !facts.pids.is_empty() {
+        return Some(facts.pids.clone());
+    }
+    Path::new(&format!("/proc/{found}"))
+        .exists()
+        .then(|| vec![found])
+}
+
 /// Whether a namespace of the zone found living on without its entry (`fact`: the entry as
 /// probed here) is the finding, with its repair: the entry is missing or stale here and dead
 /// as PID 1 sees it too. Otherwise the entry's own finding stands: live on the host and only
@@ -328,7 +342,7 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
         let (f, _) = crate::zone::facts::gather_with(roots, &zone, &d, true, Some(survey))?;
         Ok((f, d))
     });
-    let (facts, run_dir) = match gathered {
+    let (mut facts, run_dir) = match gathered {
         Ok(x) => x,
         Err(f) => return invalid(shown, f.message),
     };
@@ -339,6 +353,12 @@ fn one(roots: &Roots, parts: &dyn GuestParts, name: &OsStr, survey: &Survey) -> 
             (Vec::new(), None)
         }
     };
+    if facts.found.is_some() {
+        match holders(&facts) {
+            Some(pids) => facts.pids = pids,
+            None => facts.found = None,
+        }
+    }
     let (guests, guest_addrs) = members(roots, parts, survey, &zone.netns, &facts);
     let mut st = state(
         &facts.netns,

@@ -264,14 +264,30 @@ impl Sleeper {
     /// pthread_exit in main leaves) while its second sleeps there: `/proc/PID/ns/net` leads
     /// nowhere, `/proc/PID/task/TID/ns/net` to the namespace.
     pub fn leaderless(ns: &str) -> Sleeper {
+        Sleeper::leaderless_in(ns, None)
+    }
+
+    /// [`Sleeper::leaderless`] with a thread made before the one that stays, which has entered
+    /// the network namespace of the file `away` alone: the first of the other threads is
+    /// in another namespace than the second.
+    pub fn leaderless_split(ns: &str, away: &Path) -> Sleeper {
+        Sleeper::leaderless_in(ns, Some(away))
+    }
+
+    fn leaderless_in(ns: &str, away: Option<&Path>) -> Sleeper {
         use std::os::unix::fs::MetadataExt;
         static PROGRAM: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
         let program =
             PROGRAM.get_or_init(|| compile_c("leaderless.c", "leaderless", &["-pthread"]));
         let entry = Path::new("/run/netns").join(ns);
-        let want = format!("net:[{}]", std::fs::metadata(&entry).unwrap().ino());
+        let link_of = |p: &Path| format!("net:[{}]", std::fs::metadata(p).unwrap().ino());
+        let mut want = vec![link_of(&entry)];
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", ns]).arg(program);
+        if let Some(away) = away {
+            cmd.arg(away);
+            want.push(link_of(away));
+        }
         let mut child = cmd
             .stdin(std::process::Stdio::null())
             .spawn()
@@ -284,15 +300,16 @@ impl Sleeper {
             }
             let zombie_leader = std::fs::read_to_string(format!("/proc/{pid}/status"))
                 .is_ok_and(|s| s.starts_with("Name:\tleaderless") && s.contains("\nState:\tZ"));
-            let inside = std::fs::read_dir(format!("/proc/{pid}/task"))
+            let links: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
                 .into_iter()
                 .flatten()
                 .flatten()
-                .any(|t| {
-                    std::fs::read_link(t.path().join("ns/net"))
-                        .is_ok_and(|l| l.to_string_lossy() == want)
-                });
-            if zombie_leader && inside {
+                .filter_map(|t| std::fs::read_link(t.path().join("ns/net")).ok())
+                .map(|l| l.to_string_lossy().into_owned())
+                .collect();
+            // Each thread where it should be: one in each namespace wanted.
+            let placed = want.iter().all(|w| links.contains(w)) && links.len() == want.len();
+            if zombie_leader && placed {
                 return Sleeper { child };
             }
             if std::time::Instant::now() > deadline {
