@@ -233,6 +233,19 @@ impl Sleeper {
     pub fn start(cmd: &mut Command, entry: &Path, comm: &str) -> Sleeper {
         use std::os::unix::fs::MetadataExt;
         let want = format!("net:[{}]", std::fs::metadata(entry).unwrap().ino());
+        let what = format!("run {comm} in {}", entry.display());
+        Sleeper::until(cmd, &what, |pid| {
+            let inside = std::fs::read_link(format!("/proc/{pid}/ns/net"))
+                .is_ok_and(|l| l.to_string_lossy() == want);
+            let running = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim_end() == comm);
+            inside && running
+        })
+    }
+
+    /// Starts `cmd` (stdin empty) and returns once `ready` says yes of its process (killed,
+    /// and the test failed, when it exits first or never does: `what` it never did).
+    fn until(cmd: &mut Command, what: &str, ready: impl Fn(u32) -> bool) -> Sleeper {
         let mut child = cmd
             .stdin(std::process::Stdio::null())
             .spawn()
@@ -243,17 +256,13 @@ impl Sleeper {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("{cmd:?} exited: {status}");
             }
-            let inside = std::fs::read_link(format!("/proc/{pid}/ns/net"))
-                .is_ok_and(|l| l.to_string_lossy() == want);
-            let running = std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim_end() == comm);
-            if inside && running {
+            if ready(pid) {
                 return Sleeper { child };
             }
             if std::time::Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{cmd:?} never ran {comm} in {}", entry.display());
+                panic!("{cmd:?} never did {what}");
             }
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
@@ -288,16 +297,8 @@ impl Sleeper {
             cmd.arg(away);
             want.push(link_of(away));
         }
-        let mut child = cmd
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-        let pid = child.id();
-        let deadline = std::time::Instant::now() + hang_limit();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("{cmd:?} exited: {status}");
-            }
+        let what = format!("lose its first thread in {}", entry.display());
+        Sleeper::until(&mut cmd, &what, |pid| {
             let zombie_leader = std::fs::read_to_string(format!("/proc/{pid}/status"))
                 .is_ok_and(|s| s.starts_with("Name:\tleaderless") && s.contains("\nState:\tZ"));
             let links: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -308,17 +309,8 @@ impl Sleeper {
                 .map(|l| l.to_string_lossy().into_owned())
                 .collect();
             // Each thread where it should be: one in each namespace wanted.
-            let placed = want.iter().all(|w| links.contains(w)) && links.len() == want.len();
-            if zombie_leader && placed {
-                return Sleeper { child };
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{cmd:?} never lost its first thread in {}", entry.display());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
+            zombie_leader && want.iter().all(|w| links.contains(w)) && links.len() == want.len()
+        })
     }
 
     pub fn pid(&self) -> u32 {
