@@ -31,6 +31,7 @@ mod down;
 mod facts;
 mod guest_addr;
 mod guest_link;
+mod left;
 mod macs;
 mod step;
 #[cfg(test)]
@@ -38,10 +39,11 @@ mod tests;
 mod undo;
 mod up;
 
-pub use down::{plan_down, unconfigured, unconfigured_items};
+pub use down::plan_down;
 pub use facts::{AddrDetail, Facts, LinkState, SkipEdit, SkipFact};
 pub use guest_addr::{Bcast, GuestAddr};
 pub use guest_link::{is_vlan_temp, vlan_mark, vlan_temp_name};
+pub use left::{unconfigured, unconfigured_items};
 pub use macs::{MacUsers, zone_macs};
 pub use step::Step;
 pub use undo::undo;

@@ -415,7 +415,7 @@ fn check_macs(zone: &Zone, steps: &[Step], facts: &Facts) -> Result<(), PlanErro
             _ => None,
         })
         .collect();
-    let unconfigured: Vec<(&str, Mac)> = super::down::unconfigured(zone, facts)
+    let unconfigured: Vec<(&str, Mac)> = super::left::unconfigured(zone, facts)
         .filter(|n| !deleted.contains(n))
         .filter_map(|n| Some((n, facts.inside.get(n)?.mac?)))
         .collect();
