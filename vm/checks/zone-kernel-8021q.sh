@@ -35,7 +35,7 @@ for line in 'install 8021q /bin/false' 'blacklist 8021q'; do
 		[ ! -e /run/netns/kq1 ] || fail "up kq1 $dry: expected no namespace, got /run/netns/kq1"
 	done
 	expect_rc 1 "doctor kq1 ($line)" "$BIN" doctor kq1
-	has out "FAIL zone kq1: this kernel has no 802.1Q VLAN support (link kq1v)"
+	has out "FAIL this kernel has no 802.1Q VLAN support (link kq1v)"
 	has out "its module 8021q is kept from loading ($CONF: $line)"
 	expect_rc 1 "status kq1 ($line)" "$BIN" status kq1
 	has out "zone kq1: invalid: "
