@@ -91,7 +91,8 @@ pub fn up_with(
         keep_record(&records, &zone, &facts, &steps);
         Ok(())
     };
-    // What up leaves alone (it removes nothing), said last, as comments.
+    // What up leaves alone (it removes nothing), as comments before any step: like a step's
+    // line, one that cannot be written fails the run before anything changes.
     let left = || -> Result<(), Fail> {
         // The hook's lines are discarded: its guest's start reads no more files for them.
         if matches!(lines, Lines::Informative) {
@@ -107,15 +108,15 @@ pub fn up_with(
             "# nothing to do: zone {} is up as configured",
             zone.netns
         ))?;
-        if dry_run { guests() } else { keep() }?;
-        return left();
+        left()?;
+        return if dry_run { guests() } else { keep() };
     }
+    left()?;
     if dry_run {
         for s in &steps {
             lines.say(&s.line(&run_dir))?;
         }
-        guests()?;
-        return left();
+        return guests();
     }
     let mut runner = Runner::new(&run_dir)?;
     let unhide = steps.iter().any(|s| matches!(s, plan::Step::Unhide { .. }));
@@ -137,8 +138,7 @@ pub fn up_with(
             ))
         },
     )?;
-    keep()?;
-    left()
+    keep()
 }
 
 /// What differs from the configuration in the zone's live namespace and `up` leaves alone (a
