@@ -402,17 +402,13 @@ fn everything(sections: &mut Vec<Section>, confdir: &Path, vservers: &Path, ctx:
 /// or one's interfaces cannot be read).
 pub(crate) fn guest_addresses(zone: &str, ctx: &Ctx) -> Option<Vec<GuestAddr>> {
     let vservers = ctx.roots.vservers().ok()?;
-    let names: Vec<OsString> = match &ctx.survey {
-        Some(s) => s.members(zone).iter().map(|g| g.name.clone()).collect(),
-        None => ctx
-            .parts
-            .members(vservers, zone)
-            .ok()?
-            .into_iter()
-            .map(|m| m.guest)
-            .collect(),
-    };
-    ctx.parts.addresses_of(vservers, &names)
+    match &ctx.survey {
+        Some(s) => {
+            let names: Vec<OsString> = s.members(zone).iter().map(|g| g.name.clone()).collect();
+            ctx.parts.addresses_of(vservers, &names)
+        }
+        None => ctx.parts.member_addresses(vservers, zone),
+    }
 }
 
 /// The member guests of `zone`, from the survey when there is one.

@@ -92,6 +92,18 @@ pub trait GuestParts {
         }
         Some(all)
     }
+
+    /// [`GuestParts::addresses_of`] the guests that name `netns` (`None`: they, or one's
+    /// interfaces, cannot be read).
+    fn member_addresses(&self, vservers: &Path, netns: &str) -> Option<Vec<GuestAddr>> {
+        let names: Vec<OsString> = self
+            .members(vservers, netns)
+            .ok()?
+            .into_iter()
+            .map(|m| m.guest)
+            .collect();
+        self.addresses_of(vservers, &names)
+    }
 }
 
 /// A host without guests: no member, no claim, nothing to edit.

@@ -144,7 +144,7 @@ pub fn up_with(
 /// What differs from the configuration in the zone's live namespace and `up` leaves alone (a
 /// link inside, an address or a route on its links, that no file configures), each as
 /// `plan::unconfigured_items` says it, with where its fix is: nothing in a namespace this run
-/// makes, nor when the member guests' files cannot be read.
+/// makes, and no address when the member guests' files cannot be read.
 fn left_alone(
     roots: &Roots,
     parts: &dyn GuestParts,
@@ -158,15 +158,10 @@ fn left_alone(
     {
         return Vec::new();
     }
-    let guests = roots.vservers().ok().and_then(|v| {
-        let names: Vec<_> = parts
-            .members(v, &zone.netns)
-            .ok()?
-            .into_iter()
-            .map(|m| m.guest)
-            .collect();
-        parts.addresses_of(v, &names)
-    });
+    let guests = roots
+        .vservers()
+        .ok()
+        .and_then(|v| parts.member_addresses(v, &zone.netns));
     plan::unconfigured_items(zone, facts, guests.as_deref())
         .into_iter()
         .map(|(what, _)| {
