@@ -158,10 +158,16 @@ fn left_alone(
     {
         return Vec::new();
     }
-    let guests = roots
-        .vservers()
-        .ok()
-        .and_then(|v| parts.member_addresses(v, &zone.netns));
+    // The guests' files are read only when an address could be a guest's (at boot, before
+    // any guest starts, none is: `up --all` reads no more files for this).
+    let guests = if plan::unconfigured_addresses(zone, facts, &[]).is_empty() {
+        Some(Vec::new())
+    } else {
+        roots
+            .vservers()
+            .ok()
+            .and_then(|v| parts.member_addresses(v, &zone.netns))
+    };
     plan::unconfigured_items(zone, facts, guests.as_deref())
         .into_iter()
         .map(|(what, _)| {

@@ -43,7 +43,7 @@ pub use down::plan_down;
 pub use facts::{AddrDetail, Facts, LinkState, SkipEdit, SkipFact};
 pub use guest_addr::{Bcast, GuestAddr};
 pub use guest_link::{is_vlan_temp, vlan_mark, vlan_temp_name};
-pub use left::{unconfigured, unconfigured_items};
+pub use left::{unconfigured, unconfigured_addresses, unconfigured_items};
 pub use macs::{MacUsers, zone_macs};
 pub use step::Step;
 pub use undo::undo;
