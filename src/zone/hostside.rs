@@ -7,10 +7,10 @@
 //! A kind is supported when its module is loaded (`/sys/module/MOD`; for 802.1Q also
 //! `/proc/net/vlan`), built in (`modules.builtin`) or loadable (`modules.dep`, both under
 //! `/lib/modules/$(uname -r)`, unless something keeps it from loading: [`kept_from_loading`],
-//! a modprobe.d `blacklist` or `install MOD /bin/false`, which the fix then names). When none of these says so (a kernel with the kind built in
-//! but no module tree, as in many containers and VMs), the kernel is asked: an RTM_NEWLINK of
-//! that kind without its required attributes, sent from a fresh network namespace that dies
-//! with its thread, fails with EOPNOTSUPP ("Unknown device type") exactly when the kind is
+//! a modprobe.d `blacklist` or `install MOD /bin/false`, which the fix then names). When none
+//! of these says so (a kernel with the kind built in but no module tree, as in many containers
+//! and VMs), the kernel is asked: an RTM_NEWLINK of that kind without its required
+//! attributes, sent from a fresh network namespace that dies with its thread, fails with EOPNOTSUPP ("Unknown device type") exactly when the kind is
 //! unknown to it; any other answer means it is there. Nothing outside that namespace changes
 //! (a module the probe could autoload would have been listed in `modules.dep` already).
 //!
@@ -57,7 +57,10 @@ impl Support {
                 }
                 let yes = supported(&*l.kind);
                 out.has.insert(kind.to_string(), yes);
-                if let Some(why) = kept_from_loading(l.kind.kernel().module).filter(|_| !yes) {
+                if let Some(why) = (!yes)
+                    .then(|| kept_from_loading(l.kind.kernel().module))
+                    .flatten()
+                {
                     out.kept.insert(kind.to_string(), why);
                 }
             }
